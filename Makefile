@@ -1,0 +1,59 @@
+# DSatter: the front door. `make dev` runs a cluster, `make test` runs every test.
+# Runtimes come from node_modules (npm ci), so nothing needs a global install.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+DENO := ./node_modules/deno/deno
+BUN := ./node_modules/.bin/bun
+TSC := ./node_modules/.bin/tsc
+STAMP := node_modules/.dsatter-setup
+N ?= 3
+
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke lint check clean ok
+
+help:
+	@echo "make dev [N=3]   run discovery + N chat nodes on loopback (Ctrl-C stops them)"
+	@echo "make test        run every test (installs what is missing first)"
+	@echo "make perf        full performance run; results in perf/RESULTS.md"
+	@echo "make lint check  formatting, lint, type checks"
+	@echo "make clean       remove data/ and build output"
+
+# npm ci only when node_modules is missing or older than the lockfile.
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@.ci/ensure-system-packages
+
+dev: setup
+	$(BUN) server/dev_cluster.ts $(N)
+
+# Every runner runs even if an earlier one fails; the last line sums them all.
+test: setup
+	@.ci/run-tests
+
+test-deno: setup
+	$(DENO) test -A common/ discovery/ client/
+
+test-bun: setup
+	$(BUN) test common/ server/ perf/
+
+perf: setup
+	$(BUN) perf/main.ts
+
+lint: setup
+	$(DENO) fmt --check
+	$(DENO) lint
+	@! grep -rnE '\b(Deno|Bun)\.|from "bun:|from "node:(fs|child_process|net|http)' common/ --include=*.ts \
+		|| { echo "common/ must stay runtime-neutral (see docs/ARCHITECTURE.md)"; exit 1; }
+
+check: setup
+	$(DENO) check common/ discovery/ client/
+	$(TSC) --noEmit -p server/tsconfig.json
+
+ok: lint check test
+
+clean:
+	rm -rf data/ perf/out/ test-artifacts/

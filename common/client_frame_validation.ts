@@ -1,0 +1,235 @@
+/**
+ * Validation at the edge: every inbound client frame and HTTP message body is
+ * parsed once, here, into the typed protocol value or a ProtocolError with the
+ * contract's code. Nothing past this point sees untyped input.
+ *
+ * Unknown extra keys are ignored (original clients send an `id`); missing or
+ * wrongly typed known ones are `bad_frame`.
+ * @module
+ */
+
+import {
+  type ClientFrame,
+  ClientFrameType,
+  type ClientFrameTypeName,
+  Limits,
+  type NewMessagePayload,
+  type Parsed,
+  type ProtocolError,
+  type SyncRequestPayload,
+} from "./protocol.ts";
+import { decodeVector } from "./version_vector.ts";
+import { decodeMessageId } from "./message_id.ts";
+
+/** A parsed frame, or the error plus the client's `ref` to echo on it. */
+export type ParsedFrame =
+  | { ok: true; value: ClientFrame }
+  | { ok: false; error: ProtocolError; ref?: string };
+
+/** The longest `ref` echoed back. */
+export const REF_MAX_CHARS = 128;
+/** The most chat ids one subscribe may name. */
+export const SUBSCRIBE_MAX_CHATS = 10_000;
+
+const KNOWN_TYPES = new Set<string>(Object.values(ClientFrameType));
+
+function fail(message: string, code: ProtocolError["code"] = "bad_frame") {
+  return { ok: false as const, error: { code, message } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Length in characters (code points), cheap when the UTF-16 length already decides. */
+export function charLength(text: string): number {
+  if (text.length <= 1) return text.length;
+  let surrogates = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) surrogates++;
+  }
+  return text.length - surrogates;
+}
+
+function checkString(
+  value: unknown,
+  field: string,
+  maxChars: number,
+): Parsed<string> {
+  if (typeof value !== "string") return fail(`${field} must be a string`);
+  const length = charLength(value);
+  if (length < 1 || length > maxChars) {
+    return fail(`${field} must be 1..${maxChars} characters, got ${length}`);
+  }
+  return { ok: true, value };
+}
+
+/** A chat id: a safe integer >= 0. */
+export function isChatId(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+function checkChatId(value: unknown, field = "chatId"): Parsed<number> {
+  return isChatId(value) ? { ok: true, value } : fail(`${field} must be an integer >= 0`);
+}
+
+/** The fields of a new message, shared by the WebSocket frame and the REST body. */
+function checkMessageFields(
+  body: Record<string, unknown>,
+  chatId: unknown,
+): Parsed<NewMessagePayload> {
+  const text = checkString(body.text, "text", Limits.textMaxChars);
+  if (!text.ok) return text;
+  const sender = checkString(body.sender, "sender", Limits.senderMaxChars);
+  if (!sender.ok) return sender;
+  const chat = checkChatId(chatId);
+  if (!chat.ok) return chat;
+  const value: NewMessagePayload = { text: text.value, sender: sender.value, chatId: chat.value };
+  if (body.clientMsgId !== undefined && body.clientMsgId !== null) {
+    const id = checkString(body.clientMsgId, "clientMsgId", Limits.clientMsgIdMaxChars);
+    if (!id.ok) return id;
+    value.clientMsgId = id.value;
+  }
+  return { ok: true, value };
+}
+
+function checkNewMessage(payload: unknown): Parsed<NewMessagePayload> {
+  if (!isRecord(payload)) return fail("payload must be an object {text, sender, chatId}");
+  return checkMessageFields(payload, payload.chatId);
+}
+
+function checkSyncRequest(payload: unknown): Parsed<SyncRequestPayload> {
+  if (payload === undefined || payload === null) return { ok: true, value: {} };
+  if (Array.isArray(payload)) {
+    return payload.length === 0
+      ? { ok: true, value: {} }
+      : fail("payload must be [] or an object {chatId?, since?, before?, limit?}");
+  }
+  if (!isRecord(payload)) return fail("payload must be [] or an object");
+  const value: SyncRequestPayload = {};
+  if (payload.chatId !== undefined) {
+    const chat = checkChatId(payload.chatId);
+    if (!chat.ok) return chat;
+    value.chatId = chat.value;
+  }
+  if (payload.since !== undefined) {
+    const since = decodeVector(payload.since);
+    if (!since) return fail('since must be a vector {"<nodeId>": seq}');
+    value.since = payload.since as Record<string, number>;
+  }
+  if (payload.before !== undefined) {
+    if (typeof payload.before !== "string" || !decodeMessageId(payload.before)) {
+      return fail("before must be a messageId string");
+    }
+    value.before = payload.before;
+  }
+  if (payload.since !== undefined && payload.before !== undefined) {
+    return fail("since and before cannot be combined");
+  }
+  if (payload.limit !== undefined) {
+    const limit = payload.limit;
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+      return fail(`limit must be an integer 1..${Limits.syncLimitMax}`);
+    }
+    if (limit > Limits.syncLimitMax) return fail(`limit must be 1..${Limits.syncLimitMax}`);
+    value.limit = limit;
+  }
+  return { ok: true, value };
+}
+
+function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unknown> {
+  switch (type) {
+    case ClientFrameType.newMessageFromClient:
+      return checkNewMessage(payload);
+    case ClientFrameType.clientSyncRequest:
+      return checkSyncRequest(payload);
+    case ClientFrameType.hello: {
+      if (!isRecord(payload)) return fail("payload must be an object {name}");
+      const name = checkString(payload.name, "name", Limits.helloNameMaxChars);
+      return name.ok ? { ok: true, value: { name: name.value } } : name;
+    }
+    case ClientFrameType.subscribe: {
+      if (!isRecord(payload) || !("chatIds" in payload)) {
+        return fail("payload must be an object {chatIds: int[] | null}");
+      }
+      const ids = payload.chatIds;
+      if (ids === null) return { ok: true, value: { chatIds: null } };
+      if (!Array.isArray(ids) || ids.length > SUBSCRIBE_MAX_CHATS || !ids.every(isChatId)) {
+        return fail(`chatIds must be null or up to ${SUBSCRIBE_MAX_CHATS} integers >= 0`);
+      }
+      return { ok: true, value: { chatIds: [...new Set(ids as number[])] } };
+    }
+    case ClientFrameType.createChat: {
+      if (!isRecord(payload)) return fail("payload must be an object {name}");
+      const name = checkString(payload.name, "name", Limits.chatNameMaxChars);
+      if (!name.ok) return name;
+      if (name.value.trim() === "") return fail("name must not be blank");
+      return { ok: true, value: { name: name.value } };
+    }
+    case ClientFrameType.listChats:
+      if (
+        payload !== undefined && payload !== null && !isRecord(payload) && !Array.isArray(payload)
+      ) {
+        return fail("payload must be an object {}");
+      }
+      return { ok: true, value: {} };
+    case ClientFrameType.presence: {
+      if (payload === undefined || payload === null || Array.isArray(payload)) {
+        return { ok: true, value: {} };
+      }
+      if (!isRecord(payload)) return fail("payload must be an object {chatId?}");
+      if (payload.chatId === undefined) return { ok: true, value: {} };
+      const chat = checkChatId(payload.chatId);
+      return chat.ok ? { ok: true, value: { chatId: chat.value } } : chat;
+    }
+  }
+}
+
+/** Parses one text frame. Byte size is the transport's check (1009), not this one's. */
+export function parseClientFrame(text: string): ParsedFrame {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fail("frame is not valid JSON", "bad_json");
+  }
+  if (!isRecord(raw)) return fail("frame must be a JSON object {type, payload}");
+  let ref: string | undefined;
+  if (raw.ref !== undefined) {
+    if (typeof raw.ref !== "string" || raw.ref.length > REF_MAX_CHARS) {
+      return fail(`ref must be a string of at most ${REF_MAX_CHARS} characters`);
+    }
+    ref = raw.ref;
+  }
+  const withRef = <T extends { ok: false; error: ProtocolError }>(f: T) =>
+    ref === undefined ? f : { ...f, ref };
+  if (typeof raw.type !== "string") return withRef(fail("type must be a string"));
+  if (!KNOWN_TYPES.has(raw.type)) {
+    return withRef(
+      fail(`unknown frame type ${JSON.stringify(raw.type.slice(0, 64))}`, "unknown_type"),
+    );
+  }
+  const type = raw.type as ClientFrameTypeName;
+  const payload = checkPayload(type, raw.payload);
+  if (!payload.ok) return withRef(payload);
+  const frame = { type, payload: payload.value } as ClientFrame;
+  if (ref !== undefined) frame.ref = ref;
+  return { ok: true, value: frame };
+}
+
+/** The body of `POST /api/chats/:chatId/messages`, with the chat id from the path. */
+export function validatePostMessageBody(
+  body: unknown,
+  chatId: unknown,
+): Parsed<NewMessagePayload> {
+  if (!isRecord(body)) return fail("body must be a JSON object {text, sender, clientMsgId?}");
+  return checkMessageFields(body, chatId);
+}
+
+/** A chat id from a URL path segment; null when it is not one. */
+export function parseChatIdParam(segment: string): number | null {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(segment)) return null;
+  const id = Number(segment);
+  return Number.isSafeInteger(id) ? id : null;
+}

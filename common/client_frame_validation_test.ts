@@ -1,0 +1,175 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  charLength,
+  parseChatIdParam,
+  parseClientFrame,
+  validatePostMessageBody,
+} from "./client_frame_validation.ts";
+
+const frame = (type: unknown, payload?: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ type, payload, ...extra });
+const msg = (fields: Record<string, unknown>) =>
+  frame("newMessageFromClient", { text: "hi", sender: "ann", chatId: 11, ...fields });
+
+test("parseClientFrame() accepts every frame type of the contract", () => {
+  const table: Array<[string, unknown]> = [
+    [msg({}), { type: "newMessageFromClient", payload: { text: "hi", sender: "ann", chatId: 11 } }],
+    [msg({ clientMsgId: "c1" }), {
+      type: "newMessageFromClient",
+      payload: { text: "hi", sender: "ann", chatId: 11, clientMsgId: "c1" },
+    }],
+    [frame("clientSyncRequest", []), { type: "clientSyncRequest", payload: {} }],
+    [frame("clientSyncRequest", { chatId: 0, since: { "1": 4 }, limit: 1000 }), {
+      type: "clientSyncRequest",
+      payload: { chatId: 0, since: { "1": 4 }, limit: 1000 },
+    }],
+    [frame("clientSyncRequest", { before: "1000000000005", limit: 1 }), {
+      type: "clientSyncRequest",
+      payload: { before: "1000000000005", limit: 1 },
+    }],
+    [frame("hello", { name: "ann" }), { type: "hello", payload: { name: "ann" } }],
+    [frame("subscribe", { chatIds: null }), { type: "subscribe", payload: { chatIds: null } }],
+    [frame("subscribe", { chatIds: [1, 11, 1] }), {
+      type: "subscribe",
+      payload: { chatIds: [1, 11] },
+    }],
+    [frame("createChat", { name: "general" }), {
+      type: "createChat",
+      payload: { name: "general" },
+    }],
+    [frame("listChats", {}), { type: "listChats", payload: {} }],
+    [frame("presence", {}), { type: "presence", payload: {} }],
+    [frame("presence", { chatId: 3 }), { type: "presence", payload: { chatId: 3 } }],
+  ];
+  for (const [text, expected] of table) {
+    assert.deepEqual(parseClientFrame(text), { ok: true, value: expected }, text);
+  }
+});
+
+test("parseClientFrame() ignores unknown keys and echoes ref", () => {
+  const parsed = parseClientFrame(msg({ extra: true }).replace("{", '{"id":3,"ref":"r-1",'));
+  assert.ok(parsed.ok);
+  if (parsed.ok) assert.equal(parsed.value.ref, "r-1");
+});
+
+test("parseClientFrame() names bad JSON, bad frames and unknown types", () => {
+  const table: Array<[string, string]> = [
+    ["", "bad_json"],
+    ["{", "bad_json"],
+    ["not json", "bad_json"],
+    ["null", "bad_frame"],
+    ["[]", "bad_frame"],
+    ["42", "bad_frame"],
+    ['"hello"', "bad_frame"],
+    ["{}", "bad_frame"],
+    [frame(5, {}), "bad_frame"],
+    [frame(null, {}), "bad_frame"],
+    [frame("nope", {}), "unknown_type"],
+    [frame("newMessagesForClient", []), "unknown_type"],
+    [frame("hello", {}, { ref: 5 }), "bad_frame"],
+    [frame("hello", { name: "a" }, { ref: "x".repeat(129) }), "bad_frame"],
+  ];
+  for (const [text, code] of table) {
+    const parsed = parseClientFrame(text);
+    assert.equal(parsed.ok, false, text);
+    if (!parsed.ok) {
+      assert.equal(parsed.error.code, code, text);
+      assert.ok(parsed.error.message.length > 0);
+    }
+  }
+});
+
+test("parseClientFrame() rejects every out-of-range or mistyped field", () => {
+  const bad: string[] = [
+    frame("newMessageFromClient", undefined),
+    frame("newMessageFromClient", []),
+    frame("newMessageFromClient", "text"),
+    msg({ text: "" }),
+    msg({ text: "x".repeat(4001) }),
+    msg({ text: 5 }),
+    msg({ text: null }),
+    msg({ text: undefined }),
+    msg({ sender: "" }),
+    msg({ sender: "s".repeat(65) }),
+    msg({ sender: ["ann"] }),
+    msg({ chatId: -1 }),
+    msg({ chatId: 1.5 }),
+    msg({ chatId: "11" }),
+    msg({ chatId: 2 ** 53 }),
+    msg({ chatId: null }),
+    msg({ chatId: undefined }),
+    msg({ clientMsgId: "" }),
+    msg({ clientMsgId: "c".repeat(65) }),
+    msg({ clientMsgId: 7 }),
+    frame("clientSyncRequest", [1]),
+    frame("clientSyncRequest", "x"),
+    frame("clientSyncRequest", { chatId: -5 }),
+    frame("clientSyncRequest", { since: [] }),
+    frame("clientSyncRequest", { since: { a: 1 } }),
+    frame("clientSyncRequest", { since: { "1": -1 } }),
+    frame("clientSyncRequest", { before: 5 }),
+    frame("clientSyncRequest", { before: "abc" }),
+    frame("clientSyncRequest", { before: "1000000000001", since: {} }),
+    frame("clientSyncRequest", { limit: 0 }),
+    frame("clientSyncRequest", { limit: 1001 }),
+    frame("clientSyncRequest", { limit: 2.5 }),
+    frame("clientSyncRequest", { limit: "10" }),
+    frame("hello", {}),
+    frame("hello", { name: "" }),
+    frame("hello", { name: "n".repeat(65) }),
+    frame("hello", "ann"),
+    frame("subscribe", {}),
+    frame("subscribe", { chatIds: "all" }),
+    frame("subscribe", { chatIds: [1, -1] }),
+    frame("subscribe", { chatIds: [1.5] }),
+    frame("subscribe", { chatIds: new Array(10_001).fill(1) }),
+    frame("createChat", {}),
+    frame("createChat", { name: "" }),
+    frame("createChat", { name: "   " }),
+    frame("createChat", { name: "n".repeat(101) }),
+    frame("listChats", 5),
+    frame("presence", { chatId: "x" }),
+    frame("presence", 7),
+  ];
+  for (const text of bad) {
+    const parsed = parseClientFrame(text);
+    assert.equal(parsed.ok, false, text.slice(0, 120));
+    if (!parsed.ok) assert.equal(parsed.error.code, "bad_frame", text.slice(0, 120));
+  }
+});
+
+test("parseClientFrame() keeps the ref on errors", () => {
+  const parsed = parseClientFrame(frame("hello", {}, { ref: "abc" }));
+  assert.deepEqual(parsed.ok ? null : parsed.ref, "abc");
+});
+
+test("charLength() counts code points, so 4000 emoji fit", () => {
+  assert.equal(charLength("😀".repeat(4000)), 4000);
+  assert.ok(parseClientFrame(msg({ text: "😀".repeat(4000) })).ok);
+  assert.ok(!parseClientFrame(msg({ text: "😀".repeat(4001) })).ok);
+  assert.equal(charLength(""), 0);
+  assert.equal(charLength("abc"), 3);
+});
+
+test("validatePostMessageBody() validates the REST body with the path's chat id", () => {
+  assert.deepEqual(validatePostMessageBody({ text: "t", sender: "s", clientMsgId: "c" }, 4), {
+    ok: true,
+    value: { text: "t", sender: "s", chatId: 4, clientMsgId: "c" },
+  });
+  for (
+    const body of [null, [], "x", {}, { text: "t" }, { sender: "s" }, { text: 1, sender: "s" }]
+  ) {
+    const parsed = validatePostMessageBody(body, 4);
+    assert.equal(parsed.ok, false, JSON.stringify(body));
+  }
+  assert.equal(validatePostMessageBody({ text: "t", sender: "s" }, -1).ok, false);
+});
+
+test("parseChatIdParam() takes only canonical decimal ids", () => {
+  assert.equal(parseChatIdParam("0"), 0);
+  assert.equal(parseChatIdParam("11"), 11);
+  for (const bad of ["", "-1", "01", "1.5", "abc", "1e3", "99999999999999999"]) {
+    assert.equal(parseChatIdParam(bad), null, bad);
+  }
+});

@@ -1,0 +1,81 @@
+/**
+ * A hybrid logical clock producing (dateTime, lc) stamps for messages.
+ *
+ * Invariant: every stamp from now() sorts strictly after every stamp this clock
+ * issued or observed before, even when the wall clock jumps back. So a reply,
+ * stamped after its node observed the message it answers, sorts after it on
+ * every node.
+ * @module
+ */
+
+/** The clock part of a message: physical time as ISO-8601 UTC with ms, plus a logical counter. */
+export interface Stamp {
+  dateTime: string;
+  lc: number;
+}
+
+export interface HybridLogicalClockOptions {
+  /** Wall clock in ms since the epoch. @default Date.now */
+  wallClockMs?: () => number;
+  /** The last stamp issued before a restart, so the clock never goes back across restarts. */
+  initial?: Stamp;
+}
+
+export interface HybridLogicalClock {
+  /** A new stamp, strictly after everything issued or observed. */
+  now(): Stamp;
+  /** Takes a stamp seen from elsewhere into account. */
+  observe(stamp: Stamp): void;
+  /** The highest stamp issued or observed so far. */
+  last(): Stamp;
+}
+
+/** Builds a clock; pure apart from the injected wall clock. */
+export function createHybridLogicalClock(
+  options: HybridLogicalClockOptions = {},
+): HybridLogicalClock {
+  const wallClockMs = options.wallClockMs ?? Date.now;
+  let physicalMs = options.initial ? parseDateTimeMs(options.initial.dateTime) : 0;
+  let logical = options.initial ? options.initial.lc : 0;
+
+  function now(): Stamp {
+    const wall = Math.floor(wallClockMs());
+    if (wall > physicalMs) {
+      physicalMs = wall;
+      logical = 0;
+    } else {
+      logical += 1;
+    }
+    return { dateTime: formatDateTime(physicalMs), lc: logical };
+  }
+
+  function observe(stamp: Stamp): void {
+    const remoteMs = parseDateTimeMs(stamp.dateTime);
+    if (remoteMs > physicalMs) {
+      physicalMs = remoteMs;
+      logical = stamp.lc;
+    } else if (remoteMs === physicalMs && stamp.lc > logical) {
+      logical = stamp.lc;
+    }
+  }
+
+  function last(): Stamp {
+    return { dateTime: formatDateTime(physicalMs), lc: logical };
+  }
+
+  return { now, observe, last };
+}
+
+/** "YYYY-MM-DDTHH:MM:SS.sssZ" for ms since the epoch. */
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** ms since the epoch for a contract dateTime; NaN when it is not one. */
+export function parseDateTimeMs(dateTime: string): number {
+  if (!DATE_TIME_PATTERN.test(dateTime)) return NaN;
+  return Date.parse(dateTime);
+}
+
+/** The contract's dateTime shape. */
+export const DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compareCanonical } from "./canonical_order.ts";
+import { createHybridLogicalClock, parseDateTimeMs, type Stamp } from "./hybrid_logical_clock.ts";
+
+function fakeWall(start: number) {
+  let t = start;
+  return { read: () => t, set: (v: number) => (t = v) };
+}
+const after = (a: Stamp, b: Stamp) =>
+  compareCanonical({ ...a, nodeId: 0, seq: 0 }, { ...b, nodeId: 0, seq: 0 }) > 0;
+
+test("now() never goes backwards when the wall clock jumps back", () => {
+  const wall = fakeWall(Date.UTC(2026, 0, 1));
+  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  let prev = clock.now();
+  for (const t of [0, 5, -10_000, -10_000, 3, 1_000_000, 999_999, 1_000_000]) {
+    wall.set(Date.UTC(2026, 0, 1) + t);
+    const next = clock.now();
+    assert.ok(after(next, prev), `${JSON.stringify(next)} after ${JSON.stringify(prev)}`);
+    prev = next;
+  }
+});
+
+test("now() uses the wall clock and resets lc when time moves on", () => {
+  const wall = fakeWall(Date.UTC(2026, 0, 1, 12));
+  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  assert.deepEqual(clock.now(), { dateTime: "2026-01-01T12:00:00.000Z", lc: 0 });
+  assert.deepEqual(clock.now(), { dateTime: "2026-01-01T12:00:00.000Z", lc: 1 });
+  wall.set(Date.UTC(2026, 0, 1, 12) + 7);
+  assert.deepEqual(clock.now(), { dateTime: "2026-01-01T12:00:00.007Z", lc: 0 });
+});
+
+test("observe() makes the next stamp sort after a remote one from the future", () => {
+  const wall = fakeWall(Date.UTC(2026, 0, 1));
+  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  const remote = { dateTime: "2026-01-01T00:00:05.000Z", lc: 3 };
+  clock.observe(remote);
+  const reply = clock.now();
+  assert.ok(after(reply, remote));
+  assert.deepEqual(reply, { dateTime: "2026-01-01T00:00:05.000Z", lc: 4 });
+});
+
+test("observe() of an older stamp changes nothing", () => {
+  const wall = fakeWall(Date.UTC(2026, 0, 1));
+  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  const mine = clock.now();
+  clock.observe({ dateTime: "2025-01-01T00:00:00.000Z", lc: 99 });
+  assert.deepEqual(clock.last(), mine);
+});
+
+test("createHybridLogicalClock() resumes after a restart from its initial stamp", () => {
+  const initial = { dateTime: "2030-01-01T00:00:00.000Z", lc: 2 };
+  const clock = createHybridLogicalClock({ wallClockMs: () => Date.UTC(2026, 0, 1), initial });
+  assert.ok(after(clock.now(), initial));
+});
+
+test("parseDateTimeMs() accepts only the contract's shape", () => {
+  assert.equal(parseDateTimeMs("2026-01-01T00:00:00.000Z"), Date.UTC(2026, 0, 1));
+  for (const bad of ["2026-01-01", "2026-01-01T00:00:00Z", "x", "2026-01-01T00:00:00.000+01:00"]) {
+    assert.ok(Number.isNaN(parseDateTimeMs(bad)), bad);
+  }
+});

@@ -1,0 +1,281 @@
+/**
+ * All of the discovery's state, in Deno KV: node identities, the live set with
+ * deadlines, and a short log of membership events that watch streams replay.
+ * Every KV access of the discovery goes through this module.
+ *
+ * Keys (all under "discovery", so a shared KV stays tidy):
+ *   ["discovery", "node_id_counter"]            last id handed out
+ *   ["discovery", "nodes", id]                  NodeRecord, forever
+ *   ["discovery", "active", id]                 ActiveRecord, expireIn > ttl
+ *   ["discovery", "membership_head"]            seq of the newest event
+ *   ["discovery", "membership_events", seq]     MembershipEvent, expireIn retention
+ *
+ * Invariants:
+ * - ids are allocated by compare-and-set on the counter, so they are unique forever
+ *   even under concurrent registrations, restarts and several isolates.
+ * - a node is live only while `deadlineMs` (now + ttl at its last heartbeat) is in
+ *   the future: KV expiry is lazy, so every read filters on the stored deadline.
+ * - a membership change and its event commit in one atomic operation, so watchers
+ *   never see a change without its event, nor an event without its change.
+ * @module
+ */
+
+import type { ActiveNode, MembershipChangeKind } from "../common/discovery_protocol.ts";
+import type { Clock } from "./clock.ts";
+import type { PasswordHash } from "./password_hash.ts";
+
+export interface NodeRecord {
+  id: number;
+  passwordHash: PasswordHash;
+  registeredAtMs: number;
+}
+
+/** A live-set entry: what lists show, plus why it is (still) live. */
+export interface ActiveRecord extends ActiveNode {
+  /** Listed until this wall-clock time; moved forward by every heartbeat. */
+  deadlineMs: number;
+  lastHeartbeatMs: number;
+  /** When this stretch of liveness began (kept across heartbeats). */
+  joinedAtMs: number;
+}
+
+export interface MembershipEvent {
+  /** Position in the membership log; strictly increasing, no gaps. */
+  seq: number;
+  kind: MembershipChangeKind;
+  node: ActiveNode;
+  atMs: number;
+}
+
+export interface MembershipSnapshot {
+  /** Seq of the newest event already reflected in `activeNodes`. */
+  position: number;
+  activeNodes: ActiveNode[];
+}
+
+export interface EventsAfter {
+  events: MembershipEvent[];
+  /** True when events after the asked position were already dropped: resnapshot. */
+  gap: boolean;
+}
+
+export interface KvRegistryOptions {
+  kv: Deno.Kv;
+  clock: Clock;
+  ttlMs: number;
+  /** How long events stay replayable for watchers that fall behind. @default 600000 */
+  eventRetentionMs?: number;
+}
+
+export interface KvRegistry {
+  /** Stores a new node identity and returns its id, unique forever. */
+  registerNode(passwordHash: PasswordHash): Promise<number>;
+  getNode(id: number): Promise<NodeRecord | undefined>;
+  /** Login or heartbeat: (re)writes the live entry; an event when membership changed. */
+  heartbeat(node: ActiveNode): Promise<MembershipEvent | undefined>;
+  /** Removes the live entry; a `left` event when there was one. */
+  logout(id: number): Promise<MembershipEvent | undefined>;
+  /** Live nodes by id, deadline-filtered. */
+  listActive(): Promise<ActiveNode[]>;
+  /** Removes entries past their deadline, one `expired` event each. */
+  sweepExpired(): Promise<MembershipEvent[]>;
+  snapshot(): Promise<MembershipSnapshot>;
+  eventsAfter(position: number, limit?: number): Promise<EventsAfter>;
+  /** Yields (at least) whenever the membership log grows; cancel it to stop. */
+  watchPosition(): ReadableStream<number>;
+}
+
+const ROOT = "discovery";
+const counterKey: Deno.KvKey = [ROOT, "node_id_counter"];
+const headKey: Deno.KvKey = [ROOT, "membership_head"];
+const nodeKey = (id: number): Deno.KvKey => [ROOT, "nodes", id];
+const activeKey = (id: number): Deno.KvKey => [ROOT, "active", id];
+const activePrefix: Deno.KvKey = [ROOT, "active"];
+const eventKey = (seq: number): Deno.KvKey => [ROOT, "membership_events", seq];
+
+const MAX_ATTEMPTS = 500;
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 1 + attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The public view of a live entry (what lists and events carry). */
+export function toActiveNode(record: ActiveNode): ActiveNode {
+  const node: ActiveNode = {
+    id: record.id,
+    address: record.address,
+    syncport: record.syncport,
+    clientport: record.clientport,
+    load: record.load,
+  };
+  if (record.region !== undefined) node.region = record.region;
+  return node;
+}
+
+function sameEndpoint(a: ActiveNode, b: ActiveNode): boolean {
+  return a.address === b.address && a.syncport === b.syncport && a.clientport === b.clientport;
+}
+
+export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
+  const { kv, clock, ttlMs } = options;
+  if (!(ttlMs > 0)) throw new RangeError("Cannot create the registry: ttlMs must be positive");
+  const retentionMs = options.eventRetentionMs ?? 600_000;
+  // Long enough that a sweep normally sees the entry (and emits `expired`) before
+  // KV drops it; reads never rely on it, they check deadlineMs.
+  const activeExpireInMs = 3 * ttlMs + 60_000;
+
+  /** Adds "append this event" to `op`, guarded by the head's versionstamp. */
+  function appendEvent(
+    op: Deno.AtomicOperation,
+    head: Deno.KvEntryMaybe<number>,
+    kind: MembershipChangeKind,
+    node: ActiveNode,
+  ): MembershipEvent {
+    const event: MembershipEvent = {
+      seq: (head.value ?? 0) + 1,
+      kind,
+      node: toActiveNode(node),
+      atMs: clock.nowMs(),
+    };
+    op.check(head)
+      .set(headKey, event.seq)
+      .set(eventKey(event.seq), event, { expireIn: retentionMs });
+    return event;
+  }
+
+  async function listActiveRecords(): Promise<Deno.KvEntry<ActiveRecord>[]> {
+    const entries: Deno.KvEntry<ActiveRecord>[] = [];
+    for await (const entry of kv.list<ActiveRecord>({ prefix: activePrefix })) entries.push(entry);
+    return entries;
+  }
+
+  async function listActive(): Promise<ActiveNode[]> {
+    const now = clock.nowMs();
+    return (await listActiveRecords())
+      .filter((entry) => entry.value.deadlineMs > now)
+      .map((entry) => toActiveNode(entry.value));
+  }
+
+  async function expireOne(entry: Deno.KvEntry<ActiveRecord>): Promise<MembershipEvent | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const [current, head] = await kv.getMany<[ActiveRecord, number]>([entry.key, headKey]);
+      if (current.value === null || current.value.deadlineMs > clock.nowMs()) return undefined;
+      const op = kv.atomic().check(current).delete(entry.key);
+      const event = appendEvent(op, head, "expired", current.value);
+      if ((await op.commit()).ok) return event;
+      await backoff(attempt);
+    }
+    return undefined; // another sweeper keeps winning; it emits the event
+  }
+
+  return {
+    async registerNode(passwordHash) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const counter = await kv.get<number>(counterKey);
+        const id = (counter.value ?? 0) + 1;
+        const record: NodeRecord = { id, passwordHash, registeredAtMs: clock.nowMs() };
+        const result = await kv.atomic()
+          .check(counter)
+          .check({ key: nodeKey(id), versionstamp: null })
+          .set(counterKey, id)
+          .set(nodeKey(id), record)
+          .commit();
+        if (result.ok) return id;
+        await backoff(attempt);
+      }
+      throw new Error("Cannot register a node: the id counter stayed contended");
+    },
+
+    async getNode(id) {
+      return (await kv.get<NodeRecord>(nodeKey(id))).value ?? undefined;
+    },
+
+    async heartbeat(node) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const [current, head] = await kv.getMany<[ActiveRecord, number]>([
+          activeKey(node.id),
+          headKey,
+        ]);
+        const now = clock.nowMs();
+        const wasLive = current.value !== null && current.value.deadlineMs > now;
+        const record: ActiveRecord = {
+          ...toActiveNode(node),
+          deadlineMs: now + ttlMs,
+          lastHeartbeatMs: now,
+          joinedAtMs: wasLive ? current.value!.joinedAtMs : now,
+        };
+        const op = kv.atomic()
+          .check(current)
+          .set(activeKey(node.id), record, { expireIn: activeExpireInMs });
+        const changed = !wasLive || !sameEndpoint(current.value!, node);
+        const event = changed ? appendEvent(op, head, "joined", record) : undefined;
+        if ((await op.commit()).ok) return event;
+        await backoff(attempt);
+      }
+      throw new Error(`Cannot record a heartbeat of node ${node.id}: its entry stayed contended`);
+    },
+
+    async logout(id) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const [current, head] = await kv.getMany<[ActiveRecord, number]>([activeKey(id), headKey]);
+        if (current.value === null) return undefined;
+        const op = kv.atomic().check(current).delete(activeKey(id));
+        const event = appendEvent(op, head, "left", current.value);
+        if ((await op.commit()).ok) return event;
+        await backoff(attempt);
+      }
+      throw new Error(`Cannot log out node ${id}: its entry stayed contended`);
+    },
+
+    listActive,
+
+    async sweepExpired() {
+      const now = clock.nowMs();
+      const events: MembershipEvent[] = [];
+      for (const entry of await listActiveRecords()) {
+        if (entry.value.deadlineMs > now) continue;
+        const event = await expireOne(entry);
+        if (event) events.push(event);
+      }
+      return events;
+    },
+
+    async snapshot() {
+      // The log position read before and after the list brackets it: when equal, no
+      // membership change happened in between, so the pair is consistent.
+      let snapshot: MembershipSnapshot | undefined;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const before = (await kv.get<number>(headKey)).value ?? 0;
+        const activeNodes = await listActive();
+        const after = (await kv.get<number>(headKey)).value ?? 0;
+        snapshot = { position: before, activeNodes };
+        if (before === after) return snapshot;
+      }
+      // Still moving: replaying from `before` repeats some changes, which are idempotent.
+      return snapshot!;
+    },
+
+    async eventsAfter(position, limit = 1000) {
+      const events: MembershipEvent[] = [];
+      const iterator = kv.list<MembershipEvent>(
+        { start: eventKey(position + 1), end: eventKey(Number.MAX_SAFE_INTEGER) },
+        { limit },
+      );
+      for await (const entry of iterator) events.push(entry.value);
+      const head = (await kv.get<number>(headKey)).value ?? 0;
+      const gap = head > position && (events.length === 0 || events[0].seq !== position + 1);
+      return { events, gap };
+    },
+
+    watchPosition() {
+      return kv.watch<[number]>([headKey]).pipeThrough(
+        new TransformStream<[Deno.KvEntryMaybe<number>], number>({
+          transform([head], controller) {
+            controller.enqueue(head.value ?? 0);
+          },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Test helpers for the client WebSocket protocol, on the plain WebSocket API so
+ * Bun and Deno tests share them: open a connection, collect every frame, wait
+ * for the next frame matching a predicate with a deadline (never a fixed sleep).
+ *
+ * Invariant: `frames` holds every text frame received, parsed, in arrival order;
+ * nextFrame() consumes each frame at most once, so waiting twice for "a message"
+ * yields two different frames.
+ * @module
+ */
+
+/** A received frame; `raw` is the exact text. */
+export interface ReceivedFrame {
+  type: string;
+  payload: unknown;
+  source?: number;
+  ref?: string;
+  more?: boolean;
+  vector?: Record<string, number>;
+  raw: string;
+  [key: string]: unknown;
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+export interface TestClient {
+  ws: WebSocket;
+  /** Every frame received so far (live array). */
+  frames: ReceivedFrame[];
+  /** Resolves when the connection closed (by either side). */
+  closed: Promise<CloseInfo>;
+  /** Sends one JSON frame. */
+  send(frame: unknown): void;
+  /** Sends raw text (or binary) as is. */
+  sendRaw(data: string | Uint8Array): void;
+  /** Waits for the first not yet consumed frame matching the predicate, and consumes it. */
+  next(predicate?: (frame: ReceivedFrame) => boolean, deadlineMs?: number): Promise<ReceivedFrame>;
+  /** Closes the connection and waits until it is closed. */
+  close(code?: number): Promise<CloseInfo>;
+}
+
+/** Opens a client connection; rejects when it does not open within deadlineMs. */
+export function openClient(wsUrl: string, deadlineMs = 15_000): Promise<TestClient> {
+  const ws = new WebSocket(wsUrl);
+  const frames: ReceivedFrame[] = [];
+  const consumed = new Set<ReceivedFrame>();
+  const waiters = new Set<() => void>();
+  let resolveClosed!: (info: CloseInfo) => void;
+  const closed = new Promise<CloseInfo>((resolve) => resolveClosed = resolve);
+  let isClosed = false;
+
+  ws.addEventListener("message", (event) => {
+    const raw = typeof event.data === "string" ? event.data : "";
+    let parsed: ReceivedFrame;
+    try {
+      parsed = { ...JSON.parse(raw), raw };
+    } catch {
+      parsed = { type: "<unparsable>", payload: raw, raw };
+    }
+    frames.push(parsed);
+    for (const waiter of [...waiters]) waiter();
+  });
+  ws.addEventListener("close", (event) => {
+    isClosed = true;
+    resolveClosed({ code: event.code, reason: event.reason });
+    for (const waiter of [...waiters]) waiter();
+  });
+
+  function next(
+    predicate: (frame: ReceivedFrame) => boolean = () => true,
+    frameDeadlineMs = 15_000,
+  ): Promise<ReceivedFrame> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = frames.find((frame) => !consumed.has(frame) && predicate(frame));
+        if (found) {
+          consumed.add(found);
+          done();
+          resolve(found);
+          return true;
+        }
+        if (isClosed) {
+          done();
+          reject(new Error("Cannot get the expected frame: the connection closed"));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`Cannot get the expected frame within ${frameDeadlineMs} ms`));
+      }, frameDeadlineMs);
+      const waiter = () => void check();
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+      }
+      if (!check()) waiters.add(waiter);
+    });
+  }
+
+  const client: TestClient = {
+    ws,
+    frames,
+    closed,
+    send: (frame) => ws.send(JSON.stringify(frame)),
+    sendRaw: (data) => ws.send(data),
+    next,
+    close(code = 1000) {
+      if (!isClosed) ws.close(code);
+      return closed;
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`Cannot open ${wsUrl} within ${deadlineMs} ms`));
+    }, deadlineMs);
+    ws.addEventListener("open", () => {
+      clearTimeout(timer);
+      resolve(client);
+    });
+    ws.addEventListener("error", () => {
+      clearTimeout(timer);
+      reject(new Error(`Cannot open ${wsUrl}`));
+    });
+  });
+}
+
+/** Standalone form of client.next(). */
+export function nextFrame(
+  client: TestClient,
+  predicate?: (frame: ReceivedFrame) => boolean,
+  deadlineMs?: number,
+): Promise<ReceivedFrame> {
+  return client.next(predicate, deadlineMs);
+}
+
+/** Waits until `condition()` is true, checking every pollMs, failing after deadlineMs. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  deadlineMs = 15_000,
+  pollMs = 25,
+): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Cannot reach the condition within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** True for a live message frame, optionally of one text. */
+export function isMessageFrame(text?: string): (frame: ReceivedFrame) => boolean {
+  return (frame) =>
+    frame.type === "newMessagesForClient" &&
+    (text === undefined || (frame.payload as Array<{ text: string }>)[0]?.text === text);
+}
