@@ -83,7 +83,9 @@ export function createPeerAuth(secret: string, options: PeerAuthOptions = {}): P
     async verifyDial(header, nowMs) {
       if (!header) return { ok: false, reason: "no proof" };
       const parts = header.split(".");
-      if (parts.length !== 5 || parts[0] !== VERSION) return { ok: false, reason: "malformed proof" };
+      if (parts.length !== 5 || parts[0] !== VERSION) {
+        return { ok: false, reason: "malformed proof" };
+      }
       const [, idText, timeText, nonce, signature] = parts;
       if (!/^[1-9][0-9]{0,15}$/.test(idText) || !/^[0-9]{1,16}$/.test(timeText)) {
         return { ok: false, reason: "malformed proof" };
@@ -125,9 +127,9 @@ function toHex(bytes: Uint8Array): string {
   return hex;
 }
 
-function fromHex(hex: string): Uint8Array | null {
+function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   if (!/^(?:[0-9a-f]{2})*$/.test(hex)) return null;
-  const bytes = new Uint8Array(hex.length / 2);
+  const bytes = new Uint8Array(new ArrayBuffer(hex.length / 2));
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return bytes;
 }

@@ -157,7 +157,9 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       .map((entry) => toActiveNode(entry.value));
   }
 
-  async function expireOne(entry: Deno.KvEntry<ActiveRecord>): Promise<MembershipEvent | undefined> {
+  async function expireOne(
+    entry: Deno.KvEntry<ActiveRecord>,
+  ): Promise<MembershipEvent | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const [current, head] = await kv.getMany<[ActiveRecord, number]>([entry.key, headKey]);
       if (current.value === null || current.value.deadlineMs > clock.nowMs()) return undefined;

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ChatMessage, VectorWire } from "../common/protocol.ts";
+import type { ChatMessage } from "../common/protocol.ts";
 import type { CanonicalKey } from "../common/canonical_order.ts";
 
 /** A message as stored, with its visibility state. */
@@ -121,14 +121,5 @@ export function toWireMessage(message: StoredMessage | ChatMessage): ChatMessage
     lc: message.lc,
   };
   if (message.clientMsgId !== undefined) wire.clientMsgId = message.clientMsgId;
-  return wire;
-}
-
-/** Encodes a plain Map vector into its wire object (helper for stores and the node). */
-export function marksToWire(marks: Map<number, number>): VectorWire {
-  const wire: VectorWire = {};
-  for (const [nodeId, seq] of [...marks].sort((a, b) => a[0] - b[0])) {
-    if (seq > 0) wire[String(nodeId)] = seq;
-  }
   return wire;
 }

@@ -148,7 +148,9 @@ export async function waitUntil(
 ): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Cannot reach the condition within ${deadlineMs} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`Cannot reach the condition within ${deadlineMs} ms`);
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }

@@ -1,0 +1,480 @@
+/**
+ * The client's session core, pure: it survives connections, decides which
+ * frames to send when a connection opens, reads every frame a node sends, and
+ * tells the UI what happened through one event callback. No sockets, no timers:
+ * the failover loop attaches and detaches links; tests drive it with strings.
+ *
+ * On each new connection: `hello`, `subscribe` to the chat, then either the
+ * chat's latest history (first time, or after /join) or `clientSyncRequest
+ * {since: position}` paged until `more` is false (resume), then every pending
+ * own message again with its clientMsgId. Live messages that arrive while a
+ * sync runs are held back and shown after it, so the output stays in order.
+ *
+ * Invariant: a message is emitted at most once per identity (ResumePosition),
+ * and the position only moves past what this session has accounted for: a
+ * node's `welcome` vector is merged only once the sync that follows it is done.
+ * @module
+ */
+
+import type { Chat, ChatMessage, PresenceEntry } from "../common/protocol.ts";
+import { compareCanonical, sortCanonical } from "../common/canonical_order.ts";
+import { decodeVector, type VersionVector } from "../common/version_vector.ts";
+import { type PendingSend, pendingSendFrame, PendingSends } from "./pending_sends.ts";
+import { ResumePosition } from "./resume_position.ts";
+import { asChatMessages, parseServerFrame } from "./server_frame.ts";
+
+/** Where a shown message came from. */
+export type MessageOrigin = "history" | "live" | "missed" | "older";
+
+export type SessionEvent =
+  | { kind: "message"; message: ChatMessage; origin: MessageOrigin }
+  | { kind: "ready"; url: string; nodeId?: number; resumed: boolean; missed: number }
+  | { kind: "acked"; entry: PendingSend; messageId: string }
+  | { kind: "rejected"; entry: PendingSend; reason: string }
+  | { kind: "pendingChanged" }
+  | { kind: "joined"; chatId: number }
+  | { kind: "chatList"; chats: Chat[] }
+  | { kind: "presenceList"; entries: PresenceEntry[] }
+  | { kind: "presence"; name: string; nodeId: number; online: boolean }
+  | { kind: "chatCreated"; chat: Chat; mine: boolean }
+  | { kind: "olderEnd"; count: number }
+  | { kind: "serverError"; code: string; message: string }
+  | { kind: "notice"; text: string };
+
+/** The narrowest view of a connection the core needs. */
+export interface SessionLink {
+  url: string;
+  send(text: string): void;
+}
+
+export interface ChatSessionOptions {
+  name: string;
+  chatId: number;
+  /** Receive messages (hello, subscribe, history, resume). False: send-only (`--send`, stdin). */
+  receive: boolean;
+  /** Messages of history shown on first entry and after /join; 0 for none (`--follow`). */
+  historyLimit: number;
+  /** Page size of resume syncs. @default 500 */
+  resumePageLimit?: number;
+  onEvent: (event: SessionEvent) => void;
+  pending?: PendingSends;
+  position?: ResumePosition;
+}
+
+type RequestPurpose = "history" | "resume" | "older" | "create";
+
+interface ConnectionState {
+  link: SessionLink;
+  nodeId?: number;
+  welcome?: VersionVector;
+  syncing: boolean;
+  ready: boolean;
+  resumed: boolean;
+  missed: number;
+  heldLive: ChatMessage[];
+}
+
+export class ChatSession {
+  readonly pending: PendingSends;
+  readonly position: ResumePosition;
+  #name: string;
+  #chatId: number;
+  #receive: boolean;
+  #historyLimit: number;
+  #resumePageLimit: number;
+  #emit: (event: SessionEvent) => void;
+  #conn?: ConnectionState;
+  /** False until the position means something (a welcome or a history page was taken in). */
+  #hasBaseline = false;
+  /** The next connection starts with the chat's latest history instead of a resume. */
+  #needsHistory: boolean;
+  #oldestShown?: ChatMessage;
+  #requests = new Map<string, RequestPurpose>();
+  #refCounter = 0;
+
+  constructor(options: ChatSessionOptions) {
+    this.#name = options.name;
+    this.#chatId = options.chatId;
+    this.#receive = options.receive;
+    this.#historyLimit = options.historyLimit;
+    this.#resumePageLimit = options.resumePageLimit ?? 500;
+    this.#emit = options.onEvent;
+    this.pending = options.pending ?? new PendingSends();
+    this.position = options.position ?? new ResumePosition();
+    this.#needsHistory = options.historyLimit > 0;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  get chatId(): number {
+    return this.#chatId;
+  }
+
+  /** True while a connection is attached. */
+  get connected(): boolean {
+    return this.#conn !== undefined;
+  }
+
+  /** True once the attached connection has finished its history or resume sync. */
+  get ready(): boolean {
+    return this.#conn?.ready ?? false;
+  }
+
+  /** The node the current connection is on, once known. */
+  get nodeId(): number | undefined {
+    return this.#conn?.nodeId;
+  }
+
+  /** A connection opened: say hello, subscribe, catch up, resend what is pending. */
+  attach(link: SessionLink): void {
+    const resumed = this.#hasBaseline;
+    const conn: ConnectionState = {
+      link,
+      syncing: false,
+      ready: false,
+      resumed,
+      missed: 0,
+      heldLive: [],
+    };
+    this.#conn = conn;
+    this.#requests.clear();
+    if (this.#receive) {
+      this.#send({ type: "hello", payload: { name: this.#name } });
+      this.#send({ type: "subscribe", payload: { chatIds: [this.#chatId] } });
+      if (this.#needsHistory) {
+        this.#requestHistory();
+      } else if (this.#hasBaseline) {
+        conn.syncing = true;
+        this.#requestResume();
+      }
+      // Otherwise (--follow, first connection): the welcome is the starting point.
+    } else {
+      this.#send({ type: "subscribe", payload: { chatIds: [] } });
+      this.#markReady();
+    }
+    for (const entry of this.pending.list()) this.#send(pendingSendFrame(entry));
+  }
+
+  /** The connection is gone; pending messages wait for the next one. */
+  detach(): void {
+    this.#conn = undefined;
+    this.#requests.clear();
+  }
+
+  /** Handles one text frame from the attached connection. */
+  receive(text: string): void {
+    const conn = this.#conn;
+    const frame = parseServerFrame(text);
+    if (!conn || !frame) return;
+    if (conn.nodeId === undefined && frame.source !== undefined) conn.nodeId = frame.source;
+    const purpose = frame.ref !== undefined ? this.#requests.get(frame.ref) : undefined;
+    if (purpose && frame.ref !== undefined) this.#requests.delete(frame.ref);
+    switch (frame.type) {
+      case "newMessagesForClient":
+        for (const message of asChatMessages(frame.payload)) this.#onLive(message);
+        return;
+      case "clientMessageResponse":
+        return this.#onAck(frame.payload);
+      case "clientSyncReply":
+        return this.#onSyncReply(
+          purpose ?? this.#oldestOutstanding(),
+          asChatMessages(frame.payload),
+          frame.more ?? false,
+          frame.vector,
+        );
+      case "welcome":
+        return this.#onWelcome(frame.payload);
+      case "chatCreated": {
+        const chat = asChat(frame.payload);
+        if (chat) this.#emit({ kind: "chatCreated", chat, mine: purpose === "create" });
+        return;
+      }
+      case "chatList":
+        return this.#emit({
+          kind: "chatList",
+          chats: Array.isArray(frame.payload)
+            ? frame.payload.map(asChat).filter((c): c is Chat => c !== null)
+            : [],
+        });
+      case "presenceList":
+        return this.#emit({
+          kind: "presenceList",
+          entries: Array.isArray(frame.payload)
+            ? frame.payload.filter(isPresenceEntry).map((e) => ({ name: e.name, nodeId: e.nodeId }))
+            : [],
+        });
+      case "presence": {
+        const p = frame.payload as Record<string, unknown> | null;
+        if (p && typeof p.name === "string" && typeof p.nodeId === "number") {
+          this.#emit({
+            kind: "presence",
+            name: p.name,
+            nodeId: p.nodeId,
+            online: p.online === true,
+          });
+        }
+        return;
+      }
+      case "error":
+        return this.#onError(frame.payload, frame.ref, purpose);
+    }
+  }
+
+  /** Queues one of the user's messages and sends it if connected. */
+  sendText(text: string): PendingSend {
+    const entry = this.pending.add({ text, chatId: this.#chatId, sender: this.#name });
+    if (this.#conn) this.#send(pendingSendFrame(entry));
+    this.#emit({ kind: "pendingChanged" });
+    return entry;
+  }
+
+  /** Switches to another chat: subscribe, then its latest history. */
+  join(chatId: number): void {
+    this.#chatId = chatId;
+    this.#oldestShown = undefined;
+    this.#needsHistory = this.#receive;
+    this.#emit({ kind: "joined", chatId });
+    if (!this.#conn || !this.#receive) return;
+    this.#conn.heldLive = [];
+    this.#send({ type: "subscribe", payload: { chatIds: [chatId] } });
+    this.#requestHistory();
+  }
+
+  /** Changes the name used for new messages and presence. */
+  setName(name: string): void {
+    this.#name = name;
+    if (this.#conn && this.#receive) this.#send({ type: "hello", payload: { name } });
+  }
+
+  /** Asks for the page of history before the oldest message shown. Returns false when offline. */
+  requestOlder(limit: number): boolean {
+    if (!this.#conn) return false;
+    const payload: Record<string, unknown> = { chatId: this.#chatId, limit };
+    if (this.#oldestShown) payload.before = this.#oldestShown.messageId;
+    this.#send({ type: "clientSyncRequest", payload, ref: this.#newRef("older") });
+    return true;
+  }
+
+  /** Asks for every chat; the answer comes as a `chatList` event. Returns false when offline. */
+  requestChats(): boolean {
+    return this.#sendIfConnected({ type: "listChats", payload: {} });
+  }
+
+  /** Asks who is here; the answer comes as a `presenceList` event. Returns false when offline. */
+  requestPresence(): boolean {
+    return this.#sendIfConnected({ type: "presence", payload: { chatId: this.#chatId } });
+  }
+
+  /** Creates a chat; the answer comes as a `chatCreated` event with mine: true. */
+  createChat(name: string): boolean {
+    if (!this.#conn) return false;
+    this.#send({ type: "createChat", payload: { name }, ref: this.#newRef("create") });
+    return true;
+  }
+
+  #sendIfConnected(frame: unknown): boolean {
+    if (!this.#conn) return false;
+    this.#send(frame);
+    return true;
+  }
+
+  #send(frame: unknown): void {
+    this.#conn?.link.send(JSON.stringify(frame));
+  }
+
+  #newRef(purpose: RequestPurpose): string {
+    const ref = `${purpose[0]}${++this.#refCounter}`;
+    this.#requests.set(ref, purpose);
+    return ref;
+  }
+
+  /** For nodes that do not echo `ref`: the oldest sync request still unanswered. */
+  #oldestOutstanding(): RequestPurpose | undefined {
+    for (const [ref, purpose] of this.#requests) {
+      if (purpose !== "create") {
+        this.#requests.delete(ref);
+        return purpose;
+      }
+    }
+    return undefined;
+  }
+
+  #requestHistory(): void {
+    if (!this.#conn) return;
+    this.#conn.syncing = true;
+    this.#send({
+      type: "clientSyncRequest",
+      payload: { chatId: this.#chatId, limit: this.#historyLimit || 50 },
+      ref: this.#newRef("history"),
+    });
+  }
+
+  #requestResume(): void {
+    this.#send({
+      type: "clientSyncRequest",
+      payload: { chatId: this.#chatId, since: this.position.wire(), limit: this.#resumePageLimit },
+      ref: this.#newRef("resume"),
+    });
+  }
+
+  #onLive(message: ChatMessage): void {
+    const conn = this.#conn!;
+    if (message.chatId !== this.#chatId) return;
+    if (conn.syncing || (!conn.ready && !this.#hasBaseline)) {
+      conn.heldLive.push(message);
+      return;
+    }
+    this.#show(message, "live");
+  }
+
+  #show(message: ChatMessage, origin: MessageOrigin): void {
+    const isNew = this.position.accept(message);
+    if (isNew) this.#emit({ kind: "message", message, origin });
+    if (
+      origin === "history" &&
+      (!this.#oldestShown || compareCanonical(message, this.#oldestShown) < 0)
+    ) {
+      this.#oldestShown = message;
+    }
+    // Delivered means durable ("stored durably, then delivered"): as good as the ack.
+    const clientMsgId = message.clientMsgId;
+    if (clientMsgId === undefined || !this.pending.has(clientMsgId)) return;
+    const entry = this.pending.list().find((e) => e.clientMsgId === clientMsgId)!;
+    if (entry.sender !== message.sender) return;
+    this.pending.resolve(clientMsgId);
+    this.#emit({ kind: "acked", entry, messageId: message.messageId });
+    this.#emit({ kind: "pendingChanged" });
+  }
+
+  #onAck(payload: unknown): void {
+    const p = payload as Record<string, unknown> | null;
+    if (!p || typeof p.clientMsgId !== "string") return;
+    const entry = this.pending.resolve(p.clientMsgId);
+    if (!entry) return;
+    this.#emit({ kind: "acked", entry, messageId: String(p.messageId ?? "") });
+    this.#emit({ kind: "pendingChanged" });
+  }
+
+  #onWelcome(payload: unknown): void {
+    const conn = this.#conn!;
+    const p = payload as Record<string, unknown> | null;
+    if (!p) return;
+    if (typeof p.nodeId === "number") conn.nodeId = p.nodeId;
+    const vector = decodeVector(p.vector);
+    if (vector) conn.welcome = vector;
+    if (conn.syncing) return;
+    if (vector) this.position.mergeVector(vector);
+    if (!this.#hasBaseline) {
+      // First connection without history (--follow): from here on, everything is new.
+      this.#hasBaseline = true;
+      this.#flushHeld();
+    }
+    if (!conn.ready) this.#markReady();
+  }
+
+  #onSyncReply(
+    purpose: RequestPurpose | undefined,
+    messages: ChatMessage[],
+    more: boolean,
+    wireVector: unknown,
+  ): void {
+    const conn = this.#conn!;
+    if (purpose === "older") {
+      const sorted = sortCanonical(messages);
+      for (const message of sorted) this.#emit({ kind: "message", message, origin: "older" });
+      if (
+        sorted.length > 0 &&
+        (!this.#oldestShown || compareCanonical(sorted[0], this.#oldestShown) < 0)
+      ) {
+        this.#oldestShown = sorted[0];
+      }
+      this.#emit({ kind: "olderEnd", count: sorted.length });
+      return;
+    }
+    if (purpose === "history") {
+      for (const message of sortCanonical(messages)) {
+        if (message.chatId === this.#chatId) this.#show(message, "history");
+      }
+      this.#needsHistory = false;
+      this.#finishSync();
+      return;
+    }
+    if (purpose === "resume") {
+      for (const message of sortCanonical(messages)) {
+        if (message.chatId !== this.#chatId) continue;
+        if (!this.position.hasSeen(message)) conn.missed += 1;
+        this.#show(message, "missed");
+      }
+      const vector = decodeVector(wireVector);
+      if (vector) this.position.mergeVector(vector);
+      if (more && messages.length > 0) {
+        this.#requestResume();
+        return;
+      }
+      this.#finishSync();
+    }
+  }
+
+  #finishSync(): void {
+    const conn = this.#conn!;
+    conn.syncing = false;
+    // Everything the node held at its welcome is now accounted for (shown, older, or another chat).
+    if (conn.welcome) this.position.mergeVector(conn.welcome);
+    this.#hasBaseline = true;
+    this.#flushHeld();
+    this.#markReady();
+  }
+
+  #flushHeld(): void {
+    const conn = this.#conn!;
+    const held = conn.heldLive;
+    conn.heldLive = [];
+    for (const message of held) {
+      if (message.chatId === this.#chatId) this.#show(message, "live");
+    }
+  }
+
+  #markReady(): void {
+    const conn = this.#conn!;
+    if (conn.ready) return;
+    conn.ready = true;
+    this.#emit({
+      kind: "ready",
+      url: conn.link.url,
+      nodeId: conn.nodeId,
+      resumed: conn.resumed,
+      missed: conn.missed,
+    });
+  }
+
+  #onError(payload: unknown, ref: string | undefined, purpose: RequestPurpose | undefined): void {
+    const p = payload as Record<string, unknown> | null;
+    const code = typeof p?.code === "string" ? p.code : "error";
+    const message = typeof p?.message === "string" ? p.message : "";
+    if (ref !== undefined && this.pending.has(ref)) {
+      const entry = this.pending.resolve(ref)!;
+      this.#emit({ kind: "rejected", entry, reason: `${code}: ${message}` });
+      this.#emit({ kind: "pendingChanged" });
+      return;
+    }
+    this.#emit({ kind: "serverError", code, message });
+    if ((purpose === "history" || purpose === "resume") && this.#conn?.syncing) {
+      this.#finishSync();
+    }
+  }
+}
+
+function asChat(value: unknown): Chat | null {
+  const c = value as Record<string, unknown> | null;
+  if (!c || typeof c.chatId !== "number" || typeof c.name !== "string") return null;
+  const chat: Chat = { chatId: c.chatId, name: c.name };
+  if (typeof c.lastMessageAt === "string") chat.lastMessageAt = c.lastMessageAt;
+  return chat;
+}
+
+function isPresenceEntry(value: unknown): value is PresenceEntry {
+  const e = value as Record<string, unknown> | null;
+  return !!e && typeof e.name === "string" && typeof e.nodeId === "number";
+}

@@ -1,0 +1,210 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { ChatMessage } from "../common/protocol.ts";
+import { encodeMessageId } from "../common/message_id.ts";
+import { ChatSession, type SessionEvent } from "./chat_session.ts";
+import { PendingSends } from "./pending_sends.ts";
+
+function msg(nodeId: number, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    messageId: encodeMessageId(nodeId, seq),
+    nodeId,
+    seq,
+    chatId: 11,
+    text: `m${nodeId}.${seq}`,
+    sender: "other",
+    dateTime: `2026-01-01T00:00:${String(seq).padStart(2, "0")}.000Z`,
+    lc: 0,
+    ...extra,
+  };
+}
+
+interface Frame {
+  type: string;
+  payload: Record<string, unknown>;
+  ref?: string;
+}
+
+function harness(options: { historyLimit?: number; receive?: boolean } = {}) {
+  const events: SessionEvent[] = [];
+  let counter = 0;
+  const session = new ChatSession({
+    name: "me",
+    chatId: 11,
+    receive: options.receive ?? true,
+    historyLimit: options.historyLimit ?? 20,
+    resumePageLimit: 2,
+    onEvent: (event) => events.push(event),
+    pending: new PendingSends({ newClientMsgId: () => `c${++counter}` }),
+  });
+  let sent: Frame[] = [];
+  function connect(url = "ws://a/") {
+    sent = [];
+    session.attach({ url, send: (text) => sent.push(JSON.parse(text)) });
+  }
+  const frame = (value: unknown) => session.receive(JSON.stringify(value));
+  const shown = () =>
+    events.flatMap((e) => e.kind === "message" ? [`${e.origin}:${e.message.text}`] : []);
+  const lastRequest = () => [...sent].reverse().find((f) => f.type === "clientSyncRequest")!;
+  return { session, events, connect, frame, shown, sent: () => sent, lastRequest };
+}
+
+test("ChatSession.attach() says hello, subscribes and asks for history on first entry", () => {
+  const h = harness();
+  h.connect();
+  assert.deepEqual(h.sent().map((f) => f.type), ["hello", "subscribe", "clientSyncRequest"]);
+  assert.deepEqual(h.sent()[1].payload, { chatIds: [11] });
+  assert.deepEqual(h.lastRequest().payload, { chatId: 11, limit: 20 });
+});
+
+test("ChatSession holds live messages during the history sync and shows them after it", () => {
+  const h = harness();
+  h.connect();
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: { "1": 3 } } });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 4)] });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 3)] });
+  assert.deepEqual(h.shown(), []);
+  const ref = h.lastRequest().ref;
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 3), msg(1, 2)], ref });
+  assert.deepEqual(h.shown(), ["history:m1.2", "history:m1.3", "live:m1.4"]);
+  const ready = h.events.find((e) => e.kind === "ready");
+  assert.deepEqual(ready, { kind: "ready", url: "ws://a/", nodeId: 1, resumed: false, missed: 0 });
+});
+
+test("ChatSession resumes with since after a lost connection, pages, and shows nothing twice", () => {
+  const h = harness();
+  h.connect("ws://a/");
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: { "1": 2, "2": 5 } } });
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 2)], ref: h.lastRequest().ref });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 3)] });
+  h.session.detach();
+
+  h.connect("ws://b/");
+  const resume = h.lastRequest();
+  assert.deepEqual(resume.payload, { chatId: 11, since: { "1": 3, "2": 5 }, limit: 2 });
+  h.frame({ type: "welcome", payload: { nodeId: 2, vector: { "1": 5, "2": 9 } } });
+  h.frame({ type: "newMessagesForClient", payload: [msg(2, 10)] }); // live during sync: held
+  h.frame({
+    type: "clientSyncReply",
+    payload: [msg(1, 4), msg(2, 6)],
+    more: true,
+    vector: { "1": 4, "2": 6 },
+    ref: resume.ref,
+  });
+  const page2 = h.lastRequest();
+  assert.deepEqual(page2.payload, { chatId: 11, since: { "1": 4, "2": 6 }, limit: 2 });
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 5)], ref: page2.ref });
+  // A lagging copy delivered again later is not shown twice.
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 5)] });
+  assert.deepEqual(h.shown(), [
+    "history:m1.2",
+    "live:m1.3",
+    "missed:m1.4",
+    "missed:m2.6",
+    "missed:m1.5",
+    "live:m2.10",
+  ]);
+  const ready = h.events.filter((e) => e.kind === "ready").at(-1);
+  assert.deepEqual(ready, { kind: "ready", url: "ws://b/", nodeId: 2, resumed: true, missed: 3 });
+  assert.deepEqual(h.session.position.wire(), { "1": 5, "2": 10 });
+});
+
+test("ChatSession merges a welcome vector only once the resume sync is done", () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect("ws://a/");
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: { "1": 2 } } });
+  h.session.detach();
+  h.connect("ws://b/");
+  h.frame({ type: "welcome", payload: { nodeId: 2, vector: { "1": 2, "2": 7 } } });
+  h.session.detach(); // lost before the sync answered
+  h.connect("ws://c/");
+  assert.deepEqual(h.lastRequest().payload.since, { "1": 2 });
+});
+
+test("ChatSession in follow mode starts at the welcome and holds live messages until it", () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect();
+  assert.deepEqual(h.sent().map((f) => f.type), ["hello", "subscribe"]);
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 8)] });
+  assert.deepEqual(h.shown(), []);
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: { "1": 8 } } });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 9)] });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 10, { chatId: 12 })] });
+  assert.deepEqual(h.shown(), ["live:m1.8", "live:m1.9"]);
+});
+
+test("ChatSession resends pending messages with the same clientMsgId after failover", () => {
+  const h = harness({ receive: false });
+  h.connect("ws://a/");
+  const entry = h.session.sendText("hello");
+  assert.equal(h.sent().at(-1)!.payload.clientMsgId, "c1");
+  h.session.detach();
+  h.connect("ws://b/");
+  assert.deepEqual(h.sent().map((f) => f.type), ["subscribe", "newMessageFromClient"]);
+  assert.deepEqual(h.sent()[1].payload, {
+    text: "hello",
+    sender: "me",
+    chatId: 11,
+    clientMsgId: entry.clientMsgId,
+  });
+  h.frame({ type: "clientMessageResponse", payload: { clientMsgId: "c1", messageId: "7" } });
+  assert.equal(h.session.pending.size, 0);
+  assert.ok(h.events.some((e) => e.kind === "acked" && e.messageId === "7"));
+});
+
+test("ChatSession shows two copies of one client send once, and delivery settles the pending entry", () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect();
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: {} } });
+  h.session.sendText("hi");
+  h.frame({
+    type: "newMessagesForClient",
+    payload: [msg(1, 1, { sender: "me", text: "hi", clientMsgId: "c1" })],
+  });
+  h.frame({
+    type: "newMessagesForClient",
+    payload: [msg(2, 1, { sender: "me", text: "hi", clientMsgId: "c1" })],
+  });
+  assert.deepEqual(h.shown(), ["live:hi"]);
+  assert.equal(h.session.pending.size, 0);
+});
+
+test("ChatSession reports a rejected send by its ref", () => {
+  const h = harness({ receive: false });
+  h.connect();
+  h.session.sendText("x");
+  h.frame({ type: "error", payload: { code: "bad_frame", message: "text too long" }, ref: "c1" });
+  const rejected = h.events.find((e) => e.kind === "rejected");
+  assert.ok(rejected && rejected.kind === "rejected");
+  assert.equal(rejected.reason, "bad_frame: text too long");
+  assert.equal(h.session.pending.size, 0);
+});
+
+test("ChatSession.join() subscribes to the new chat and shows its history", () => {
+  const h = harness();
+  h.connect();
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: {} } });
+  h.frame({ type: "clientSyncReply", payload: [], ref: h.lastRequest().ref });
+  h.session.join(12);
+  const [subscribe, request] = h.sent().slice(-2);
+  assert.deepEqual(subscribe.payload, { chatIds: [12] });
+  assert.deepEqual(request.payload, { chatId: 12, limit: 20 });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 1, { chatId: 11 })] });
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 2, { chatId: 12 })], ref: request.ref });
+  assert.deepEqual(h.shown(), ["history:m1.2"]);
+  assert.equal(h.events.filter((e) => e.kind === "ready").length, 1);
+});
+
+test("ChatSession.requestOlder() pages back from the oldest message shown", () => {
+  const h = harness();
+  h.connect();
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: {} } });
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 5), msg(1, 6)], ref: h.lastRequest().ref });
+  h.session.requestOlder(2);
+  const request = h.lastRequest();
+  assert.deepEqual(request.payload, { chatId: 11, limit: 2, before: msg(1, 5).messageId });
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 4), msg(1, 3)], ref: request.ref });
+  assert.deepEqual(h.shown().slice(-2), ["older:m1.3", "older:m1.4"]);
+  h.session.requestOlder(2);
+  assert.equal(h.lastRequest().payload.before, msg(1, 3).messageId);
+});

@@ -1,0 +1,215 @@
+/**
+ * The client's command line: flags (node:util parseArgs) over the remembered
+ * config over defaults, checked up front so every mistake is one clear line.
+ *
+ * Invariant: a returned CliOptions is complete and valid (URLs parse and have
+ * the right scheme, chat and name are in the contract's ranges); anything else
+ * is an error value, never an exception.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DEFAULT_CHAT_ID, Limits } from "../common/protocol.ts";
+import type { ClientConfig } from "./config_file.ts";
+
+export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
+
+export type ClientMode = "interactive" | "send" | "follow" | "stdin";
+
+export interface CliOptions {
+  mode: ClientMode;
+  discoveryUrl: string;
+  /** `--server`: nodes to use instead of discovery (ws:// URLs), tried in order. */
+  serverUrls?: string[];
+  name: string;
+  chatId: number;
+  /** `--send TEXT`. */
+  sendText?: string;
+  json: boolean;
+  /** How long a message may wait for its acknowledgement before the client gives up. */
+  ackTimeoutMs: number;
+  /** Messages of history on entry (interactive) or before following (`--follow`). */
+  historyLimit: number;
+  verbose: boolean;
+  /** Which values came from flags, so only those are remembered. */
+  explicit: { discovery: boolean; name: boolean; chat: boolean };
+}
+
+export type CliParse =
+  | { kind: "run"; options: CliOptions }
+  | { kind: "help"; text: string }
+  | { kind: "error"; message: string };
+
+export const HELP_TEXT = `DSatter terminal client
+
+Usage: deno task client [options]
+
+  --discovery URL   discovery service (default ${DEFAULT_DISCOVERY_URL}, or the last one used)
+  --server URL      connect straight to this node (ws://HOST:PORT/); comma-separate several
+  --name NICK       your name (default: remembered, else $USER)
+  --chat ID         chat to use (default ${DEFAULT_CHAT_ID}, or the last one used)
+  --send TEXT       send one message, wait for its acknowledgement, exit 0 (1 if none comes)
+  --follow          print every new message as it arrives (stdin lines are sent too, when piped)
+  --json            with --follow: one JSON message object per line
+  --history N       messages of history shown on entry (default 50 interactive, 0 with --follow)
+  --timeout SECONDS how long a message may wait for its acknowledgement (default 10)
+  --verbose         more status lines on stderr
+  -h, --help        this text
+
+With neither --send nor --follow: an interactive chat when stdin is a terminal (type /help
+there), otherwise every stdin line is sent as a message and the client exits once all are
+acknowledged. Settings (discovery, name, chat) are remembered in
+$XDG_CONFIG_HOME/dsatter/config.json (or ~/.config/dsatter/config.json) by the interactive
+client; flags override them.`;
+
+export interface CliContext {
+  config: ClientConfig;
+  env: { get(name: string): string | undefined };
+  stdinIsTerminal: boolean;
+}
+
+/** Parses argv (without the program name). */
+export function parseCliOptions(args: string[], context: CliContext): CliParse {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        discovery: { type: "string" },
+        server: { type: "string" },
+        name: { type: "string" },
+        chat: { type: "string" },
+        send: { type: "string" },
+        follow: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        history: { type: "string" },
+        timeout: { type: "string" },
+        verbose: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    return fail(`Cannot parse arguments: ${(error as Error).message} (--help lists the options)`);
+  }
+  if (values.help) return { kind: "help", text: HELP_TEXT };
+  const { config, env } = context;
+
+  const discoveryUrl = values.discovery ?? config.discovery ?? DEFAULT_DISCOVERY_URL;
+  const discoveryError = checkHttpUrl(discoveryUrl);
+  if (discoveryError) return fail(`Cannot use discovery URL ${discoveryUrl}: ${discoveryError}`);
+
+  let serverUrls: string[] | undefined;
+  if (values.server !== undefined) {
+    serverUrls = [];
+    for (const part of values.server.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const url = toWebSocketUrl(part);
+      if (typeof url !== "string") return fail(`Cannot use server URL ${part}: ${url.error}`);
+      serverUrls.push(url);
+    }
+    if (serverUrls.length === 0) return fail("Cannot use --server: no URL given");
+  }
+
+  const name = values.name ?? config.name ?? env.get("USER") ?? env.get("USERNAME") ?? "guest";
+  if (name.length < 1 || name.length > Limits.senderMaxChars || name.trim() === "") {
+    return fail(`Cannot use name "${name}": it must be 1..${Limits.senderMaxChars} characters`);
+  }
+
+  let chatId = config.chat ?? DEFAULT_CHAT_ID;
+  if (values.chat !== undefined) {
+    if (!/^[0-9]{1,15}$/.test(values.chat)) {
+      return fail(`Cannot use chat "${values.chat}": it must be an integer >= 0`);
+    }
+    chatId = Number(values.chat);
+  }
+
+  if (values.send !== undefined) {
+    if (values.send.length < 1 || values.send.length > Limits.textMaxChars) {
+      return fail(`Cannot send: the text must be 1..${Limits.textMaxChars} characters`);
+    }
+    if (values.follow) return fail("Cannot use --send with --follow: pick one");
+  }
+
+  let ackTimeoutMs = 10_000;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!(seconds > 0) || seconds > 3600) {
+      return fail(`Cannot use --timeout ${values.timeout}: it must be seconds in (0, 3600]`);
+    }
+    ackTimeoutMs = Math.round(seconds * 1000);
+  }
+
+  const mode: ClientMode = values.send !== undefined
+    ? "send"
+    : values.follow
+    ? "follow"
+    : context.stdinIsTerminal
+    ? "interactive"
+    : "stdin";
+
+  let historyLimit = mode === "interactive" ? 50 : 0;
+  if (values.history !== undefined) {
+    const limit = Number(values.history);
+    if (!Number.isInteger(limit) || limit < 0 || limit > Limits.syncLimitMax) {
+      return fail(`Cannot use --history ${values.history}: it must be 0..${Limits.syncLimitMax}`);
+    }
+    historyLimit = limit;
+  }
+
+  return {
+    kind: "run",
+    options: {
+      mode,
+      discoveryUrl: discoveryUrl.replace(/\/+$/, ""),
+      serverUrls,
+      name,
+      chatId,
+      sendText: values.send,
+      json: values.json,
+      ackTimeoutMs,
+      historyLimit,
+      verbose: values.verbose,
+      explicit: {
+        discovery: values.discovery !== undefined,
+        name: values.name !== undefined,
+        chat: values.chat !== undefined,
+      },
+    },
+  };
+}
+
+function fail(message: string): CliParse {
+  return { kind: "error", message };
+}
+
+function checkHttpUrl(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "not a URL (expected http://HOST:PORT)";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `scheme ${url.protocol} is not http: or https:`;
+  }
+  return undefined;
+}
+
+/** ws:// and wss:// as given; http(s):// and bare HOST:PORT mapped to their WebSocket form. */
+export function toWebSocketUrl(text: string): string | { error: string } {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `ws://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return { error: "not a URL (expected ws://HOST:PORT/)" };
+  }
+  if (url.protocol === "http:") url.protocol = "ws:";
+  else if (url.protocol === "https:") url.protocol = "wss:";
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    return { error: `scheme ${url.protocol} is not ws:, wss:, http: or https:` };
+  }
+  if (!url.hostname) return { error: "no host" };
+  return url.href;
+}

@@ -1,0 +1,96 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type CliContext,
+  type CliOptions,
+  parseCliOptions,
+  toWebSocketUrl,
+} from "./cli_options.ts";
+
+function context(overrides: Partial<CliContext> = {}): CliContext {
+  return {
+    config: {},
+    env: { get: (name: string) => ({ USER: "ann" } as Record<string, string>)[name] },
+    stdinIsTerminal: true,
+    ...overrides,
+  };
+}
+
+function run(args: string[], ctx = context()): CliOptions {
+  const parsed = parseCliOptions(args, ctx);
+  assert.equal(parsed.kind, "run", JSON.stringify(parsed));
+  return (parsed as { options: CliOptions }).options;
+}
+
+test("parseCliOptions() applies defaults: discovery on localhost:8080, chat 11, $USER", () => {
+  const options = run([]);
+  assert.equal(options.mode, "interactive");
+  assert.equal(options.discoveryUrl, "http://localhost:8080");
+  assert.equal(options.chatId, 11);
+  assert.equal(options.name, "ann");
+  assert.equal(options.historyLimit, 50);
+  assert.equal(options.ackTimeoutMs, 10_000);
+});
+
+test("parseCliOptions() lets flags override the remembered config", () => {
+  const ctx = context({ config: { discovery: "http://d:9", name: "cfg", chat: 4 } });
+  const remembered = run([], ctx);
+  assert.deepEqual([remembered.discoveryUrl, remembered.name, remembered.chatId], [
+    "http://d:9",
+    "cfg",
+    4,
+  ]);
+  const flagged = run(["--discovery", "http://e:1/", "--name", "bob", "--chat", "0"], ctx);
+  assert.deepEqual([flagged.discoveryUrl, flagged.name, flagged.chatId], ["http://e:1", "bob", 0]);
+  assert.deepEqual(flagged.explicit, { discovery: true, name: true, chat: true });
+});
+
+test("parseCliOptions() picks the mode from --send, --follow and stdin", () => {
+  assert.equal(run(["--send", "hi"]).mode, "send");
+  assert.equal(run(["--follow", "--json"]).mode, "follow");
+  assert.equal(run(["--follow"]).historyLimit, 0);
+  assert.equal(run([], context({ stdinIsTerminal: false })).mode, "stdin");
+});
+
+test("parseCliOptions() maps --server to WebSocket URLs", () => {
+  assert.deepEqual(run(["--server", "ws://a:1/,http://b:2"]).serverUrls, [
+    "ws://a:1/",
+    "ws://b:2/",
+  ]);
+  assert.equal(toWebSocketUrl("127.0.0.1:5"), "ws://127.0.0.1:5/");
+  assert.equal(toWebSocketUrl("https://x"), "wss://x/");
+});
+
+test("parseCliOptions() answers bad input with one clear line", () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--discovery", "nope"], /^Cannot use discovery URL nope: not a URL/],
+    [["--discovery", "ftp://x"], /scheme ftp: is not http/],
+    [["--server", "ftp://x"], /^Cannot use server URL ftp:\/\/x/],
+    [["--chat=-3"], /^Cannot use chat "-3"/],
+    [["--name", "x".repeat(65)], /^Cannot use name/],
+    [["--send", ""], /^Cannot send/],
+    [["--send", "a", "--follow"], /^Cannot use --send with --follow/],
+    [["--timeout", "0"], /^Cannot use --timeout/],
+    [["--bogus"], /^Cannot parse arguments/],
+  ];
+  for (const [args, pattern] of cases) {
+    const parsed = parseCliOptions(args, context());
+    assert.equal(parsed.kind, "error", args.join(" "));
+    if (parsed.kind === "error") {
+      assert.match(parsed.message, pattern);
+      assert.ok(!parsed.message.includes("\n"));
+    }
+  }
+});
+
+test("parseCliOptions() prints help with every flag", () => {
+  const parsed = parseCliOptions(["--help"], context());
+  assert.equal(parsed.kind, "help");
+  if (parsed.kind === "help") {
+    for (
+      const flag of ["--discovery", "--server", "--name", "--chat", "--send", "--follow", "--json"]
+    ) {
+      assert.ok(parsed.text.includes(flag), flag);
+    }
+  }
+});

@@ -1,0 +1,162 @@
+/**
+ * The real client against real nodes (and discovery): `--send`, `--follow
+ * --json`, piped stdin, and the one-line errors a script relies on.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
+import { isMessageFrame, openClient } from "../server/testing/ws_test_client.ts";
+import { spawnDiscovery } from "../discovery/testing/spawn_discovery.ts";
+import type { ChatMessage } from "../common/protocol.ts";
+import { runClient, spawnClient } from "./testing/spawn_client.ts";
+
+const CONTRACT_FIELDS = ["messageId", "nodeId", "seq", "chatId", "text", "sender", "dateTime", "lc"];
+
+test("client --send reaches a raw WebSocket client and exits 0 after the ack", async () => {
+  const node = await spawnNode();
+  try {
+    const watcher = await openClient(node.wsUrl);
+    try {
+      const result = await runClient(["--server", node.wsUrl, "--name", "ann", "--send", "hi all"]);
+      assert.equal(result.code, 0, result.stderr.join("\n"));
+      assert.deepEqual(result.stdout, []);
+      const frame = await watcher.next(isMessageFrame("hi all"));
+      const [message] = frame.payload as ChatMessage[];
+      assert.equal(message.sender, "ann");
+      assert.equal(message.chatId, 11);
+      assert.equal(typeof message.clientMsgId, "string");
+    } finally {
+      await watcher.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+test("client --send finds the node through discovery and uses --chat", async () => {
+  const discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET });
+  try {
+    const node = await spawnNode({ extraArgs: ["--discovery", discovery.url] });
+    try {
+      const watcher = await openClient(node.wsUrl);
+      try {
+        // The node registers shortly after it listens: retrying within --timeout covers that.
+        const result = await runClient(
+          ["--discovery", discovery.url, "--name", "bo", "--chat", "12", "--send", "via discovery"],
+        );
+        assert.equal(result.code, 0, result.stderr.join("\n"));
+        const frame = await watcher.next(isMessageFrame("via discovery"));
+        assert.equal((frame.payload as ChatMessage[])[0].chatId, 12);
+      } finally {
+        await watcher.close();
+      }
+    } finally {
+      await node.stop();
+    }
+  } finally {
+    await discovery.stop();
+  }
+});
+
+test("client --send exits non-zero with one line when no node acknowledges", async () => {
+  const discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET });
+  try {
+    const empty = await runClient(["--discovery", discovery.url, "--send", "x", "--timeout", "2"]);
+    assert.equal(empty.code, 1);
+    assert.equal(empty.stderr.length, 1, empty.stderr.join("\n"));
+    assert.match(empty.stderr[0], /^Cannot send message: no node acknowledged it within 2 s/);
+  } finally {
+    await discovery.stop();
+  }
+  const unreachable = await runClient(
+    ["--discovery", discovery.url, "--send", "x", "--timeout", "2"],
+  );
+  assert.equal(unreachable.code, 1);
+  assert.equal(unreachable.stderr.length, 1);
+  assert.match(unreachable.stderr[0], /Cannot reach discovery at http:\/\/127\.0\.0\.1:\d+/);
+
+  const badUrl = await runClient(["--discovery", "localhost:8080/x", "--send", "x"]);
+  assert.equal(badUrl.code, 2);
+  assert.deepEqual(badUrl.stderr, [
+    "Cannot use discovery URL localhost:8080/x: scheme localhost: is not http: or https:",
+  ]);
+});
+
+test("client --follow exits 1 with one line when the node refuses", async () => {
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    () => new Response("no", { status: 401 }),
+  );
+  try {
+    const result = await runClient([
+      "--server",
+      `ws://127.0.0.1:${server.addr.port}/`,
+      "--follow",
+    ]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.length, 1, result.stderr.join("\n"));
+    assert.match(result.stderr[0], /^Cannot connect to ws:\/\/127\.0\.0\.1:\d+\/: /);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+test("client --follow --json prints each message sent afterwards as one contract object", async () => {
+  const node = await spawnNode();
+  try {
+    const sender = await openClient(node.wsUrl);
+    // A message from before the follower started: not printed by --follow.
+    sender.send({ type: "newMessageFromClient", payload: { text: "old", sender: "s", chatId: 11 } });
+    await sender.next(isMessageFrame("old"));
+    const follower = await spawnClient(["--server", node.wsUrl, "--follow", "--json"]);
+    try {
+      await follower.waitForStderr((line) => line.startsWith("connected to node"));
+      for (let i = 1; i <= 3; i++) {
+        sender.send({
+          type: "newMessageFromClient",
+          payload: { text: `new ${i}`, sender: "s", chatId: 11, clientMsgId: `c${i}` },
+        });
+      }
+      sender.send({ type: "newMessageFromClient", payload: { text: "other", sender: "s", chatId: 5 } });
+      await follower.waitForStdoutCount((line) => line.includes('"new 3"'), 1);
+      const messages = follower.stdoutLines.map((line) => JSON.parse(line));
+      assert.deepEqual(messages.map((m) => m.text), ["new 1", "new 2", "new 3"]);
+      for (const message of messages) {
+        assert.deepEqual(Object.keys(message), [...CONTRACT_FIELDS, "clientMsgId"]);
+        assert.match(message.dateTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      }
+    } finally {
+      assert.equal(await follower.stop(), 0);
+      await sender.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+test("client sends piped stdin lines as messages, in order, and exits 0 once all are acked", async () => {
+  const node = await spawnNode();
+  try {
+    const watcher = await openClient(node.wsUrl);
+    try {
+      const client = await spawnClient(["--server", node.wsUrl, "--name", "pipe"], { stdin: true });
+      try {
+        for (const line of ["one", "two", "", "three"]) await client.writeLine(line);
+        await client.closeStdin();
+        assert.equal(await client.exited, 0, client.stderrLines.join("\n"));
+      } finally {
+        await client.stop();
+      }
+      const texts: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const frame = await watcher.next(isMessageFrame());
+        texts.push((frame.payload as ChatMessage[])[0].text);
+      }
+      assert.deepEqual(texts, ["one", "two", "three"]);
+    } finally {
+      await watcher.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});

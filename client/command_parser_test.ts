@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseCommand } from "./command_parser.ts";
+
+test("parseCommand() maps lines to commands", () => {
+  const table: Array<[string, unknown]> = [
+    ["hello there", { kind: "say", text: "hello there" }],
+    ["  ", { kind: "none" }],
+    ["//join 3", { kind: "say", text: "/join 3" }],
+    ["/join 12", { kind: "join", chatId: 12 }],
+    ["/JOIN 0", { kind: "join", chatId: 0 }],
+    ["/chats", { kind: "chats" }],
+    ["/create Team room", { kind: "create", name: "Team room" }],
+    ["/who", { kind: "who" }],
+    ["/history", { kind: "history", limit: 20 }],
+    ["/history 5", { kind: "history", limit: 5 }],
+    ["/nick bob", { kind: "nick", name: "bob" }],
+    ["/help", { kind: "help" }],
+    ["/quit", { kind: "quit" }],
+  ];
+  for (const [line, expected] of table) assert.deepEqual(parseCommand(line), expected, line);
+});
+
+test("parseCommand() explains bad commands in one line", () => {
+  for (const line of ["/join", "/join x", "/join 1 2", "/history 0", "/nick", "/create", "/frob"]) {
+    const command = parseCommand(line);
+    assert.equal(command.kind, "invalid", line);
+    if (command.kind === "invalid") {
+      assert.match(command.message, /^Cannot /);
+      assert.ok(!command.message.includes("\n"));
+    }
+  }
+  assert.equal(parseCommand("x".repeat(4001)).kind, "invalid");
+  assert.equal(parseCommand("x".repeat(4000)).kind, "say");
+});

@@ -1,0 +1,54 @@
+/**
+ * A terminal screen with a sticky footer (pending messages and the prompt)
+ * under a scrolling log: new log lines are printed above the footer, which is
+ * then drawn again, so a message arriving never breaks the line being typed.
+ * Pure: it returns the ANSI text to write; the caller writes it.
+ *
+ * Invariant: after each render() the cursor is on the footer's last row, and
+ * the footer occupies exactly footer.lines.length rows (callers fit each line
+ * to the width with fitToWidth(), so none wraps).
+ * @module
+ */
+
+export interface Footer {
+  /** Rows of the footer, top to bottom; the last is the prompt. */
+  lines: string[];
+  /** Column of the cursor on the last row. */
+  cursorColumn: number;
+}
+
+export class FooterScreen {
+  #rowsDrawn = 0;
+
+  /** Prints logLines above the footer and draws the footer again. */
+  render(logLines: readonly string[], footer: Footer): string {
+    let out = this.#eraseFooter();
+    for (const line of logLines) out += `${line}\x1b[0m\r\n`;
+    out += footer.lines.join("\r\n");
+    out += "\r";
+    if (footer.cursorColumn > 0) out += `\x1b[${footer.cursorColumn}C`;
+    this.#rowsDrawn = footer.lines.length;
+    return out;
+  }
+
+  /** Erases the footer, leaving the cursor at the start of its first row (for a clean exit). */
+  clear(): string {
+    const out = this.#eraseFooter();
+    this.#rowsDrawn = 0;
+    return out;
+  }
+
+  #eraseFooter(): string {
+    let out = "\r";
+    if (this.#rowsDrawn > 1) out += `\x1b[${this.#rowsDrawn - 1}A`;
+    return out + "\x1b[J";
+  }
+}
+
+/** Cuts plain text to at most width - 1 code points (ending in `…` when cut). */
+export function fitToWidth(text: string, width: number): string {
+  const chars = [...text];
+  const max = Math.max(1, width - 1);
+  if (chars.length <= max) return text;
+  return chars.slice(0, max - 1).join("") + "…";
+}

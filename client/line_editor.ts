@@ -1,0 +1,188 @@
+/**
+ * The interactive prompt's line editing, pure: raw terminal input decoded into
+ * keys, and a line buffer with a cursor that those keys edit. The screen code
+ * only asks it for the visible window of the line and where the cursor is.
+ *
+ * Invariant: 0 <= cursor <= length of the line (counted in code points), and a
+ * submitted line never contains a control character.
+ * @module
+ */
+
+export type Key =
+  | { kind: "text"; text: string }
+  | { kind: "enter" }
+  | { kind: "backspace" }
+  | { kind: "delete" }
+  | { kind: "left" }
+  | { kind: "right" }
+  | { kind: "home" }
+  | { kind: "end" }
+  | { kind: "clearLine" }
+  | { kind: "deleteWord" }
+  | { kind: "interrupt" }
+  | { kind: "eof" }
+  | { kind: "redraw" };
+
+const ESCAPES: Record<string, Key> = {
+  "\x1b[C": { kind: "right" },
+  "\x1b[D": { kind: "left" },
+  "\x1b[H": { kind: "home" },
+  "\x1b[F": { kind: "end" },
+  "\x1bOH": { kind: "home" },
+  "\x1bOF": { kind: "end" },
+  "\x1b[1~": { kind: "home" },
+  "\x1b[4~": { kind: "end" },
+  "\x1b[3~": { kind: "delete" },
+};
+
+const CONTROLS: Record<string, Key> = {
+  "\r": { kind: "enter" },
+  "\n": { kind: "enter" },
+  "\x7f": { kind: "backspace" },
+  "\x08": { kind: "backspace" },
+  "\x03": { kind: "interrupt" },
+  "\x04": { kind: "eof" },
+  "\x15": { kind: "clearLine" },
+  "\x17": { kind: "deleteWord" },
+  "\x01": { kind: "home" },
+  "\x05": { kind: "end" },
+  "\x02": { kind: "left" },
+  "\x06": { kind: "right" },
+  "\x0c": { kind: "redraw" },
+};
+
+/** Turns decoded terminal input into keys; an escape sequence split across reads is kept for the next. */
+export class KeyDecoder {
+  #carry = "";
+
+  decode(input: string): Key[] {
+    const text = this.#carry + input;
+    this.#carry = "";
+    const keys: Key[] = [];
+    let plain = "";
+    const flush = () => {
+      if (plain) keys.push({ kind: "text", text: plain });
+      plain = "";
+    };
+    for (let i = 0; i < text.length;) {
+      const char = text[i];
+      if (char === "\x1b") {
+        flush();
+        // deno-lint-ignore no-control-regex
+        const match = /^\x1b(\[[0-9;]*[~A-Za-z]|O[A-Za-z])/.exec(text.slice(i));
+        if (!match) {
+          // deno-lint-ignore no-control-regex
+          if (text.length - i < 8 && /^\x1b(\[[0-9;]*|O)?$/.test(text.slice(i))) {
+            this.#carry = text.slice(i);
+            break;
+          }
+          i += 1; // a lone escape: ignored
+          continue;
+        }
+        const key = ESCAPES[match[0]];
+        if (key) keys.push(key);
+        i += match[0].length;
+        continue;
+      }
+      if (char === "\r" && text[i + 1] === "\n") i += 1;
+      const control = CONTROLS[char];
+      if (control) {
+        flush();
+        keys.push(control);
+      } else if (char >= " ") {
+        plain += char;
+      }
+      i += 1;
+    }
+    flush();
+    return keys;
+  }
+}
+
+/** The result of one key: a submitted line, an end request, or nothing special. */
+export type EditOutcome =
+  | { kind: "edited" }
+  | { kind: "submit"; line: string }
+  | { kind: "quit" }
+  | { kind: "redraw" };
+
+export class LineEditor {
+  #chars: string[] = [];
+  #cursor = 0;
+
+  get line(): string {
+    return this.#chars.join("");
+  }
+
+  get cursor(): number {
+    return this.#cursor;
+  }
+
+  apply(key: Key): EditOutcome {
+    switch (key.kind) {
+      case "text": {
+        const chars = [...key.text];
+        this.#chars.splice(this.#cursor, 0, ...chars);
+        this.#cursor += chars.length;
+        break;
+      }
+      case "enter": {
+        const line = this.line;
+        this.#chars = [];
+        this.#cursor = 0;
+        return { kind: "submit", line };
+      }
+      case "backspace":
+        if (this.#cursor > 0) this.#chars.splice(--this.#cursor, 1);
+        break;
+      case "delete":
+        this.#chars.splice(this.#cursor, 1);
+        break;
+      case "left":
+        this.#cursor = Math.max(0, this.#cursor - 1);
+        break;
+      case "right":
+        this.#cursor = Math.min(this.#chars.length, this.#cursor + 1);
+        break;
+      case "home":
+        this.#cursor = 0;
+        break;
+      case "end":
+        this.#cursor = this.#chars.length;
+        break;
+      case "clearLine":
+        this.#chars.splice(0, this.#cursor);
+        this.#cursor = 0;
+        break;
+      case "deleteWord": {
+        let start = this.#cursor;
+        while (start > 0 && this.#chars[start - 1] === " ") start -= 1;
+        while (start > 0 && this.#chars[start - 1] !== " ") start -= 1;
+        this.#chars.splice(start, this.#cursor - start);
+        this.#cursor = start;
+        break;
+      }
+      case "interrupt":
+        return { kind: "quit" };
+      case "eof":
+        if (this.#chars.length === 0) return { kind: "quit" };
+        this.#chars.splice(this.#cursor, 1);
+        break;
+      case "redraw":
+        return { kind: "redraw" };
+    }
+    return { kind: "edited" };
+  }
+
+  /**
+   * The part of the line that fits in `width` columns (one per code point),
+   * scrolled so the cursor is visible, and the cursor's column in it.
+   */
+  view(width: number): { text: string; cursorColumn: number } {
+    const usable = Math.max(1, width - 1);
+    let start = 0;
+    if (this.#cursor > usable) start = this.#cursor - usable;
+    const text = this.#chars.slice(start, start + usable + 1).join("");
+    return { text: [...text].slice(0, usable).join(""), cursorColumn: this.#cursor - start };
+  }
+}

@@ -1,0 +1,60 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { KeyDecoder, LineEditor } from "./line_editor.ts";
+
+test("KeyDecoder.decode() splits text, controls and escape sequences", () => {
+  const decoder = new KeyDecoder();
+  assert.deepEqual(decoder.decode("hé\x1b[Dx\r"), [
+    { kind: "text", text: "hé" },
+    { kind: "left" },
+    { kind: "text", text: "x" },
+    { kind: "enter" },
+  ]);
+  assert.deepEqual(decoder.decode("\x03\x04\x7f"), [
+    { kind: "interrupt" },
+    { kind: "eof" },
+    { kind: "backspace" },
+  ]);
+});
+
+test("KeyDecoder.decode() keeps an escape sequence split across reads", () => {
+  const decoder = new KeyDecoder();
+  assert.deepEqual(decoder.decode("a\x1b["), [{ kind: "text", text: "a" }]);
+  assert.deepEqual(decoder.decode("3~"), [{ kind: "delete" }]);
+});
+
+test("LineEditor.apply() edits at the cursor and submits the line", () => {
+  const editor = new LineEditor();
+  const decoder = new KeyDecoder();
+  for (const key of decoder.decode("helo\x1b[D\x1b[Dl")) editor.apply(key);
+  assert.equal(editor.line, "hello");
+  assert.equal(editor.cursor, 3);
+  editor.apply({ kind: "end" });
+  editor.apply({ kind: "text", text: " world" });
+  editor.apply({ kind: "deleteWord" });
+  assert.equal(editor.line, "hello ");
+  assert.deepEqual(editor.apply({ kind: "enter" }), { kind: "submit", line: "hello " });
+  assert.equal(editor.line, "");
+});
+
+test("LineEditor.apply() quits on Ctrl-C, and on Ctrl-D only when the line is empty", () => {
+  const editor = new LineEditor();
+  editor.apply({ kind: "text", text: "ab" });
+  editor.apply({ kind: "home" });
+  assert.deepEqual(editor.apply({ kind: "eof" }), { kind: "edited" });
+  assert.equal(editor.line, "b");
+  editor.apply({ kind: "clearLine" });
+  editor.apply({ kind: "end" });
+  editor.apply({ kind: "backspace" });
+  assert.deepEqual(editor.apply({ kind: "eof" }), { kind: "quit" });
+  assert.deepEqual(editor.apply({ kind: "interrupt" }), { kind: "quit" });
+});
+
+test("LineEditor.view() scrolls a long line so the cursor stays visible", () => {
+  const editor = new LineEditor();
+  editor.apply({ kind: "text", text: "abcdefghij" });
+  assert.deepEqual(editor.view(5), { text: "ghij", cursorColumn: 4 });
+  editor.apply({ kind: "home" });
+  assert.deepEqual(editor.view(5), { text: "abcd", cursorColumn: 0 });
+  assert.deepEqual(editor.view(40), { text: "abcdefghij", cursorColumn: 0 });
+});

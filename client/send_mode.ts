@@ -1,0 +1,122 @@
+/**
+ * Scriptable sending: `--send TEXT` (one message) or stdin lines (one message
+ * each). Sends through the failover loop without subscribing to anything and
+ * exits once every message is acknowledged.
+ *
+ * Invariant: exit code 0 only when every message got a clientMessageResponse
+ * (or was seen delivered); otherwise 1, with one line on stderr saying why.
+ * @module
+ */
+
+import { Limits } from "../common/protocol.ts";
+import { ChatSession } from "./chat_session.ts";
+import type { CliOptions } from "./cli_options.ts";
+import { runFailoverLoop } from "./failover_loop.ts";
+import type { Dialer } from "./node_dialer.ts";
+import type { NodeSource } from "./node_source.ts";
+import { StatusNarrator } from "./status_lines.ts";
+
+export interface SendModeContext {
+  options: CliOptions;
+  /** The messages: one for `--send`, stdin lines otherwise. */
+  texts: AsyncIterable<string> | Iterable<string>;
+  source: NodeSource;
+  dial: Dialer;
+  signal: AbortSignal;
+  printError: (line: string) => void;
+}
+
+/** Sends every text; resolves with the process exit code. */
+export async function runSendMode(context: SendModeContext): Promise<number> {
+  const { options, printError } = context;
+  const narrator = new StatusNarrator({ verbose: options.verbose });
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, context.signal]);
+  let failure: string | undefined;
+  let lastProblem: string | undefined;
+  let nodeId: number | undefined;
+  let wake = () => {};
+
+  const session = new ChatSession({
+    name: options.name,
+    chatId: options.chatId,
+    receive: false,
+    historyLimit: 0,
+    onEvent(event) {
+      if (event.kind === "acked") {
+        if (options.verbose) {
+          printError(`acknowledged as ${event.messageId}${nodeId ? ` by node ${nodeId}` : ""}`);
+        }
+        wake();
+      } else if (event.kind === "rejected") {
+        failure = `Cannot send message: the node rejected it (${event.reason})`;
+        wake();
+      } else if (event.kind === "ready") {
+        nodeId = event.nodeId;
+        const line = narrator.session(event);
+        if (options.verbose && line) printError(line);
+      }
+    },
+  });
+
+  const loop = runFailoverLoop({
+    session,
+    source: context.source,
+    dial: context.dial,
+    signal,
+    onStatus(status) {
+      if (status.kind === "dialFailed" || status.kind === "noCandidates") {
+        lastProblem = status.error;
+      }
+      if (status.kind === "lost") lastProblem = `lost the connection to ${status.url}`;
+      const line = narrator.failover(status);
+      if (options.verbose && line) printError(line);
+    },
+  });
+
+  let inputDone = false;
+  const feeding = (async () => {
+    let lineNumber = 0;
+    for await (const text of context.texts) {
+      lineNumber += 1;
+      if (text.trim() === "") continue;
+      if (text.length > Limits.textMaxChars) {
+        failure = `Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`;
+        break;
+      }
+      session.sendText(text);
+      wake();
+    }
+    inputDone = true;
+    wake();
+  })();
+
+  const ticker = setInterval(() => wake(), 100);
+  try {
+    while (!signal.aborted) {
+      if (failure) break;
+      if (inputDone && session.pending.size === 0) break;
+      if (session.pending.oldestAgeMs() > options.ackTimeoutMs) {
+        const seconds = options.ackTimeoutMs / 1000;
+        const why = lastProblem ??
+          (session.connected ? "connected, but no acknowledgement came" : "no node reachable");
+        failure = `Cannot send message: no node acknowledged it within ${seconds} s (${why})`;
+        break;
+      }
+      await new Promise<void>((resolve) => wake = resolve);
+    }
+  } finally {
+    clearInterval(ticker);
+    stop.abort();
+    await loop;
+  }
+  if (context.signal.aborted && !failure && session.pending.size > 0) {
+    failure = `Cannot send message: interrupted with ${session.pending.size} not acknowledged`;
+  }
+  if (failure) {
+    printError(failure);
+    return 1;
+  }
+  void feeding;
+  return 0;
+}

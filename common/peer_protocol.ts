@@ -1,0 +1,305 @@
+/**
+ * The peer protocol spoken over `/peer` between two nodes: frame types, their
+ * validation, and encoding into frames that stay under a byte bound. One JSON
+ * object per text frame, `{"type", "payload"}` like the client protocol.
+ *
+ * Conversation: each side's first frame is `peerHello`; then, in any order,
+ * `peerMessages` (live fan-out of local commits), `syncRequest` / `syncReply`
+ * (anti-entropy: "this is my vector, send me the next page of what I lack"),
+ * `peerChats`, `peerPresence` (the sender's full hello list) and `peerPing`
+ * (liveness: any frame proves the link alive).
+ *
+ * Invariant: parsePeerFrame never throws and returns only frames whose every
+ * field has the type written here; every encoded frame is at most the byte bound
+ * it was given (a single message always fits: the contract caps a message far below it).
+ * @module
+ */
+
+import type { Chat, ChatMessage, Parsed, VectorWire } from "./protocol.ts";
+import { Limits } from "./protocol.ts";
+import { charLength } from "./client_frame_validation.ts";
+import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
+import { decodeMessageId } from "./message_id.ts";
+import { decodeVector } from "./version_vector.ts";
+
+export const PeerFrameType = {
+  hello: "peerHello",
+  messages: "peerMessages",
+  syncRequest: "syncRequest",
+  syncReply: "syncReply",
+  chats: "peerChats",
+  presence: "peerPresence",
+  ping: "peerPing",
+} as const;
+
+/**
+ * Peer frames stay under this many bytes, so the node's 64 KiB WebSocket payload
+ * limit can be one setting for clients and peers alike.
+ */
+export const PEER_FRAME_MAX_BYTES = 60 * 1024;
+
+/** A chat as it replicates: the client fields plus what decides between two names. */
+export interface PeerChat extends Chat {
+  named?: boolean;
+  createdAt?: string;
+  createdLc?: number;
+  createdBy?: number;
+}
+
+export interface PeerHelloPayload {
+  nodeId: number;
+  /** On the accepting side: HMAC over the dialler's nonce (see peer_auth_token.ts). */
+  acceptProof?: string;
+}
+
+export interface PeerMessagesPayload {
+  messages: ChatMessage[];
+}
+
+export interface SyncRequestPayload {
+  /** Request number, echoed on the reply. */
+  requestId: number;
+  /** The requester's contiguous marks. */
+  vector: VectorWire;
+}
+
+export interface SyncReplyPayload {
+  requestId: number;
+  /** In origin-seq order per origin, each origin's run contiguous from the requester's mark. */
+  messages: ChatMessage[];
+  /** True when a bound cut the page: ask again at once. */
+  more: boolean;
+}
+
+/** One hello name on the sending node and the chats it follows (null: every chat). */
+export interface PeerPresenceMember {
+  name: string;
+  chatIds: number[] | null;
+}
+
+/** The sender's hello members; a long list spans frames, the last one has `done: true`. */
+export interface PeerPresencePayload {
+  members: PeerPresenceMember[];
+  done: boolean;
+}
+
+export type PeerFrame =
+  | { type: typeof PeerFrameType.hello; payload: PeerHelloPayload }
+  | { type: typeof PeerFrameType.messages; payload: PeerMessagesPayload }
+  | { type: typeof PeerFrameType.syncRequest; payload: SyncRequestPayload }
+  | { type: typeof PeerFrameType.syncReply; payload: SyncReplyPayload }
+  | { type: typeof PeerFrameType.chats; payload: { chats: PeerChat[] } }
+  | { type: typeof PeerFrameType.presence; payload: PeerPresencePayload }
+  | { type: typeof PeerFrameType.ping; payload: Record<string, never> };
+
+function fail<T>(message: string): Parsed<T> {
+  return { ok: false, error: { code: "bad_frame", message } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isIntAtLeast(value: unknown, min: number): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= min;
+}
+
+function isBoundedString(value: unknown, maxChars: number): value is string {
+  return typeof value === "string" && value.length > 0 && charLength(value) <= maxChars;
+}
+
+/** A replicated message, checked field by field (peers are trusted, bugs are not). */
+export function parseChatMessage(value: unknown): Parsed<ChatMessage> {
+  if (!isRecord(value)) return fail("message must be an object");
+  const { messageId, nodeId, seq, chatId, text, sender, dateTime, lc, clientMsgId } = value;
+  if (!isIntAtLeast(nodeId, 0) || !isIntAtLeast(seq, 1)) return fail("bad nodeId or seq");
+  if (typeof messageId !== "string") return fail("bad messageId");
+  const key = decodeMessageId(messageId);
+  if (!key || key.nodeId !== nodeId || key.seq !== seq) return fail("bad messageId");
+  if (!isIntAtLeast(chatId, 0)) return fail("bad chatId");
+  if (!isBoundedString(text, Limits.textMaxChars)) return fail("bad text");
+  if (!isBoundedString(sender, Limits.senderMaxChars)) return fail("bad sender");
+  if (typeof dateTime !== "string" || !DATE_TIME_PATTERN.test(dateTime)) {
+    return fail("bad dateTime");
+  }
+  if (!isIntAtLeast(lc, 0)) return fail("bad lc");
+  const message: ChatMessage = { messageId, nodeId, seq, chatId, text, sender, dateTime, lc };
+  if (clientMsgId !== undefined) {
+    if (!isBoundedString(clientMsgId, Limits.clientMsgIdMaxChars)) return fail("bad clientMsgId");
+    message.clientMsgId = clientMsgId;
+  }
+  return { ok: true, value: message };
+}
+
+function parseMessages(value: unknown): Parsed<ChatMessage[]> {
+  if (!Array.isArray(value)) return fail("messages must be an array");
+  const messages: ChatMessage[] = [];
+  for (const item of value) {
+    const parsed = parseChatMessage(item);
+    if (!parsed.ok) return parsed;
+    messages.push(parsed.value);
+  }
+  return { ok: true, value: messages };
+}
+
+function parseChat(value: unknown): Parsed<PeerChat> {
+  if (!isRecord(value)) return fail("chat must be an object");
+  if (!isIntAtLeast(value.chatId, 0)) return fail("bad chatId");
+  if (!isBoundedString(value.name, Limits.chatNameMaxChars)) return fail("bad chat name");
+  const chat: PeerChat = { chatId: value.chatId, name: value.name };
+  if (typeof value.lastMessageAt === "string" && DATE_TIME_PATTERN.test(value.lastMessageAt)) {
+    chat.lastMessageAt = value.lastMessageAt;
+  }
+  if (typeof value.named === "boolean") chat.named = value.named;
+  if (typeof value.createdAt === "string" && DATE_TIME_PATTERN.test(value.createdAt)) {
+    chat.createdAt = value.createdAt;
+  }
+  if (isIntAtLeast(value.createdLc, 0)) chat.createdLc = value.createdLc;
+  if (isIntAtLeast(value.createdBy, 0)) chat.createdBy = value.createdBy;
+  return { ok: true, value: chat };
+}
+
+function parsePresenceMember(value: unknown): Parsed<PeerPresenceMember> {
+  if (!isRecord(value) || !isBoundedString(value.name, Limits.helloNameMaxChars)) {
+    return fail("bad presence name");
+  }
+  const { chatIds } = value;
+  if (chatIds !== null && !(Array.isArray(chatIds) && chatIds.every((id) => isIntAtLeast(id, 0)))) {
+    return fail("bad presence chatIds");
+  }
+  return { ok: true, value: { name: value.name, chatIds: chatIds as number[] | null } };
+}
+
+/** Parses one peer frame's text. */
+export function parsePeerFrame(text: string): Parsed<PeerFrame> {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return { ok: false, error: { code: "bad_json", message: "peer frame is not JSON" } };
+  }
+  if (!isRecord(frame) || typeof frame.type !== "string") return fail("frame must have a type");
+  const payload = frame.payload;
+  if (!isRecord(payload)) return fail("payload must be an object");
+  switch (frame.type) {
+    case PeerFrameType.hello: {
+      if (!isIntAtLeast(payload.nodeId, 0)) return fail("bad nodeId");
+      const hello: PeerHelloPayload = { nodeId: payload.nodeId };
+      if (typeof payload.acceptProof === "string") hello.acceptProof = payload.acceptProof;
+      return { ok: true, value: { type: frame.type, payload: hello } };
+    }
+    case PeerFrameType.messages: {
+      const messages = parseMessages(payload.messages);
+      if (!messages.ok) return messages;
+      return { ok: true, value: { type: frame.type, payload: { messages: messages.value } } };
+    }
+    case PeerFrameType.syncRequest: {
+      if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
+      const vector = decodeVector(payload.vector);
+      if (!vector) return fail("bad vector");
+      return {
+        ok: true,
+        value: {
+          type: frame.type,
+          payload: { requestId: payload.requestId, vector: payload.vector as VectorWire },
+        },
+      };
+    }
+    case PeerFrameType.syncReply: {
+      if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
+      if (typeof payload.more !== "boolean") return fail("bad more");
+      const messages = parseMessages(payload.messages);
+      if (!messages.ok) return messages;
+      return {
+        ok: true,
+        value: {
+          type: frame.type,
+          payload: { requestId: payload.requestId, messages: messages.value, more: payload.more },
+        },
+      };
+    }
+    case PeerFrameType.chats: {
+      if (!Array.isArray(payload.chats)) return fail("chats must be an array");
+      const chats: PeerChat[] = [];
+      for (const item of payload.chats) {
+        const chat = parseChat(item);
+        if (!chat.ok) return chat;
+        chats.push(chat.value);
+      }
+      return { ok: true, value: { type: frame.type, payload: { chats } } };
+    }
+    case PeerFrameType.presence: {
+      if (!Array.isArray(payload.members)) return fail("members must be an array");
+      const members: PeerPresenceMember[] = [];
+      for (const item of payload.members) {
+        const member = parsePresenceMember(item);
+        if (!member.ok) return member;
+        members.push(member.value);
+      }
+      if (typeof payload.done !== "boolean") return fail("bad done");
+      return { ok: true, value: { type: frame.type, payload: { members, done: payload.done } } };
+    }
+    case PeerFrameType.ping:
+      return { ok: true, value: { type: frame.type, payload: {} } };
+    default:
+      return { ok: false, error: { code: "unknown_type", message: `unknown peer frame type` } };
+  }
+}
+
+/** UTF-8 length of a string, without allocating. */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Encodes items as frames `{"type":T,"payload":{<key>:[...] , ...extra}}`, as many
+ * items per frame as fit in maxBytes (always at least one). Each item is
+ * stringified once. With no items, one frame with an empty list.
+ */
+export function encodeListFrames(
+  type: string,
+  key: string,
+  items: readonly unknown[],
+  options: { maxBytes?: number; extra?: (isLast: boolean) => Record<string, unknown> } = {},
+): string[] {
+  const { maxBytes = PEER_FRAME_MAX_BYTES, extra } = options;
+  const head = `{"type":${JSON.stringify(type)},"payload":{${JSON.stringify(key)}:[`;
+  const tailFor = (isLast: boolean) => {
+    const fields = extra ? JSON.stringify(extra(isLast)).slice(1, -1) : "";
+    return fields ? `],${fields}}}` : "]}}";
+  };
+  const overhead = utf8ByteLength(head) + utf8ByteLength(tailFor(false)) + 16;
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let currentBytes = overhead;
+  for (const item of items) {
+    const json = JSON.stringify(item);
+    const bytes = utf8ByteLength(json) + 1;
+    if (current.length > 0 && currentBytes + bytes > maxBytes) {
+      groups.push(current);
+      current = [];
+      currentBytes = overhead;
+    }
+    current.push(json);
+    currentBytes += bytes;
+  }
+  groups.push(current);
+  return groups.map((group, index) =>
+    head + group.join(",") + tailFor(index === groups.length - 1)
+  );
+}
+
+/** A frame with a small payload. */
+export function encodePeerFrame(type: string, payload: unknown): string {
+  return JSON.stringify({ type, payload });
+}

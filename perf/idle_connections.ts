@@ -1,0 +1,154 @@
+/**
+ * Shape (e): how many idle client connections one node holds, and what each
+ * costs it in resident memory. Opens connections up to a target (stopping at
+ * the first one refused), checks the node counts them, proves they are alive
+ * by fanning one message out to all of them, and reads the node's RSS before
+ * and after from /proc when this run owns the process.
+ *
+ * Invariant: every socket opened here is closed before returning; the number
+ * reported as held is the number that received the probe message.
+ * @module
+ */
+
+import { round3 } from "./latency_summary.ts";
+import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
+import { nodeHealth, type PerfNode } from "./perf_cluster.ts";
+import { closeWebSockets, openWebSocket } from "./websocket_connections.ts";
+
+export interface IdleConnectionsOptions {
+  node: PerfNode;
+  /** Connections to try. */
+  target: number;
+  /** Handshakes in flight at once. @default 200 */
+  concurrency?: number;
+  /** Deadline for the whole scenario. @default 300000 */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface IdleConnectionsResult {
+  target: number;
+  opened: number;
+  /** Connections that received the probe message: really held. */
+  held: number;
+  /** What the node's /healthz counted once they were open. */
+  nodeCountedClients: number;
+  /** Why opening stopped short of the target, if it did. */
+  firstError?: string;
+  openSeconds: number;
+  /** Seconds from sending the probe until every held connection had it. */
+  probeFanoutSeconds: number;
+  rssBeforeBytes?: number;
+  rssAfterBytes?: number;
+  /** (rssAfter - rssBefore) / opened: what one idle connection costs the node. */
+  rssPerConnectionBytes?: number;
+}
+
+/** Resident set size of a local process, from /proc; undefined when unreadable. */
+export async function readRssBytes(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const status = await Bun.file(`/proc/${pid}/status`).text();
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs shape (e) against one node. */
+export async function runIdleConnections(
+  options: IdleConnectionsOptions,
+): Promise<IdleConnectionsResult> {
+  const { node, target } = options;
+  const concurrency = options.concurrency ?? 200;
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(options.timeoutMs ?? 300_000),
+    ...(options.signal ? [options.signal] : []),
+  ]);
+  const runId = newRunId();
+  const sockets: WebSocket[] = [];
+  let probeArrivals = 0;
+  let resolveProbe!: () => void;
+  const probeDone = new Promise<void>((resolve) => resolveProbe = resolve);
+  let firstError: string | undefined;
+  const onMessage = (event: MessageEvent) => {
+    if (typeof event.data !== "string" || !event.data.includes(runId)) return;
+    const frame = JSON.parse(event.data) as { payload?: { text?: string }[] };
+    const tag = parseMessageTag(frame.payload?.[0]?.text ?? "");
+    if (tag?.runId !== runId) return;
+    if (++probeArrivals === sockets.length) resolveProbe();
+  };
+
+  const rssBeforeBytes = await readRssBytes(node.pid);
+  const openStart = performance.now();
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (firstError === undefined && next < target && !signal.aborted) {
+        next++;
+        try {
+          const socket = await openWebSocket(node.wsUrl, { signal, handshakeTimeoutMs: 30_000 });
+          socket.onmessage = onMessage;
+          sockets.push(socket);
+        } catch (error) {
+          firstError ??= (error as Error).message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, target) }, worker));
+    const openSeconds = (performance.now() - openStart) / 1000;
+    const opened = sockets.length;
+
+    // The node's own count, then its memory once the connections are settled.
+    let nodeCountedClients = 0;
+    const countDeadline = Date.now() + 20_000;
+    while (Date.now() < countDeadline && !signal.aborted) {
+      nodeCountedClients = (await nodeHealth(node)).clients;
+      if (nodeCountedClients >= opened) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const rssAfterBytes = await readRssBytes(node.pid);
+
+    // One message to everybody: a connection that does not get it is not held.
+    const probeStart = performance.now();
+    if (opened > 0) {
+      const pusher = await openWebSocket(node.wsUrl, { signal });
+      try {
+        pusher.send(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
+        const text = formatMessageTag({ runId, index: 0, sentAtMs: epochNowMs() });
+        pusher.send(JSON.stringify({
+          type: "newMessageFromClient",
+          payload: { text, sender: "perf-idle", chatId: 9005 },
+        }));
+        const aborted = new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          signal.addEventListener("abort", () => resolve());
+        });
+        const probeTimer = setTimeout(resolveProbe, 60_000);
+        await Promise.race([probeDone, aborted]);
+        clearTimeout(probeTimer);
+      } finally {
+        await closeWebSockets([pusher]);
+      }
+    }
+    const probeFanoutSeconds = (performance.now() - probeStart) / 1000;
+    const grew = rssBeforeBytes !== undefined && rssAfterBytes !== undefined && opened > 0;
+    return {
+      target,
+      opened,
+      held: probeArrivals,
+      nodeCountedClients,
+      ...(firstError !== undefined ? { firstError } : {}),
+      openSeconds: round3(openSeconds),
+      probeFanoutSeconds: round3(probeFanoutSeconds),
+      rssBeforeBytes,
+      rssAfterBytes,
+      rssPerConnectionBytes: grew
+        ? Math.round((rssAfterBytes! - rssBeforeBytes!) / opened)
+        : undefined,
+    };
+  } finally {
+    await closeWebSockets(sockets, 30_000);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The cluster a perf run loads: either its own (one discovery on in-memory KV
+ * and N nodes on temp DBs, all on loopback, started with the test harnesses)
+ * or a running one found through its discovery's `GET /api/clients`.
+ *
+ * Invariant: stop() stops every process this module started, even when a
+ * start failed halfway; an attached cluster is never stopped, only
+ * disconnected from. Only loopback addresses are ever targeted.
+ * @module
+ */
+
+import { spawnDiscovery, type SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
+import { type SpawnedNode, spawnNode } from "../server/testing/spawn_node.ts";
+
+export interface PerfNode {
+  /** `http://HOST:PORT` */
+  url: string;
+  /** `ws://HOST:PORT/` */
+  wsUrl: string;
+  /** The process id when this run started the node (for RSS), else undefined. */
+  pid?: number;
+}
+
+export interface PerfCluster {
+  discoveryUrl: string;
+  nodes: PerfNode[];
+  /** True when this run started the processes (and may start more, or read their RSS). */
+  owned: boolean;
+  /** Starts one more node that joins through discovery; owned clusters only. */
+  addNode?(): Promise<PerfNode>;
+  stop(): Promise<void>;
+}
+
+export interface LocalClusterOptions {
+  /** @default 3 */
+  nodes?: number;
+  /** `--rate-limit` for every node: load generators push far past a human's rate. */
+  rateLimit?: number;
+  /** Copy the processes' output to stderr. @default false */
+  echo?: boolean;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Starts discovery and the nodes; on any failure stops what started and throws. */
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<PerfCluster> {
+  const count = options.nodes ?? 3;
+  let discovery: SpawnedDiscovery | undefined;
+  const spawned: SpawnedNode[] = [];
+  async function stop() {
+    await Promise.allSettled(spawned.map((node) => node.stop(15_000)));
+    await discovery?.stop();
+  }
+  function toPerfNode(node: SpawnedNode): PerfNode {
+    return { url: node.url, wsUrl: node.wsUrl, pid: node.child.pid };
+  }
+  async function addNode(): Promise<PerfNode> {
+    if (discovery === undefined) throw new Error("Cannot add a node: discovery is not running");
+    const extraArgs = ["--discovery", discovery.url];
+    if (options.rateLimit !== undefined) extraArgs.push("--rate-limit", String(options.rateLimit));
+    const node = await spawnNode({
+      extraArgs,
+      env: { DSATTER_CLUSTER_SECRET: discovery.clusterSecret },
+      echo: options.echo ?? false,
+    });
+    spawned.push(node);
+    return toPerfNode(node);
+  }
+  try {
+    discovery = await spawnDiscovery({ host: "127.0.0.1" });
+    const nodes: PerfNode[] = [];
+    // One at a time: each registers and logs in before the next one looks for peers.
+    for (let i = 0; i < count; i++) nodes.push(await addNode());
+    return { discoveryUrl: discovery.url, nodes, owned: true, addNode, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A running cluster, found through its discovery. */
+export async function attachCluster(discoveryUrl: string): Promise<PerfCluster> {
+  const base = discoveryUrl.replace(/\/+$/, "");
+  assertLoopback(base);
+  const response = await fetch(`${base}/api/clients`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) {
+    throw new Error(`Cannot attach to ${base}: GET /api/clients answered ${response.status}`);
+  }
+  const body = await response.json() as { activeNodes?: { address: string; clientport: number }[] };
+  const nodes = (body.activeNodes ?? []).map(({ address, clientport }) => {
+    const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
+    const url = `http://${host}:${clientport}`;
+    assertLoopback(url);
+    return { url, wsUrl: `ws://${host}:${clientport}/` };
+  });
+  if (nodes.length === 0) throw new Error(`Cannot attach to ${base}: no active node`);
+  return { discoveryUrl: base, nodes, owned: false, stop: () => Promise.resolve() };
+}
+
+function assertLoopback(url: string) {
+  const host = new URL(url).hostname;
+  if (!LOOPBACK.has(host) && !host.startsWith("127.")) {
+    throw new Error(`Cannot target ${url}: the perf harness only loads loopback addresses`);
+  }
+}
+
+export interface NodeHealth {
+  nodeId: number;
+  peers: number;
+  clients: number;
+}
+
+/** The node's /healthz. */
+export async function nodeHealth(node: PerfNode): Promise<NodeHealth> {
+  const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`Cannot read ${node.url}/healthz: ${response.status}`);
+  return await response.json() as NodeHealth;
+}
+
+/** Waits until every node sees every other one as a connected peer. */
+export async function waitForMesh(
+  nodes: readonly PerfNode[],
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let last = "";
+  while (Date.now() < deadline) {
+    options.signal?.throwIfAborted();
+    try {
+      const health = await Promise.all(nodes.map(nodeHealth));
+      if (health.every((h) => h.peers >= nodes.length - 1)) return;
+      last = health.map((h) => `${h.nodeId}: ${h.peers} peers`).join(", ");
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Cannot see a full mesh of ${nodes.length} nodes in time (${last})`);
+}

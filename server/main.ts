@@ -1,0 +1,169 @@
+/**
+ * `bun run server [flags]`: parses flags and wires the node's parts together
+ * (store -> identity -> chat node core -> transport -> mesh), then runs until
+ * SIGINT/SIGTERM: stop accepting, close clients with 1001, flush and close the
+ * database, exit 0.
+ *
+ * Invariant: the FIRST line on stdout is `listening on http://HOST:PORT` with a
+ * connectable HOST (never 0.0.0.0 or ::ffff:); nothing is printed before it.
+ * @module
+ */
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { isProduction, resolveClusterSecret } from "../common/cluster_secret.ts";
+import type { ClientEntry } from "../common/discovery_protocol.ts";
+import { ChatNode } from "./chat_node.ts";
+import { createLogger } from "./logger.ts";
+import { MetricsRegistry, registerNodeMetrics } from "./metrics_registry.ts";
+import { type NodeServer, startNodeServer } from "./node_server.ts";
+import { loadOrCreateLocalIdentity } from "./node_identity.ts";
+import { obtainDiscoveryIdentity } from "./membership_identity.ts";
+import { startPeerNetwork } from "./peer_network.ts";
+import { connectableHost, httpUrl, parseServerFlags } from "./server_flags.ts";
+import { SqliteMessageStore } from "./sqlite_message_store.ts";
+import { loadWebRoute } from "./web_client_route.ts";
+
+/** Refused frames in a row before a flooding client is closed with 1008. */
+const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
+
+function exitWith(message: string, code: number): never {
+  console.error(message);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const env = (name: string) => process.env[name];
+  const dataDir = env("DSATTER_DATA_DIR") || "data";
+  const flags = parseServerFlags(process.argv.slice(2), dataDir);
+  if (flags.kind === "help") {
+    console.log(flags.text);
+    return;
+  }
+  if (flags.kind === "error") exitWith(`${flags.message}\n(try --help)`, 2);
+  const config = flags.config;
+  const production = isProduction(env);
+  const logger = createLogger({ verbose: config.verbose && !production, json: production });
+
+  const secretFile = join(dataDir, "cluster-secret");
+  const secret = resolveClusterSecret({
+    env,
+    readSecretFile: () => {
+      try {
+        return readFileSync(secretFile, "utf8");
+      } catch {
+        return null;
+      }
+    },
+    writeSecretFile: (value) => {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(secretFile, value + "\n", { flag: "wx", mode: 0o600 });
+    },
+    randomHex: (bytes) => randomBytes(bytes).toString("hex"),
+  });
+  if (!secret.ok) exitWith(secret.error, 1);
+
+  let store: SqliteMessageStore;
+  try {
+    mkdirSync(dirname(config.dbPath), { recursive: true });
+    store = new SqliteMessageStore(config.dbPath);
+  } catch (error) {
+    exitWith((error as Error).message, 1);
+  }
+
+  // Identity: registered once with discovery in discovery mode (kept in the store), else local.
+  const identity = config.mode.kind === "discovery"
+    ? await obtainDiscoveryIdentity({
+      store,
+      discoveryUrl: config.mode.discoveryUrl,
+      secret: secret.secret,
+      log: logger,
+    })
+    : loadOrCreateLocalIdentity(store);
+
+  const registry = new MetricsRegistry();
+  const metrics = registerNodeMetrics(registry);
+  let transport: NodeServer | undefined;
+  let shuttingDown = false;
+  const node = new ChatNode({
+    store,
+    nodeId: identity.nodeId,
+    metrics,
+    logger,
+    publisher: {
+      publish: (topic, data) => transport?.server.publish(topic, data),
+      subscriberCount: (topic) => transport?.server.subscriberCount(topic) ?? 0,
+    },
+    onFatal: () => void shutdown(1),
+  });
+
+  // The web page's failover list (GET /api/clients), known once the mesh has started.
+  let peerClients: () => ClientEntry[] = () => [];
+  const webRoute = await loadWebRoute(logger, { peerClients: () => peerClients() });
+  try {
+    transport = startNodeServer({
+      node,
+      registry,
+      metrics,
+      logger,
+      hostname: config.host,
+      port: config.port,
+      webRoute,
+      rateLimit: {
+        perSecond: config.rateLimitPerSecond,
+        burst: config.rateLimitPerSecond * 10,
+        strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
+      },
+    });
+  } catch (error) {
+    exitWith(`Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, 1);
+  }
+  const advertisedHost = connectableHost(config.host, config.advertise);
+  console.log(`listening on ${httpUrl(advertisedHost, transport.port)}`);
+  logger.info("node ready", {
+    nodeId: node.nodeId,
+    identity: identity.origin,
+    mode: config.mode.kind,
+    db: config.dbPath,
+    messages: store.countMessages(),
+  });
+
+  // The mesh: accepts /peer, dials --peers or discovery's nodes (docs/MESH.md).
+  const mesh = startPeerNetwork({
+    node,
+    secret: secret.secret,
+    log: logger,
+    transport,
+    mode: config.mode,
+    identity,
+    advertise: config.advertise,
+  });
+  peerClients = () => mesh.peerClients();
+  const closeMesh = () => mesh.close();
+
+  async function shutdown(exitCode: number): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info("node stopping", { exitCode });
+    try {
+      await closeMesh();
+      await transport?.stop();
+      node.close();
+      store.close();
+    } catch (error) {
+      logger.error("shutdown failed", { error: (error as Error).message });
+      exitCode = exitCode || 1;
+    }
+    process.exit(exitCode);
+  }
+
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("unhandledRejection", (reason) => {
+    logger.error("unhandled rejection", { error: String(reason) });
+  });
+}
+
+await main();

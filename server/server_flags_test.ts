@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import { connectableHost, httpUrl, parseServerFlags } from "./server_flags.ts";
+
+function config(argv: string[]) {
+  const result = parseServerFlags(argv, "/tmp/d");
+  if (result.kind !== "config") throw new Error(`expected a config, got ${JSON.stringify(result)}`);
+  return result.config;
+}
+
+describe("parseServerFlags()", () => {
+  test("defaults: port 0, all interfaces, discovery mode, DB under the data dir", () => {
+    expect(config([])).toEqual({
+      port: 0,
+      host: "0.0.0.0",
+      advertise: undefined,
+      mode: { kind: "discovery", discoveryUrl: "http://localhost:8080" },
+      discoveryUrl: "http://localhost:8080",
+      dbPath: "/tmp/d/node.db",
+      verbose: false,
+      rateLimitPerSecond: 1000,
+      region: undefined,
+    });
+  });
+
+  test("modes: --standalone, --peers list (scheme added), --discovery URL", () => {
+    expect(config(["--standalone"]).mode).toEqual({ kind: "standalone" });
+    expect(config(["--peers", "127.0.0.1:4001, http://h:4002/"]).mode).toEqual({
+      kind: "peers",
+      peers: ["http://127.0.0.1:4001", "http://h:4002"],
+    });
+    expect(config(["--discovery", "http://d:9/"]).mode).toEqual({
+      kind: "discovery",
+      discoveryUrl: "http://d:9",
+    });
+  });
+
+  test("values: --port, --host, --advertise, --db, --rate-limit, --region, --verbose", () => {
+    const c = config([
+      "--port=4000",
+      "--host",
+      "127.0.0.1",
+      "--advertise",
+      "chat.example:4000",
+      "--db",
+      "x.db",
+      "--rate-limit",
+      "5",
+      "--region",
+      "eu",
+      "--verbose",
+    ]);
+    expect(c).toMatchObject({
+      port: 4000,
+      host: "127.0.0.1",
+      advertise: "chat.example:4000",
+      dbPath: "x.db",
+      rateLimitPerSecond: 5,
+      region: "eu",
+      verbose: true,
+    });
+  });
+
+  test("errors say what is wrong; --help gives the help text", () => {
+    for (
+      const argv of [
+        ["--port", "70000"],
+        ["--port", "x"],
+        ["--standalone", "--peers", "a:1"],
+        ["--rate-limit", "0"],
+        ["--discovery", "ftp://x"],
+        ["--nope"],
+        ["positional"],
+      ]
+    ) {
+      const result = parseServerFlags(argv);
+      expect(result.kind).toBe("error");
+      if (result.kind === "error") expect(result.message).toStartWith("Cannot parse flags:");
+    }
+    const help = parseServerFlags(["--help"]);
+    expect(help.kind === "help" && help.text).toContain("--rate-limit");
+  });
+});
+
+describe("connectableHost()", () => {
+  test("wildcards become loopback; advertise wins; IPv6 is bracketed in URLs", () => {
+    expect(connectableHost("0.0.0.0")).toBe("127.0.0.1");
+    expect(connectableHost("::")).toBe("127.0.0.1");
+    expect(connectableHost("::ffff:10.0.0.1")).toBe("10.0.0.1");
+    expect(connectableHost("0.0.0.0", "chat.example:4000")).toBe("chat.example");
+    expect(connectableHost("192.168.1.5")).toBe("192.168.1.5");
+    expect(httpUrl("::1", 80)).toBe("http://[::1]:80");
+  });
+});

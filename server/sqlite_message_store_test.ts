@@ -1,0 +1,27 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeMessageStoreConformance, storedMessage } from "./message_store_conformance.ts";
+import { SqliteMessageStore } from "./sqlite_message_store.ts";
+
+describeMessageStoreConformance("SqliteMessageStore", () => new SqliteMessageStore(":memory:"));
+
+test("SqliteMessageStore keeps messages, chats and identity across a reopen", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsatter-store-"));
+  try {
+    const path = join(dir, "node.db");
+    const first = new SqliteMessageStore(path);
+    first.transaction(() => {
+      first.insertMessage(storedMessage(1, 1, { clientMsgId: "c" }));
+      first.saveIdentity({ nodeId: 7, password: "pw", origin: "discovery" });
+    });
+    first.close();
+    const second = new SqliteMessageStore(path);
+    expect(second.getMessage(1, 1)?.clientMsgId).toBe("c");
+    expect(second.loadIdentity()).toEqual({ nodeId: 7, password: "pw", origin: "discovery" });
+    second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

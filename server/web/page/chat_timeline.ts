@@ -1,0 +1,148 @@
+/**
+ * One chat's messages as the page shows them: confirmed messages in canonical
+ * order, then this page's own sends that the node has not yet confirmed. Pure:
+ * no DOM, no socket, so it is tested on its own.
+ *
+ * Invariants: a message shows at most once, whichever way it arrived (history
+ * page, live frame, resume, twice from two nodes): by messageId, and by
+ * (sender, clientMsgId), where the copy with the lowest (nodeId, seq) wins, as
+ * on every node. A pending send disappears the moment its confirmed copy
+ * arrives, so it never shows twice either.
+ * @module
+ */
+
+import type { ChatMessage } from "../../../common/protocol.ts";
+import { compareCanonical } from "../../../common/canonical_order.ts";
+
+/** A send of this page the node has not delivered back yet. */
+export interface PendingSend {
+  clientMsgId: string;
+  chatId: number;
+  sender: string;
+  text: string;
+  /** When the user pressed Send (ms since epoch), for the time shown. */
+  createdAtMs: number;
+  /** Set once the node acknowledged it (durable), before its copy arrived. */
+  messageId?: string;
+}
+
+/** One row of the view; `key` is stable across the pending -> confirmed switch. */
+export type TimelineEntry =
+  | { kind: "message"; key: string; message: ChatMessage }
+  | { kind: "pending"; key: string; pending: PendingSend };
+
+export interface ChatTimeline {
+  /** Adds messages from any source; returns the ones not held before, canonical order. */
+  addMessages(messages: readonly ChatMessage[]): ChatMessage[];
+  /** Adds an own send that waits for its confirmation. */
+  addPending(pending: PendingSend): void;
+  /** Marks a pending send acknowledged; false when none has that clientMsgId. */
+  acknowledge(clientMsgId: string, messageId: string): boolean;
+  /** Pending sends not yet acknowledged, in send order (to resend after reconnect). */
+  unacknowledged(): PendingSend[];
+  /** What the view shows, top to bottom. */
+  entries(): TimelineEntry[];
+  /** The oldest confirmed message, the `before` of the next older page. */
+  oldestMessageId(): string | undefined;
+  /** How many confirmed messages are shown. */
+  size(): number;
+}
+
+/** The row key of a sent message, the same while pending and once confirmed. */
+export function ownMessageKey(sender: string, clientMsgId: string): string {
+  return `own:${JSON.stringify([sender, clientMsgId])}`;
+}
+
+function entryKey(message: ChatMessage): string {
+  return message.clientMsgId === undefined
+    ? `id:${message.messageId}`
+    : ownMessageKey(message.sender, message.clientMsgId);
+}
+
+function isLowerIdentity(a: ChatMessage, b: ChatMessage): boolean {
+  return a.nodeId !== b.nodeId ? a.nodeId < b.nodeId : a.seq < b.seq;
+}
+
+/** Index of the first message that sorts after `message` (binary search). */
+function insertionIndex(sorted: readonly ChatMessage[], message: ChatMessage): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareCanonical(sorted[middle], message) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+export function createChatTimeline(): ChatTimeline {
+  const sorted: ChatMessage[] = [];
+  const seenIds = new Set<string>();
+  /** Row key -> the message that holds that row (for clientMsgId duplicates). */
+  const byKey = new Map<string, ChatMessage>();
+  const pending = new Map<string, PendingSend>();
+
+  function remove(message: ChatMessage) {
+    const index = sorted.indexOf(message);
+    if (index >= 0) sorted.splice(index, 1);
+  }
+
+  function addOne(message: ChatMessage): boolean {
+    if (seenIds.has(message.messageId)) return false;
+    seenIds.add(message.messageId);
+    const key = entryKey(message);
+    const holder = byKey.get(key);
+    if (holder) {
+      if (!isLowerIdentity(message, holder)) return false;
+      remove(holder);
+    }
+    byKey.set(key, message);
+    if (message.clientMsgId !== undefined) {
+      const own = pending.get(message.clientMsgId);
+      if (own && own.sender === message.sender) pending.delete(message.clientMsgId);
+    }
+    sorted.splice(insertionIndex(sorted, message), 0, message);
+    return holder === undefined;
+  }
+
+  return {
+    addMessages(messages) {
+      const added = messages.filter(addOne);
+      return added.sort(compareCanonical);
+    },
+    addPending(send) {
+      if (byKey.has(ownMessageKey(send.sender, send.clientMsgId))) return;
+      pending.set(send.clientMsgId, { ...send });
+    },
+    acknowledge(clientMsgId, messageId) {
+      const send = pending.get(clientMsgId);
+      if (!send) return false;
+      send.messageId = messageId;
+      return true;
+    },
+    unacknowledged() {
+      return [...pending.values()].filter((send) => send.messageId === undefined);
+    },
+    entries() {
+      const rows: TimelineEntry[] = sorted.map((message) => ({
+        kind: "message",
+        key: entryKey(message),
+        message,
+      }));
+      for (const send of pending.values()) {
+        rows.push({
+          kind: "pending",
+          key: ownMessageKey(send.sender, send.clientMsgId),
+          pending: send,
+        });
+      }
+      return rows;
+    },
+    oldestMessageId() {
+      return sorted[0]?.messageId;
+    },
+    size() {
+      return sorted.length;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The web client as the node serves it: index.html, styles.css and one
+ * JavaScript bundle that Bun builds from page/main.ts (TypeScript) once, at
+ * start-up, in memory. The browser gets plain files: no build step on the
+ * user's side, no CDN, nothing fetched from elsewhere.
+ *
+ * Invariant: every answer carries a strict Content-Security-Policy (scripts
+ * and styles from this node only, no inline script, no eval, no framing), so
+ * even text that slipped into the DOM as HTML could not run; the page's only
+ * outside connections are WebSockets to other nodes of the cluster.
+ *
+ * `GET /api/clients` (same shape as discovery's) lists the other live nodes'
+ * client addresses, so the page can fail over to one of them when its own
+ * node goes away; it is served only when the node hands over its peer list.
+ * @module
+ */
+
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { ClientEntry } from "../../common/discovery_protocol.ts";
+
+/** The policy on every web client answer. `ws:`/`wss:` let the page fail over to other nodes. */
+export const WEB_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** Headers every web client answer carries. */
+export const WEB_SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy": WEB_CONTENT_SECURITY_POLICY,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cache-control": "no-cache",
+};
+
+interface Asset {
+  body: string;
+  contentType: string;
+}
+
+export interface WebAssets {
+  /**
+   * The answer for a web client path (`/`, `/index.html`, `/assets/...`) on GET or
+   * HEAD; undefined for any other request, so the caller routes it on.
+   */
+  respond(request: Request): Response | undefined;
+  /** The paths served, for logs and tests. */
+  paths(): string[];
+}
+
+export interface LoadWebAssetsOptions {
+  /** Minify the bundle. @default true */
+  minify?: boolean;
+  /**
+   * The other live nodes' client addresses, best first (from discovery's node list or
+   * `--peers`). When given, `GET /api/clients` answers `{"activeNodes": [...]}` with them.
+   */
+  peerClients?: () => ClientEntry[];
+}
+
+const WEB_DIR = new URL("./", import.meta.url);
+/** Where the page asks for other nodes to fail over to. */
+export const CLIENTS_PATH = "/api/clients";
+
+function clientsResponse(entries: ClientEntry[], headOnly: boolean): Response {
+  const activeNodes = entries.map(({ address, clientport }) => ({ address, clientport }));
+  return new Response(headOnly ? null : JSON.stringify({ activeNodes }), {
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+async function buildBundle(minify: boolean): Promise<string> {
+  const entry = fileURLToPath(new URL("page/main.ts", WEB_DIR));
+  const result = await Bun.build({
+    entrypoints: [entry],
+    target: "browser",
+    format: "esm",
+    minify,
+  });
+  if (!result.success || result.outputs.length !== 1) {
+    const reasons = result.logs.map((log) => String(log)).join("; ");
+    throw new Error(`Cannot build the web client: ${reasons || "no single output"}`);
+  }
+  return await result.outputs[0].text();
+}
+
+/** Reads the page and builds its script. Throws "Cannot build the web client: ..." on failure. */
+export async function loadWebAssets(options: LoadWebAssetsOptions = {}): Promise<WebAssets> {
+  const [html, css, script] = await Promise.all([
+    readFile(new URL("index.html", WEB_DIR), "utf8"),
+    readFile(new URL("styles.css", WEB_DIR), "utf8"),
+    buildBundle(options.minify ?? true),
+  ]);
+  const page: Asset = { body: html, contentType: "text/html; charset=utf-8" };
+  const assets = new Map<string, Asset>([
+    ["/", page],
+    ["/index.html", page],
+    ["/assets/app.js", { body: script, contentType: "text/javascript; charset=utf-8" }],
+    ["/assets/styles.css", { body: css, contentType: "text/css; charset=utf-8" }],
+  ]);
+  return {
+    respond(request) {
+      if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+      const path = new URL(request.url).pathname;
+      if (path === CLIENTS_PATH && options.peerClients) {
+        return clientsResponse(options.peerClients(), request.method === "HEAD");
+      }
+      const asset = assets.get(path);
+      if (!asset) return undefined;
+      const headers = { ...WEB_SECURITY_HEADERS, "content-type": asset.contentType };
+      return new Response(request.method === "HEAD" ? null : asset.body, { headers });
+    },
+    paths: () => [...assets.keys(), ...(options.peerClients ? [CLIENTS_PATH] : [])],
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * The web client in a real browser (Debian's Chromium, driven by playwright-core)
+ * against a real cluster: one discovery and three chat nodes, each a separate
+ * process with its own database. Each test uses its own chat, so they do not
+ * see each other's messages; the node-kill test runs last.
+ * Screenshots land in test-artifacts/ (gitignored).
+ */
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/spawn_discovery.ts";
+import { REPO_ROOT, type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
+import {
+  type ChatPage,
+  countText,
+  launchChromium,
+  openChatPage,
+  PHONE_VIEWPORT,
+  sendWithButton,
+  sendWithEnter,
+  shownMessages,
+  waitForMessages,
+  waitForOnline,
+} from "./testing/chat_page.ts";
+
+const ARTIFACTS = `${REPO_ROOT}test-artifacts`;
+const CLUSTER_DEADLINE_MS = 45_000;
+/** Per test: the machine is shared and loaded; every wait inside has its own deadline. */
+const TEST_TIMEOUT_MS = 90_000;
+
+let discovery: SpawnedDiscovery | undefined;
+const nodes: SpawnedNode[] = [];
+let browser: Browser | undefined;
+const pages: ChatPage[] = [];
+
+async function healthOf(node: SpawnedNode): Promise<{ peers: number } | undefined> {
+  try {
+    const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(3_000) });
+    return await response.json() as { peers: number };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until every live node has a link to every other live node. */
+async function waitForMesh(live: SpawnedNode[], deadlineMs = CLUSTER_DEADLINE_MS) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const health = await Promise.all(live.map(healthOf));
+    if (health.every((entry) => entry !== undefined && entry.peers >= live.length - 1)) return;
+    await Bun.sleep(200);
+  }
+  throw new Error(`Cannot form the mesh of ${live.length} nodes within ${deadlineMs} ms`);
+}
+
+async function open(node: SpawnedNode, name: string, chatId?: number, viewport?: typeof PHONE_VIEWPORT) {
+  const chatPage = await openChatPage(browser!, node.url, { name, chatId, viewport });
+  pages.push(chatPage);
+  return chatPage;
+}
+
+async function postMessage(node: SpawnedNode, chatId: number, sender: string, text: string) {
+  const response = await fetch(`${node.url}/api/chats/${chatId}/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sender, text }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(response.status).toBe(201);
+  return await response.json() as { messageId: string };
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  try {
+    discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET, ttlSeconds: 3 });
+    for (let index = 0; index < 3; index++) {
+      nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
+    }
+    await waitForMesh(nodes);
+    browser = await launchChromium();
+  } catch (error) {
+    await stopEverything();
+    throw error;
+  }
+}, 120_000);
+
+async function stopEverything() {
+  await Promise.allSettled(pages.map((chatPage) => chatPage.close()));
+  await browser?.close().catch(() => {});
+  await Promise.allSettled(nodes.map((node) => node.stop()));
+  await discovery?.stop();
+}
+
+afterEach(async () => {
+  await Promise.allSettled(pages.splice(0).map((chatPage) => chatPage.close()));
+});
+
+afterAll(stopEverything, 60_000);
+
+describe("web client in Chromium, 3-node cluster", () => {
+  test("two pages on two nodes chat both ways; own messages are marked until acked", async () => {
+    const alice = await open(nodes[0], "alice", 101);
+    const bob = await open(nodes[1], "bob", 101);
+
+    await sendWithEnter(alice.page, "hello from alice");
+    const ownRows = await waitForMessages(alice.page, (rows) => rows.length === 1, "own row");
+    expect(ownRows[0]).toMatchObject({ text: "hello from alice", own: true, sender: "alice" });
+    await waitForMessages(
+      alice.page,
+      (rows) => rows.some((row) => row.text === "hello from alice" && row.state === "confirmed"),
+      "alice's own message confirmed",
+    );
+    await waitForMessages(
+      bob.page,
+      (rows) => rows.some((row) => row.text === "hello from alice" && row.sender === "alice"),
+      "alice's message on bob's page",
+    );
+    await sendWithButton(bob.page, "hi alice, bob here");
+    const aliceRows = await waitForMessages(
+      alice.page,
+      (rows) => rows.some((row) => row.text === "hi alice, bob here" && row.sender === "bob"),
+      "bob's reply on alice's page",
+    );
+    expect(aliceRows.map((row) => row.text)).toEqual(["hello from alice", "hi alice, bob here"]);
+    expect(aliceRows.find((row) => row.sender === "bob")?.own).toBe(false);
+    const bobRows = await waitForMessages(
+      bob.page,
+      (rows) => rows.length === 2 && rows.every((row) => row.state === "confirmed"),
+      "both messages confirmed on bob's page",
+    );
+    expect(bobRows.map((row) => row.text)).toEqual(aliceRows.map((row) => row.text));
+
+    // Presence is cluster-wide: alice's page lists bob, who is on another node.
+    await alice.page.locator("#presence-list li", { hasText: "bob" }).waitFor({ timeout: 20_000 });
+    expect(alice.problems).toEqual([]);
+    expect(bob.problems).toEqual([]);
+  }, TEST_TIMEOUT_MS);
+
+  test("a reloaded page shows the history once, in canonical order, and keeps the name", async () => {
+    const alice = await open(nodes[0], "alice", 102);
+    const bob = await open(nodes[1], "bob", 102);
+    for (let index = 1; index <= 3; index++) {
+      await sendWithEnter(alice.page, `alice ${index}`);
+      await sendWithEnter(bob.page, `bob ${index}`);
+    }
+    const before = await waitForMessages(
+      alice.page,
+      (rows) => rows.length === 6 && rows.every((row) => row.state === "confirmed"),
+      "six confirmed messages",
+    );
+    await waitForMessages(bob.page, (rows) => rows.length === 6, "six messages on bob's page");
+    await alice.page.reload();
+    await waitForOnline(alice.page);
+    expect(await alice.page.getByRole("textbox", { name: "Name", exact: true }).inputValue())
+      .toBe("alice");
+    const after = await waitForMessages(alice.page, (rows) => rows.length >= 6, "history");
+    expect(after.map((row) => row.text)).toEqual(before.map((row) => row.text));
+    expect((await shownMessages(bob.page)).map((row) => row.text))
+      .toEqual(before.map((row) => row.text));
+  }, TEST_TIMEOUT_MS);
+
+  test("an XSS payload in a message or a name is shown as text and does nothing", async () => {
+    const mallory = await open(nodes[0], '<img src=x onerror="window.__pwned=1">', 103);
+    const victim = await open(nodes[1], "victim", 103);
+    const payloads = [
+      '<img src=x onerror="window.__pwned=2">',
+      "<script>window.__pwned=3</script>",
+      '<a href="javascript:window.__pwned=4">click</a>',
+    ];
+    for (const payload of payloads) await sendWithEnter(mallory.page, payload);
+    const rows = await waitForMessages(
+      victim.page,
+      (shown) => payloads.every((payload) => countText(shown, payload) === 1),
+      "the payloads as text",
+    );
+    expect(rows[0].sender).toBe('<img src=x onerror="window.__pwned=1">');
+    for (const chatPage of [victim, mallory]) {
+      expect(await chatPage.page.evaluate(() => (window as { __pwned?: number }).__pwned))
+        .toBeUndefined();
+      expect(await chatPage.page.locator("#timeline img, #timeline script, #timeline a").count())
+        .toBe(0);
+    }
+  }, TEST_TIMEOUT_MS);
+
+  test("scrolling up pages in older history, each message once, in order", async () => {
+    const chatId = 104;
+    const total = 130;
+    for (let index = 1; index <= total; index++) {
+      await postMessage(nodes[index % 3], chatId, "history", `old ${index}`);
+    }
+    const expected = Array.from({ length: total }, (_, index) => `old ${index + 1}`);
+    const reader = await open(nodes[1], "reader", chatId);
+    // The nodes may still be replicating: wait for the newest, then page back.
+    await waitForMessages(reader.page, (rows) => countText(rows, `old ${total}`) === 1, "newest");
+    const scroller = reader.page.locator("#scroller");
+    const deadline = Date.now() + 30_000;
+    let rows = await shownMessages(reader.page);
+    while (rows.length < total && Date.now() < deadline) {
+      await scroller.evaluate((element) => element.scrollTop = 0);
+      await reader.page.waitForTimeout(150);
+      rows = await shownMessages(reader.page);
+    }
+    expect(rows.map((row) => row.text)).toEqual(expected);
+    await reader.page.locator("#history-start:not([hidden])").waitFor({ timeout: 10_000 });
+  }, TEST_TIMEOUT_MS);
+
+  test("other chats count new messages; chats can be created and switched", async () => {
+    const dora = await open(nodes[2], "dora", 105);
+    await postMessage(nodes[0], 106, "eve", "news in 106");
+    await postMessage(nodes[1], 106, "eve", "more news in 106");
+    const badge = dora.page.locator('#chat-list button[data-chat-id="106"] .unread');
+    await badge.filter({ hasText: "2" }).waitFor({ timeout: 20_000 });
+    await dora.page.locator('#chat-list button[data-chat-id="106"]').click();
+    await waitForMessages(dora.page, (rows) => rows.length === 2, "chat 106's messages");
+    expect(dora.page.url()).toEndWith("?chat=106");
+    expect(await badge.count()).toBe(0);
+
+    await dora.page.getByRole("textbox", { name: "New chat", exact: true }).fill("Planning");
+    await dora.page.getByRole("button", { name: "Create", exact: true }).click();
+    await dora.page.locator("#chat-title", { hasText: "Planning" }).waitFor({ timeout: 20_000 });
+    const createdId = Number(new URL(dora.page.url()).searchParams.get("chat"));
+    expect(Number.isSafeInteger(createdId)).toBe(true);
+    // Another page, on another node, sees the new chat in its list.
+    const frank = await open(nodes[0], "frank", 105);
+    await frank.page.locator(`#chat-list button[data-chat-id="${createdId}"]`, {
+      hasText: "Planning",
+    }).waitFor({ timeout: 20_000 });
+    const defaultPage = await open(nodes[1], "gus");
+    expect(await defaultPage.page.locator('#chat-list button[aria-current="true"]').getAttribute(
+      "data-chat-id",
+    )).toBe("11");
+  }, TEST_TIMEOUT_MS);
+
+  test("screenshots at desktop and phone width look like a chat", async () => {
+    const ann = await open(nodes[0], "ann", 107);
+    const ben = await open(nodes[1], "ben", 107, PHONE_VIEWPORT);
+    await sendWithEnter(ann.page, "Morning! Is the deploy still on for today?");
+    await sendWithEnter(ben.page, "Yes, at 14:00. I'll post the checklist here.");
+    await sendWithEnter(ann.page, "Great, thanks 🙌");
+    for (const chatPage of [ann, ben]) {
+      await waitForMessages(
+        chatPage.page,
+        (rows) => rows.length === 3 && rows.every((row) => row.state === "confirmed"),
+        "three messages",
+      );
+      await chatPage.page.locator("#presence-list li", { hasText: "ann" }).waitFor();
+      await chatPage.page.locator("#presence-list li", { hasText: "ben" }).waitFor();
+    }
+    await ann.page.screenshot({ path: `${ARTIFACTS}/web-client-desktop.png` });
+    await ben.page.screenshot({ path: `${ARTIFACTS}/web-client-phone.png` });
+    // At phone width nothing spills sideways and the composer is on screen.
+    const phone = await ben.page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    expect(phone.scrollWidth).toBeLessThanOrEqual(phone.innerWidth);
+    const send = await ben.page.getByRole("button", { name: "Send", exact: true }).boundingBox();
+    expect(send).not.toBeNull();
+    expect(send!.x + send!.width).toBeLessThanOrEqual(PHONE_VIEWPORT.width);
+    expect(send!.y + send!.height).toBeLessThanOrEqual(PHONE_VIEWPORT.height);
+    expect(ann.problems).toEqual([]);
+    expect(ben.problems).toEqual([]);
+  }, TEST_TIMEOUT_MS);
+
+  // Runs last: it kills node 3.
+  test("a page whose node is killed reconnects to another and shows every message once", async () => {
+    const chatId = 108;
+    const alice = await open(nodes[0], "alice", chatId);
+    const carol = await open(nodes[2], "carol", chatId);
+    await sendWithEnter(carol.page, "carol before");
+    await sendWithEnter(alice.page, "alice before");
+    await waitForMessages(
+      alice.page,
+      (rows) => countText(rows, "carol before") === 1 && countText(rows, "alice before") === 1,
+      "both first messages on alice's page",
+    );
+    await waitForMessages(
+      carol.page,
+      (rows) => rows.length === 2 && rows.every((row) => row.state === "confirmed"),
+      "both first messages confirmed on carol's page",
+    );
+
+    await nodes[2].kill("SIGKILL");
+    // Sent into the dying connection: stays pending, is resent after the reconnect.
+    await sendWithEnter(carol.page, "carol during");
+    for (let index = 1; index <= 3; index++) await sendWithEnter(alice.page, `alice during ${index}`);
+    await carol.page.locator('#connection[data-state="online"]').waitFor({ timeout: 30_000 });
+    const expected = ["alice during 1", "alice during 2", "alice during 3", "carol during"];
+    const carolRows = await waitForMessages(
+      carol.page,
+      (rows) =>
+        expected.every((text) => countText(rows, text) === 1) &&
+        rows.every((row) => row.state === "confirmed"),
+      "every message confirmed after the reconnect",
+      30_000,
+    );
+    expect(carolRows.length).toBe(6);
+    const aliceRows = await waitForMessages(
+      alice.page,
+      (rows) => rows.length === 6 && countText(rows, "carol during") === 1,
+      "carol's resent message on alice's page",
+      30_000,
+    );
+    expect(carolRows.map((row) => row.text)).toEqual(aliceRows.map((row) => row.text));
+    const connectedTo = await carol.page.locator("#connection").getAttribute("title");
+    expect([nodes[0].wsUrl, nodes[1].wsUrl]).toContain(connectedTo!);
+  }, TEST_TIMEOUT_MS);
+});
