@@ -16,36 +16,23 @@
  * @module
  */
 
-import type { Chat, ChatMessage, PresenceEntry } from "../common/protocol.ts";
+import type { ChatMessage } from "../common/protocol.ts";
+import type { MessageOrigin, SessionEvent, SessionLink } from "./session_event.ts";
 import { compareCanonical, sortCanonical } from "../common/canonical_order.ts";
 import { decodeVector, type VersionVector } from "../common/version_vector.ts";
 import { type PendingSend, pendingSendFrame, PendingSends } from "./pending_sends.ts";
 import { ResumePosition } from "./resume_position.ts";
-import { asChatMessages, parseServerFrame } from "./server_frame.ts";
+import {
+  asChat,
+  asChatMessages,
+  asChats,
+  asPresenceEntries,
+  asPresenceEvent,
+  parseServerFrame,
+} from "./server_frame.ts";
+import { type RequestPurpose, RequestRefs } from "./request_refs.ts";
 
-/** Where a shown message came from. */
-export type MessageOrigin = "history" | "live" | "missed" | "older";
-
-export type SessionEvent =
-  | { kind: "message"; message: ChatMessage; origin: MessageOrigin }
-  | { kind: "ready"; url: string; nodeId?: number; resumed: boolean; missed: number }
-  | { kind: "acked"; entry: PendingSend; messageId: string }
-  | { kind: "rejected"; entry: PendingSend; reason: string }
-  | { kind: "pendingChanged" }
-  | { kind: "joined"; chatId: number }
-  | { kind: "chatList"; chats: Chat[] }
-  | { kind: "presenceList"; entries: PresenceEntry[] }
-  | { kind: "presence"; name: string; nodeId: number; online: boolean }
-  | { kind: "chatCreated"; chat: Chat; mine: boolean }
-  | { kind: "olderEnd"; count: number }
-  | { kind: "serverError"; code: string; message: string }
-  | { kind: "notice"; text: string };
-
-/** The narrowest view of a connection the core needs. */
-export interface SessionLink {
-  url: string;
-  send(text: string): void;
-}
+export type { MessageOrigin, SessionEvent, SessionLink } from "./session_event.ts";
 
 export interface ChatSessionOptions {
   name: string;
@@ -60,8 +47,6 @@ export interface ChatSessionOptions {
   pending?: PendingSends;
   position?: ResumePosition;
 }
-
-type RequestPurpose = "history" | "resume" | "older" | "create";
 
 interface ConnectionState {
   link: SessionLink;
@@ -89,8 +74,7 @@ export class ChatSession {
   /** The next connection starts with the chat's latest history instead of a resume. */
   #needsHistory: boolean;
   #oldestShown?: ChatMessage;
-  #requests = new Map<string, RequestPurpose>();
-  #refCounter = 0;
+  #requests = new RequestRefs();
 
   constructor(options: ChatSessionOptions) {
     this.#name = options.name;
@@ -159,6 +143,11 @@ export class ChatSession {
 
   /** The connection is gone; pending messages wait for the next one. */
   detach(): void {
+    const conn = this.#conn;
+    if (conn && !this.#hasBaseline && !conn.syncing) {
+      // --follow lost its first connection before the welcome: what arrived is still new.
+      for (const message of conn.heldLive.splice(0)) this.#show(message, "live");
+    }
     this.#conn = undefined;
     this.#requests.clear();
   }
@@ -169,8 +158,7 @@ export class ChatSession {
     const frame = parseServerFrame(text);
     if (!conn || !frame) return;
     if (conn.nodeId === undefined && frame.source !== undefined) conn.nodeId = frame.source;
-    const purpose = frame.ref !== undefined ? this.#requests.get(frame.ref) : undefined;
-    if (purpose && frame.ref !== undefined) this.#requests.delete(frame.ref);
+    const purpose = this.#requests.take(frame.ref);
     switch (frame.type) {
       case "newMessagesForClient":
         for (const message of asChatMessages(frame.payload)) this.#onLive(message);
@@ -179,7 +167,7 @@ export class ChatSession {
         return this.#onAck(frame.payload);
       case "clientSyncReply":
         return this.#onSyncReply(
-          purpose ?? this.#oldestOutstanding(),
+          purpose ?? this.#requests.takeOldestSync(),
           asChatMessages(frame.payload),
           frame.more ?? false,
           frame.vector,
@@ -192,29 +180,12 @@ export class ChatSession {
         return;
       }
       case "chatList":
-        return this.#emit({
-          kind: "chatList",
-          chats: Array.isArray(frame.payload)
-            ? frame.payload.map(asChat).filter((c): c is Chat => c !== null)
-            : [],
-        });
+        return this.#emit({ kind: "chatList", chats: asChats(frame.payload) });
       case "presenceList":
-        return this.#emit({
-          kind: "presenceList",
-          entries: Array.isArray(frame.payload)
-            ? frame.payload.filter(isPresenceEntry).map((e) => ({ name: e.name, nodeId: e.nodeId }))
-            : [],
-        });
+        return this.#emit({ kind: "presenceList", entries: asPresenceEntries(frame.payload) });
       case "presence": {
-        const p = frame.payload as Record<string, unknown> | null;
-        if (p && typeof p.name === "string" && typeof p.nodeId === "number") {
-          this.#emit({
-            kind: "presence",
-            name: p.name,
-            nodeId: p.nodeId,
-            online: p.online === true,
-          });
-        }
+        const presence = asPresenceEvent(frame.payload);
+        if (presence) this.#emit({ kind: "presence", ...presence });
         return;
       }
       case "error":
@@ -253,7 +224,7 @@ export class ChatSession {
     if (!this.#conn) return false;
     const payload: Record<string, unknown> = { chatId: this.#chatId, limit };
     if (this.#oldestShown) payload.before = this.#oldestShown.messageId;
-    this.#send({ type: "clientSyncRequest", payload, ref: this.#newRef("older") });
+    this.#send({ type: "clientSyncRequest", payload, ref: this.#requests.create("older") });
     return true;
   }
 
@@ -270,7 +241,7 @@ export class ChatSession {
   /** Creates a chat; the answer comes as a `chatCreated` event with mine: true. */
   createChat(name: string): boolean {
     if (!this.#conn) return false;
-    this.#send({ type: "createChat", payload: { name }, ref: this.#newRef("create") });
+    this.#send({ type: "createChat", payload: { name }, ref: this.#requests.create("create") });
     return true;
   }
 
@@ -284,30 +255,13 @@ export class ChatSession {
     this.#conn?.link.send(JSON.stringify(frame));
   }
 
-  #newRef(purpose: RequestPurpose): string {
-    const ref = `${purpose[0]}${++this.#refCounter}`;
-    this.#requests.set(ref, purpose);
-    return ref;
-  }
-
-  /** For nodes that do not echo `ref`: the oldest sync request still unanswered. */
-  #oldestOutstanding(): RequestPurpose | undefined {
-    for (const [ref, purpose] of this.#requests) {
-      if (purpose !== "create") {
-        this.#requests.delete(ref);
-        return purpose;
-      }
-    }
-    return undefined;
-  }
-
   #requestHistory(): void {
     if (!this.#conn) return;
     this.#conn.syncing = true;
     this.#send({
       type: "clientSyncRequest",
       payload: { chatId: this.#chatId, limit: this.#historyLimit || 50 },
-      ref: this.#newRef("history"),
+      ref: this.#requests.create("history"),
     });
   }
 
@@ -315,7 +269,7 @@ export class ChatSession {
     this.#send({
       type: "clientSyncRequest",
       payload: { chatId: this.#chatId, since: this.position.wire(), limit: this.#resumePageLimit },
-      ref: this.#newRef("resume"),
+      ref: this.#requests.create("resume"),
     });
   }
 
@@ -464,17 +418,4 @@ export class ChatSession {
       this.#finishSync();
     }
   }
-}
-
-function asChat(value: unknown): Chat | null {
-  const c = value as Record<string, unknown> | null;
-  if (!c || typeof c.chatId !== "number" || typeof c.name !== "string") return null;
-  const chat: Chat = { chatId: c.chatId, name: c.name };
-  if (typeof c.lastMessageAt === "string") chat.lastMessageAt = c.lastMessageAt;
-  return chat;
-}
-
-function isPresenceEntry(value: unknown): value is PresenceEntry {
-  const e = value as Record<string, unknown> | null;
-  return !!e && typeof e.name === "string" && typeof e.nodeId === "number";
 }

@@ -208,3 +208,17 @@ test("ChatSession.requestOlder() pages back from the oldest message shown", () =
   h.session.requestOlder(2);
   assert.equal(h.lastRequest().payload.before, msg(1, 3).messageId);
 });
+
+test("ChatSession in follow mode still shows what arrived before a lost first welcome", () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect("ws://a/");
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 8)] });
+  h.session.detach();
+  assert.deepEqual(h.shown(), ["live:m1.8"]);
+  h.connect("ws://b/");
+  assert.deepEqual(h.sent().map((f) => f.type), ["hello", "subscribe"]);
+  h.frame({ type: "welcome", payload: { nodeId: 2, vector: { "1": 8 } } });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 8)] });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 9)] });
+  assert.deepEqual(h.shown(), ["live:m1.8", "live:m1.9"]);
+});

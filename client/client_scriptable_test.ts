@@ -10,7 +10,16 @@ import { spawnDiscovery } from "../discovery/testing/spawn_discovery.ts";
 import type { ChatMessage } from "../common/protocol.ts";
 import { runClient, spawnClient } from "./testing/spawn_client.ts";
 
-const CONTRACT_FIELDS = ["messageId", "nodeId", "seq", "chatId", "text", "sender", "dateTime", "lc"];
+const CONTRACT_FIELDS = [
+  "messageId",
+  "nodeId",
+  "seq",
+  "chatId",
+  "text",
+  "sender",
+  "dateTime",
+  "lc",
+];
 
 test("client --send reaches a raw WebSocket client and exits 0 after the ack", async () => {
   const node = await spawnNode();
@@ -30,6 +39,58 @@ test("client --send reaches a raw WebSocket client and exits 0 after the ack", a
     }
   } finally {
     await node.stop();
+  }
+});
+
+test("client --send fails over past a node that does not answer", async () => {
+  const node = await spawnNode();
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadUrl = `ws://127.0.0.1:${(probe.addr as Deno.NetAddr).port}/`;
+  probe.close();
+  try {
+    const watcher = await openClient(node.wsUrl);
+    try {
+      const result = await runClient(["--server", `${deadUrl},${node.wsUrl}`, "--send", "second"]);
+      assert.equal(result.code, 0, result.stderr.join("\n"));
+      await watcher.next(isMessageFrame("second"));
+    } finally {
+      await watcher.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+test("client --send takes name and chat from the remembered config, flags overriding it", async () => {
+  const node = await spawnNode();
+  const home = await Deno.makeTempDir({ prefix: "dsatter-client-home-" });
+  try {
+    await Deno.mkdir(`${home}/.config/dsatter`, { recursive: true });
+    await Deno.writeTextFile(
+      `${home}/.config/dsatter/config.json`,
+      JSON.stringify({ name: "remembered", chat: 7, discovery: "http://127.0.0.1:1" }),
+    );
+    const watcher = await openClient(node.wsUrl);
+    try {
+      const first = await runClient(["--server", node.wsUrl, "--send", "from config"], {
+        homeDir: home,
+      });
+      assert.equal(first.code, 0, first.stderr.join("\n"));
+      const a = (await watcher.next(isMessageFrame("from config"))).payload as ChatMessage[];
+      assert.deepEqual([a[0].sender, a[0].chatId], ["remembered", 7]);
+      const second = await runClient(
+        ["--server", node.wsUrl, "--chat", "8", "--name", "flag", "--send", "from flags"],
+        { homeDir: home },
+      );
+      assert.equal(second.code, 0, second.stderr.join("\n"));
+      const b = (await watcher.next(isMessageFrame("from flags"))).payload as ChatMessage[];
+      assert.deepEqual([b[0].sender, b[0].chatId], ["flag", 8]);
+    } finally {
+      await watcher.close();
+    }
+  } finally {
+    await node.stop();
+    await Deno.remove(home, { recursive: true });
   }
 });
 
@@ -106,7 +167,10 @@ test("client --follow --json prints each message sent afterwards as one contract
   try {
     const sender = await openClient(node.wsUrl);
     // A message from before the follower started: not printed by --follow.
-    sender.send({ type: "newMessageFromClient", payload: { text: "old", sender: "s", chatId: 11 } });
+    sender.send({
+      type: "newMessageFromClient",
+      payload: { text: "old", sender: "s", chatId: 11 },
+    });
     await sender.next(isMessageFrame("old"));
     const follower = await spawnClient(["--server", node.wsUrl, "--follow", "--json"]);
     try {
@@ -117,7 +181,10 @@ test("client --follow --json prints each message sent afterwards as one contract
           payload: { text: `new ${i}`, sender: "s", chatId: 11, clientMsgId: `c${i}` },
         });
       }
-      sender.send({ type: "newMessageFromClient", payload: { text: "other", sender: "s", chatId: 5 } });
+      sender.send({
+        type: "newMessageFromClient",
+        payload: { text: "other", sender: "s", chatId: 5 },
+      });
       await follower.waitForStdoutCount((line) => line.includes('"new 3"'), 1);
       const messages = follower.stdoutLines.map((line) => JSON.parse(line));
       assert.deepEqual(messages.map((m) => m.text), ["new 1", "new 2", "new 3"]);

@@ -116,6 +116,7 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
         return note(names.length ? `here: ${names.join(", ")}` : "nobody is here");
       }
       case "presence":
+        if (event.name === session.name && event.nodeId === session.nodeId) return; // that is us
         return note(`${sanitizeForTerminal(event.name)} is ${event.online ? "online" : "offline"}`);
       case "chatCreated":
         if (!event.mine) {
@@ -127,8 +128,6 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
         return note(event.count ? `${event.count} older messages above` : "no older messages");
       case "serverError":
         return note(`node error: ${event.code}: ${sanitizeForTerminal(event.message)}`);
-      case "notice":
-        return note(event.text);
     }
   }
 

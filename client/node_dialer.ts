@@ -91,11 +91,21 @@ export function dialNode(url: string, options: DialOptions = {}): Promise<NodeCo
       else early.push(event.data);
     });
     socket.addEventListener("error", (event) => {
-      if (!opened) fail((event as ErrorEvent).message || "refused or unreachable");
+      if (!opened) fail(describeDialError((event as ErrorEvent).message ?? ""));
     });
     socket.addEventListener("close", (event) => {
       if (!opened) fail(`closed before opening (${event.code})`);
       resolveClosed({ code: event.code, reason: event.reason });
     });
   });
+}
+
+/** A person's reading of Deno's WebSocket connect errors. */
+export function describeDialError(message: string): string {
+  const status = /Invalid status code:? (\d+)/i.exec(message);
+  if (status) return `the node refused the connection (HTTP ${status[1]})`;
+  if (/tcp connect error|connection refused/i.test(message)) return "connection refused";
+  if (/dns|lookup/i.test(message)) return "host not found";
+  return message.replace(/^NetworkError: failed to connect to WebSocket: /, "") ||
+    "refused or unreachable";
 }

@@ -101,7 +101,7 @@ export async function fetchClientNodes(
   } catch (error) {
     const reason = (error as Error).name === "TimeoutError"
       ? `no answer within ${options.timeoutMs} ms`
-      : firstLine((error as Error).message);
+      : networkReason(error as Error);
     throw new Error(`Cannot reach discovery at ${discoveryUrl}: ${reason}`, { cause: error });
   }
   if (!response.ok) {
@@ -118,6 +118,16 @@ export async function fetchClientNodes(
       { cause: error },
     );
   }
+}
+
+/** The useful part of a fetch failure ("connection refused"), not "fetch failed". */
+function networkReason(error: Error): string {
+  const detail = `${error.message} ${String((error.cause as Error | undefined)?.message ?? "")}`;
+  if (/connection refused/i.test(detail)) return "connection refused";
+  if (/dns|lookup|name or service not known|failed to lookup/i.test(detail)) {
+    return "host not found";
+  }
+  return firstLine(error.message);
 }
 
 function firstLine(text: string): string {

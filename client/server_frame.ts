@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ChatMessage } from "../common/protocol.ts";
+import type { Chat, ChatMessage, PresenceEntry } from "../common/protocol.ts";
 
 /** A frame from a node, before its payload is interpreted. */
 export interface IncomingFrame {
@@ -75,4 +75,41 @@ export function asChatMessages(payload: unknown): ChatMessage[] {
     if (message) messages.push(message);
   }
   return messages;
+}
+
+/** A chat (`chatCreated` payload, `chatList` item), or null when malformed. */
+export function asChat(value: unknown): Chat | null {
+  const c = value as Record<string, unknown> | null;
+  if (!c || typeof c.chatId !== "number" || typeof c.name !== "string") return null;
+  const chat: Chat = { chatId: c.chatId, name: c.name };
+  if (typeof c.lastMessageAt === "string") chat.lastMessageAt = c.lastMessageAt;
+  return chat;
+}
+
+/** The well-formed chats of a `chatList` payload. */
+export function asChats(payload: unknown): Chat[] {
+  if (!Array.isArray(payload)) return [];
+  return payload.map(asChat).filter((chat): chat is Chat => chat !== null);
+}
+
+/** The well-formed entries of a `presenceList` payload. */
+export function asPresenceEntries(payload: unknown): PresenceEntry[] {
+  if (!Array.isArray(payload)) return [];
+  const entries: PresenceEntry[] = [];
+  for (const item of payload) {
+    const e = item as Record<string, unknown> | null;
+    if (e && typeof e.name === "string" && typeof e.nodeId === "number") {
+      entries.push({ name: e.name, nodeId: e.nodeId });
+    }
+  }
+  return entries;
+}
+
+/** A `presence` event payload, or null when malformed. */
+export function asPresenceEvent(
+  payload: unknown,
+): { name: string; nodeId: number; online: boolean } | null {
+  const p = payload as Record<string, unknown> | null;
+  if (!p || typeof p.name !== "string" || typeof p.nodeId !== "number") return null;
+  return { name: p.name, nodeId: p.nodeId, online: p.online === true };
 }

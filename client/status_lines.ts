@@ -35,7 +35,10 @@ export class StatusNarrator {
       case "lost": {
         const nodeId = this.#nodeByUrl.get(status.url);
         const node = nodeId !== undefined ? `node ${nodeId} (${status.url})` : status.url;
-        return `lost connection to ${node} (code ${status.code}); failing over`;
+        const how = status.code === 0 || status.code === 1006
+          ? "dropped"
+          : `closed with ${status.code}`;
+        return `lost connection to ${node} (${how}); failing over`;
       }
       case "dialFailed":
         return status.error;

@@ -10,7 +10,7 @@ test("StatusNarrator says connected, reconnected with missed count, and lost", (
   );
   assert.equal(
     narrator.failover({ kind: "lost", url: "ws://a/", code: 1006, reason: "" }),
-    "lost connection to node 3 (ws://a/) (code 1006); failing over",
+    "lost connection to node 3 (ws://a/) (dropped); failing over",
   );
   assert.equal(
     narrator.session({ kind: "ready", url: "ws://b/", nodeId: 4, resumed: true, missed: 12 }),

@@ -3,7 +3,7 @@
  * with an HMAC-SHA256 over (node id, timestamp, nonce), sent in one header before
  * the WebSocket upgrade; the accepting node answers with its own HMAC over the
  * dialler's nonce in its first frame, so both sides know the other holds the secret.
- * WebCrypto only (`crypto.subtle`), so it runs unchanged in Bun and Deno.
+ * WebCrypto only (`crypto.subtle`), so it runs unchanged in both runtimes.
  *
  * Invariant: a proof is accepted at most once (its nonce is remembered for as long
  * as its timestamp is inside the window), and only within `maxSkewMs` of now; the

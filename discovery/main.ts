@@ -90,6 +90,24 @@ function readClusterSecret(): { secret: string; origin: string } {
   return result;
 }
 
+/** Deno.serve, with a one-line error and exit 1 when the address cannot be bound. */
+function serveOrExit(
+  options: Deno.ServeTcpOptions,
+  handler: Deno.ServeHandler,
+): Deno.HttpServer {
+  try {
+    return Deno.serve(options, handler);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? `${options.hostname}:${options.port} is already in use`
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    console.error(`Cannot start discovery: ${reason}`);
+    Deno.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   let flags: Flags;
   let secret: { secret: string; origin: string };
@@ -115,7 +133,27 @@ async function main(): Promise<void> {
     signal: shutdown.signal,
   });
 
-  const server = Deno.serve({
+  const sweeping = discovery.sweeper.run(shutdown.signal);
+
+  // Signal handlers go in before serving: a supervisor may stop us as soon as it
+  // reads the listening line. (`server` is assigned synchronously below, before any
+  // signal can be delivered.)
+  let stopping = false;
+  const stop = async (signalName: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("discovery stopping", { signal: signalName });
+    shutdown.abort();
+    // A connection that will not drain must not keep the process alive.
+    setTimeout(() => Deno.exit(0), 5000);
+    await server.shutdown();
+    await sweeping;
+    kv.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
+  const server = serveOrExit({
     port: flags.port,
     hostname: flags.host,
     onListen: (addr) => {
@@ -127,22 +165,8 @@ async function main(): Promise<void> {
         secret: secret.origin,
       });
     },
-  }, discovery.app.fetch);
-  const sweeping = discovery.sweeper.run(shutdown.signal);
+  }, discovery.app.fetch as Deno.ServeHandler);
 
-  let stopping = false;
-  const stop = async (signalName: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("discovery stopping", { signal: signalName });
-    shutdown.abort();
-    await server.shutdown();
-    await sweeping;
-    kv.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
-  Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
   await server.finished;
 }
 

@@ -62,7 +62,7 @@ Deno.test("main.ts prints its real URL first and answers /healthz", async () => 
 
 Deno.test("main.ts refuses bad flags, and production without a secret", async () => {
   await assert.rejects(
-    () => spawnDiscovery({ ttlSeconds: -1 }),
+    () => spawnDiscovery({ ttlSeconds: 0 }),
     /Cannot start discovery: it exited[\s\S]*--ttl must be a positive number/,
   );
   const output = await new Deno.Command(DENO, {
@@ -81,6 +81,15 @@ Deno.test("main.ts refuses bad flags, and production without a secret", async ()
   assert.notEqual(output.code, 0);
   assert.equal(new TextDecoder().decode(output.stdout), "");
   assert.match(new TextDecoder().decode(output.stderr), /DSATTER_CLUSTER_SECRET is not set/);
+});
+
+Deno.test("main.ts says so in one line when its port is taken", async () => {
+  await withDiscovery({ host: "127.0.0.1" }, async (first) => {
+    await assert.rejects(
+      () => spawnDiscovery({ host: "127.0.0.1", port: first.port }),
+      new RegExp(`Cannot start discovery: 127\\.0\\.0\\.1:${first.port} is already in use`),
+    );
+  });
 });
 
 Deno.test("a node that stops heartbeating leaves every list within the TTL, with an expired event", async () => {
@@ -133,7 +142,7 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
 });
 
 Deno.test("the watch stream reports joins and leaves of other nodes within a second", async () => {
-  await withDiscovery({}, async (discovery) => {
+  await withDiscovery({ verbose: true }, async (discovery) => {
     const post = writer(discovery);
     const watch = readSse(await fetch(`${discovery.url}/api/nodes/watch`));
     try {
@@ -167,6 +176,8 @@ Deno.test("the watch stream reports joins and leaves of other nodes within a sec
     } finally {
       await watch.close();
     }
+    // The server notices the client going away and releases the stream.
+    await discovery.waitForStdoutLine(/^watch stream closed/);
   });
 });
 
@@ -228,11 +239,15 @@ Deno.test("a burst of 50 concurrent registrations gets 50 distinct ids", async (
   });
 });
 
-Deno.test("spawnDiscovery() stop() ends the process and is idempotent", async () => {
+Deno.test("SIGTERM ends open watch streams and exits 0; stop() is idempotent", async () => {
   const discovery = await spawnDiscovery();
   try {
+    const watch = readSse(await fetch(`${discovery.url}/api/nodes/watch`));
+    assert.equal((await watch.next()).event, "snapshot");
     const exit = await discovery.stop();
-    assert.equal(exit.code, 0);
+    assert.deepEqual(exit, { code: 0, signal: null });
+    await assert.rejects(() => watch.next(), /stream ended|error|closed/i);
+    await watch.close();
     assert.deepEqual(await discovery.stop(), exit);
     await assert.rejects(() => fetch(`${discovery.url}/healthz`));
   } finally {

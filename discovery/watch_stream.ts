@@ -45,6 +45,7 @@ export function createWatchStream(options: WatchStreamOptions): ReadableStream<U
   function close() {
     if (stop.signal.aborted) return;
     stop.abort();
+    logger.debug("watch stream closed");
     for (const timer of timers) clearInterval(timer);
     positionReader?.cancel().catch(() => {});
     wake?.();
@@ -57,6 +58,7 @@ export function createWatchStream(options: WatchStreamOptions): ReadableStream<U
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      logger.debug("watch stream opened");
       signal.addEventListener("abort", close, { once: true });
       if (signal.aborted) close();
 

@@ -9,35 +9,40 @@
  * @module
  */
 
+import { parseCounters, processCpuMs } from "./cluster_probe.ts";
 import { runFanout } from "./fanout_load.ts";
 import { round3 } from "./latency_summary.ts";
 import { type PerfCluster, type PerfNode, waitForMesh } from "./perf_cluster.ts";
-import { closeWebSockets, openWebSocket } from "./websocket_connections.ts";
+import { connectRawWebSocket } from "./raw_websocket.ts";
 
 export type Vector = Record<string, number>;
 
 /** The node's contiguous vector, from a fresh connection's `welcome`. */
 export async function readVector(node: PerfNode, timeoutMs = 10_000): Promise<Vector> {
-  const socket = await openWebSocket(node.wsUrl, { handshakeTimeoutMs: timeoutMs });
+  let resolveVector!: (vector: Vector) => void;
+  const vector = new Promise<Vector>((resolve) => resolveVector = resolve);
+  const socket = await connectRawWebSocket(node.wsUrl, {
+    onText(text) {
+      if (!text.includes('"welcome"')) return;
+      const frame = JSON.parse(text) as { type: string; payload: { vector?: Vector } };
+      if (frame.type === "welcome") resolveVector(frame.payload.vector ?? {});
+    },
+  }, timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await new Promise<Vector>((resolve, reject) => {
-      const timer = setTimeout(
+    // Subscribed to nothing first, so the probe is not flooded with live messages.
+    socket.sendText(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
+    socket.sendText(JSON.stringify({ type: "hello", payload: { name: "perf-probe" } }));
+    const timeout = new Promise<never>((_, reject) =>
+      timer = setTimeout(
         () => reject(new Error(`Cannot read the vector of ${node.url}: no welcome`)),
         timeoutMs,
-      );
-      socket.onmessage = (event) => {
-        if (typeof event.data !== "string" || !event.data.includes('"welcome"')) return;
-        const frame = JSON.parse(event.data) as { type: string; payload: { vector?: Vector } };
-        if (frame.type !== "welcome") return;
-        clearTimeout(timer);
-        resolve(frame.payload.vector ?? {});
-      };
-      // Subscribed to nothing first, so the probe is not flooded with live messages.
-      socket.send(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
-      socket.send(JSON.stringify({ type: "hello", payload: { name: "perf-probe" } }));
-    });
+      )
+    );
+    return await Promise.race([vector, timeout]);
   } finally {
-    await closeWebSockets([socket]);
+    clearTimeout(timer);
+    await socket.close();
   }
 }
 
@@ -95,6 +100,13 @@ export interface CatchUpResult {
   /** From starting the joining process until it holds every message. */
   catchUpSeconds: number;
   messagesPerSecond: number;
+  /** CPU seconds the joiner used until it held everything (own clusters only). */
+  joinerCpuSeconds?: number;
+  /** CPU seconds the seeded nodes used meanwhile (serving the joiner). */
+  seededNodesCpuSeconds?: number[];
+  /** The joiner's group commits until then, and messages per commit (sync page size). */
+  joinerCommits?: number;
+  joinerMessagesPerCommit?: number;
 }
 
 /** Seeds the cluster's nodes, starts a joiner, and times its catch-up. */
@@ -125,6 +137,7 @@ export async function runCatchUp(options: CatchUpOptions): Promise<CatchUpResult
   for (const node of cluster.nodes.slice(1)) {
     await waitForVector(node, target, { timeoutMs, signal: options.signal });
   }
+  const seededCpuBefore = cluster.nodes.map((node) => processCpuMs(node.pid));
   const startedAt = performance.now();
   const joiner = await cluster.addNode();
   const { atMs } = await waitForVector(joiner, target, {
@@ -132,6 +145,15 @@ export async function runCatchUp(options: CatchUpOptions): Promise<CatchUpResult
     pollMs: 50,
     signal: options.signal,
   });
+  const joinerCpuMs = processCpuMs(joiner.pid);
+  const seededCpuAfter = cluster.nodes.map((node) => processCpuMs(node.pid));
+  const joinerCounters = await fetch(`${joiner.url}/metrics`, {
+    signal: AbortSignal.timeout(5_000),
+  })
+    .then((response) => response.text()).then(
+      parseCounters,
+      () => ({}) as ReturnType<typeof parseCounters>,
+    );
   const catchUpSeconds = (atMs - startedAt) / 1000;
   const toFetch = vectorTotal(target);
   return {
@@ -141,5 +163,21 @@ export async function runCatchUp(options: CatchUpOptions): Promise<CatchUpResult
     toFetch,
     catchUpSeconds: round3(catchUpSeconds),
     messagesPerSecond: catchUpSeconds > 0 ? Math.round(toFetch / catchUpSeconds) : 0,
+    ...(joinerCpuMs !== undefined ? { joinerCpuSeconds: joinerCpuMs / 1000 } : {}),
+    ...(joinerCounters.commitBatches
+      ? {
+        joinerCommits: joinerCounters.commitBatches,
+        joinerMessagesPerCommit: Math.round(
+          (joinerCounters.stored ?? 0) / joinerCounters.commitBatches,
+        ),
+      }
+      : {}),
+    ...(seededCpuBefore.every((cpu) => cpu !== undefined)
+      ? {
+        seededNodesCpuSeconds: seededCpuAfter.map((after, i) =>
+          ((after ?? 0) - seededCpuBefore[i]!) / 1000
+        ),
+      }
+      : {}),
   };
 }

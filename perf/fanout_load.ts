@@ -12,74 +12,13 @@
  */
 
 import { createDeliveryLedger, type DeliveryLedger } from "./delivery_ledger.ts";
-import { createLatencyRecorder, type LatencySummary, round3 } from "./latency_summary.ts";
+import { createLatencyRecorder, round3 } from "./latency_summary.ts";
 import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
+import type { FanoutOptions, FanoutResult } from "./fanout_options.ts";
+import { singleMessageText } from "./single_message_text.ts";
 import { closeRawWebSockets, openRawWebSockets, type RawWebSocket } from "./raw_websocket.ts";
 
-export interface FanoutOptions {
-  /** One client WebSocket URL per pushing connection. */
-  pusherUrls: readonly string[];
-  /**
-   * One client WebSocket URL per receiving connection. With none, the run only seeds:
-   * it ends when every pusher's last message is acknowledged (ackEvery must be > 0).
-   */
-  receiverUrls: readonly string[];
-  /** Receivers whose URL is in this set are on the pushers' node; the others are remote. */
-  localUrls?: ReadonlySet<string>;
-  messages: number;
-  /** Messages per second across all pushers; undefined: as fast as the window allows. */
-  ratePerSecond?: number;
-  /**
-   * Every ackEvery-th message of a pusher (and its last) carries a clientMsgId and is
-   * acknowledged; 0: none do (the original tool's shape, no flow control). @default 1
-   */
-  ackEvery?: number;
-  /** Messages a pusher may have sent beyond its last acknowledged one. @default 256 */
-  windowPerPusher?: number;
-  /** When false, pushers send `subscribe {"chatIds": []}` and receive nothing. @default false */
-  pushersListen?: boolean;
-  /** @default 9000 */
-  chatId?: number;
-  /** Hard deadline for the whole run, connects included. @default 120000 */
-  timeoutMs?: number;
-  /** Quiet time after the last expected delivery, to catch late duplicates. @default 300 */
-  settleMs?: number;
-  /** @default 100 */
-  connectConcurrency?: number;
-  signal?: AbortSignal;
-}
-
-export interface FanoutResult {
-  runId: string;
-  messages: number;
-  pushers: number;
-  receivers: number;
-  /** True when every receiver got every message exactly once. */
-  complete: boolean;
-  /** First send to last send, seconds. */
-  sendSeconds: number;
-  /** First send to last first-arrival at any receiver, seconds. */
-  deliverSeconds: number;
-  messagesPerSecond: number;
-  deliveriesPerSecond: number;
-  deliveries: number;
-  expectedDeliveries: number;
-  duplicates: number;
-  missing: number;
-  /** newMessagesForClient frames holding other than exactly one message. */
-  badFrames: number;
-  /** Frames a receiver got that were not this run's messages (stray traffic). */
-  foreign: number;
-  acks: number;
-  errorFrames: Record<string, number>;
-  /** Receivers the node closed before the end, by close code. */
-  closedEarly: Record<string, number>;
-  latency: LatencySummary;
-  /** Receivers on other nodes than the pushers' only. */
-  remoteLatency: LatencySummary;
-  ackLatency: LatencySummary;
-  timedOut: boolean;
-}
+export type { FanoutOptions, FanoutResult } from "./fanout_options.ts";
 
 interface Receiver {
   url: string;
@@ -87,29 +26,6 @@ interface Receiver {
   ledger: DeliveryLedger;
   done: boolean;
   closed: boolean;
-}
-
-const TYPE_MARK = '"type":"newMessagesForClient"';
-const MESSAGE_ID_MARK = '"messageId":';
-const TEXT_MARK = '"text":"';
-
-/**
- * The text of the one message in a `newMessagesForClient` frame, found without
- * JSON.parse (the generator's hottest line); undefined for any other frame, or
- * a frame that does not hold exactly one message, which then takes the slow path.
- * JSON escapes every quote inside a string, so these marks only match structure.
- */
-export function singleMessageText(frame: string): string | undefined {
-  if (!frame.includes(TYPE_MARK)) return undefined;
-  const first = frame.indexOf(MESSAGE_ID_MARK);
-  if (first < 0 || frame.indexOf(MESSAGE_ID_MARK, first + MESSAGE_ID_MARK.length) >= 0) {
-    return undefined;
-  }
-  const start = frame.indexOf(TEXT_MARK);
-  if (start < 0) return undefined;
-  const end = frame.indexOf('"', start + TEXT_MARK.length);
-  const text = frame.slice(start + TEXT_MARK.length, end);
-  return text.includes("\\") ? undefined : text;
 }
 
 /** Runs one fan-out load and reports what arrived. */
@@ -292,6 +208,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
 
   const receiverSockets: RawWebSocket[] = [];
   const pusherSockets: RawWebSocket[] = [];
+  const slowSockets: RawWebSocket[] = [];
+  const slowClosedWith: Record<string, number> = {};
   let timedOut = false;
   try {
     const receiverList = options.receiverUrls.map(addReceiver);
@@ -314,6 +232,15 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
       }
     };
     const connect = { concurrency: options.connectConcurrency ?? 100, signal: deadline };
+    slowSockets.push(
+      ...await openRawWebSockets(options.slowReaderUrls ?? [], () => ({
+        onText: () => {},
+        onClose: (code) => {
+          if (!finishing) slowClosedWith[code] = (slowClosedWith[code] ?? 0) + 1;
+        },
+      }), connect),
+    );
+    for (const socket of slowSockets) socket.pauseReading();
     receiverSockets.push(
       ...await openRawWebSockets(options.receiverUrls, (index) => {
         const receiver = receiverList[index];
@@ -326,9 +253,16 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     pusherSockets.push(
       ...await openRawWebSockets(options.pusherUrls, (index) => {
         const receiver = pusherReceivers[index];
+        const receiverClosed = watchClose(receiver);
         return {
           onText: (text) => onFrame(receiver, pushers[index], text),
-          onClose: watchClose(receiver),
+          onClose(code) {
+            receiverClosed(code);
+            // A pusher the node closed (a rate limit, a shutdown) ends the run: nothing more comes.
+            if (finishing) return;
+            closedEarly[`pusher ${code}`] = (closedEarly[`pusher ${code}`] ?? 0) + 1;
+            resolveAllDone();
+          },
         };
       }, connect),
     );
@@ -351,8 +285,17 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     if (ticker !== undefined) clearInterval(ticker);
     timedOut = deadline.aborted;
     if (!timedOut && settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+    // A paused reader cannot see its close: read again, and give the close a moment to show.
+    if (slowSockets.length > 0) {
+      for (const socket of slowSockets) socket.resumeReading();
+      const shown = Promise.all(slowSockets.map((socket) => socket.closed));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([shown, new Promise((resolve) => timer = setTimeout(resolve, 5_000))]);
+      clearTimeout(timer);
+    }
   } finally {
     finishing = true;
+    for (const socket of slowSockets) socket.terminate();
     await closeRawWebSockets([...receiverSockets, ...pusherSockets]);
   }
 
@@ -388,6 +331,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     acks,
     errorFrames,
     closedEarly,
+    slowReaders: { count: slowSockets.length, closedWith: slowClosedWith },
     latency: latency.summarise(),
     remoteLatency: remoteLatency.summarise(),
     ackLatency: ackLatency.summarise(),

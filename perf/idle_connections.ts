@@ -13,7 +13,7 @@
 import { round3 } from "./latency_summary.ts";
 import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
 import { nodeHealth, type PerfNode } from "./perf_cluster.ts";
-import { closeWebSockets, openWebSocket } from "./websocket_connections.ts";
+import { closeRawWebSockets, connectRawWebSocket, type RawWebSocket } from "./raw_websocket.ts";
 
 export interface IdleConnectionsOptions {
   node: PerfNode;
@@ -42,6 +42,10 @@ export interface IdleConnectionsResult {
   rssAfterBytes?: number;
   /** (rssAfter - rssBefore) / opened: what one idle connection costs the node. */
   rssPerConnectionBytes?: number;
+  /** The node's RSS each quarter of the way (own processes only). */
+  rssCurve: { connections: number; rssBytes: number }[];
+  /** Bytes per connection between the first and the last point of rssCurve. */
+  rssSlopeBytesPerConnection?: number;
 }
 
 /** Resident set size of a local process, from /proc; undefined when unreadable. */
@@ -56,6 +60,13 @@ export async function readRssBytes(pid: number | undefined): Promise<number | un
   }
 }
 
+function slope(curve: { connections: number; rssBytes: number }[]): number | undefined {
+  if (curve.length < 2) return undefined;
+  const first = curve[0];
+  const last = curve[curve.length - 1];
+  return Math.round((last.rssBytes - first.rssBytes) / (last.connections - first.connections));
+}
+
 /** Runs shape (e) against one node. */
 export async function runIdleConnections(
   options: IdleConnectionsOptions,
@@ -67,14 +78,14 @@ export async function runIdleConnections(
     ...(options.signal ? [options.signal] : []),
   ]);
   const runId = newRunId();
-  const sockets: WebSocket[] = [];
+  const sockets: RawWebSocket[] = [];
   let probeArrivals = 0;
   let resolveProbe!: () => void;
   const probeDone = new Promise<void>((resolve) => resolveProbe = resolve);
   let firstError: string | undefined;
-  const onMessage = (event: MessageEvent) => {
-    if (typeof event.data !== "string" || !event.data.includes(runId)) return;
-    const frame = JSON.parse(event.data) as { payload?: { text?: string }[] };
+  const onText = (text: string) => {
+    if (!text.includes(runId)) return;
+    const frame = JSON.parse(text) as { payload?: { text?: string }[] };
     const tag = parseMessageTag(frame.payload?.[0]?.text ?? "");
     if (tag?.runId !== runId) return;
     if (++probeArrivals === sockets.length) resolveProbe();
@@ -82,15 +93,21 @@ export async function runIdleConnections(
 
   const rssBeforeBytes = await readRssBytes(node.pid);
   const openStart = performance.now();
+  // RSS along the way: a straight line says the per-connection figure is not a GC accident.
+  const rssCurve: { connections: number; rssBytes: number }[] = [];
+  const checkpointEvery = Math.max(1, Math.ceil(target / 4));
   try {
     let next = 0;
     const worker = async () => {
       while (firstError === undefined && next < target && !signal.aborted) {
         next++;
         try {
-          const socket = await openWebSocket(node.wsUrl, { signal, handshakeTimeoutMs: 30_000 });
-          socket.onmessage = onMessage;
-          sockets.push(socket);
+          sockets.push(await connectRawWebSocket(node.wsUrl, { onText }, 30_000));
+          const connections = sockets.length;
+          if (connections % checkpointEvery === 0) {
+            const rssBytes = await readRssBytes(node.pid);
+            if (rssBytes !== undefined) rssCurve.push({ connections, rssBytes });
+          }
         } catch (error) {
           firstError ??= (error as Error).message;
         }
@@ -113,11 +130,11 @@ export async function runIdleConnections(
     // One message to everybody: a connection that does not get it is not held.
     const probeStart = performance.now();
     if (opened > 0) {
-      const pusher = await openWebSocket(node.wsUrl, { signal });
+      const pusher = await connectRawWebSocket(node.wsUrl, { onText: () => {} });
       try {
-        pusher.send(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
+        pusher.sendText(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
         const text = formatMessageTag({ runId, index: 0, sentAtMs: epochNowMs() });
-        pusher.send(JSON.stringify({
+        pusher.sendText(JSON.stringify({
           type: "newMessageFromClient",
           payload: { text, sender: "perf-idle", chatId: 9005 },
         }));
@@ -129,7 +146,7 @@ export async function runIdleConnections(
         await Promise.race([probeDone, aborted]);
         clearTimeout(probeTimer);
       } finally {
-        await closeWebSockets([pusher]);
+        await closeRawWebSockets([pusher]);
       }
     }
     const probeFanoutSeconds = (performance.now() - probeStart) / 1000;
@@ -147,8 +164,10 @@ export async function runIdleConnections(
       rssPerConnectionBytes: grew
         ? Math.round((rssAfterBytes! - rssBeforeBytes!) / opened)
         : undefined,
+      rssCurve,
+      rssSlopeBytesPerConnection: slope(rssCurve),
     };
   } finally {
-    await closeWebSockets(sockets, 30_000);
+    await closeRawWebSockets(sockets, 30_000);
   }
 }

@@ -19,13 +19,20 @@ export interface MachineInfo {
   bunVersion: string;
   denoVersion: string;
   openFileLimit?: number;
+  /** 1, 5 and 15 minute load averages when read: other work on the machine skews a run. */
+  loadAverage: number[];
+  /** The same, read when the run started. */
+  loadAverageAtStart?: number[];
   date: string;
 }
 
 const DENO_PATH = fileURLToPath(new URL("../node_modules/deno/deno", import.meta.url));
 
 /** Reads the machine and runtime facts. */
-export function readMachineInfo(openFileLimit?: number): MachineInfo {
+export function readMachineInfo(
+  openFileLimit?: number,
+  loadAverageAtStart?: number[],
+): MachineInfo {
   let denoVersion = "unknown";
   try {
     const result = spawnSync(DENO_PATH, ["--version"], { encoding: "utf8", timeout: 10_000 });
@@ -41,8 +48,14 @@ export function readMachineInfo(openFileLimit?: number): MachineInfo {
     bunVersion: Bun.version,
     denoVersion,
     openFileLimit,
+    loadAverage: roundLoads(os.loadavg()),
+    loadAverageAtStart: loadAverageAtStart && roundLoads(loadAverageAtStart),
     date: new Date().toISOString(),
   };
+}
+
+function roundLoads(loads: number[]): number[] {
+  return loads.map((load) => Math.round(load * 100) / 100);
 }
 
 /** The facts as Markdown bullet lines. */
@@ -53,6 +66,8 @@ export function formatMachineInfo(info: MachineInfo): string {
     `- kernel: ${info.kernel}`,
     `- runtimes: Bun ${info.bunVersion}, Deno ${info.denoVersion}`,
     `- open file limit (per process): ${info.openFileLimit ?? "unknown"}`,
+    `- load average (1, 5, 15 min) at the start: ${info.loadAverageAtStart?.join(", ") ?? "?"}; ` +
+    `at the end: ${info.loadAverage.join(", ")}`,
     `- date: ${info.date}`,
   ].join("\n");
 }

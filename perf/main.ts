@@ -6,6 +6,7 @@
  */
 
 import process from "node:process";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runPerf } from "./perf_run.ts";
 import { SCENARIO_KEYS, type ScenarioKey } from "./scenario_profiles.ts";
@@ -18,6 +19,8 @@ const HELP = `bun perf/main.ts [flags]
   --out DIR          where to write results.jsonl, table.txt, chart.svg, report.md
                      (default perf/out)
   --rate-limit N     --rate-limit of the nodes this run starts (default 1000000)
+  --latency-rate N   messages/s for (c) instead of 25% of (b)'s rate
+  --profile DIR      run the nodes it starts under Bun's CPU profiler (Markdown, one per node)
   --echo             copy the started processes' output to stderr
   --help`;
 
@@ -28,7 +31,9 @@ const { values } = parseArgs({
     cluster: { type: "string" },
     out: { type: "string", default: "perf/out" },
     "rate-limit": { type: "string" },
+    "latency-rate": { type: "string" },
     echo: { type: "boolean", default: false },
+    profile: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -48,6 +53,14 @@ if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0)) 
   process.exit(2);
 }
 
+const latencyRate = values["latency-rate"] === undefined
+  ? undefined
+  : Number(values["latency-rate"]);
+if (latencyRate !== undefined && !(latencyRate > 0)) {
+  console.error("Cannot run perf: --latency-rate must be a positive number");
+  process.exit(2);
+}
+
 const controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
@@ -62,7 +75,9 @@ const result = await runPerf({
   keys,
   outDir: values.out,
   rateLimit,
+  latencyRatePerSecond: latencyRate,
   echo: values.echo,
+  profileDir: values.profile === undefined ? undefined : resolve(values.profile),
   command: ["bun", ...process.argv.slice(1)].join(" ").replace(process.cwd() + "/", ""),
   signal: controller.signal,
   onRow: (row) => console.log(JSON.stringify(row)),

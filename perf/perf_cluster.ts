@@ -38,6 +38,11 @@ export interface LocalClusterOptions {
   rateLimit?: number;
   /** Copy the processes' output to stderr. @default false */
   echo?: boolean;
+  /**
+   * Run every node under Bun's CPU profiler (BUN_OPTIONS), writing a Markdown profile per
+   * node into this folder when it exits.
+   */
+  profileDir?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -60,7 +65,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     if (options.rateLimit !== undefined) extraArgs.push("--rate-limit", String(options.rateLimit));
     const node = await spawnNode({
       extraArgs,
-      env: { DSATTER_CLUSTER_SECRET: discovery.clusterSecret },
+      env: {
+        DSATTER_CLUSTER_SECRET: discovery.clusterSecret,
+        ...(options.profileDir !== undefined
+          ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${options.profileDir}` }
+          : {}),
+      },
       echo: options.echo ?? false,
     });
     spawned.push(node);

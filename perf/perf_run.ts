@@ -10,11 +10,12 @@
  */
 
 import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { join } from "node:path";
 import { formatMachineInfo, type MachineInfo, readMachineInfo } from "./machine_info.ts";
 import { attachCluster, type PerfCluster, startLocalCluster } from "./perf_cluster.ts";
 import { renderResultsChart } from "./results_chart.ts";
-import { formatMarkdownTable, formatTextTable } from "./results_table.ts";
+import { formatMarkdownTable, formatTextTable, formatUsageTable } from "./results_table.ts";
 import { openFileLimit, runScenarios, type ScenarioRow } from "./run_scenarios.ts";
 import {
   type ProfileName,
@@ -35,6 +36,10 @@ export interface PerfRunOptions {
   rateLimit?: number;
   /** Copy the processes' output to stderr. */
   echo?: boolean;
+  /** (c)'s rate, messages/s, instead of 25% of (b)'s. */
+  latencyRatePerSecond?: number;
+  /** Profile the nodes this run starts (Markdown CPU profiles in this folder). */
+  profileDir?: string;
   /** The command line, for the report. */
   command?: string;
   signal?: AbortSignal;
@@ -56,9 +61,16 @@ export async function runPerf(options: PerfRunOptions): Promise<PerfRunResult> {
   const startCluster = (nodes: number): Promise<PerfCluster> =>
     options.clusterUrl !== undefined
       ? attachCluster(options.clusterUrl)
-      : startLocalCluster({ nodes, rateLimit, echo: options.echo });
+      : startLocalCluster({ nodes, rateLimit, echo: options.echo, profileDir: options.profileDir });
+  const loadAtStart = os.loadavg();
   const rows: ScenarioRow[] = [];
-  const common = { profile, signal: options.signal, onRow: options.onRow, log };
+  const common = {
+    profile,
+    signal: options.signal,
+    onRow: options.onRow,
+    log,
+    latencyRatePerSecond: options.latencyRatePerSecond,
+  };
 
   const mainKeys = keys.filter((key) => key !== "f");
   if (mainKeys.length > 0) {
@@ -93,8 +105,8 @@ export async function runPerf(options: PerfRunOptions): Promise<PerfRunResult> {
     }
   }
 
-  const machine = readMachineInfo(await openFileLimit());
-  const table = formatTextTable(rows);
+  const machine = readMachineInfo(await openFileLimit(), loadAtStart);
+  const table = formatTextTable(rows) + "\n\n" + formatUsageTable(rows);
   if (options.outDir !== undefined) writeOutputs(options.outDir, rows, machine, options);
   return { rows, machine, table };
 }
@@ -131,6 +143,13 @@ function writeOutputs(
     formatMarkdownTable(rows),
     "",
     "![latency and throughput per shape](chart.svg)",
+    "",
+    "## Where the CPU went",
+    "",
+    "CPU of the load generator and of each node (1.0 = one core) over each scenario, with",
+    "what each node stored and how many messages each group commit held.",
+    "",
+    formatUsageTable(rows),
     "",
   ].join("\n");
   writeFileSync(join(outDir, "report.md"), report);

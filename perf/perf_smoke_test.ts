@@ -59,6 +59,7 @@ describe("perf smoke (make test)", () => {
       "c",
       "d",
       "e",
+      "g",
       "f",
     ]);
   }, 240_000);
@@ -110,6 +111,14 @@ describe("perf smoke (make test)", () => {
     expect(result.nodeCountedClients).toBeGreaterThanOrEqual(smoke.idle.target);
     expect(result.rssAfterBytes).toBeGreaterThan(0);
     expect(row("e").ok).toBe(true);
+  });
+
+  test("(g) slow readers: the others get everything once; a slow one is only ever closed with 4000", () => {
+    const result = row("g").detail as FanoutResult;
+    expectExactlyOnce(result, 3);
+    expect(result.slowReaders.count).toBe(3);
+    for (const code of Object.keys(result.slowReaders.closedWith)) expect(code).toBe("4000");
+    expect(row("g").ok).toBe(true);
   });
 
   test("(f) catch-up: the joiner ends up holding every seeded message", () => {

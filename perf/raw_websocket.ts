@@ -32,6 +32,12 @@ export interface RawWebSocket {
   close(timeoutMs?: number): Promise<number>;
   readonly closed: Promise<number>;
   readonly isOpen: boolean;
+  /** Stops reading: the server sees TCP backpressure (a slow reader). */
+  pauseReading(): void;
+  /** Reads again after pauseReading() (a close that came meanwhile is then seen). */
+  resumeReading(): void;
+  /** Drops the TCP connection at once, no close handshake. */
+  terminate(): void;
 }
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -173,8 +179,8 @@ export function connectRawWebSocket(
   return new Promise<RawWebSocket>((resolve, reject) => {
     let handshake = "";
     const timer = setTimeout(() => {
-      socketRef?.end();
       reject(new Error(`Cannot open ${url}: no handshake within ${handshakeTimeoutMs} ms`));
+      socketRef?.end();
     }, handshakeTimeoutMs);
     const api: RawWebSocket = {
       sendText(text) {
@@ -201,6 +207,16 @@ export function connectRawWebSocket(
       get isOpen() {
         return isOpen;
       },
+      pauseReading() {
+        socketRef?.pause();
+      },
+      resumeReading() {
+        socketRef?.resume();
+      },
+      terminate() {
+        isOpen = false;
+        socketRef?.terminate();
+      },
     };
     Bun.connect({
       hostname,
@@ -223,8 +239,9 @@ export function connectRawWebSocket(
           const accept = /^sec-websocket-accept:\s*(\S+)/im.exec(head)?.[1];
           clearTimeout(timer);
           if (!head.startsWith("HTTP/1.1 101") || accept !== expectedAccept) {
-            socket.end();
+            // Reject first: end() may run the close handler synchronously.
             reject(new Error(`Cannot open ${url}: ${head.split("\r\n")[0]}`));
+            socket.end();
             return;
           }
           state.handshakeDone = true;

@@ -61,3 +61,39 @@ export function formatMarkdownTable(rows: readonly ScenarioRow[]): string {
     ...rows.map((row) => `| ${cells(row).map(escape).join(" | ")} |`),
   ].join("\n");
 }
+
+const USAGE_HEADERS = [
+  "scenario",
+  "seconds",
+  "generator cores",
+  "node cores",
+  "stored",
+  "CPU µs/msg",
+  "msgs/commit",
+];
+
+function usageCells(row: ScenarioRow): string[] | undefined {
+  const usage = row.usage;
+  if (usage === undefined) return undefined;
+  const list = (values: (number | undefined)[]) =>
+    values.map((value) => value === undefined ? "-" : value.toLocaleString("en-US")).join(" / ");
+  return [
+    row.scenario,
+    String(usage.seconds),
+    String(usage.generatorCores),
+    list(usage.nodes.map((node) => node.cpuCores)),
+    list(usage.nodes.map((node) => node.counters.stored)),
+    list(usage.nodes.map((node) => node.cpuMicrosPerMessage)),
+    list(usage.nodes.map((node) => node.messagesPerCommit)),
+  ];
+}
+
+/** Where each scenario's CPU went (one core = 1.0; nodes in start order), as Markdown. */
+export function formatUsageTable(rows: readonly ScenarioRow[]): string {
+  const lines = rows.map(usageCells).filter((cells) => cells !== undefined);
+  return [
+    `| ${USAGE_HEADERS.join(" | ")} |`,
+    `| ${USAGE_HEADERS.map(() => "---").join(" | ")} |`,
+    ...lines.map((cells) => `| ${cells.join(" | ")} |`),
+  ].join("\n");
+}

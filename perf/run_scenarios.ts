@@ -11,6 +11,7 @@
  */
 
 import { runCatchUp } from "./catch_up.ts";
+import { type ClusterUsage, diffSnapshots, snapshotCluster } from "./cluster_probe.ts";
 import { type FanoutResult, runFanout } from "./fanout_load.ts";
 import { runHttpLoad } from "./http_load.ts";
 import { runIdleConnections } from "./idle_connections.ts";
@@ -33,6 +34,8 @@ export interface ScenarioRow {
   maxMs?: number;
   /** The issue's target for this shape (full profile only). */
   target?: { text: string; met: boolean };
+  /** Where the work went: CPU of the generator and of each node, node counters. */
+  usage?: ClusterUsage;
   detail?: unknown;
 }
 
@@ -45,6 +48,8 @@ export interface RunScenariosOptions {
   onRow?: (row: ScenarioRow) => void;
   /** Progress lines for a human (stderr). */
   log?: (line: string) => void;
+  /** (c)'s rate, messages/s, instead of a share of (b)'s. */
+  latencyRatePerSecond?: number;
 }
 
 const TITLES: Record<ScenarioKey, string> = {
@@ -57,6 +62,7 @@ const TITLES: Record<ScenarioKey, string> = {
   d: "(d) fan-out: 1 pusher, many receivers",
   e: "(e) idle connections on one node",
   f: "(f) catch-up of an empty joining node",
+  g: "(g) slow readers during (b)",
 };
 
 /** Runs the given scenarios in order; returns one row each. */
@@ -146,9 +152,10 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
       const rate = Math.max(
         1,
         Math.round(
-          throughputRate !== undefined
-            ? throughputRate * p.shareOfThroughput
-            : p.fallbackRatePerSecond,
+          options.latencyRatePerSecond ??
+            (throughputRate !== undefined
+              ? throughputRate * p.shareOfThroughput
+              : p.fallbackRatePerSecond),
         ),
       );
       const messages = Math.max(1, Math.round(rate * p.seconds));
@@ -216,6 +223,36 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
       }
       return row;
     },
+    g: async () => {
+      const p = profile.throughput;
+      const result = await runFanout({
+        pusherUrls: Array.from({ length: p.pushers }, () => pusherNode.wsUrl),
+        receiverUrls: receiversPerNode(p.receiversPerNode),
+        slowReaderUrls: nodes.map((node) => node.wsUrl),
+        localUrls,
+        messages: profile.slowReader.messages,
+        windowPerPusher: p.window,
+        chatId: 9007,
+        timeoutMs: 60_000 + profile.slowReader.messages,
+        signal: options.signal,
+      });
+      const row = fanoutRow(
+        "g",
+        result,
+        `(g) ${nodes.length} slow readers (one per node) during (b), N=${result.messages}`,
+      );
+      // A slow reader may only ever be closed as one: 4000.
+      const codes = Object.keys(result.slowReaders.closedWith);
+      const dropped = result.slowReaders.closedWith["4000"] ?? 0;
+      row.ok = row.ok && codes.every((code) => code === "4000");
+      if (full) {
+        row.target = {
+          text: "every slow reader dropped (4000), the others get everything",
+          met: row.ok && dropped === result.slowReaders.count,
+        };
+      }
+      return row;
+    },
     f: async () => {
       if (!cluster.owned) throw new SkipScenario("needs a cluster this run starts (no --cluster)");
       const result = await runCatchUp({
@@ -269,7 +306,12 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
     log(`running ${key}: ${TITLES[key]}`);
     let row: ScenarioRow;
     try {
+      // (f) changes the cluster (a joiner) and measures its own figures.
+      const before = key === "f" ? undefined : await snapshotCluster(nodes);
       row = await scenarios[key]();
+      if (before !== undefined) {
+        row.usage = diffSnapshots(nodes, before, await snapshotCluster(nodes));
+      }
     } catch (error) {
       row = error instanceof SkipScenario
         ? { scenario: key, title: TITLES[key], ok: true, skipped: error.message }

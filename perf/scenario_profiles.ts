@@ -26,6 +26,8 @@ export interface ScenarioProfile {
   idle: { target: number };
   /** (f) messages the others hold when a node joins empty. */
   catchUp: { messages: number };
+  /** (g) (b)'s shape plus one connection per node that never reads. */
+  slowReader: { messages: number };
 }
 
 export const PROFILES: Record<ProfileName, ScenarioProfile> = {
@@ -38,6 +40,7 @@ export const PROFILES: Record<ProfileName, ScenarioProfile> = {
     fanout: { messages: 1_000, receivers: 1_000, window: 100 },
     idle: { target: 19_000 },
     catchUp: { messages: 1_000_000 },
+    slowReader: { messages: 100_000 },
   },
   smoke: {
     name: "smoke",
@@ -48,6 +51,7 @@ export const PROFILES: Record<ProfileName, ScenarioProfile> = {
     fanout: { messages: 200, receivers: 100, window: 100 },
     idle: { target: 500 },
     catchUp: { messages: 5_000 },
+    slowReader: { messages: 30_000 },
   },
 };
 
@@ -61,6 +65,7 @@ export const SCENARIO_KEYS = [
   "c",
   "d",
   "e",
+  "g",
   "f",
 ] as const;
 export type ScenarioKey = typeof SCENARIO_KEYS[number];

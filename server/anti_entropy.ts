@@ -1,9 +1,10 @@
 /**
  * Anti-entropy over one peer link: each side asks the other for what it lacks
  * ("here is my vector") and gets one bounded page per request; when the page
- * says `more`, the next request goes out as soon as the page is stored. One
- * request in flight per direction, so a catch-up of a day's messages is a chain
- * of small frames interleaved with live traffic, never a flood that stalls it.
+ * says `more`, the next request (from where that page ends) goes out at once,
+ * while the page is being stored. One request in flight per direction and at
+ * most one page being stored, so a catch-up of a day's messages is a chain of
+ * small frames interleaved with live traffic, never a flood that stalls it.
  *
  * Invariant: a reply is accepted only for the request in flight (a late reply
  * of an abandoned request is dropped, its messages come again); serving a
@@ -20,7 +21,12 @@ import {
   type SyncReplyPayload,
   type SyncRequestPayload,
 } from "../common/peer_protocol.ts";
-import { decodeVector } from "../common/version_vector.ts";
+import {
+  decodeVector,
+  encodeVector,
+  mergeVectors,
+  type VersionVector,
+} from "../common/version_vector.ts";
 
 /** The part of the chat node anti-entropy needs. */
 export interface AntiEntropyNode {
@@ -51,6 +57,10 @@ export class AntiEntropySession {
   #chainMessages = 0;
   #chainPages = 0;
   #closed = false;
+  /** The store of the previous page, awaited before the next one starts. */
+  #storing: Promise<void> = Promise.resolve();
+  /** During a chain: the marks this node will have once every received page is stored. */
+  #expected: VersionVector | undefined;
 
   constructor(options: AntiEntropyOptions) {
     this.#options = options;
@@ -70,27 +80,47 @@ export class AntiEntropySession {
       this.#againAfterReply = true;
       return;
     }
-    const requestId = this.#nextRequestId++;
-    this.#inFlight = { requestId, sentAtMs: now };
     this.#againAfterReply = false;
-    const payload: SyncRequestPayload = { requestId, vector: this.#options.node.vector() };
-    this.#options.send(encodePeerFrame(PeerFrameType.syncRequest, payload));
+    this.#expected = undefined;
+    this.#send(this.#options.node.vector());
   }
 
-  /** Stores a page, then asks for the next one when there is more. */
+  /**
+   * Stores a page; when there is more, asks for the next page at once, from where this
+   * page ends, so the peer builds it while this one is stored. At most two pages are
+   * ever pending (one storing, one in flight): each reply first waits for the store of
+   * the one before.
+   */
   async handleReply(reply: SyncReplyPayload): Promise<void> {
     if (this.#closed || this.#inFlight?.requestId !== reply.requestId) return;
-    try {
-      if (reply.messages.length > 0) await this.#options.node.acceptRemote(reply.messages);
-    } catch (error) {
-      this.#options.onError?.(error);
-      this.#inFlight = null;
-      return;
-    }
     this.#inFlight = null;
+    try {
+      await this.#storing;
+    } catch {
+      // reported by the reply that started it
+    }
+    if (this.#closed) return;
     this.#chainMessages += reply.messages.length;
     this.#chainPages += 1;
-    if (reply.more || this.#againAfterReply) {
+    const storing = reply.messages.length > 0
+      ? this.#options.node.acceptRemote(reply.messages)
+      : Promise.resolve();
+    this.#storing = storing;
+    if (reply.more) {
+      const from = this.#expected ?? decodeVector(this.#options.node.vector()) ?? new Map();
+      this.#expected = mergeVectors(from, pageEnds(reply.messages));
+      this.#send(encodeVector(this.#expected));
+    }
+    try {
+      await storing;
+    } catch (error) {
+      this.#options.onError?.(error);
+      this.#expected = undefined;
+      return;
+    }
+    if (reply.more || this.#closed) return;
+    this.#expected = undefined;
+    if (this.#againAfterReply) {
       this.request();
       return;
     }
@@ -116,9 +146,23 @@ export class AntiEntropySession {
     for (const frame of frames) this.#options.send(frame);
   }
 
+  #send(vector: VectorWire): void {
+    const requestId = this.#nextRequestId++;
+    this.#inFlight = { requestId, sentAtMs: (this.#options.nowMs ?? Date.now)() };
+    const payload: SyncRequestPayload = { requestId, vector };
+    this.#options.send(encodePeerFrame(PeerFrameType.syncRequest, payload));
+  }
+
   /** Stops sending; later replies are ignored. */
   close(): void {
     this.#closed = true;
     this.#inFlight = null;
   }
+}
+
+/** Per origin, the highest seq in a page (pages hold contiguous runs from the requester's marks). */
+export function pageEnds(messages: ChatMessage[]): VersionVector {
+  const ends: VersionVector = new Map();
+  for (const m of messages) if (m.seq > (ends.get(m.nodeId) ?? 0)) ends.set(m.nodeId, m.seq);
+  return ends;
 }

@@ -16,32 +16,44 @@
  * @module
  */
 
-import { compareCanonical } from "../common/canonical_order.ts";
 import { ContiguityTracker } from "../common/contiguity_tracker.ts";
 import {
   createHybridLogicalClock,
-  DATE_TIME_PATTERN,
   type HybridLogicalClock,
 } from "../common/hybrid_logical_clock.ts";
-import { decodeMessageId, encodeMessageId, MAX_SEQ } from "../common/message_id.ts";
+import { encodeMessageId, MAX_SEQ } from "../common/message_id.ts";
 import {
   type Chat,
   type ChatMessage,
   type NewMessagePayload,
-  type ProtocolError,
   ServerFrameType,
   type VectorWire,
 } from "../common/protocol.ts";
 import { encodeVector, type VersionVector } from "../common/version_vector.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
+import { ChatDirectory } from "./chat_directory.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "./message_store.ts";
 import type { NodeMetrics } from "./metrics_registry.ts";
+import {
+  type HistoryQuery,
+  type HistoryResult,
+  readHistory,
+  readSince,
+  type SinceQuery,
+  type SinceResult,
+} from "./client_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
-import { isLowerKey, preferChat, type ReplicatedChat } from "./chat_rules.ts";
+import {
+  isAcceptableRemote,
+  isLowerKey,
+  normalizeRemote,
+  type ReplicatedChat,
+} from "./chat_rules.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
+export type { HistoryResult, SinceResult } from "./client_reads.ts";
 
 export interface ChatNodeOptions {
   store: MessageStore;
@@ -62,21 +74,6 @@ export interface SendOutcome {
   duplicate: boolean;
 }
 
-export type HistoryResult =
-  | { ok: true; messages: ChatMessage[]; more: boolean }
-  | { ok: false; error: ProtocolError };
-
-export interface SinceResult {
-  messages: ChatMessage[];
-  more: boolean;
-  /** Where to ask `since` for the next page (the node's vector when complete). */
-  vector: VectorWire;
-}
-
-/** The first node-allocated chat id (ids below are left to people: chat 11 and friends). */
-const CREATED_CHAT_ID_MIN = 100_000_000;
-const CREATED_CHAT_ID_SPAN = 900_000_000;
-
 export class ChatNode {
   readonly nodeId: number;
   readonly presence: PresenceRegistry;
@@ -88,7 +85,7 @@ export class ChatNode {
   #tracker: ContiguityTracker;
   #committed: VersionVector;
   #nextSeq: number;
-  #chats = new Map<number, ChatRecord>();
+  #chats: ChatDirectory;
   #commits: GroupCommit;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
   #localCommittedListeners = new Set<(messages: ChatMessage[]) => void>();
@@ -116,7 +113,7 @@ export class ChatNode {
       wallClockMs: options.wallClockMs,
       initial: this.#store.lastStamp() ?? undefined,
     });
-    for (const chat of this.#store.listChats()) this.#chats.set(chat.chatId, chat);
+    this.#chats = new ChatDirectory(this.#store);
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
       onCommitted: () => this.#metrics.commitBatches.inc(),
@@ -141,12 +138,11 @@ export class ChatNode {
 
   /** Every chat known here, by chat id. */
   chats(): ChatRecord[] {
-    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map((c) => ({ ...c }));
+    return this.#chats.list();
   }
 
   chat(chatId: number): ChatRecord | undefined {
-    const chat = this.#chats.get(chatId);
-    return chat ? { ...chat } : undefined;
+    return this.#chats.get(chatId);
   }
 
   /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
@@ -157,43 +153,13 @@ export class ChatNode {
   }
 
   /** The newest `limit` visible messages (before `before`), canonical order. */
-  history(query: { chatId?: number; before?: string; limit: number }): HistoryResult {
-    let before: StoredMessage | null = null;
-    if (query.before !== undefined) {
-      const key = decodeMessageId(query.before);
-      before = key ? this.#store.getMessage(key.nodeId, key.seq) : null;
-      if (!before) {
-        return { ok: false, error: { code: "not_found", message: "before names no message" } };
-      }
-    }
-    const rows = this.#store.history({
-      chatId: query.chatId,
-      before: before ?? undefined,
-      limit: query.limit + 1,
-    });
-    const more = rows.length > query.limit;
-    return { ok: true, messages: more ? rows.slice(1) : rows, more };
+  history(query: HistoryQuery): HistoryResult {
+    return readHistory(this.#store, query);
   }
 
   /** Visible messages newer than `since`, canonical order, at most `limit`. */
-  since(query: { chatId?: number; since: VersionVector; limit: number }): SinceResult {
-    const rows = this.#store.readSince({
-      chatId: query.chatId,
-      since: query.since,
-      upTo: this.#committed,
-      limit: query.limit,
-    }).sort(compareCanonical);
-    const more = rows.length > query.limit;
-    const messages = more ? rows.slice(0, query.limit) : rows;
-    const next = new Map(query.since);
-    if (more) {
-      for (const m of messages) if (m.seq > (next.get(m.nodeId) ?? 0)) next.set(m.nodeId, m.seq);
-    } else {
-      for (const [nodeId, seq] of this.#committed) {
-        if (seq > (next.get(nodeId) ?? 0)) next.set(nodeId, seq);
-      }
-    }
-    return { messages, more, vector: encodeVector(next) };
+  since(query: SinceQuery): SinceResult {
+    return readSince(this.#store, this.#committed, query);
   }
 
   // ---- writes ----
@@ -246,9 +212,11 @@ export class ChatNode {
 
   /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
   acceptRemote(messages: ChatMessage[]): Promise<void> {
-    const sorted = messages.filter((m) => this.#isAcceptable(m)).sort((a, b) =>
-      a.nodeId - b.nodeId || a.seq - b.seq
-    );
+    const sorted = messages.filter((m) => {
+      const ok = isAcceptableRemote(m);
+      if (!ok) this.#logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
+      return ok;
+    }).sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
     const writes: Array<() => void> = [];
     const posts: Array<() => void> = [];
     for (const input of sorted) {
@@ -285,47 +253,23 @@ export class ChatNode {
 
   /** Creates a named chat; resolves after commit. announce defaults to the hello topic. */
   createChat(name: string, announce?: (frameText: string) => void): Promise<ChatRecord> {
-    let chatId: number;
-    do {
-      chatId = CREATED_CHAT_ID_MIN + Math.floor(Math.random() * CREATED_CHAT_ID_SPAN);
-    } while (this.#chats.has(chatId));
-    const stamp = this.#clock.now();
-    const chat: ChatRecord = {
-      chatId,
-      name,
-      named: true,
-      createdAt: stamp.dateTime,
-      createdLc: stamp.lc,
-      createdBy: this.nodeId,
-    };
-    this.#chats.set(chatId, chat);
-    return this.#commits.enqueue(() => this.#store.putChat(chat), () => {
+    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId);
+    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
       const frame = this.chatCreatedFrame(chat);
       if (announce) announce(frame);
       else this.#publisher.publish(HELLO_TOPIC, frame);
       for (const listener of this.#localChatListeners) listener({ ...chat });
-      this.#logger.info("chat created", { chatId, by: this.nodeId });
+      this.#logger.info("chat created", { chatId: chat.chatId, by: this.nodeId });
       return { ...chat };
     });
   }
 
   /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
-    const changed: ChatRecord[] = [];
-    for (const received of chats) {
-      const incoming = completeChat(received);
-      if (!incoming) continue;
-      const existing = this.#chats.get(incoming.chatId);
-      const chosen = preferChat(existing, incoming);
-      if (chosen === existing) continue;
-      const record: ChatRecord = { ...chosen, lastMessageAt: existing?.lastMessageAt };
-      if (record.lastMessageAt === undefined) delete record.lastMessageAt;
-      this.#chats.set(record.chatId, record);
-      changed.push(record);
-    }
+    const changed = this.#chats.merge(chats);
     if (changed.length === 0) return Promise.resolve();
     return this.#commits.enqueue(() => {
-      for (const chat of changed) this.#store.putChat(chat);
+      this.#chats.store(changed);
     }, () => {
       for (const chat of changed) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(chat));
     });
@@ -412,15 +356,7 @@ export class ChatNode {
     } else if (this.#store.insertMessage({ ...message, held: false, hidden })) {
       this.#metrics.stored.inc();
     }
-    let created: ChatRecord | undefined;
-    if (!hidden) {
-      created = this.#ensureChat(message);
-      this.#store.touchChat(message.chatId, message.dateTime);
-      const chat = this.#chats.get(message.chatId)!;
-      if (chat.lastMessageAt === undefined || message.dateTime > chat.lastMessageAt) {
-        chat.lastMessageAt = message.dateTime;
-      }
-    }
+    const created = hidden ? undefined : this.#chats.noteVisibleMessage(message);
     posts.push(() => {
       if (message.seq > (this.#committed.get(message.nodeId) ?? 0)) {
         this.#committed.set(message.nodeId, message.seq);
@@ -429,22 +365,6 @@ export class ChatNode {
       if (publish && !hidden) this.#publish(message);
     });
     return winner;
-  }
-
-  /** Inside a commit: the implicit `chat <id>` for a message naming an unknown chat. */
-  #ensureChat(message: ChatMessage): ChatRecord | undefined {
-    if (this.#chats.has(message.chatId)) return undefined;
-    const chat: ChatRecord = {
-      chatId: message.chatId,
-      name: `chat ${message.chatId}`,
-      named: false,
-      createdAt: message.dateTime,
-      createdLc: message.lc,
-      createdBy: message.nodeId,
-    };
-    this.#store.putChat(chat);
-    this.#chats.set(chat.chatId, chat);
-    return chat;
   }
 
   #publish(message: ChatMessage): void {
@@ -475,49 +395,6 @@ export class ChatNode {
       }
     }
   }
-
-  #isAcceptable(m: ChatMessage): boolean {
-    const ok = typeof m === "object" && m !== null && Number.isSafeInteger(m.nodeId) &&
-      m.nodeId >= 0 && Number.isSafeInteger(m.seq) && m.seq >= 1 && m.seq <= MAX_SEQ &&
-      Number.isSafeInteger(m.chatId) && m.chatId >= 0 && typeof m.text === "string" &&
-      typeof m.sender === "string" && typeof m.dateTime === "string" &&
-      DATE_TIME_PATTERN.test(m.dateTime) && Number.isSafeInteger(m.lc) && m.lc >= 0 &&
-      (m.clientMsgId === undefined || typeof m.clientMsgId === "string");
-    if (!ok) this.#logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
-    return ok;
-  }
-}
-
-/** The wire fields only, messageId recomputed (never trusted from a peer). */
-function normalizeRemote(m: ChatMessage): ChatMessage {
-  const message: ChatMessage = {
-    messageId: encodeMessageId(m.nodeId, m.seq),
-    nodeId: m.nodeId,
-    seq: m.seq,
-    chatId: m.chatId,
-    text: m.text,
-    sender: m.sender,
-    dateTime: m.dateTime,
-    lc: m.lc,
-  };
-  if (m.clientMsgId !== undefined) message.clientMsgId = m.clientMsgId;
-  return message;
-}
-
-/** A peer's chat with the tie-break fields filled in when absent (they then lose ties). */
-function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | null {
-  if (
-    typeof chat !== "object" || chat === null || !Number.isSafeInteger(chat.chatId) ||
-    chat.chatId! < 0 || typeof chat.name !== "string" || chat.name.length === 0
-  ) return null;
-  return {
-    chatId: chat.chatId!,
-    name: chat.name,
-    named: typeof chat.named === "boolean" ? chat.named : chat.name !== `chat ${chat.chatId}`,
-    createdAt: typeof chat.createdAt === "string" ? chat.createdAt : "9999-12-31T23:59:59.999Z",
-    createdLc: Number.isSafeInteger(chat.createdLc) ? chat.createdLc! : 0,
-    createdBy: Number.isSafeInteger(chat.createdBy) ? chat.createdBy! : 0,
-  };
 }
 
 function stripState(message: StoredMessage | ChatMessage): ChatMessage {

@@ -145,3 +145,19 @@ describe("ChatNode", () => {
     expect(published.filter((p) => p.frame.type === "chatCreated").length).toBe(3);
   });
 });
+
+test("ChatNode replies stay under REPLY_MAX_BYTES and say more", async () => {
+  const { node } = setup();
+  const text = "z".repeat(4000);
+  for (let i = 0; i < 120; i++) await node.sendLocal({ text, sender: "a", chatId: 11 });
+  const history = node.history({ limit: 1000 });
+  expect(history.ok && history.more).toBe(true);
+  const count = history.ok ? history.messages.length : 0;
+  expect(count).toBeGreaterThan(50);
+  expect(count).toBeLessThan(120);
+  expect(history.ok && history.messages.at(-1)!.seq).toBe(120);
+  const since = node.since({ since: new Map(), limit: 1000 });
+  expect(since.more).toBe(true);
+  expect(since.messages.length).toBe(count);
+  expect(since.vector).toEqual({ "5": count });
+});

@@ -37,6 +37,10 @@ export interface ClientSocket {
   /** Publishes to a topic, this socket excluded. */
   publish(topic: string, data: string): unknown;
   getBufferedAmount(): number;
+  /** Drops every subscription at once (nothing more is queued for it). */
+  unsubscribeAll(): void;
+  /** Closes abruptly, without waiting for the close handshake. */
+  terminate(): void;
   readonly readyState: number;
 }
 
@@ -57,6 +61,8 @@ export interface ClientSessionContext {
 }
 
 const OPEN = 1;
+/** How long a closed connection may take to finish the close handshake. */
+const CLOSE_GRACE_MS = 2000;
 let nextConnectionId = 1;
 
 export class ClientSession {
@@ -68,6 +74,7 @@ export class ClientSession {
   #chatIds: number[] | null = null;
   #helloName: string | undefined;
   #closing = false;
+  #terminateTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: ClientSocket, context: ClientSessionContext) {
     this.#socket = socket;
@@ -86,6 +93,7 @@ export class ClientSession {
   /** Called once the socket closed. */
   closed(): void {
     this.#closing = true;
+    clearTimeout(this.#terminateTimer);
     this.#context.node.presence.leave(this.id);
   }
 
@@ -93,7 +101,11 @@ export class ClientSession {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     this.#closing = true;
+    // Nothing more is queued for it, and a peer that never completes the close handshake
+    // (it stopped reading) is cut off after a grace period instead of lingering.
+    this.#socket.unsubscribeAll();
     this.#socket.close(code, reason);
+    this.#terminateTimer = setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS);
   }
 
   /** One inbound frame. */
@@ -120,7 +132,16 @@ export class ClientSession {
       this.#error(parsed.error.code, parsed.error.message, parsed.ref);
       return;
     }
-    this.#dispatch(parsed.value);
+    try {
+      this.#dispatch(parsed.value);
+    } catch (error) {
+      // A bug must cost this frame, not the connection or the node.
+      this.#context.logger.error("frame handling failed", {
+        type: parsed.value.type,
+        error: (error as Error).message,
+      });
+      this.#error("internal", "the node could not handle this frame", parsed.value.ref);
+    }
   }
 
   #dispatch(frame: ClientFrame): void {

@@ -93,8 +93,8 @@ async function main(): Promise<void> {
     metrics,
     logger,
     publisher: {
-      publish: (topic, data) => transport?.server.publish(topic, data),
-      subscriberCount: (topic) => transport?.server.subscriberCount(topic) ?? 0,
+      publish: (topic, data) => transport?.publish(topic, data),
+      subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
     },
     onFatal: () => void shutdown(1),
   });
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       hostname: config.host,
       port: config.port,
       webRoute,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
       rateLimit: {
         perSecond: config.rateLimitPerSecond,
         burst: config.rateLimitPerSecond * 10,
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   // The mesh: accepts /peer, dials --peers or discovery's nodes (docs/MESH.md).
   const mesh = startPeerNetwork({
     node,
+    metrics: registry,
     secret: secret.secret,
     log: logger,
     transport,

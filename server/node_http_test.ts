@@ -2,9 +2,12 @@
  * The node's HTTP side against a real process: /healthz, /metrics, the chats
  * REST API (create, read, bad bodies) and the web page at GET /.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type SpawnedNode, spawnNode } from "./testing/spawn_node.ts";
 import { isMessageFrame, openClient } from "./testing/ws_test_client.ts";
+
+// Real node processes on a shared, loaded machine: generous deadlines (hooks too).
+setDefaultTimeout(60_000);
 
 let node: SpawnedNode;
 
@@ -53,6 +56,28 @@ describe("node HTTP", () => {
     ) {
       expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge)$`, "m"));
       expect(text).toMatch(new RegExp(`^${name} [0-9]+$`, "m"));
+    }
+  });
+
+  test("dsatter_messages_delivered_total counts one per receiving connection", async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} ([0-9]+)$`, "m").exec(text)![1]);
+    };
+    const [everything, only900] = [await openClient(node.wsUrl), await openClient(node.wsUrl)];
+    try {
+      only900.send({ type: "subscribe", payload: { chatIds: [900] } });
+      only900.send({ type: "listChats", payload: {}, ref: "sync" });
+      await only900.next((f) => f.ref === "sync");
+      const before = await metric("dsatter_messages_delivered_total");
+      await post("/api/chats/901/messages", JSON.stringify({ text: "to 901", sender: "m" }));
+      await everything.next(isMessageFrame("to 901"));
+      expect(await metric("dsatter_messages_delivered_total")).toBe(before + 1);
+      await post("/api/chats/900/messages", JSON.stringify({ text: "to 900", sender: "m" }));
+      await only900.next(isMessageFrame("to 900"));
+      expect(await metric("dsatter_messages_delivered_total")).toBe(before + 3);
+    } finally {
+      await Promise.all([everything.close(), only900.close()]);
     }
   });
 

@@ -3,12 +3,15 @@
  * SIGKILL in the middle of a burst of acknowledged sends loses none of them,
  * and the restarted node (same DB, same id) carries on numbering without gaps.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnNode } from "./testing/spawn_node.ts";
 import { openClient, type ReceivedFrame, type TestClient } from "./testing/ws_test_client.ts";
+
+// Real node processes on a shared, loaded machine: generous deadlines (hooks too).
+setDefaultTimeout(60_000);
 
 interface WireMessage {
   messageId: string;
@@ -45,6 +48,20 @@ describe("node lifecycle", () => {
       await node.kill();
     }
     expect(code).toBe(0);
+  });
+
+  test("a second node on a port in use, or on a DB in use, refuses to start", async () => {
+    const first = await spawnNode();
+    try {
+      await expect(spawnNode({ extraArgs: ["--port", String(first.port)] })).rejects.toThrow(
+        /Cannot start node/,
+      );
+      await expect(spawnNode({ dbPath: first.dbPath })).rejects.toThrow(/database is locked/);
+      const health = await (await fetch(`${first.url}/healthz`)).json();
+      expect(health.nodeId).toBe(first.nodeId);
+    } finally {
+      await first.stop();
+    }
   });
 
   test(

@@ -3,7 +3,7 @@
  * and its reply, hello/presence events, subscriptions, and that a silent
  * connection only ever receives newMessagesForClient, one message per frame.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type SpawnedNode, spawnNode } from "./testing/spawn_node.ts";
 import {
   isMessageFrame,
@@ -11,6 +11,9 @@ import {
   type ReceivedFrame,
   type TestClient,
 } from "./testing/ws_test_client.ts";
+
+// Real node processes on a shared, loaded machine: generous deadlines (hooks too).
+setDefaultTimeout(60_000);
 
 let node: SpawnedNode;
 const clients: TestClient[] = [];

@@ -7,8 +7,8 @@
  * - A client frame over 64 KiB closes that connection with 1009 (Bun's
  *   maxPayloadLength); nothing a client sends can throw out of a handler.
  * - A client whose unsent buffer passes slowReaderBytes is closed with 4000
- *   (checked after every direct send and by a sweep for pub/sub deliveries);
- *   Bun's backpressureLimit (4x that) force-closes it if it grows faster.
+ *   (checked after its own frames, 50 ms after publishing, and by a 250 ms sweep);
+ *   Bun's backpressureLimit (16x that) force-closes it if it ever grows faster.
  * - stop() closes every client with 1001 before the listener goes away.
  * @module
  */
@@ -17,29 +17,93 @@ import type { Server, ServerWebSocket } from "bun";
 import { CloseCode } from "../common/errors.ts";
 import { Limits } from "../common/protocol.ts";
 import type { ChatNode } from "./chat_node.ts";
-import { ClientSession, type RateLimit } from "./client_session.ts";
+import { ClientSession, type ClientSocket, type RateLimit } from "./client_session.ts";
 import { handleApiRequest } from "./http_api.ts";
 import type { Logger } from "./logger.ts";
 import type { MetricsRegistry, NodeMetrics } from "./metrics_registry.ts";
 import type { WebRoute } from "./web_client_route.ts";
 
-/** The mesh's `/peer` endpoint, as the transport calls it (see docs/SEAM_REQUESTS.md). */
+/** The part of a Bun server socket a peer endpoint may use. */
+export interface PeerSocketLike {
+  data: unknown;
+  send(text: string): unknown;
+  close(code?: number, reason?: string): void;
+  getBufferedAmount(): number;
+}
+
+/**
+ * The mesh's `/peer` endpoint, as the transport calls it (see docs/SEAM_REQUESTS.md).
+ * Method syntax on purpose: the endpoint may declare narrower socket data types.
+ */
 export interface PeerEndpointHook {
   upgrade(
     request: Request,
-    server: { upgrade(request: Request, options: { data: any }): boolean },
+    server: { upgrade(request: Request, options: { data: unknown }): boolean },
   ): Promise<Response | undefined>;
   websocket: {
-    open(ws: any): void;
-    message(ws: any, message: string | Uint8Array): void;
-    close(ws: any, code: number, reason: string): void;
-    drain(ws: any): void;
+    open(ws: PeerSocketLike): void;
+    message(ws: PeerSocketLike, message: string | Uint8Array): void;
+    close(ws: PeerSocketLike, code: number, reason: string): void;
+    drain(ws: PeerSocketLike): void;
   };
 }
 
 interface ClientSocketData {
   kind: "client";
   session?: ClientSession;
+  /** Last frame, ping or pong from the client (ms, performance.now). */
+  lastSeenMs: number;
+  /** When the node pinged it since lastSeenMs; 0 when not. */
+  pingedAtMs: number;
+  /** Topics it is subscribed to (for the per-topic counts). */
+  topics?: Set<string>;
+}
+
+/** Subscribers per topic, kept as sessions (un)subscribe: O(1) instead of Bun's scan. */
+class TopicCounts {
+  #counts = new Map<string, number>();
+  add(topic: string, delta: number): void {
+    const count = (this.#counts.get(topic) ?? 0) + delta;
+    if (count > 0) this.#counts.set(topic, count);
+    else this.#counts.delete(topic);
+  }
+  get(topic: string): number {
+    return this.#counts.get(topic) ?? 0;
+  }
+}
+
+/** The Bun socket as a ClientSocket, counting its subscriptions. */
+function countingSocket(ws: ServerWebSocket<SocketData>, counts: TopicCounts): ClientSocket {
+  const data = ws.data as ClientSocketData;
+  const topics = data.topics = new Set<string>();
+  return {
+    send: (text) => ws.send(text),
+    close: (code, reason) => ws.close(code, reason),
+    publish: (topic, text) => ws.publish(topic, text),
+    getBufferedAmount: () => ws.getBufferedAmount(),
+    get readyState() {
+      return ws.readyState;
+    },
+    subscribe(topic) {
+      if (topics.has(topic)) return;
+      ws.subscribe(topic);
+      topics.add(topic);
+      counts.add(topic, 1);
+    },
+    unsubscribe(topic) {
+      if (!topics.delete(topic)) return;
+      ws.unsubscribe(topic);
+      counts.add(topic, -1);
+    },
+    unsubscribeAll() {
+      for (const topic of topics) {
+        ws.unsubscribe(topic);
+        counts.add(topic, -1);
+      }
+      topics.clear();
+    },
+    terminate: () => ws.terminate(),
+  };
 }
 
 type SocketData = ClientSocketData | { kind: "peer"; [key: string]: unknown };
@@ -53,9 +117,9 @@ export interface NodeServerOptions {
   port: number;
   rateLimit: RateLimit;
   webRoute: WebRoute;
-  /** A client's unsent bytes past which it is dropped. @default 1 MiB */
+  /** A client's unsent bytes past which it is dropped. @default 4 MiB */
   slowReaderBytes?: number;
-  /** Seconds without any frame or pong before a connection is closed. @default 120 */
+  /** Seconds without any frame or pong before a client is closed with 4001. @default 120 */
   idleTimeoutSeconds?: number;
 }
 
@@ -63,6 +127,10 @@ export interface NodeServer {
   readonly server: Server<SocketData>;
   /** The bound port (the real one for port 0). */
   readonly port: number;
+  /** Publishes to local subscribers; soon after, readers that fell behind are dropped. */
+  publish(topic: string, data: string): void;
+  /** Connections on a topic. */
+  subscriberCount(topic: string): number;
   /** Plugs the mesh in: `/peer` upgrades and the peer count for /healthz. */
   setPeerEndpoint(endpoint: PeerEndpointHook, peerCount: () => number): void;
   clientCount(): number;
@@ -72,16 +140,39 @@ export interface NodeServer {
 
 const SLOW_READER_SWEEP_MS = 250;
 const SHUTDOWN_GRACE_MS = 2000;
+const DELIVERY_CHECK_MS = 50;
 
 export function startNodeServer(options: NodeServerOptions): NodeServer {
   const { node, metrics, logger } = options;
-  const slowReaderBytes = options.slowReaderBytes ?? 1024 * 1024;
+  const slowReaderBytes = options.slowReaderBytes ?? 4 * 1024 * 1024;
   const clients = new Set<ServerWebSocket<SocketData>>();
+  const topicCounts = new TopicCounts();
   let peerEndpoint: PeerEndpointHook | undefined;
   let peerCount = () => 0;
   metrics.clients.collectWith(() => clients.size);
   metrics.peers.collectWith(() => peerCount());
   const context = { node, metrics, logger, rateLimit: options.rateLimit };
+
+  const idleMs = (options.idleTimeoutSeconds ?? 120) * 1000;
+
+  function seen(ws: ServerWebSocket<SocketData>): void {
+    if (ws.data.kind !== "client") return;
+    ws.data.lastSeenMs = performance.now();
+    ws.data.pingedAtMs = 0;
+  }
+
+  /** Pings a client quiet for half the idle timeout; closes one quiet for all of it. */
+  function checkIdle(ws: ServerWebSocket<SocketData>, nowMs: number): void {
+    if (ws.data.kind !== "client" || !ws.data.session) return;
+    const quietMs = nowMs - ws.data.lastSeenMs;
+    if (quietMs > idleMs) {
+      logger.debug("client closed: idle", { connection: ws.data.session.id });
+      ws.data.session.close(CloseCode.idleTimeout, "idle: no frame or pong");
+    } else if (quietMs > idleMs / 2 && ws.data.pingedAtMs === 0) {
+      ws.data.pingedAtMs = nowMs;
+      ws.ping();
+    }
+  }
 
   function dropIfSlow(ws: ServerWebSocket<SocketData>): void {
     if (ws.data.kind !== "client" || !ws.data.session) return;
@@ -95,6 +186,9 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: options.hostname,
     port: options.port,
+    // Explicit: with a websocket handler Bun 1.4 otherwise sets SO_REUSEPORT, and a second
+    // node started on a taken --port would silently share it (and its clients) with the first.
+    reusePort: false,
     development: false,
     async fetch(request, server) {
       const url = new URL(request.url);
@@ -107,7 +201,12 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
         return await peerEndpoint.upgrade(request, server);
       }
       if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-        if (server.upgrade(request, { data: { kind: "client" } })) return undefined;
+        const data: ClientSocketData = {
+          kind: "client",
+          lastSeenMs: performance.now(),
+          pingedAtMs: 0,
+        };
+        if (server.upgrade(request, { data })) return undefined;
         return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, {
           status: 400,
         });
@@ -130,14 +229,16 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     },
     websocket: {
       maxPayloadLength: Limits.frameMaxBytes,
-      backpressureLimit: slowReaderBytes * 4,
+      backpressureLimit: slowReaderBytes * 16,
       closeOnBackpressureLimit: true,
-      idleTimeout: options.idleTimeoutSeconds ?? 120,
+      // Clients: the sweep's own idle check (close 4001). This is only the backstop for
+      // every socket, peers included (the mesh watches its links itself).
+      idleTimeout: 960,
       sendPings: true,
       perMessageDeflate: false,
       open(ws) {
         if (ws.data.kind === "peer") return peerEndpoint?.websocket.open(ws);
-        const session = new ClientSession(ws, context);
+        const session = new ClientSession(countingSocket(ws, topicCounts), context);
         ws.data.session = session;
         clients.add(ws);
         session.open();
@@ -145,8 +246,15 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
       },
       message(ws, message) {
         if (ws.data.kind === "peer") return peerEndpoint?.websocket.message(ws, message);
+        seen(ws);
         ws.data.session?.handle(message);
         dropIfSlow(ws);
+      },
+      ping(ws) {
+        seen(ws);
+      },
+      pong(ws) {
+        seen(ws);
       },
       drain(ws) {
         if (ws.data.kind === "peer") return peerEndpoint?.websocket.drain(ws);
@@ -155,6 +263,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
         if (ws.data.kind === "peer") return peerEndpoint?.websocket.close(ws, code, reason);
         clients.delete(ws);
         ws.data.session?.closed();
+        if (ws.data.topics) { for (const topic of ws.data.topics) topicCounts.add(topic, -1); }
         logger.debug("client disconnected", { code, clients: clients.size });
       },
       error(error, ws) {
@@ -163,14 +272,35 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     },
   });
 
+  // After publishing, check readers soon (not per message): a reader cannot outgrow the
+  // slow-reader limit by much before it is dropped with 4000.
+  let deliveryCheckScheduled = false;
+  function scheduleDeliveryCheck(): void {
+    if (deliveryCheckScheduled) return;
+    deliveryCheckScheduled = true;
+    setTimeout(() => {
+      deliveryCheckScheduled = false;
+      for (const ws of clients) dropIfSlow(ws);
+    }, DELIVERY_CHECK_MS);
+  }
+
   const sweep = setInterval(() => {
-    for (const ws of clients) dropIfSlow(ws);
+    const nowMs = performance.now();
+    for (const ws of clients) {
+      dropIfSlow(ws);
+      checkIdle(ws, nowMs);
+    }
   }, SLOW_READER_SWEEP_MS);
   sweep.unref?.();
 
   return {
     server,
     port: server.port!,
+    publish(topic, data) {
+      server.publish(topic, data);
+      scheduleDeliveryCheck();
+    },
+    subscriberCount: (topic) => topicCounts.get(topic),
     setPeerEndpoint(endpoint, count) {
       peerEndpoint = endpoint;
       peerCount = count;

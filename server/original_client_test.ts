@@ -3,9 +3,12 @@
  * never say hello push messages (no clientMsgId) and count frames. Each must get
  * every message exactly once, one message per frame, and nothing else.
  */
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { spawnNode } from "./testing/spawn_node.ts";
 import { openClient, type TestClient, waitUntil } from "./testing/ws_test_client.ts";
+
+// Real node processes on a shared, loaded machine: generous deadlines (hooks too).
+setDefaultTimeout(60_000);
 
 test(
   "three pushing original-style connections each receive every message exactly once",

@@ -33,6 +33,12 @@ export interface PeerDialerOptions {
   connectTimeoutMs?: number;
   /** How often a linked target is checked for a lost link. @default 1000 */
   checkIntervalMs?: number;
+  /**
+   * A target known to have a LOWER node id is expected to dial us (the lower id's link
+   * wins the tie-break anyway); we dial it only after it left us unlinked this long.
+   * @default 3000
+   */
+  lowerIdGraceMs?: number;
 }
 
 /** Bun's WebSocket client takes request headers (the DOM typings do not know it). */
@@ -49,6 +55,8 @@ interface TargetState {
   socket?: WebSocket;
   isSelf: boolean;
   removed: boolean;
+  /** Since when this target has been without a link (for the lower-id grace). */
+  unlinkedSinceMs: number;
 }
 
 export class PeerDialer {
@@ -76,7 +84,13 @@ export class PeerDialer {
         if (target.nodeId !== undefined) existing.nodeId = target.nodeId;
         continue;
       }
-      const state: TargetState = { ...target, attempt: 0, isSelf: false, removed: false };
+      const state: TargetState = {
+        ...target,
+        attempt: 0,
+        isSelf: false,
+        removed: false,
+        unlinkedSinceMs: Date.now(),
+      };
       if (state.nodeId === this.#options.mesh.node.nodeId) state.isSelf = true;
       this.#targets.set(target.url, state);
       if (!state.isSelf) this.#schedule(state, 0);
@@ -101,9 +115,20 @@ export class PeerDialer {
 
   #tick(state: TargetState): void {
     if (this.#closed || state.removed || state.isSelf || state.socket) return;
+    const checkMs = this.#options.checkIntervalMs ?? 1000;
     if (state.nodeId !== undefined && this.#options.mesh.hasLink(state.nodeId)) {
       state.attempt = 0;
-      this.#schedule(state, this.#options.checkIntervalMs ?? 1000);
+      state.unlinkedSinceMs = Date.now();
+      this.#schedule(state, checkMs);
+      return;
+    }
+    const graceMs = this.#options.lowerIdGraceMs ?? 3000;
+    const waitedMs = Date.now() - state.unlinkedSinceMs;
+    if (
+      state.nodeId !== undefined && state.nodeId < this.#options.mesh.node.nodeId &&
+      waitedMs < graceMs
+    ) {
+      this.#schedule(state, Math.min(checkMs, graceMs - waitedMs));
       return;
     }
     void this.#dial(state);

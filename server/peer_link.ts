@@ -89,6 +89,8 @@ export class PeerLink {
   readonly openedAtMs: number;
   /** Set once the mesh accepted this link as THE link to its peer. */
   registeredAtMs: number | undefined;
+  /** The peer's contiguous marks as of its last sync request (for the sync-lag gauge). */
+  peerVector: VectorWire | undefined;
   readonly antiEntropy: AntiEntropySession;
   #host: LinkHost;
   #options: PeerLinkOptions;
@@ -243,6 +245,7 @@ export class PeerLink {
         this.#acceptLive(frame.payload.messages);
         return;
       case PeerFrameType.syncRequest:
+        this.peerVector = frame.payload.vector;
         this.antiEntropy.handleRequest(frame.payload);
         return;
       case PeerFrameType.syncReply:

@@ -35,7 +35,7 @@ export interface PeerMeshOptions {
   syncIntervalMs?: number;
   /** Ping period; a link silent for deadAfterMs is closed. @default syncIntervalMs / 2, 250..5000 */
   keepaliveMs?: number;
-  /** @default max(5000, 4 * keepaliveMs) */
+  /** @default max(15_000, 4 * keepaliveMs): a busy peer (a 100k-message burst) is not dead */
   deadAfterMs?: number;
   /**
    * A link with more bytes queued than this skips live frames (anti-entropy fills the gap).
@@ -76,7 +76,7 @@ export class PeerMesh implements LinkHost {
     }
     this.#keepaliveMs = options.keepaliveMs ??
       Math.min(5000, Math.max(250, Math.floor(this.syncIntervalMs / 2)));
-    this.#deadAfterMs = options.deadAfterMs ?? Math.max(5000, 4 * this.#keepaliveMs);
+    this.#deadAfterMs = options.deadAfterMs ?? Math.max(15_000, 4 * this.#keepaliveMs);
     this.#liveBufferLimitBytes = options.liveBufferLimitBytes ?? 1024 * 1024;
 
     this.#unsubscribe.push(
@@ -113,6 +113,23 @@ export class PeerMesh implements LinkHost {
 
   peersConnected(): number {
     return this.#links.size;
+  }
+
+  /**
+   * Messages some peer is known to hold that this node lacks: over the links, the
+   * largest sum of (peer mark - own mark) per origin, from the peers' last sync requests.
+   */
+  syncLag(): number {
+    const own = this.node.vector();
+    let lag = 0;
+    for (const link of this.#links.values()) {
+      let behind = 0;
+      for (const [origin, seq] of Object.entries(link.peerVector ?? {})) {
+        behind += Math.max(0, seq - (own[origin] ?? 0));
+      }
+      lag = Math.max(lag, behind);
+    }
+    return lag;
   }
 
   linkedPeerIds(): number[] {

@@ -13,6 +13,7 @@
 import type { ActiveNode, ClientEntry } from "../common/discovery_protocol.ts";
 import { createPeerAuth } from "../common/peer_auth_token.ts";
 import type { Logger } from "./logger.ts";
+import type { MetricsRegistry } from "./metrics_registry.ts";
 import { type DiscoveryMembership, startDiscoveryMembership } from "./membership_discovery.ts";
 import { type DialTarget, PeerDialer } from "./peer_dialer.ts";
 import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
@@ -25,8 +26,12 @@ export interface PeerNetworkOptions {
   log: Logger;
   /** Anti-entropy period. @default env DSATTER_SYNC_INTERVAL_MS, else 3000 */
   syncIntervalMs?: number;
+  /** A link silent this long is closed. @default env DSATTER_PEER_TIMEOUT_MS, else 15_000 */
+  peerTimeoutMs?: number;
   /** @default process.env */
   env?: Record<string, string | undefined>;
+  /** Where `dsatter_sync_lag_messages` is reported (the peer count is the transport's). */
+  metrics?: MetricsRegistry;
 }
 
 export interface PeerNetworkStart {
@@ -57,19 +62,26 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
   const env = options.env ?? process.env;
   const syncIntervalMs = options.syncIntervalMs ?? positiveInt(env.DSATTER_SYNC_INTERVAL_MS) ??
     3000;
+  const peerTimeoutMs = options.peerTimeoutMs ?? positiveInt(env.DSATTER_PEER_TIMEOUT_MS);
   const auth = createPeerAuth(options.secret);
   const mesh = new PeerMesh({
     node: options.node,
     auth,
     log: options.log,
     syncIntervalMs,
+    deadAfterMs: peerTimeoutMs,
   });
+  options.metrics?.gauge(
+    "dsatter_sync_lag_messages",
+    "Messages peers are known to hold that this node lacks (set by the mesh)",
+  ).collectWith(() => mesh.syncLag());
   const endpoint = createPeerEndpoint({ mesh, auth, log: options.log });
   const dialer = new PeerDialer({
     mesh,
     auth,
     log: options.log,
     backoffMaxMs: Math.min(10_000, Math.max(1000, syncIntervalMs)),
+    connectTimeoutMs: Math.min(10_000, Math.max(2000, 2 * syncIntervalMs)),
   });
   let membership: DiscoveryMembership | undefined;
   let clientEntries: ClientEntry[] = [];

@@ -93,10 +93,15 @@ export async function waitForPeers(
   );
 }
 
+/** A chat no test writes to. */
+export const QUIET_CHAT = 987_654_321;
+
 /** The node's contiguous vector, from the `welcome` of a fresh hello connection. */
 export async function vectorOf(node: { wsUrl: string }): Promise<VectorWire> {
   const client = await openClient(node.wsUrl);
   try {
+    // Subscribed to an unused chat: a probe must not be flooded (and dropped) during a burst.
+    client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
     client.send({ type: "hello", payload: { name: "probe" } });
     const welcome = await client.next((f) => f.type === "welcome");
     return (welcome.payload as { vector: VectorWire }).vector;
@@ -140,6 +145,7 @@ export async function waitForConvergence(
 export async function fullHistory(node: { wsUrl: string }, chatId: number): Promise<ChatMessage[]> {
   const client = await openClient(node.wsUrl);
   try {
+    client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
     let all: ChatMessage[] = [];
     let before: string | undefined;
     for (let page = 0; page < 10_000; page++) {

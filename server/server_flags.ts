@@ -28,6 +28,8 @@ export interface ServerConfig {
   /** Client frames per second, sustained; burst is ten times this. */
   rateLimitPerSecond: number;
   region?: string;
+  /** Seconds a client may stay silent (no frame, no pong) before it is closed with 4001. */
+  idleTimeoutSeconds: number;
 }
 
 export type FlagsResult =
@@ -37,6 +39,7 @@ export type FlagsResult =
 
 export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 
 export const HELP_TEXT = `DSatter chat node
 
@@ -51,6 +54,7 @@ Usage: bun run server [flags]
   --db PATH           SQLite database (default <DSATTER_DATA_DIR or data>/node.db)
   --rate-limit N      client frames per second per connection, bursts of 10*N (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
   --region R          region reported to discovery
+  --idle-timeout S    seconds a client may stay silent, pings unanswered, before it is closed (default ${DEFAULT_IDLE_TIMEOUT_SECONDS})
   --verbose           debug logging
   --help              this text
 
@@ -92,6 +96,7 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
         peers: { type: "string" },
         "rate-limit": { type: "string" },
         region: { type: "string" },
+        "idle-timeout": { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -141,6 +146,17 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
     }
     rateLimitPerSecond = Number(value);
   }
+  let idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
+  if (values["idle-timeout"] !== undefined) {
+    const value = values["idle-timeout"];
+    if (!/^[0-9]{1,6}$/.test(value) || Number(value) < 1) {
+      return {
+        kind: "error",
+        message: "Cannot parse flags: --idle-timeout must be an integer >= 1",
+      };
+    }
+    idleTimeoutSeconds = Number(value);
+  }
   if (values.advertise !== undefined && !/^[^\s/]+$/.test(values.advertise)) {
     return {
       kind: "error",
@@ -160,6 +176,7 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
       verbose: values.verbose ?? false,
       rateLimitPerSecond,
       region: values.region,
+      idleTimeoutSeconds,
     },
   };
 }

@@ -19,6 +19,7 @@ describe("parseServerFlags()", () => {
       verbose: false,
       rateLimitPerSecond: 1000,
       region: undefined,
+      idleTimeoutSeconds: 120,
     });
   });
 
@@ -67,6 +68,7 @@ describe("parseServerFlags()", () => {
         ["--port", "x"],
         ["--standalone", "--peers", "a:1"],
         ["--rate-limit", "0"],
+        ["--idle-timeout", "0"],
         ["--discovery", "ftp://x"],
         ["--nope"],
         ["positional"],

@@ -142,10 +142,14 @@ export class SqliteMessageStore implements MessageStore {
   constructor(path: string) {
     try {
       this.#db = new Database(path, { create: true });
+      // One node per file: the first process keeps the lock until it exits (or is killed),
+      // so a second node started on the same --db fails instead of reusing its node id.
+      this.#db.exec("PRAGMA busy_timeout = 2000");
+      this.#db.exec("PRAGMA locking_mode = EXCLUSIVE");
       this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = FULL");
-      this.#db.exec("PRAGMA busy_timeout = 5000");
       this.#db.exec(SCHEMA);
+      this.#db.exec("BEGIN IMMEDIATE; COMMIT");
     } catch (error) {
       throw new Error(`Cannot open database ${path}: ${(error as Error).message}`, {
         cause: error,

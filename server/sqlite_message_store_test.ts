@@ -25,3 +25,19 @@ test("SqliteMessageStore keeps messages, chats and identity across a reopen", ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("SqliteMessageStore refuses a file another store has open", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsatter-store-"));
+  try {
+    const path = join(dir, "node.db");
+    const first = new SqliteMessageStore(path);
+    try {
+      expect(() => new SqliteMessageStore(path)).toThrow(/Cannot open database/);
+    } finally {
+      first.close();
+    }
+    new SqliteMessageStore(path).close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

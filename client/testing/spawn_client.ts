@@ -40,7 +40,11 @@ export interface SpawnedClient {
   waitForStdout(predicate: (line: string) => boolean, deadlineMs?: number): Promise<string>;
   waitForStderr(predicate: (line: string) => boolean, deadlineMs?: number): Promise<string>;
   /** Resolves once at least `count` stdout lines match. */
-  waitForStdoutCount(predicate: (line: string) => boolean, count: number, deadlineMs?: number): Promise<void>;
+  waitForStdoutCount(
+    predicate: (line: string) => boolean,
+    count: number,
+    deadlineMs?: number,
+  ): Promise<void>;
   writeLine(line: string): Promise<void>;
   closeStdin(): Promise<void>;
   /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
@@ -130,8 +134,10 @@ export async function spawnClient(
     stderrLines,
     homeDir,
     exited,
-    waitForStdout: (predicate, deadlineMs = 20_000) => firstMatch(stdoutLines, predicate, deadlineMs),
-    waitForStderr: (predicate, deadlineMs = 20_000) => firstMatch(stderrLines, predicate, deadlineMs),
+    waitForStdout: (predicate, deadlineMs = 20_000) =>
+      firstMatch(stdoutLines, predicate, deadlineMs),
+    waitForStderr: (predicate, deadlineMs = 20_000) =>
+      firstMatch(stderrLines, predicate, deadlineMs),
     waitForStdoutCount: (predicate, count, deadlineMs = 20_000) =>
       waitFor(
         () => stdoutLines.filter(predicate).length >= count,

@@ -80,7 +80,11 @@ function installExitHook() {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const child of liveChildren) child.kill("SIGKILL");
+    for (const child of liveChildren) {
+      try {
+        if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
   });
 }
 
@@ -101,13 +105,11 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
     "--allow-env",
     "--unstable-kv",
     "discovery/main.ts",
-    "--port",
-    String(options.port ?? 0),
-    "--kv",
-    options.kv ?? ":memory:",
+    `--port=${options.port ?? 0}`,
+    `--kv=${options.kv ?? ":memory:"}`,
   ];
-  if (options.ttlSeconds !== undefined) args.push("--ttl", String(options.ttlSeconds));
-  if (options.host !== undefined) args.push("--host", options.host);
+  if (options.ttlSeconds !== undefined) args.push(`--ttl=${options.ttlSeconds}`);
+  if (options.host !== undefined) args.push(`--host=${options.host}`);
   if (options.verbose) args.push("--verbose");
 
   installExitHook();
@@ -123,16 +125,27 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
   let partial = "";
   let stderr = "";
 
+  // Exit is tracked here, not through child.exitCode/signalCode: Deno's node
+  // compatibility marks a child as killed after any kill(), even SIGCONT.
+  let exitInfo: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
-    child.once("exit", (code, signal) => {
+    const done = (exit: ProcessExit) => {
+      if (exitInfo) return;
+      exitInfo = exit;
       liveChildren.delete(child);
-      resolve({ code, signal });
-    });
-    child.once("error", () => {
-      liveChildren.delete(child);
-      resolve({ code: null, signal: null });
-    });
+      resolve(exit);
+    };
+    child.once("exit", (code, signal) => done({ code, signal }));
+    child.once("error", () => done({ code: null, signal: null }));
   });
+
+  /** Sends a signal straight to the pid (see above for why not child.kill). */
+  function signalChild(signal: string) {
+    if (exitInfo || child.pid === undefined) return;
+    try {
+      process.kill(child.pid, signal);
+    } catch { /* already gone */ }
+  }
 
   function onLine(line: string) {
     lines.push(line);
@@ -182,16 +195,16 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
   }
 
   async function kill(signal: ProcessSignal = "SIGKILL"): Promise<ProcessExit> {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    signalChild(signal);
     return await exited;
   }
 
   let stopping: Promise<ProcessExit> | undefined;
   function stop(): Promise<ProcessExit> {
     stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return await exited;
-      child.kill("SIGCONT"); // a frozen process cannot handle SIGTERM
-      child.kill("SIGTERM");
+      if (exitInfo) return exitInfo;
+      signalChild("SIGCONT"); // a frozen process cannot handle SIGTERM
+      signalChild("SIGTERM");
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const forced = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, stopGraceMs);
@@ -199,7 +212,7 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
       const first = await Promise.race([exited, forced.then(() => undefined)]);
       clearTimeout(graceTimer);
       if (first) return first;
-      child.kill("SIGKILL");
+      signalChild("SIGKILL");
       return await exited;
     })();
     return stopping;
@@ -246,9 +259,7 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
         waitForStdoutLine,
         stop,
         kill,
-        sendSignal: (signal) => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        },
+        sendSignal: signalChild,
         exited,
       });
     }, () => {/* the start timer reports it */});

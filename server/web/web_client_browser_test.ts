@@ -10,7 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/spawn_discovery.ts";
-import { REPO_ROOT, type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
+import {
+  REPO_ROOT,
+  type SpawnedNode,
+  spawnNode,
+  TEST_CLUSTER_SECRET,
+} from "../testing/spawn_node.ts";
 import {
   type ChatPage,
   countText,
@@ -54,10 +59,20 @@ async function waitForMesh(live: SpawnedNode[], deadlineMs = CLUSTER_DEADLINE_MS
   throw new Error(`Cannot form the mesh of ${live.length} nodes within ${deadlineMs} ms`);
 }
 
-async function open(node: SpawnedNode, name: string, chatId?: number, viewport?: typeof PHONE_VIEWPORT) {
+async function open(
+  node: SpawnedNode,
+  name: string,
+  chatId?: number,
+  viewport?: typeof PHONE_VIEWPORT,
+) {
   const chatPage = await openChatPage(browser!, node.url, { name, chatId, viewport });
   pages.push(chatPage);
   return chatPage;
+}
+
+/** No script error, console error (a CSP violation is one) or HTTP error on any open page. */
+function expectNoProblems() {
+  expect(pages.flatMap((chatPage) => chatPage.problems)).toEqual([]);
 }
 
 async function postMessage(node: SpawnedNode, chatId: number, sender: string, text: string) {
@@ -138,28 +153,33 @@ describe("web client in Chromium, 3-node cluster", () => {
     expect(bob.problems).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
-  test("a reloaded page shows the history once, in canonical order, and keeps the name", async () => {
-    const alice = await open(nodes[0], "alice", 102);
-    const bob = await open(nodes[1], "bob", 102);
-    for (let index = 1; index <= 3; index++) {
-      await sendWithEnter(alice.page, `alice ${index}`);
-      await sendWithEnter(bob.page, `bob ${index}`);
-    }
-    const before = await waitForMessages(
-      alice.page,
-      (rows) => rows.length === 6 && rows.every((row) => row.state === "confirmed"),
-      "six confirmed messages",
-    );
-    await waitForMessages(bob.page, (rows) => rows.length === 6, "six messages on bob's page");
-    await alice.page.reload();
-    await waitForOnline(alice.page);
-    expect(await alice.page.getByRole("textbox", { name: "Name", exact: true }).inputValue())
-      .toBe("alice");
-    const after = await waitForMessages(alice.page, (rows) => rows.length >= 6, "history");
-    expect(after.map((row) => row.text)).toEqual(before.map((row) => row.text));
-    expect((await shownMessages(bob.page)).map((row) => row.text))
-      .toEqual(before.map((row) => row.text));
-  }, TEST_TIMEOUT_MS);
+  test(
+    "a reloaded page shows the history once, in canonical order, and keeps the name",
+    async () => {
+      const alice = await open(nodes[0], "alice", 102);
+      const bob = await open(nodes[1], "bob", 102);
+      for (let index = 1; index <= 3; index++) {
+        await sendWithEnter(alice.page, `alice ${index}`);
+        await sendWithEnter(bob.page, `bob ${index}`);
+      }
+      const before = await waitForMessages(
+        alice.page,
+        (rows) => rows.length === 6 && rows.every((row) => row.state === "confirmed"),
+        "six confirmed messages",
+      );
+      await waitForMessages(bob.page, (rows) => rows.length === 6, "six messages on bob's page");
+      await alice.page.reload();
+      await waitForOnline(alice.page);
+      expect(await alice.page.getByRole("textbox", { name: "Name", exact: true }).inputValue())
+        .toBe("alice");
+      const after = await waitForMessages(alice.page, (rows) => rows.length >= 6, "history");
+      expect(after.map((row) => row.text)).toEqual(before.map((row) => row.text));
+      expect((await shownMessages(bob.page)).map((row) => row.text))
+        .toEqual(before.map((row) => row.text));
+      expectNoProblems();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   test("an XSS payload in a message or a name is shown as text and does nothing", async () => {
     const mallory = await open(nodes[0], '<img src=x onerror="window.__pwned=1">', 103);
@@ -177,11 +197,12 @@ describe("web client in Chromium, 3-node cluster", () => {
     );
     expect(rows[0].sender).toBe('<img src=x onerror="window.__pwned=1">');
     for (const chatPage of [victim, mallory]) {
-      expect(await chatPage.page.evaluate(() => (window as { __pwned?: number }).__pwned))
+      expect(await chatPage.page.evaluate(() => (globalThis as { __pwned?: number }).__pwned))
         .toBeUndefined();
       expect(await chatPage.page.locator("#timeline img, #timeline script, #timeline a").count())
         .toBe(0);
     }
+    expectNoProblems();
   }, TEST_TIMEOUT_MS);
 
   test("scrolling up pages in older history, each message once, in order", async () => {
@@ -204,6 +225,7 @@ describe("web client in Chromium, 3-node cluster", () => {
     }
     expect(rows.map((row) => row.text)).toEqual(expected);
     await reader.page.locator("#history-start:not([hidden])").waitFor({ timeout: 10_000 });
+    expectNoProblems();
   }, TEST_TIMEOUT_MS);
 
   test("other chats count new messages; chats can be created and switched", async () => {
@@ -228,9 +250,12 @@ describe("web client in Chromium, 3-node cluster", () => {
       hasText: "Planning",
     }).waitFor({ timeout: 20_000 });
     const defaultPage = await open(nodes[1], "gus");
-    expect(await defaultPage.page.locator('#chat-list button[aria-current="true"]').getAttribute(
-      "data-chat-id",
-    )).toBe("11");
+    expect(
+      await defaultPage.page.locator('#chat-list button[aria-current="true"]').getAttribute(
+        "data-chat-id",
+      ),
+    ).toBe("11");
+    expectNoProblems();
   }, TEST_TIMEOUT_MS);
 
   test("screenshots at desktop and phone width look like a chat", async () => {
@@ -238,7 +263,7 @@ describe("web client in Chromium, 3-node cluster", () => {
     const ben = await open(nodes[1], "ben", 107, PHONE_VIEWPORT);
     await sendWithEnter(ann.page, "Morning! Is the deploy still on for today?");
     await sendWithEnter(ben.page, "Yes, at 14:00. I'll post the checklist here.");
-    await sendWithEnter(ann.page, "Great, thanks 🙌");
+    await sendWithEnter(ann.page, "Great, thanks!");
     for (const chatPage of [ann, ben]) {
       await waitForMessages(
         chatPage.page,
@@ -253,7 +278,7 @@ describe("web client in Chromium, 3-node cluster", () => {
     // At phone width nothing spills sideways and the composer is on screen.
     const phone = await ben.page.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
+      innerWidth: globalThis.innerWidth,
     }));
     expect(phone.scrollWidth).toBeLessThanOrEqual(phone.innerWidth);
     const send = await ben.page.getByRole("button", { name: "Send", exact: true }).boundingBox();
@@ -264,47 +289,79 @@ describe("web client in Chromium, 3-node cluster", () => {
     expect(ben.problems).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
-  // Runs last: it kills node 3.
-  test("a page whose node is killed reconnects to another and shows every message once", async () => {
-    const chatId = 108;
-    const alice = await open(nodes[0], "alice", chatId);
-    const carol = await open(nodes[2], "carol", chatId);
-    await sendWithEnter(carol.page, "carol before");
-    await sendWithEnter(alice.page, "alice before");
-    await waitForMessages(
-      alice.page,
-      (rows) => countText(rows, "carol before") === 1 && countText(rows, "alice before") === 1,
-      "both first messages on alice's page",
-    );
-    await waitForMessages(
-      carol.page,
-      (rows) => rows.length === 2 && rows.every((row) => row.state === "confirmed"),
-      "both first messages confirmed on carol's page",
-    );
+  // Runs last: it freezes, then kills node 3.
+  test(
+    "pages whose node freezes or dies move to another node and show every message once",
+    async () => {
+      const chatId = 108;
+      const alice = await open(nodes[0], "alice", chatId);
+      const carol = await open(nodes[2], "carol", chatId);
+      const dave = await open(nodes[2], "dave", chatId);
+      await sendWithEnter(carol.page, "carol before");
+      await sendWithEnter(alice.page, "alice before");
+      for (const chatPage of [alice, carol, dave]) {
+        await waitForMessages(
+          chatPage.page,
+          (rows) => rows.length === 2 && rows.every((row) => row.state === "confirmed"),
+          `both first messages confirmed on ${chatPage.name}'s page`,
+        );
+      }
+      const otherNodes = [nodes[0].wsUrl, nodes[1].wsUrl];
+      const connectedTo = (chatPage: ChatPage) =>
+        chatPage.page.locator("#connection").getAttribute("title");
 
-    await nodes[2].kill("SIGKILL");
-    // Sent into the dying connection: stays pending, is resent after the reconnect.
-    await sendWithEnter(carol.page, "carol during");
-    for (let index = 1; index <= 3; index++) await sendWithEnter(alice.page, `alice during ${index}`);
-    await carol.page.locator('#connection[data-state="online"]').waitFor({ timeout: 30_000 });
-    const expected = ["alice during 1", "alice during 2", "alice during 3", "carol during"];
-    const carolRows = await waitForMessages(
-      carol.page,
-      (rows) =>
-        expected.every((text) => countText(rows, text) === 1) &&
-        rows.every((row) => row.state === "confirmed"),
-      "every message confirmed after the reconnect",
-      30_000,
-    );
-    expect(carolRows.length).toBe(6);
-    const aliceRows = await waitForMessages(
-      alice.page,
-      (rows) => rows.length === 6 && countText(rows, "carol during") === 1,
-      "carol's resent message on alice's page",
-      30_000,
-    );
-    expect(carolRows.map((row) => row.text)).toEqual(aliceRows.map((row) => row.text));
-    const connectedTo = await carol.page.locator("#connection").getAttribute("title");
-    expect([nodes[0].wsUrl, nodes[1].wsUrl]).toContain(connectedTo!);
-  }, TEST_TIMEOUT_MS);
+      // Node 3 freezes with its connections open: carol's send goes into a socket nobody
+      // reads, stays marked unconfirmed, and when no acknowledgement comes the page gives
+      // up on the node, moves to another one and resends it there.
+      nodes[2].child.kill("SIGSTOP");
+      await sendWithEnter(carol.page, "carol during");
+      const pending = await waitForMessages(
+        carol.page,
+        (rows) => rows.some((row) => row.text === "carol during"),
+        "carol's unconfirmed send",
+      );
+      expect(pending.at(-1)).toMatchObject({ text: "carol during", state: "pending", own: true });
+      await carol.page.locator("#timeline li.pending", { hasText: "unconfirmed" }).waitFor();
+      await waitForMessages(
+        carol.page,
+        (rows) => rows.some((row) => row.text === "carol during" && row.state === "confirmed"),
+        "carol's send confirmed by another node",
+        40_000,
+      );
+      expect(otherNodes).toContain((await connectedTo(carol))!);
+
+      // Then node 3 dies: dave's page, still connected to it, sees the close and moves on.
+      await nodes[2].kill("SIGKILL");
+      for (let index = 1; index <= 3; index++) {
+        await sendWithEnter(alice.page, `alice during ${index}`);
+      }
+      const expected = [
+        "carol before",
+        "alice before",
+        "carol during",
+        "alice during 1",
+        "alice during 2",
+        "alice during 3",
+      ];
+      const shown = [];
+      for (const chatPage of [alice, carol, dave]) {
+        shown.push(
+          await waitForMessages(
+            chatPage.page,
+            (rows) =>
+              rows.length === expected.length &&
+              expected.every((text) => countText(rows, text) === 1) &&
+              rows.every((row) => row.state === "confirmed"),
+            `every message once on ${chatPage.name}'s page`,
+            40_000,
+          ),
+        );
+      }
+      const order = shown[0].map((row) => row.text);
+      for (const rows of shown) expect(rows.map((row) => row.text)).toEqual(order);
+      await dave.page.locator('#connection[data-state="online"]').waitFor({ timeout: 30_000 });
+      expect(otherNodes).toContain((await connectedTo(dave))!);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

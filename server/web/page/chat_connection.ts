@@ -53,11 +53,21 @@ export interface ChatConnectionOptions {
 
 export interface ChatConnection {
   /** Sends a frame now if connected; false when not (the caller keeps it pending). */
-  send(frame: { type: string; payload: unknown }): boolean;
+  send(frame: { type: string; payload: unknown; ref?: string }): boolean;
   /** Sends a frame with a fresh `ref` and resolves with the reply carrying it. */
   request(frame: { type: string; payload: unknown }): Promise<IncomingFrame>;
   isOnline(): boolean;
+  /** Which connection is current (grows by one each time one goes online). */
+  connectionNumber(): number;
+  /**
+   * Gives up on the current connection (a node that stopped answering keeps its TCP
+   * connection open): reconnects as if it had closed, without waiting for the close.
+   */
+  abandon(): void;
 }
+
+/** How often a connected page asks again which nodes it could fail over to. */
+const PEER_REFRESH_MS = 30_000;
 
 interface Waiter {
   resolve(frame: IncomingFrame): void;
@@ -73,6 +83,8 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
   let nextRef = 1;
   let urlIndex = 0;
   let failures = 0;
+  /** Counts connections that went online, so a late timer can tell it is about an old one. */
+  let connectionCount = 0;
 
   function candidates(): string[] {
     return [...new Set([options.primaryUrl, ...peers])];
@@ -146,9 +158,18 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
     }
     if (socket !== ws) return;
     online = true;
+    connectionCount++;
     failures = 0;
     options.onStatus({ state: "online", url, nodeId });
     options.onReady();
+    askForPeers(url);
+    const refresh = setInterval(() => {
+      if (socket === ws && online) askForPeers(url);
+      else clearInterval(refresh);
+    }, PEER_REFRESH_MS);
+  }
+
+  function askForPeers(url: string) {
     options.discoverPeers?.(url).then((urls) => {
       if (urls.length > 0) peers = urls;
     }).catch(() => {/* keep the peers known so far */});
@@ -161,13 +182,13 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
     options.onStatus({ state: "connecting", url });
     const ws = new WebSocket(url);
     socket = ws;
-    let wasOnline = false;
     const openTimer = setTimeout(() => ws.close(), timeoutMs);
     ws.addEventListener("open", () => {
       clearTimeout(openTimer);
-      resumeAndGreet(ws, url).then(() => {
-        wasOnline = online;
-      }).catch(() => ws.close());
+      resumeAndGreet(ws, url).catch(() => {
+        lost(ws, true);
+        ws.close();
+      });
     });
     ws.addEventListener("message", (event) => {
       if (typeof event.data !== "string") return;
@@ -181,19 +202,26 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
     });
     ws.addEventListener("close", () => {
       clearTimeout(openTimer);
-      if (socket !== ws) return;
-      socket = undefined;
-      online = false;
-      rejectAll("Cannot complete request: the connection closed");
-      if (options.signal.aborted) return;
-      // After a working connection, try the same node once more; after a failed
-      // attempt, move on to the next candidate.
-      if (!wasOnline) urlIndex++;
-      const retryInMs = backoffDelayMs(Math.min(failures, 6), { baseMs: 300, maxMs: 8_000 });
-      failures++;
-      options.onStatus({ state: "offline", url, retryInMs });
-      setTimeout(connect, retryInMs);
+      lost(ws);
     });
+  }
+
+  /**
+   * The socket is gone (closed, or given up on as unresponsive): schedule the next try.
+   * After a connection that worked, the same node comes first (a blip); after a failed
+   * attempt or an unresponsive node, the next candidate.
+   */
+  function lost(ws: WebSocket, moveOn = false) {
+    if (socket !== ws) return;
+    socket = undefined;
+    if (!online || moveOn) urlIndex++;
+    online = false;
+    rejectAll("Cannot complete request: the connection closed");
+    if (options.signal.aborted) return;
+    const retryInMs = backoffDelayMs(Math.min(failures, 6), { baseMs: 300, maxMs: 8_000 });
+    failures++;
+    options.onStatus({ state: "offline", url: ws.url, retryInMs });
+    setTimeout(connect, retryInMs);
   }
 
   options.signal.addEventListener("abort", () => socket?.close(1000), { once: true });
@@ -207,5 +235,12 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
     },
     request,
     isOnline: () => online,
+    connectionNumber: () => connectionCount,
+    abandon() {
+      const ws = socket;
+      if (!ws) return;
+      lost(ws, true);
+      ws.close();
+    },
   };
 }

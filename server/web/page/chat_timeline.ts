@@ -24,6 +24,8 @@ export interface PendingSend {
   createdAtMs: number;
   /** Set once the node acknowledged it (durable), before its copy arrived. */
   messageId?: string;
+  /** Set when the node refused it for good (an `error` frame for it): never resent. */
+  failure?: string;
 }
 
 /** One row of the view; `key` is stable across the pending -> confirmed switch. */
@@ -38,7 +40,9 @@ export interface ChatTimeline {
   addPending(pending: PendingSend): void;
   /** Marks a pending send acknowledged; false when none has that clientMsgId. */
   acknowledge(clientMsgId: string, messageId: string): boolean;
-  /** Pending sends not yet acknowledged, in send order (to resend after reconnect). */
+  /** Marks a pending send refused for good; false when none has that clientMsgId. */
+  fail(clientMsgId: string, reason: string): boolean;
+  /** Pending sends neither acknowledged nor refused, in send order (resent after reconnect). */
   unacknowledged(): PendingSend[];
   /** What the view shows, top to bottom. */
   entries(): TimelineEntry[];
@@ -120,8 +124,16 @@ export function createChatTimeline(): ChatTimeline {
       send.messageId = messageId;
       return true;
     },
+    fail(clientMsgId, reason) {
+      const send = pending.get(clientMsgId);
+      if (!send || send.messageId !== undefined) return false;
+      send.failure = reason;
+      return true;
+    },
     unacknowledged() {
-      return [...pending.values()].filter((send) => send.messageId === undefined);
+      return [...pending.values()].filter((send) =>
+        send.messageId === undefined && send.failure === undefined
+      );
     },
     entries() {
       const rows: TimelineEntry[] = sorted.map((message) => ({

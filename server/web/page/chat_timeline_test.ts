@@ -54,7 +54,13 @@ describe("createChatTimeline()", () => {
   test("a pending send shows last until its confirmed copy replaces it, same key", () => {
     const timeline = createChatTimeline();
     timeline.addMessages([message(1, 1, 10)]);
-    timeline.addPending({ clientMsgId: "c9", chatId: 11, sender: "me", text: "hi", createdAtMs: 1 });
+    timeline.addPending({
+      clientMsgId: "c9",
+      chatId: 11,
+      sender: "me",
+      text: "hi",
+      createdAtMs: 1,
+    });
     expect(texts(timeline)).toEqual(["m1.1", "pending:hi"]);
     expect(timeline.unacknowledged().map((send) => send.clientMsgId)).toEqual(["c9"]);
     expect(timeline.acknowledge("c9", "1000000000002")).toBe(true);
@@ -64,6 +70,17 @@ describe("createChatTimeline()", () => {
     expect(texts(timeline)).toEqual(["m1.1", "hi"]);
     expect(timeline.entries()[1].key).toBe(ownMessageKey("me", "c9"));
     expect(timeline.acknowledge("c9", "x")).toBe(false);
+  });
+
+  test("fail() marks a refused send, which is no longer resent", () => {
+    const timeline = createChatTimeline();
+    timeline.addPending({ clientMsgId: "c1", chatId: 11, sender: "me", text: "x", createdAtMs: 1 });
+    timeline.addPending({ clientMsgId: "c2", chatId: 11, sender: "me", text: "y", createdAtMs: 2 });
+    expect(timeline.fail("c1", "bad_frame: too long")).toBe(true);
+    expect(timeline.fail("nope", "x")).toBe(false);
+    expect(timeline.unacknowledged().map((send) => send.clientMsgId)).toEqual(["c2"]);
+    const shown = timeline.entries()[0];
+    expect(shown.kind === "pending" && shown.pending.failure).toBe("bad_frame: too long");
   });
 
   test("addPending() ignores a send whose copy is already shown", () => {

@@ -57,6 +57,11 @@ export function createChatView() {
     peopleCount: byId<HTMLSpanElement>("people-count"),
   };
   let rows = new Map<string, HTMLLIElement>();
+  /**
+   * The current chat's button is scrolled into view (on a phone the list is a sideways
+   * strip) when the chat or the number of chats changed, not on every unread count.
+   */
+  let revealed = "";
 
   function fillRow(row: HTMLLIElement, entry: TimelineEntry, ownName: string) {
     const sender = entry.kind === "message" ? entry.message.sender : entry.pending.sender;
@@ -64,13 +69,25 @@ export function createChatView() {
     const when = entry.kind === "message"
       ? new Date(entry.message.dateTime)
       : new Date(entry.pending.createdAtMs);
-    const waiting = entry.kind === "pending" && entry.pending.messageId === undefined;
-    const state = entry.kind === "message" ? "confirmed" : waiting ? "pending" : "acknowledged";
+    const failure = entry.kind === "pending" ? entry.pending.failure : undefined;
+    const waiting = entry.kind === "pending" && entry.pending.messageId === undefined &&
+      failure === undefined;
+    const state = entry.kind === "message"
+      ? "confirmed"
+      : failure !== undefined
+      ? "failed"
+      : waiting
+      ? "pending"
+      : "acknowledged";
     if (row.dataset.state === state && row.dataset.own === String(sender === ownName)) return;
     row.dataset.state = state;
     row.dataset.own = String(sender === ownName);
     if (entry.kind === "message") row.dataset.messageId = entry.message.messageId;
-    row.className = [sender === ownName ? "own" : "", waiting ? "pending" : ""].join(" ").trim();
+    row.className = [
+      sender === ownName ? "own" : "",
+      waiting ? "pending" : "",
+      failure !== undefined ? "failed" : "",
+    ].join(" ").trim();
     const time = textElement("time", "time", formatLocalTime(when));
     time.setAttribute("datetime", when.toISOString());
     time.title = when.toLocaleString();
@@ -79,6 +96,10 @@ export function createChatView() {
     if (waiting) {
       const mark = textElement("span", "status-mark", "◷ unconfirmed");
       mark.title = "Not yet confirmed by the server";
+      meta.append(mark);
+    } else if (failure !== undefined) {
+      const mark = textElement("span", "status-mark failed", "✕ not delivered");
+      mark.title = failure;
       meta.append(mark);
     }
     row.replaceChildren(meta, textElement("div", "text", text));
@@ -116,6 +137,12 @@ export function createChatView() {
         return li;
       });
       elements.chatList.replaceChildren(...buttons);
+      const reveal = `${currentChatId}/${items.length}`;
+      if (reveal !== revealed) {
+        revealed = reveal;
+        elements.chatList.querySelector('[aria-current="true"]')
+          ?.scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
     },
 
     renderTitle(name: string) {

@@ -13,13 +13,24 @@ import { type Chat, type ChatMessage, DEFAULT_CHAT_ID } from "../../../common/pr
 import type { PresenceEntry, PresenceEventPayload } from "../../../common/protocol.ts";
 import { startChatConnection } from "./chat_connection.ts";
 import type { IncomingFrame } from "./chat_connection.ts";
-import { type ChatTimeline, createChatTimeline } from "./chat_timeline.ts";
+import { type ChatTimeline, createChatTimeline, type PendingSend } from "./chat_timeline.ts";
 import { createChatView } from "./chat_view.ts";
+import { failoverUrls } from "./failover_urls.ts";
 import { createPresenceRoster } from "./presence_roster.ts";
 import { createResumePosition } from "./resume_position.ts";
 
 const NAME_STORAGE_KEY = "dsatter.name";
+/** Unconfirmed sends survive a reload of the tab (and are resent), not a closed tab. */
+const PENDING_STORAGE_KEY = "dsatter.pending";
 const PAGE_SIZE = 50;
+/**
+ * A node that has not acknowledged a send by then is taken for unresponsive (it may be
+ * frozen with its TCP connections open): the page moves to another node and resends.
+ */
+const ACK_TIMEOUT_MS = 10_000;
+/** The `ref` of a send, so an `error` about it can be told apart. */
+const SEND_REF_PREFIX = "send:";
+const PERMANENT_SEND_ERRORS = new Set(["bad_json", "bad_frame", "unknown_type", "too_large"]);
 
 interface ChatState {
   chatId: number;
@@ -110,7 +121,30 @@ function renderNow() {
   }
   if (dirty.presence) view.renderPresence(roster.names());
   Object.assign(dirty, { list: false, timeline: false, presence: false, reset: false });
+  savePendingSends();
   fillViewWithHistory();
+}
+
+function savePendingSends() {
+  const sends = [...chats.values()].flatMap((state) => state.timeline.unacknowledged());
+  try {
+    if (sends.length === 0) sessionStorage.removeItem(PENDING_STORAGE_KEY);
+    else sessionStorage.setItem(PENDING_STORAGE_KEY, JSON.stringify(sends));
+  } catch { /* storage disabled or full: they stay pending in memory */ }
+}
+
+function restorePendingSends() {
+  try {
+    const saved: unknown = JSON.parse(sessionStorage.getItem(PENDING_STORAGE_KEY) ?? "[]");
+    if (!Array.isArray(saved)) return;
+    for (const send of saved as PendingSend[]) {
+      if (typeof send?.clientMsgId !== "string" || !Number.isSafeInteger(send.chatId)) continue;
+      if (typeof send.sender !== "string" || typeof send.text !== "string") continue;
+      const { clientMsgId, chatId, sender, text } = send;
+      const createdAtMs = Number(send.createdAtMs) || Date.now();
+      chatState(chatId).timeline.addPending({ clientMsgId, chatId, sender, text, createdAtMs });
+    }
+  } catch { /* unreadable: nothing to restore */ }
 }
 
 // ---- history ----
@@ -122,8 +156,7 @@ async function loadLatest(state: ChatState) {
   const messages = Array.isArray(reply.payload) ? reply.payload as ChatMessage[] : [];
   state.timeline.addMessages(messages);
   state.loaded = true;
-  state.hasOlder = reply.more === true ||
-    (reply.more === undefined && messages.length >= PAGE_SIZE);
+  state.hasOlder = reply.more === true;
   scheduleRender({ timeline: state.chatId === currentChatId });
 }
 
@@ -141,8 +174,7 @@ async function loadOlder() {
     });
     const messages = Array.isArray(reply.payload) ? reply.payload as ChatMessage[] : [];
     state.timeline.addMessages(messages);
-    state.hasOlder = reply.more === true ||
-      (reply.more === undefined && messages.length >= PAGE_SIZE);
+    state.hasOlder = reply.more === true;
   } catch {
     // Offline or slow: the button stays, the next scroll tries again.
   } finally {
@@ -200,9 +232,24 @@ function onFrame(frame: IncomingFrame) {
       roster.apply(frame.payload as PresenceEventPayload);
       scheduleRender({ presence: true });
       break;
-    case "error":
-      console.warn("DSatter node error", frame.payload);
+    case "error": {
+      const error = frame.payload as { code?: string; message?: string };
+      const clientMsgId = frame.ref?.startsWith(SEND_REF_PREFIX)
+        ? frame.ref.slice(SEND_REF_PREFIX.length)
+        : undefined;
+      // A send the node refuses for good is marked and never resent; a transient refusal
+      // (rate limit, node busy) leaves it pending for the next connection.
+      if (clientMsgId !== undefined && PERMANENT_SEND_ERRORS.has(error.code ?? "")) {
+        for (const state of chats.values()) {
+          if (state.timeline.fail(clientMsgId, `${error.code}: ${error.message}`)) {
+            scheduleRender({ timeline: state.chatId === currentChatId });
+          }
+        }
+      } else {
+        console.warn("DSatter node error", error.code, error.message);
+      }
       break;
+    }
   }
 }
 
@@ -228,9 +275,21 @@ async function onReady() {
 }
 
 // ---- outgoing ----
+/** Sends (or resends) a pending send; a node that does not acknowledge it in time is left. */
 function transmit(send: { clientMsgId: string; chatId: number; sender: string; text: string }) {
   const { clientMsgId, chatId, sender, text } = send;
-  connection.send({ type: "newMessageFromClient", payload: { text, sender, chatId, clientMsgId } });
+  const sent = connection.send({
+    type: "newMessageFromClient",
+    payload: { text, sender, chatId, clientMsgId },
+    ref: `${SEND_REF_PREFIX}${clientMsgId}`,
+  });
+  if (!sent) return; // resent by onReady on the next connection
+  const connectionNumber = connection.connectionNumber();
+  setTimeout(() => {
+    if (connection.connectionNumber() !== connectionNumber || !connection.isOnline()) return;
+    const waiting = chatState(chatId).timeline.unacknowledged();
+    if (waiting.some((pending) => pending.clientMsgId === clientMsgId)) connection.abandon();
+  }, ACK_TIMEOUT_MS);
 }
 
 function switchChat(chatId: number) {
@@ -245,6 +304,10 @@ function switchChat(chatId: number) {
 const primaryUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`;
 const pageAbort = new AbortController();
 addEventListener("pagehide", () => pageAbort.abort());
+// Back from the back-forward cache the connection is gone: start afresh.
+addEventListener("pageshow", (event) => {
+  if ((event as PageTransitionEvent).persisted) location.reload();
+});
 
 const connection = startChatConnection({
   primaryUrl,
@@ -260,13 +323,7 @@ const connection = startChatConnection({
     if (url !== primaryUrl) return [];
     const response = await fetch("/api/clients", { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) return [];
-    const body = await response.json() as {
-      activeNodes?: { address: string; clientport: number }[];
-    };
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return (body.activeNodes ?? []).map(({ address, clientport }) =>
-      `${scheme}://${address.includes(":") ? `[${address}]` : address}:${clientport}/`
-    );
+    return failoverUrls(await response.json(), location.protocol === "https:");
   },
   signal: pageAbort.signal,
 });
@@ -326,4 +383,5 @@ view.elements.scroller.addEventListener("scroll", () => {
 view.elements.older.addEventListener("click", () => void loadOlder());
 
 chatState(currentChatId);
+restorePendingSends();
 scheduleRender({ list: true, timeline: true, presence: true, reset: true });

@@ -3,7 +3,10 @@ import { createPresenceRoster } from "./presence_roster.ts";
 
 test("createPresenceRoster() shows a name once until its last connection left", () => {
   const roster = createPresenceRoster();
-  roster.reset([{ name: "zoe", nodeId: 1 }, { name: "ann", nodeId: 1 }, { name: "ann", nodeId: 2 }]);
+  roster.reset([{ name: "zoe", nodeId: 1 }, { name: "ann", nodeId: 1 }, {
+    name: "ann",
+    nodeId: 2,
+  }]);
   expect(roster.names()).toEqual(["ann", "zoe"]);
   roster.apply({ name: "ann", nodeId: 1, online: false });
   expect(roster.names()).toEqual(["ann", "zoe"]);
