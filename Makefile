@@ -38,7 +38,10 @@ test-deno: setup
 	$(DENO) test -A common/ discovery/ client/
 
 test-bun: setup
-	$(BUN) test common/ server/ perf/
+	$(BUN) test --timeout 60000 common/ server/ perf/
+
+test-web: setup
+	$(BUN) test --timeout 60000 server/web/
 
 perf: setup
 	$(BUN) perf/main.ts
