@@ -7,7 +7,6 @@
  * @module
  */
 
-const SEQ_SPAN = 1_000_000_000_000n;
 /** The largest seq that fits in a messageId. */
 export const MAX_SEQ = 999_999_999_999;
 
@@ -24,15 +23,19 @@ export function encodeMessageId(nodeId: number, seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 1 || seq > MAX_SEQ) {
     throw new RangeError(`Cannot encode messageId: seq ${seq} is outside 1..${MAX_SEQ}`);
   }
-  return (BigInt(nodeId) * SEQ_SPAN + BigInt(seq)).toString();
+  // nodeId * 10^12 + seq with seq < 10^12: the node id's digits, then seq on 12 digits.
+  return nodeId === 0 ? String(seq) : String(nodeId) + String(seq).padStart(12, "0");
 }
 
 /** Decodes a messageId; null when it is not one (not digits, seq 0, node id past safe range). */
 export function decodeMessageId(messageId: string): MessageKey | null {
   if (typeof messageId !== "string" || !/^[0-9]{1,40}$/.test(messageId)) return null;
-  const value = BigInt(messageId);
-  const nodeId = value / SEQ_SPAN;
-  const seq = value % SEQ_SPAN;
-  if (seq === 0n || nodeId > BigInt(Number.MAX_SAFE_INTEGER)) return null;
-  return { nodeId: Number(nodeId), seq: Number(seq) };
+  let start = 0;
+  while (start < messageId.length - 1 && messageId.charCodeAt(start) === 48) start++;
+  const digits = messageId.slice(start);
+  const split = Math.max(0, digits.length - 12);
+  const seq = Number(digits.slice(split));
+  const nodeId = split === 0 ? 0 : Number(digits.slice(0, split));
+  if (seq === 0 || split > 16 || !Number.isSafeInteger(nodeId)) return null;
+  return { nodeId, seq };
 }

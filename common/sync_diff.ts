@@ -11,6 +11,7 @@
  */
 
 import type { ChatMessage } from "./protocol.ts";
+import { messageJson } from "./message_json.ts";
 import { PEER_FRAME_MAX_BYTES, utf8ByteLength } from "./peer_protocol.ts";
 import { missingRanges, type VersionVector } from "./version_vector.ts";
 
@@ -55,7 +56,7 @@ export function buildSyncPage(options: SyncPageOptions): SyncPage {
           after = range.toSeq; // a hole below our own mark: never pass it
           break;
         }
-        const size = utf8ByteLength(JSON.stringify(message)) + 1;
+        const size = utf8ByteLength(messageJson(message)) + 1;
         if (messages.length > 0 && (bytes + size > maxBytes || messages.length >= maxMessages)) {
           return { messages, more: true };
         }

@@ -14,6 +14,7 @@
 
 import type { ChatMessage, VectorWire } from "../common/protocol.ts";
 import { buildSyncPage } from "../common/sync_diff.ts";
+import { messageJson } from "../common/message_json.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
@@ -21,6 +22,7 @@ import {
   type SyncReplyPayload,
   type SyncRequestPayload,
 } from "../common/peer_protocol.ts";
+import type { CatchUpBaton } from "./catch_up_baton.ts";
 import {
   decodeVector,
   encodeVector,
@@ -47,6 +49,8 @@ export interface AntiEntropyOptions {
   onError?: (error: unknown) => void;
   /** @default Date.now */
   nowMs?: () => number;
+  /** Shared by a node's sessions: one multi-page chain at a time (see catch_up_baton.ts). */
+  baton?: CatchUpBaton;
 }
 
 export class AntiEntropySession {
@@ -106,6 +110,12 @@ export class AntiEntropySession {
       ? this.#options.node.acceptRemote(reply.messages)
       : Promise.resolve();
     this.#storing = storing;
+    if (reply.more && this.#options.baton && !this.#options.baton.take(this)) {
+      // Another peer is already bringing this node up to date: end this chain here;
+      // the baton's holder asks us to go again once it lets go.
+      reply = { ...reply, more: false };
+      this.#expected = undefined;
+    }
     if (reply.more) {
       const from = this.#expected ?? decodeVector(this.#options.node.vector()) ?? new Map();
       this.#expected = mergeVectors(from, pageEnds(reply.messages));
@@ -116,10 +126,12 @@ export class AntiEntropySession {
     } catch (error) {
       this.#options.onError?.(error);
       this.#expected = undefined;
+      this.#options.baton?.release(this);
       return;
     }
     if (reply.more || this.#closed) return;
     this.#expected = undefined;
+    this.#options.baton?.release(this);
     if (this.#againAfterReply) {
       this.request();
       return;
@@ -141,6 +153,7 @@ export class AntiEntropySession {
       readAfter: (origin, afterSeq, limit) => this.#options.node.readAfter(origin, afterSeq, limit),
     });
     const frames = encodeListFrames(PeerFrameType.syncReply, "messages", page.messages, {
+      encodeItem: messageJson,
       extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),
     });
     for (const frame of frames) this.#options.send(frame);
@@ -157,6 +170,7 @@ export class AntiEntropySession {
   close(): void {
     this.#closed = true;
     this.#inFlight = null;
+    this.#options.baton?.release(this);
   }
 }
 

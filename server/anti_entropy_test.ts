@@ -5,6 +5,7 @@ import { parsePeerFrame, PeerFrameType } from "../common/peer_protocol.ts";
 import type { ChatMessage } from "../common/protocol.ts";
 import { encodeVector } from "../common/version_vector.ts";
 import { type AntiEntropyNode, AntiEntropySession, pageEnds } from "./anti_entropy.ts";
+import { CatchUpBaton } from "./catch_up_baton.ts";
 import { waitUntil } from "./testing/ws_test_client.ts";
 
 function message(nodeId: number, seq: number): ChatMessage {
@@ -46,6 +47,43 @@ function memoryNode(storeDelayMs: number) {
     },
   };
   return { node, tracker, held, stats };
+}
+
+/** A source node holding seq 1..count of origin 7. */
+function seededNode(count: number) {
+  const source = memoryNode(0);
+  for (let s = 1; s <= count; s++) source.held.set(encodeMessageId(7, s), message(7, s));
+  for (let s = 1; s <= count; s++) source.tracker.add(7, s);
+  return source;
+}
+
+/** A link between a sink session and a server session on source, counting what it served. */
+function link(sink: AntiEntropyNode, source: AntiEntropyNode, baton: CatchUpBaton) {
+  const stats = { served: 0, caughtUp: 0, cut: false };
+  const server = new AntiEntropySession({
+    node: source,
+    send: (text) => {
+      setTimeout(() => {
+        const frame = parsePeerFrame(text);
+        if (stats.cut || !frame.ok || frame.value.type !== PeerFrameType.syncReply) return;
+        stats.served += frame.value.payload.messages.length;
+        void client.handleReply(frame.value.payload);
+      }, 1);
+    },
+  });
+  const client: AntiEntropySession = new AntiEntropySession({
+    node: sink,
+    baton,
+    send: (text) => {
+      setTimeout(() => {
+        const frame = parsePeerFrame(text);
+        if (stats.cut || !frame.ok || frame.value.type !== PeerFrameType.syncRequest) return;
+        server.handleRequest(frame.value.payload);
+      }, 1);
+    },
+    onCaughtUp: (count) => stats.caughtUp += count,
+  });
+  return { client, stats };
 }
 
 describe("AntiEntropySession", () => {
@@ -93,6 +131,42 @@ describe("AntiEntropySession", () => {
     expect(maxInFlight).toBe(1);
     expect(sink.stats.maxConcurrentStores).toBe(1);
     expect(client.busy).toBe(false);
+  });
+
+  test("AntiEntropySession sessions sharing a baton fetch a backlog from one peer, not both", async () => {
+    const sink = memoryNode(1);
+    const baton = new CatchUpBaton();
+    const one = link(sink.node, seededNode(5000).node, baton);
+    const two = link(sink.node, seededNode(5000).node, baton);
+    baton.onReleasedAfterContention(() => {
+      one.client.request();
+      two.client.request();
+    });
+    one.client.request();
+    two.client.request();
+    await waitUntil(() => sink.tracker.mark(7) === 5000 && !one.client.busy && !two.client.busy);
+    const served = one.stats.served + two.stats.served;
+    // Without the baton each peer serves all 5000; with it the second stops after its first page.
+    expect(served).toBeLessThan(6000);
+    expect(Math.min(one.stats.served, two.stats.served)).toBeLessThan(1000);
+  });
+
+  test("AntiEntropySession hands the rest of a catch-up to another peer when the holder's link closes", async () => {
+    const sink = memoryNode(1);
+    const baton = new CatchUpBaton();
+    const one = link(sink.node, seededNode(5000).node, baton);
+    const two = link(sink.node, seededNode(5000).node, baton);
+    baton.onReleasedAfterContention(() => two.client.request());
+    one.client.request();
+    await waitUntil(() => sink.tracker.mark(7) > 0);
+    one.stats.cut = true; // the link stalls mid-chain: one holds the baton, nothing more comes
+    expect(baton.heldBy(one.client)).toBe(true);
+    two.client.request(); // yields after its first page: one holds the baton
+    await waitUntil(() => two.stats.served > 0 && !two.client.busy);
+    expect(sink.tracker.mark(7)).toBeLessThan(5000);
+    one.client.close();
+    await waitUntil(() => sink.tracker.mark(7) === 5000);
+    expect(two.stats.served).toBeGreaterThan(0);
   });
 
   test("AntiEntropySession ignores a reply to a request it is not waiting for", async () => {

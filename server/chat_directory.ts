@@ -21,6 +21,8 @@ const CREATED_CHAT_ID_SPAN = 900_000_000;
 export class ChatDirectory {
   #store: MessageStore;
   #chats = new Map<number, ChatRecord>();
+  /** lastMessageAt moves of the commit in progress: written once per chat by flushTouched(). */
+  #touched = new Map<number, string>();
 
   constructor(store: MessageStore) {
     this.#store = store;
@@ -79,11 +81,20 @@ export class ChatDirectory {
       this.#store.putChat(chat);
       this.#chats.set(chat.chatId, chat);
     }
-    this.#store.touchChat(message.chatId, message.dateTime);
+    const touched = this.#touched.get(message.chatId);
+    if (touched === undefined || message.dateTime > touched) {
+      this.#touched.set(message.chatId, message.dateTime);
+    }
     if (chat.lastMessageAt === undefined || message.dateTime > chat.lastMessageAt) {
       chat.lastMessageAt = message.dateTime;
     }
     return created ? { ...created } : undefined;
+  }
+
+  /** Inside a commit, last: one touchChat per chat instead of one per message. */
+  flushTouched(): void {
+    for (const [chatId, dateTime] of this.#touched) this.#store.touchChat(chatId, dateTime);
+    this.#touched.clear();
   }
 
   /** Peers' chats: returns the records that are new or renamed here (to store and announce). */

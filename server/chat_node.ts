@@ -32,6 +32,7 @@ import {
 import { encodeVector, type VersionVector } from "../common/version_vector.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
+import { messageJson } from "../common/message_json.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "./message_store.ts";
@@ -116,6 +117,7 @@ export class ChatNode {
     this.#chats = new ChatDirectory(this.#store);
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
+      beforeCommit: () => this.#chats.flushTouched(),
       onCommitted: () => this.#metrics.commitBatches.inc(),
       onFailure: (error) => {
         this.#logger.error("store commit failed", { error: error.message });
@@ -368,11 +370,9 @@ export class ChatNode {
   }
 
   #publish(message: ChatMessage): void {
-    const frame = JSON.stringify({
-      type: ServerFrameType.newMessagesForClient,
-      payload: [message],
-      source: this.nodeId,
-    });
+    const frame = `{"type":"${ServerFrameType.newMessagesForClient}","payload":[${
+      messageJson(message)
+    }],"source":${this.nodeId}}`;
     const topic = chatTopic(message.chatId);
     this.#publisher.publish(topic, frame);
     this.#publisher.publish(ALL_CHATS_TOPIC, frame);

@@ -42,6 +42,8 @@ export interface ClientSocket {
   /** Closes abruptly, without waiting for the close handshake. */
   terminate(): void;
   readonly readyState: number;
+  /** Batches the sends made inside callback into one write (Bun's ServerWebSocket.cork). */
+  cork?(callback: () => void): unknown;
 }
 
 export interface RateLimit {
@@ -74,6 +76,8 @@ export class ClientSession {
   #chatIds: number[] | null = null;
   #helloName: string | undefined;
   #closing = false;
+  /** Replies of this microtask checkpoint, sent together (see #sendText). */
+  #outbox: string[] = [];
   #terminateTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: ClientSocket, context: ClientSessionContext) {
@@ -100,6 +104,8 @@ export class ClientSession {
   /** Closes the connection with a code (slow reader, shutdown, ...). */
   close(code: number, reason: string): void {
     if (this.#closing) return;
+    // What was answered before the close still leaves first (acks of committed messages).
+    if (this.#outbox.length > 0) this.#flushOutbox();
     this.#closing = true;
     // Nothing more is queued for it, and a peer that never completes the close handshake
     // (it stopped reading) is cut off after a grace period instead of lingering.
@@ -256,8 +262,25 @@ export class ClientSession {
     this.#reply(ServerFrameType.error, { code, message }, ref);
   }
 
+  /**
+   * Replies queue in an outbox flushed once per microtask checkpoint inside one cork:
+   * the acks of a whole group commit leave in one write (one syscall), not one each.
+   */
   #sendText(text: string): void {
     if (this.#closing || this.#socket.readyState !== OPEN) return;
-    this.#socket.send(text);
+    this.#outbox.push(text);
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flushOutbox());
+  }
+
+  #flushOutbox(): void {
+    const frames = this.#outbox;
+    this.#outbox = [];
+    if (this.#closing || this.#socket.readyState !== OPEN) return;
+    const socket = this.#socket;
+    const sendAll = () => {
+      for (const frame of frames) socket.send(frame);
+    };
+    if (socket.cork) socket.cork(sendAll);
+    else sendAll();
   }
 }

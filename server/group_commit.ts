@@ -24,6 +24,8 @@ export interface GroupCommitOptions {
   schedule?: (flush: () => void) => void;
   /** Told when a batch fails to commit. */
   onFailure?: (error: Error) => void;
+  /** Runs inside the transaction after the batch's writes (per-batch bookkeeping). */
+  beforeCommit?: () => void;
   /** Told after every committed batch with its size. */
   onCommitted?: (size: number) => void;
 }
@@ -61,6 +63,7 @@ export class GroupCommit {
     try {
       this.#store.transaction(() => {
         for (const item of batch) item.write();
+        this.#options.beforeCommit?.();
       });
     } catch (cause) {
       const error = new Error(`Cannot commit ${batch.length} writes: ${(cause as Error).message}`, {

@@ -72,38 +72,63 @@ class TopicCounts {
   }
 }
 
-/** The Bun socket as a ClientSocket, counting its subscriptions. */
+/**
+ * The Bun socket as a ClientSocket, counting its subscriptions. A class, so an idle
+ * connection costs one small object (methods live on the prototype, not in closures).
+ */
+class CountingSocket implements ClientSocket {
+  #ws: ServerWebSocket<SocketData>;
+  #counts: TopicCounts;
+  #topics = new Set<string>();
+
+  constructor(ws: ServerWebSocket<SocketData>, counts: TopicCounts) {
+    this.#ws = ws;
+    this.#counts = counts;
+    (ws.data as ClientSocketData).topics = this.#topics;
+  }
+  send(text: string): number {
+    return this.#ws.send(text);
+  }
+  cork(callback: () => void): unknown {
+    return this.#ws.cork(callback);
+  }
+  close(code?: number, reason?: string): void {
+    this.#ws.close(code, reason);
+  }
+  publish(topic: string, text: string): unknown {
+    return this.#ws.publish(topic, text);
+  }
+  getBufferedAmount(): number {
+    return this.#ws.getBufferedAmount();
+  }
+  get readyState(): number {
+    return this.#ws.readyState;
+  }
+  subscribe(topic: string): void {
+    if (this.#topics.has(topic)) return;
+    this.#ws.subscribe(topic);
+    this.#topics.add(topic);
+    this.#counts.add(topic, 1);
+  }
+  unsubscribe(topic: string): void {
+    if (!this.#topics.delete(topic)) return;
+    this.#ws.unsubscribe(topic);
+    this.#counts.add(topic, -1);
+  }
+  unsubscribeAll(): void {
+    for (const topic of this.#topics) {
+      this.#ws.unsubscribe(topic);
+      this.#counts.add(topic, -1);
+    }
+    this.#topics.clear();
+  }
+  terminate(): void {
+    this.#ws.terminate();
+  }
+}
+
 function countingSocket(ws: ServerWebSocket<SocketData>, counts: TopicCounts): ClientSocket {
-  const data = ws.data as ClientSocketData;
-  const topics = data.topics = new Set<string>();
-  return {
-    send: (text) => ws.send(text),
-    close: (code, reason) => ws.close(code, reason),
-    publish: (topic, text) => ws.publish(topic, text),
-    getBufferedAmount: () => ws.getBufferedAmount(),
-    get readyState() {
-      return ws.readyState;
-    },
-    subscribe(topic) {
-      if (topics.has(topic)) return;
-      ws.subscribe(topic);
-      topics.add(topic);
-      counts.add(topic, 1);
-    },
-    unsubscribe(topic) {
-      if (!topics.delete(topic)) return;
-      ws.unsubscribe(topic);
-      counts.add(topic, -1);
-    },
-    unsubscribeAll() {
-      for (const topic of topics) {
-        ws.unsubscribe(topic);
-        counts.add(topic, -1);
-      }
-      topics.clear();
-    },
-    terminate: () => ws.terminate(),
-  };
+  return new CountingSocket(ws, counts);
 }
 
 type SocketData = ClientSocketData | { kind: "peer"; [key: string]: unknown };

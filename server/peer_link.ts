@@ -20,6 +20,7 @@ import {
 } from "../common/peer_protocol.ts";
 import type { ChatMessage, VectorWire } from "../common/protocol.ts";
 import { type AntiEntropyNode, AntiEntropySession } from "./anti_entropy.ts";
+import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Logger } from "./logger.ts";
 
 /** The narrowest socket a link needs; both the Bun server socket and the client WebSocket fit. */
@@ -54,6 +55,8 @@ export interface LinkHost {
   register(link: PeerLink): boolean;
   /** The link closed (registered or not). */
   unregister(link: PeerLink): void;
+  /** One catch-up chain at a time across this node's links. */
+  readonly catchUpBaton?: CatchUpBaton;
 }
 
 export interface PeerLinkOptions {
@@ -110,6 +113,7 @@ export class PeerLink {
     this.antiEntropy = new AntiEntropySession({
       node: options.host.node,
       send: (text) => this.send(text),
+      baton: options.host.catchUpBaton,
       onCaughtUp: (messageCount, pages) =>
         this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
       onError: (error) =>

@@ -14,10 +14,12 @@
  * @module
  */
 
+import { messageJson } from "../common/message_json.ts";
 import { CloseCode } from "../common/errors.ts";
 import { encodeListFrames, type PeerChat, PeerFrameType } from "../common/peer_protocol.ts";
 import type { ChatMessage } from "../common/protocol.ts";
 import type { PeerAuth } from "../common/peer_auth_token.ts";
+import { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Logger } from "./logger.ts";
 import {
   type LinkHost,
@@ -52,6 +54,7 @@ const PRESENCE_DEBOUNCE_MS = 50;
 export class PeerMesh implements LinkHost {
   readonly node: MeshNode;
   readonly log: Logger;
+  readonly catchUpBaton = new CatchUpBaton();
   readonly syncIntervalMs: number;
   #auth: PeerAuth;
   #links = new Map<number, PeerLink>();
@@ -83,6 +86,12 @@ export class PeerMesh implements LinkHost {
       this.node.onLocalCommitted((messages) => this.#fanOut(messages)),
       this.node.onLocalChatCreated((chat) => this.#announceChats([chat])),
       this.node.onLocalPresenceChanged(() => this.#schedulePresence()),
+      // Links that yielded to another's catch-up chain go again (the rest, if that link closed).
+      this.catchUpBaton.onReleasedAfterContention(() =>
+        queueMicrotask(() => {
+          for (const link of this.#openLinks()) link.antiEntropy.request();
+        })
+      ),
     );
     this.#timers.push(
       setInterval(() => this.#syncRound(), this.syncIntervalMs),
@@ -215,7 +224,9 @@ export class PeerMesh implements LinkHost {
   #fanOut(messages: ChatMessage[]): void {
     const links = this.#openLinks();
     if (links.length === 0 || messages.length === 0) return;
-    const frames = encodeListFrames(PeerFrameType.messages, "messages", messages);
+    const frames = encodeListFrames(PeerFrameType.messages, "messages", messages, {
+      encodeItem: messageJson,
+    });
     for (const link of links) {
       if (link.socket.bufferedAmount() > this.#liveBufferLimitBytes) continue;
       for (const frame of frames) link.send(frame);

@@ -14,6 +14,9 @@ export interface TokenBucketOptions {
   nowMs?: () => number;
 }
 
+/** One shared default clock: no closure per bucket (one bucket per connection). */
+const performanceNow = () => performance.now();
+
 export class TokenBucket {
   #ratePerMs: number;
   #burst: number;
@@ -28,7 +31,7 @@ export class TokenBucket {
     this.#ratePerMs = options.ratePerSecond / 1000;
     this.#burst = options.burst;
     this.#tokens = options.burst;
-    this.#nowMs = options.nowMs ?? (() => performance.now());
+    this.#nowMs = options.nowMs ?? performanceNow;
     this.#lastMs = this.#nowMs();
   }
 
