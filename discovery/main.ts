@@ -80,7 +80,15 @@ function readClusterSecret(): { secret: string; origin: string } {
     },
     writeSecretFile: (secret) => {
       Deno.mkdirSync(dataDir, { recursive: true });
-      Deno.writeTextFileSync(secretPath, secret + "\n", { createNew: true, mode: 0o600 });
+      // Whole content at once: a temporary file hard-linked to the name (link fails if it
+      // exists), so a process starting alongside never reads it empty.
+      const temporary = `${secretPath}.${Deno.pid}.${Date.now()}.tmp`;
+      Deno.writeTextFileSync(temporary, secret + "\n", { createNew: true, mode: 0o600 });
+      try {
+        Deno.linkSync(temporary, secretPath);
+      } finally {
+        Deno.removeSync(temporary);
+      }
     },
     randomHex: (bytes) =>
       Array.from(crypto.getRandomValues(new Uint8Array(bytes)))

@@ -15,7 +15,8 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createFileExclusively } from "./exclusive_file.ts";
 import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
@@ -92,7 +93,10 @@ function developmentSecret(dataDir: string): string {
         return null;
       }
     },
-    writeSecretFile: (secret) => writeFileSync(file, secret + "\n", { flag: "wx", mode: 0o600 }),
+    writeSecretFile: (secret) => {
+      mkdirSync(dataDir, { recursive: true });
+      createFileExclusively(file, secret + "\n");
+    },
     randomHex: (bytes) => randomBytes(bytes).toString("hex"),
   });
   if (!result.ok) {

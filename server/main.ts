@@ -9,7 +9,8 @@
  * @module
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createFileExclusively } from "./exclusive_file.ts";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     },
     writeSecretFile: (value) => {
       mkdirSync(dataDir, { recursive: true });
-      writeFileSync(secretFile, value + "\n", { flag: "wx", mode: 0o600 });
+      createFileExclusively(secretFile, value + "\n");
     },
     randomHex: (bytes) => randomBytes(bytes).toString("hex"),
   });
