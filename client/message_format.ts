@@ -9,6 +9,7 @@
  */
 
 import type { ChatMessage } from "../common/protocol.ts";
+import { toWireMessage } from "../common/wire_message.ts";
 
 export interface FormatOptions {
   /** ANSI colours on. */
@@ -43,18 +44,7 @@ export function formatTimestamp(dateTime: string, options: FormatOptions): strin
 
 /** The contract's message object as one JSON line (no trailing newline). */
 export function formatMessageJson(message: ChatMessage): string {
-  const ordered: ChatMessage = {
-    messageId: message.messageId,
-    nodeId: message.nodeId,
-    seq: message.seq,
-    chatId: message.chatId,
-    text: message.text,
-    sender: message.sender,
-    dateTime: message.dateTime,
-    lc: message.lc,
-  };
-  if (message.clientMsgId !== undefined) ordered.clientMsgId = message.clientMsgId;
-  return JSON.stringify(ordered);
+  return JSON.stringify(toWireMessage(message));
 }
 
 /** The ANSI colour code a name always gets (same name, same colour, on every client). */

@@ -14,14 +14,12 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createFileExclusively } from "./exclusive_file.ts";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { resolveClusterSecret } from "../common/cluster_secret.ts";
+import { clusterSecretFromDataDir } from "./cluster_secret_file.ts";
 
 const DISCOVERY_PORT = 8080;
 const FIRST_NODE_PORT = 3001;
@@ -83,22 +81,7 @@ function parseDevFlags(argv: string[]): DevFlags {
 }
 
 function developmentSecret(dataDir: string): string {
-  const file = join(dataDir, "cluster-secret");
-  const result = resolveClusterSecret({
-    env: (name) => process.env[name],
-    readSecretFile: () => {
-      try {
-        return readFileSync(file, "utf8");
-      } catch {
-        return null;
-      }
-    },
-    writeSecretFile: (secret) => {
-      mkdirSync(dataDir, { recursive: true });
-      createFileExclusively(file, secret + "\n");
-    },
-    randomHex: (bytes) => randomBytes(bytes).toString("hex"),
-  });
+  const result = clusterSecretFromDataDir(dataDir, (name) => process.env[name]);
   if (!result.ok) {
     console.error(result.error);
     process.exit(1);

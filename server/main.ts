@@ -9,14 +9,13 @@
  * @module
  */
 
-import { mkdirSync, readFileSync } from "node:fs";
-import { createFileExclusively } from "./exclusive_file.ts";
-import { randomBytes } from "node:crypto";
-import { dirname, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import process from "node:process";
-import { isProduction, resolveClusterSecret } from "../common/cluster_secret.ts";
+import { isProduction } from "../common/cluster_secret.ts";
 import type { ClientEntry } from "../common/discovery_protocol.ts";
 import { ChatNode } from "./chat_node.ts";
+import { clusterSecretFromDataDir } from "./cluster_secret_file.ts";
 import { createLogger } from "./logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "./metrics_registry.ts";
 import { type NodeServer, startNodeServer } from "./node_server.ts";
@@ -48,22 +47,7 @@ async function main(): Promise<void> {
   const production = isProduction(env);
   const logger = createLogger({ verbose: config.verbose && !production, json: production });
 
-  const secretFile = join(dataDir, "cluster-secret");
-  const secret = resolveClusterSecret({
-    env,
-    readSecretFile: () => {
-      try {
-        return readFileSync(secretFile, "utf8");
-      } catch {
-        return null;
-      }
-    },
-    writeSecretFile: (value) => {
-      mkdirSync(dataDir, { recursive: true });
-      createFileExclusively(secretFile, value + "\n");
-    },
-    randomHex: (bytes) => randomBytes(bytes).toString("hex"),
-  });
+  const secret = clusterSecretFromDataDir(dataDir, env);
   if (!secret.ok) exitWith(secret.error, 1);
 
   let store: SqliteMessageStore;

@@ -109,17 +109,4 @@ export interface MessageStore {
 }
 
 /** Drops the store-only fields: the client/peer wire form. */
-export function toWireMessage(message: StoredMessage | ChatMessage): ChatMessage {
-  const wire: ChatMessage = {
-    messageId: message.messageId,
-    nodeId: message.nodeId,
-    seq: message.seq,
-    chatId: message.chatId,
-    text: message.text,
-    sender: message.sender,
-    dateTime: message.dateTime,
-    lc: message.lc,
-  };
-  if (message.clientMsgId !== undefined) wire.clientMsgId = message.clientMsgId;
-  return wire;
-}
+export { toWireMessage } from "../common/wire_message.ts";

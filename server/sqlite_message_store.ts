@@ -88,20 +88,7 @@ interface ChatRow {
 }
 
 function toStored(row: MessageRow): StoredMessage {
-  const message: StoredMessage = {
-    messageId: encodeMessageId(row.node_id, row.seq),
-    nodeId: row.node_id,
-    seq: row.seq,
-    chatId: row.chat_id,
-    text: row.text,
-    sender: row.sender,
-    dateTime: row.date_time,
-    lc: row.lc,
-    held: row.held === 1,
-    hidden: row.hidden === 1,
-  };
-  if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
-  return message;
+  return { ...toWire(row), held: row.held === 1, hidden: row.hidden === 1 };
 }
 
 function toWire(row: MessageRow): ChatMessage {
