@@ -21,6 +21,8 @@ export interface CliOptions {
   discoveryUrl: string;
   /** `--server`: nodes to use instead of discovery (ws:// URLs), tried in order. */
   serverUrls?: string[];
+  /** `--region` (or $DSATTER_REGION): discovery puts that region's nodes first. */
+  region?: string;
   name: string;
   chatId: number;
   /** `--send TEXT`. */
@@ -46,6 +48,7 @@ Usage: deno task client [options]
 
   --discovery URL   discovery service (default ${DEFAULT_DISCOVERY_URL}, or the last one used)
   --server URL      connect straight to this node (ws://HOST:PORT/); comma-separate several
+  --region R        prefer nodes of this region (default $DSATTER_REGION, else any)
   --name NICK       your name (default: remembered, else $USER)
   --chat ID         chat to use (default ${DEFAULT_CHAT_ID}, or the last one used)
   --send TEXT       send one message, wait for its acknowledgement, exit 0 (1 if none comes)
@@ -79,6 +82,7 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       options: {
         discovery: { type: "string" },
         server: { type: "string" },
+        region: { type: "string" },
         name: { type: "string" },
         chat: { type: "string" },
         send: { type: "string" },
@@ -109,6 +113,11 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       serverUrls.push(url);
     }
     if (serverUrls.length === 0) return fail("Cannot use --server: no URL given");
+  }
+
+  const region = values.region ?? (env.get("DSATTER_REGION") || undefined);
+  if (region !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(region)) {
+    return fail(`Cannot use region "${region}": it must be 1..64 letters, digits, '.', '_' or '-'`);
   }
 
   const name = values.name ?? config.name ?? env.get("USER") ?? env.get("USERNAME") ?? "guest";
@@ -163,6 +172,7 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       mode,
       discoveryUrl: discoveryUrl.replace(/\/+$/, ""),
       serverUrls,
+      region,
       name,
       chatId,
       sendText: values.send,

@@ -72,6 +72,7 @@ test("parseCliOptions() answers bad input with one clear line", () => {
     [["--send", "a", "--follow"], /^Cannot use --send with --follow/],
     [["--timeout", "0"], /^Cannot use --timeout/],
     [["--bogus"], /^Cannot parse arguments/],
+    [["--region", "eu west"], /^Cannot use region "eu west"/],
   ];
   for (const [args, pattern] of cases) {
     const parsed = parseCliOptions(args, context());
@@ -88,9 +89,26 @@ test("parseCliOptions() prints help with every flag", () => {
   assert.equal(parsed.kind, "help");
   if (parsed.kind === "help") {
     for (
-      const flag of ["--discovery", "--server", "--name", "--chat", "--send", "--follow", "--json"]
+      const flag of [
+        "--discovery",
+        "--server",
+        "--region",
+        "--name",
+        "--chat",
+        "--send",
+        "--follow",
+        "--json",
+      ]
     ) {
       assert.ok(parsed.text.includes(flag), flag);
     }
   }
+});
+
+test("parseCliOptions() takes --region, else $DSATTER_REGION, else none", () => {
+  assert.equal(run([]).region, undefined);
+  assert.equal(run(["--region", "eu-west"]).region, "eu-west");
+  const env = { get: (name: string) => (name === "DSATTER_REGION" ? "us-east" : undefined) };
+  assert.equal(run([], context({ env })).region, "us-east");
+  assert.equal(run(["--region", "ap-south"], context({ env })).region, "ap-south");
 });

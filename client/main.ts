@@ -42,7 +42,7 @@ async function main(args: string[]): Promise<number> {
 
   const source: NodeSource = options.serverUrls
     ? staticNodeSource(options.serverUrls)
-    : discoveryNodeSource({ discoveryUrl: options.discoveryUrl });
+    : discoveryNodeSource({ discoveryUrl: options.discoveryUrl, region: options.region });
   const common = { options, source, dial: dialNode, signal: interrupt.signal };
 
   switch (options.mode) {

@@ -49,3 +49,20 @@ test("discoveryNodeSource() falls back to the last list when discovery is down",
   const fresh = discoveryNodeSource({ discoveryUrl, timeoutMs: 5000 });
   await assert.rejects(fresh.candidates(signal), /^Error: Cannot reach discovery at /);
 });
+
+test("discoveryNodeSource() asks discovery for the client's region first", async () => {
+  const asked: string[] = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (request) => {
+    asked.push(new URL(request.url).search);
+    return Response.json({ activeNodes: [{ address: "127.0.0.1", clientport: 4000 }] });
+  });
+  const discoveryUrl = `http://127.0.0.1:${server.addr.port}`;
+  const signal = new AbortController().signal;
+  try {
+    await discoveryNodeSource({ discoveryUrl, region: "eu-west" }).candidates(signal);
+    await discoveryNodeSource({ discoveryUrl }).candidates(signal);
+  } finally {
+    await server.shutdown();
+  }
+  assert.deepEqual(asked, ["?region=eu-west", ""]);
+});

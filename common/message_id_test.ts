@@ -30,3 +30,23 @@ test("decodeMessageId() returns null for non-ids", () => {
   }
   assert.equal(decodeMessageId(5 as unknown as string), null);
 });
+
+test("messageId codec agrees with BigInt arithmetic on nodeId * 10^12 + seq", () => {
+  let state = 12345;
+  const next = (max: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return Math.floor((state / 2147483648) * max);
+  };
+  const nodeIds = [0, 1, 9, 10, 9007, 9008, 1_000_000, 123_456_789, Number.MAX_SAFE_INTEGER];
+  const seqs = [1, 9, 10, 999_999, 1_000_000, 999_999_999_999];
+  for (let i = 0; i < 200; i++) nodeIds.push(next(10_000_000));
+  for (let i = 0; i < 200; i++) seqs.push(1 + next(999_999_999_998));
+  for (let i = 0; i < nodeIds.length; i++) {
+    for (const seq of [seqs[i % seqs.length], seqs[(i * 7) % seqs.length]]) {
+      const nodeId = nodeIds[i];
+      const expected = (BigInt(nodeId) * 1_000_000_000_000n + BigInt(seq)).toString();
+      assert.equal(encodeMessageId(nodeId, seq), expected);
+      assert.deepEqual(decodeMessageId(expected), { nodeId, seq });
+    }
+  }
+});

@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     mode: config.mode,
     identity,
     advertise: config.advertise,
+    region: config.region,
   });
   peerClients = () => mesh.peerClients();
   const closeMesh = () => mesh.close();

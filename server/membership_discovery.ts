@@ -30,6 +30,8 @@ export interface DiscoveryMembershipOptions {
   port: number;
   /** The address to publish; omitted: discovery uses the address it sees. */
   advertise?: string;
+  /** Region label, reported with each heartbeat (ranks `GET /api/clients?region=`). */
+  region?: string;
   /** Connected clients, reported with each heartbeat. */
   load: () => number;
   /** The other live nodes, after every change. */
@@ -78,6 +80,7 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
       load: options.load(),
     };
     if (options.advertise) body.address = options.advertise;
+    if (options.region) body.region = options.region;
     const response = await fetch(`${base}${DiscoveryPath.login}`, {
       method: "POST",
       headers: authHeaders,

@@ -127,3 +127,31 @@ describe("mesh without discovery", () => {
     }
   }, 60_000);
 });
+
+describe("mesh regions", () => {
+  test(
+    "a node's --region reaches discovery, which lists it first for clients of that region",
+    async () => {
+      const cluster = await startTestCluster({ size: 0, ttlSeconds: 3 });
+      try {
+        const west = await cluster.addNode({ extraArgs: ["--region", "eu-west"] });
+        const east = await cluster.addNode({ extraArgs: ["--region", "us-east"] });
+        const firstFor = async (region: string) => {
+          const url = `${cluster.discovery.url}/api/clients?region=${region}`;
+          const listed = (await (await fetch(url)).json()) as {
+            activeNodes: Array<{ address: string; clientport: number }>;
+          };
+          return listed.activeNodes.length === 2 ? listed.activeNodes[0].clientport : undefined;
+        };
+        await waitUntil(async () => (await firstFor("eu-west")) !== undefined, 15_000);
+        for (let i = 0; i < 5; i++) {
+          expect(await firstFor("eu-west")).toBe(west.port);
+          expect(await firstFor("us-east")).toBe(east.port);
+        }
+      } finally {
+        await cluster.stop();
+      }
+    },
+    60_000,
+  );
+});

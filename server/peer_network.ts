@@ -46,6 +46,8 @@ export interface PeerNetworkStart {
   peers?: string[];
   /** Connected clients, for the discovery heartbeat. */
   load?: () => number;
+  /** Region reported to discovery with each heartbeat (`--region`). */
+  region?: string;
 }
 
 export interface PeerNetwork {
@@ -103,6 +105,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
           identity: start.identity,
           port: start.port,
           advertise: start.advertise,
+          region: start.region,
           load: start.load ?? (() => 0),
           onNodes: (nodes) => {
             dialer.setTargets(nodes.map(dialTargetOf));
@@ -136,6 +139,8 @@ export interface StartPeerNetworkOptions extends PeerNetworkOptions {
   identity: { nodeId: number; password: string };
   /** `--advertise` as given: HOST or HOST:PORT. */
   advertise?: string;
+  /** `--region`, reported to discovery. */
+  region?: string;
 }
 
 /**
@@ -154,6 +159,7 @@ export function startPeerNetwork(options: StartPeerNetworkOptions): PeerNetwork 
     identity: options.identity,
     peers: mode.kind === "peers" ? mode.peers : undefined,
     load: () => transport.clientCount(),
+    region: options.region,
   });
   return network;
 }

@@ -18,7 +18,8 @@ export interface TestCluster {
   discovery: SpawnedDiscovery;
   nodes: SpawnedNode[];
   /** Starts one more node registered with this discovery (optionally on an existing DB). */
-  addNode(options?: { dbPath?: string }): Promise<SpawnedNode>;
+  /** Starts one more node; extraArgs go to its command line (e.g. `--region`). */
+  addNode(options?: { dbPath?: string; extraArgs?: string[] }): Promise<SpawnedNode>;
   /** Stops every process, SIGKILL where SIGTERM is not enough. */
   stop(): Promise<void>;
 }
@@ -40,9 +41,11 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
   });
   const nodes: SpawnedNode[] = [];
   const started: SpawnedNode[] = [];
-  async function addNode(add: { dbPath?: string } = {}): Promise<SpawnedNode> {
+  async function addNode(
+    add: { dbPath?: string; extraArgs?: string[] } = {},
+  ): Promise<SpawnedNode> {
     const node = await spawnNode({
-      extraArgs: ["--discovery", discovery.url],
+      extraArgs: ["--discovery", discovery.url, ...(add.extraArgs ?? [])],
       env: {
         DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
         DSATTER_SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 500),
