@@ -193,7 +193,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  const urls: Array<Promise<string | null>> = [];
+  // One after the other: on a fresh data/ folder node-i registers i-th and gets node id i, so the
+  // names here match the ids the pages and logs show.
+  const listening: Array<string | null> = [];
   for (let i = 1; i <= count; i++) {
     const port = basePort + i - 1;
     const part = startPart(
@@ -214,9 +216,8 @@ async function main(): Promise<void> {
       COLORS[i % COLORS.length],
     );
     nodes.push(part);
-    urls.push(part.listening);
+    listening.push(await part.listening);
   }
-  const listening = await Promise.all(urls);
   console.log("");
   console.log(`discovery: ${discoveryUrl}`);
   listening.forEach((url, i) => {
