@@ -42,7 +42,10 @@ async function sendAcked(client: TestClient, text: string): Promise<void> {
   );
 }
 
-test("client --follow fails over when its node dies and shows every message exactly once", async () => {
+/** Runs body against a discovery and two nodes listed by it and linked to each other; stops all. */
+async function withLinkedPair(
+  body: (discovery: { url: string }, nodes: SpawnedNode[]) => Promise<void>,
+): Promise<void> {
   const discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET, ttlSeconds: 3 });
   const nodes: SpawnedNode[] = [];
   try {
@@ -55,7 +58,15 @@ test("client --follow fails over when its node dies and shows every message exac
       20_000,
       100,
     );
+    await body(discovery, nodes);
+  } finally {
+    for (const node of nodes) await node.stop();
+    await discovery.stop();
+  }
+}
 
+test("client --follow fails over when its node dies and shows every message exactly once", async () => {
+  await withLinkedPair(async (discovery, nodes) => {
     const follower = await spawnClient(
       ["--discovery", discovery.url, "--follow", "--json", "--name", "fol"],
       { stdin: true },
@@ -104,25 +115,11 @@ test("client --follow fails over when its node dies and shows every message exac
       assert.equal(await follower.stop(), 0);
       if (Deno.env.get("DSATTER_TEST_ECHO")) console.error(follower.stderrLines.join("\n"));
     }
-  } finally {
-    for (const node of nodes) await node.stop();
-    await discovery.stop();
-  }
+  });
 });
 
 test("client --follow shows messages from both origins exactly once across a failover", async () => {
-  const discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET, ttlSeconds: 3 });
-  const nodes: SpawnedNode[] = [];
-  try {
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
-    }
-    await waitUntil(async () => (await listedNodes(discovery.url)) === 2, 20_000, 100);
-    await waitUntil(
-      async () => (await healthPeers(nodes[0])) >= 1 && (await healthPeers(nodes[1])) >= 1,
-      20_000,
-      100,
-    );
+  await withLinkedPair(async (discovery, nodes) => {
     const follower = await spawnClient(["--discovery", discovery.url, "--follow", "--json"]);
     const senders: TestClient[] = [];
     try {
@@ -156,8 +153,5 @@ test("client --follow shows messages from both origins exactly once across a fai
       for (const sender of senders) await sender.close();
       assert.equal(await follower.stop(), 0);
     }
-  } finally {
-    for (const node of nodes) await node.stop();
-    await discovery.stop();
-  }
+  });
 });
