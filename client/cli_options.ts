@@ -95,7 +95,8 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       },
     }));
   } catch (error) {
-    return fail(`Cannot parse arguments: ${(error as Error).message} (--help lists the options)`);
+    const reason = (error as Error).message.replace(/\s*\n\s*/g, " ");
+    return fail(`Cannot parse arguments: ${reason} (--help lists the options)`);
   }
   if (values.help) return { kind: "help", text: HELP_TEXT };
   const { config, env } = context;

@@ -67,6 +67,7 @@ test("parseCliOptions() answers bad input with one clear line", () => {
     [["--discovery", "ftp://x"], /scheme ftp: is not http/],
     [["--server", "ftp://x"], /^Cannot use server URL ftp:\/\/x/],
     [["--chat=-3"], /^Cannot use chat "-3"/],
+    [["--chat", "-1"], /^Cannot parse arguments: .*--chat/],
     [["--name", "x".repeat(65)], /^Cannot use name/],
     [["--send", ""], /^Cannot send/],
     [["--send", "a", "--follow"], /^Cannot use --send with --follow/],

@@ -227,3 +227,51 @@ test("client sends piped stdin lines as messages, in order, and exits 0 once all
     await node.stop();
   }
 });
+
+test("client piped stdin: a line over the limit is refused in one line, the others still go", async () => {
+  const node = await spawnNode();
+  try {
+    const watcher = await openClient(node.wsUrl);
+    try {
+      const client = await spawnClient(["--server", node.wsUrl, "--name", "pipe"], { stdin: true });
+      try {
+        for (const line of ["before", "x".repeat(4001), "after"]) await client.writeLine(line);
+        await client.closeStdin();
+        assert.equal(await client.exited, 1, "something was not sent: exit 1");
+      } finally {
+        await client.stop();
+      }
+      assert.deepEqual(
+        client.stderrLines.filter((line) => line.startsWith("Cannot send")),
+        ["Cannot send line 2: more than 4000 characters"],
+      );
+      const texts: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const frame = await watcher.next(isMessageFrame());
+        texts.push((frame.payload as ChatMessage[])[0].text);
+      }
+      assert.deepEqual(texts, ["before", "after"]);
+    } finally {
+      await watcher.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+test("client --send sends a text of spaces as it is: it is a message", async () => {
+  const node = await spawnNode();
+  try {
+    const watcher = await openClient(node.wsUrl);
+    try {
+      const result = await runClient(["--server", node.wsUrl, "--name", "ann", "--send", " "]);
+      assert.equal(result.code, 0, result.stderr.join("\n"));
+      const frame = await watcher.next(isMessageFrame(" "));
+      assert.equal((frame.payload as ChatMessage[])[0].text, " ");
+    } finally {
+      await watcher.close();
+    }
+  } finally {
+    await node.stop();
+  }
+});

@@ -49,7 +49,12 @@ async function main(args: string[]): Promise<number> {
     case "send":
       return await runSendMode({ ...common, texts: [options.sendText!], printError });
     case "stdin":
-      return await runSendMode({ ...common, texts: readLines(Deno.stdin.readable), printError });
+      return await runSendMode({
+        ...common,
+        texts: readLines(Deno.stdin.readable),
+        skipBlank: true,
+        printError,
+      });
     case "follow":
       return await runFollowMode({
         ...common,

@@ -20,6 +20,8 @@ export interface SendModeContext {
   options: CliOptions;
   /** The messages: one for `--send`, stdin lines otherwise. */
   texts: AsyncIterable<string> | Iterable<string>;
+  /** Stdin: blank lines are not messages. `--send " "` is one. @default false */
+  skipBlank?: boolean;
   source: NodeSource;
   dial: Dialer;
   signal: AbortSignal;
@@ -75,14 +77,17 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
   });
 
   let inputDone = false;
+  let skipped = 0;
   const feeding = (async () => {
     let lineNumber = 0;
     for await (const text of context.texts) {
       lineNumber += 1;
-      if (text.trim() === "") continue;
+      if (text === "" || (context.skipBlank && text.trim() === "")) continue;
       if (text.length > Limits.textMaxChars) {
-        failure = `Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`;
-        break;
+        // Said at once, the other lines still go; the exit code says something was not sent.
+        skipped += 1;
+        printError(`Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`);
+        continue;
       }
       session.sendText(text);
       wake();
@@ -117,6 +122,7 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
     printError(failure);
     return 1;
   }
+  if (skipped > 0) return 1;
   void feeding;
   return 0;
 }

@@ -24,6 +24,9 @@ export type ClusterSecretResult =
 /** A secret must be at least this long. */
 export const MIN_SECRET_CHARS = 16;
 
+/** The values DSATTER_ENV may take (unset or empty means development). */
+export const ENVIRONMENTS: readonly string[] = ["development", "production"];
+
 /** True when DSATTER_ENV says production. */
 export function isProduction(env: (name: string) => string | undefined): boolean {
   return env("DSATTER_ENV") === "production";
@@ -31,6 +34,14 @@ export function isProduction(env: (name: string) => string | undefined): boolean
 
 /** Resolves the cluster secret, or says why it cannot. */
 export function resolveClusterSecret(sources: ClusterSecretSources): ClusterSecretResult {
+  const environment = sources.env("DSATTER_ENV");
+  if (environment !== undefined && environment !== "" && !ENVIRONMENTS.includes(environment)) {
+    // A misspelt "production" must not quietly run as development (generated secret, debug logs).
+    return {
+      ok: false,
+      error: `Cannot start: DSATTER_ENV must be ${ENVIRONMENTS.join(" or ")}, not "${environment}"`,
+    };
+  }
   const fromEnv = sources.env("DSATTER_CLUSTER_SECRET");
   if (fromEnv !== undefined && fromEnv !== "") {
     if (fromEnv.length < MIN_SECRET_CHARS) {

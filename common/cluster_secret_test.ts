@@ -65,3 +65,19 @@ test("resolveClusterSecret() takes the other process's file when it lost the rac
     origin: "file",
   });
 });
+
+test("resolveClusterSecret() refuses a DSATTER_ENV that is neither development nor production", () => {
+  for (const environment of ["prod", "PRODUCTION", "dev", "staging"]) {
+    const result = resolveClusterSecret(
+      sources({ DSATTER_ENV: environment, DSATTER_CLUSTER_SECRET: "s".repeat(20) }),
+    );
+    assert.equal(result.ok, false, environment);
+    if (!result.ok) assert.match(result.error, /DSATTER_ENV must be development or production/);
+  }
+  for (const environment of ["development", "production", ""]) {
+    const result = resolveClusterSecret(
+      sources({ DSATTER_ENV: environment, DSATTER_CLUSTER_SECRET: "s".repeat(20) }),
+    );
+    assert.equal(result.ok, true, environment);
+  }
+});

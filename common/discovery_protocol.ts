@@ -9,6 +9,8 @@
  * @module
  */
 
+import { hostKind } from "./host_address.ts";
+
 /** The contract's paths, in one place. */
 export const DiscoveryPath = {
   register: "/api/nodes/register",
@@ -186,7 +188,9 @@ export function validateLoginBody(body: unknown): Validated<LoginRequest> {
     if (address.length < 1 || address.length > ADDRESS_MAX_CHARS) {
       return fail(`address must be 1..${ADDRESS_MAX_CHARS} characters`);
     }
-    if (/[\s/?#@]/.test(address)) return fail("address must be a bare host name or IP");
+    if (hostKind(address) === undefined) {
+      return fail("address must be a host name or an IP address, without a port");
+    }
     value.address = address;
   }
   if (body.load !== undefined && body.load !== null) {

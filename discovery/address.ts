@@ -7,15 +7,12 @@
  * @module
  */
 
-const UNSPECIFIED = new Set(["0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"]);
+import { isUnspecifiedHost, unmapIpv4 } from "../common/host_address.ts";
 
 /** A host as clients should dial it, or undefined when it cannot be dialled. */
 export function normaliseAddress(raw: string): string | undefined {
-  let host = raw.trim();
-  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(host);
-  if (mapped) host = mapped[1];
-  if (host === "" || UNSPECIFIED.has(host)) return undefined;
+  const host = unmapIpv4(raw.trim()).replace(/^\[(.*)\]$/, "$1");
+  if (host === "" || isUnspecifiedHost(host)) return undefined;
   if (host.includes(":")) return `[${host.toLowerCase()}]`;
   return host;
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { watchScriptRunnerParent } from "./parent_watch.ts";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_DISCOVERY_TTL_SECONDS } from "../common/discovery_protocol.ts";
@@ -33,7 +34,10 @@ function parseFlags(args: string[]): Flags {
     options: {
       port: { type: "string", default: "8080" },
       host: { type: "string", default: "0.0.0.0" },
-      kv: { type: "string", default: join("data", "discovery.kv") },
+      kv: {
+        type: "string",
+        default: join(Deno.env.get("DSATTER_DATA_DIR") || "data", "discovery.kv"),
+      },
       ttl: { type: "string", default: String(DEFAULT_DISCOVERY_TTL_SECONDS) },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -161,6 +165,8 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
+  // `deno task discovery` killed with SIGKILL cannot pass the signal on: stop as if it had.
+  watchScriptRunnerParent(() => void stop("parent process gone"));
   const server = serveOrExit({
     port: flags.port,
     hostname: flags.host,

@@ -83,6 +83,37 @@ Deno.test("main.ts refuses bad flags, and production without a secret", async ()
   assert.match(new TextDecoder().decode(output.stderr), /DSATTER_CLUSTER_SECRET is not set/);
 });
 
+Deno.test("main.ts keeps its KV under DSATTER_DATA_DIR when --kv is not given", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "dsatter-data-" });
+  const child = new Deno.Command(DENO, {
+    args: ["run", "-A", "discovery/main.ts", "--port", "0", "--host", "127.0.0.1"],
+    cwd: REPO_ROOT,
+    env: {
+      DSATTER_DATA_DIR: dataDir,
+      DSATTER_CLUSTER_SECRET: "dsatter-test-secret-0123456789abcdef",
+      NO_COLOR: "1",
+    },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    assert.match(text, /^listening on http:\/\/127\.0\.0\.1:\d+/);
+    assert.ok((await Deno.stat(join(dataDir, "discovery.kv"))).isFile);
+    await reader.cancel();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("main.ts says so in one line when its port is taken", async () => {
   await withDiscovery({ host: "127.0.0.1" }, async (first) => {
     await assert.rejects(

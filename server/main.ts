@@ -15,6 +15,7 @@ import process from "node:process";
 import { isProduction } from "../common/cluster_secret.ts";
 import type { ClientEntry } from "../common/discovery_protocol.ts";
 import { ChatNode } from "./chat_node.ts";
+import { watchScriptRunnerParent } from "./parent_watch.ts";
 import { clusterSecretFromDataDir } from "./cluster_secret_file.ts";
 import { createLogger } from "./logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "./metrics_registry.ts";
@@ -149,6 +150,11 @@ async function main(): Promise<void> {
 
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  // `bun run server` killed with SIGKILL cannot pass the signal on: stop as if it had.
+  watchScriptRunnerParent(() => {
+    logger.info("parent process gone, stopping");
+    void shutdown(0);
+  });
   process.on("unhandledRejection", (reason) => {
     logger.error("unhandled rejection", { error: String(reason) });
   });

@@ -128,7 +128,30 @@ describe("mesh without discovery", () => {
   }, 60_000);
 });
 
-describe("mesh regions", () => {
+describe("mesh addresses and regions", () => {
+  test(
+    "a node bound to one address is listed under that address, and reachable there",
+    async () => {
+      const cluster = await startTestCluster({ size: 0, ttlSeconds: 3 });
+      try {
+        const node = await cluster.addNode({ extraArgs: ["--host", "127.0.0.2"] });
+        expect(node.url).toBe(`http://127.0.0.2:${node.port}`);
+        let listed: Array<{ address: string; clientport: number }> = [];
+        await waitUntil(async () => {
+          const response = await fetch(`${cluster.discovery.url}/api/clients`);
+          listed = ((await response.json()) as { activeNodes: typeof listed }).activeNodes;
+          return listed.length === 1;
+        }, 15_000);
+        expect(listed).toEqual([{ address: "127.0.0.2", clientport: node.port }]);
+        const health = await fetch(`http://${listed[0].address}:${listed[0].clientport}/healthz`);
+        expect(health.status).toBe(200);
+      } finally {
+        await cluster.stop();
+      }
+    },
+    60_000,
+  );
+
   test(
     "a node's --region reaches discovery, which lists it first for clients of that region",
     async () => {

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { splitHostPort } from "./server_flags.ts";
 import type { ActiveNode, ClientEntry } from "../common/discovery_protocol.ts";
 import { createPeerAuth } from "../common/peer_auth_token.ts";
 import type { Logger } from "./logger.ts";
@@ -162,17 +163,6 @@ export function startPeerNetwork(options: StartPeerNetworkOptions): PeerNetwork 
     region: options.region,
   });
   return network;
-}
-
-/** `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address. */
-export function splitHostPort(text: string): { host: string; port?: number } {
-  const bracketed = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(text);
-  if (bracketed) {
-    return { host: bracketed[1], port: bracketed[2] ? Number(bracketed[2]) : undefined };
-  }
-  const hostPort = /^([^:]+):([0-9]{1,5})$/.exec(text);
-  if (hostPort) return { host: hostPort[1], port: Number(hostPort[2]) };
-  return { host: text };
 }
 
 /** Where to dial a node that discovery lists. */

@@ -9,6 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { hostKind, isUnspecifiedHost, unmapIpv4 } from "../common/host_address.ts";
 
 export type NodeMode =
   | { kind: "standalone" }
@@ -157,11 +158,11 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
     }
     idleTimeoutSeconds = Number(value);
   }
-  if (values.advertise !== undefined && !/^[^\s/]+$/.test(values.advertise)) {
-    return {
-      kind: "error",
-      message: "Cannot parse flags: --advertise must be a host or host:port",
-    };
+  const advertise = values.advertise === undefined
+    ? defaultAdvertise(host)
+    : checkAdvertise(values.advertise);
+  if (advertise !== undefined && typeof advertise !== "string") {
+    return { kind: "error", message: `Cannot parse flags: --advertise ${advertise.error}` };
   }
 
   return {
@@ -169,7 +170,7 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
     config: {
       port,
       host,
-      advertise: values.advertise,
+      advertise,
       mode,
       discoveryUrl,
       dbPath: values.db ?? `${dataDir.replace(/\/+$/, "")}/node.db`,
@@ -182,14 +183,50 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
 }
 
 /**
+ * `--advertise` checked and tidied: a dialable host (IPv4-mapped IPv6 as plain IPv4),
+ * optionally with a port, never an every-interface address.
+ */
+function checkAdvertise(text: string): string | { error: string } {
+  const { host: rawHost, port } = splitHostPort(text.trim());
+  const host = unmapIpv4(rawHost);
+  if (hostKind(host) === undefined) {
+    return { error: "must be a host name or IP address, optionally with :PORT" };
+  }
+  if (isUnspecifiedHost(host)) {
+    return { error: `cannot be ${host}: clients cannot dial it; give this machine's address` };
+  }
+  if (port !== undefined && (port < 1 || port > 65535)) return { error: "port must be 1..65535" };
+  const shown = host.includes(":") ? `[${host}]` : host;
+  return port === undefined ? shown : `${shown}:${port}`;
+}
+
+/** Without --advertise: the bound host when it is one address (not 0.0.0.0 or ::). */
+function defaultAdvertise(host: string): string | undefined {
+  const bound = unmapIpv4(host);
+  if (isUnspecifiedHost(bound) || hostKind(bound) === undefined) return undefined;
+  return bound.includes(":") && !bound.startsWith("[") ? `[${bound}]` : bound;
+}
+
+/** `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address. */
+export function splitHostPort(text: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(text);
+  if (bracketed) {
+    return { host: bracketed[1], port: bracketed[2] ? Number(bracketed[2]) : undefined };
+  }
+  const hostPort = /^([^:]+):([0-9]{1,5})$/.exec(text);
+  if (hostPort) return { host: hostPort[1], port: Number(hostPort[2]) };
+  return { host: text };
+}
+
+/**
  * The host to print and register: the advertised one, else the bound one, with
  * wildcard binds (0.0.0.0, ::) replaced by loopback so it is always connectable.
  */
 export function connectableHost(boundHost: string, advertise?: string): string {
-  if (advertise) return advertise.replace(/:[0-9]+$/, "").replace(/^\[(.*)\]$/, "$1");
-  const host = boundHost.replace(/^::ffff:/, "");
-  if (host === "0.0.0.0" || host === "::" || host === "") return "127.0.0.1";
-  return host;
+  if (advertise) return splitHostPort(advertise).host;
+  const host = unmapIpv4(boundHost);
+  if (isUnspecifiedHost(host) || host === "") return "127.0.0.1";
+  return host.replace(/^\[(.*)\]$/, "$1");
 }
 
 /** `http://HOST:PORT`, bracketing IPv6 hosts. */

@@ -72,6 +72,11 @@ describe("parseServerFlags()", () => {
         ["--discovery", "ftp://x"],
         ["--nope"],
         ["positional"],
+        ["--advertise", "0.0.0.0"],
+        ["--advertise", "[::]:4000"],
+        ["--advertise", "127.0.0.1:99999"],
+        ["--advertise", "http://x"],
+        ["--advertise", "-bad-"],
       ]
     ) {
       const result = parseServerFlags(argv);
@@ -83,6 +88,29 @@ describe("parseServerFlags()", () => {
   });
 });
 
+describe("--advertise and --host", () => {
+  test("a node bound to one address advertises that address", () => {
+    expect(config(["--host", "127.0.0.2"]).advertise).toBe("127.0.0.2");
+    expect(config(["--host", "::1"]).advertise).toBe("[::1]");
+    expect(config(["--host", "0.0.0.0"]).advertise).toBeUndefined();
+    expect(config(["--host", "::"]).advertise).toBeUndefined();
+  });
+
+  test("--advertise is tidied: IPv4-mapped becomes IPv4, IPv6 gets brackets, the port stays", () => {
+    expect(config(["--advertise", "::ffff:127.0.0.1"]).advertise).toBe("127.0.0.1");
+    expect(config(["--advertise", "::1"]).advertise).toBe("[::1]");
+    expect(config(["--advertise", "[::1]:4000"]).advertise).toBe("[::1]:4000");
+    expect(config(["--host", "127.0.0.2", "--advertise", "chat.example"]).advertise).toBe(
+      "chat.example",
+    );
+  });
+
+  test("an every-interface --advertise is refused with a reason", () => {
+    const result = parseServerFlags(["--advertise", "0.0.0.0"]);
+    expect(result.kind === "error" && result.message).toContain("clients cannot dial it");
+  });
+});
+
 describe("connectableHost()", () => {
   test("wildcards become loopback; advertise wins; IPv6 is bracketed in URLs", () => {
     expect(connectableHost("0.0.0.0")).toBe("127.0.0.1");
@@ -90,6 +118,8 @@ describe("connectableHost()", () => {
     expect(connectableHost("::ffff:10.0.0.1")).toBe("10.0.0.1");
     expect(connectableHost("0.0.0.0", "chat.example:4000")).toBe("chat.example");
     expect(connectableHost("192.168.1.5")).toBe("192.168.1.5");
+    expect(connectableHost("0.0.0.0", "[::1]:4000")).toBe("::1");
+    expect(connectableHost("0.0.0.0", "[::1]")).toBe("::1");
     expect(httpUrl("::1", 80)).toBe("http://[::1]:80");
   });
 });
