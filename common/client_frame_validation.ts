@@ -52,12 +52,27 @@ export function charLength(text: string): number {
   return text.length - surrogates;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * False when text holds a lone UTF-16 surrogate: such a string has no UTF-8 form,
+ * so SQLite and every JSON encoder downstream would store and send it changed
+ * (U+FFFD), and two different ids could become one.
+ */
+export function isWellFormedText(text: string): boolean {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(text) : !LONE_SURROGATE.test(text);
+}
+
 function checkString(
   value: unknown,
   field: string,
   maxChars: number,
 ): Parsed<string> {
   if (typeof value !== "string") return fail(`${field} must be a string`);
+  if (!isWellFormedText(value)) {
+    return fail(`${field} must be valid Unicode text: it holds a lone surrogate`);
+  }
   const length = charLength(value);
   if (length < 1 || length > maxChars) {
     return fail(`${field} must be 1..${maxChars} characters, got ${length}`);

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   charLength,
+  isWellFormedText,
   parseChatIdParam,
   parseClientFrame,
   validatePostMessageBody,
@@ -93,6 +94,13 @@ test("parseClientFrame() rejects every out-of-range or mistyped field", () => {
     msg({ sender: "" }),
     msg({ sender: "s".repeat(65) }),
     msg({ sender: ["ann"] }),
+    msg({ text: "a\uD800b" }),
+    msg({ text: "\uDC00" }),
+    msg({ sender: "ann\uD800" }),
+    msg({ clientMsgId: "id\uD800" }),
+    msg({ clientMsgId: "id\uDC00" }),
+    frame("hello", { name: "\uDBFF" }),
+    frame("createChat", { name: "x\uDFFFy" }),
     msg({ chatId: -1 }),
     msg({ chatId: 1.5 }),
     msg({ chatId: "11" }),
@@ -142,6 +150,26 @@ test("parseClientFrame() rejects every out-of-range or mistyped field", () => {
 test("parseClientFrame() keeps the ref on errors", () => {
   const parsed = parseClientFrame(frame("hello", {}, { ref: "abc" }));
   assert.deepEqual(parsed.ok ? null : parsed.ref, "abc");
+});
+
+test("isWellFormedText() refuses lone surrogates and keeps pairs", () => {
+  assert.equal(isWellFormedText("plain"), true);
+  assert.equal(isWellFormedText("emoji \u{1F600} ok"), true);
+  assert.equal(isWellFormedText("\uFFFD"), true);
+  assert.equal(isWellFormedText("a\uD800"), false);
+  assert.equal(isWellFormedText("\uDC00a"), false);
+  assert.equal(isWellFormedText("\uDE00\uD83D"), false);
+});
+
+test("parseClientFrame() names the lone surrogate, so a client knows why", () => {
+  const parsed = parseClientFrame(
+    JSON.stringify({
+      type: "newMessageFromClient",
+      payload: { chatId: 1, sender: "s", text: "t", clientMsgId: "id\uD800" },
+    }),
+  );
+  assert.equal(parsed.ok, false);
+  if (!parsed.ok) assert.match(parsed.error.message, /clientMsgId must be valid Unicode text/);
 });
 
 test("charLength() counts code points, so 4000 emoji fit", () => {
