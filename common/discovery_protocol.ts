@@ -14,6 +14,8 @@ import { hostKind } from "./host_address.ts";
 /** The contract's paths, in one place. */
 export const DiscoveryPath = {
   register: "/api/nodes/register",
+  /** Extension: a node whose id this discovery forgot (a new KV) takes it back. */
+  reclaim: "/api/nodes/reclaim",
   login: "/api/nodes/active/login",
   logout: "/api/nodes/active/logout",
   active: "/api/nodes/active",

@@ -166,6 +166,26 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     return c.json({ id });
   });
 
+  // A node whose id this discovery has no record of (its KV was new: `:memory:`, a wiped file)
+  // takes that id back instead of being refused forever; the counter moves past it. A known
+  // id needs its password, exactly as login does. Cluster secret required, like every write.
+  app.post(DiscoveryPath.reclaim, async (c) => {
+    const body = await readBody(c, validateLogoutBody);
+    if ("response" in body) return body.response;
+    const { id, password } = body.value;
+    if (await registry.getNode(id) !== undefined) {
+      if (!(await checkNodePassword(id, password))) {
+        return fail(c, 401, "unknown node id or wrong node password");
+      }
+      return c.json({ id, reclaimed: false });
+    }
+    if (!(await registry.reclaimNode(id, await hashPassword(password, iterations)))) {
+      return fail(c, 401, "unknown node id or wrong node password"); // lost a race for that id
+    }
+    logger.info(`node ${id} reclaimed its id`);
+    return c.json({ id, reclaimed: true });
+  });
+
   app.post(DiscoveryPath.login, async (c) => {
     const body = await readBody(c, validateLoginBody);
     if ("response" in body) return body.response;

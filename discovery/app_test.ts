@@ -375,3 +375,36 @@ Deno.test("GET /api/nodes/watch sends keepalive comments on a quiet stream", asy
     }
   }, { keepaliveIntervalMs: 50 });
 });
+
+Deno.test("reclaim: a node this KV forgot takes its id back, and the counter moves past it", async () => {
+  await withApp(async (h) => {
+    assert.equal((await h.login(7)).status, 401, "unknown to this KV: login is refused");
+    const reclaimed = await h.post("/api/nodes/reclaim", { id: 7, password: "node-password" });
+    assert.equal(reclaimed.status, 200);
+    assert.deepEqual(await reclaimed.json(), { id: 7, reclaimed: true });
+    assert.equal((await h.login(7)).status, 200);
+    assert.deepEqual(await activeIds(h), [7]);
+    assert.equal(await h.register(), 8, "the next id handed out is past the reclaimed one");
+  });
+});
+
+Deno.test("reclaim: a known id needs its password, and the cluster secret is required", async () => {
+  await withApp(async (h) => {
+    const id = await h.register("right");
+    const again = await h.post("/api/nodes/reclaim", { id, password: "right" });
+    assert.deepEqual([again.status, await again.json()], [200, { id, reclaimed: false }]);
+    const before = await h.dump();
+    const wrong = await h.post("/api/nodes/reclaim", { id, password: "wrong" });
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
+    const noSecret = await h.post("/api/nodes/reclaim", { id: 99, password: "x" }, {
+      secret: null,
+    });
+    assert.equal(noSecret.status, 401);
+    await noSecret.body?.cancel();
+    const bad = await h.post("/api/nodes/reclaim", { id: "99", password: "x" });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    assert.equal(await h.dump(), before, "refused reclaims change nothing");
+  });
+});

@@ -71,6 +71,12 @@ export interface KvRegistry {
   /** Stores a new node identity and returns its id, unique forever. */
   registerNode(passwordHash: PasswordHash): Promise<number>;
   getNode(id: number): Promise<NodeRecord | undefined>;
+  /**
+   * Stores an identity under an id this KV has no record of (a node that outlived its
+   * discovery's data) and moves the counter past it, so the id is never handed out again.
+   * False when the id has a record already.
+   */
+  reclaimNode(id: number, passwordHash: PasswordHash): Promise<boolean>;
   /** Login or heartbeat: (re)writes the live entry; an event when membership changed. */
   heartbeat(node: ActiveNode): Promise<MembershipEvent | undefined>;
   /** Removes the live entry; a `left` event when there was one. */
@@ -187,6 +193,26 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
         await backoff(attempt);
       }
       throw new Error("Cannot register a node: the id counter stayed contended");
+    },
+
+    async reclaimNode(id, passwordHash) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const [counter, existing] = await kv.getMany<[number, NodeRecord]>([
+          counterKey,
+          nodeKey(id),
+        ]);
+        if (existing.value !== null) return false;
+        const record: NodeRecord = { id, passwordHash, registeredAtMs: clock.nowMs() };
+        const result = await kv.atomic()
+          .check(counter)
+          .check(existing)
+          .set(counterKey, Math.max(counter.value ?? 0, id))
+          .set(nodeKey(id), record)
+          .commit();
+        if (result.ok) return true;
+        await backoff(attempt);
+      }
+      throw new Error(`Cannot reclaim node id ${id}: the id counter stayed contended`);
     },
 
     async getNode(id) {

@@ -71,7 +71,27 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
     options.onNodes([...known.values()]);
   }
 
-  async function login(): Promise<number> {
+  /**
+   * A 401 at login with a secret discovery accepts means it has no record of this id (a new
+   * KV): take the id back (`POST /api/nodes/reclaim`) rather than stay out for good. True
+   * when discovery now knows this id with this password.
+   */
+  async function reclaim(): Promise<boolean> {
+    const response = await fetch(`${base}${DiscoveryPath.reclaim}`, {
+      method: "POST",
+      headers: authHeaders,
+      body: JSON.stringify({ id: identity.nodeId, password: identity.password }),
+      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]),
+    });
+    const answer = await response.json().catch(() => null) as { reclaimed?: unknown } | null;
+    if (!response.ok) return false;
+    if (answer?.reclaimed === true) {
+      log.info("discovery had no record of this node: id reclaimed", { nodeId: identity.nodeId });
+    }
+    return true;
+  }
+
+  async function login(reclaimOn401 = true): Promise<number> {
     const body: Record<string, unknown> = {
       id: identity.nodeId,
       password: identity.password,
@@ -88,6 +108,7 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
       signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]),
     });
     const answer = await response.json().catch(() => null) as { ttl?: unknown } | null;
+    if (response.status === 401 && reclaimOn401 && await reclaim()) return await login(false);
     if (!response.ok) throw new Error(`discovery answered ${response.status}`);
     const nodes = parseActiveNodeList(answer);
     if (!nodes.ok) throw new Error(`discovery login answer: ${nodes.error}`);

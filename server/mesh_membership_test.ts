@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PresenceEntry } from "../common/protocol.ts";
+import { spawnDiscovery } from "../discovery/testing/spawn_discovery.ts";
+import { TEST_CLUSTER_SECRET } from "./testing/spawn_node.ts";
 import {
   QUIET_CHAT,
   startTestCluster,
@@ -177,4 +179,41 @@ describe("mesh addresses and regions", () => {
     },
     60_000,
   );
+});
+
+describe("discovery restarted on an empty KV", () => {
+  test("nodes take their ids back and are listed again; new ids come after theirs", async () => {
+    const cluster = await startTestCluster({ size: 2, ttlSeconds: 2 });
+    let fresh: Awaited<ReturnType<typeof spawnDiscovery>> | undefined;
+    try {
+      await waitForPeers(cluster.nodes, 1);
+      const port = cluster.discovery.port;
+      await cluster.discovery.kill("SIGKILL");
+      fresh = await spawnDiscovery({
+        clusterSecret: TEST_CLUSTER_SECRET,
+        ttlSeconds: 2,
+        port,
+        host: "127.0.0.1",
+      });
+      const ids = cluster.nodes.map((node) => node.nodeId).sort();
+      await waitUntil(async () => {
+        const response = await fetch(`${fresh!.url}/api/nodes/active`);
+        const listed = (await response.json()) as { activeNodes: Listed[] };
+        return JSON.stringify(listed.activeNodes.map((n) => n.id).sort()) === JSON.stringify(ids);
+      }, 20_000);
+      const registered = await fetch(`${fresh.url}/api/nodes/register`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${TEST_CLUSTER_SECRET}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ password: "newcomer" }),
+      });
+      const { id } = (await registered.json()) as { id: number };
+      expect(id).toBeGreaterThan(Math.max(...(ids as number[])));
+    } finally {
+      await fresh?.stop();
+      await cluster.stop();
+    }
+  }, 60_000);
 });
