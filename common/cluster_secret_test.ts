@@ -22,9 +22,15 @@ test("resolveClusterSecret() prefers the environment", () => {
   assert.deepEqual(result, { ok: true, secret: "s".repeat(20), origin: "env" });
 });
 
-test("resolveClusterSecret() refuses a short secret", () => {
+test("resolveClusterSecret() takes a short secret, with a warning", () => {
   const result = resolveClusterSecret(sources({ DSATTER_CLUSTER_SECRET: "short" }));
-  assert.equal(result.ok, false);
+  assert.equal(result.ok, true);
+  if (result.ok) {
+    assert.equal(result.secret, "short");
+    assert.match(result.warning ?? "", /shorter than 16 characters/);
+  }
+  const long = resolveClusterSecret(sources({ DSATTER_CLUSTER_SECRET: "s".repeat(16) }));
+  assert.equal(long.ok && long.warning, undefined);
 });
 
 test("resolveClusterSecret() refuses production without the variable", () => {

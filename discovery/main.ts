@@ -68,7 +68,7 @@ function dialableHost(hostname: string): string {
   return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
 }
 
-function readClusterSecret(): { secret: string; origin: string } {
+function readClusterSecret(): { secret: string; origin: string; warning?: string } {
   const env = (name: string) => Deno.env.get(name);
   const dataDir = env("DSATTER_DATA_DIR") || "data";
   const secretPath = join(dataDir, "cluster-secret");
@@ -122,7 +122,7 @@ function serveOrExit(
 
 async function main(): Promise<void> {
   let flags: Flags;
-  let secret: { secret: string; origin: string };
+  let secret: { secret: string; origin: string; warning?: string };
   try {
     flags = parseFlags(Deno.args);
     secret = readClusterSecret();
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   }
   const production = isProduction((name) => Deno.env.get(name));
   const logger = createConsoleLogger({ json: production, verbose: flags.verbose && !production });
+  if (secret.warning) logger.error(secret.warning);
 
   if (flags.kvPath !== ":memory:") await Deno.mkdir(dirname(flags.kvPath), { recursive: true });
   const kv = await Deno.openKv(flags.kvPath);

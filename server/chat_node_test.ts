@@ -146,18 +146,31 @@ describe("ChatNode", () => {
   });
 });
 
-test("ChatNode replies stay under REPLY_MAX_BYTES and say more", async () => {
+test("ChatNode replies of more than 100 long messages stay under REPLY_MAX_BYTES and say more", async () => {
   const { node } = setup();
   const text = "z".repeat(4000);
-  for (let i = 0; i < 120; i++) await node.sendLocal({ text, sender: "a", chatId: 11 });
+  for (let i = 0; i < 400; i++) await node.sendLocal({ text, sender: "a", chatId: 11 });
   const history = node.history({ limit: 1000 });
   expect(history.ok && history.more).toBe(true);
   const count = history.ok ? history.messages.length : 0;
-  expect(count).toBeGreaterThan(50);
-  expect(count).toBeLessThan(120);
-  expect(history.ok && history.messages.at(-1)!.seq).toBe(120);
+  expect(count).toBeGreaterThanOrEqual(100);
+  expect(count).toBeLessThan(400);
+  expect(history.ok && history.messages.at(-1)!.seq).toBe(400);
   const since = node.since({ since: new Map(), limit: 1000 });
   expect(since.more).toBe(true);
   expect(since.messages.length).toBe(count);
   expect(since.vector).toEqual({ "5": count });
+});
+
+test("ChatNode gives the latest 100 even when they are the longest messages", async () => {
+  const { node } = setup();
+  const text = '\u{1F600}"'.repeat(2000); // 4,000 characters, the most bytes JSON can make of them
+  for (let i = 0; i < 150; i++) await node.sendLocal({ text, sender: "a", chatId: 11 });
+  const latest = node.history({ limit: 100 });
+  expect(latest.ok && latest.messages.length).toBe(100);
+  expect(latest.ok && latest.more).toBe(true);
+  expect(latest.ok && latest.messages.at(-1)!.seq).toBe(150);
+  const since = node.since({ since: new Map(), limit: 100 });
+  expect(since.messages.length).toBe(100);
+  expect(since.more).toBe(true);
 });

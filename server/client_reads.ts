@@ -40,19 +40,27 @@ export interface SinceResult {
 }
 
 /**
- * A history or since reply carries at most about this many bytes (worst-case UTF-8
- * estimate), whatever its limit: `more` says to ask again. It keeps one reply from
- * filling a client's send buffer past the slow-reader limit.
+ * A history or since reply of more than REPLY_MIN_MESSAGES carries at most about
+ * this many bytes (worst-case UTF-8 estimate), whatever its limit: `more` says to
+ * ask again. It keeps one reply from filling a client's send buffer past the
+ * slow-reader limit.
  */
 export const REPLY_MAX_BYTES = 1024 * 1024;
 
-/** How many of the messages, taken in order, fit in REPLY_MAX_BYTES (at least one). */
+/**
+ * The byte cap never cuts a reply below this many messages: the contract's `[]`
+ * form is "the latest 100", and an original client cannot page. 100 messages of
+ * the longest text, escaped at worst, stay well under the slow-reader limit.
+ */
+export const REPLY_MIN_MESSAGES = 100;
+
+/** How many of the messages, taken in order, fit in REPLY_MAX_BYTES (at least REPLY_MIN_MESSAGES). */
 export function countFitting(messages: readonly ChatMessage[]): number {
   let bytes = 0;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     bytes += 3 * (m.text.length + m.sender.length + (m.clientMsgId?.length ?? 0)) + 200;
-    if (bytes > REPLY_MAX_BYTES && i > 0) return i;
+    if (bytes > REPLY_MAX_BYTES && i >= REPLY_MIN_MESSAGES) return i;
   }
   return messages.length;
 }

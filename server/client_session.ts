@@ -203,6 +203,8 @@ export class ClientSession {
         const first = this.#helloName === undefined;
         this.#helloName = frame.payload.name;
         this.#reply(ServerFrameType.welcome, { nodeId: node.nodeId, vector: node.vector() }, ref);
+        // The welcome answers the hello: it leaves before the presence event the join publishes.
+        this.#flushOutbox();
         if (first) this.#socket.subscribe(HELLO_TOPIC);
         node.presence.join(this.id, frame.payload.name, this.#chatIds);
         return;

@@ -38,6 +38,16 @@ function fail(status: number, error: string): Response {
   return json({ error }, status);
 }
 
+/** 405 with the methods the path takes (RFC 9110: an Allow header). */
+export function methodNotAllowed(allowed: readonly string[]): Response {
+  return Response.json({ error: `Cannot handle method: use ${allowed.join(" or ")}` }, {
+    status: 405,
+    headers: { ...JSON_HEADERS, allow: allowed.join(", ") },
+  });
+}
+
+const isRead = (request: Request) => request.method === "GET" || request.method === "HEAD";
+
 const MESSAGES_PATH = /^\/api\/chats\/([^/]+)\/messages\/?$/;
 
 /** The answer for an API path; undefined when the path is not one of these routes. */
@@ -49,6 +59,7 @@ export async function handleApiRequest(
   const path = url.pathname;
   try {
     if (path === "/healthz") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
       return json({
         ok: true,
         nodeId: context.node.nodeId,
@@ -57,12 +68,13 @@ export async function handleApiRequest(
       });
     }
     if (path === "/metrics") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
       return new Response(context.registry.render(), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", ...JSON_HEADERS },
       });
     }
     if (path === "/api/chats" || path === "/api/chats/") {
-      if (request.method !== "GET") return fail(405, "Cannot handle method: use GET");
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
       return json(
         context.node.chats().map(({ chatId, name, lastMessageAt }) =>
           lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
@@ -73,9 +85,9 @@ export async function handleApiRequest(
     if (!match) return undefined;
     const chatId = parseChatIdParam(match[1]);
     if (chatId === null) return fail(400, "Cannot read chat: the chat id must be an integer >= 0");
-    if (request.method === "GET") return getMessages(url, chatId, context);
+    if (isRead(request)) return getMessages(url, chatId, context);
     if (request.method === "POST") return await postMessage(request, chatId, context);
-    return fail(405, "Cannot handle method: use GET or POST");
+    return methodNotAllowed(["GET", "HEAD", "POST"]);
   } catch (error) {
     context.logger.error("http request failed", { path, error: (error as Error).message });
     return fail(500, "Cannot answer: internal error");

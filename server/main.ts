@@ -50,6 +50,7 @@ async function main(): Promise<void> {
 
   const secret = clusterSecretFromDataDir(dataDir, env);
   if (!secret.ok) exitWith(secret.error, 1);
+  if (secret.warning) logger.warn(secret.warning);
 
   let store: SqliteMessageStore;
   try {

@@ -151,4 +151,23 @@ describe("node HTTP", () => {
     const missing = await fetch(`${node.url}/no/such/path`);
     expect(missing.status).toBe(404);
   });
+
+  test("a known path asked with the wrong method gets 405 with Allow, and changes nothing", async () => {
+    const cases: Array<[string, string, string]> = [
+      ["POST", "/healthz", "GET, HEAD"],
+      ["POST", "/metrics", "GET, HEAD"],
+      ["PUT", "/", "GET, HEAD"],
+      ["DELETE", "/api/chats", "GET, HEAD"],
+      ["DELETE", "/api/chats/11/messages", "GET, HEAD, POST"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await fetch(`${node.url}${path}`, { method });
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 405`);
+      expect(response.headers.get("allow")).toBe(allow);
+      expect(typeof (await response.json()).error).toBe("string");
+    }
+    const head = await fetch(`${node.url}/healthz`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+  });
 });

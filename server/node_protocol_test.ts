@@ -115,6 +115,42 @@ describe("client protocol on one node", () => {
     expect(offline.payload).toEqual({ name: "bob-p", nodeId: node.nodeId, online: false });
   });
 
+  test("hello is answered by welcome before any presence event, the first time and again", async () => {
+    const c = await client();
+    c.send({ type: "hello", payload: { name: "first-frame" }, ref: "h1" });
+    const first = await c.next(() => true);
+    expect(first.type).toBe("welcome");
+    expect(first.ref).toBe("h1");
+    const own = await c.next(ofType("presence"));
+    expect(own.payload).toEqual({ name: "first-frame", nodeId: node.nodeId, online: true });
+    c.send({ type: "hello", payload: { name: "second-name" }, ref: "h2" });
+    const next = await c.next((f) => f.type === "welcome" || f.type === "presence");
+    expect(next.type).toBe("welcome");
+    expect(next.ref).toBe("h2");
+  });
+
+  test("clientSyncRequest [] gives the latest 100 even when every message is 4,000 characters", async () => {
+    const writer = await client();
+    const text = "\u00e9\u4e2d".repeat(2000); // 4,000 characters, 10,000 bytes of UTF-8
+    for (let i = 0; i < 130; i++) {
+      writer.send({
+        type: "newMessageFromClient",
+        payload: { text, sender: "long", chatId: 778, clientMsgId: `long-${i}` },
+      });
+    }
+    for (let i = 0; i < 130; i++) await writer.next(ofType("clientMessageResponse"));
+    const silent = await client();
+    silent.send({ type: "clientSyncRequest", payload: [], ref: "latest" });
+    const latest = await silent.next(ofType("clientSyncReply", "latest"));
+    expect((latest.payload as unknown[]).length).toBe(100);
+    silent.send({ type: "clientSyncRequest", payload: { chatId: 778 }, ref: "chat" });
+    const chat = await silent.next(ofType("clientSyncReply", "chat"));
+    const messages = chat.payload as Array<{ text: string; sender: string }>;
+    expect(messages.length).toBe(100);
+    expect(messages.every((m) => m.text === text && m.sender === "long")).toBe(true);
+    expect(chat.more).toBe(true);
+  });
+
   test("createChat: chatCreated to the creator (with ref) and to hello clients; listChats", async () => {
     const [creator, helloed, silent] = [await client(), await client(), await client()];
     helloed.send({ type: "hello", payload: { name: "watcher" } });

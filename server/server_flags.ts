@@ -70,6 +70,16 @@ function parsePort(value: string | undefined): number | null {
   return port <= 65535 ? port : null;
 }
 
+/** A --peers entry: the node's http(s) URL or its ws(s) URL (any path), with a port. */
+function isPeerUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ["http:", "https:", "ws:", "wss:"].includes(url.protocol) && url.port !== "";
+  } catch {
+    return false;
+  }
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -132,9 +142,12 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
     const peers = values.peers.split(",").map((peer) => peer.trim()).filter(Boolean)
       .map((peer) => /^[a-z]+:\/\//i.test(peer) ? peer : `http://${peer}`)
       .map((peer) => peer.replace(/\/+$/, ""));
-    const bad = peers.find((peer) => !isHttpUrl(peer));
+    const bad = peers.find((peer) => !isPeerUrl(peer));
     if (bad !== undefined) {
-      return { kind: "error", message: `Cannot parse flags: peer ${bad} is not an http(s) URL` };
+      return {
+        kind: "error",
+        message: `Cannot parse flags: peer ${bad} is not an http(s) or ws(s) URL with a port`,
+      };
     }
     mode = { kind: "peers", peers };
   } else mode = { kind: "discovery", discoveryUrl };

@@ -25,6 +25,12 @@ describe("parseServerFlags()", () => {
 
   test("modes: --standalone, --peers list (scheme added), --discovery URL", () => {
     expect(config(["--standalone"]).mode).toEqual({ kind: "standalone" });
+    expect(config(["--peers", "ws://127.0.0.1:4003/, wss://h:4004/peer"]).mode).toEqual({
+      kind: "peers",
+      peers: ["ws://127.0.0.1:4003", "wss://h:4004/peer"],
+    });
+    expect(parseServerFlags(["--peers", "ftp://h:1"]).kind).toBe("error");
+    expect(parseServerFlags(["--peers", "http://h"]).kind).toBe("error");
     expect(config(["--peers", "127.0.0.1:4001, http://h:4002/"]).mode).toEqual({
       kind: "peers",
       peers: ["http://127.0.0.1:4001", "http://h:4002"],
