@@ -10,6 +10,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_CHAT_ID, Limits } from "../common/protocol.ts";
+import { charLength, parseChatIdParam } from "../common/client_frame_validation.ts";
 import type { ClientConfig } from "./config_file.ts";
 
 export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
@@ -122,20 +123,21 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
   }
 
   const name = values.name ?? config.name ?? env.get("USER") ?? env.get("USERNAME") ?? "guest";
-  if (name.length < 1 || name.length > Limits.senderMaxChars || name.trim() === "") {
+  if (name.length < 1 || charLength(name) > Limits.senderMaxChars || name.trim() === "") {
     return fail(`Cannot use name "${name}": it must be 1..${Limits.senderMaxChars} characters`);
   }
 
   let chatId = config.chat ?? DEFAULT_CHAT_ID;
   if (values.chat !== undefined) {
-    if (!/^[0-9]{1,15}$/.test(values.chat)) {
-      return fail(`Cannot use chat "${values.chat}": it must be an integer >= 0`);
+    const parsed = parseChatIdParam(values.chat.replace(/^0+(?=[0-9])/, ""));
+    if (parsed === null) {
+      return fail(`Cannot use chat "${values.chat}": it must be an integer from 0 to 2^53 - 1`);
     }
-    chatId = Number(values.chat);
+    chatId = parsed;
   }
 
   if (values.send !== undefined) {
-    if (values.send.length < 1 || values.send.length > Limits.textMaxChars) {
+    if (values.send.length < 1 || charLength(values.send) > Limits.textMaxChars) {
       return fail(`Cannot send: the text must be 1..${Limits.textMaxChars} characters`);
     }
     if (values.follow) return fail("Cannot use --send with --follow: pick one");

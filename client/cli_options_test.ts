@@ -74,6 +74,9 @@ test("parseCliOptions() answers bad input with one clear line", () => {
     [["--timeout", "0"], /^Cannot use --timeout/],
     [["--bogus"], /^Cannot parse arguments/],
     [["--region", "eu west"], /^Cannot use region "eu west"/],
+    [["--chat", "9007199254740992"], /^Cannot use chat "9007199254740992"/],
+    [["--send", "a".repeat(4001)], /^Cannot send/],
+    [["--send", "\u{1F600}".repeat(4001)], /^Cannot send/],
   ];
   for (const [args, pattern] of cases) {
     const parsed = parseCliOptions(args, context());
@@ -83,6 +86,15 @@ test("parseCliOptions() answers bad input with one clear line", () => {
       assert.ok(!parsed.message.includes("\n"));
     }
   }
+});
+
+test("parseCliOptions() counts characters as the nodes do, and takes every safe chat id", () => {
+  // 4,000 characters that are 8,000 UTF-16 units: the nodes take them, so the client does.
+  assert.equal(run(["--send", "\u{1F600}".repeat(4000)]).sendText?.length, 8000);
+  assert.equal(run(["--name", "\u{1F600}".repeat(64), "--send", "x"]).name.length, 128);
+  assert.equal(run(["--chat", "9007199254740991"]).chatId, 9007199254740991);
+  assert.equal(run(["--chat", "2147483648"]).chatId, 2147483648);
+  assert.equal(run(["--chat", "011"]).chatId, 11);
 });
 
 test("parseCliOptions() prints help with every flag", () => {

@@ -8,7 +8,13 @@ import { spawnNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts"
 import { isMessageFrame, openClient } from "../server/testing/ws_test_client.ts";
 import { spawnDiscovery } from "../discovery/testing/spawn_discovery.ts";
 import type { ChatMessage } from "../common/protocol.ts";
-import { runClient, spawnClient } from "./testing/spawn_client.ts";
+import {
+  CLIENT_RUN_ARGS,
+  DENO_PATH,
+  REPO_ROOT,
+  runClient,
+  spawnClient,
+} from "./testing/spawn_client.ts";
 
 const CONTRACT_FIELDS = [
   "messageId",
@@ -197,6 +203,56 @@ test("client --follow --json prints each message sent afterwards as one contract
       await sender.close();
     }
   } finally {
+    await node.stop();
+  }
+});
+
+test("client --follow --json ends quietly with 0 when its reader goes away (| head -n1)", async () => {
+  const node = await spawnNode();
+  const sender = await openClient(node.wsUrl);
+  const child = new Deno.Command(DENO_PATH, {
+    args: [...CLIENT_RUN_ARGS, "--server", node.wsUrl, "--follow", "--json"],
+    cwd: REPO_ROOT,
+    env: { HOME: await Deno.makeTempDir({ prefix: "dsatter-client-home-" }), NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  try {
+    const send = (text: string) =>
+      sender.send({ type: "newMessageFromClient", payload: { text, sender: "s", chatId: 11 } });
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let first = "";
+    let pending = reader.read(); // one read at a time: a raced, dropped read would lose its chunk
+    for (let i = 0; !first.includes("\n") && i < 400; i++) {
+      if (i % 20 === 0) send(`before the reader leaves ${i}`); // until the follower is connected
+      const next = await Promise.race([
+        pending,
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 100)),
+      ]);
+      if (next === null) continue;
+      if (next.done) break;
+      first += next.value;
+      pending = reader.read();
+    }
+    assert.match(first, /"text":"before the reader leaves/);
+    await reader.cancel(); // the pipe's read end closes, as when head exits
+    for (let i = 0; i < 50; i++) send(`after ${i}`);
+    const status = await Promise.race([
+      child.status,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000)),
+    ]);
+    assert.ok(status, "the client did not end after its stdout closed");
+    assert.equal(status.code, 0);
+    // Its status lines only: no stack trace, no BrokenPipe.
+    assert.doesNotMatch(await stderr, /BrokenPipe|Uncaught|error/i);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already ended */ }
+    await child.status;
+    await sender.close();
     await node.stop();
   }
 });

@@ -9,6 +9,7 @@
  */
 
 import { Limits } from "../common/protocol.ts";
+import { charLength, parseChatIdParam } from "../common/client_frame_validation.ts";
 
 export type Command =
   | { kind: "say"; text: string }
@@ -47,15 +48,18 @@ export function parseCommand(line: string): Command {
   const argument = trimmed.slice(word.length).trim();
   switch (word.toLowerCase()) {
     case "/join": {
-      if (rest.length !== 1 || !/^[0-9]{1,15}$/.test(rest[0])) {
+      const chatId = rest.length === 1
+        ? parseChatIdParam(rest[0].replace(/^0+(?=[0-9])/, ""))
+        : null;
+      if (chatId === null) {
         return invalid("Cannot join: usage /join ID, where ID is a chat number");
       }
-      return { kind: "join", chatId: Number(rest[0]) };
+      return { kind: "join", chatId };
     }
     case "/chats":
       return { kind: "chats" };
     case "/create": {
-      if (argument.length === 0 || argument.length > Limits.chatNameMaxChars) {
+      if (argument.length === 0 || charLength(argument) > Limits.chatNameMaxChars) {
         return invalid(
           `Cannot create chat: usage /create NAME (1..${Limits.chatNameMaxChars} chars)`,
         );
@@ -73,7 +77,7 @@ export function parseCommand(line: string): Command {
       return { kind: "history", limit };
     }
     case "/nick": {
-      if (argument.length === 0 || argument.length > Limits.senderMaxChars) {
+      if (argument.length === 0 || charLength(argument) > Limits.senderMaxChars) {
         return invalid(`Cannot change name: usage /nick NAME (1..${Limits.senderMaxChars} chars)`);
       }
       return { kind: "nick", name: argument };
@@ -90,7 +94,7 @@ export function parseCommand(line: string): Command {
 }
 
 function say(text: string): Command {
-  if (text.length > Limits.textMaxChars) {
+  if (charLength(text) > Limits.textMaxChars) {
     return invalid(`Cannot send: the message has more than ${Limits.textMaxChars} characters`);
   }
   return { kind: "say", text };

@@ -9,6 +9,7 @@ test("parseCommand() maps lines to commands", () => {
     ["//join 3", { kind: "say", text: "/join 3" }],
     ["/join 12", { kind: "join", chatId: 12 }],
     ["/JOIN 0", { kind: "join", chatId: 0 }],
+    ["/join 9007199254740991", { kind: "join", chatId: 9007199254740991 }],
     ["/chats", { kind: "chats" }],
     ["/create Team room", { kind: "create", name: "Team room" }],
     ["/who", { kind: "who" }],
@@ -22,7 +23,18 @@ test("parseCommand() maps lines to commands", () => {
 });
 
 test("parseCommand() explains bad commands in one line", () => {
-  for (const line of ["/join", "/join x", "/join 1 2", "/history 0", "/nick", "/create", "/frob"]) {
+  for (
+    const line of [
+      "/join",
+      "/join x",
+      "/join 1 2",
+      "/join 9007199254740992",
+      "/history 0",
+      "/nick",
+      "/create",
+      "/frob",
+    ]
+  ) {
     const command = parseCommand(line);
     assert.equal(command.kind, "invalid", line);
     if (command.kind === "invalid") {
@@ -32,4 +44,6 @@ test("parseCommand() explains bad commands in one line", () => {
   }
   assert.equal(parseCommand("x".repeat(4001)).kind, "invalid");
   assert.equal(parseCommand("x".repeat(4000)).kind, "say");
+  assert.equal(parseCommand("\u{1F600}".repeat(4000)).kind, "say");
+  assert.equal(parseCommand("\u{1F600}".repeat(4001)).kind, "invalid");
 });

@@ -9,6 +9,7 @@
  */
 
 import { Limits } from "../common/protocol.ts";
+import { charLength } from "../common/client_frame_validation.ts";
 import { ChatSession } from "./chat_session.ts";
 import type { CliOptions } from "./cli_options.ts";
 import { runFailoverLoop } from "./failover_loop.ts";
@@ -83,7 +84,7 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
     for await (const text of context.texts) {
       lineNumber += 1;
       if (text === "" || (context.skipBlank && text.trim() === "")) continue;
-      if (text.length > Limits.textMaxChars) {
+      if (charLength(text) > Limits.textMaxChars) {
         // Said at once, the other lines still go; the exit code says something was not sent.
         skipped += 1;
         printError(`Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`);

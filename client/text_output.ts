@@ -13,9 +13,17 @@ export function writeAllSync(writer: { writeSync(p: Uint8Array): number }, text:
   while (bytes.length > 0) bytes = bytes.subarray(writer.writeSync(bytes));
 }
 
-/** One line on stdout. */
+/**
+ * One line on stdout. When the reader of stdout has gone (`... | head -n1`), the
+ * client ends quietly with 0, as command-line tools do, instead of a stack trace.
+ */
 export function printLine(line: string): void {
-  writeAllSync(Deno.stdout, line + "\n");
+  try {
+    writeAllSync(Deno.stdout, line + "\n");
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(0);
+    throw error;
+  }
 }
 
 /** One line on stderr. */

@@ -40,7 +40,7 @@ function parseFlags(args: string[]): Flags {
       },
       ttl: { type: "string", default: String(DEFAULT_DISCOVERY_TTL_SECONDS) },
       verbose: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
     allowPositionals: false,

@@ -114,6 +114,50 @@ Deno.test("main.ts keeps its KV under DSATTER_DATA_DIR when --kv is not given", 
   }
 });
 
+Deno.test("main.ts writes nothing but its own lines to stderr around watch streams", async () => {
+  const child = new Deno.Command(DENO, {
+    args: [
+      "run",
+      "-A",
+      "discovery/main.ts",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--kv",
+      ":memory:",
+    ],
+    cwd: REPO_ROOT,
+    env: { DSATTER_CLUSTER_SECRET: "dsatter-test-secret-0123456789abcdef", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const url = /^listening on (http:\/\/\S+)/.exec(text)?.[1];
+    assert.ok(url, text);
+    for (let i = 0; i < 3; i++) {
+      const watch = readSse(await fetch(`${url}/api/nodes/watch`));
+      assert.equal((await watch.next()).event, "snapshot");
+      await watch.close();
+      assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { ok: true });
+    }
+  } finally {
+    await reader.cancel();
+    child.kill("SIGTERM");
+    await child.status;
+  }
+  // A runtime warning (Deno.serve's legacy request.signal abort) would break one-line logs.
+  assert.equal(await stderr, "");
+});
+
 Deno.test("main.ts says so in one line when its port is taken", async () => {
   await withDiscovery({ host: "127.0.0.1" }, async (first) => {
     await assert.rejects(
