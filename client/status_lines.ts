@@ -24,7 +24,11 @@ export class StatusNarrator {
     if (event.kind !== "ready") return undefined;
     const node = event.nodeId !== undefined ? `node ${event.nodeId}` : event.url;
     if (event.nodeId !== undefined) this.#nodeByUrl.set(event.url, event.nodeId);
-    if (!event.resumed) return `connected to ${node} (${event.url})`;
+    if (!event.resumed) {
+      return event.nodeId !== undefined
+        ? `connected to ${node} (${event.url})`
+        : `connected to ${node}`;
+    }
     const missed = event.missed === 1 ? "1 missed message" : `${event.missed} missed messages`;
     return `reconnected to ${node}, ${missed} fetched`;
   }

@@ -16,6 +16,10 @@ test("StatusNarrator says connected, reconnected with missed count, and lost", (
     narrator.session({ kind: "ready", url: "ws://b/", nodeId: 4, resumed: true, missed: 12 }),
     "reconnected to node 4, 12 missed messages fetched",
   );
+  assert.equal(
+    narrator.session({ kind: "ready", url: "ws://c/", resumed: false, missed: 0 }),
+    "connected to ws://c/",
+  );
   assert.equal(narrator.failover({ kind: "waiting", delayMs: 1200 }), undefined);
   assert.equal(
     new StatusNarrator({ verbose: true }).failover({ kind: "waiting", delayMs: 1200 }),
