@@ -205,6 +205,63 @@ describe("web client in Chromium, 3-node cluster", () => {
     expectNoProblems();
   }, TEST_TIMEOUT_MS);
 
+  test(
+    "right-to-left text reads right; a too-long message is refused out loud, not cut",
+    async () => {
+      const chatId = 110;
+      const hebrew = "שלום עולם! זו הודעה בעברית.";
+      const rachel = await open(nodes[0], "רחל", chatId);
+      await sendWithEnter(rachel.page, hebrew);
+      await waitForMessages(
+        rachel.page,
+        (rows) => countText(rows, hebrew) === 1,
+        "the RTL message",
+      );
+      const row = rachel.page.locator("#timeline li", { hasText: hebrew });
+      expect(
+        await row.locator(".text").evaluate((element) => getComputedStyle(element).direction),
+      )
+        .toBe("rtl");
+      expect(
+        await row.locator(".sender").evaluate((element) => getComputedStyle(element).direction),
+      )
+        .toBe("rtl");
+
+      // 4,000 emoji are 4,000 characters (8,000 UTF-16 units): the field takes them all.
+      const emoji = "\u{1F600}".repeat(4000);
+      await sendWithButton(rachel.page, emoji);
+      await waitForMessages(rachel.page, (rows) => countText(rows, emoji) === 1, "4,000 emoji");
+      const composer = rachel.page.getByRole("textbox", { name: "Message", exact: true });
+      expect(await composer.evaluate((element) => element === document.activeElement)).toBe(true);
+
+      const tooLong = "x".repeat(4001);
+      await sendWithEnter(rachel.page, tooLong);
+      const refusal = await composer.evaluate((element) =>
+        (element as HTMLInputElement).validationMessage
+      );
+      expect(refusal).toContain("4001 characters");
+      expect(await composer.inputValue()).toBe(tooLong); // kept for the user to shorten
+      await rachel.page.waitForTimeout(300);
+      expect((await shownMessages(rachel.page)).some((shown) => shown.text.startsWith("xxxx")))
+        .toBe(false);
+      expectNoProblems();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test("a chat button keeps the keyboard focus while the list redraws", async () => {
+    const kim = await open(nodes[1], "kim", 111);
+    await postMessage(nodes[0], 112, "lee", "chat 112 exists");
+    const target = kim.page.locator('#chat-list button[data-chat-id="112"]');
+    await target.waitFor({ timeout: 20_000 });
+    await target.focus();
+    await postMessage(nodes[2], 112, "lee", "an unread count changes the list");
+    await target.locator(".unread").filter({ hasText: "2" }).waitFor({ timeout: 20_000 });
+    expect(await kim.page.evaluate(() => (document.activeElement as HTMLElement).dataset.chatId))
+      .toBe("112");
+    expectNoProblems();
+  }, TEST_TIMEOUT_MS);
+
   test("scrolling up pages in older history, each message once, in order", async () => {
     const chatId = 104;
     const total = 130;

@@ -32,6 +32,13 @@ function textElement(tag: string, className: string, text: string): HTMLElement 
   return element;
 }
 
+/** Text people wrote (messages, names): its own direction, so Hebrew or Arabic reads right. */
+function peopleText(tag: string, className: string, text: string): HTMLElement {
+  const element = textElement(tag, className, text);
+  element.dir = "auto";
+  return element;
+}
+
 /** Local time of a message, with the date when it is not today. */
 export function formatLocalTime(date: Date, now = new Date()): string {
   const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -92,7 +99,7 @@ export function createChatView() {
     time.setAttribute("datetime", when.toISOString());
     time.title = when.toLocaleString();
     const meta = textElement("div", "meta", "");
-    meta.append(textElement("span", "sender", sender), time);
+    meta.append(peopleText("span", "sender", sender), time);
     if (waiting) {
       const mark = textElement("span", "status-mark", "◷ unconfirmed");
       mark.title = "Not yet confirmed by the server";
@@ -102,7 +109,7 @@ export function createChatView() {
       mark.title = failure;
       meta.append(mark);
     }
-    row.replaceChildren(meta, textElement("div", "text", text));
+    row.replaceChildren(meta, peopleText("div", "text", text));
   }
 
   return {
@@ -125,7 +132,8 @@ export function createChatView() {
         button.type = "button";
         button.dataset.chatId = String(item.chatId);
         if (item.chatId === currentChatId) button.setAttribute("aria-current", "true");
-        button.append(textElement("span", "chat-name", item.name));
+        button.append(peopleText("span", "chat-name", item.name));
+        button.title = item.name;
         if (item.unread > 0) {
           const badge = textElement("span", "unread", String(item.unread));
           badge.setAttribute("aria-label", `${item.unread} new`);
@@ -136,7 +144,16 @@ export function createChatView() {
         li.append(button);
         return li;
       });
+      // A redraw must not take the keyboard focus away from the chat button it was on.
+      const focused = document.activeElement instanceof HTMLElement &&
+          elements.chatList.contains(document.activeElement)
+        ? document.activeElement.dataset.chatId
+        : undefined;
       elements.chatList.replaceChildren(...buttons);
+      if (focused !== undefined) {
+        elements.chatList.querySelector<HTMLButtonElement>(`button[data-chat-id="${focused}"]`)
+          ?.focus({ preventScroll: true });
+      }
       const reveal = `${currentChatId}/${items.length}`;
       if (reveal !== revealed) {
         revealed = reveal;
@@ -192,7 +209,11 @@ export function createChatView() {
 
     renderPresence(names: string[]) {
       elements.presenceList.replaceChildren(
-        ...names.map((name) => textElement("li", "", name)),
+        ...names.map((name) => {
+          const item = peopleText("li", "", name);
+          item.title = name;
+          return item;
+        }),
       );
       elements.peopleCount.textContent = `(${names.length})`;
     },

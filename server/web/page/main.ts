@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Chat, type ChatMessage, DEFAULT_CHAT_ID } from "../../../common/protocol.ts";
+import { type Chat, type ChatMessage, DEFAULT_CHAT_ID, Limits } from "../../../common/protocol.ts";
 import type { PresenceEntry, PresenceEventPayload } from "../../../common/protocol.ts";
 import { startChatConnection } from "./chat_connection.ts";
 import type { IncomingFrame } from "./chat_connection.ts";
@@ -333,6 +333,15 @@ view.elements.composer.addEventListener("submit", (event) => {
   const text = view.elements.message.value;
   if (text.trim() === "") return;
   if (!myName) return view.elements.name.focus();
+  // Characters as the nodes count them (code points), said to the user, never cut silently.
+  const length = [...text].length;
+  if (length > Limits.textMaxChars) {
+    view.elements.message.setCustomValidity(
+      `Too long to send: ${length} characters, at most ${Limits.textMaxChars}`,
+    );
+    view.elements.message.reportValidity();
+    return;
+  }
   const send = {
     clientMsgId: randomHex(12),
     chatId: currentChatId,
@@ -343,9 +352,14 @@ view.elements.composer.addEventListener("submit", (event) => {
   chatState(currentChatId).timeline.addPending(send);
   transmit(send);
   view.elements.message.value = "";
+  view.elements.message.focus();
   const scroller = view.elements.scroller;
   scheduleRender({ timeline: true });
   setTimeout(() => scroller.scrollTop = scroller.scrollHeight, 0);
+});
+
+view.elements.message.addEventListener("input", () => {
+  view.elements.message.setCustomValidity("");
 });
 
 // The name takes effect as it is typed (sends, own-message marks); the presence list
