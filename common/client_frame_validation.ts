@@ -199,6 +199,21 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
   }
 }
 
+/**
+ * The `ref` of a frame that will not be handled (refused by the rate limit), so
+ * the error it causes still carries it, as the contract wants; undefined when the
+ * frame is not a JSON object with a string ref.
+ */
+export function refOfFrame(message: string | Uint8Array): string | undefined {
+  if (typeof message !== "string") return undefined;
+  try {
+    const raw: unknown = JSON.parse(message);
+    return isRecord(raw) && typeof raw.ref === "string" ? raw.ref : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses one text frame. Byte size is the transport's check (1009), not this one's. */
 export function parseClientFrame(text: string): ParsedFrame {
   let raw: unknown;

@@ -5,6 +5,7 @@ import {
   isWellFormedText,
   parseChatIdParam,
   parseClientFrame,
+  refOfFrame,
   validatePostMessageBody,
 } from "./client_frame_validation.ts";
 
@@ -144,6 +145,14 @@ test("parseClientFrame() rejects every out-of-range or mistyped field", () => {
     assert.equal(parsed.ok, false, text.slice(0, 120));
     if (!parsed.ok) assert.equal(parsed.error.code, "bad_frame", text.slice(0, 120));
   }
+});
+
+test("refOfFrame() finds the ref of any JSON object frame, and nothing else", () => {
+  assert.equal(refOfFrame('{"type":"bogus","ref":"r-9"}'), "r-9");
+  assert.equal(refOfFrame('{"ref":5}'), undefined);
+  assert.equal(refOfFrame("not json"), undefined);
+  assert.equal(refOfFrame('["ref"]'), undefined);
+  assert.equal(refOfFrame(new Uint8Array([123, 125])), undefined);
 });
 
 test("parseClientFrame() takes a ref of any length", () => {

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { parseClientFrame } from "../common/client_frame_validation.ts";
+import { parseClientFrame, refOfFrame } from "../common/client_frame_validation.ts";
 import { CloseCode } from "../common/errors.ts";
 import {
   type ClientFrame,
@@ -125,7 +125,11 @@ export class ClientSession {
         this.close(CloseCode.policyViolation, "rate limit exceeded");
         return;
       }
-      this.#error("rate_limited", "too many frames: slow down or be disconnected");
+      this.#error(
+        "rate_limited",
+        "too many frames: slow down or be disconnected",
+        refOfFrame(message),
+      );
       return;
     }
     this.#strikes = 0;

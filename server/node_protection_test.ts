@@ -117,8 +117,10 @@ describe("protection", () => {
     const limited = await spawnNode({ extraArgs: ["--rate-limit", "5"] });
     try {
       const [flooder, calm] = [await client(limited.wsUrl), await client(limited.wsUrl)];
-      for (let i = 0; i < 400; i++) flooder.send({ type: "listChats", payload: {} });
-      await flooder.next(isError("rate_limited"));
+      for (let i = 0; i < 400; i++) flooder.send({ type: "listChats", payload: {}, ref: `f${i}` });
+      const refused = await flooder.next(isError("rate_limited"));
+      // The error echoes the ref of the frame it refused, as every error does.
+      expect(refused.ref).toMatch(/^f[0-9]+$/);
       expect((await flooder.closed).code).toBe(1008);
       calm.send({ type: "listChats", payload: {}, ref: "calm" });
       expect((await calm.next((f) => f.type === "chatList")).ref).toBe("calm");

@@ -249,6 +249,47 @@ describe("web client in Chromium, 3-node cluster", () => {
     TEST_TIMEOUT_MS,
   );
 
+  test("sends the node refuses as rate_limited go again on the same node, each once", async () => {
+    const strict = await spawnNode({ extraArgs: ["--rate-limit", "2"] }); // bursts of 20
+    try {
+      const tess = await open(strict, "tess", 113);
+      const texts = Array.from({ length: 28 }, (_, index) => `quick ${index + 1}`);
+      // Every state the connection indicator goes through: it must stay online (no failover).
+      await tess.page.evaluate(() => {
+        const indicator = document.getElementById("connection")!;
+        const seen: string[] = [];
+        (globalThis as { __states?: string[] }).__states = seen;
+        new MutationObserver(() => seen.push(indicator.textContent ?? "")).observe(indicator, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
+      for (const text of texts) await sendWithEnter(tess.page, text);
+      const rows = await waitForMessages(
+        tess.page,
+        (shown) =>
+          texts.every((text) => countText(shown, text) === 1) &&
+          shown.every((row) => row.state === "confirmed"),
+        "all 28 confirmed",
+        20_000,
+      );
+      expect(rows.map((row) => row.text).sort()).toEqual([...texts].sort());
+      expect(await tess.page.locator("#connection").textContent()).toBe(
+        `online · node ${strict.nodeId}`,
+      );
+      const states = await tess.page.evaluate(() =>
+        (globalThis as { __states?: string[] }).__states
+      );
+      expect(states!.filter((state) => !state.startsWith("online"))).toEqual([]);
+      const stored = await (await fetch(`${strict.url}/api/chats/113/messages?limit=100`)).json();
+      expect(stored.length).toBe(28);
+      expectNoProblems();
+    } finally {
+      await strict.stop();
+    }
+  }, TEST_TIMEOUT_MS);
+
   test("a chat button keeps the keyboard focus while the list redraws", async () => {
     const kim = await open(nodes[1], "kim", 111);
     await postMessage(nodes[0], 112, "lee", "chat 112 exists");

@@ -30,6 +30,8 @@ const PAGE_SIZE = 50;
 const ACK_TIMEOUT_MS = 10_000;
 /** The `ref` of a send, so an `error` about it can be told apart. */
 const SEND_REF_PREFIX = "send:";
+/** A send refused with `rate_limited` goes again after 1-2 s (the node's bucket refills). */
+const RATE_LIMITED_RETRY_MS = 1000;
 const PERMANENT_SEND_ERRORS = new Set(["bad_json", "bad_frame", "unknown_type", "too_large"]);
 
 interface ChatState {
@@ -245,6 +247,15 @@ function onFrame(frame: IncomingFrame) {
             scheduleRender({ timeline: state.chatId === currentChatId });
           }
         }
+      } else if (clientMsgId !== undefined && error.code === "rate_limited") {
+        // Sent too fast for this node: the same send goes again on this connection shortly.
+        setTimeout(() => {
+          for (const state of chats.values()) {
+            const send = state.timeline.unacknowledged()
+              .find((pending) => pending.clientMsgId === clientMsgId);
+            if (send && connection.isOnline()) transmit(send);
+          }
+        }, RATE_LIMITED_RETRY_MS + Math.random() * RATE_LIMITED_RETRY_MS);
       } else {
         console.warn("DSatter node error", error.code, error.message);
       }
