@@ -1,8 +1,9 @@
 /**
  * The client's session core, pure: it survives connections, decides which
  * frames to send when a connection opens, reads every frame a node sends, and
- * tells the UI what happened through one event callback. No sockets, no timers:
- * the failover loop attaches and detaches links; tests drive it with strings.
+ * tells the UI what happened through one event callback. No sockets, and its one
+ * timer (a throttled send's retry) injected: the failover loop attaches and
+ * detaches links; tests drive it with strings.
  *
  * On each new connection: `hello`, `subscribe` to the chat, then either the
  * chat's latest history (first time, or after /join) or `clientSyncRequest
@@ -46,7 +47,12 @@ export interface ChatSessionOptions {
   onEvent: (event: SessionEvent) => void;
   pending?: PendingSends;
   position?: ResumePosition;
+  /** Runs `run` after `ms` (a send refused as rate_limited goes again). @default setTimeout */
+  later?: (ms: number, run: () => void) => void;
 }
+
+/** A send refused with `rate_limited` goes again after 1-2 s on the same connection. */
+export const RATE_LIMITED_RETRY_MS = 1000;
 
 interface ConnectionState {
   link: SessionLink;
@@ -68,6 +74,7 @@ export class ChatSession {
   #historyLimit: number;
   #resumePageLimit: number;
   #emit: (event: SessionEvent) => void;
+  #later: (ms: number, run: () => void) => void;
   #conn?: ConnectionState;
   /** False until the position means something (a welcome or a history page was taken in). */
   #hasBaseline = false;
@@ -83,6 +90,7 @@ export class ChatSession {
     this.#historyLimit = options.historyLimit;
     this.#resumePageLimit = options.resumePageLimit ?? 500;
     this.#emit = options.onEvent;
+    this.#later = options.later ?? ((ms, run) => void setTimeout(run, ms));
     this.pending = options.pending ?? new PendingSends();
     this.position = options.position ?? new ResumePosition();
     this.#needsHistory = options.historyLimit > 0;
@@ -407,6 +415,15 @@ export class ChatSession {
     const p = payload as Record<string, unknown> | null;
     const code = typeof p?.code === "string" ? p.code : "error";
     const message = typeof p?.message === "string" ? p.message : "";
+    if (ref !== undefined && this.pending.has(ref) && code === "rate_limited") {
+      // Refused for now, not for good: the same frame goes again on this connection.
+      const conn = this.#conn;
+      this.#later(RATE_LIMITED_RETRY_MS * (1 + Math.random()), () => {
+        const entry = this.pending.get(ref);
+        if (entry && conn && this.#conn === conn) this.#send(pendingSendFrame(entry));
+      });
+      return;
+    }
     if (ref !== undefined && this.pending.has(ref)) {
       const entry = this.pending.resolve(ref)!;
       this.#emit({ kind: "rejected", entry, reason: `${code}: ${message}` });

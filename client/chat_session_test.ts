@@ -27,6 +27,7 @@ interface Frame {
 
 function harness(options: { historyLimit?: number; receive?: boolean } = {}) {
   const events: SessionEvent[] = [];
+  const timers: Array<{ ms: number; run: () => void }> = [];
   let counter = 0;
   const session = new ChatSession({
     name: "me",
@@ -36,6 +37,7 @@ function harness(options: { historyLimit?: number; receive?: boolean } = {}) {
     resumePageLimit: 2,
     onEvent: (event) => events.push(event),
     pending: new PendingSends({ newClientMsgId: () => `c${++counter}` }),
+    later: (ms, run) => timers.push({ ms, run }),
   });
   let sent: Frame[] = [];
   function connect(url = "ws://a/") {
@@ -46,7 +48,7 @@ function harness(options: { historyLimit?: number; receive?: boolean } = {}) {
   const shown = () =>
     events.flatMap((e) => e.kind === "message" ? [`${e.origin}:${e.message.text}`] : []);
   const lastRequest = () => [...sent].reverse().find((f) => f.type === "clientSyncRequest")!;
-  return { session, events, connect, frame, shown, sent: () => sent, lastRequest };
+  return { session, events, connect, frame, shown, sent: () => sent, lastRequest, timers };
 }
 
 test("ChatSession.attach() says hello, subscribes and asks for history on first entry", () => {
@@ -178,6 +180,28 @@ test("ChatSession reports a rejected send by its ref", () => {
   assert.ok(rejected && rejected.kind === "rejected");
   assert.equal(rejected.reason, "bad_frame: text too long");
   assert.equal(h.session.pending.size, 0);
+});
+
+test("ChatSession sends a rate_limited send again on the same connection, not rejected", () => {
+  const h = harness({ receive: false });
+  h.connect();
+  h.session.sendText("x");
+  const before = h.sent().filter((f) => f.type === "newMessageFromClient").length;
+  h.frame({ type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "c1" });
+  assert.equal(h.events.some((e) => e.kind === "rejected"), false);
+  assert.equal(h.session.pending.size, 1);
+  assert.equal(h.timers.length, 1);
+  assert.ok(h.timers[0].ms >= 1000 && h.timers[0].ms <= 2000);
+  h.timers[0].run();
+  const resent = h.sent().filter((f) => f.type === "newMessageFromClient");
+  assert.equal(resent.length, before + 1);
+  assert.equal(resent.at(-1)!.ref, "c1");
+  // After a reconnect the retry of the old connection does nothing (attach resent it already).
+  h.frame({ type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "c1" });
+  h.connect("ws://b/");
+  const onNew = h.sent().filter((f) => f.type === "newMessageFromClient").length;
+  h.timers[1].run();
+  assert.equal(h.sent().filter((f) => f.type === "newMessageFromClient").length, onNew);
 });
 
 test("ChatSession.join() subscribes to the new chat and shows its history", () => {

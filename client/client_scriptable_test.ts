@@ -284,6 +284,38 @@ test("client sends piped stdin lines as messages, in order, and exits 0 once all
   }
 });
 
+test("client piped stdin: 12,000 lines, past the nodes' burst, all go and each once", async () => {
+  const node = await spawnNode(); // the default limit: 1,000 frames/s, bursts of 10,000
+  try {
+    const lines = Array.from({ length: 12_000 }, (_, i) => `bulk ${i + 1}`);
+    const client = await spawnClient(["--server", node.wsUrl, "--name", "bulk", "--chat", "4242"], {
+      stdin: true,
+    });
+    try {
+      await client.writeLine(lines.join("\n"));
+      await client.closeStdin();
+      assert.equal(await client.exited, 0, client.stderrLines.join("\n"));
+    } finally {
+      await client.stop();
+    }
+    const texts: string[] = [];
+    let before = "";
+    for (;;) {
+      const response = await fetch(
+        `${node.url}/api/chats/4242/messages?limit=1000${before ? `&before=${before}` : ""}`,
+      );
+      const page = await response.json() as ChatMessage[];
+      texts.unshift(...page.map((m) => m.text));
+      if (response.headers.get("x-more") !== "true") break;
+      before = page[0].messageId;
+    }
+    assert.equal(texts.length, 12_000);
+    assert.deepEqual(texts, lines);
+  } finally {
+    await node.stop();
+  }
+});
+
 test("client piped stdin: a line over the limit is refused in one line, the others still go", async () => {
   const node = await spawnNode();
   try {

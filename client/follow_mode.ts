@@ -17,6 +17,7 @@ import { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";
 import { formatMessageJson, formatMessageLine } from "./message_format.ts";
 import type { Dialer } from "./node_dialer.ts";
 import type { NodeSource } from "./node_source.ts";
+import { SendPacer } from "./send_pacer.ts";
 import { StatusNarrator } from "./status_lines.ts";
 
 export interface FollowModeContext {
@@ -92,9 +93,13 @@ export async function runFollowMode(context: FollowModeContext): Promise<number>
 
   const feeding = context.texts
     ? (async () => {
+      const pacer = new SendPacer(); // a long pipe keeps its order under the nodes' limit
       for await (const text of context.texts!) {
         if (signal.aborted) break;
-        if (text.trim() !== "") session.sendText(text);
+        if (text.trim() === "") continue;
+        await pacer.next();
+        if (signal.aborted) break;
+        session.sendText(text);
       }
     })()
     : Promise.resolve();

@@ -61,6 +61,11 @@ export class PendingSends {
     return this.#entries.has(clientMsgId);
   }
 
+  /** The entry with this clientMsgId while it is still waiting. */
+  get(clientMsgId: string): PendingSend | undefined {
+    return this.#entries.get(clientMsgId);
+  }
+
   /** The pending entries, oldest first. */
   list(): PendingSend[] {
     return [...this.#entries.values()];

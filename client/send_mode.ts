@@ -15,6 +15,7 @@ import type { CliOptions } from "./cli_options.ts";
 import { runFailoverLoop } from "./failover_loop.ts";
 import type { Dialer } from "./node_dialer.ts";
 import type { NodeSource } from "./node_source.ts";
+import { SendPacer } from "./send_pacer.ts";
 import { StatusNarrator } from "./status_lines.ts";
 
 export interface SendModeContext {
@@ -79,6 +80,8 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
 
   let inputDone = false;
   let skipped = 0;
+  // Lines go out no faster than the nodes' default limit always accepts (send_pacer.ts).
+  const pacer = new SendPacer();
   const feeding = (async () => {
     let lineNumber = 0;
     for await (const text of context.texts) {
@@ -90,6 +93,8 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
         printError(`Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`);
         continue;
       }
+      await pacer.next();
+      if (signal.aborted || failure) break;
       session.sendText(text);
       wake();
     }
