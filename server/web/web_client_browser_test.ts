@@ -176,6 +176,12 @@ describe("web client in Chromium, 3-node cluster", () => {
       expect(after.map((row) => row.text)).toEqual(before.map((row) => row.text));
       expect((await shownMessages(bob.page)).map((row) => row.text))
         .toEqual(before.map((row) => row.text));
+      // The same browser visiting another node (another port: another origin) knows the name.
+      const elsewhere = await alice.page.context().newPage();
+      await elsewhere.goto(`${nodes[2].url}/?chat=102`);
+      await waitForOnline(elsewhere);
+      expect(await elsewhere.getByRole("textbox", { name: "Name", exact: true }).inputValue())
+        .toBe("alice");
       expectNoProblems();
     },
     TEST_TIMEOUT_MS,
@@ -287,6 +293,50 @@ describe("web client in Chromium, 3-node cluster", () => {
       expectNoProblems();
     } finally {
       await strict.stop();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  test("offline, the page counts its retry down and greys the stale presence list", async () => {
+    const lone = await spawnNode(); // standalone: nowhere else to go when it stops
+    let stopped = false;
+    try {
+      const uma = await open(lone, "uma", 114);
+      await uma.page.locator("#presence-list li", { hasText: "uma" }).waitFor();
+      expect(await uma.page.locator("#people").getAttribute("data-stale")).toBe("false");
+      await lone.stop();
+      stopped = true;
+      const indicator = uma.page.locator('#connection[data-state="offline"]');
+      await indicator.waitFor({ timeout: 20_000 });
+      expect(await uma.page.locator("#people").getAttribute("data-stale")).toBe("true");
+      // Every text the indicator shows: within one offline spell it counts down by itself
+      // (two offline texts in a row, the second one second less), not only between tries.
+      await uma.page.evaluate(() => {
+        const indicator = document.getElementById("connection")!;
+        const seen: string[] = [indicator.textContent ?? ""];
+        (globalThis as { __texts?: string[] }).__texts = seen;
+        new MutationObserver(() => seen.push(indicator.textContent ?? "")).observe(indicator, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
+      const countsDown = (texts: string[]) =>
+        texts.some((text, index) => {
+          const now = /^offline · retrying in (\d+) s$/.exec(text);
+          const next = /^offline · retrying in (\d+) s$/.exec(texts[index + 1] ?? "");
+          return now !== null && next !== null && Number(next[1]) === Number(now[1]) - 1;
+        });
+      const deadline = Date.now() + 20_000;
+      let texts: string[] = [];
+      while (Date.now() < deadline) {
+        texts = await uma.page.evaluate(() => (globalThis as { __texts?: string[] }).__texts!);
+        if (countsDown(texts)) break;
+        await uma.page.waitForTimeout(200);
+      }
+      expect(countsDown(texts)).toBe(true);
+      uma.problems.length = 0; // the browser logs the refused reconnects as errors
+    } finally {
+      if (!stopped) await lone.stop();
     }
   }, TEST_TIMEOUT_MS);
 

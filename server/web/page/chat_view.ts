@@ -62,6 +62,7 @@ export function createChatView() {
     message: byId<HTMLInputElement>("message"),
     presenceList: byId<HTMLUListElement>("presence-list"),
     peopleCount: byId<HTMLSpanElement>("people-count"),
+    people: byId<HTMLElement>("people"),
   };
   let rows = new Map<string, HTMLLIElement>();
   /**
@@ -69,6 +70,8 @@ export function createChatView() {
    * strip) when the chat or the number of chats changed, not on every unread count.
    */
   let revealed = "";
+  /** Counts the offline indicator's "retrying in N s" down. */
+  let countdown: ReturnType<typeof setInterval> | undefined;
 
   function fillRow(row: HTMLLIElement, entry: TimelineEntry, ownName: string) {
     const sender = entry.kind === "message" ? entry.message.sender : entry.pending.sender;
@@ -117,12 +120,23 @@ export function createChatView() {
 
     renderConnection(status: ConnectionStatus) {
       const host = new URL(status.url).host;
+      clearInterval(countdown);
       elements.connection.dataset.state = status.state;
-      elements.connection.textContent = status.state === "online"
-        ? `online · node ${status.nodeId}`
-        : status.state === "connecting"
-        ? `connecting to ${host}…`
-        : `offline · retrying in ${Math.ceil(status.retryInMs / 1000)} s`;
+      // Who is online is only known while connected: the last list stays, greyed out.
+      elements.people.dataset.stale = String(status.state !== "online");
+      if (status.state === "offline") {
+        const retryAt = Date.now() + status.retryInMs;
+        const tick = () => {
+          const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+          elements.connection.textContent = `offline · retrying in ${seconds} s`;
+        };
+        tick();
+        countdown = setInterval(tick, 250);
+      } else {
+        elements.connection.textContent = status.state === "online"
+          ? `online · node ${status.nodeId}`
+          : `connecting to ${host}…`;
+      }
       elements.connection.title = status.url;
     },
 

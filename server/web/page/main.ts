@@ -56,7 +56,25 @@ function randomHex(bytes: number): string {
   return [...values].map((value) => value.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * The name is kept in a cookie too: cookies belong to the host, not to the port, so
+ * every node of a cluster on one host (each its own origin) knows the last name chosen.
+ */
+const NAME_COOKIE = "dsatter_name";
+
+function cookieName(): string | undefined {
+  const entry = document.cookie.split("; ").find((part) => part.startsWith(`${NAME_COOKIE}=`));
+  if (!entry) return undefined;
+  try {
+    return decodeURIComponent(entry.slice(NAME_COOKIE.length + 1)).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function storedName(): string {
+  const fromCookie = cookieName();
+  if (fromCookie) return fromCookie.slice(0, 64);
   try {
     const saved = localStorage.getItem(NAME_STORAGE_KEY)?.trim();
     if (saved) return saved.slice(0, 64);
@@ -65,6 +83,9 @@ function storedName(): string {
 }
 
 function saveName(name: string) {
+  document.cookie = `${NAME_COOKIE}=${
+    encodeURIComponent(name)
+  }; max-age=31536000; path=/; samesite=strict`;
   try {
     localStorage.setItem(NAME_STORAGE_KEY, name);
   } catch { /* storage disabled */ }
