@@ -293,7 +293,9 @@ export class ChatSession {
 
   #show(message: ChatMessage, origin: MessageOrigin): void {
     const isNew = this.position.accept(message);
-    if (isNew) this.#emit({ kind: "message", message, origin });
+    // History is shown whenever it is asked for (/join back to a chat shows its latest
+    // messages again); live, missed and older messages only the first time.
+    if (isNew || origin === "history") this.#emit({ kind: "message", message, origin });
     if (
       origin === "history" &&
       (!this.#oldestShown || compareCanonical(message, this.#oldestShown) < 0)

@@ -219,6 +219,25 @@ test("ChatSession.join() subscribes to the new chat and shows its history", () =
   assert.equal(h.events.filter((e) => e.kind === "ready").length, 1);
 });
 
+test("ChatSession.join() back to a chat shows its latest messages again", () => {
+  const h = harness();
+  h.connect();
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: {} } });
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 1)], ref: h.lastRequest().ref });
+  h.session.join(12);
+  h.frame({
+    type: "clientSyncReply",
+    payload: [msg(1, 2, { chatId: 12 })],
+    ref: h.lastRequest().ref,
+  });
+  h.session.join(11);
+  h.frame({ type: "clientSyncReply", payload: [msg(1, 1), msg(1, 3)], ref: h.lastRequest().ref });
+  assert.deepEqual(h.shown(), ["history:m1.1", "history:m1.2", "history:m1.1", "history:m1.3"]);
+  // Live delivery stays once: a message already shown live is not shown live again.
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 3)] });
+  assert.equal(h.shown().length, 4);
+});
+
 test("ChatSession.requestOlder() pages back from the oldest message shown", () => {
   const h = harness();
   h.connect();

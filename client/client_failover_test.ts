@@ -155,3 +155,51 @@ test("client --follow shows messages from both origins exactly once across a fai
     }
   });
 });
+
+test("client --follow leaves a node that hangs (SIGSTOP) and shows every message once", async () => {
+  await withLinkedPair(async (discovery, nodes) => {
+    const follower = await spawnClient(["--discovery", discovery.url, "--follow", "--json"], {
+      stdin: true,
+    });
+    let sender: TestClient | undefined;
+    let frozen: SpawnedNode | undefined;
+    try {
+      const connected = await follower.waitForStderr((l) => l.startsWith("connected to node"));
+      const onNodeId = Number(/connected to node (\d+)/.exec(connected)![1]);
+      const victim = nodes.find((n) => n.nodeId === onNodeId)!;
+      const survivor = nodes.find((n) => n !== victim)!;
+      sender = await openClient(survivor.wsUrl);
+      const expected: string[] = [];
+      for (let i = 1; i <= 3; i++) {
+        expected.push(`awake ${i}`);
+        await sendAcked(sender, `awake ${i}`);
+      }
+      await follower.waitForStdout((line) => line.includes('"awake 3"'));
+
+      // The node stops answering but its sockets stay open: no close ever comes.
+      // Deno.kill, not child.kill: Deno's node:child_process takes its own SIGSTOP for an exit.
+      Deno.kill(victim.child.pid!, "SIGSTOP");
+      frozen = victim;
+      await follower.writeLine("typed while the node hangs");
+      for (let i = 1; i <= 3; i++) {
+        expected.push(`hung ${i}`);
+        await sendAcked(sender, `hung ${i}`);
+      }
+      const lost = await follower.waitForStderr((l) => l.startsWith("lost connection"), 40_000);
+      assert.match(lost, /no answer for \d+ s/);
+      await follower.waitForStderr(
+        (l) => l.startsWith(`reconnected to node ${survivor.nodeId}`),
+        40_000,
+      );
+      await follower.waitForStdout((line) => line.includes('"hung 3"'), 20_000);
+      await follower.waitForStdout((line) => line.includes('"typed while the node hangs"'), 20_000);
+      const texts = follower.stdoutLines.map((line) => JSON.parse(line).text as string);
+      assert.deepEqual(texts.filter((t) => t !== "typed while the node hangs"), expected);
+      assert.equal(texts.filter((t) => t === "typed while the node hangs").length, 1);
+    } finally {
+      if (frozen) Deno.kill(frozen.child.pid!, "SIGCONT");
+      await sender?.close();
+      assert.equal(await follower.stop(), 0);
+    }
+  });
+});

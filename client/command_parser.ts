@@ -30,7 +30,7 @@ export const COMMAND_HELP = [
   "/join ID       switch to chat ID (shows its latest messages)",
   "/chats         list every chat",
   "/create NAME   create a chat and join it",
-  "/who           who is connected",
+  "/who           who is in this chat, on every node",
   "/history [N]   N older messages of this chat (default 20)",
   "/nick NAME     change your name",
   "/help          this list",

@@ -4,13 +4,19 @@
  * connection ends, waits a capped, jittered backoff and starts again with the
  * node just lost moved to the end of the list.
  *
+ * A connection that goes quiet is checked: after IDLE_PROBE_MS without a frame
+ * (or at once when the user sends on a quiet one), a small request goes out
+ * with ref "liveness"; when no frame at all comes back within PROBE_TIMEOUT_MS
+ * the node is taken for hung (stopped, or a half-open TCP connection) and left
+ * like a closed one. Replies to the probe never reach the session.
+ *
  * Invariant: at most one connection is attached at a time; the loop ends (and
  * closes its connection) when the signal aborts, and never otherwise.
  * @module
  */
 
 import { backoffDelayMs, type BackoffOptions } from "../common/backoff.ts";
-import type { Dialer, NodeConnection } from "./node_dialer.ts";
+import type { CloseInfo, Dialer, NodeConnection } from "./node_dialer.ts";
 import { type NodeSource, orderCandidates } from "./node_source.ts";
 
 /** What the loop reports, for status lines. */
@@ -38,7 +44,25 @@ export interface FailoverLoopOptions {
   backoff?: BackoffOptions;
   /** @default 5000 */
   connectTimeoutMs?: number;
+  /** Liveness checks (see the module doc). @default { idleProbeMs: 15000, probeTimeoutMs: 10000 } */
+  liveness?: LivenessOptions;
 }
+
+export interface LivenessOptions {
+  /** A connection this long without a frame gets a probe. */
+  idleProbeMs: number;
+  /** A probe with no frame at all after it this long: the node is left. */
+  probeTimeoutMs: number;
+}
+
+const DEFAULT_LIVENESS: LivenessOptions = { idleProbeMs: 15_000, probeTimeoutMs: 10_000 };
+/** A user's send on a connection this long quiet sends a probe with it. */
+const QUIET_MS = 2_000;
+const PROBE_REF = "liveness";
+/** Cheap to answer, harmless: who in chat 0 said hello (usually nobody). */
+const PROBE_FRAME = JSON.stringify({ type: "presence", payload: { chatId: 0 }, ref: PROBE_REF });
+/** The close code reported for a node left as hung. */
+export const HUNG_CLOSE_CODE = 4900;
 
 /** Runs until the signal aborts. */
 export async function runFailoverLoop(options: FailoverLoopOptions): Promise<void> {
@@ -66,7 +90,13 @@ export async function runFailoverLoop(options: FailoverLoopOptions): Promise<voi
         report({ kind: "dialFailed", url, error: (error as Error).message });
         continue;
       }
-      const info = await runConnection(session, connection, signal, report);
+      const info = await runConnection(
+        session,
+        connection,
+        signal,
+        report,
+        options.liveness ?? DEFAULT_LIVENESS,
+      );
       if (info.wasReady) attempt = 0;
       lastLost = url;
       if (!signal.aborted) report({ kind: "lost", url, code: info.code, reason: info.reason });
@@ -85,18 +115,64 @@ async function runConnection(
   connection: NodeConnection,
   signal: AbortSignal,
   report: (status: FailoverStatus) => void,
+  liveness: LivenessOptions,
 ): Promise<{ code: number; reason: string; wasReady: boolean }> {
   const onAbort = () => connection.close(1000, "client leaving");
   signal.addEventListener("abort", onAbort, { once: true });
   report({ kind: "connected", url: connection.url });
-  session.attach(connection);
-  connection.listen((text) => session.receive(text));
+
+  let left = false;
+  let lastFrameAt = Date.now();
+  let probeSentAt: number | undefined;
+  let leave!: (info: CloseInfo) => void;
+  const hung = new Promise<CloseInfo>((resolve) => leave = resolve);
+  const probe = () => {
+    probeSentAt = Date.now();
+    connection.send(PROBE_FRAME);
+  };
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    if (probeSentAt !== undefined && now - probeSentAt > liveness.probeTimeoutMs) {
+      left = true;
+      connection.close(HUNG_CLOSE_CODE, "no answer");
+      const seconds = Math.round(liveness.probeTimeoutMs / 1000);
+      leave({ code: HUNG_CLOSE_CODE, reason: `no answer for ${seconds} s` });
+    } else if (probeSentAt === undefined && now - lastFrameAt > liveness.idleProbeMs) {
+      probe();
+    }
+  }, Math.min(1000, liveness.probeTimeoutMs / 4));
+
+  session.attach({
+    url: connection.url,
+    send(text) {
+      if (left) return;
+      connection.send(text);
+      if (probeSentAt === undefined && Date.now() - lastFrameAt > QUIET_MS) probe();
+    },
+  });
+  connection.listen((text) => {
+    if (left) return; // a hung node that wakes up is not listened to any more
+    lastFrameAt = Date.now();
+    probeSentAt = undefined;
+    if (text.includes(`"${PROBE_REF}"`) && isProbeReply(text)) return;
+    session.receive(text);
+  });
   try {
-    const info = await connection.closed;
+    const info = await Promise.race([connection.closed, hung]);
     return { ...info, wasReady: session.ready };
   } finally {
+    left = true;
+    clearInterval(watchdog);
     session.detach();
     signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function isProbeReply(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { ref?: unknown }).ref === PROBE_REF;
+  } catch {
+    return false;
   }
 }
 

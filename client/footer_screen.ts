@@ -10,6 +10,8 @@
  * @module
  */
 
+import { charColumns, textColumns } from "./terminal_width.ts";
+
 export interface Footer {
   /** Rows of the footer, top to bottom; the last is the prompt. */
   lines: string[];
@@ -45,10 +47,17 @@ export class FooterScreen {
   }
 }
 
-/** Cuts plain text to at most width - 1 code points (ending in `…` when cut). */
+/** Cuts plain text to at most width - 1 terminal columns (ending in `…` when cut). */
 export function fitToWidth(text: string, width: number): string {
-  const chars = [...text];
   const max = Math.max(1, width - 1);
-  if (chars.length <= max) return text;
-  return chars.slice(0, max - 1).join("") + "…";
+  if (textColumns(text) <= max) return text;
+  let kept = "";
+  let columns = 0;
+  for (const char of text) {
+    const next = charColumns(char);
+    if (columns + next > max - 1) break;
+    kept += char;
+    columns += next;
+  }
+  return kept + "…";
 }

@@ -23,4 +23,7 @@ test("FooterScreen.render() prints log lines above the footer and puts the curso
 test("fitToWidth() keeps a footer line on one row", () => {
   assert.equal(fitToWidth("short", 10), "short");
   assert.equal(fitToWidth("abcdefghijkl", 6), "abcd…");
+  // Wide characters count two columns: 5 usable, 4 before the ellipsis.
+  assert.equal(fitToWidth("你好世界你好", 6), "你好…");
+  assert.equal(fitToWidth("你好", 6), "你好");
 });

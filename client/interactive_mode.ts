@@ -17,6 +17,7 @@ import { COMMAND_HELP, parseCommand } from "./command_parser.ts";
 import { type ClientConfig, saveConfig } from "./config_file.ts";
 import { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";
 import { fitToWidth, FooterScreen } from "./footer_screen.ts";
+import { textColumns } from "./terminal_width.ts";
 import { KeyDecoder, LineEditor } from "./line_editor.ts";
 import { formatMessageLine, formatTimestamp, sanitizeForTerminal } from "./message_format.ts";
 import type { Dialer } from "./node_dialer.ts";
@@ -62,9 +63,9 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
     }
     if (!online) lines.push(dim(fitToWidth(`  (${offlineReason})`, width)));
     const prompt = fitToWidth(`[chat ${session.chatId}] ${session.name}> `, Math.floor(width / 2));
-    const view = editor.view(width - [...prompt].length);
+    const view = editor.view(width - textColumns(prompt));
     lines.push(prompt + view.text);
-    return { lines, cursorColumn: [...prompt].length + view.cursorColumn };
+    return { lines, cursorColumn: textColumns(prompt) + view.cursorColumn };
   };
   const show = (...logLines: string[]) => {
     writeAllSync(Deno.stdout, screen.render(logLines.flatMap((l) => l.split("\n")), footer()));
@@ -82,6 +83,8 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
   };
   const messageLine = (message: ChatMessage) => formatMessageLine(message, { color });
 
+  /** Names this client has used: presence events about them are about us. */
+  const ownNames = new Set([options.name]);
   const session: ChatSession = new ChatSession({
     name: options.name,
     chatId: options.chatId,
@@ -116,7 +119,8 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
         return note(names.length ? `here: ${names.join(", ")}` : "nobody is here");
       }
       case "presence":
-        if (event.name === session.name && event.nodeId === session.nodeId) return; // that is us
+        // That is us, under this name or one we left with /nick.
+        if (event.nodeId === session.nodeId && ownNames.has(event.name)) return;
         return note(`${sanitizeForTerminal(event.name)} is ${event.online ? "online" : "offline"}`);
       case "chatCreated":
         if (!event.mine) {
@@ -181,6 +185,7 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
         else offline();
         return;
       case "nick":
+        ownNames.add(command.name);
         session.setName(command.name);
         remember({ name: command.name });
         return note(`you are now ${sanitizeForTerminal(command.name)}`);

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { charColumns, textColumns } from "./terminal_width.ts";
+
 export type Key =
   | { kind: "text"; text: string }
   | { kind: "enter" }
@@ -175,14 +177,30 @@ export class LineEditor {
   }
 
   /**
-   * The part of the line that fits in `width` columns (one per code point),
-   * scrolled so the cursor is visible, and the cursor's column in it.
+   * The part of the line that fits in `width` terminal columns (CJK and emoji take
+   * two), scrolled so the cursor is visible, and the cursor's column in it.
    */
   view(width: number): { text: string; cursorColumn: number } {
     const usable = Math.max(1, width - 1);
-    let start = 0;
-    if (this.#cursor > usable) start = this.#cursor - usable;
-    const text = this.#chars.slice(start, start + usable + 1).join("");
-    return { text: [...text].slice(0, usable).join(""), cursorColumn: this.#cursor - start };
+    const chars = this.#chars;
+    // Start as late as needed for the cursor (and the column it stands on) to fit.
+    let start = this.#cursor;
+    let beforeCursor = 0;
+    while (start > 0 && beforeCursor + charColumns(chars[start - 1]) <= usable) {
+      start -= 1;
+      beforeCursor += charColumns(chars[start]);
+    }
+    let end = start;
+    let columns = 0;
+    while (end < chars.length && columns + charColumns(chars[end]) <= usable) {
+      columns += charColumns(chars[end]);
+      end += 1;
+    }
+    return {
+      text: chars.slice(start, end).join(""),
+      cursorColumn: textColumns(
+        chars.slice(start, this.#cursor).join(""),
+      ),
+    };
   }
 }

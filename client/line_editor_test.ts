@@ -58,3 +58,16 @@ test("LineEditor.view() scrolls a long line so the cursor stays visible", () => 
   assert.deepEqual(editor.view(5), { text: "abcd", cursorColumn: 0 });
   assert.deepEqual(editor.view(40), { text: "abcdefghij", cursorColumn: 0 });
 });
+
+test("LineEditor.view() counts CJK and emoji as two columns", () => {
+  const editor = new LineEditor();
+  editor.apply({ kind: "text", text: "漢字漢字ab" });
+  assert.deepEqual(editor.view(40), { text: "漢字漢字ab", cursorColumn: 10 });
+  // 7 columns usable in 8 (the cursor's cell is the last): "漢字ab" is 6, one more 字 would be 8.
+  assert.deepEqual(editor.view(8), { text: "漢字ab", cursorColumn: 6 });
+  editor.apply({ kind: "home" });
+  assert.deepEqual(editor.view(6), { text: "漢字", cursorColumn: 0 });
+  const emoji = new LineEditor();
+  emoji.apply({ kind: "text", text: "😀".repeat(14) + "ab" });
+  assert.deepEqual(emoji.view(25), { text: "😀".repeat(11) + "ab", cursorColumn: 24 });
+});

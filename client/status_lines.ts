@@ -8,7 +8,7 @@
  */
 
 import type { SessionEvent } from "./chat_session.ts";
-import type { FailoverStatus } from "./failover_loop.ts";
+import { type FailoverStatus, HUNG_CLOSE_CODE } from "./failover_loop.ts";
 
 /** Remembers which node each URL turned out to be, to name nodes in "lost" lines. */
 export class StatusNarrator {
@@ -39,7 +39,9 @@ export class StatusNarrator {
       case "lost": {
         const nodeId = this.#nodeByUrl.get(status.url);
         const node = nodeId !== undefined ? `node ${nodeId} (${status.url})` : status.url;
-        const how = status.code === 0 || status.code === 1006
+        const how = status.code === HUNG_CLOSE_CODE
+          ? status.reason
+          : status.code === 0 || status.code === 1006
           ? "dropped"
           : `closed with ${status.code}`;
         return `lost connection to ${node} (${how}); failing over`;

@@ -20,6 +20,10 @@ test("StatusNarrator says connected, reconnected with missed count, and lost", (
     narrator.session({ kind: "ready", url: "ws://c/", resumed: false, missed: 0 }),
     "connected to ws://c/",
   );
+  assert.equal(
+    narrator.failover({ kind: "lost", url: "ws://b/", code: 4900, reason: "no answer for 10 s" }),
+    "lost connection to node 4 (ws://b/) (no answer for 10 s); failing over",
+  );
   assert.equal(narrator.failover({ kind: "waiting", delayMs: 1200 }), undefined);
   assert.equal(
     new StatusNarrator({ verbose: true }).failover({ kind: "waiting", delayMs: 1200 }),

@@ -64,13 +64,14 @@ describe("mesh crash and restart", () => {
       clients.push(...senders);
       burst(senders[0], "n0", PER_NODE);
       burst(senders[1], "n1", PER_NODE);
-      // The victim gets a steady stream, 50 frames ahead of its acks, until it dies.
+      // The victim gets a steady stream, up to 250 frames ahead of its acks, until it dies:
+      // enough in flight that the kill lands mid-burst even on a fast machine.
       let sent = 0;
       const victimStream = (async () => {
         while (victim.child.exitCode === null && victim.child.signalCode === null) {
           burst(senders[2], `v${sent}`, 50);
           sent += 50;
-          const target = sent - 25;
+          const target = sent - 200;
           await waitUntil(
             () => acks(senders[2]).length >= target || victim.child.signalCode !== null,
             30_000,

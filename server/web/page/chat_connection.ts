@@ -68,6 +68,11 @@ export interface ChatConnection {
 
 /** How often a connected page asks again which nodes it could fail over to. */
 const PEER_REFRESH_MS = 30_000;
+/**
+ * A connection this long without any frame gets a small request; no reply within the
+ * request timeout means the node hangs (stopped, or a half-open TCP connection): left.
+ */
+const LIVENESS_IDLE_MS = 15_000;
 
 interface Waiter {
   resolve(frame: IncomingFrame): void;
@@ -83,6 +88,7 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
   let nextRef = 1;
   let urlIndex = 0;
   let failures = 0;
+  let lastFrameAt = Date.now();
   /** Counts connections that went online, so a late timer can tell it is about an old one. */
   let connectionCount = 0;
 
@@ -167,6 +173,22 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
       if (socket === ws && online) askForPeers(url);
       else clearInterval(refresh);
     }, PEER_REFRESH_MS);
+    let probing = false;
+    const liveness = setInterval(() => {
+      if (socket !== ws || !online) return clearInterval(liveness);
+      if (probing || Date.now() - lastFrameAt < LIVENESS_IDLE_MS) return;
+      probing = true;
+      request({ type: "presence", payload: { chatId: 0 } }).then(
+        () => probing = false,
+        () => {
+          clearInterval(liveness);
+          if (socket === ws) {
+            lost(ws, true);
+            ws.close();
+          }
+        },
+      );
+    }, 1000);
   }
 
   function askForPeers(url: string) {
@@ -191,6 +213,7 @@ export function startChatConnection(options: ChatConnectionOptions): ChatConnect
       });
     });
     ws.addEventListener("message", (event) => {
+      if (socket === ws) lastFrameAt = Date.now();
       if (typeof event.data !== "string") return;
       let frame: IncomingFrame;
       try {
