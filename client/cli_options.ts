@@ -10,7 +10,8 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_CHAT_ID, Limits } from "../common/protocol.ts";
-import { charLength, parseChatIdParam } from "../common/client_frame_validation.ts";
+import { charLength } from "../common/client_frame_validation.ts";
+import { parseChatIdArgument } from "./command_parser.ts";
 import type { ClientConfig } from "./config_file.ts";
 
 export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
@@ -129,7 +130,7 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
 
   let chatId = config.chat ?? DEFAULT_CHAT_ID;
   if (values.chat !== undefined) {
-    const parsed = parseChatIdParam(values.chat.replace(/^0+(?=[0-9])/, ""));
+    const parsed = parseChatIdArgument(values.chat);
     if (parsed === null) {
       return fail(`Cannot use chat "${values.chat}": it must be an integer from 0 to 2^53 - 1`);
     }

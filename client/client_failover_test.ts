@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
 import { openClient, type TestClient, waitUntil } from "../server/testing/ws_test_client.ts";
 import { spawnDiscovery } from "../discovery/testing/spawn_discovery.ts";
-import { spawnClient } from "./testing/spawn_client.ts";
+import { spawnClient, type SpawnedClient } from "./testing/spawn_client.ts";
 
 async function healthPeers(node: SpawnedNode): Promise<number> {
   try {
@@ -65,6 +65,19 @@ async function withLinkedPair(
   }
 }
 
+/** The node the follower connected to (to be killed or frozen) and the other one. */
+async function splitByFollower(
+  follower: SpawnedClient,
+  nodes: SpawnedNode[],
+): Promise<{ victim: SpawnedNode; survivor: SpawnedNode }> {
+  const connected = await follower.waitForStderr((l) => l.startsWith("connected to node"));
+  const onNodeId = Number(/connected to node (\d+)/.exec(connected)![1]);
+  const victim = nodes.find((n) => n.nodeId === onNodeId);
+  const survivor = nodes.find((n) => n !== victim);
+  assert.ok(victim && survivor, `node ${onNodeId} is one of ours`);
+  return { victim, survivor };
+}
+
 test("client --follow fails over when its node dies and shows every message exactly once", async () => {
   await withLinkedPair(async (discovery, nodes) => {
     const follower = await spawnClient(
@@ -73,11 +86,7 @@ test("client --follow fails over when its node dies and shows every message exac
     );
     let sender: TestClient | undefined;
     try {
-      const connected = await follower.waitForStderr((l) => l.startsWith("connected to node"));
-      const onNodeId = Number(/connected to node (\d+)/.exec(connected)![1]);
-      const victim = nodes.find((n) => n.nodeId === onNodeId)!;
-      const survivor = nodes.find((n) => n !== victim)!;
-      assert.ok(victim && survivor, `node ${onNodeId} is one of ours`);
+      const { victim, survivor } = await splitByFollower(follower, nodes);
       sender = await openClient(survivor.wsUrl);
 
       const expected: string[] = [];
@@ -123,10 +132,7 @@ test("client --follow shows messages from both origins exactly once across a fai
     const follower = await spawnClient(["--discovery", discovery.url, "--follow", "--json"]);
     const senders: TestClient[] = [];
     try {
-      const connected = await follower.waitForStderr((l) => l.startsWith("connected to node"));
-      const onNodeId = Number(/connected to node (\d+)/.exec(connected)![1]);
-      const victim = nodes.find((n) => n.nodeId === onNodeId)!;
-      const survivor = nodes.find((n) => n !== victim)!;
+      const { victim, survivor } = await splitByFollower(follower, nodes);
       const onVictim = await openClient(victim.wsUrl);
       const onSurvivor = await openClient(survivor.wsUrl);
       senders.push(onVictim, onSurvivor);
@@ -164,10 +170,7 @@ test("client --follow leaves a node that hangs (SIGSTOP) and shows every message
     let sender: TestClient | undefined;
     let frozen: SpawnedNode | undefined;
     try {
-      const connected = await follower.waitForStderr((l) => l.startsWith("connected to node"));
-      const onNodeId = Number(/connected to node (\d+)/.exec(connected)![1]);
-      const victim = nodes.find((n) => n.nodeId === onNodeId)!;
-      const survivor = nodes.find((n) => n !== victim)!;
+      const { victim, survivor } = await splitByFollower(follower, nodes);
       sender = await openClient(survivor.wsUrl);
       const expected: string[] = [];
       for (let i = 1; i <= 3; i++) {

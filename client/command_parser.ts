@@ -38,6 +38,11 @@ export const COMMAND_HELP = [
   "//text         send a message that starts with /",
 ].join("\n");
 
+/** A chat id typed by a person (`--chat`, `/join`): digits, leading zeros allowed, up to 2^53 - 1. */
+export function parseChatIdArgument(text: string): number | null {
+  return parseChatIdParam(text.replace(/^0+(?=[0-9])/, ""));
+}
+
 /** Parses one typed line. */
 export function parseCommand(line: string): Command {
   const trimmed = line.trim();
@@ -48,9 +53,7 @@ export function parseCommand(line: string): Command {
   const argument = trimmed.slice(word.length).trim();
   switch (word.toLowerCase()) {
     case "/join": {
-      const chatId = rest.length === 1
-        ? parseChatIdParam(rest[0].replace(/^0+(?=[0-9])/, ""))
-        : null;
+      const chatId = rest.length === 1 ? parseChatIdArgument(rest[0]) : null;
       if (chatId === null) {
         return invalid("Cannot join: usage /join ID, where ID is a chat number");
       }

@@ -26,7 +26,7 @@ import type { ChatNode } from "./chat_node.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "./delivery_topics.ts";
 import type { Logger } from "./logger.ts";
 import type { NodeMetrics } from "./metrics_registry.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import { TokenBucket } from "../common/token_bucket.ts";
 
 /** The part of a server WebSocket a session uses. */
 export interface ClientSocket {

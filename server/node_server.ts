@@ -18,7 +18,7 @@ import { CloseCode } from "../common/errors.ts";
 import { Limits } from "../common/protocol.ts";
 import type { ChatNode } from "./chat_node.ts";
 import { ClientSession, type ClientSocket, type RateLimit } from "./client_session.ts";
-import { handleApiRequest, methodNotAllowed } from "./http_api.ts";
+import { handleApiRequest } from "./http_api.ts";
 import type { Logger } from "./logger.ts";
 import type { MetricsRegistry, NodeMetrics } from "./metrics_registry.ts";
 import type { WebRoute } from "./web_client_route.ts";
@@ -246,14 +246,6 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
       if (api) return api;
       const page = options.webRoute(request);
       if (page) return page;
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        // A page path asked with another method: 405, as the API paths answer.
-        const asGet = options.webRoute(new Request(request.url));
-        if (asGet) {
-          await asGet.body?.cancel();
-          return methodNotAllowed(["GET", "HEAD"]);
-        }
-      }
       return Response.json({ error: "Cannot find this path" }, { status: 404 });
     },
     error(error) {

@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ClientEntry } from "../common/discovery_protocol.ts";
 import type { Logger } from "./logger.ts";
+import { methodNotAllowed } from "./http_api.ts";
 
 export type WebRoute = (request: Request) => Response | undefined;
 
@@ -32,9 +33,11 @@ use the terminal client (<code>deno task client</code>) or WebSocket <code>/</co
 `;
 
 function placeholderRoute(request: Request): Response | undefined {
-  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
   const path = new URL(request.url).pathname;
   if (path !== "/" && path !== "/index.html") return undefined;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return methodNotAllowed(["GET", "HEAD"]);
+  }
   return new Response(request.method === "HEAD" ? null : PLACEHOLDER, {
     headers: PLACEHOLDER_HEADERS,
   });

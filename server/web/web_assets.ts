@@ -18,6 +18,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
+import { methodNotAllowed } from "../http_api.ts";
 
 /** The policy on every web client answer. `ws:`/`wss:` let the page fail over to other nodes. */
 export const WEB_CONTENT_SECURITY_POLICY = [
@@ -47,8 +48,9 @@ interface Asset {
 
 export interface WebAssets {
   /**
-   * The answer for a web client path (`/`, `/index.html`, `/assets/...`) on GET or
-   * HEAD; undefined for any other request, so the caller routes it on.
+   * The answer for a web client path (`/`, `/index.html`, `/assets/...`): the asset on
+   * GET or HEAD, 405 on another method; undefined for any other path, so the caller
+   * routes it on.
    */
   respond(request: Request): Response | undefined;
   /** The paths served, for logs and tests. */
@@ -111,13 +113,16 @@ export async function loadWebAssets(options: LoadWebAssetsOptions = {}): Promise
   ]);
   return {
     respond(request) {
-      if (request.method !== "GET" && request.method !== "HEAD") return undefined;
       const path = new URL(request.url).pathname;
+      const served = assets.has(path) || (path === CLIENTS_PATH && options.peerClients);
+      if (!served) return undefined;
+      if (request.method !== "GET" && request.method !== "HEAD") {
+        return methodNotAllowed(["GET", "HEAD"]);
+      }
       if (path === CLIENTS_PATH && options.peerClients) {
         return clientsResponse(options.peerClients(), request.method === "HEAD");
       }
-      const asset = assets.get(path);
-      if (!asset) return undefined;
+      const asset = assets.get(path)!;
       const headers = { ...WEB_SECURITY_HEADERS, "content-type": asset.contentType };
       return new Response(request.method === "HEAD" ? null : asset.body, { headers });
     },

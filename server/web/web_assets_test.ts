@@ -28,14 +28,16 @@ describe("loadWebAssets()", async () => {
     expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
   });
 
-  test("answers HEAD without a body and leaves every other request to the caller", async () => {
+  test("answers HEAD without a body, 405 to other methods, and leaves other paths alone", async () => {
     const head = assets.respond(new Request("http://node/", { method: "HEAD" }))!;
     expect(head.status).toBe(200);
     expect(await head.text()).toBe("");
     for (const path of ["/healthz", "/api/chats", "/assets/../web_assets.ts", "/page/main.ts"]) {
       expect(assets.respond(new Request(`http://node${path}`))).toBeUndefined();
     }
-    expect(assets.respond(new Request("http://node/", { method: "POST" }))).toBeUndefined();
+    const post = assets.respond(new Request("http://node/", { method: "POST" }))!;
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
   });
 
   test("answers /api/clients only when the node hands over its peers", async () => {

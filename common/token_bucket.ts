@@ -1,6 +1,7 @@
 /**
- * A token bucket for per-connection rate limits: `ratePerSecond` tokens flow in
- * continuously up to `burst`; each frame takes one.
+ * A token bucket: `ratePerSecond` tokens flow in continuously up to `burst`; each
+ * frame takes one. The nodes limit each client connection with it; the terminal
+ * client paces its piped sends with it (client/send_pacer.ts).
  *
  * Invariant: over any window of t seconds at most burst + ratePerSecond * t
  * takes succeed.
@@ -37,11 +38,21 @@ export class TokenBucket {
 
   /** Takes one token; false when none is left. */
   take(): boolean {
-    const now = this.#nowMs();
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#lastMs) * this.#ratePerMs);
-    this.#lastMs = now;
+    this.#refill();
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /** Milliseconds until a token is there (0 when one is). */
+  msUntilToken(): number {
+    this.#refill();
+    return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#ratePerMs;
+  }
+
+  #refill(): void {
+    const now = this.#nowMs();
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#lastMs) * this.#ratePerMs);
+    this.#lastMs = now;
   }
 }
