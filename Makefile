@@ -28,7 +28,7 @@ setup: $(STAMP)
 	@.ci/ensure-system-packages
 
 dev: setup
-	$(BUN) server/dev_cluster.ts $(N)
+	$(BUN) server/dev/dev_cluster.ts $(N)
 
 # Every runner runs even if an earlier one fails; the last line sums them all.
 test: setup
@@ -51,6 +51,10 @@ lint: setup
 	$(DENO) lint
 	@! grep -rnE '\b(Deno|Bun)\.|from "bun:|from "node:(fs|child_process|net|http)' common/ --include=*.ts \
 		|| { echo "common/ must stay runtime-neutral (see docs/ARCHITECTURE.md)"; exit 1; }
+	@! grep -rnE 'from "\.\./(transport|mesh|membership|config|process|web)/' server/core/ server/store/ --include=*.ts \
+		|| { echo "server/core and server/store must not import transport, mesh or membership (see docs/ARCHITECTURE.md)"; exit 1; }
+	@! grep -rnE 'from "\.\./core/' server/store/ --include=*.ts \
+		|| { echo "server/store must not import server/core (see docs/ARCHITECTURE.md)"; exit 1; }
 
 check: setup
 	$(DENO) check common/ discovery/ client/

@@ -80,3 +80,19 @@ export function unmapIpv4(text: string): string {
   }
   return text;
 }
+
+/** `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address, split. */
+export function splitHostPort(text: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(text);
+  if (bracketed) {
+    return { host: bracketed[1], port: bracketed[2] ? Number(bracketed[2]) : undefined };
+  }
+  const hostPort = /^([^:]+):([0-9]{1,5})$/.exec(text);
+  if (hostPort) return { host: hostPort[1], port: Number(hostPort[2]) };
+  return { host: text };
+}
+
+/** A host as it stands in a URL: IPv6 literals in brackets, anything else unchanged. */
+export function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}

@@ -11,7 +11,7 @@ test("isScriptRunner() is true for `bun run` and `deno task`, whatever the path"
 
 test("isScriptRunner() is false for shells, test runners and the processes themselves", () => {
   assert.equal(isScriptRunner(["bun", "test", "server/"]), false);
-  assert.equal(isScriptRunner(["bun", "server/dev_cluster.ts"]), false);
+  assert.equal(isScriptRunner(["bun", "server/dev/dev_cluster.ts"]), false);
   assert.equal(isScriptRunner(["deno", "run", "-A", "discovery/main.ts"]), false);
   assert.equal(isScriptRunner(["/bin/bash"]), false);
   assert.equal(isScriptRunner(["make", "run"]), false);

@@ -14,18 +14,19 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { isProduction } from "../common/cluster_secret.ts";
 import type { ClientEntry } from "../common/discovery_protocol.ts";
-import { ChatNode } from "./chat_node.ts";
-import { watchScriptRunnerParent } from "./parent_watch.ts";
-import { clusterSecretFromDataDir } from "./cluster_secret_file.ts";
-import { createLogger } from "./logger.ts";
-import { MetricsRegistry, registerNodeMetrics } from "./metrics_registry.ts";
-import { type NodeServer, startNodeServer } from "./node_server.ts";
-import { loadOrCreateLocalIdentity } from "./node_identity.ts";
-import { obtainDiscoveryIdentity } from "./membership_identity.ts";
-import { startPeerNetwork } from "./peer_network.ts";
-import { connectableHost, httpUrl, parseServerFlags } from "./server_flags.ts";
-import { SqliteMessageStore } from "./sqlite_message_store.ts";
-import { loadWebRoute } from "./web_client_route.ts";
+import { ChatNode } from "./core/chat_node.ts";
+import { watchScriptRunnerParent } from "./process/parent_watch.ts";
+import { clusterSecretFromDataDir } from "./process/cluster_secret_file.ts";
+import { createLogger } from "./observability/logger.ts";
+import { MetricsRegistry, registerNodeMetrics } from "./observability/metrics_registry.ts";
+import { type NodeServer, startNodeServer } from "./transport/bun_transport.ts";
+import { loadOrCreateLocalIdentity } from "./membership/local_identity.ts";
+import { obtainDiscoveryIdentity } from "./membership/discovery_identity.ts";
+import { startPeerNetwork } from "./mesh/peer_network.ts";
+import { meshTimingFromEnv } from "./config/mesh_timing.ts";
+import { connectableHost, httpUrl, parseServerFlags } from "./config/server_flags.ts";
+import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
+import { loadWebRoute } from "./transport/web_route.ts";
 
 /** Refused frames in a row before a flooding client is closed with 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
 
   // The web page's failover list (GET /api/clients), known once the mesh has started.
   let peerClients: () => ClientEntry[] = () => [];
-  const webRoute = await loadWebRoute(logger, { peerClients: () => peerClients() });
+  const webRoute = await loadWebRoute(logger);
   try {
     transport = startNodeServer({
       node,
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       hostname: config.host,
       port: config.port,
       webRoute,
+      peerClients: () => peerClients(),
       idleTimeoutSeconds: config.idleTimeoutSeconds,
       rateLimit: {
         perSecond: config.rateLimitPerSecond,
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
     identity,
     advertise: config.advertise,
     region: config.region,
+    ...meshTimingFromEnv(env),
   });
   peerClients = () => mesh.peerClients();
   const closeMesh = () => mesh.close();

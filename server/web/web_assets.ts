@@ -8,17 +8,12 @@
  * and styles from this node only, no inline script, no eval, no framing), so
  * even text that slipped into the DOM as HTML could not run; the page's only
  * outside connections are WebSockets to other nodes of the cluster.
- *
- * `GET /api/clients` (same shape as discovery's) lists the other live nodes'
- * client addresses, so the page can fail over to one of them when its own
- * node goes away; it is served only when the node hands over its peer list.
  * @module
  */
 
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { ClientEntry } from "../../common/discovery_protocol.ts";
-import { methodNotAllowed } from "../http_api.ts";
+import { methodNotAllowed } from "../transport/http_api.ts";
 
 /** The policy on every web client answer. `ws:`/`wss:` let the page fail over to other nodes. */
 export const WEB_CONTENT_SECURITY_POLICY = [
@@ -60,28 +55,9 @@ export interface WebAssets {
 export interface LoadWebAssetsOptions {
   /** Minify the bundle. @default true */
   minify?: boolean;
-  /**
-   * The other live nodes' client addresses, best first (from discovery's node list or
-   * `--peers`). When given, `GET /api/clients` answers `{"activeNodes": [...]}` with them.
-   */
-  peerClients?: () => ClientEntry[];
 }
 
 const WEB_DIR = new URL("./", import.meta.url);
-/** Where the page asks for other nodes to fail over to. */
-export const CLIENTS_PATH = "/api/clients";
-
-function clientsResponse(entries: ClientEntry[], headOnly: boolean): Response {
-  const activeNodes = entries.map(({ address, clientport }) => ({ address, clientport }));
-  return new Response(headOnly ? null : JSON.stringify({ activeNodes }), {
-    headers: {
-      "content-type": "application/json; charset=utf-8",
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-    },
-  });
-}
-
 async function buildBundle(minify: boolean): Promise<string> {
   const entry = fileURLToPath(new URL("page/main.ts", WEB_DIR));
   const result = await Bun.build({
@@ -114,18 +90,14 @@ export async function loadWebAssets(options: LoadWebAssetsOptions = {}): Promise
   return {
     respond(request) {
       const path = new URL(request.url).pathname;
-      const served = assets.has(path) || (path === CLIENTS_PATH && options.peerClients);
-      if (!served) return undefined;
+      if (!assets.has(path)) return undefined;
       if (request.method !== "GET" && request.method !== "HEAD") {
         return methodNotAllowed(["GET", "HEAD"]);
-      }
-      if (path === CLIENTS_PATH && options.peerClients) {
-        return clientsResponse(options.peerClients(), request.method === "HEAD");
       }
       const asset = assets.get(path)!;
       const headers = { ...WEB_SECURITY_HEADERS, "content-type": asset.contentType };
       return new Response(request.method === "HEAD" ? null : asset.body, { headers });
     },
-    paths: () => [...assets.keys(), ...(options.peerClients ? [CLIENTS_PATH] : [])],
+    paths: () => [...assets.keys()],
   };
 }

@@ -39,16 +39,4 @@ describe("loadWebAssets()", async () => {
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
   });
-
-  test("answers /api/clients only when the node hands over its peers", async () => {
-    expect(assets.respond(new Request("http://node/api/clients"))).toBeUndefined();
-    let peers = [{ address: "10.0.0.2", clientport: 7001, id: 4 }];
-    const withPeers = await loadWebAssets({ peerClients: () => peers });
-    const first = withPeers.respond(new Request("http://node/api/clients"))!;
-    expect(first.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(await first.text()).toBe('{"activeNodes":[{"address":"10.0.0.2","clientport":7001}]}');
-    peers = [];
-    const second = withPeers.respond(new Request("http://node/api/clients"))!;
-    expect(await second.json()).toEqual({ activeNodes: [] });
-  });
 });

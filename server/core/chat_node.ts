@@ -1,0 +1,403 @@
+/**
+ * The chat node core: accepts messages from local clients and from peers
+ * through ONE path (store durably in a group commit, observe the hybrid logical
+ * clock, hold back past gaps, hide losing duplicates of (sender, clientMsgId),
+ * then publish what became visible), and answers history and `since` reads.
+ * It knows nothing of sockets: delivery goes through a LocalPublisher, the mesh
+ * plugs in through acceptRemote / readAfter / onLocalCommitted (the seam in
+ * docs/ARCHITECTURE.md).
+ *
+ * Invariants:
+ * - vector() only covers committed messages, each origin contiguous from 1.
+ * - A message is published to local clients at most once, after its commit, and
+ *   never when a copy of its (sender, clientMsgId) was already visible.
+ * - Of all copies of one (sender, clientMsgId), the lowest (nodeId, seq) that is
+ *   not held is the one visible; the others are stored hidden.
+ * @module
+ */
+
+import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
+import {
+  createHybridLogicalClock,
+  type HybridLogicalClock,
+} from "../../common/hybrid_logical_clock.ts";
+import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
+import {
+  type Chat,
+  type ChatMessage,
+  type NewMessagePayload,
+  ServerFrameType,
+  type VectorWire,
+} from "../../common/protocol.ts";
+import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
+import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
+import { ChatDirectory } from "./chat_directory.ts";
+import { messageJson } from "../../common/message_json.ts";
+import { GroupCommit } from "./group_commit.ts";
+import { type Logger, silentLogger } from "../observability/logger.ts";
+import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
+import type { NodeMetrics } from "../observability/metrics_registry.ts";
+import {
+  type HistoryQuery,
+  type HistoryResult,
+  readHistory,
+  readSince,
+  type SinceQuery,
+  type SinceResult,
+} from "./history_reads.ts";
+import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
+import {
+  isAcceptableRemote,
+  isLowerKey,
+  normalizeRemote,
+  type ReplicatedChat,
+} from "./chat_rules.ts";
+
+export type { ReplicatedChat } from "./chat_rules.ts";
+export type { HistoryResult, SinceResult } from "./history_reads.ts";
+
+export interface ChatNodeOptions {
+  store: MessageStore;
+  nodeId: number;
+  publisher: LocalPublisher;
+  metrics: NodeMetrics;
+  logger?: Logger;
+  /** @default Date.now */
+  wallClockMs?: () => number;
+  /** Told when a commit failed: in-memory state is stale, the process should exit. */
+  onFatal?: (error: Error) => void;
+}
+
+export interface SendOutcome {
+  /** The stored message (for a resend: the visible copy it duplicates). */
+  message: ChatMessage;
+  /** True when (sender, clientMsgId) was already stored. */
+  duplicate: boolean;
+}
+
+export class ChatNode {
+  readonly nodeId: number;
+  readonly presence: PresenceRegistry;
+  #store: MessageStore;
+  #publisher: LocalPublisher;
+  #metrics: NodeMetrics;
+  #logger: Logger;
+  #clock: HybridLogicalClock;
+  #tracker: ContiguityTracker;
+  #committed: VersionVector;
+  #nextSeq: number;
+  #chats: ChatDirectory;
+  #commits: GroupCommit;
+  #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
+  #localCommittedListeners = new Set<(messages: ChatMessage[]) => void>();
+  #localChatListeners = new Set<(chat: ChatRecord) => void>();
+  #committedLocalBuffer: ChatMessage[] = [];
+
+  constructor(options: ChatNodeOptions) {
+    this.nodeId = options.nodeId;
+    this.#store = options.store;
+    this.#publisher = options.publisher;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger ?? silentLogger;
+    this.presence = new PresenceRegistry(this.nodeId, (event) => {
+      this.#publisher.publish(
+        HELLO_TOPIC,
+        JSON.stringify({ type: ServerFrameType.presence, payload: event, source: this.nodeId }),
+      );
+    });
+    const marks = this.#store.contiguousMarks();
+    this.#committed = new Map(marks);
+    this.#tracker = new ContiguityTracker(marks);
+    for (const { nodeId, seq } of this.#store.heldKeys()) this.#tracker.add(nodeId, seq);
+    this.#nextSeq = this.#tracker.mark(this.nodeId) + 1;
+    this.#clock = createHybridLogicalClock({
+      wallClockMs: options.wallClockMs,
+      initial: this.#store.lastStamp() ?? undefined,
+    });
+    this.#chats = new ChatDirectory(this.#store);
+    this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
+    this.#commits = new GroupCommit(this.#store, {
+      beforeCommit: () => this.#chats.flushTouched(),
+      onCommitted: () => this.#metrics.commitBatches.inc(),
+      onFailure: (error) => {
+        this.#logger.error("store commit failed", { error: error.message });
+        options.onFatal?.(error);
+      },
+    });
+  }
+
+  // ---- reads ----
+
+  /** Contiguous committed marks per origin (wire form). */
+  vector(): VectorWire {
+    return encodeVector(this.#committed);
+  }
+
+  /** Contiguous committed marks per origin. */
+  versionVector(): VersionVector {
+    return new Map(this.#committed);
+  }
+
+  /** Every chat known here, by chat id. */
+  chats(): ChatRecord[] {
+    return this.#chats.list();
+  }
+
+  chat(chatId: number): ChatRecord | undefined {
+    return this.#chats.get(chatId);
+  }
+
+  /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[] {
+    const upTo = this.#committed.get(originNodeId) ?? 0;
+    if (afterSeq >= upTo) return [];
+    return this.#store.readAfter(originNodeId, afterSeq, Math.min(limit, upTo - afterSeq));
+  }
+
+  /** The newest `limit` visible messages (before `before`), canonical order. */
+  history(query: HistoryQuery): HistoryResult {
+    return readHistory(this.#store, query);
+  }
+
+  /** Visible messages newer than `since`, canonical order, at most `limit`. */
+  since(query: SinceQuery): SinceResult {
+    return readSince(this.#store, this.#committed, query);
+  }
+
+  // ---- writes ----
+
+  /** A message from a local client (WebSocket or REST): resolves once durable and published. */
+  sendLocal(input: NewMessagePayload): Promise<SendOutcome> {
+    const dedupeKey = input.clientMsgId === undefined
+      ? undefined
+      : `${input.sender}\u0000${input.clientMsgId}`;
+    if (dedupeKey !== undefined) {
+      const pending = this.#pendingByClientMsgId.get(dedupeKey);
+      if (pending) return pending.then((outcome) => ({ ...outcome, duplicate: true }));
+      const existing = this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId!);
+      if (existing) return Promise.resolve({ message: stripState(existing), duplicate: true });
+    }
+    if (this.#nextSeq > MAX_SEQ) {
+      return Promise.reject(new Error("Cannot store message: this node's seq space is used up"));
+    }
+    const seq = this.#nextSeq++;
+    this.#tracker.add(this.nodeId, seq);
+    const stamp = this.#clock.now();
+    const message: ChatMessage = {
+      messageId: encodeMessageId(this.nodeId, seq),
+      nodeId: this.nodeId,
+      seq,
+      chatId: input.chatId,
+      text: input.text,
+      sender: input.sender,
+      dateTime: stamp.dateTime,
+      lc: stamp.lc,
+    };
+    if (input.clientMsgId !== undefined) message.clientMsgId = input.clientMsgId;
+    const posts: Array<() => void> = [];
+    let winner: ChatMessage = message;
+    const promise = this.#commits.enqueue(() => {
+      winner = this.#makeVisible(message, false, posts);
+    }, () => {
+      for (const post of posts) post();
+      this.#committedLocalBuffer.push(message);
+      if (this.#committedLocalBuffer.length === 1) queueMicrotask(() => this.#emitLocalCommitted());
+      return { message: winner, duplicate: winner !== message };
+    });
+    if (dedupeKey !== undefined) {
+      this.#pendingByClientMsgId.set(dedupeKey, promise);
+      const forget = () => this.#pendingByClientMsgId.delete(dedupeKey);
+      promise.then(forget, forget);
+    }
+    return promise;
+  }
+
+  /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
+  acceptRemote(messages: ChatMessage[]): Promise<void> {
+    const sorted = messages.filter((m) => {
+      const ok = isAcceptableRemote(m);
+      if (!ok) this.#logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
+      return ok;
+    }).sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
+    const writes: Array<() => void> = [];
+    const posts: Array<() => void> = [];
+    for (const input of sorted) {
+      const message = normalizeRemote(input);
+      const outcome = this.#tracker.add(message.nodeId, message.seq);
+      if (outcome.kind === "duplicate") continue;
+      this.#clock.observe(message);
+      if (message.nodeId === this.nodeId && message.seq >= this.#nextSeq) {
+        this.#nextSeq = message.seq + 1;
+      }
+      if (outcome.kind === "held") {
+        writes.push(() => {
+          if (this.#store.insertMessage({ ...message, held: true, hidden: false })) {
+            this.#metrics.stored.inc();
+          }
+        });
+        continue;
+      }
+      writes.push(() => {
+        this.#makeVisible(message, false, posts);
+        for (let seq = outcome.fromSeq + 1; seq <= outcome.toSeq; seq++) {
+          const held = this.#store.getMessage(message.nodeId, seq);
+          if (held) this.#makeVisible(stripState(held), true, posts);
+        }
+      });
+    }
+    if (writes.length === 0) return Promise.resolve();
+    return this.#commits.enqueue(() => {
+      for (const write of writes) write();
+    }, () => {
+      for (const post of posts) post();
+    });
+  }
+
+  /** Creates a named chat; resolves after commit. announce defaults to the hello topic. */
+  createChat(name: string, announce?: (frameText: string) => void): Promise<ChatRecord> {
+    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId);
+    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
+      const frame = this.chatCreatedFrame(chat);
+      if (announce) announce(frame);
+      else this.#publisher.publish(HELLO_TOPIC, frame);
+      for (const listener of this.#localChatListeners) listener({ ...chat });
+      this.#logger.info("chat created", { chatId: chat.chatId, by: this.nodeId });
+      return { ...chat };
+    });
+  }
+
+  /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
+  acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
+    const changed = this.#chats.merge(chats);
+    if (changed.length === 0) return Promise.resolve();
+    return this.#commits.enqueue(() => {
+      this.#chats.store(changed);
+    }, () => {
+      for (const chat of changed) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(chat));
+    });
+  }
+
+  /** Listener gets this node's own messages after their commit (batched per tick). */
+  onLocalCommitted(listener: (messages: ChatMessage[]) => void): () => void {
+    this.#localCommittedListeners.add(listener);
+    return () => this.#localCommittedListeners.delete(listener);
+  }
+
+  /** Listener gets chats created on this node after their commit. */
+  onLocalChatCreated(listener: (chat: ChatRecord) => void): () => void {
+    this.#localChatListeners.add(listener);
+    return () => this.#localChatListeners.delete(listener);
+  }
+
+  /** Publishes a frame to every hello-ed local connection. */
+  publishToHello(frameText: string): void {
+    this.#publisher.publish(HELLO_TOPIC, frameText);
+  }
+
+  /** The hello members connected to THIS node, one per name (what the mesh sends peers). */
+  localPresence(): PresenceMember[] {
+    return this.presence.local();
+  }
+
+  /** Listener is called after any change of localPresence(). */
+  onLocalPresenceChanged(listener: () => void): () => void {
+    return this.presence.onLocalChange(listener);
+  }
+
+  /** The complete member list of another node; null when that node is gone. */
+  setRemotePresence(nodeId: number, members: PresenceMember[] | null): void {
+    if (members === null) this.presence.dropRemote(nodeId);
+    else this.presence.replaceRemote(nodeId, members);
+  }
+
+  /** The `chatCreated` frame text for a chat. */
+  chatCreatedFrame(chat: ChatRecord, ref?: string): string {
+    const frame: Record<string, unknown> = {
+      type: ServerFrameType.chatCreated,
+      payload: { chatId: chat.chatId, name: chat.name },
+      source: this.nodeId,
+    };
+    if (ref !== undefined) frame.ref = ref;
+    return JSON.stringify(frame);
+  }
+
+  /** Commits whatever is queued now. */
+  flush(): void {
+    this.#commits.flush();
+  }
+
+  /** Commits what is queued and refuses further writes (the store is closed by its owner). */
+  close(): void {
+    this.#commits.close();
+  }
+
+  // ---- internals ----
+
+  /**
+   * Inside a commit: makes a not-held message visible unless a lower copy of its
+   * (sender, clientMsgId) is; returns the copy that is visible afterwards.
+   */
+  #makeVisible(message: ChatMessage, stored: boolean, posts: Array<() => void>): ChatMessage {
+    let hidden = false;
+    let publish = true;
+    let winner = message;
+    if (message.clientMsgId !== undefined) {
+      const other = this.#store.findVisibleByClientMsgId(message.sender, message.clientMsgId);
+      if (other && !(other.nodeId === message.nodeId && other.seq === message.seq)) {
+        publish = false;
+        if (isLowerKey(other, message)) {
+          hidden = true;
+          winner = stripState(other);
+        } else {
+          this.#store.setMessageState(other.nodeId, other.seq, { held: false, hidden: true });
+        }
+      }
+    }
+    if (stored) {
+      this.#store.setMessageState(message.nodeId, message.seq, { held: false, hidden });
+    } else if (this.#store.insertMessage({ ...message, held: false, hidden })) {
+      this.#metrics.stored.inc();
+    }
+    const created = hidden ? undefined : this.#chats.noteVisibleMessage(message);
+    posts.push(() => {
+      if (message.seq > (this.#committed.get(message.nodeId) ?? 0)) {
+        this.#committed.set(message.nodeId, message.seq);
+      }
+      if (created) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(created));
+      if (publish && !hidden) this.#publish(message);
+    });
+    return winner;
+  }
+
+  #publish(message: ChatMessage): void {
+    const frame = `{"type":"${ServerFrameType.newMessagesForClient}","payload":[${
+      messageJson(message)
+    }],"source":${this.nodeId}}`;
+    const topic = chatTopic(message.chatId);
+    this.#publisher.publish(topic, frame);
+    this.#publisher.publish(ALL_CHATS_TOPIC, frame);
+    const count = this.#publisher.subscriberCount;
+    if (count) {
+      this.#metrics.delivered.inc(
+        count.call(this.#publisher, topic) + count.call(this.#publisher, ALL_CHATS_TOPIC),
+      );
+    }
+  }
+
+  #emitLocalCommitted(): void {
+    const batch = this.#committedLocalBuffer;
+    this.#committedLocalBuffer = [];
+    for (const listener of this.#localCommittedListeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        this.#logger.error("local commit listener failed", { error: (error as Error).message });
+      }
+    }
+  }
+}
+
+function stripState(message: StoredMessage | ChatMessage): ChatMessage {
+  const { held: _held, hidden: _hidden, ...wire } = message as StoredMessage;
+  return wire;
+}

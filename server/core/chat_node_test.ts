@@ -1,0 +1,176 @@
+import { describe, expect, test } from "bun:test";
+import { encodeMessageId } from "../../common/message_id.ts";
+import type { ChatMessage } from "../../common/protocol.ts";
+import { ChatNode } from "./chat_node.ts";
+import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
+import { MemoryMessageStore } from "../store/memory_message_store.ts";
+import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
+
+function setup(nodeId = 5) {
+  const published: Array<{ topic: string; frame: { type: string; payload: unknown } }> = [];
+  const store = new MemoryMessageStore();
+  const node = new ChatNode({
+    store,
+    nodeId,
+    metrics: registerNodeMetrics(new MetricsRegistry()),
+    publisher: { publish: (topic, data) => published.push({ topic, frame: JSON.parse(data) }) },
+  });
+  const live = () =>
+    published.filter((p) => p.topic === ALL_CHATS_TOPIC).map((p) =>
+      (p.frame.payload as ChatMessage[])[0]
+    ).map((m) => `${m.nodeId}/${m.seq}`);
+  return { node, store, published, live };
+}
+
+function remote(nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    messageId: encodeMessageId(nodeId, seq),
+    nodeId,
+    seq,
+    chatId: 11,
+    text: `r ${nodeId}/${seq}`,
+    sender: "bob",
+    dateTime: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+    lc: 0,
+    ...fields,
+  };
+}
+
+describe("ChatNode", () => {
+  test("sendLocal() numbers from 1, publishes after commit, acks the same messageId", async () => {
+    const { node, live } = setup();
+    const first = node.sendLocal({ text: "a", sender: "ann", chatId: 11 });
+    expect(live()).toEqual([]); // nothing before the commit
+    const second = await node.sendLocal({ text: "b", sender: "ann", chatId: 11 });
+    expect((await first).message.seq).toBe(1);
+    expect(second.message).toMatchObject({ seq: 2, messageId: "5000000000002", nodeId: 5 });
+    expect(live()).toEqual(["5/1", "5/2"]);
+    expect(node.vector()).toEqual({ "5": 2 });
+    expect(node.chat(11)?.name).toBe("chat 11");
+  });
+
+  test("sendLocal() with a known (sender, clientMsgId) acks again without a second message", async () => {
+    const { node, live } = setup();
+    const input = { text: "a", sender: "ann", chatId: 11, clientMsgId: "c1" };
+    const [a, b] = await Promise.all([node.sendLocal(input), node.sendLocal(input)]);
+    const c = await node.sendLocal(input);
+    expect(a.duplicate).toBe(false);
+    expect([b.message.messageId, c.message.messageId]).toEqual([
+      a.message.messageId,
+      a.message.messageId,
+    ]);
+    expect(b.duplicate && c.duplicate).toBe(true);
+    expect(live()).toEqual(["5/1"]);
+  });
+
+  test("acceptRemote() holds back past a gap, then publishes in seq order", async () => {
+    const { node, live, store } = setup();
+    await node.acceptRemote([remote(7, 3), remote(7, 2)]);
+    expect(live()).toEqual([]);
+    expect(node.vector()).toEqual({});
+    expect(store.countMessages()).toBe(2);
+    await node.acceptRemote([remote(7, 1), remote(7, 1)]);
+    expect(live()).toEqual(["7/1", "7/2", "7/3"]);
+    expect(node.vector()).toEqual({ "7": 3 });
+    await node.acceptRemote([remote(7, 2)]);
+    expect(live()).toEqual(["7/1", "7/2", "7/3"]);
+    expect(node.readAfter(7, 1, 10).map((m) => m.seq)).toEqual([2, 3]);
+  });
+
+  test("duplicates of (sender, clientMsgId): the lowest (nodeId, seq) wins, shown once", async () => {
+    const { node, live } = setup(5);
+    const local = await node.sendLocal({ text: "x", sender: "bob", chatId: 11, clientMsgId: "k" });
+    await node.acceptRemote([remote(3, 1, { clientMsgId: "k", text: "x" })]);
+    expect(live()).toEqual(["5/1"]); // the remote copy is not shown a second time
+    const history = node.history({ limit: 10 });
+    expect(history.ok && history.messages.map((m) => m.messageId)).toEqual([
+      encodeMessageId(3, 1),
+    ]);
+    const again = await node.sendLocal({ text: "x", sender: "bob", chatId: 11, clientMsgId: "k" });
+    expect(again.message.messageId).toBe(encodeMessageId(3, 1));
+    // numbering stays gapless: the hidden local copy still replicates
+    expect(node.readAfter(5, 0, 10).map((m) => m.messageId)).toEqual([local.message.messageId]);
+    await node.acceptRemote([remote(9, 1, { clientMsgId: "k", text: "x" })]);
+    const after = node.history({ limit: 10 });
+    expect(after.ok && after.messages.length).toBe(1);
+  });
+
+  test("since() pages in canonical order and hands back the next vector", async () => {
+    const { node } = setup(5);
+    await node.acceptRemote([remote(7, 1), remote(7, 2), remote(7, 3)]);
+    await node.sendLocal({ text: "mine", sender: "ann", chatId: 12 });
+    const page1 = node.since({ since: new Map(), limit: 2 });
+    expect(page1.more).toBe(true);
+    expect(page1.messages.map((m) => `${m.nodeId}/${m.seq}`)).toEqual(["7/1", "7/2"]);
+    expect(page1.vector).toEqual({ "7": 2 });
+    const next = new Map(Object.entries(page1.vector).map(([k, v]) => [Number(k), v]));
+    const page2 = node.since({ since: next, limit: 2 });
+    expect(page2.more).toBe(false);
+    expect(page2.messages.map((m) => `${m.nodeId}/${m.seq}`)).toEqual(["7/3", "5/1"]);
+    expect(page2.vector).toEqual({ "5": 1, "7": 3 });
+    const chat12 = node.since({ chatId: 12, since: new Map(), limit: 10 });
+    expect(chat12.messages.map((m) => m.text)).toEqual(["mine"]);
+  });
+
+  test("history() pages backwards with before and more", async () => {
+    const { node } = setup();
+    for (let i = 0; i < 5; i++) await node.sendLocal({ text: `m${i}`, sender: "a", chatId: 11 });
+    const last2 = node.history({ chatId: 11, limit: 2 });
+    expect(last2.ok && last2.messages.map((m) => m.text)).toEqual(["m3", "m4"]);
+    expect(last2.ok && last2.more).toBe(true);
+    const before = last2.ok ? last2.messages[0].messageId : "";
+    const rest = node.history({ chatId: 11, before, limit: 10 });
+    expect(rest.ok && rest.messages.map((m) => m.text)).toEqual(["m0", "m1", "m2"]);
+    expect(rest.ok && rest.more).toBe(false);
+    const missing = node.history({ before: encodeMessageId(99, 1), limit: 1 });
+    expect(missing.ok).toBe(false);
+  });
+
+  test("createChat() and acceptRemoteChats(): named beats implicit, earliest named wins", async () => {
+    const { node, published } = setup();
+    await node.sendLocal({ text: "x", sender: "a", chatId: 40 });
+    const created = await node.createChat("Team");
+    expect(created.chatId).toBeGreaterThanOrEqual(100_000_000);
+    await node.acceptRemoteChats([{ chatId: 40, name: "Forty" }]);
+    expect(node.chat(40)?.name).toBe("Forty");
+    await node.acceptRemoteChats([{
+      chatId: created.chatId,
+      name: "Later",
+      named: true,
+      createdAt: "2999-01-01T00:00:00.000Z",
+      createdLc: 0,
+      createdBy: 1,
+    }]);
+    expect(node.chat(created.chatId)?.name).toBe("Team");
+    expect(published.filter((p) => p.frame.type === "chatCreated").length).toBe(3);
+  });
+});
+
+test("ChatNode replies of more than 100 long messages stay under REPLY_MAX_BYTES and say more", async () => {
+  const { node } = setup();
+  const text = "z".repeat(4000);
+  for (let i = 0; i < 400; i++) await node.sendLocal({ text, sender: "a", chatId: 11 });
+  const history = node.history({ limit: 1000 });
+  expect(history.ok && history.more).toBe(true);
+  const count = history.ok ? history.messages.length : 0;
+  expect(count).toBeGreaterThanOrEqual(100);
+  expect(count).toBeLessThan(400);
+  expect(history.ok && history.messages.at(-1)!.seq).toBe(400);
+  const since = node.since({ since: new Map(), limit: 1000 });
+  expect(since.more).toBe(true);
+  expect(since.messages.length).toBe(count);
+  expect(since.vector).toEqual({ "5": count });
+});
+
+test("ChatNode gives the latest 100 even when they are the longest messages", async () => {
+  const { node } = setup();
+  const text = '\u{1F600}"'.repeat(2000); // 4,000 characters, the most bytes JSON can make of them
+  for (let i = 0; i < 150; i++) await node.sendLocal({ text, sender: "a", chatId: 11 });
+  const latest = node.history({ limit: 100 });
+  expect(latest.ok && latest.messages.length).toBe(100);
+  expect(latest.ok && latest.more).toBe(true);
+  expect(latest.ok && latest.messages.at(-1)!.seq).toBe(150);
+  const since = node.since({ since: new Map(), limit: 100 });
+  expect(since.messages.length).toBe(100);
+  expect(since.more).toBe(true);
+});

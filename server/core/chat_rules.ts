@@ -1,0 +1,84 @@
+/**
+ * Pure rules every node applies the same way, so replicas converge without
+ * coordination: which copy of a duplicated (sender, clientMsgId) wins, which name
+ * a chat id ends up with, and what a peer's message or chat must look like.
+ *
+ * Invariant: the tie-breaks are deterministic and symmetric (the answer does not
+ * depend on which side is "existing").
+ * @module
+ */
+
+import { DATE_TIME_PATTERN } from "../../common/hybrid_logical_clock.ts";
+import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
+import type { ChatMessage } from "../../common/protocol.ts";
+import type { ChatRecord } from "../store/message_store.ts";
+
+/** What travels between nodes for a chat. */
+export type ReplicatedChat = Omit<ChatRecord, "lastMessageAt"> & { lastMessageAt?: string };
+
+/** True when a's (nodeId, seq) is lower than b's: a wins a duplicate. */
+export function isLowerKey(
+  a: { nodeId: number; seq: number },
+  b: { nodeId: number; seq: number },
+): boolean {
+  return a.nodeId < b.nodeId || (a.nodeId === b.nodeId && a.seq < b.seq);
+}
+
+/**
+ * The chat record to keep: a named chat beats an implicit `chat <id>`; between
+ * two of the same kind the earliest (createdAt, createdLc, createdBy) wins, then
+ * the name decides. Returns `existing` itself when it stays.
+ */
+export function preferChat<T extends ReplicatedChat>(
+  existing: T | undefined,
+  incoming: T,
+): T {
+  if (!existing) return incoming;
+  if (existing.named !== incoming.named) return existing.named ? existing : incoming;
+  const order = existing.createdAt.localeCompare(incoming.createdAt) ||
+    existing.createdLc - incoming.createdLc || existing.createdBy - incoming.createdBy ||
+    existing.name.localeCompare(incoming.name);
+  return order <= 0 ? existing : incoming;
+}
+
+/** True when a peer's message has every field of the right type and range. */
+export function isAcceptableRemote(m: ChatMessage): boolean {
+  return typeof m === "object" && m !== null && Number.isSafeInteger(m.nodeId) &&
+    m.nodeId >= 0 && Number.isSafeInteger(m.seq) && m.seq >= 1 && m.seq <= MAX_SEQ &&
+    Number.isSafeInteger(m.chatId) && m.chatId >= 0 && typeof m.text === "string" &&
+    typeof m.sender === "string" && typeof m.dateTime === "string" &&
+    DATE_TIME_PATTERN.test(m.dateTime) && Number.isSafeInteger(m.lc) && m.lc >= 0 &&
+    (m.clientMsgId === undefined || typeof m.clientMsgId === "string");
+}
+
+/** The wire fields only, messageId recomputed (never trusted from a peer). */
+export function normalizeRemote(m: ChatMessage): ChatMessage {
+  const message: ChatMessage = {
+    messageId: encodeMessageId(m.nodeId, m.seq),
+    nodeId: m.nodeId,
+    seq: m.seq,
+    chatId: m.chatId,
+    text: m.text,
+    sender: m.sender,
+    dateTime: m.dateTime,
+    lc: m.lc,
+  };
+  if (m.clientMsgId !== undefined) message.clientMsgId = m.clientMsgId;
+  return message;
+}
+
+/** A peer's chat with the tie-break fields filled in when absent (they then lose ties). */
+export function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | null {
+  if (
+    typeof chat !== "object" || chat === null || !Number.isSafeInteger(chat.chatId) ||
+    chat.chatId! < 0 || typeof chat.name !== "string" || chat.name.length === 0
+  ) return null;
+  return {
+    chatId: chat.chatId!,
+    name: chat.name,
+    named: typeof chat.named === "boolean" ? chat.named : chat.name !== `chat ${chat.chatId}`,
+    createdAt: typeof chat.createdAt === "string" ? chat.createdAt : "9999-12-31T23:59:59.999Z",
+    createdLc: Number.isSafeInteger(chat.createdLc) ? chat.createdLc! : 0,
+    createdBy: Number.isSafeInteger(chat.createdBy) ? chat.createdBy! : 0,
+  };
+}

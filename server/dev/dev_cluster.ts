@@ -1,0 +1,229 @@
+/**
+ * `make dev [N=3]` (`bun server/dev/dev_cluster.ts N`): one discovery on port 8080
+ * with its KV under data/, and N chat nodes on loopback ports 3001..300N with
+ * their DBs at data/node-<i>.db, all sharing the development cluster secret
+ * (data/cluster-secret). Every line of every process is printed prefixed with
+ * its part; each node's web URL is printed once it listens. Ctrl-C or SIGTERM
+ * stops the nodes first (they log out of discovery), then discovery, and exits;
+ * a second Ctrl-C kills whatever is still running.
+ * Running it again resumes on the same data.
+ *
+ * Invariant: every process started here is stopped before this one exits
+ * (SIGTERM, then SIGKILL after a grace period); no data file is ever deleted.
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { clusterSecretFromDataDir } from "../process/cluster_secret_file.ts";
+
+const DISCOVERY_PORT = 8080;
+const FIRST_NODE_PORT = 3001;
+const STOP_GRACE_MS = 10_000;
+/** Prefix colors, only on a terminal and without NO_COLOR. */
+const COLORS = process.stdout.isTTY && !process.env.NO_COLOR
+  ? ["\x1b[36m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[34m", "\x1b[91m"]
+  : [""];
+const COLOR_RESET = COLORS[0] ? "\x1b[0m" : "";
+
+interface Part {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** The URL of its `listening on` line; null when it exited first. */
+  listening: Promise<string | null>;
+}
+
+function usage(): never {
+  console.error(
+    "usage: bun server/dev/dev_cluster.ts [N] [--discovery-port P] [--base-port Q]\n" +
+      `  N nodes (1..50, default 3) on ports Q..Q+N-1 (default ${FIRST_NODE_PORT}), ` +
+      `discovery on P (default ${DISCOVERY_PORT})`,
+  );
+  process.exit(2);
+}
+
+interface DevFlags {
+  count: number;
+  discoveryPort: number;
+  basePort: number;
+}
+
+function parseDevFlags(argv: string[]): DevFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        "discovery-port": { type: "string", default: String(DISCOVERY_PORT) },
+        "base-port": { type: "string", default: String(FIRST_NODE_PORT) },
+      },
+    });
+  } catch {
+    usage();
+  }
+  const { positionals, values } = parsed;
+  if (positionals.length > 1) usage();
+  const count = positionals.length === 0 || positionals[0] === "" ? 3 : Number(positionals[0]);
+  const discoveryPort = Number(values["discovery-port"]);
+  const basePort = Number(values["base-port"]);
+  if (!Number.isInteger(count) || count < 1 || count > 50) usage();
+  for (const port of [discoveryPort, basePort, basePort + count - 1]) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) usage();
+  }
+  return { count, discoveryPort, basePort };
+}
+
+function developmentSecret(dataDir: string): string {
+  const result = clusterSecretFromDataDir(dataDir, (name) => process.env[name]);
+  if (!result.ok) {
+    console.error(result.error);
+    process.exit(1);
+  }
+  return result.secret;
+}
+
+function startPart(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  color: string,
+): Part {
+  // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops
+  // the parts in order (nodes before discovery, so they can log out).
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const prefix = `${color}[${name}]${COLOR_RESET} `;
+  const print = (line: string) => process.stdout.write(prefix + line + "\n");
+  if (child.pid !== undefined) print(`started, pid ${child.pid}`);
+  let resolveListening!: (url: string | null) => void;
+  const listening = new Promise<string | null>((resolve) => resolveListening = resolve);
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    print(line);
+    if (line.startsWith("listening on ")) resolveListening(line.slice(13).trim());
+  });
+  createInterface({ input: child.stderr! }).on("line", print);
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      print(`exited (${signal ?? `code ${code}`})`);
+      resolve();
+    });
+    child.once("error", (error) => {
+      print(`Cannot start: ${error.message}`);
+      resolve();
+    });
+  });
+  exited.then(() => resolveListening(null));
+  return { name, child, exited, listening };
+}
+
+async function stopPart(part: Part): Promise<void> {
+  const { child } = part;
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  await part.exited;
+  clearTimeout(timer);
+}
+
+async function main(): Promise<void> {
+  const { count, discoveryPort, basePort } = parseDevFlags(process.argv.slice(2));
+  const dataDir = process.env.DSATTER_DATA_DIR || "data";
+  mkdirSync(dataDir, { recursive: true });
+  const secret = developmentSecret(dataDir);
+  const env = { DSATTER_CLUSTER_SECRET: secret, DSATTER_DATA_DIR: dataDir };
+  const deno = "./node_modules/deno/deno";
+  const bun = process.execPath;
+
+  let stopping = false;
+  const nodes: Part[] = [];
+  const parts: { discovery?: Part } = {};
+  async function stopAll(exitCode: number): Promise<void> {
+    if (stopping) {
+      // A second Ctrl-C: no more waiting.
+      console.log("killing every process...");
+      for (const part of [...nodes, parts.discovery]) part?.child.kill("SIGKILL");
+      return;
+    }
+    stopping = true;
+    console.log("stopping every process...");
+    await Promise.all(nodes.map(stopPart));
+    if (parts.discovery) await stopPart(parts.discovery);
+    process.exit(exitCode);
+  }
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+  process.on("SIGHUP", () => void stopAll(0));
+
+  const discovery = startPart(
+    "discovery",
+    deno,
+    [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--unstable-kv",
+      "discovery/main.ts",
+      "--port",
+      String(discoveryPort),
+      "--host",
+      "127.0.0.1",
+      "--kv",
+      join(dataDir, "discovery.kv"),
+    ],
+    env,
+    COLORS[0],
+  );
+  parts.discovery = discovery;
+  const discoveryUrl = await discovery.listening;
+  if (!discoveryUrl) {
+    console.error(`Cannot start discovery on port ${discoveryPort} (is another one running?)`);
+    await stopAll(1);
+    return;
+  }
+
+  // One after the other: on a fresh data/ folder node-i registers i-th and gets node id i, so the
+  // names here match the ids the pages and logs show.
+  const listening: Array<string | null> = [];
+  for (let i = 1; i <= count; i++) {
+    const port = basePort + i - 1;
+    const part = startPart(
+      `node-${i}`,
+      bun,
+      [
+        "server/main.ts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--db",
+        join(dataDir, `node-${i}.db`),
+        "--discovery",
+        discoveryUrl,
+      ],
+      env,
+      COLORS[i % COLORS.length],
+    );
+    nodes.push(part);
+    listening.push(await part.listening);
+  }
+  console.log("");
+  console.log(`discovery: ${discoveryUrl}`);
+  listening.forEach((url, i) => {
+    console.log(`node-${i + 1}: ${url ? `${url}/` : "did not start (see its log above)"}`);
+  });
+  console.log("open a node's URL in a browser; Ctrl-C stops every process.\n");
+}
+
+await main();

@@ -1,0 +1,182 @@
+/**
+ * Anti-entropy over one peer link: each side asks the other for what it lacks
+ * ("here is my vector") and gets one bounded page per request; when the page
+ * says `more`, the next request (from where that page ends) goes out at once,
+ * while the page is being stored. One request in flight per direction and at
+ * most one page being stored, so a catch-up of a day's messages is a chain of
+ * small frames interleaved with live traffic, never a flood that stalls it.
+ *
+ * Invariant: a reply is accepted only for the request in flight (a late reply
+ * of an abandoned request is dropped, its messages come again); serving a
+ * request never sends past this node's contiguous marks (see sync_diff.ts).
+ * @module
+ */
+
+import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
+import { buildSyncPage } from "../../common/sync_diff.ts";
+import { messageJson } from "../../common/message_json.ts";
+import {
+  encodeListFrames,
+  encodePeerFrame,
+  PeerFrameType,
+  type SyncReplyPayload,
+  type SyncRequestPayload,
+} from "../../common/peer_protocol.ts";
+import type { CatchUpBaton } from "./catch_up_baton.ts";
+import {
+  decodeVector,
+  encodeVector,
+  mergeVectors,
+  type VersionVector,
+} from "../../common/version_vector.ts";
+
+/** The part of the chat node anti-entropy needs. */
+export interface AntiEntropyNode {
+  vector(): VectorWire;
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[];
+  acceptRemote(messages: ChatMessage[]): Promise<void>;
+}
+
+export interface AntiEntropyOptions {
+  node: AntiEntropyNode;
+  /** Sends one frame on the link. */
+  send: (text: string) => void;
+  /** A request unanswered this long is abandoned and may be sent again. @default 30_000 */
+  requestTimeoutMs?: number;
+  /** Called when a catch-up chain ends having brought something. */
+  onCaughtUp?: (messageCount: number, pages: number) => void;
+  /** Called when storing a page fails. */
+  onError?: (error: unknown) => void;
+  /** @default Date.now */
+  nowMs?: () => number;
+  /** Shared by a node's sessions: one multi-page chain at a time (see catch_up_baton.ts). */
+  baton?: CatchUpBaton;
+}
+
+export class AntiEntropySession {
+  #options: AntiEntropyOptions;
+  #nextRequestId = 1;
+  #inFlight: { requestId: number; sentAtMs: number } | null = null;
+  #againAfterReply = false;
+  #chainMessages = 0;
+  #chainPages = 0;
+  #closed = false;
+  /** The store of the previous page, awaited before the next one starts. */
+  #storing: Promise<void> = Promise.resolve();
+  /** During a chain: the marks this node will have once every received page is stored. */
+  #expected: VersionVector | undefined;
+
+  constructor(options: AntiEntropyOptions) {
+    this.#options = options;
+  }
+
+  /** True while a request waits for its reply. */
+  get busy(): boolean {
+    return this.#inFlight !== null;
+  }
+
+  /** Asks the peer for what this node lacks, unless a request is already out. */
+  request(): void {
+    if (this.#closed) return;
+    const now = (this.#options.nowMs ?? Date.now)();
+    const timeoutMs = this.#options.requestTimeoutMs ?? 30_000;
+    if (this.#inFlight && now - this.#inFlight.sentAtMs < timeoutMs) {
+      this.#againAfterReply = true;
+      return;
+    }
+    this.#againAfterReply = false;
+    this.#expected = undefined;
+    this.#send(this.#options.node.vector());
+  }
+
+  /**
+   * Stores a page; when there is more, asks for the next page at once, from where this
+   * page ends, so the peer builds it while this one is stored. At most two pages are
+   * ever pending (one storing, one in flight): each reply first waits for the store of
+   * the one before.
+   */
+  async handleReply(reply: SyncReplyPayload): Promise<void> {
+    if (this.#closed || this.#inFlight?.requestId !== reply.requestId) return;
+    this.#inFlight = null;
+    try {
+      await this.#storing;
+    } catch {
+      // reported by the reply that started it
+    }
+    if (this.#closed) return;
+    this.#chainMessages += reply.messages.length;
+    this.#chainPages += 1;
+    const storing = reply.messages.length > 0
+      ? this.#options.node.acceptRemote(reply.messages)
+      : Promise.resolve();
+    this.#storing = storing;
+    if (reply.more && this.#options.baton && !this.#options.baton.take(this)) {
+      // Another peer is already bringing this node up to date: end this chain here;
+      // the baton's holder asks us to go again once it lets go.
+      reply = { ...reply, more: false };
+      this.#expected = undefined;
+    }
+    if (reply.more) {
+      const from = this.#expected ?? decodeVector(this.#options.node.vector()) ?? new Map();
+      this.#expected = mergeVectors(from, pageEnds(reply.messages));
+      this.#send(encodeVector(this.#expected));
+    }
+    try {
+      await storing;
+    } catch (error) {
+      this.#options.onError?.(error);
+      this.#expected = undefined;
+      this.#options.baton?.release(this);
+      return;
+    }
+    if (reply.more || this.#closed) return;
+    this.#expected = undefined;
+    this.#options.baton?.release(this);
+    if (this.#againAfterReply) {
+      this.request();
+      return;
+    }
+    if (this.#chainMessages > 0) this.#options.onCaughtUp?.(this.#chainMessages, this.#chainPages);
+    this.#chainMessages = 0;
+    this.#chainPages = 0;
+  }
+
+  /** Answers a peer's request with one page of what it lacks. */
+  handleRequest(request: SyncRequestPayload): void {
+    if (this.#closed) return;
+    const requesterVector = decodeVector(request.vector);
+    const responderVector = decodeVector(this.#options.node.vector());
+    if (!requesterVector || !responderVector) return;
+    const page = buildSyncPage({
+      responderVector,
+      requesterVector,
+      readAfter: (origin, afterSeq, limit) => this.#options.node.readAfter(origin, afterSeq, limit),
+    });
+    const frames = encodeListFrames(PeerFrameType.syncReply, "messages", page.messages, {
+      encodeItem: messageJson,
+      extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),
+    });
+    for (const frame of frames) this.#options.send(frame);
+  }
+
+  #send(vector: VectorWire): void {
+    const requestId = this.#nextRequestId++;
+    this.#inFlight = { requestId, sentAtMs: (this.#options.nowMs ?? Date.now)() };
+    const payload: SyncRequestPayload = { requestId, vector };
+    this.#options.send(encodePeerFrame(PeerFrameType.syncRequest, payload));
+  }
+
+  /** Stops sending; later replies are ignored. */
+  close(): void {
+    this.#closed = true;
+    this.#inFlight = null;
+    this.#options.baton?.release(this);
+  }
+}
+
+/** Per origin, the highest seq in a page (pages hold contiguous runs from the requester's marks). */
+export function pageEnds(messages: ChatMessage[]): VersionVector {
+  const ends: VersionVector = new Map();
+  for (const m of messages) if (m.seq > (ends.get(m.nodeId) ?? 0)) ends.set(m.nodeId, m.seq);
+  return ends;
+}

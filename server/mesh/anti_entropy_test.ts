@@ -1,0 +1,184 @@
+import { describe, expect, test } from "bun:test";
+import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
+import { encodeMessageId } from "../../common/message_id.ts";
+import { parsePeerFrame, PeerFrameType } from "../../common/peer_protocol.ts";
+import type { ChatMessage } from "../../common/protocol.ts";
+import { encodeVector } from "../../common/version_vector.ts";
+import { type AntiEntropyNode, AntiEntropySession, pageEnds } from "./anti_entropy.ts";
+import { CatchUpBaton } from "./catch_up_baton.ts";
+import { waitUntil } from "../testing/ws_test_client.ts";
+
+function message(nodeId: number, seq: number): ChatMessage {
+  return {
+    messageId: encodeMessageId(nodeId, seq),
+    nodeId,
+    seq,
+    chatId: 1,
+    text: `t${seq}`,
+    sender: "s",
+    dateTime: "2026-11-25T10:00:00.000Z",
+    lc: seq,
+  };
+}
+
+/** A memory node whose stores take a while, counting how many overlap. */
+function memoryNode(storeDelayMs: number) {
+  const held = new Map<string, ChatMessage>();
+  const tracker = new ContiguityTracker();
+  const stats = { concurrentStores: 0, maxConcurrentStores: 0 };
+  const node: AntiEntropyNode = {
+    vector: () => encodeVector(tracker.vector()),
+    readAfter(origin, afterSeq, limit) {
+      const out: ChatMessage[] = [];
+      for (let s = afterSeq + 1; s <= tracker.mark(origin) && out.length < limit; s++) {
+        out.push(held.get(encodeMessageId(origin, s))!);
+      }
+      return out;
+    },
+    async acceptRemote(messages) {
+      stats.concurrentStores++;
+      stats.maxConcurrentStores = Math.max(stats.maxConcurrentStores, stats.concurrentStores);
+      await new Promise((resolve) => setTimeout(resolve, storeDelayMs));
+      for (const m of messages) {
+        held.set(m.messageId, m);
+        tracker.add(m.nodeId, m.seq);
+      }
+      stats.concurrentStores--;
+    },
+  };
+  return { node, tracker, held, stats };
+}
+
+/** A source node holding seq 1..count of origin 7. */
+function seededNode(count: number) {
+  const source = memoryNode(0);
+  for (let s = 1; s <= count; s++) source.held.set(encodeMessageId(7, s), message(7, s));
+  for (let s = 1; s <= count; s++) source.tracker.add(7, s);
+  return source;
+}
+
+/** A link between a sink session and a server session on source, counting what it served. */
+function link(sink: AntiEntropyNode, source: AntiEntropyNode, baton: CatchUpBaton) {
+  const stats = { served: 0, caughtUp: 0, cut: false };
+  const server = new AntiEntropySession({
+    node: source,
+    send: (text) => {
+      setTimeout(() => {
+        const frame = parsePeerFrame(text);
+        if (stats.cut || !frame.ok || frame.value.type !== PeerFrameType.syncReply) return;
+        stats.served += frame.value.payload.messages.length;
+        void client.handleReply(frame.value.payload);
+      }, 1);
+    },
+  });
+  const client: AntiEntropySession = new AntiEntropySession({
+    node: sink,
+    baton,
+    send: (text) => {
+      setTimeout(() => {
+        const frame = parsePeerFrame(text);
+        if (stats.cut || !frame.ok || frame.value.type !== PeerFrameType.syncRequest) return;
+        server.handleRequest(frame.value.payload);
+      }, 1);
+    },
+    onCaughtUp: (count) => stats.caughtUp += count,
+  });
+  return { client, stats };
+}
+
+describe("AntiEntropySession", () => {
+  test("AntiEntropySession chains pages with one request in flight and one page storing", async () => {
+    const source = memoryNode(0);
+    for (let s = 1; s <= 5000; s++) source.held.set(encodeMessageId(7, s), message(7, s));
+    for (let s = 1; s <= 5000; s++) source.tracker.add(7, s);
+    for (let s = 1; s <= 300; s++) source.held.set(encodeMessageId(8, s), message(8, s));
+    for (let s = 1; s <= 300; s++) source.tracker.add(8, s);
+    const sink = memoryNode(3);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let caughtUp = 0;
+    const server = new AntiEntropySession({
+      node: source.node,
+      send: (text) => {
+        inFlight--;
+        setTimeout(() => {
+          const frame = parsePeerFrame(text);
+          if (frame.ok && frame.value.type === PeerFrameType.syncReply) {
+            void client.handleReply(frame.value.payload);
+          }
+        }, 1);
+      },
+    });
+    const client: AntiEntropySession = new AntiEntropySession({
+      node: sink.node,
+      send: (text) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        setTimeout(() => {
+          const frame = parsePeerFrame(text);
+          if (frame.ok && frame.value.type === PeerFrameType.syncRequest) {
+            server.handleRequest(frame.value.payload);
+          }
+        }, 1);
+      },
+      onCaughtUp: (count) => caughtUp = count,
+    });
+    client.request();
+    await waitUntil(() => caughtUp > 0, 20_000, 5);
+    expect(caughtUp).toBe(5300);
+    expect(sink.tracker.mark(7)).toBe(5000);
+    expect(sink.tracker.mark(8)).toBe(300);
+    expect(maxInFlight).toBe(1);
+    expect(sink.stats.maxConcurrentStores).toBe(1);
+    expect(client.busy).toBe(false);
+  });
+
+  test("AntiEntropySession sessions sharing a baton fetch a backlog from one peer, not both", async () => {
+    const sink = memoryNode(1);
+    const baton = new CatchUpBaton();
+    const one = link(sink.node, seededNode(5000).node, baton);
+    const two = link(sink.node, seededNode(5000).node, baton);
+    baton.onReleasedAfterContention(() => {
+      one.client.request();
+      two.client.request();
+    });
+    one.client.request();
+    two.client.request();
+    await waitUntil(() => sink.tracker.mark(7) === 5000 && !one.client.busy && !two.client.busy);
+    const served = one.stats.served + two.stats.served;
+    // Without the baton each peer serves all 5000; with it the second stops after its first page.
+    expect(served).toBeLessThan(6000);
+    expect(Math.min(one.stats.served, two.stats.served)).toBeLessThan(1000);
+  });
+
+  test("AntiEntropySession hands the rest of a catch-up to another peer when the holder's link closes", async () => {
+    const sink = memoryNode(1);
+    const baton = new CatchUpBaton();
+    const one = link(sink.node, seededNode(5000).node, baton);
+    const two = link(sink.node, seededNode(5000).node, baton);
+    baton.onReleasedAfterContention(() => two.client.request());
+    one.client.request();
+    await waitUntil(() => sink.tracker.mark(7) > 0);
+    one.stats.cut = true; // the link stalls mid-chain: one holds the baton, nothing more comes
+    expect(baton.heldBy(one.client)).toBe(true);
+    two.client.request(); // yields after its first page: one holds the baton
+    await waitUntil(() => two.stats.served > 0 && !two.client.busy);
+    expect(sink.tracker.mark(7)).toBeLessThan(5000);
+    one.client.close();
+    await waitUntil(() => sink.tracker.mark(7) === 5000);
+    expect(two.stats.served).toBeGreaterThan(0);
+  });
+
+  test("AntiEntropySession ignores a reply to a request it is not waiting for", async () => {
+    const sink = memoryNode(0);
+    const session = new AntiEntropySession({ node: sink.node, send: () => {} });
+    await session.handleReply({ requestId: 99, messages: [message(1, 1)], more: false });
+    expect(sink.tracker.mark(1)).toBe(0);
+  });
+
+  test("pageEnds() gives each origin's highest seq", () => {
+    expect(pageEnds([message(1, 4), message(1, 5), message(2, 9)])).toEqual(
+      new Map([[1, 5], [2, 9]]),
+    );
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * One peer link: a WebSocket to another node, either dialled by this node or
+ * accepted from the other, and everything that travels on it once both sides
+ * said `peerHello`: live messages, anti-entropy, chats, presence, pings.
+ *
+ * Invariant: nothing but `peerHello` is processed before the link is
+ * registered with the mesh (the dialler first checks the acceptor's proof that
+ * it holds the cluster secret); after close, no frame is sent or processed.
+ * @module
+ */
+
+import {
+  encodeListFrames,
+  encodePeerFrame,
+  parsePeerFrame,
+  type PeerChat,
+  type PeerFrame,
+  PeerFrameType,
+  type PeerPresenceMember,
+} from "../../common/peer_protocol.ts";
+import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
+import { type AntiEntropyNode, AntiEntropySession } from "./anti_entropy.ts";
+import type { CatchUpBaton } from "./catch_up_baton.ts";
+import type { Logger } from "../observability/logger.ts";
+
+/** The narrowest socket a link needs; both the Bun server socket and the client WebSocket fit. */
+export interface PeerSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued and not yet written to the network. */
+  bufferedAmount(): number;
+}
+
+export type LinkDirection = "dialled" | "accepted";
+
+/** The chat node as the mesh sees it (see docs/SEAM_REQUESTS.md). */
+export interface MeshNode extends AntiEntropyNode {
+  readonly nodeId: number;
+  chats(): PeerChat[];
+  acceptRemoteChats(chats: PeerChat[]): void | Promise<void>;
+  onLocalCommitted(listener: (messages: ChatMessage[]) => void): () => void;
+  onLocalChatCreated(listener: (chat: PeerChat) => void): () => void;
+  localPresence(): PeerPresenceMember[];
+  onLocalPresenceChanged(listener: () => void): () => void;
+  setRemotePresence(nodeId: number, members: PeerPresenceMember[] | null): void;
+}
+
+/** What a link needs from the mesh that owns it. */
+export interface LinkHost {
+  readonly node: MeshNode;
+  readonly log: Logger;
+  /** Checks the acceptor's hello proof (dialled links only). */
+  verifyAccept(peerNodeId: number, nonce: string, proof: unknown): Promise<boolean>;
+  /** Tie-break and bookkeeping; false when this link lost and must close. */
+  register(link: PeerLink): boolean;
+  /** The link closed (registered or not). */
+  unregister(link: PeerLink): void;
+  /** One catch-up chain at a time across this node's links. */
+  readonly catchUpBaton?: CatchUpBaton;
+}
+
+export interface PeerLinkOptions {
+  host: LinkHost;
+  socket: PeerSocket;
+  direction: LinkDirection;
+  /** Known up front for accepted links (from the verified dial proof). */
+  peerNodeId?: number;
+  /** Dialled links: the nonce of our dial proof, which the acceptor's hello must sign. */
+  dialNonce?: string;
+  /** Accepted links: our answer to the dialler's nonce, sent in our hello. */
+  acceptProof?: string;
+  /** @default Date.now */
+  nowMs?: () => number;
+}
+
+/** Close codes of the mesh beyond common/errors.ts. */
+export const PeerCloseCode = {
+  /** The acceptor is this node itself (a static peer list naming us). */
+  self: 4101,
+  /** The other side failed to prove it holds the cluster secret, or broke the protocol. */
+  refused: 4401,
+  /** No frame for too long. */
+  dead: 4408,
+} as const;
+
+export class PeerLink {
+  readonly direction: LinkDirection;
+  readonly socket: PeerSocket;
+  peerNodeId: number | undefined;
+  state: "handshake" | "open" | "closed" = "handshake";
+  lastReceivedMs: number;
+  readonly openedAtMs: number;
+  /** Set once the mesh accepted this link as THE link to its peer. */
+  registeredAtMs: number | undefined;
+  /** The peer's contiguous marks as of its last sync request (for the sync-lag gauge). */
+  peerVector: VectorWire | undefined;
+  readonly antiEntropy: AntiEntropySession;
+  #host: LinkHost;
+  #options: PeerLinkOptions;
+  #pending: string[] = [];
+  #verifying = false;
+  #presence: PeerPresenceMember[] = [];
+  #nowMs: () => number;
+
+  constructor(options: PeerLinkOptions) {
+    this.#options = options;
+    this.#host = options.host;
+    this.direction = options.direction;
+    this.socket = options.socket;
+    this.peerNodeId = options.peerNodeId;
+    this.#nowMs = options.nowMs ?? Date.now;
+    this.openedAtMs = this.lastReceivedMs = this.#nowMs();
+    this.antiEntropy = new AntiEntropySession({
+      node: options.host.node,
+      send: (text) => this.send(text),
+      baton: options.host.catchUpBaton,
+      onCaughtUp: (messageCount, pages) =>
+        this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
+      onError: (error) =>
+        this.#host.log.warn("peer sync page not stored", {
+          peer: this.peerNodeId,
+          error: String(error),
+        }),
+    });
+  }
+
+  /** Sends our hello; an accepted link registers at once (the dialler is already verified). */
+  start(): void {
+    const hello: Record<string, unknown> = { nodeId: this.#host.node.nodeId };
+    if (this.#options.acceptProof) hello.acceptProof = this.#options.acceptProof;
+    this.send(encodePeerFrame(PeerFrameType.hello, hello));
+    if (this.direction === "accepted") this.#becomeOpen();
+  }
+
+  /** One text frame from the socket. */
+  receive(text: string): void {
+    if (this.state === "closed") return;
+    this.lastReceivedMs = this.#nowMs();
+    if (this.state === "handshake") {
+      if (this.direction === "dialled" && !this.#verifying) this.#verifyHello(text);
+      else this.#pending.push(text);
+      return;
+    }
+    const parsed = parsePeerFrame(text);
+    if (!parsed.ok) {
+      this.#host.log.warn("peer frame refused", {
+        peer: this.peerNodeId,
+        reason: parsed.error.message,
+      });
+      return;
+    }
+    this.#dispatch(parsed.value);
+  }
+
+  /** Sends unless closed; a failing socket closes the link. */
+  send(text: string): void {
+    if (this.state === "closed") return;
+    try {
+      this.socket.send(text);
+    } catch (error) {
+      this.#host.log.warn("peer send failed", { peer: this.peerNodeId, error: String(error) });
+      this.close(1011, "send failed");
+    }
+  }
+
+  /** Closes the socket and forgets the link. Idempotent. */
+  close(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    this.closed();
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      // already closing
+    }
+  }
+
+  /** The socket closed (from the socket's close event). Idempotent. */
+  closed(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.antiEntropy.close();
+    this.#pending = [];
+    this.#host.unregister(this);
+  }
+
+  /** Sends this node's whole presence list. */
+  sendPresence(members: PeerPresenceMember[]): void {
+    const frames = encodeListFrames(PeerFrameType.presence, "members", members, {
+      extra: (isLast) => ({ done: isLast }),
+    });
+    for (const frame of frames) this.send(frame);
+  }
+
+  /** Sends chats (all of them on open, new ones live). */
+  sendChats(chats: PeerChat[]): void {
+    if (chats.length === 0) return;
+    for (const frame of encodeListFrames(PeerFrameType.chats, "chats", chats)) this.send(frame);
+  }
+
+  async #verifyHello(text: string): Promise<void> {
+    this.#verifying = true;
+    const parsed = parsePeerFrame(text);
+    const hello = parsed.ok && parsed.value.type === PeerFrameType.hello
+      ? parsed.value.payload
+      : null;
+    if (!hello) {
+      this.close(PeerCloseCode.refused, "expected peerHello");
+      return;
+    }
+    const verified = await this.#host.verifyAccept(
+      hello.nodeId,
+      this.#options.dialNonce ?? "",
+      hello.acceptProof,
+    );
+    if (this.state === "closed") return;
+    if (!verified) {
+      this.#host.log.warn("peer refused: wrong accept proof", { peer: hello.nodeId });
+      this.close(PeerCloseCode.refused, "wrong accept proof");
+      return;
+    }
+    this.peerNodeId = hello.nodeId;
+    if (hello.nodeId === this.#host.node.nodeId) {
+      this.close(PeerCloseCode.self, "self");
+      return;
+    }
+    this.#becomeOpen();
+  }
+
+  #becomeOpen(): void {
+    if (!this.#host.register(this)) return;
+    this.state = "open";
+    this.registeredAtMs = this.#nowMs();
+    this.sendPresence(this.#host.node.localPresence());
+    this.sendChats(this.#host.node.chats());
+    this.antiEntropy.request();
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const text of pending) this.receive(text);
+  }
+
+  #dispatch(frame: PeerFrame): void {
+    const peer = this.peerNodeId!;
+    const node = this.#host.node;
+    switch (frame.type) {
+      case PeerFrameType.hello:
+        if (frame.payload.nodeId !== peer) this.close(PeerCloseCode.refused, "hello id mismatch");
+        return;
+      case PeerFrameType.messages:
+        this.#acceptLive(frame.payload.messages);
+        return;
+      case PeerFrameType.syncRequest:
+        this.peerVector = frame.payload.vector;
+        this.antiEntropy.handleRequest(frame.payload);
+        return;
+      case PeerFrameType.syncReply:
+        void this.antiEntropy.handleReply(frame.payload);
+        return;
+      case PeerFrameType.chats:
+        Promise.resolve(node.acceptRemoteChats(frame.payload.chats)).catch((error) =>
+          this.#host.log.warn("peer chats not stored", { peer, error: String(error) })
+        );
+        return;
+      case PeerFrameType.presence:
+        this.#presence.push(...frame.payload.members);
+        if (frame.payload.done) {
+          node.setRemotePresence(peer, this.#presence);
+          this.#presence = [];
+        }
+        return;
+      case PeerFrameType.ping:
+        return;
+    }
+  }
+
+  /** Stores live messages; a gap they reveal triggers a sync right away. */
+  #acceptLive(messages: ChatMessage[]): void {
+    const node = this.#host.node;
+    node.acceptRemote(messages).then(() => {
+      if (this.state !== "open") return;
+      if (revealsGap(messages, node.vector())) this.antiEntropy.request();
+    }).catch((error) => {
+      this.#host.log.warn("peer messages not stored", {
+        peer: this.peerNodeId,
+        error: String(error),
+      });
+    });
+  }
+}
+
+/** True when some message lies past its origin's contiguous mark (something before it is missing). */
+export function revealsGap(messages: ChatMessage[], vector: VectorWire): boolean {
+  return messages.some((m) => m.seq > (vector[String(m.nodeId)] ?? 0));
+}

@@ -1,0 +1,248 @@
+/**
+ * PeerMesh with real links over in-memory sockets and a memory chat node: the
+ * tie-break keeps one link per pair, live fan-out and anti-entropy deliver
+ * everything (including through a relay), a dropped live frame is repaired,
+ * and a peer's presence goes away with its link.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
+import { encodeMessageId } from "../../common/message_id.ts";
+import { createPeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
+import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts";
+import type { ChatMessage } from "../../common/protocol.ts";
+import { encodeVector } from "../../common/version_vector.ts";
+import { silentLogger } from "../observability/logger.ts";
+import type { MeshNode, PeerLink, PeerSocket } from "./peer_link.ts";
+import { PeerMesh } from "./peer_mesh.ts";
+import { waitUntil } from "../testing/ws_test_client.ts";
+
+const SECRET = "peer-mesh-test-secret-0123456789";
+const auth = createPeerAuth(SECRET);
+
+/** A chat node in memory: contiguity like the real core, no SQLite. */
+class MemoryMeshNode implements MeshNode {
+  readonly nodeId: number;
+  messages = new Map<string, ChatMessage>();
+  tracker = new ContiguityTracker();
+  remotePresence = new Map<number, PeerPresenceMember[]>();
+  local: PeerPresenceMember[] = [];
+  #seq = 0;
+  #committed = new Set<(messages: ChatMessage[]) => void>();
+  #presence = new Set<() => void>();
+
+  constructor(nodeId: number) {
+    this.nodeId = nodeId;
+  }
+
+  vector() {
+    return encodeVector(this.tracker.vector());
+  }
+  readAfter(origin: number, afterSeq: number, limit: number): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    for (let seq = afterSeq + 1; seq <= this.tracker.mark(origin) && out.length < limit; seq++) {
+      out.push(this.messages.get(encodeMessageId(origin, seq))!);
+    }
+    return out;
+  }
+  acceptRemote(messages: ChatMessage[]): Promise<void> {
+    for (const m of messages) {
+      if (this.messages.has(m.messageId)) continue;
+      this.messages.set(m.messageId, m);
+      this.tracker.add(m.nodeId, m.seq);
+    }
+    return Promise.resolve();
+  }
+  chats(): PeerChat[] {
+    return [];
+  }
+  acceptRemoteChats(): void {}
+  onLocalCommitted(listener: (messages: ChatMessage[]) => void) {
+    this.#committed.add(listener);
+    return () => this.#committed.delete(listener);
+  }
+  onLocalChatCreated() {
+    return () => {};
+  }
+  localPresence() {
+    return this.local;
+  }
+  onLocalPresenceChanged(listener: () => void) {
+    this.#presence.add(listener);
+    return () => this.#presence.delete(listener);
+  }
+  setRemotePresence(nodeId: number, members: PeerPresenceMember[] | null) {
+    if (members === null) this.remotePresence.delete(nodeId);
+    else this.remotePresence.set(nodeId, members);
+  }
+
+  /** A local client's message: stored, then handed to the mesh. */
+  send(count: number, options: { fanOut?: boolean } = {}): void {
+    const batch: ChatMessage[] = [];
+    for (let i = 0; i < count; i++) {
+      const seq = ++this.#seq;
+      const message: ChatMessage = {
+        messageId: encodeMessageId(this.nodeId, seq),
+        nodeId: this.nodeId,
+        seq,
+        chatId: 11,
+        text: `m${seq}`,
+        sender: "ann",
+        dateTime: new Date(1_800_000_000_000 + seq).toISOString(),
+        lc: 0,
+      };
+      this.messages.set(message.messageId, message);
+      this.tracker.add(this.nodeId, seq);
+      batch.push(message);
+    }
+    if (options.fanOut !== false) { for (const listener of this.#committed) listener(batch); }
+  }
+
+  join(name: string): void {
+    this.local = [...this.local, { name, chatIds: null }];
+    for (const listener of this.#presence) listener();
+  }
+}
+
+/** One end of an in-memory socket pair: frames arrive asynchronously, in order. */
+class MemorySocket implements PeerSocket {
+  other!: MemorySocket;
+  closed = false;
+  onText: (text: string) => void = () => {};
+  onClose: (code: number) => void = () => {};
+  send(text: string): void {
+    if (this.closed) return;
+    setTimeout(() => !this.other.closed && this.other.onText(text), 0);
+  }
+  close(code: number): void {
+    if (this.closed) return;
+    this.closed = this.other.closed = true;
+    setTimeout(() => {
+      this.onClose(code);
+      this.other.onClose(code);
+    }, 0);
+  }
+  bufferedAmount(): number {
+    return 0;
+  }
+}
+
+const meshes: PeerMesh[] = [];
+
+function meshFor(node: MemoryMeshNode, syncIntervalMs = 100): PeerMesh {
+  const mesh = new PeerMesh({ node, auth, log: silentLogger, syncIntervalMs });
+  meshes.push(mesh);
+  return mesh;
+}
+
+/** Dials `acceptor` from `dialler` the way the endpoint and dialer do, over memory sockets. */
+async function connect(dialler: PeerMesh, acceptor: PeerMesh): Promise<[PeerLink, PeerLink]> {
+  const nonce = randomNonce();
+  const acceptProof = await auth.signAccept(acceptor.node.nodeId, nonce);
+  const dialSide = new MemorySocket();
+  const acceptSide = new MemorySocket();
+  dialSide.other = acceptSide;
+  acceptSide.other = dialSide;
+  const accepted = acceptor.attachAccepted(acceptSide, dialler.node.nodeId, acceptProof);
+  acceptSide.onText = (text) => accepted.receive(text);
+  acceptSide.onClose = () => accepted.closed();
+  const dialled = dialler.attachDialled(dialSide, nonce);
+  dialSide.onText = (text) => dialled.receive(text);
+  dialSide.onClose = () => dialled.closed();
+  return [dialled, accepted];
+}
+
+afterEach(() => {
+  for (const mesh of meshes.splice(0)) mesh.close();
+});
+
+describe("PeerMesh", () => {
+  test("PeerMesh keeps one link per pair: the one dialled by the lower id, on both sides", async () => {
+    const low = meshFor(new MemoryMeshNode(1));
+    const high = meshFor(new MemoryMeshNode(2));
+    const [lowDialled] = await connect(low, high);
+    const [highDialled] = await connect(high, low);
+    await waitUntil(() => highDialled.state === "closed" && lowDialled.state === "open", 5000, 5);
+    expect(low.peersConnected()).toBe(1);
+    expect(high.peersConnected()).toBe(1);
+    expect(low.linkedPeerIds()).toEqual([2]);
+    expect(high.linkedPeerIds()).toEqual([1]);
+  });
+
+  test("PeerMesh delivers live messages and catches up what was sent before the link", async () => {
+    const a = new MemoryMeshNode(10);
+    const b = new MemoryMeshNode(20);
+    a.send(1500); // before any link: anti-entropy pages
+    const meshA = meshFor(a);
+    const meshB = meshFor(b);
+    await connect(meshA, meshB);
+    a.send(10); // live
+    b.send(5);
+    await waitUntil(() => b.tracker.mark(10) === 1510 && a.tracker.mark(20) === 5, 10_000, 5);
+    expect(b.messages.size).toBe(1515);
+  });
+
+  test("PeerMesh repairs a lost live frame by a sync on the gap it reveals", async () => {
+    const a = new MemoryMeshNode(1);
+    const b = new MemoryMeshNode(2);
+    // No periodic round within the test: only the gap can trigger the sync.
+    const meshA = meshFor(a, 600_000);
+    const meshB = meshFor(b, 600_000);
+    const [onA, onB] = await connect(meshA, meshB);
+    // Both opening syncs answered: from here on only the gap can trigger one.
+    await waitUntil(
+      () => onA.state === "open" && !onA.antiEntropy.busy && !onB.antiEntropy.busy,
+      5000,
+      5,
+    );
+    a.send(3, { fanOut: false }); // committed, but its live frame never left
+    a.send(2); // arrives past a gap
+    await waitUntil(() => b.tracker.mark(1) === 5, 5000, 5);
+    expect(b.tracker.heldBackCount()).toBe(0);
+  });
+
+  test("PeerMesh relays: a node linked only to B gets A's messages through B", async () => {
+    const a = new MemoryMeshNode(1);
+    const b = new MemoryMeshNode(2);
+    const c = new MemoryMeshNode(3);
+    const [meshA, meshB, meshC] = [meshFor(a), meshFor(b), meshFor(c)];
+    await connect(meshA, meshB);
+    await connect(meshB, meshC);
+    a.send(700);
+    await waitUntil(() => c.tracker.mark(1) === 700, 10_000, 5);
+    expect(meshC.linkedPeerIds()).toEqual([2]);
+  });
+
+  test("PeerMesh shares presence and drops a peer's presence when its link dies", async () => {
+    const a = new MemoryMeshNode(1);
+    const b = new MemoryMeshNode(2);
+    const meshA = meshFor(a);
+    const meshB = meshFor(b);
+    const [link] = await connect(meshA, meshB);
+    a.join("ann");
+    await waitUntil(() => b.remotePresence.get(1)?.[0]?.name === "ann", 5000, 5);
+    link.close(1001, "test");
+    await waitUntil(() => !b.remotePresence.has(1) && meshB.peersConnected() === 0, 5000, 5);
+  });
+
+  test("PeerMesh refuses a dialled link whose acceptor cannot prove the secret", async () => {
+    const a = new MemoryMeshNode(1);
+    const meshA = meshFor(a);
+    const impostorSide = new MemorySocket();
+    const dialSide = new MemorySocket();
+    dialSide.other = impostorSide;
+    impostorSide.other = dialSide;
+    let closeCode = 0;
+    const link = meshA.attachDialled(dialSide, randomNonce());
+    dialSide.onText = (text) => link.receive(text);
+    dialSide.onClose = (code) => {
+      closeCode = code;
+      link.closed();
+    };
+    impostorSide.send(
+      JSON.stringify({ type: "peerHello", payload: { nodeId: 9, acceptProof: "00" } }),
+    );
+    await waitUntil(() => link.state === "closed" && closeCode !== 0, 5000, 5);
+    expect(closeCode).toBe(4401);
+    expect(meshA.peersConnected()).toBe(0);
+  });
+});

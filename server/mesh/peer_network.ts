@@ -1,0 +1,186 @@
+/**
+ * The node's whole peer side, wired: the mesh, the `/peer` endpoint, the dialer
+ * and the membership source (discovery, or a static `--peers` list). main.ts
+ * creates it before `Bun.serve` (the transport needs the endpoint), starts it
+ * once the real port is known, and closes it on shutdown.
+ *
+ * Invariant: a standalone node (neither discovery nor peers) still answers
+ * `/peer` and counts 0 peers; close() logs out of discovery and closes every
+ * link with 1001, and nothing dials after it.
+ * @module
+ */
+
+import { hostForUrl, splitHostPort } from "../../common/host_address.ts";
+import type { ActiveNode, ClientEntry } from "../../common/discovery_protocol.ts";
+import { createPeerAuth } from "../../common/peer_auth_token.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { MetricsRegistry } from "../observability/metrics_registry.ts";
+import {
+  type DiscoveryMembership,
+  startDiscoveryMembership,
+} from "../membership/discovery_membership.ts";
+import { type DialTarget, PeerDialer } from "./peer_dialer.ts";
+import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
+import type { MeshNode } from "./peer_link.ts";
+import { PeerMesh } from "./peer_mesh.ts";
+
+export interface PeerNetworkOptions {
+  node: MeshNode;
+  secret: string;
+  log: Logger;
+  /** Anti-entropy period. @default 3000 */
+  syncIntervalMs?: number;
+  /** A link silent this long is closed. @default 15_000 (the mesh's own default) */
+  peerTimeoutMs?: number;
+  /** Where `dsatter_sync_lag_messages` is reported (the peer count is the transport's). */
+  metrics?: MetricsRegistry;
+}
+
+export interface PeerNetworkStart {
+  /** The node's real port (clients and `/peer`). */
+  port: number;
+  /** `--advertise`: the address peers and clients dial. */
+  advertise?: string;
+  /** `--discovery` with the identity registered there. */
+  discoveryUrl?: string;
+  identity?: { nodeId: number; password: string };
+  /** `--peers`: static list instead of discovery. */
+  peers?: string[];
+  /** Connected clients, for the discovery heartbeat. */
+  load?: () => number;
+  /** Region reported to discovery with each heartbeat (`--region`). */
+  region?: string;
+}
+
+export interface PeerNetwork {
+  endpoint: PeerEndpoint;
+  mesh: PeerMesh;
+  peersConnected(): number;
+  /** The other nodes' client addresses (discovery's live list, or `--peers`), for the web page. */
+  peerClients(): ClientEntry[];
+  start(options: PeerNetworkStart): void;
+  close(): Promise<void>;
+}
+
+export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
+  const syncIntervalMs = options.syncIntervalMs ?? 3000;
+  const peerTimeoutMs = options.peerTimeoutMs;
+  const auth = createPeerAuth(options.secret);
+  const mesh = new PeerMesh({
+    node: options.node,
+    auth,
+    log: options.log,
+    syncIntervalMs,
+    deadAfterMs: peerTimeoutMs,
+  });
+  options.metrics?.gauge(
+    "dsatter_sync_lag_messages",
+    "Messages peers are known to hold that this node lacks (set by the mesh)",
+  ).collectWith(() => mesh.syncLag());
+  const endpoint = createPeerEndpoint({ mesh, auth, log: options.log });
+  const dialer = new PeerDialer({
+    mesh,
+    auth,
+    log: options.log,
+    backoffMaxMs: Math.min(10_000, Math.max(1000, syncIntervalMs)),
+    connectTimeoutMs: Math.min(10_000, Math.max(2000, 2 * syncIntervalMs)),
+  });
+  let membership: DiscoveryMembership | undefined;
+  let clientEntries: ClientEntry[] = [];
+
+  return {
+    endpoint,
+    mesh,
+    peersConnected: () => mesh.peersConnected(),
+    peerClients: () => clientEntries,
+    start(start) {
+      if (start.peers && start.peers.length > 0) {
+        dialer.setTargets(start.peers.map((peer) => ({ url: peerUrl(peer) })));
+        clientEntries = start.peers.map(clientEntryOfPeer);
+        options.log.info("peers from static list", { count: start.peers.length });
+      } else if (start.discoveryUrl && start.identity) {
+        membership = startDiscoveryMembership({
+          discoveryUrl: start.discoveryUrl,
+          secret: options.secret,
+          identity: start.identity,
+          port: start.port,
+          advertise: start.advertise,
+          region: start.region,
+          load: start.load ?? (() => 0),
+          onNodes: (nodes) => {
+            dialer.setTargets(nodes.map(dialTargetOf));
+            clientEntries = nodes.map(({ address, clientport }) => ({ address, clientport }));
+          },
+          log: options.log,
+        });
+      }
+    },
+    async close() {
+      dialer.close();
+      await membership?.close();
+      mesh.close();
+    },
+  };
+}
+
+/** The transport as startPeerNetwork needs it (server/transport/bun_transport.ts). */
+export interface PeerTransport {
+  readonly port: number;
+  setPeerEndpoint(endpoint: PeerEndpoint, peerCount: () => number): void;
+  clientCount(): number;
+}
+
+export interface StartPeerNetworkOptions extends PeerNetworkOptions {
+  transport: PeerTransport;
+  mode:
+    | { kind: "standalone" }
+    | { kind: "peers"; peers: string[] }
+    | { kind: "discovery"; discoveryUrl: string };
+  identity: { nodeId: number; password: string };
+  /** `--advertise` as given: HOST or HOST:PORT. */
+  advertise?: string;
+  /** `--region`, reported to discovery. */
+  region?: string;
+}
+
+/**
+ * main.ts's one call: creates the network, plugs its endpoint into the transport
+ * and starts membership for the mode (a standalone node only accepts).
+ */
+export function startPeerNetwork(options: StartPeerNetworkOptions): PeerNetwork {
+  const network = createPeerNetwork(options);
+  const { transport, mode } = options;
+  options.transport.setPeerEndpoint(network.endpoint, () => network.peersConnected());
+  const advertised = options.advertise ? splitHostPort(options.advertise) : undefined;
+  network.start({
+    port: advertised?.port ?? transport.port,
+    advertise: advertised?.host,
+    discoveryUrl: mode.kind === "discovery" ? mode.discoveryUrl : undefined,
+    identity: options.identity,
+    peers: mode.kind === "peers" ? mode.peers : undefined,
+    load: () => transport.clientCount(),
+    region: options.region,
+  });
+  return network;
+}
+
+/** Where to dial a node that discovery lists. */
+export function dialTargetOf(node: ActiveNode): DialTarget {
+  return { url: `ws://${hostForUrl(node.address)}:${node.syncport}/peer`, nodeId: node.id };
+}
+
+/** A `--peers` entry (`HOST:PORT`, `http://HOST:PORT`, `ws://HOST:PORT/...`) as a `/peer` URL. */
+export function peerUrl(entry: string): string {
+  const text = entry.trim();
+  const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `ws://${text}`;
+  const url = new URL(withScheme);
+  if (!url.port) throw new TypeError(`Cannot use peer ${JSON.stringify(entry)}: no port`);
+  const scheme = url.protocol === "https:" || url.protocol === "wss:" ? "wss" : "ws";
+  return `${scheme}://${url.host}/peer`;
+}
+
+/** A `--peers` entry as the web page's failover address (docs/WEB.md). */
+function clientEntryOfPeer(entry: string): ClientEntry {
+  const url = new URL(peerUrl(entry));
+  return { address: url.hostname.replace(/^\[|\]$/g, ""), clientport: Number(url.port) };
+}

@@ -1,0 +1,112 @@
+/**
+ * The store seam of a chat node: messages keyed by (nodeId, seq), chats, and
+ * the node's identity. Two implementations (MemoryMessageStore,
+ * SqliteMessageStore) pass one conformance suite (message_store_conformance.ts).
+ *
+ * Calls are synchronous (bun:sqlite is); transaction() makes a group of writes
+ * atomic and durable together, which is how the node group-commits a tick.
+ *
+ * Invariant: a message is visible to clients (history, since) only when it is
+ * neither held (behind a gap of its origin) nor hidden (a losing duplicate of
+ * (sender, clientMsgId)); replication reads (readAfter) include hidden ones, so
+ * per-origin numbering stays gapless on every node.
+ * @module
+ */
+
+import type { ChatMessage } from "../../common/protocol.ts";
+import type { CanonicalKey } from "../../common/canonical_order.ts";
+
+/** A message as stored, with its visibility state. */
+export interface StoredMessage extends ChatMessage {
+  /** Past a gap of its origin: stored, not yet visible, not in the vector. */
+  held: boolean;
+  /** Loses to a lower (nodeId, seq) copy of the same (sender, clientMsgId). */
+  hidden: boolean;
+}
+
+/** A chat and the stamp that decides between two names for one chatId. */
+export interface ChatRecord {
+  chatId: number;
+  name: string;
+  /** dateTime of the newest visible message, when there is one. */
+  lastMessageAt?: string;
+  /** True when named by createChat; false for an implicit `chat <id>`. */
+  named: boolean;
+  /** HLC stamp and node of the naming: the earliest named one wins everywhere. */
+  createdAt: string;
+  createdLc: number;
+  createdBy: number;
+}
+
+/** The node's identity, from discovery or made locally once. */
+export interface NodeIdentity {
+  nodeId: number;
+  /** Discovery password; empty for a local identity. */
+  password: string;
+  /** "discovery" or "local". */
+  origin: "discovery" | "local";
+}
+
+export interface HistoryQuery {
+  chatId?: number;
+  /** Only messages strictly before this one in canonical order. */
+  before?: CanonicalKey;
+  limit: number;
+}
+
+export interface SinceQuery {
+  chatId?: number;
+  /** Origin marks the reader already has; origins absent mean 0. */
+  since: Map<number, number>;
+  /** Upper marks: never read past these (the node's contiguous vector). */
+  upTo: Map<number, number>;
+  limit: number;
+}
+
+export interface MessageStore {
+  /** Runs fn in one atomic, durable transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+
+  /** Inserts; false (and no change) when (nodeId, seq) is already stored. */
+  insertMessage(message: StoredMessage): boolean;
+  /** Changes the visibility state of a stored message. */
+  setMessageState(nodeId: number, seq: number, state: { held: boolean; hidden: boolean }): void;
+  getMessage(nodeId: number, seq: number): StoredMessage | null;
+  /** The visible (not held, not hidden) copy of (sender, clientMsgId), if any. */
+  findVisibleByClientMsgId(sender: string, clientMsgId: string): StoredMessage | null;
+
+  /** Per origin, the highest seq not held (the contiguous marks, as of the store). */
+  contiguousMarks(): Map<number, number>;
+  /** Every held message's key, to rebuild contiguity at start. */
+  heldKeys(): Array<{ nodeId: number; seq: number }>;
+  /** The highest (dateTime, lc) stored, to resume the clock after a restart. */
+  lastStamp(): { dateTime: string; lc: number } | null;
+  /** How many messages are stored (all states). */
+  countMessages(): number;
+
+  /** Visible messages, the newest `limit` before `before`, returned in canonical order. */
+  history(query: HistoryQuery): ChatMessage[];
+  /**
+   * Visible messages after `since` and up to `upTo`, per origin, at most `limit` + 1 of each
+   * origin in seq order (the caller merges and cuts in canonical order).
+   */
+  readSince(query: SinceQuery): ChatMessage[];
+  /** Not-held messages of one origin after afterSeq, in seq order, hidden ones included. */
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[];
+
+  /** Inserts or replaces a chat record. */
+  putChat(chat: ChatRecord): void;
+  getChat(chatId: number): ChatRecord | null;
+  /** Raises lastMessageAt when dateTime is newer. */
+  touchChat(chatId: number, dateTime: string): void;
+  listChats(): ChatRecord[];
+
+  loadIdentity(): NodeIdentity | null;
+  saveIdentity(identity: NodeIdentity): void;
+
+  /** Flushes and closes; the store is unusable afterwards. */
+  close(): void;
+}
+
+/** Drops the store-only fields: the client/peer wire form. */
+export { toWireMessage } from "../../common/wire_message.ts";

@@ -1,0 +1,169 @@
+/**
+ * Test harness for the mesh tests: a real discovery (in-memory KV) and real
+ * nodes registered with it, plus the reads the tests compare across nodes
+ * (full history in canonical order, a node's vector, its peer count).
+ * Only tests import it.
+ *
+ * Invariant: stop() stops every process this cluster started, even after a
+ * failed test; each node gets its own temp DB unless a test passes one.
+ * @module
+ */
+
+import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/spawn_discovery.ts";
+import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "./spawn_node.ts";
+import { openClient, waitUntil } from "./ws_test_client.ts";
+import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
+
+export interface TestCluster {
+  discovery: SpawnedDiscovery;
+  nodes: SpawnedNode[];
+  /** Starts one more node registered with this discovery (optionally on an existing DB). */
+  /** Starts one more node; extraArgs go to its command line (e.g. `--region`). */
+  addNode(options?: { dbPath?: string; extraArgs?: string[] }): Promise<SpawnedNode>;
+  /** Stops every process, SIGKILL where SIGTERM is not enough. */
+  stop(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  size: number;
+  /** DSATTER_SYNC_INTERVAL_MS of every node. @default 500 */
+  syncIntervalMs?: number;
+  /** Discovery `--ttl`. @default 3 */
+  ttlSeconds?: number;
+  /** Echo node output to stderr (debugging). @default false */
+  echo?: boolean;
+}
+
+export async function startTestCluster(options: TestClusterOptions): Promise<TestCluster> {
+  const discovery = await spawnDiscovery({
+    clusterSecret: TEST_CLUSTER_SECRET,
+    ttlSeconds: options.ttlSeconds ?? 3,
+  });
+  const nodes: SpawnedNode[] = [];
+  const started: SpawnedNode[] = [];
+  async function addNode(
+    add: { dbPath?: string; extraArgs?: string[] } = {},
+  ): Promise<SpawnedNode> {
+    const node = await spawnNode({
+      extraArgs: ["--discovery", discovery.url, ...(add.extraArgs ?? [])],
+      env: {
+        DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
+        DSATTER_SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 500),
+      },
+      dbPath: add.dbPath,
+      echo: options.echo,
+    });
+    started.push(node);
+    return node;
+  }
+  const cluster: TestCluster = {
+    discovery,
+    nodes,
+    addNode,
+    async stop() {
+      await Promise.all(started.map((node) => node.stop(5000).catch(() => null)));
+      await discovery.stop().catch(() => null);
+    },
+  };
+  try {
+    for (let i = 0; i < options.size; i++) nodes.push(await addNode());
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/** GET /healthz of a node. */
+export async function health(node: { url: string }): Promise<{ nodeId: number; peers: number }> {
+  const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+  return await response.json() as { nodeId: number; peers: number };
+}
+
+/** Waits until every node reports `peers` links. */
+export async function waitForPeers(
+  nodes: Array<{ url: string }>,
+  peers: number,
+  deadlineMs = 30_000,
+): Promise<void> {
+  await waitUntil(
+    async () => {
+      const all = await Promise.all(nodes.map((node) => health(node).catch(() => null)));
+      return all.every((h) => h?.peers === peers);
+    },
+    deadlineMs,
+    100,
+  );
+}
+
+/** A chat no test writes to. */
+export const QUIET_CHAT = 987_654_321;
+
+/** The node's contiguous vector, from the `welcome` of a fresh hello connection. */
+export async function vectorOf(node: { wsUrl: string }): Promise<VectorWire> {
+  const client = await openClient(node.wsUrl);
+  try {
+    // Subscribed to an unused chat: a probe must not be flooded (and dropped) during a burst.
+    client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
+    client.send({ type: "hello", payload: { name: "probe" } });
+    const welcome = await client.next((f) => f.type === "welcome");
+    return (welcome.payload as { vector: VectorWire }).vector;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Sum of a vector's marks: how many messages it covers. */
+export function vectorTotal(vector: VectorWire): number {
+  return Object.values(vector).reduce((sum, seq) => sum + seq, 0);
+}
+
+/** Waits until every node's vector equals the first one's and covers at least `total`. */
+export async function waitForConvergence(
+  nodes: Array<{ wsUrl: string }>,
+  total: number,
+  deadlineMs = 30_000,
+): Promise<VectorWire> {
+  let vectors: VectorWire[] = [];
+  try {
+    await waitUntil(
+      async () => {
+        vectors = await Promise.all(nodes.map((node) => vectorOf(node)));
+        const first = JSON.stringify(vectors[0]);
+        return vectorTotal(vectors[0]) >= total &&
+          vectors.every((v) => JSON.stringify(v) === first);
+      },
+      deadlineMs,
+      200,
+    );
+  } catch (error) {
+    throw new Error(`Cannot see convergence to ${total}: ${JSON.stringify(vectors)}`, {
+      cause: error,
+    });
+  }
+  return vectors[0];
+}
+
+/** A chat's whole visible history on one node, canonical order, paged with `before`. */
+export async function fullHistory(node: { wsUrl: string }, chatId: number): Promise<ChatMessage[]> {
+  const client = await openClient(node.wsUrl);
+  try {
+    client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
+    let all: ChatMessage[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      const ref = `h${page}`;
+      const payload: Record<string, unknown> = { chatId, limit: 1000 };
+      if (before !== undefined) payload.before = before;
+      client.send({ type: "clientSyncRequest", payload, ref });
+      const reply = await client.next((f) => f.type === "clientSyncReply" && f.ref === ref, 30_000);
+      const messages = reply.payload as ChatMessage[];
+      all = [...messages, ...all];
+      if (!reply.more || messages.length === 0) break;
+      before = messages[0].messageId;
+    }
+    return all;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The Bun adapter: one Bun.serve on one port for the client WebSocket (`/`),
+ * the peer WebSocket (`/peer`, handed to the mesh's endpoint), the HTTP API and
+ * the web client. It only translates: client sockets go to the hub and their
+ * sessions, HTTP paths to http_api and the web route.
+ *
+ * Invariants:
+ * - A client frame over 64 KiB closes that connection with 1009 (Bun's
+ *   maxPayloadLength); nothing a client sends can throw out of a handler.
+ * - Bun's backpressureLimit (16x the hub's slow-reader limit) force-closes a
+ *   reader that grows faster than the hub's checks.
+ * - stop() closes every client with 1001 before the listener goes away.
+ * @module
+ */
+
+import type { Server } from "bun";
+import type { ClientEntry } from "../../common/discovery_protocol.ts";
+import { CloseCode } from "../../common/errors.ts";
+import { Limits } from "../../common/protocol.ts";
+import type { ChatNode } from "../core/chat_node.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
+import { ClientHub, type HubClient } from "./client_hub.ts";
+import { ClientSession, type RateLimit } from "./client_session.ts";
+import { handleApiRequest } from "./http_api.ts";
+import type { WebRoute } from "./web_route.ts";
+
+/** The part of a Bun server socket a peer endpoint may use. */
+export interface PeerSocketLike {
+  data: unknown;
+  send(text: string): unknown;
+  close(code?: number, reason?: string): void;
+  getBufferedAmount(): number;
+}
+
+/**
+ * The mesh's `/peer` endpoint, as the transport calls it (docs/ARCHITECTURE.md).
+ * Method syntax on purpose: the endpoint may declare narrower socket data types.
+ */
+export interface PeerEndpointHook {
+  upgrade(
+    request: Request,
+    server: { upgrade(request: Request, options: { data: unknown }): boolean },
+  ): Promise<Response | undefined>;
+  websocket: {
+    open(ws: PeerSocketLike): void;
+    message(ws: PeerSocketLike, message: string | Uint8Array): void;
+    close(ws: PeerSocketLike, code: number, reason: string): void;
+    drain(ws: PeerSocketLike): void;
+  };
+}
+
+interface ClientSocketData {
+  kind: "client";
+  /** Set in open(): the hub's record of this connection. */
+  client?: HubClient;
+}
+
+type SocketData = ClientSocketData | { kind: "peer"; [key: string]: unknown };
+
+export interface NodeServerOptions {
+  node: ChatNode;
+  registry: MetricsRegistry;
+  metrics: NodeMetrics;
+  logger: Logger;
+  hostname: string;
+  port: number;
+  rateLimit: RateLimit;
+  webRoute: WebRoute;
+  /** The other live nodes' client addresses, for `GET /api/clients`. @default none */
+  peerClients?: () => ClientEntry[];
+  /** A client's unsent bytes past which it is dropped. @default 4 MiB */
+  slowReaderBytes?: number;
+  /** Seconds without any frame or pong before a client is closed with 4001. @default 120 */
+  idleTimeoutSeconds?: number;
+}
+
+export interface NodeServer {
+  readonly server: Server<SocketData>;
+  /** The bound port (the real one for port 0). */
+  readonly port: number;
+  /** Publishes to local subscribers; soon after, readers that fell behind are dropped. */
+  publish(topic: string, data: string): void;
+  /** Connections on a topic. */
+  subscriberCount(topic: string): number;
+  /** Plugs the mesh in: `/peer` upgrades and the peer count for /healthz. */
+  setPeerEndpoint(endpoint: PeerEndpointHook, peerCount: () => number): void;
+  clientCount(): number;
+  /** Closes every client with 1001 and stops listening. */
+  stop(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 2000;
+
+export function startNodeServer(options: NodeServerOptions): NodeServer {
+  const { node, metrics, logger } = options;
+  let peerEndpoint: PeerEndpointHook | undefined;
+  let peerCount = () => 0;
+  // deno-lint-ignore prefer-const
+  let server: Server<SocketData>;
+  const hub = new ClientHub({
+    publishToTopic: (topic, text) => server.publish(topic, text),
+    metrics,
+    logger,
+    slowReaderBytes: options.slowReaderBytes,
+    idleTimeoutMs: (options.idleTimeoutSeconds ?? 120) * 1000,
+  });
+  metrics.clients.collectWith(() => hub.size);
+  metrics.peers.collectWith(() => peerCount());
+  const context = { node, metrics, logger, rateLimit: options.rateLimit };
+  const peerClients = options.peerClients ?? (() => []);
+
+  server = Bun.serve<SocketData>({
+    hostname: options.hostname,
+    port: options.port,
+    // Explicit: with a websocket handler Bun 1.4 otherwise sets SO_REUSEPORT, and a second
+    // node started on a taken --port would silently share it (and its clients) with the first.
+    reusePort: false,
+    development: false,
+    async fetch(request, server) {
+      const url = new URL(request.url);
+      if (url.pathname === "/peer") {
+        if (!peerEndpoint) {
+          return Response.json({ error: "Cannot accept peer: this node has no mesh" }, {
+            status: 401,
+          });
+        }
+        return await peerEndpoint.upgrade(request, server);
+      }
+      if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        const data: ClientSocketData = { kind: "client" };
+        if (server.upgrade(request, { data })) return undefined;
+        return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, {
+          status: 400,
+        });
+      }
+      const api = await handleApiRequest(request, {
+        node,
+        registry: options.registry,
+        logger,
+        clientCount: () => hub.size,
+        peerCount: () => peerCount(),
+        peerClients,
+      });
+      if (api) return api;
+      const page = options.webRoute(request);
+      if (page) return page;
+      return Response.json({ error: "Cannot find this path" }, { status: 404 });
+    },
+    error(error) {
+      logger.error("http handler failed", { error: error.message });
+      return Response.json({ error: "Cannot answer: internal error" }, { status: 500 });
+    },
+    websocket: {
+      maxPayloadLength: Limits.frameMaxBytes,
+      backpressureLimit: hub.slowReaderBytes * 16,
+      closeOnBackpressureLimit: true,
+      // Clients: the hub's own idle check (close 4001). This is only the backstop for
+      // every socket, peers included (the mesh watches its links itself).
+      idleTimeout: 960,
+      sendPings: true,
+      perMessageDeflate: false,
+      open(ws) {
+        if (ws.data.kind === "peer") return peerEndpoint?.websocket.open(ws);
+        const client = hub.add(ws);
+        const session = new ClientSession(hub.socketOf(client), context);
+        client.session = session;
+        ws.data.client = client;
+        session.open();
+        logger.debug("client connected", { connection: session.id, clients: hub.size });
+      },
+      message(ws, message) {
+        if (ws.data.kind === "peer") return peerEndpoint?.websocket.message(ws, message);
+        const client = ws.data.client;
+        if (!client) return;
+        hub.seen(client);
+        client.session?.handle(message);
+        hub.dropIfSlow(client);
+      },
+      ping(ws) {
+        if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
+      },
+      pong(ws) {
+        if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
+      },
+      drain(ws) {
+        if (ws.data.kind === "peer") return peerEndpoint?.websocket.drain(ws);
+      },
+      close(ws, code, reason) {
+        if (ws.data.kind === "peer") return peerEndpoint?.websocket.close(ws, code, reason);
+        const client = ws.data.client;
+        if (!client) return;
+        hub.remove(client);
+        client.session?.closed();
+        logger.debug("client disconnected", { code, clients: hub.size });
+      },
+      error(error, ws) {
+        logger.error("websocket handler failed", { kind: ws.data.kind, error: error.message });
+      },
+    },
+  });
+
+  return {
+    server,
+    port: server.port!,
+    publish: (topic, data) => hub.publish(topic, data),
+    subscriberCount: (topic) => hub.topicCount(topic),
+    setPeerEndpoint(endpoint, count) {
+      peerEndpoint = endpoint;
+      peerCount = count;
+    },
+    clientCount: () => hub.size,
+    async stop() {
+      // Let the close frames go out, but never hang on a client that does not answer.
+      await hub.closeAll(CloseCode.goingAway, "node shutting down", SHUTDOWN_GRACE_MS);
+      hub.close();
+      await server.stop(true);
+    },
+  };
+}

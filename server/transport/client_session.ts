@@ -1,0 +1,292 @@
+/**
+ * One client connection's protocol state and frame handling (PROTOCOL.md
+ * section 3): rate limit, validation, replies, subscriptions, hello/presence.
+ * It sees the socket only through the narrow ClientSocket shape, so the Bun
+ * adapter stays thin.
+ *
+ * Invariants:
+ * - A connection that never sent a frame gets only what pub/sub delivers
+ *   (newMessagesForClient, one message per frame): nothing else unsolicited.
+ * - A connection is on ALL_CHATS_TOPIC or on chat topics, never both.
+ * - Every reply and error carries `source` and echoes the frame's `ref`.
+ * @module
+ */
+
+import { parseClientFrame, refOfFrame } from "../../common/client_frame_validation.ts";
+import { CloseCode } from "../../common/errors.ts";
+import {
+  type ClientFrame,
+  ClientFrameType,
+  type ErrorCode,
+  Limits,
+  ServerFrameType,
+} from "../../common/protocol.ts";
+import { decodeVector } from "../../common/version_vector.ts";
+import type { ChatNode } from "../core/chat_node.ts";
+import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { NodeMetrics } from "../observability/metrics_registry.ts";
+import { TokenBucket } from "../../common/token_bucket.ts";
+
+/** The part of a server WebSocket a session uses. */
+export interface ClientSocket {
+  send(data: string): number;
+  close(code?: number, reason?: string): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Publishes to a topic, this socket excluded. */
+  publish(topic: string, data: string): unknown;
+  getBufferedAmount(): number;
+  /** Drops every subscription at once (nothing more is queued for it). */
+  unsubscribeAll(): void;
+  /** Closes abruptly, without waiting for the close handshake. */
+  terminate(): void;
+  readonly readyState: number;
+  /** Batches the sends made inside callback into one write (Bun's ServerWebSocket.cork). */
+  cork?(callback: () => void): unknown;
+}
+
+export interface RateLimit {
+  /** Frames per second, sustained. */
+  perSecond: number;
+  /** Frames accepted at once. */
+  burst: number;
+  /** Refused frames in a row before the connection is closed with 1008. */
+  strikesBeforeClose: number;
+}
+
+export interface ClientSessionContext {
+  node: ChatNode;
+  metrics: NodeMetrics;
+  logger: Logger;
+  rateLimit: RateLimit;
+}
+
+const OPEN = 1;
+/** How long a closed connection may take to finish the close handshake. */
+const CLOSE_GRACE_MS = 2000;
+let nextConnectionId = 1;
+
+export class ClientSession {
+  readonly id = nextConnectionId++;
+  #socket: ClientSocket;
+  #context: ClientSessionContext;
+  #bucket: TokenBucket;
+  #strikes = 0;
+  #chatIds: number[] | null = null;
+  #helloName: string | undefined;
+  #closing = false;
+  /** Replies of this microtask checkpoint, sent together (see #sendText). */
+  #outbox: string[] = [];
+  #terminateTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(socket: ClientSocket, context: ClientSessionContext) {
+    this.#socket = socket;
+    this.#context = context;
+    this.#bucket = new TokenBucket({
+      ratePerSecond: context.rateLimit.perSecond,
+      burst: context.rateLimit.burst,
+    });
+  }
+
+  /** Called once the socket is open: default subscription is every chat. */
+  open(): void {
+    this.#socket.subscribe(ALL_CHATS_TOPIC);
+  }
+
+  /** Called once the socket closed. */
+  closed(): void {
+    this.#closing = true;
+    clearTimeout(this.#terminateTimer);
+    this.#context.node.presence.leave(this.id);
+  }
+
+  /** Closes the connection with a code (slow reader, shutdown, ...). */
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    // What was answered before the close still leaves first (acks of committed messages).
+    if (this.#outbox.length > 0) this.#flushOutbox();
+    this.#closing = true;
+    // Nothing more is queued for it, and a peer that never completes the close handshake
+    // (it stopped reading) is cut off after a grace period instead of lingering.
+    this.#socket.unsubscribeAll();
+    this.#socket.close(code, reason);
+    this.#terminateTimer = setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS);
+  }
+
+  /** One inbound frame. */
+  handle(message: string | Uint8Array): void {
+    if (this.#closing) return;
+    if (!this.#bucket.take()) {
+      this.#strikes += 1;
+      this.#context.metrics.rateLimited.inc();
+      if (this.#strikes > this.#context.rateLimit.strikesBeforeClose) {
+        this.#context.logger.info("client closed for flooding", { connection: this.id });
+        this.close(CloseCode.policyViolation, "rate limit exceeded");
+        return;
+      }
+      this.#error(
+        "rate_limited",
+        "too many frames: slow down or be disconnected",
+        refOfFrame(message),
+      );
+      return;
+    }
+    this.#strikes = 0;
+    if (typeof message !== "string") {
+      this.#error("bad_frame", "binary frames are not accepted: send JSON text frames");
+      return;
+    }
+    const parsed = parseClientFrame(message);
+    if (!parsed.ok) {
+      this.#error(parsed.error.code, parsed.error.message, parsed.ref);
+      return;
+    }
+    try {
+      this.#dispatch(parsed.value);
+    } catch (error) {
+      // A bug must cost this frame, not the connection or the node.
+      this.#context.logger.error("frame handling failed", {
+        type: parsed.value.type,
+        error: (error as Error).message,
+      });
+      this.#error("internal", "the node could not handle this frame", parsed.value.ref);
+    }
+  }
+
+  #dispatch(frame: ClientFrame): void {
+    const { node } = this.#context;
+    const ref = frame.ref;
+    switch (frame.type) {
+      case ClientFrameType.newMessageFromClient: {
+        const clientMsgId = frame.payload.clientMsgId;
+        node.sendLocal(frame.payload).then((outcome) => {
+          this.#context.metrics.acked.inc();
+          if (clientMsgId === undefined) return;
+          this.#reply(ServerFrameType.clientMessageResponse, {
+            clientMsgId,
+            messageId: outcome.message.messageId,
+          }, ref);
+        }, (error: Error) => {
+          this.#context.logger.error("message not stored", { error: error.message });
+          this.#error("unavailable", "the message could not be stored: try again", ref);
+        });
+        return;
+      }
+      case ClientFrameType.clientSyncRequest: {
+        const request = frame.payload;
+        if (request.since !== undefined) {
+          const result = node.since({
+            chatId: request.chatId,
+            since: decodeVector(request.since)!,
+            limit: request.limit ?? Limits.syncLimitMax,
+          });
+          const extra: Record<string, unknown> = { vector: result.vector };
+          if (result.more) extra.more = true;
+          this.#reply(ServerFrameType.clientSyncReply, result.messages, ref, extra);
+          return;
+        }
+        const result = node.history({
+          chatId: request.chatId,
+          before: request.before,
+          limit: request.limit ?? Limits.syncDefaultLimit,
+        });
+        if (!result.ok) {
+          this.#error(result.error.code, result.error.message, ref);
+          return;
+        }
+        this.#reply(
+          ServerFrameType.clientSyncReply,
+          result.messages,
+          ref,
+          result.more ? { more: true } : undefined,
+        );
+        return;
+      }
+      case ClientFrameType.hello: {
+        const first = this.#helloName === undefined;
+        this.#helloName = frame.payload.name;
+        this.#reply(ServerFrameType.welcome, { nodeId: node.nodeId, vector: node.vector() }, ref);
+        // The welcome answers the hello: it leaves before the presence event the join publishes.
+        this.#flushOutbox();
+        if (first) this.#socket.subscribe(HELLO_TOPIC);
+        node.presence.join(this.id, frame.payload.name, this.#chatIds);
+        return;
+      }
+      case ClientFrameType.subscribe: {
+        this.#resubscribe(frame.payload.chatIds);
+        if (this.#helloName !== undefined) node.presence.subscribe(this.id, this.#chatIds);
+        return;
+      }
+      case ClientFrameType.createChat: {
+        node.createChat(frame.payload.name, (text) => {
+          if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
+          else this.#context.node.publishToHello(text);
+        }).then((chat) => {
+          this.#sendText(node.chatCreatedFrame(chat, ref));
+        }, (error: Error) => {
+          this.#context.logger.error("chat not created", { error: error.message });
+          this.#error("unavailable", "the chat could not be created: try again", ref);
+        });
+        return;
+      }
+      case ClientFrameType.listChats: {
+        const chats = node.chats().map(({ chatId, name, lastMessageAt }) =>
+          lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
+        );
+        this.#reply(ServerFrameType.chatList, chats, ref);
+        return;
+      }
+      case ClientFrameType.presence: {
+        this.#reply(ServerFrameType.presenceList, node.presence.list(frame.payload.chatId), ref);
+        return;
+      }
+    }
+  }
+
+  #resubscribe(chatIds: number[] | null): void {
+    if (this.#chatIds === null) this.#socket.unsubscribe(ALL_CHATS_TOPIC);
+    else for (const chatId of this.#chatIds) this.#socket.unsubscribe(chatTopic(chatId));
+    this.#chatIds = chatIds;
+    if (chatIds === null) this.#socket.subscribe(ALL_CHATS_TOPIC);
+    else for (const chatId of chatIds) this.#socket.subscribe(chatTopic(chatId));
+  }
+
+  #reply(type: string, payload: unknown, ref?: string, extra?: Record<string, unknown>): void {
+    const frame: Record<string, unknown> = {
+      type,
+      payload,
+      source: this.#context.node.nodeId,
+      ...extra,
+    };
+    if (ref !== undefined) frame.ref = ref;
+    this.#sendText(JSON.stringify(frame));
+  }
+
+  #error(code: ErrorCode, message: string, ref?: string): void {
+    this.#context.metrics.badFrames.inc();
+    this.#reply(ServerFrameType.error, { code, message }, ref);
+  }
+
+  /**
+   * Replies queue in an outbox flushed once per microtask checkpoint inside one cork:
+   * the acks of a whole group commit leave in one write (one syscall), not one each.
+   */
+  #sendText(text: string): void {
+    if (this.#closing || this.#socket.readyState !== OPEN) return;
+    this.#outbox.push(text);
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flushOutbox());
+  }
+
+  #flushOutbox(): void {
+    const frames = this.#outbox;
+    this.#outbox = [];
+    if (this.#closing || this.#socket.readyState !== OPEN) return;
+    const socket = this.#socket;
+    const sendAll = () => {
+      for (const frame of frames) socket.send(frame);
+    };
+    if (socket.cork) socket.cork(sendAll);
+    else sendAll();
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The node's HTTP routes (PROTOCOL.md section 4) besides the web client:
+ * /healthz, /metrics, /api/clients (the other live nodes, for the web page's
+ * failover) and the chats REST API. Pure request -> response over the
+ * chat node, so tests can call it without a socket.
+ *
+ * Invariants: POST answers 201 only after the message is durable (and fanned
+ * out); bad input gets 400/413 with {"error"} and changes nothing; one error
+ * handler turns anything unexpected into 500 {"error"} without details.
+ * @module
+ */
+
+import { parseChatIdParam, validatePostMessageBody } from "../../common/client_frame_validation.ts";
+import type { ClientEntry } from "../../common/discovery_protocol.ts";
+import { Limits } from "../../common/protocol.ts";
+import type { ChatNode } from "../core/chat_node.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { MetricsRegistry } from "../observability/metrics_registry.ts";
+
+export interface HttpApiContext {
+  node: ChatNode;
+  registry: MetricsRegistry;
+  logger: Logger;
+  /** Open client connections. */
+  clientCount: () => number;
+  /** Open peer links. */
+  peerCount: () => number;
+  /**
+   * The other live nodes' client addresses, best first (discovery's node list or
+   * `--peers`; empty when standalone): `GET /api/clients`, discovery's shape.
+   */
+  peerClients: () => ClientEntry[];
+}
+
+/** The largest POST body read. */
+export const POST_BODY_MAX_BYTES = 64 * 1024;
+
+const JSON_HEADERS = { "cache-control": "no-store" };
+
+function json(body: unknown, status = 200): Response {
+  return Response.json(body, { status, headers: JSON_HEADERS });
+}
+
+function fail(status: number, error: string): Response {
+  return json({ error }, status);
+}
+
+/** 405 with the methods the path takes (RFC 9110: an Allow header). */
+export function methodNotAllowed(allowed: readonly string[]): Response {
+  return Response.json({ error: `Cannot handle method: use ${allowed.join(" or ")}` }, {
+    status: 405,
+    headers: { ...JSON_HEADERS, allow: allowed.join(", ") },
+  });
+}
+
+const isRead = (request: Request) => request.method === "GET" || request.method === "HEAD";
+
+const MESSAGES_PATH = /^\/api\/chats\/([^/]+)\/messages\/?$/;
+
+/** The answer for an API path; undefined when the path is not one of these routes. */
+export async function handleApiRequest(
+  request: Request,
+  context: HttpApiContext,
+): Promise<Response | undefined> {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  try {
+    if (path === "/healthz") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
+      return json({
+        ok: true,
+        nodeId: context.node.nodeId,
+        peers: context.peerCount(),
+        clients: context.clientCount(),
+      });
+    }
+    if (path === "/metrics") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
+      return new Response(context.registry.render(), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", ...JSON_HEADERS },
+      });
+    }
+    if (path === "/api/clients") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
+      const activeNodes = context.peerClients().map(({ address, clientport }) => ({
+        address,
+        clientport,
+      }));
+      return json({ activeNodes });
+    }
+    if (path === "/api/chats" || path === "/api/chats/") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
+      return json(
+        context.node.chats().map(({ chatId, name, lastMessageAt }) =>
+          lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
+        ),
+      );
+    }
+    const match = MESSAGES_PATH.exec(path);
+    if (!match) return undefined;
+    const chatId = parseChatIdParam(match[1]);
+    if (chatId === null) return fail(400, "Cannot read chat: the chat id must be an integer >= 0");
+    if (isRead(request)) return getMessages(url, chatId, context);
+    if (request.method === "POST") return await postMessage(request, chatId, context);
+    return methodNotAllowed(["GET", "HEAD", "POST"]);
+  } catch (error) {
+    context.logger.error("http request failed", { path, error: (error as Error).message });
+    return fail(500, "Cannot answer: internal error");
+  }
+}
+
+function getMessages(url: URL, chatId: number, context: HttpApiContext): Response {
+  const limitParam = url.searchParams.get("limit");
+  let limit: number = Limits.syncDefaultLimit;
+  if (limitParam !== null && limitParam !== "") {
+    if (!/^[0-9]{1,4}$/.test(limitParam)) return fail(400, "Cannot read: limit must be 1..1000");
+    limit = Number(limitParam);
+    if (limit < 1 || limit > Limits.syncLimitMax) {
+      return fail(400, `Cannot read: limit must be 1..${Limits.syncLimitMax}`);
+    }
+  }
+  const before = url.searchParams.get("before") || undefined;
+  if (before !== undefined && !/^[0-9]{1,40}$/.test(before)) {
+    return fail(400, "Cannot read: before must be a messageId");
+  }
+  const result = context.node.history({ chatId, before, limit });
+  if (!result.ok) return fail(404, `Cannot read: ${result.error.message}`);
+  return new Response(JSON.stringify(result.messages), {
+    headers: {
+      "content-type": "application/json",
+      "x-more": String(result.more),
+      ...JSON_HEADERS,
+    },
+  });
+}
+
+async function readBody(request: Request): Promise<{ ok: true; text: string } | Response> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > POST_BODY_MAX_BYTES) return fail(413, "Cannot accept: body over 64 KiB");
+  const reader = request.body?.getReader();
+  if (!reader) return { ok: true, text: "" };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > POST_BODY_MAX_BYTES) {
+      await reader.cancel();
+      return fail(413, "Cannot accept: body over 64 KiB");
+    }
+    chunks.push(value);
+  }
+  return { ok: true, text: Buffer.concat(chunks).toString("utf8") };
+}
+
+async function postMessage(
+  request: Request,
+  chatId: number,
+  context: HttpApiContext,
+): Promise<Response> {
+  const body = await readBody(request);
+  if (body instanceof Response) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.text);
+  } catch {
+    return fail(400, "Cannot accept: the body is not JSON");
+  }
+  const payload = validatePostMessageBody(parsed, chatId);
+  if (!payload.ok) return fail(400, `Cannot accept: ${payload.error.message}`);
+  try {
+    const outcome = await context.node.sendLocal(payload.value);
+    return json(outcome.message, 201);
+  } catch (error) {
+    context.logger.error("message not stored", { error: (error as Error).message });
+    return fail(503, "Cannot store the message now: try again");
+  }
+}
