@@ -55,6 +55,11 @@ export interface LoginRequest {
   clientport: number;
   /** The address clients and peers should dial; defaults to the request's peer address. */
   address?: string;
+  /**
+   * Extension: the address peers dial (with `syncport`) when it differs from the one clients
+   * use, e.g. a container whose port is published on the host's loopback (docs/OPERATIONS.md).
+   */
+  syncaddress?: string;
   /** Connected clients, reported with each heartbeat. */
   load?: number;
   /** Free-form region label used to rank `GET /api/clients?region=`. */
@@ -72,6 +77,8 @@ export interface ActiveNode {
   address: string;
   syncport: number;
   clientport: number;
+  /** Where peers dial `syncport` when not at `address` (absent: at `address`). */
+  syncaddress?: string;
   load: number;
   region?: string;
 }
@@ -156,6 +163,19 @@ function checkPort(name: string, value: unknown): string | undefined {
   return undefined;
 }
 
+/** An optional host field of a login body: a host name or IP literal, no port. */
+function checkAddress(name: string, value: unknown): Validated<string> {
+  if (typeof value !== "string") return fail(`${name} must be a string`);
+  const address = value.trim();
+  if (address.length < 1 || address.length > ADDRESS_MAX_CHARS) {
+    return fail(`${name} must be 1..${ADDRESS_MAX_CHARS} characters`);
+  }
+  if (hostKind(address) === undefined) {
+    return fail(`${name} must be a host name or an IP address, without a port`);
+  }
+  return { ok: true, value: address };
+}
+
 /** `POST /api/nodes/register` body. */
 export function validateRegisterBody(body: unknown): Validated<RegisterRequest> {
   if (!isRecord(body)) return fail("body must be a JSON object");
@@ -184,16 +204,12 @@ export function validateLoginBody(body: unknown): Validated<LoginRequest> {
     syncport: body.syncport as number,
     clientport: body.clientport as number,
   };
-  if (body.address !== undefined && body.address !== null) {
-    if (typeof body.address !== "string") return fail("address must be a string");
-    const address = body.address.trim();
-    if (address.length < 1 || address.length > ADDRESS_MAX_CHARS) {
-      return fail(`address must be 1..${ADDRESS_MAX_CHARS} characters`);
-    }
-    if (hostKind(address) === undefined) {
-      return fail("address must be a host name or an IP address, without a port");
-    }
-    value.address = address;
+  for (const field of ["address", "syncaddress"] as const) {
+    const given = body[field];
+    if (given === undefined || given === null) continue;
+    const address = checkAddress(field, given);
+    if (!address.ok) return address;
+    value[field] = address.value;
   }
   if (body.load !== undefined && body.load !== null) {
     if (!isIntInRange(body.load, 0, LOAD_MAX)) return fail("load must be a non-negative integer");
@@ -225,6 +241,9 @@ export function parseActiveNode(value: unknown): Validated<ActiveNode> {
     clientport: value.clientport as number,
     load: isIntInRange(value.load, 0, LOAD_MAX) ? value.load : 0,
   };
+  if (typeof value.syncaddress === "string" && value.syncaddress.length > 0) {
+    node.syncaddress = value.syncaddress;
+  }
   if (typeof value.region === "string") node.region = value.region;
   return { ok: true, value: node };
 }

@@ -39,6 +39,10 @@ test("validateLoginBody() keeps the optional fields and checks each one", () => 
     ok: true,
     value: { ...login, address: "10.0.0.7", load: 12, region: "eu" },
   });
+  assert.deepEqual(validateLoginBody({ ...login, syncaddress: " node1 " }), {
+    ok: true,
+    value: { ...login, syncaddress: "node1" },
+  });
   assert.deepEqual(validateLoginBody({ ...login, address: null, load: null, region: null }), {
     ok: true,
     value: login,
@@ -59,6 +63,8 @@ test("validateLoginBody() keeps the optional fields and checks each one", () => 
     [{ ...login, address: "0" }, /host name or an IP address/],
     [{ ...login, address: "-bad-" }, /host name or an IP address/],
     [{ ...login, address: "a..b" }, /host name or an IP address/],
+    [{ ...login, syncaddress: 7 }, /syncaddress must be a string/],
+    [{ ...login, syncaddress: "node1:3000" }, /syncaddress must be a host name .* without a port/],
     [{ ...login, load: -1 }, /load/],
     [{ ...login, load: 0.5 }, /load/],
     [{ ...login, region: "" }, /region/],
@@ -87,6 +93,11 @@ test("parseActiveNodeList() reads lists and defaults a missing load to 0", () =>
   assert.deepEqual(parseActiveNodeList(body), {
     ok: true,
     value: [{ id: 1, address: "10.0.0.1", syncport: 1, clientport: 2, load: 0, region: "eu" }],
+  });
+  const peerAddressed = { id: 3, address: "127.0.0.1", syncaddress: "node3", syncport: 3000 };
+  assert.deepEqual(parseActiveNodeList({ activeNodes: [{ ...peerAddressed, clientport: 3003 }] }), {
+    ok: true,
+    value: [{ ...peerAddressed, clientport: 3003, load: 0 }],
   });
   assert.equal(parseActiveNodeList({ activeNodes: [{ id: 1 }] }).ok, false);
   assert.equal(parseActiveNodeList({}).ok, false);

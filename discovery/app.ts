@@ -23,7 +23,7 @@ import {
   validateLogoutBody,
   validateRegisterBody,
 } from "../common/discovery_protocol.ts";
-import { chooseNodeAddress } from "./address.ts";
+import { chooseNodeAddress, normaliseAddress } from "./address.ts";
 import { rankNodesForClients } from "./client_ranking.ts";
 import type { Clock } from "./clock.ts";
 import { createExpirySweeper, type ExpirySweeper, logMembershipEvent } from "./expiry_sweeper.ts";
@@ -204,6 +204,9 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
       clientport: login.clientport,
       load: login.load ?? 0,
     };
+    // A peer address that cannot be dialled (0.0.0.0, ::) is dropped: peers use `address`.
+    const syncaddress = login.syncaddress && normaliseAddress(login.syncaddress);
+    if (syncaddress && syncaddress !== address) node.syncaddress = syncaddress;
     if (login.region !== undefined) node.region = login.region;
     announce(await registry.heartbeat(node));
     void sweeper.sweepIfDue();

@@ -241,6 +241,36 @@ Deno.test("POST /api/nodes/active/login lists the node under a dialable address,
   });
 });
 
+Deno.test("login with a syncaddress lists it for peers, and /api/clients keeps address", async () => {
+  await withApp(async (h) => {
+    const id = await h.register();
+    const other = await h.register();
+    // A container publishing its port on the host's loopback: clients there, peers inside.
+    const extra = { address: "127.0.0.1", syncaddress: "node1", clientport: 3001, syncport: 3000 };
+    assert.equal((await h.login(id, extra)).status, 200);
+    const listed = await (await h.request("/api/nodes/active")).json();
+    assert.deepEqual(listed.activeNodes, [
+      { id, address: "127.0.0.1", syncport: 3000, clientport: 3001, syncaddress: "node1", load: 0 },
+    ]);
+    const answer = await (await h.login(other)).json();
+    assert.equal(answer.activeNodes[0].syncaddress, "node1");
+    const clients = await (await h.request("/api/clients")).json();
+    assert.deepEqual(
+      clients.activeNodes.find((e: { clientport: number }) => e.clientport === 3001),
+      {
+        address: "127.0.0.1",
+        clientport: 3001,
+      },
+    );
+    // One that cannot be dialled, or equals address, is not listed: peers use address.
+    for (const syncaddress of ["0.0.0.0", "127.0.0.1"]) {
+      await h.login(id, { ...extra, syncaddress });
+      const [node] = (await (await h.request("/api/nodes/active")).json()).activeNodes;
+      assert.equal("syncaddress" in node, false, syncaddress);
+    }
+  });
+});
+
 Deno.test("login without any usable address gets 400", async () => {
   await withApp(async (h) => {
     const id = await h.register();

@@ -115,12 +115,14 @@ export function toActiveNode(record: ActiveNode): ActiveNode {
     clientport: record.clientport,
     load: record.load,
   };
+  if (record.syncaddress !== undefined) node.syncaddress = record.syncaddress;
   if (record.region !== undefined) node.region = record.region;
   return node;
 }
 
 function sameEndpoint(a: ActiveNode, b: ActiveNode): boolean {
-  return a.address === b.address && a.syncport === b.syncport && a.clientport === b.clientport;
+  return a.address === b.address && a.syncport === b.syncport &&
+    a.clientport === b.clientport && a.syncaddress === b.syncaddress;
 }
 
 export function createKvRegistry(options: KvRegistryOptions): KvRegistry {

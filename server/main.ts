@@ -130,6 +130,7 @@ async function main(): Promise<void> {
     mode: config.mode,
     identity,
     advertise: config.advertise,
+    advertisePeer: config.advertisePeer,
     region: config.region,
     ...meshTimingFromEnv(env),
   });

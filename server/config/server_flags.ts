@@ -27,6 +27,8 @@ export interface ServerConfig {
   host: string;
   /** Address (host or host:port) clients and peers are told to use; undefined: derived. */
   advertise?: string;
+  /** Address (host or host:port) peers dial when it is not `advertise`; discovery mode only. */
+  advertisePeer?: string;
   mode: NodeMode;
   /** Discovery URL (also kept in peers/standalone modes for tools that want it). */
   discoveryUrl: string;
@@ -55,6 +57,8 @@ Usage: bun run server [flags]
   --port P            port for clients, peers and HTTP (default 0: a free port)
   --host H            interface to bind (default 0.0.0.0: all IPv4 interfaces)
   --advertise ADDR    address to announce to clients and peers (default: derived from --host)
+  --advertise-peer ADDR  address peers dial instead, HOST[:PORT] (containers publishing ports
+                      on the host's loopback; sent to discovery as syncaddress/syncport)
   --discovery URL     discovery service (default ${DEFAULT_DISCOVERY_URL}; the default mode)
   --standalone        serve alone: no discovery, no peers
   --peers URL,...     static list of peer nodes instead of discovery
@@ -107,6 +111,7 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
         port: { type: "string" },
         host: { type: "string" },
         advertise: { type: "string" },
+        "advertise-peer": { type: "string" },
         discovery: { type: "string" },
         db: { type: "string" },
         standalone: { type: "boolean" },
@@ -184,12 +189,28 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
     return { kind: "error", message: `Cannot parse flags: --advertise ${advertise.error}` };
   }
 
+  let advertisePeer: string | undefined;
+  if (values["advertise-peer"] !== undefined) {
+    const checked = checkAdvertise(values["advertise-peer"]);
+    if (typeof checked !== "string") {
+      return { kind: "error", message: `Cannot parse flags: --advertise-peer ${checked.error}` };
+    }
+    if (mode.kind !== "discovery") {
+      return {
+        kind: "error",
+        message: "Cannot parse flags: --advertise-peer needs discovery mode (peers learn it there)",
+      };
+    }
+    advertisePeer = checked;
+  }
+
   return {
     kind: "config",
     config: {
       port,
       host,
       advertise,
+      advertisePeer,
       mode,
       discoveryUrl,
       dbPath: values.db ?? `${dataDir.replace(/\/+$/, "")}/node.db`,

@@ -94,6 +94,27 @@ describe("parseServerFlags()", () => {
   });
 });
 
+describe("--advertise-peer", () => {
+  test("is tidied like --advertise, port optional, discovery mode only", () => {
+    expect(config(["--advertise-peer", "node1:3000"]).advertisePeer).toBe("node1:3000");
+    expect(config(["--advertise-peer", "::ffff:10.0.0.9"]).advertisePeer).toBe("10.0.0.9");
+    expect(config([]).advertisePeer).toBeUndefined();
+    for (
+      const argv of [
+        ["--advertise-peer", "0.0.0.0:3000"],
+        ["--advertise-peer", "node1:0"],
+        ["--advertise-peer", "node1", "--standalone"],
+        ["--advertise-peer", "node1", "--peers", "h:1"],
+      ]
+    ) {
+      const result = parseServerFlags(argv);
+      expect(result.kind === "error" && result.message).toStartWith(
+        "Cannot parse flags: --advertise-peer",
+      );
+    }
+  });
+});
+
 describe("--advertise and --host", () => {
   test("a node bound to one address advertises that address", () => {
     expect(config(["--host", "127.0.0.2"]).advertise).toBe("127.0.0.2");

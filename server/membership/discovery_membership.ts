@@ -30,6 +30,8 @@ export interface DiscoveryMembershipOptions {
   port: number;
   /** The address to publish; omitted: discovery uses the address it sees. */
   advertise?: string;
+  /** Where peers dial when not at `advertise`:`port` (sent as syncaddress, syncport). */
+  advertisePeer?: { host: string; port: number };
   /** Region label, reported with each heartbeat (ranks `GET /api/clients?region=`). */
   region?: string;
   /** Connected clients, reported with each heartbeat. */
@@ -95,11 +97,12 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
     const body: Record<string, unknown> = {
       id: identity.nodeId,
       password: identity.password,
-      syncport: options.port,
+      syncport: options.advertisePeer?.port ?? options.port,
       clientport: options.port,
       load: options.load(),
     };
     if (options.advertise) body.address = options.advertise;
+    if (options.advertisePeer) body.syncaddress = options.advertisePeer.host;
     if (options.region) body.region = options.region;
     const response = await fetch(`${base}${DiscoveryPath.login}`, {
       method: "POST",

@@ -41,6 +41,8 @@ export interface PeerNetworkStart {
   port: number;
   /** `--advertise`: the address peers and clients dial. */
   advertise?: string;
+  /** `--advertise-peer`: where peers dial instead. */
+  advertisePeer?: { host: string; port: number };
   /** `--discovery` with the identity registered there. */
   discoveryUrl?: string;
   identity?: { nodeId: number; password: string };
@@ -105,6 +107,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
           identity: start.identity,
           port: start.port,
           advertise: start.advertise,
+          advertisePeer: start.advertisePeer,
           region: start.region,
           load: start.load ?? (() => 0),
           onNodes: (nodes) => {
@@ -139,6 +142,8 @@ export interface StartPeerNetworkOptions extends PeerNetworkOptions {
   identity: { nodeId: number; password: string };
   /** `--advertise` as given: HOST or HOST:PORT. */
   advertise?: string;
+  /** `--advertise-peer` as given: HOST or HOST:PORT. */
+  advertisePeer?: string;
   /** `--region`, reported to discovery. */
   region?: string;
 }
@@ -155,6 +160,7 @@ export function startPeerNetwork(options: StartPeerNetworkOptions): PeerNetwork 
   network.start({
     port: advertised?.port ?? transport.port,
     advertise: advertised?.host,
+    advertisePeer: peerEndpoint(options.advertisePeer, transport.port),
     discoveryUrl: mode.kind === "discovery" ? mode.discoveryUrl : undefined,
     identity: options.identity,
     peers: mode.kind === "peers" ? mode.peers : undefined,
@@ -164,9 +170,20 @@ export function startPeerNetwork(options: StartPeerNetworkOptions): PeerNetwork 
   return network;
 }
 
-/** Where to dial a node that discovery lists. */
+/** `--advertise-peer` HOST[:PORT] as an endpoint; without a port, the node's real one. */
+function peerEndpoint(
+  advertisePeer: string | undefined,
+  listeningPort: number,
+): { host: string; port: number } | undefined {
+  if (advertisePeer === undefined) return undefined;
+  const { host, port } = splitHostPort(advertisePeer);
+  return { host, port: port ?? listeningPort };
+}
+
+/** Where to dial a node that discovery lists: its syncaddress when it has one, else address. */
 export function dialTargetOf(node: ActiveNode): DialTarget {
-  return { url: `ws://${hostForUrl(node.address)}:${node.syncport}/peer`, nodeId: node.id };
+  const host = hostForUrl(node.syncaddress ?? node.address);
+  return { url: `ws://${host}:${node.syncport}/peer`, nodeId: node.id };
 }
 
 /** A `--peers` entry (`HOST:PORT`, `http://HOST:PORT`, `ws://HOST:PORT/...`) as a `/peer` URL. */
