@@ -10,7 +10,8 @@ TSC := ./node_modules/.bin/tsc
 STAMP := node_modules/.dsatter-setup
 N ?= 3
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke lint check clean ok
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke lint check clean ok \
+	images up stop down delete-images delete-volumes
 
 help:
 	@echo "make dev [N=3]   run discovery + N chat nodes on loopback (Ctrl-C stops them)"
@@ -18,6 +19,9 @@ help:
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
 	@echo "make lint check  formatting, lint, type checks"
 	@echo "make clean       remove data/ and build output"
+	@echo "make images      build the dsatter-discovery and dsatter-server images (docker or podman)"
+	@echo "make up          start discovery + 3 nodes from compose.yaml; stop, down (keeps volumes),"
+	@echo "                 delete-images, delete-volumes: see docs/OPERATIONS.md"
 
 # npm ci only when node_modules is missing or older than the lockfile.
 $(STAMP): package.json package-lock.json
@@ -57,10 +61,21 @@ lint: setup
 		|| { echo "server/store must not import server/core (see docs/ARCHITECTURE.md)"; exit 1; }
 
 check: setup
-	$(DENO) check common/ discovery/ client/
+	$(DENO) check common/ discovery/ client/ deploy/healthcheck.ts
 	$(TSC) --noEmit -p server/tsconfig.json
+	$(TSC) --noEmit -p deploy/tsconfig.json
 
 ok: lint check test
 
 clean:
 	rm -rf data/ perf/out/ test-artifacts/
+
+# Containers (docs/OPERATIONS.md): docker when its engine answers, else podman + podman-compose.
+images: setup
+	@deploy/containers.sh images
+
+up: setup
+	@deploy/containers.sh up
+
+stop down delete-images delete-volumes:
+	@deploy/containers.sh $@
