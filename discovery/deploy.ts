@@ -1,13 +1,21 @@
 /**
- * Entry point for Deno Deploy (and `deno serve`): the same Hono app as
- * `main.ts`, on the KV that `Deno.openKv()` gives without a path (the managed,
- * replicated KV on Deploy; a local default file under `deno serve`). Configured by
- * environment only: DSATTER_CLUSTER_SECRET (required, no generated fallback: there
- * is no shared disk there) and DSATTER_DISCOVERY_TTL (seconds, default 10).
+ * Entry point for Deno Deploy: the same Hono app as `main.ts`, served with `Deno.serve` on
+ * the KV that `Deno.openKv()` gives without a path (on Deploy, the KV database assigned to
+ * the app). Configured by environment only:
+ *   DSATTER_CLUSTER_SECRET  required, at least MIN_SECRET_CHARS (no generated fallback:
+ *                           there is no shared disk)
+ *   DSATTER_DISCOVERY_TTL   seconds a node stays listed after its last heartbeat (default 10)
+ *   DSATTER_KV_PATH         a KV path for runs outside Deploy (`:memory:` for a throwaway
+ *                           one); unset on Deploy, where KV is opened without a path
+ *   PORT                    port to listen on when set (local runs); else Deno.serve's default
+ *   DENO_DEPLOYMENT_ID      set by Deploy; only logged, to tell deployments apart
+ * It needs no node_modules: `discovery/deploy.deno.jsonc` (the bundle's deno.json, see
+ * deploy_bundle.ts) maps `hono` to its npm: specifier at the version package.json pins.
  *
- * Invariants: nothing runs at import time (KV opens on the first request), and
- * nothing here relies on a long-running process: expiry is swept by open watch
- * streams and by reads (see expiry_sweeper.ts), and every read filters deadlines.
+ * Invariants: nothing touches KV at import time (it opens on the first request, and a
+ * configuration error answers 503 with its reason until the environment is fixed); nothing
+ * relies on a long-running process: expiry is swept by open watch streams and by reads (see
+ * expiry_sweeper.ts), and every read filters deadlines.
  * @module
  */
 
@@ -17,38 +25,58 @@ import { createDiscovery, type Discovery } from "./app.ts";
 import { systemClock } from "./clock.ts";
 import { createConsoleLogger } from "./logger.ts";
 
+const logger = createConsoleLogger({ json: true });
+
 async function openDiscovery(): Promise<Discovery> {
-  const clusterSecret = Deno.env.get("DSATTER_CLUSTER_SECRET") ?? "";
+  const env = (name: string) => Deno.env.get(name);
+  const clusterSecret = env("DSATTER_CLUSTER_SECRET") ?? "";
   if (clusterSecret.length < MIN_SECRET_CHARS) {
     throw new Error(
       `DSATTER_CLUSTER_SECRET must be set to at least ${MIN_SECRET_CHARS} characters`,
     );
   }
-  const ttlText = Deno.env.get("DSATTER_DISCOVERY_TTL");
+  const ttlText = env("DSATTER_DISCOVERY_TTL");
   const ttlSeconds = ttlText ? Number(ttlText) : DEFAULT_DISCOVERY_TTL_SECONDS;
-  const kv = await Deno.openKv();
-  return createDiscovery({
-    kv,
-    clock: systemClock,
-    config: { clusterSecret, ttlSeconds },
-    logger: createConsoleLogger({ json: true }),
+  if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
+    throw new Error(`DSATTER_DISCOVERY_TTL must be a positive number of seconds, got ${ttlText}`);
+  }
+  const kvPath = env("DSATTER_KV_PATH") || undefined;
+  const kv = await Deno.openKv(kvPath);
+  logger.info("discovery ready", {
+    deployment: env("DENO_DEPLOYMENT_ID"),
+    kv: kvPath ?? "default (Deno.openKv without a path)",
+    ttl: ttlSeconds,
   });
+  return createDiscovery({ kv, clock: systemClock, config: { clusterSecret, ttlSeconds }, logger });
 }
 
 let discovery: Promise<Discovery> | undefined;
 
-export default {
-  async fetch(request, info) {
-    discovery ??= openDiscovery();
-    let ready: Discovery;
-    try {
-      ready = await discovery;
-    } catch (error) {
-      discovery = undefined; // retry on the next request (e.g. after the env is fixed)
-      const reason = error instanceof Error ? error.message : String(error);
-      console.error(`Cannot start discovery: ${reason}`);
-      return Response.json({ error: `discovery is not configured: ${reason}` }, { status: 503 });
-    }
-    return await ready.app.fetch(request, info);
-  },
-} satisfies Deno.ServeDefaultExport;
+/** Serves one request, opening the discovery (KV, configuration) on the first one. */
+export async function handleRequest(
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+): Promise<Response> {
+  discovery ??= openDiscovery();
+  let ready: Discovery;
+  try {
+    ready = await discovery;
+  } catch (error) {
+    discovery = undefined; // retry on the next request (e.g. after the env is fixed)
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.error("Cannot start discovery", { reason });
+    return Response.json({ error: `discovery is not configured: ${reason}` }, { status: 503 });
+  }
+  return await ready.app.fetch(request, info);
+}
+
+if (import.meta.main) {
+  const portText = Deno.env.get("PORT");
+  const onListen = ({ hostname, port }: Deno.NetAddr) =>
+    console.log(`listening on http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`);
+  if (portText !== undefined && !/^[0-9]{1,5}$/.test(portText)) {
+    console.error(`Cannot start discovery: PORT must be a port number, got ${portText}`);
+    Deno.exit(2);
+  }
+  Deno.serve({ ...(portText ? { port: Number(portText) } : {}), onListen }, handleRequest);
+}

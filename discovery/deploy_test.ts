@@ -1,100 +1,180 @@
 /**
- * The Deno Deploy entry point, run the way Deploy runs it (`deno serve` on its
- * default export, KV opened without a path), in a throwaway DENO_DIR so the
- * default KV file lands in a temp dir.
+ * The Deno Deploy entry point, run the way Deploy runs it: from the bundle that
+ * deploy_bundle.ts writes into an empty folder (no node_modules, no package.json: `hono`
+ * comes from the npm registry through the bundle's import map), `deno run -A` on
+ * `discovery/deploy.ts`, DENO_DEPLOYMENT_ID set, settings from the environment only.
  */
 
 import assert from "node:assert/strict";
 import { readSse } from "./testing/sse_reader.ts";
+import { writeDeployBundle } from "./deploy_bundle.ts";
 
-const DENO = new URL("../node_modules/deno/deno", import.meta.url).pathname;
-const REPO_ROOT = new URL("../", import.meta.url).pathname;
+const DENO = Deno.execPath();
+const SECRET = "deploy-test-secret-0123456789abcdef";
+const PACKAGE_JSON = new URL("../package.json", import.meta.url);
 
+/** One Deno cache for the whole file, so hono is fetched from npm once; removed at exit. */
+const denoDir = Deno.makeTempDirSync({ prefix: "discovery_deploy_cache_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(denoDir, { recursive: true }));
+
+async function withBundle(run: (bundleDir: string) => Promise<void>): Promise<void> {
+  const bundleDir = await Deno.makeTempDir({ prefix: "discovery_deploy_bundle_" });
+  try {
+    await writeDeployBundle(bundleDir);
+    await run(bundleDir);
+  } finally {
+    await Deno.remove(bundleDir, { recursive: true });
+  }
+}
+
+interface RunningEntry {
+  url: string;
+  stdoutText(): string;
+}
+
+/** Starts `deno run -A discovery/deploy.ts` in the bundle, runs `use`, stops it. */
 async function withDeployEntry(
+  bundleDir: string,
   env: Record<string, string>,
-  run: (url: string) => Promise<void>,
-) {
-  const denoDir = await Deno.makeTempDir({ prefix: "discovery_deploy_" });
+  use: (entry: RunningEntry) => Promise<void>,
+): Promise<void> {
   const child = new Deno.Command(DENO, {
-    args: [
-      "serve",
-      "--port",
-      "0",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "discovery/deploy.ts",
-    ],
-    cwd: REPO_ROOT,
-    env: { DENO_DIR: denoDir, NO_COLOR: "1", DSATTER_CLUSTER_SECRET: "", ...env },
-    stdout: "null",
+    args: ["run", "-A", "discovery/deploy.ts"],
+    cwd: bundleDir,
+    env: {
+      DENO_DIR: denoDir,
+      NO_COLOR: "1",
+      PORT: "0",
+      DENO_DEPLOYMENT_ID: "test-deployment-7",
+      DSATTER_CLUSTER_SECRET: "",
+      DSATTER_KV_PATH: "",
+      ...env,
+    },
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  let stderr = "";
+  const collecting = Promise.all([
+    child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (chunk) => void (stdout += chunk) }),
+    ),
+    child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (chunk) => void (stderr += chunk) }),
+    ),
+  ]).catch(() => {});
   try {
-    let text = "";
-    const deadline = Date.now() + 30_000;
-    let match: RegExpExecArray | null = null;
-    while (!(match = /Listening on http:\/\/[^:]+:(\d+)/.exec(text))) {
-      if (Date.now() > deadline) throw new Error(`Cannot start deno serve; stderr:\n${text}`);
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`deno serve exited; stderr:\n${text}`);
-      text += value;
+    const deadline = Date.now() + 60_000; // the first run downloads hono from npm
+    let match: RegExpExecArray | null;
+    while (!(match = /listening on (http:\/\/[^\s]+)/.exec(stdout))) {
+      if (Date.now() > deadline) throw new Error(`deploy.ts did not listen; stderr:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    // Keep draining stderr so the child never blocks on a full pipe.
-    const draining = (async () => {
-      while (!(await reader.read()).done) { /* discard */ }
-    })().catch(() => {});
-    await run(`http://127.0.0.1:${match[1]}`);
-    child.kill("SIGTERM");
-    await draining;
+    await use({ url: match[1], stdoutText: () => stdout });
   } finally {
     try {
       child.kill("SIGKILL");
     } catch { /* already gone */ }
     await child.status;
-    await reader.cancel().catch(() => {});
-    await Deno.remove(denoDir, { recursive: true });
+    await collecting;
   }
 }
 
-Deno.test("deploy.ts serves the discovery on the path-less KV under deno serve", async () => {
-  const secret = "deploy-test-secret-0123456789";
-  await withDeployEntry(
-    { DSATTER_CLUSTER_SECRET: secret, DSATTER_DISCOVERY_TTL: "5" },
-    async (url) => {
+async function registerAndLogin(url: string, clientport: number): Promise<number> {
+  const headers = { authorization: `Bearer ${SECRET}` };
+  const register = await fetch(`${url}/api/nodes/register`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ password: "pw" }),
+  });
+  assert.equal(register.status, 200);
+  const { id } = await register.json();
+  const login = await fetch(`${url}/api/nodes/active/login`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      id,
+      password: "pw",
+      syncport: clientport,
+      clientport,
+      address: "node.example",
+    }),
+  });
+  assert.equal(login.status, 200);
+  assert.equal((await login.json()).ttl, 5);
+  return id;
+}
+
+Deno.test("writeDeployBundle() writes the entry's modules and an import map, nothing else", async () => {
+  await withBundle(async (bundleDir) => {
+    const files: string[] = [];
+    for await (const top of Deno.readDir(bundleDir)) {
+      if (top.isFile) files.push(top.name);
+      else {for await (const inner of Deno.readDir(`${bundleDir}/${top.name}`)) {
+          files.push(`${top.name}/${inner.name}`);
+        }}
+    }
+    assert.ok(files.includes("deno.jsonc") && files.includes("discovery/deploy.ts"));
+    assert.ok(files.includes("discovery/app.ts") && files.includes("common/discovery_protocol.ts"));
+    assert.deepEqual(
+      files.filter((f) => /_test\.ts$|testing|node_modules|package\.json/.test(f)),
+      [],
+    );
+    // The import map pins hono at exactly the version the repository installs.
+    const pinned = JSON.parse(await Deno.readTextFile(PACKAGE_JSON)).dependencies.hono;
+    const config = await Deno.readTextFile(`${bundleDir}/deno.jsonc`);
+    assert.match(config, new RegExp(`"hono": "npm:hono@${pinned.replaceAll(".", "\\.")}"`));
+  });
+});
+
+Deno.test("deploy.ts serves from the bundle with no node_modules: register, login, /api/clients", async () => {
+  await withBundle(async (bundleDir) => {
+    const env = {
+      DSATTER_CLUSTER_SECRET: SECRET,
+      DSATTER_DISCOVERY_TTL: "5",
+      DSATTER_KV_PATH: ":memory:",
+    };
+    await withDeployEntry(bundleDir, env, async ({ url, stdoutText }) => {
       assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { ok: true });
-      const headers = { authorization: `Bearer ${secret}` };
-      const register = await fetch(`${url}/api/nodes/register`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ password: "pw" }),
-      });
-      const { id } = await register.json();
-      assert.equal(id, 1);
-      const login = await fetch(`${url}/api/nodes/active/login`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ id, password: "pw", syncport: 4500, clientport: 4500 }),
-      });
-      assert.equal((await login.json()).ttl, 5);
+      const id = await registerAndLogin(url, 4500);
+      const clients = await (await fetch(`${url}/api/clients`)).json();
+      assert.deepEqual(clients, { activeNodes: [{ address: "node.example", clientport: 4500 }] });
       const watch = readSse(await fetch(`${url}/api/nodes/watch`));
       try {
-        const snapshot = await watch.next();
-        assert.deepEqual(JSON.parse(snapshot.data).activeNodes.map((n: { id: number }) => n.id), [
-          id,
-        ]);
+        const snapshot = JSON.parse((await watch.next()).data);
+        assert.deepEqual(snapshot.activeNodes.map((node: { id: number }) => node.id), [id]);
       } finally {
         await watch.close();
       }
-    },
-  );
+      assert.match(stdoutText(), /"message":"discovery ready".*"deployment":"test-deployment-7"/);
+    });
+    await Deno.stat(`${bundleDir}/node_modules`).then(
+      () => assert.fail("the run made a node_modules folder"),
+      (error) => assert.ok(error instanceof Deno.errors.NotFound),
+    );
+  });
+});
+
+Deno.test("deploy.ts opens KV without a path when DSATTER_KV_PATH is unset, and keeps it", async () => {
+  await withBundle(async (bundleDir) => {
+    const env = { DSATTER_CLUSTER_SECRET: SECRET, DSATTER_DISCOVERY_TTL: "5" };
+    const ids: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      await withDeployEntry(bundleDir, env, async ({ url, stdoutText }) => {
+        ids.push(await registerAndLogin(url, 4600 + run));
+        assert.match(stdoutText(), /"kv":"default \(Deno.openKv without a path\)"/);
+      });
+    }
+    assert.deepEqual(ids, [1, 2]); // the second run found the first one's node in the same KV
+  });
 });
 
 Deno.test("deploy.ts answers 503 with a reason when the secret is missing", async () => {
-  await withDeployEntry({}, async (url) => {
-    const response = await fetch(`${url}/api/nodes/active`);
-    assert.equal(response.status, 503);
-    assert.match((await response.json()).error, /DSATTER_CLUSTER_SECRET/);
+  await withBundle(async (bundleDir) => {
+    await withDeployEntry(bundleDir, { DSATTER_KV_PATH: ":memory:" }, async ({ url }) => {
+      const response = await fetch(`${url}/api/nodes/active`);
+      assert.equal(response.status, 503);
+      assert.match((await response.json()).error, /DSATTER_CLUSTER_SECRET/);
+    });
   });
 });
