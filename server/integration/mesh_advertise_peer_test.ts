@@ -6,8 +6,8 @@
  * mesh only forms if peers dial the peer address (127.0.0.1, where the nodes listen).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestCluster, type TestCluster, waitForPeers } from "./peer_test_cluster.ts";
-import { openClient, type TestClient } from "./testing/ws_test_client.ts";
+import { startTestCluster, type TestCluster, waitForPeers } from "../testing/peer_test_cluster.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
 
 const CLIENT_ADDRESS = "127.0.0.3";
 const CHAT = 4242;
