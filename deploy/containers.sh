@@ -49,6 +49,12 @@ choose_engine() {
       export CONTAINERS_CONF=$PWD/deploy/containers.conf
     fi
     command -v podman-compose >/dev/null 2>&1 || fail "Cannot run compose: podman-compose is not installed"
+    # The nodes find discovery and each other by name: CNI needs its DNS plugin for that.
+    if [ "$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null)" = cni ] &&
+      [ ! -x /usr/lib/cni/dnsname ]; then
+      fail "Cannot use podman here: its CNI networks have no DNS" \
+        "(apt-get install golang-github-containernetworking-plugin-dnsname)"
+    fi
     compose=(podman-compose -p "$project" -f compose.yaml)
   elif docker compose version >/dev/null 2>&1; then
     compose=(docker compose -p "$project" -f compose.yaml)
