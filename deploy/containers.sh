@@ -65,18 +65,22 @@ choose_engine() {
   fi
 }
 
-# Runs a compose command with its (chatty) output in a log, shown only when it fails.
-# Podman without systemd cannot schedule health checks and says so on every start: dropped.
-run_compose() {
-  local log
-  log=$(mktemp "${TMPDIR:-/tmp}/dsatter-compose.XXXXXX")
-  if ! "${compose[@]}" "$@" >"$log" 2>&1; then
+# Runs a command with its (chatty) output in a log, shown only when it fails. Podman without
+# systemd cannot schedule health checks and says so on every start: those lines are dropped.
+# usage: run_logged WHAT COMMAND...
+run_logged() {
+  local what=$1 log
+  shift
+  log=$(mktemp "${TMPDIR:-/tmp}/dsatter-containers.XXXXXX")
+  if ! "$@" >"$log" 2>&1; then
     grep -v 'systemd connection' "$log" | tail -n 40 >&2
     rm -f "$log"
-    fail "Cannot run compose $1 (output above)"
+    fail "Cannot $what (output above)"
   fi
   rm -f "$log"
 }
+
+run_compose() { run_logged "run compose $1" "${compose[@]}" "$@"; }
 
 project_containers() {
   "$engine" ps -a -q --filter "label=com.docker.compose.project=$project"
@@ -93,8 +97,8 @@ build_images() {
   local name
   for name in discovery server; do
     echo "building dsatter-$name:$tag ($engine)"
-    "$engine" build "${format[@]}" --quiet -f "deploy/$name.Dockerfile" -t "dsatter-$name:$tag" . \
-      2> >(grep -v 'systemd connection' >&2) >/dev/null
+    run_logged "build dsatter-$name:$tag" \
+      "$engine" build "${format[@]}" -f "deploy/$name.Dockerfile" -t "dsatter-$name:$tag" .
   done
 }
 
