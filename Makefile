@@ -9,12 +9,16 @@ BUN := ./node_modules/.bin/bun
 TSC := ./node_modules/.bin/tsc
 STAMP := node_modules/.dsatter-setup
 N ?= 3
+# make dev PORT=4001 DISCOVERY_PORT=8090: the first node's port (the others follow) and discovery's.
+PORT ?= 3001
+DISCOVERY_PORT ?= 8080
 
 .PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke lint check clean ok \
 	images up stop down delete-images delete-volumes
 
 help:
-	@echo "make dev [N=3]   run discovery + N chat nodes on loopback (Ctrl-C stops them)"
+	@echo "make dev [N=3] [PORT=3001] [DISCOVERY_PORT=8080]"
+	@echo "                 run discovery + N chat nodes on loopback (nodes on PORT, PORT+1, ...; Ctrl-C stops them)"
 	@echo "make test        run every test (installs what is missing first)"
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
 	@echo "make lint check  formatting, lint, type checks"
@@ -32,7 +36,7 @@ setup: $(STAMP)
 	@.ci/ensure-system-packages
 
 dev: setup
-	$(BUN) server/dev/dev_cluster.ts $(N)
+	$(BUN) server/dev/dev_cluster.ts $(N) --base-port $(PORT) --discovery-port $(DISCOVERY_PORT)
 
 # Every runner runs even if an earlier one fails; the last line sums them all.
 test: setup

@@ -25,6 +25,8 @@ export interface CliOptions {
   serverUrls?: string[];
   /** `--region` (or $DSATTER_REGION): discovery puts that region's nodes first. */
   region?: string;
+  /** `--ca FILE`: extra CA (PEM) trusted for https:// discovery and wss:// nodes. */
+  caPath?: string;
   name: string;
   chatId: number;
   /** `--send TEXT`. */
@@ -42,6 +44,7 @@ export interface CliOptions {
 export type CliParse =
   | { kind: "run"; options: CliOptions }
   | { kind: "help"; text: string }
+  | { kind: "version" }
   | { kind: "error"; message: string };
 
 export const HELP_TEXT = `DSatter terminal client
@@ -58,7 +61,10 @@ Usage: deno task client [options]
   --json            with --follow: one JSON message object per line
   --history N       messages of history shown on entry (default 50 interactive, 0 with --follow)
   --timeout SECONDS how long a message may wait for its acknowledgement (default 10)
+  --ca FILE         trust this PEM CA too, for https:// discovery and wss:// nodes
+                    (or DENO_CERT=FILE, Deno's own variable)
   --verbose         more status lines on stderr
+  --version         print the version and exit
   -h, --help        this text
 
 With neither --send nor --follow: an interactive chat when stdin is a terminal (type /help
@@ -92,7 +98,9 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
         json: { type: "boolean", default: false },
         history: { type: "string" },
         timeout: { type: "string" },
+        ca: { type: "string" },
         verbose: { type: "boolean", default: false },
+        version: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -101,6 +109,8 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
     return fail(`Cannot parse arguments: ${reason} (--help lists the options)`);
   }
   if (values.help) return { kind: "help", text: HELP_TEXT };
+  if (values.version) return { kind: "version" };
+  if (values.ca === "") return fail("Cannot use --ca: the path is empty");
   const { config, env } = context;
 
   const discoveryUrl = values.discovery ?? config.discovery ?? DEFAULT_DISCOVERY_URL;
@@ -177,6 +187,7 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       discoveryUrl: discoveryUrl.replace(/\/+$/, ""),
       serverUrls,
       region,
+      caPath: values.ca,
       name,
       chatId,
       sendText: values.send,

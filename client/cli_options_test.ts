@@ -125,3 +125,10 @@ test("parseCliOptions() takes --region, else $DSATTER_REGION, else none", () => 
   assert.equal(run([], context({ env })).region, "us-east");
   assert.equal(run(["--region", "ap-south"], context({ env })).region, "ap-south");
 });
+
+test("parseCliOptions() takes --version and --ca", () => {
+  assert.equal(parseCliOptions(["--version"], context()).kind, "version");
+  assert.equal(run(["--ca", "/etc/ca.pem"]).caPath, "/etc/ca.pem");
+  assert.equal(run([]).caPath, undefined);
+  assert.equal(parseCliOptions(["--ca", ""], context()).kind, "error");
+});

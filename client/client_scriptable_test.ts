@@ -363,3 +363,13 @@ test("client --send sends a text of spaces as it is: it is a message", async () 
     await node.stop();
   }
 });
+
+test("client --version prints the package version and Deno's, exit 0; a bad flag exits 2", async () => {
+  const { default: packageJson } = await import("../package.json", { with: { type: "json" } });
+  const version = await runClient(["--version"]);
+  assert.equal(version.code, 0);
+  assert.deepEqual(version.stdout, [
+    `dsatter-client ${packageJson.version} (deno ${Deno.version.deno})`,
+  ]);
+  assert.equal((await runClient(["--nope"])).code, 2);
+});

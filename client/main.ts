@@ -5,6 +5,8 @@
  * @module
  */
 
+import packageJson from "../package.json" with { type: "json" };
+import { versionLine } from "../common/build_info.ts";
 import { type CliOptions, parseCliOptions } from "./cli_options.ts";
 import { configFilePath, loadConfig } from "./config_file.ts";
 import { runFollowMode } from "./follow_mode.ts";
@@ -12,6 +14,7 @@ import { runInteractiveMode } from "./interactive_mode.ts";
 import { shouldUseColor } from "./message_format.ts";
 import { dialNode } from "./node_dialer.ts";
 import { discoveryNodeSource, type NodeSource, staticNodeSource } from "./node_source.ts";
+import { tlsAwareNodeSource } from "./node_tls.ts";
 import { runSendMode } from "./send_mode.ts";
 import { printError, printLine, readLines } from "./text_output.ts";
 
@@ -29,21 +32,46 @@ async function main(args: string[]): Promise<number> {
     printLine(parsed.text);
     return 0;
   }
+  if (parsed.kind === "version") {
+    printLine(versionLine("dsatter-client", {
+      version: packageJson.version,
+      runtime: `deno ${Deno.version.deno}`,
+    }));
+    return 0;
+  }
   if (parsed.kind === "error") {
     printError(parsed.message);
     return 2;
   }
   const options: CliOptions = parsed.options;
+  let httpClient: Deno.HttpClient | undefined;
+  if (options.caPath) {
+    try {
+      httpClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(options.caPath)] });
+    } catch (error) {
+      printError(`Cannot use --ca ${options.caPath}: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  const fetchTrusting = httpClient
+    ? ((input: string | URL | Request, init?: RequestInit) =>
+      fetch(input, { ...init, client: httpClient })) as typeof fetch
+    : fetch;
 
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
 
+  const discoveryUrl = options.discoveryUrl;
   const source: NodeSource = options.serverUrls
     ? staticNodeSource(options.serverUrls)
-    : discoveryNodeSource({ discoveryUrl: options.discoveryUrl, region: options.region });
-  const common = { options, source, dial: dialNode, signal: interrupt.signal };
+    : tlsAwareNodeSource(
+      discoveryNodeSource({ discoveryUrl, region: options.region, fetch: fetchTrusting }),
+      { discoveryUrl, fetch: fetchTrusting },
+    );
+  const dial: typeof dialNode = (url, dialOptions) => dialNode(url, { ...dialOptions, httpClient });
+  const common = { options, source, dial, signal: interrupt.signal };
 
   switch (options.mode) {
     case "send":

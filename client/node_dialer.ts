@@ -26,6 +26,8 @@ export interface DialOptions {
   /** @default 5000 */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The HTTP client whose TLS trust (`--ca`) the connection uses. @default the runtime's */
+  httpClient?: Deno.HttpClient;
 }
 
 export type Dialer = (url: string, options: DialOptions) => Promise<NodeConnection>;
@@ -36,7 +38,9 @@ export function dialNode(url: string, options: DialOptions = {}): Promise<NodeCo
   return new Promise((resolve, reject) => {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(url);
+      socket = options.httpClient
+        ? new WebSocket(url, { client: options.httpClient })
+        : new WebSocket(url);
     } catch (error) {
       reject(new Error(`Cannot connect to ${url}: ${(error as Error).message}`, { cause: error }));
       return;
@@ -105,6 +109,9 @@ export function describeDialError(message: string): string {
   const status = /Invalid status code:? (\d+)/i.exec(message);
   if (status) return `the node refused the connection (HTTP ${status[1]})`;
   if (/tcp connect error|connection refused/i.test(message)) return "connection refused";
+  if (/certificate|UnknownIssuer/i.test(message)) {
+    return "its TLS certificate is not trusted here (pass --ca FILE, or set DENO_CERT)";
+  }
   if (/dns|lookup/i.test(message)) return "host not found";
   return message.replace(/^NetworkError: failed to connect to WebSocket: /, "") ||
     "refused or unreachable";

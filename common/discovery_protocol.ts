@@ -64,6 +64,8 @@ export interface LoginRequest {
   load?: number;
   /** Free-form region label used to rank `GET /api/clients?region=`. */
   region?: string;
+  /** The node serves https:// and wss:// (`--tls-cert`): peers and clients dial it with TLS. */
+  tls?: boolean;
 }
 
 export interface LogoutRequest {
@@ -81,6 +83,8 @@ export interface ActiveNode {
   syncaddress?: string;
   load: number;
   region?: string;
+  /** Present (and true) only for a node that serves TLS: dial `wss://`, `https://`. */
+  tls?: true;
 }
 
 export interface LoginResponse {
@@ -222,6 +226,10 @@ export function validateLoginBody(body: unknown): Validated<LoginRequest> {
     }
     value.region = body.region;
   }
+  if (body.tls !== undefined && body.tls !== null) {
+    if (typeof body.tls !== "boolean") return fail("tls must be a boolean");
+    value.tls = body.tls;
+  }
   return { ok: true, value };
 }
 
@@ -245,6 +253,7 @@ export function parseActiveNode(value: unknown): Validated<ActiveNode> {
     node.syncaddress = value.syncaddress;
   }
   if (typeof value.region === "string") node.region = value.region;
+  if (value.tls === true) node.tls = true;
   return { ok: true, value: node };
 }
 

@@ -96,3 +96,11 @@ export function splitHostPort(text: string): { host: string; port?: number } {
 export function hostForUrl(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
+
+/** True for names and addresses that never leave this machine: localhost, 127/8, ::1. */
+export function isLoopbackHost(text: string): boolean {
+  const host = unmapIpv4(text.replace(/^\[(.*)\]$/, "$1")).toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIpv4(host)) return host.startsWith("127.");
+  return isIpv6(host) && /^(0{1,4}:){7}0{0,3}1$|^::1$/.test(host);
+}

@@ -21,6 +21,7 @@ COPY common/ common/
 COPY discovery/ discovery/
 COPY deploy/healthcheck.ts deploy/healthcheck.ts
 ENV DSATTER_ENV=production \
+    DSATTER_PORT=8080 \
     DSATTER_DATA_DIR=/data \
     DENO_DIR=/var/cache/deno \
     DENO_NO_UPDATE_CHECK=1 \
@@ -35,4 +36,3 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
        "deploy/healthcheck.ts", "8080"]
 ENTRYPOINT ["deno", "run", "--allow-net", "--allow-env", "--allow-read=/app,/data", \
             "--allow-write=/data", "discovery/main.ts"]
-CMD ["--port", "8080"]

@@ -19,6 +19,7 @@ COPY common/ common/
 COPY server/ server/
 COPY deploy/healthcheck.ts deploy/healthcheck.ts
 ENV DSATTER_ENV=production \
+    DSATTER_PORT=3000 \
     DSATTER_DATA_DIR=/data \
     BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 \
     NO_COLOR=1
@@ -28,4 +29,3 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["bun", "deploy/healthcheck.ts", "3000"]
 ENTRYPOINT ["bun", "server/main.ts"]
-CMD ["--port", "3000"]

@@ -23,10 +23,12 @@ import {
   validateLogoutBody,
   validateRegisterBody,
 } from "../common/discovery_protocol.ts";
+import type { BuildInfo } from "../common/build_info.ts";
 import { chooseNodeAddress, normaliseAddress } from "./address.ts";
 import { rankNodesForClients } from "./client_ranking.ts";
 import type { Clock } from "./clock.ts";
 import { createExpirySweeper, type ExpirySweeper, logMembershipEvent } from "./expiry_sweeper.ts";
+import { MetricsRegistry, registerDiscoveryMetrics } from "./discovery_metrics.ts";
 import { readJsonBody } from "./json_body.ts";
 import { createKvRegistry, type KvRegistry, type MembershipEvent } from "./kv_registry.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -36,6 +38,7 @@ import {
   DEFAULT_PASSWORD_HASH_ITERATIONS,
   hashPassword,
 } from "./password_hash.ts";
+import { addOperatorRoutes } from "./operator_routes.ts";
 import { createWatchStream } from "./watch_stream.ts";
 
 export interface DiscoveryConfig {
@@ -61,6 +64,10 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Aborting it ends every open watch stream (graceful shutdown). */
   signal?: AbortSignal;
+  /** False once draining on SIGTERM: `/readyz` answers 503. @default always true */
+  serving?: () => boolean;
+  /** Version facts for `dsatter_build_info`. */
+  build?: BuildInfo;
 }
 
 export interface Discovery {
@@ -101,11 +108,14 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     ttlMs,
     eventRetentionMs: config.eventRetentionMs,
   });
+  const metricsRegistry = new MetricsRegistry();
+  const metrics = registerDiscoveryMetrics(metricsRegistry, options.build);
   const sweeper = createExpirySweeper({
     registry,
     clock,
     logger,
     intervalMs: config.sweepIntervalMs ?? Math.min(1000, ttlMs / 4),
+    onEvent: (event) => metrics.events.labels(event.kind).inc(),
   });
   const passwords = createPasswordChecker();
 
@@ -142,7 +152,9 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
   }
 
   function announce(event: MembershipEvent | undefined) {
-    if (event) logMembershipEvent(logger, event);
+    if (!event) return;
+    logMembershipEvent(logger, event);
+    metrics.events.labels(event.kind).inc();
   }
 
   async function othersAlive(selfId: number): Promise<ActiveNode[]> {
@@ -152,6 +164,7 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
   app.use(async (c, next) => {
     const startMs = performance.now();
     await next();
+    metrics.requests.labels(String(c.res.status)).inc();
     const ms = Math.round(performance.now() - startMs);
     logger.debug(`${c.req.method} ${c.req.path} ${c.res.status}`, { ms });
   });
@@ -162,6 +175,7 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     const body = await readBody(c, validateRegisterBody);
     if ("response" in body) return body.response;
     const id = await registry.registerNode(await hashPassword(body.value.password, iterations));
+    metrics.registrations.inc();
     logger.info(`node ${id} registered`);
     return c.json({ id });
   });
@@ -208,7 +222,9 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     const syncaddress = login.syncaddress && normaliseAddress(login.syncaddress);
     if (syncaddress && syncaddress !== address) node.syncaddress = syncaddress;
     if (login.region !== undefined) node.region = login.region;
+    if (login.tls === true) node.tls = true;
     announce(await registry.heartbeat(node));
+    metrics.heartbeats.inc();
     void sweeper.sweepIfDue();
     const answer: LoginResponse = {
       id: node.id,
@@ -261,6 +277,14 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
         "x-accel-buffering": "no",
       },
     });
+  });
+
+  addOperatorRoutes(app, {
+    registry,
+    kv,
+    metricsRegistry,
+    metrics,
+    serving: options.serving,
   });
 
   app.notFound((c) => fail(c, 404, `no route for ${c.req.method} ${c.req.path}`));

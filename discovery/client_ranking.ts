@@ -18,6 +18,14 @@ export interface RankOptions {
 }
 
 export function rankNodesForClients(nodes: ActiveNode[], options: RankOptions = {}): ClientEntry[] {
+  return rankNodes(nodes, options).map((node) => ({
+    address: node.address,
+    clientport: node.clientport,
+  }));
+}
+
+/** The live nodes, best first for a client (region, then load, then chance). */
+export function rankNodes(nodes: ActiveNode[], options: RankOptions = {}): ActiveNode[] {
   const random = options.random ?? Math.random;
   const region = options.region;
   const keyed = nodes.map((node) => ({ node, tieBreak: random() }));
@@ -30,5 +38,5 @@ export function rankNodesForClients(nodes: ActiveNode[], options: RankOptions = 
     if (a.node.load !== b.node.load) return a.node.load - b.node.load;
     return a.tieBreak - b.tieBreak;
   });
-  return keyed.map(({ node }) => ({ address: node.address, clientport: node.clientport }));
+  return keyed.map(({ node }) => node);
 }

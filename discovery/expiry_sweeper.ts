@@ -27,6 +27,8 @@ export interface ExpirySweeperOptions {
   clock: Clock;
   intervalMs: number;
   logger: Logger;
+  /** Told of every `expired` event (metrics). */
+  onEvent?: (event: MembershipEvent) => void;
 }
 
 /** The one log line per membership change. */
@@ -48,7 +50,10 @@ export function createExpirySweeper(options: ExpirySweeperOptions): ExpirySweepe
 
   async function sweep(): Promise<void> {
     try {
-      for (const event of await registry.sweepExpired()) logMembershipEvent(logger, event);
+      for (const event of await registry.sweepExpired()) {
+        logMembershipEvent(logger, event);
+        options.onEvent?.(event);
+      }
     } catch (error) {
       logger.error("Cannot sweep expired nodes", { reason: String(error) });
     }

@@ -117,12 +117,13 @@ export function toActiveNode(record: ActiveNode): ActiveNode {
   };
   if (record.syncaddress !== undefined) node.syncaddress = record.syncaddress;
   if (record.region !== undefined) node.region = record.region;
+  if (record.tls === true) node.tls = true;
   return node;
 }
 
 function sameEndpoint(a: ActiveNode, b: ActiveNode): boolean {
   return a.address === b.address && a.syncport === b.syncport &&
-    a.clientport === b.clientport && a.syncaddress === b.syncaddress;
+    a.clientport === b.clientport && a.syncaddress === b.syncaddress && a.tls === b.tls;
 }
 
 export function createKvRegistry(options: KvRegistryOptions): KvRegistry {

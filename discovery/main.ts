@@ -1,65 +1,33 @@
 /**
- * `deno task discovery [--port P] [--kv PATH] [--ttl SECONDS] [--host H] [--verbose]`:
- * parses flags, resolves the cluster secret, opens Deno KV, serves the app and
- * runs the expiry sweep until SIGINT/SIGTERM. Nothing else lives here.
+ * `deno task discovery [flags]` (discovery_flags.ts; every flag also as a
+ * DSATTER_ variable): resolves the cluster secret, refuses weak production
+ * settings, opens Deno KV, serves the app (plain or TLS) and runs the expiry
+ * sweep until SIGINT/SIGTERM, which turns /readyz to 503, keeps serving for
+ * --drain-seconds, then shuts down. Nothing else lives here.
  *
- * Invariant: the first stdout line is `listening on http://HOST:PORT` with the
- * real port (also for `--port 0`), and HOST one a local client can dial.
+ * Invariants: the first stdout line is `listening on http(s)://HOST:PORT` with
+ * the real port (also for `--port 0`), and HOST one a local client can dial;
+ * exit 2 for a usage error, 1 for a refused configuration (common/exit_code.ts);
+ * a KV file created here is mode 0600.
  * @module
  */
 
+import packageJson from "../package.json" with { type: "json" };
 import { watchScriptRunnerParent } from "./parent_watch.ts";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
-import { DEFAULT_DISCOVERY_TTL_SECONDS } from "../common/discovery_protocol.ts";
+import { type BuildInfo, versionLine } from "../common/build_info.ts";
 import { isProduction, resolveClusterSecret } from "../common/cluster_secret.ts";
+import { ExitCode } from "../common/exit_code.ts";
+import { productionRefusals } from "../common/production_policy.ts";
 import { createDiscovery } from "./app.ts";
 import { systemClock } from "./clock.ts";
+import { DISCOVERY_USAGE, type DiscoveryFlags, parseDiscoveryFlags } from "./discovery_flags.ts";
 import { createConsoleLogger } from "./logger.ts";
 
-const USAGE =
-  "usage: deno task discovery [--port P] [--kv PATH|:memory:] [--ttl SECONDS] [--host H] [--verbose]";
-
-interface Flags {
-  port: number;
-  host: string;
-  kvPath: string;
-  ttlSeconds: number;
-  verbose: boolean;
-}
-
-function parseFlags(args: string[]): Flags {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: "string", default: "8080" },
-      host: { type: "string", default: "0.0.0.0" },
-      kv: {
-        type: "string",
-        default: join(Deno.env.get("DSATTER_DATA_DIR") || "data", "discovery.kv"),
-      },
-      ttl: { type: "string", default: String(DEFAULT_DISCOVERY_TTL_SECONDS) },
-      verbose: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) {
-    throw new RangeError(`--port must be an integer in 0..65535, got ${values.port}`);
-  }
-  const ttlSeconds = Number(values.ttl);
-  if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
-    throw new RangeError(`--ttl must be a positive number of seconds, got ${values.ttl}`);
-  }
-  if (values.kv === "") throw new RangeError("--kv must be a path or :memory:");
-  return { port, host: values.host, kvPath: values.kv, ttlSeconds, verbose: values.verbose };
-}
+const BUILD_INFO: BuildInfo = {
+  version: packageJson.version,
+  runtime: `deno ${Deno.version.deno}`,
+};
 
 /** The URL host a local client can dial for a listening hostname. */
 function dialableHost(hostname: string): string {
@@ -83,7 +51,7 @@ function readClusterSecret(): { secret: string; origin: string; warning?: string
       }
     },
     writeSecretFile: (secret) => {
-      Deno.mkdirSync(dataDir, { recursive: true });
+      Deno.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       // Whole content at once: a temporary file hard-linked to the name (link fails if it
       // exists), so a process starting alongside never reads it empty.
       const temporary = `${secretPath}.${Deno.pid}.${Date.now()}.tmp`;
@@ -102,9 +70,19 @@ function readClusterSecret(): { secret: string; origin: string; warning?: string
   return result;
 }
 
+/** Creates the KV file empty and private (SQLite gives -wal and -shm its mode) unless it exists. */
+async function createPrivateKvFile(path: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    (await Deno.open(path, { createNew: true, write: true, mode: 0o600 })).close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+}
+
 /** Deno.serve, with a one-line error and exit 1 when the address cannot be bound. */
 function serveOrExit(
-  options: Deno.ServeTcpOptions,
+  options: Deno.ServeTcpOptions & Partial<Deno.TlsCertifiedKeyPem>,
   handler: Deno.ServeHandler,
 ): Deno.HttpServer {
   try {
@@ -116,34 +94,89 @@ function serveOrExit(
       ? error.message
       : String(error);
     console.error(`Cannot start discovery: ${reason}`);
-    Deno.exit(1);
+    Deno.exit(ExitCode.refused);
   }
 }
 
-async function main(): Promise<void> {
-  let flags: Flags;
+function refuse(message: string): never {
+  console.error(message);
+  Deno.exit(ExitCode.refused);
+}
+
+function parseOrExit(): DiscoveryFlags {
+  const env = (name: string) => Deno.env.get(name);
+  const parsed = parseDiscoveryFlags(Deno.args, {
+    env,
+    dataDir: env("DSATTER_DATA_DIR") || "data",
+  });
+  if (parsed.kind === "help") {
+    console.log(DISCOVERY_USAGE);
+    Deno.exit(ExitCode.ok);
+  }
+  if (parsed.kind === "version") {
+    console.log(versionLine("dsatter-discovery", BUILD_INFO));
+    Deno.exit(ExitCode.ok);
+  }
+  if (parsed.kind === "error") {
+    console.error(parsed.message);
+    console.error(DISCOVERY_USAGE);
+    Deno.exit(ExitCode.usage);
+  }
+  return parsed.flags;
+}
+
+/** The secret and the TLS files, checked against production's rules; or exit 1. */
+async function settle(flags: DiscoveryFlags): Promise<{
+  secret: { secret: string; origin: string; warning?: string };
+  tls?: Deno.TlsCertifiedKeyPem;
+  production: boolean;
+}> {
   let secret: { secret: string; origin: string; warning?: string };
+  let tls: Deno.TlsCertifiedKeyPem | undefined;
   try {
-    flags = parseFlags(Deno.args);
     secret = readClusterSecret();
+    if (flags.tls) {
+      tls = {
+        cert: await Deno.readTextFile(flags.tls.certPath),
+        key: await Deno.readTextFile(flags.tls.keyPath),
+      };
+    }
   } catch (error) {
-    console.error(`Cannot start discovery: ${error instanceof Error ? error.message : error}`);
-    console.error(USAGE);
-    Deno.exit(2);
+    refuse(`Cannot start discovery: ${error instanceof Error ? error.message : error}`);
   }
   const production = isProduction((name) => Deno.env.get(name));
+  if (production) {
+    const refusals = productionRefusals({
+      secret: secret.secret,
+      bindHost: flags.host,
+      tls: tls !== undefined,
+      insecure: flags.insecure,
+      storePath: flags.kvPath,
+      env: (name) => Deno.env.get(name),
+    });
+    if (refusals.length > 0) refuse(refusals.join("\n"));
+  }
+  return { secret, tls, production };
+}
+
+async function main(): Promise<void> {
+  const flags = parseOrExit();
+  const { secret, tls, production } = await settle(flags);
   const logger = createConsoleLogger({ json: production, verbose: flags.verbose && !production });
   if (secret.warning) logger.error(secret.warning);
 
-  if (flags.kvPath !== ":memory:") await Deno.mkdir(dirname(flags.kvPath), { recursive: true });
+  if (flags.kvPath !== ":memory:") await createPrivateKvFile(flags.kvPath);
   const kv = await Deno.openKv(flags.kvPath);
   const shutdown = new AbortController();
+  let serving = true;
   const discovery = createDiscovery({
     kv,
     clock: systemClock,
     config: { clusterSecret: secret.secret, ttlSeconds: flags.ttlSeconds },
     logger,
     signal: shutdown.signal,
+    serving: () => serving,
+    build: BUILD_INFO,
   });
 
   const sweeping = discovery.sweeper.run(shutdown.signal);
@@ -155,6 +188,11 @@ async function main(): Promise<void> {
   const stop = async (signalName: string) => {
     if (stopping) return;
     stopping = true;
+    serving = false;
+    if (flags.drainSeconds > 0) {
+      logger.info("discovery draining", { signal: signalName, seconds: flags.drainSeconds });
+      await new Promise((resolve) => setTimeout(resolve, flags.drainSeconds * 1000));
+    }
     logger.info("discovery stopping", { signal: signalName });
     shutdown.abort();
     // A connection that will not drain must not keep the process alive.
@@ -168,16 +206,19 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
   // `deno task discovery` killed with SIGKILL cannot pass the signal on: stop as if it had.
   watchScriptRunnerParent(() => void stop("parent process gone"));
+  const scheme = tls ? "https" : "http";
   const server = serveOrExit({
     port: flags.port,
     hostname: flags.host,
+    ...tls,
     onListen: (addr) => {
-      console.log(`listening on http://${dialableHost(addr.hostname)}:${addr.port}`);
+      console.log(`listening on ${scheme}://${dialableHost(addr.hostname)}:${addr.port}`);
       logger.info("discovery ready", {
         bound: `${addr.hostname}:${addr.port}`,
         kv: flags.kvPath,
         ttl: flags.ttlSeconds,
         secret: secret.origin,
+        tls: tls !== undefined,
       });
     },
   }, discovery.app.fetch as Deno.ServeHandler);

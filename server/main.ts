@@ -1,80 +1,170 @@
 /**
- * `bun run server [flags]`: parses flags and wires the node's parts together
- * (store -> identity -> chat node core -> transport -> mesh), then runs until
- * SIGINT/SIGTERM: stop accepting, close clients with 1001, flush and close the
- * database, exit 0.
+ * `bun run server [flags]`: parses flags (and their DSATTER_ variables) and
+ * wires the node's parts together (store -> identity -> chat node core ->
+ * transport -> mesh), then runs until SIGINT/SIGTERM: /readyz turns 503, the
+ * node leaves discovery and keeps serving for --drain-seconds, then stops
+ * accepting, closes clients with 1001, flushes and closes the database, exits 0.
+ * `bun run server backup|restore` are the operator commands (server/operations/).
  *
- * Invariant: the FIRST line on stdout is `listening on http://HOST:PORT` with a
- * connectable HOST (never 0.0.0.0 or ::ffff:); nothing is printed before it.
+ * Invariants: the FIRST line on stdout is `listening on http(s)://HOST:PORT`
+ * with a connectable HOST (never 0.0.0.0 or ::ffff:), printed once the node
+ * serves; nothing is printed before it. Exit 2 for a usage error, 1 for a
+ * refused configuration (common/exit_code.ts).
  * @module
  */
 
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
+import { versionLine } from "../common/build_info.ts";
 import { isProduction } from "../common/cluster_secret.ts";
 import type { ClientEntry } from "../common/discovery_protocol.ts";
+import { ExitCode } from "../common/exit_code.ts";
+import { productionRefusals } from "../common/production_policy.ts";
 import { ChatNode } from "./core/chat_node.ts";
-import { watchScriptRunnerParent } from "./process/parent_watch.ts";
 import { clusterSecretFromDataDir } from "./process/cluster_secret_file.ts";
-import { createLogger } from "./observability/logger.ts";
+import { NODE_BUILD_INFO } from "./process/build_info.ts";
+import { createOutbound } from "./process/outbound.ts";
+import { createNodeShutdown, stopOnSignals } from "./process/node_shutdown.ts";
+import { createReadiness } from "./process/readiness.ts";
+import { readStartFiles, type StartFiles } from "./process/start_files.ts";
+import { startupIdentity } from "./process/startup_identity.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "./observability/metrics_registry.ts";
-import { type NodeServer, startNodeServer } from "./transport/bun_transport.ts";
-import { loadOrCreateLocalIdentity } from "./membership/local_identity.ts";
-import { obtainDiscoveryIdentity } from "./membership/discovery_identity.ts";
-import { startPeerNetwork } from "./mesh/peer_network.ts";
+import {
+  type NodeServer,
+  type NodeServerOptions,
+  startNodeServer,
+} from "./transport/bun_transport.ts";
+import { type PeerNetwork, startPeerNetwork } from "./mesh/peer_network.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
-import { connectableHost, httpUrl, parseServerFlags } from "./config/server_flags.ts";
+import {
+  connectableHost,
+  httpUrl,
+  parseServerFlags,
+  type ServerConfig,
+} from "./config/server_flags.ts";
+import { runOperatorCommand } from "./operations/operator_command.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
 
 /** Refused frames in a row before a flooding client is closed with 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
 
+/** Prints the message (stdout for exit 0, stderr otherwise) and exits. */
 function exitWith(message: string, code: number): never {
-  console.error(message);
+  if (code === ExitCode.ok) console.log(message);
+  else console.error(message);
   process.exit(code);
 }
 
-async function main(): Promise<void> {
-  const env = (name: string) => process.env[name];
+/** What a start needs before it touches the store: checked flags, the secret, PEM files. */
+interface StartSettings {
+  config: ServerConfig;
+  logger: Logger;
+  secret: string;
+  files: StartFiles;
+}
+
+/** Flags, secret, production refusals and start files, or the right exit (0, 1 or 2). */
+function settle(argv: string[], env: (name: string) => string | undefined): StartSettings {
   const dataDir = env("DSATTER_DATA_DIR") || "data";
-  const flags = parseServerFlags(process.argv.slice(2), dataDir);
-  if (flags.kind === "help") {
-    console.log(flags.text);
-    return;
+  const flags = parseServerFlags(argv, { dataDir, env });
+  if (flags.kind === "help") exitWith(flags.text, ExitCode.ok);
+  if (flags.kind === "version") {
+    exitWith(versionLine("dsatter-server", NODE_BUILD_INFO), ExitCode.ok);
   }
-  if (flags.kind === "error") exitWith(`${flags.message}\n(try --help)`, 2);
+  if (flags.kind === "error") exitWith(`${flags.message}\n(try --help)`, ExitCode.usage);
   const config = flags.config;
   const production = isProduction(env);
   const logger = createLogger({ verbose: config.verbose && !production, json: production });
 
-  const secret = clusterSecretFromDataDir(dataDir, env);
-  if (!secret.ok) exitWith(secret.error, 1);
-  if (secret.warning) logger.warn(secret.warning);
-
-  let store: SqliteMessageStore;
-  try {
-    mkdirSync(dirname(config.dbPath), { recursive: true });
-    store = new SqliteMessageStore(config.dbPath);
-  } catch (error) {
-    exitWith((error as Error).message, 1);
+  const resolved = clusterSecretFromDataDir(dataDir, env);
+  if (!resolved.ok) exitWith(resolved.error, ExitCode.refused);
+  const secret = resolved.secret;
+  if (production) {
+    const refusals = productionRefusals({
+      secret,
+      bindHost: config.host,
+      tls: config.tls !== undefined,
+      insecure: config.insecure,
+      discoveryUrl: config.mode.kind === "discovery" ? config.mode.discoveryUrl : undefined,
+      peerUrls: config.mode.kind === "peers" ? config.mode.peers : undefined,
+      storePath: config.dbPath,
+      env,
+    });
+    if (refusals.length > 0) exitWith(refusals.join("\n"), ExitCode.refused);
   }
+  if (resolved.warning) logger.warn(resolved.warning);
+  try {
+    return { config, logger, secret, files: readStartFiles(config) };
+  } catch (error) {
+    exitWith((error as Error).message, ExitCode.refused);
+  }
+}
 
-  // Identity: registered once with discovery in discovery mode (kept in the store), else local.
-  const identity = config.mode.kind === "discovery"
-    ? await obtainDiscoveryIdentity({
-      store,
-      discoveryUrl: config.mode.discoveryUrl,
-      secret: secret.secret,
-      log: logger,
-    })
-    : loadOrCreateLocalIdentity(store);
+function listenOrExit(options: NodeServerOptions): NodeServer {
+  try {
+    return startNodeServer(options);
+  } catch (error) {
+    const where = `${options.hostname}:${options.port}`;
+    exitWith(`Cannot listen on ${where}: ${(error as Error).message}`, ExitCode.refused);
+  }
+}
+
+function openStoreOrExit(dbPath: string): SqliteMessageStore {
+  try {
+    if (dbPath !== ":memory:") mkdirSync(dirname(dbPath), { recursive: true });
+    return new SqliteMessageStore(dbPath);
+  } catch (error) {
+    exitWith((error as Error).message, ExitCode.refused);
+  }
+}
+
+async function main(): Promise<void> {
+  const env = (name: string) => process.env[name];
+  const argv = process.argv.slice(2);
+  const command = await runOperatorCommand(argv, env);
+  if (command !== undefined) process.exit(command);
+  // Everything this node creates (database, -wal, -shm, backups, secret file) is private.
+  process.umask(0o077);
+  const { config, logger, files, secret } = settle(argv, env);
+  const outbound = createOutbound(files.caPem);
+
+  const store = openStoreOrExit(config.dbPath);
+
+  // Identity: registered once with discovery (kept in the store), else local. While a new
+  // node waits for discovery, its port already answers /healthz and /readyz (503).
+  const readiness = createReadiness();
+  const started = await startupIdentity({
+    config,
+    store,
+    secret,
+    logger,
+    tls: files.tls,
+    fetch: outbound.fetch,
+  }).catch((error) => exitWith((error as Error).message, ExitCode.refused));
+  const { identity } = started;
 
   const registry = new MetricsRegistry();
-  const metrics = registerNodeMetrics(registry);
+  const metrics = registerNodeMetrics(registry, NODE_BUILD_INFO);
+  // Assigned once below; the core's publisher and the stop sequence reach them from closures.
+  // deno-lint-ignore prefer-const
   let transport: NodeServer | undefined;
-  let shuttingDown = false;
+  // deno-lint-ignore prefer-const
+  let mesh: PeerNetwork | undefined;
+  const shutdown = createNodeShutdown({
+    readiness,
+    logger,
+    drainSeconds: config.drainSeconds,
+    leaveDiscovery: async () => await mesh?.leaveDiscovery(),
+    async close() {
+      await mesh?.close();
+      await transport?.stop();
+      node.close();
+      store.close();
+    },
+  });
   const node = new ChatNode({
     store,
     nodeId: identity.nodeId,
@@ -90,41 +180,53 @@ async function main(): Promise<void> {
   // The web page's failover list (GET /api/clients), known once the mesh has started.
   let peerClients: () => ClientEntry[] = () => [];
   const webRoute = await loadWebRoute(logger);
-  try {
-    transport = startNodeServer({
-      node,
-      registry,
-      metrics,
+  transport = listenOrExit({
+    node,
+    registry,
+    metrics,
+    logger,
+    hostname: config.host,
+    port: started.port,
+    webRoute,
+    peerClients: () => peerClients(),
+    idleTimeoutSeconds: config.idleTimeoutSeconds,
+    rateLimit: {
+      perSecond: config.rateLimitPerSecond,
+      burst: config.rateLimitPerSecond * 10,
+      strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
+    },
+    tls: files.tls,
+    readiness: () => readiness.phase(),
+    admin: {
+      secret,
+      dbPath: config.dbPath,
+      nodeId: identity.nodeId,
+      backupTo: (path) => store.backupTo(path),
+      schemaVersion: () => store.schemaVersion(),
       logger,
-      hostname: config.host,
-      port: config.port,
-      webRoute,
-      peerClients: () => peerClients(),
-      idleTimeoutSeconds: config.idleTimeoutSeconds,
-      rateLimit: {
-        perSecond: config.rateLimitPerSecond,
-        burst: config.rateLimitPerSecond * 10,
-        strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
-      },
-    });
-  } catch (error) {
-    exitWith(`Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, 1);
-  }
+    },
+  });
   const advertisedHost = connectableHost(config.host, config.advertise);
-  console.log(`listening on ${httpUrl(advertisedHost, transport.port)}`);
+  console.log(`listening on ${httpUrl(advertisedHost, transport.port, files.tls !== undefined)}`);
+  readiness.markServing();
+  if (store.migration.from !== store.migration.to) {
+    logger.info("database schema migrated", { ...store.migration, db: config.dbPath });
+  }
   logger.info("node ready", {
     nodeId: node.nodeId,
     identity: identity.origin,
     mode: config.mode.kind,
     db: config.dbPath,
+    schema: store.schemaVersion(),
+    tls: files.tls !== undefined,
     messages: store.countMessages(),
   });
 
   // The mesh: accepts /peer, dials --peers or discovery's nodes (docs/MESH.md).
-  const mesh = startPeerNetwork({
+  mesh = startPeerNetwork({
     node,
     metrics: registry,
-    secret: secret.secret,
+    secret,
     log: logger,
     transport,
     mode: config.mode,
@@ -132,37 +234,13 @@ async function main(): Promise<void> {
     advertise: config.advertise,
     advertisePeer: config.advertisePeer,
     region: config.region,
+    outbound,
+    tls: files.tls !== undefined,
     ...meshTimingFromEnv(env),
   });
-  peerClients = () => mesh.peerClients();
-  const closeMesh = () => mesh.close();
-
-  async function shutdown(exitCode: number): Promise<void> {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info("node stopping", { exitCode });
-    try {
-      await closeMesh();
-      await transport?.stop();
-      node.close();
-      store.close();
-    } catch (error) {
-      logger.error("shutdown failed", { error: (error as Error).message });
-      exitCode = exitCode || 1;
-    }
-    process.exit(exitCode);
-  }
-
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
-  // `bun run server` killed with SIGKILL cannot pass the signal on: stop as if it had.
-  watchScriptRunnerParent(() => {
-    logger.info("parent process gone, stopping");
-    void shutdown(0);
-  });
-  process.on("unhandledRejection", (reason) => {
-    logger.error("unhandled rejection", { error: String(reason) });
-  });
+  const network = mesh;
+  peerClients = () => network.peerClients();
+  stopOnSignals(shutdown, logger);
 }
 
 await main();

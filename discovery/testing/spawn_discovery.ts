@@ -25,6 +25,10 @@ export interface SpawnDiscoveryOptions {
   host?: string;
   /** `--verbose`: one stdout line per request. @default false */
   verbose?: boolean;
+  /** `--tls-cert`/`--tls-key`: serve https:// (the URL then starts with https://). */
+  tls?: { certPath: string; keyPath: string };
+  /** More flags, after the ones above. */
+  extraArgs?: string[];
   /** DSATTER_CLUSTER_SECRET for the process. @default a fresh random one (see `clusterSecret`) */
   clusterSecret?: string;
   /** Extra environment, on top of this process's. */
@@ -44,7 +48,7 @@ export interface ProcessExit {
 }
 
 export interface SpawnedDiscovery {
-  /** e.g. "http://127.0.0.1:41234", no trailing slash. */
+  /** e.g. "http://127.0.0.1:41234" (https:// with TLS), no trailing slash. */
   url: string;
   port: number;
   pid: number;
@@ -70,7 +74,7 @@ const DENO_PATH = fileURLToPath(new URL("../../node_modules/deno/deno", import.m
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAX_STDOUT_LINES = 5000;
 const MAX_STDERR_CHARS = 64 * 1024;
-const LISTENING = /^listening on (http:\/\/\S+?):(\d+)\s*$/;
+const LISTENING = /^listening on (https?:\/\/\S+?):(\d+)\s*$/;
 
 /** Children still running, killed if the test process exits without stopping them. */
 const liveChildren = new Set<ChildProcess>();
@@ -111,6 +115,10 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
   if (options.ttlSeconds !== undefined) args.push(`--ttl=${options.ttlSeconds}`);
   if (options.host !== undefined) args.push(`--host=${options.host}`);
   if (options.verbose) args.push("--verbose");
+  if (options.tls) {
+    args.push(`--tls-cert=${options.tls.certPath}`, `--tls-key=${options.tls.keyPath}`);
+  }
+  args.push(...(options.extraArgs ?? []));
 
   installExitHook();
   const child = spawn(DENO_PATH, args, {

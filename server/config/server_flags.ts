@@ -1,7 +1,9 @@
 /**
- * Command-line flags of `bun run server` (PROTOCOL.md section 1 plus --verbose,
- * --help, --rate-limit, --region), parsed with node:util parseArgs into a typed
- * configuration, or an error sentence, or the help text. Pure: no process access.
+ * Command-line flags of `bun run server` (PROTOCOL.md sections 1 and 8 plus
+ * --verbose, --help, --rate-limit, --region), parsed with node:util parseArgs
+ * into a typed configuration, or an error sentence, or the help text. Every
+ * flag of SERVER_FLAGS can also come from `DSATTER_<FLAG>` (common/env_flags.ts;
+ * the command line wins). Pure: the environment is injected.
  *
  * Invariant: a returned config is complete and checked (ports, URLs, limits),
  * so main.ts never re-validates.
@@ -9,6 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { envFlagsNote, type FlagTable, withEnvFlags } from "../../common/env_flags.ts";
 import {
   hostForUrl,
   hostKind,
@@ -39,12 +42,47 @@ export interface ServerConfig {
   region?: string;
   /** Seconds a client may stay silent (no frame, no pong) before it is closed with 4001. */
   idleTimeoutSeconds: number;
+  /** `--tls-cert` and `--tls-key` (PEM files): serve https:// and wss://. */
+  tls?: { certPath: string; keyPath: string };
+  /** `--ca`: PEM file of extra CAs trusted for discovery and peer connections. */
+  caPath?: string;
+  /** `--insecure`: production may use plain http/ws beyond loopback. */
+  insecure: boolean;
+  /** Seconds the node keeps serving after SIGTERM while /readyz answers 503. */
+  drainSeconds: number;
 }
 
 export type FlagsResult =
   | { kind: "config"; config: ServerConfig }
   | { kind: "help"; text: string }
+  | { kind: "version" }
   | { kind: "error"; message: string };
+
+/** The one table of the node's flags: parseArgs reads it, and so does the environment resolver. */
+export const SERVER_FLAGS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  advertise: { type: "string" },
+  "advertise-peer": { type: "string" },
+  discovery: { type: "string" },
+  db: { type: "string" },
+  standalone: { type: "boolean" },
+  peers: { type: "string" },
+  "rate-limit": { type: "string" },
+  region: { type: "string" },
+  "idle-timeout": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  ca: { type: "string" },
+  insecure: { type: "boolean" },
+  "drain-seconds": { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const satisfies FlagTable;
+
+/** Of these the command line may give one; it then silences the others' DSATTER_ variables. */
+export const SERVER_MODE_FLAGS = ["standalone", "peers", "discovery"] as const;
 
 export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
@@ -66,11 +104,21 @@ Usage: bun run server [flags]
   --rate-limit N      client frames per second per connection, bursts of 10*N (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
   --region R          region reported to discovery
   --idle-timeout S    seconds a client may stay silent, pings unanswered, before it is closed (default ${DEFAULT_IDLE_TIMEOUT_SECONDS})
+  --tls-cert PATH     PEM certificate (chain): serve https:// and wss:// (with --tls-key)
+  --tls-key PATH      PEM private key of --tls-cert
+  --ca PATH           PEM file of extra CAs to trust for discovery and peers (private CAs)
+  --insecure          production: allow plain http:// and ws:// beyond loopback
+  --drain-seconds S   on SIGTERM keep serving S seconds with /readyz at 503 (default 0)
   --verbose           debug logging
+  --version           print the version and exit
   --help              this text
 
+Every flag can also be set as DSATTER_<FLAG> (DSATTER_PORT, DSATTER_RATE_LIMIT,
+DSATTER_TLS_CERT, DSATTER_STANDALONE=true, ...); a flag on the command line wins.
 Environment: DSATTER_CLUSTER_SECRET (required when DSATTER_ENV=production),
 DSATTER_ENV (development|production), DSATTER_DATA_DIR (default ./data).
+
+Subcommands: bun run server backup --help, bun run server restore --help
 `;
 
 function parsePort(value: string | undefined): number | null {
@@ -99,34 +147,38 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** Parses argv (without the runtime and script); dataDir is where the default DB goes. */
-export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult {
+export interface ParseServerFlagsOptions {
+  /** Where the default DB goes. @default "data" */
+  dataDir?: string;
+  /** Reads `DSATTER_<FLAG>` variables. @default none set */
+  env?: (name: string) => string | undefined;
+}
+
+/** Parses argv (without the runtime and script) over the DSATTER_ variables of the environment. */
+export function parseServerFlags(
+  argv: string[],
+  options: ParseServerFlagsOptions = {},
+): FlagsResult {
+  const resolved = withEnvFlags(argv, SERVER_FLAGS, {
+    env: options.env ?? (() => undefined),
+    exclusive: [SERVER_MODE_FLAGS],
+  });
+  if (!resolved.ok) return { kind: "error", message: resolved.error };
+  const result = parseResolvedFlags(resolved.args, options.dataDir ?? "data");
+  if (result.kind !== "error") return result;
+  return { kind: "error", message: result.message + envFlagsNote(resolved.fromEnv) };
+}
+
+function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
   let values;
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        advertise: { type: "string" },
-        "advertise-peer": { type: "string" },
-        discovery: { type: "string" },
-        db: { type: "string" },
-        standalone: { type: "boolean" },
-        peers: { type: "string" },
-        "rate-limit": { type: "string" },
-        region: { type: "string" },
-        "idle-timeout": { type: "string" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options: SERVER_FLAGS })
+      .values;
   } catch (error) {
     return { kind: "error", message: `Cannot parse flags: ${(error as Error).message}` };
   }
   if (values.help) return { kind: "help", text: HELP_TEXT };
+  if (values.version) return { kind: "version" };
 
   const port = parsePort(values.port);
   if (port === null) {
@@ -188,6 +240,20 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
   if (advertise !== undefined && typeof advertise !== "string") {
     return { kind: "error", message: `Cannot parse flags: --advertise ${advertise.error}` };
   }
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
+    return { kind: "error", message: "Cannot parse flags: --tls-cert and --tls-key go together" };
+  }
+  if (values["tls-cert"] === "" || values["tls-key"] === "" || values.ca === "") {
+    return { kind: "error", message: "Cannot parse flags: a certificate path is empty" };
+  }
+  let drainSeconds = 0;
+  if (values["drain-seconds"] !== undefined) {
+    const value = values["drain-seconds"];
+    if (!/^[0-9]{1,4}$/.test(value)) {
+      return { kind: "error", message: "Cannot parse flags: --drain-seconds must be 0..9999" };
+    }
+    drainSeconds = Number(value);
+  }
 
   let advertisePeer: string | undefined;
   if (values["advertise-peer"] !== undefined) {
@@ -218,6 +284,12 @@ export function parseServerFlags(argv: string[], dataDir = "data"): FlagsResult 
       rateLimitPerSecond,
       region: values.region,
       idleTimeoutSeconds,
+      tls: values["tls-cert"] && values["tls-key"]
+        ? { certPath: values["tls-cert"], keyPath: values["tls-key"] }
+        : undefined,
+      caPath: values.ca,
+      insecure: values.insecure ?? false,
+      drainSeconds,
     },
   };
 }
@@ -258,7 +330,7 @@ export function connectableHost(boundHost: string, advertise?: string): string {
   return host.replace(/^\[(.*)\]$/, "$1");
 }
 
-/** `http://HOST:PORT`, bracketing IPv6 hosts. */
-export function httpUrl(host: string, port: number): string {
-  return `http://${hostForUrl(host)}:${port}`;
+/** `http://HOST:PORT` (`https://` with TLS), bracketing IPv6 hosts. */
+export function httpUrl(host: string, port: number, tls = false): string {
+  return `${tls ? "https" : "http"}://${hostForUrl(host)}:${port}`;
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { connectableHost, httpUrl, parseServerFlags } from "./server_flags.ts";
 
 function config(argv: string[]) {
-  const result = parseServerFlags(argv, "/tmp/d");
+  const result = parseServerFlags(argv, { dataDir: "/tmp/d" });
   if (result.kind !== "config") throw new Error(`expected a config, got ${JSON.stringify(result)}`);
   return result.config;
 }
@@ -20,6 +20,10 @@ describe("parseServerFlags()", () => {
       rateLimitPerSecond: 1000,
       region: undefined,
       idleTimeoutSeconds: 120,
+      tls: undefined,
+      caPath: undefined,
+      insecure: false,
+      drainSeconds: 0,
     });
   });
 
@@ -112,6 +116,63 @@ describe("--advertise-peer", () => {
         "Cannot parse flags: --advertise-peer",
       );
     }
+  });
+});
+
+describe("parseServerFlags() with DSATTER_ variables", () => {
+  const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+  test("every flag comes from DSATTER_<FLAG>; the command line wins", () => {
+    const result = parseServerFlags(["--port", "4001"], {
+      dataDir: "/tmp/d",
+      env: envOf({
+        DSATTER_PORT: "9999",
+        DSATTER_HOST: "127.0.0.1",
+        DSATTER_RATE_LIMIT: "7",
+        DSATTER_DB: "/x/node.db",
+        DSATTER_TLS_CERT: "/c.pem",
+        DSATTER_TLS_KEY: "/k.pem",
+        DSATTER_CA: "/ca.pem",
+        DSATTER_INSECURE: "true",
+        DSATTER_DRAIN_SECONDS: "5",
+        DSATTER_PEERS: "127.0.0.1:4002",
+      }),
+    });
+    expect(result.kind === "config" && result.config).toMatchObject({
+      port: 4001,
+      host: "127.0.0.1",
+      rateLimitPerSecond: 7,
+      dbPath: "/x/node.db",
+      tls: { certPath: "/c.pem", keyPath: "/k.pem" },
+      caPath: "/ca.pem",
+      insecure: true,
+      drainSeconds: 5,
+      mode: { kind: "peers", peers: ["http://127.0.0.1:4002"] },
+    });
+  });
+
+  test("a mode flag on the command line silences the other modes' variables", () => {
+    const env = envOf({ DSATTER_DISCOVERY: "http://d:8080", DSATTER_STANDALONE: "1" });
+    const result = parseServerFlags(["--peers", "127.0.0.1:4002"], { env });
+    expect(result.kind === "config" && result.config.mode.kind).toBe("peers");
+    const both = parseServerFlags([], { env });
+    expect(both.kind === "error" && both.message).toContain(
+      "(set from the environment: DSATTER_DISCOVERY, DSATTER_STANDALONE)",
+    );
+  });
+
+  test("a bad variable is a usage error naming it", () => {
+    const result = parseServerFlags([], { env: envOf({ DSATTER_STANDALONE: "maybe" }) });
+    expect(result.kind === "error" && result.message).toContain("DSATTER_STANDALONE");
+    const port = parseServerFlags([], { env: envOf({ DSATTER_PORT: "x" }) });
+    expect(port.kind === "error" && port.message).toContain("DSATTER_PORT");
+  });
+
+  test("--version, --tls-cert without --tls-key, --drain-seconds range", () => {
+    expect(parseServerFlags(["--version"]).kind).toBe("version");
+    expect(parseServerFlags(["--tls-cert", "/c.pem"]).kind).toBe("error");
+    expect(parseServerFlags(["--drain-seconds", "-1"]).kind).toBe("error");
+    expect(config(["--drain-seconds", "30"]).drainSeconds).toBe(30);
   });
 });
 

@@ -118,7 +118,7 @@ export class ChatNode {
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
       beforeCommit: () => this.#chats.flushTouched(),
-      onCommitted: () => this.#metrics.commitBatches.inc(),
+      onCommitted: (_size, durationMs) => this.#metrics.recordCommit(durationMs),
       onFailure: (error) => {
         this.#logger.error("store commit failed", { error: error.message });
         options.onFatal?.(error);
@@ -375,6 +375,7 @@ export class ChatNode {
     }],"source":${this.nodeId}}`;
     const topic = chatTopic(message.chatId);
     this.#publisher.publish(topic, frame);
+    this.#metrics.recordDelivery(message.dateTime);
     this.#publisher.publish(ALL_CHATS_TOPIC, frame);
     const count = this.#publisher.subscriberCount;
     if (count) {

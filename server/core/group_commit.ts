@@ -26,8 +26,8 @@ export interface GroupCommitOptions {
   onFailure?: (error: Error) => void;
   /** Runs inside the transaction after the batch's writes (per-batch bookkeeping). */
   beforeCommit?: () => void;
-  /** Told after every committed batch with its size. */
-  onCommitted?: (size: number) => void;
+  /** Told after every committed batch with its size and how long the transaction took. */
+  onCommitted?: (size: number, durationMs: number) => void;
 }
 
 export class GroupCommit {
@@ -60,6 +60,7 @@ export class GroupCommit {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
+    const startMs = performance.now();
     try {
       this.#store.transaction(() => {
         for (const item of batch) item.write();
@@ -73,7 +74,7 @@ export class GroupCommit {
       this.#options.onFailure?.(error);
       return;
     }
-    this.#options.onCommitted?.(batch.length);
+    this.#options.onCommitted?.(batch.length, performance.now() - startMs);
     for (const item of batch) {
       try {
         item.resolve(item.after());

@@ -1,6 +1,7 @@
 /**
- * `make dev [N=3]` (`bun server/dev/dev_cluster.ts N`): one discovery on port 8080
- * with its KV under data/, and N chat nodes on loopback ports 3001..300N with
+ * `make dev [N=3] [PORT=3001] [DISCOVERY_PORT=8080]` (`bun server/dev/dev_cluster.ts N
+ * --base-port PORT --discovery-port DISCOVERY_PORT`): one discovery with its KV under
+ * data/, and N chat nodes on loopback ports PORT..PORT+N-1 with
  * their DBs at data/node-<i>.db, all sharing the development cluster secret
  * (data/cluster-secret). Every line of every process is printed prefixed with
  * its part; each node's web URL is printed once it listens. Ctrl-C or SIGTERM
@@ -20,6 +21,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { clusterSecretFromDataDir } from "../process/cluster_secret_file.ts";
+import { busyPortLine, isPortFree } from "./free_port.ts";
 
 const DISCOVERY_PORT = 8080;
 const FIRST_NODE_PORT = 3001;
@@ -76,6 +78,13 @@ function parseDevFlags(argv: string[]): DevFlags {
   if (!Number.isInteger(count) || count < 1 || count > 50) usage();
   for (const port of [discoveryPort, basePort, basePort + count - 1]) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) usage();
+  }
+  if (discoveryPort >= basePort && discoveryPort < basePort + count) {
+    console.error(
+      `Cannot start: discovery's port ${discoveryPort} is among the nodes' ports ` +
+        `${basePort}..${basePort + count - 1}; pick another PORT= or DISCOVERY_PORT=`,
+    );
+    process.exit(2);
   }
   return { count, discoveryPort, basePort };
 }
@@ -135,8 +144,25 @@ async function stopPart(part: Part): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Exits 1 with one line per busy port (and the make variable that moves it). */
+async function checkPortsFree(discoveryPort: number, basePort: number, count: number) {
+  const busy: string[] = [];
+  if (!(await isPortFree(discoveryPort))) {
+    busy.push(busyPortLine("discovery", discoveryPort, "DISCOVERY_PORT", discoveryPort + 10));
+  }
+  for (let port = basePort; port < basePort + count; port++) {
+    if (await isPortFree(port)) continue;
+    const suggestion = basePort + 1000 > 65535 - count ? 4001 : basePort + 1000;
+    busy.push(busyPortLine(`node-${port - basePort + 1}`, port, "PORT", suggestion));
+  }
+  if (busy.length === 0) return;
+  for (const line of busy) console.error(line);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   const { count, discoveryPort, basePort } = parseDevFlags(process.argv.slice(2));
+  await checkPortsFree(discoveryPort, basePort, count);
   const dataDir = process.env.DSATTER_DATA_DIR || "data";
   mkdirSync(dataDir, { recursive: true });
   const secret = developmentSecret(dataDir);

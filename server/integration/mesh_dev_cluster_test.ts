@@ -14,16 +14,10 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { health, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { BUN_PATH, REPO_ROOT } from "../testing/spawn_node.ts";
+import { isPortFree } from "../dev/free_port.ts";
 import { waitUntil } from "../testing/ws_test_client.ts";
 
-/** True when nothing listens on the port (a bind succeeds). */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
+const portFree = (port: number) => isPortFree(port);
 
 /** A base port with `count` free ports after it. */
 async function freePorts(count: number): Promise<number> {
@@ -118,4 +112,28 @@ describe("make dev", () => {
     },
     180_000,
   );
+
+  test("a busy port stops it before anything starts, with one line naming the port and the fix", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "dsatter-dev-"));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const busy = (blocker.address() as { port: number }).port;
+    const base = await freePorts(2);
+    const launcher = launch(
+      ["2", "--discovery-port", String(busy), "--base-port", String(base)],
+      dataDir,
+    );
+    try {
+      expect(await launcher.exited).toBe(1);
+      expect(launcher.lines).toContain(
+        `Cannot start discovery: port ${busy} is busy (another program listens there). ` +
+          `Pick another: make dev DISCOVERY_PORT=${busy + 10}`,
+      );
+      expect(launcher.lines.some((line) => line.includes("started, pid"))).toBe(false);
+    } finally {
+      await stopLauncher(launcher);
+      await new Promise((resolve) => blocker.close(resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -32,6 +32,8 @@ export interface DiscoveryIdentityOptions {
   log: Logger;
   /** Gives up (rejects) when aborted; otherwise retries until discovery answers. */
   signal?: AbortSignal;
+  /** The fetch to reach discovery with (one that trusts `--ca`). @default fetch */
+  fetch?: typeof fetch;
 }
 
 /** The stored discovery identity, or a new one registered and saved now. */
@@ -55,14 +57,16 @@ export async function registerWithDiscovery(
     password: string;
     log: Logger;
     signal?: AbortSignal;
+    fetch?: typeof fetch;
   },
 ): Promise<number> {
+  const fetchWith = options.fetch ?? fetch;
   const url = `${options.discoveryUrl.replace(/\/+$/, "")}${DiscoveryPath.register}`;
   const signal = options.signal ?? new AbortController().signal;
   for (let attempt = 0;; attempt++) {
     if (signal.aborted) throw new Error("Cannot register with discovery: aborted");
     try {
-      const response = await fetch(url, {
+      const response = await fetchWith(url, {
         method: "POST",
         headers: {
           "authorization": `Bearer ${options.secret}`,

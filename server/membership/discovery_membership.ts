@@ -39,10 +39,14 @@ export interface DiscoveryMembershipOptions {
   /** The other live nodes, after every change. */
   onNodes: (nodes: ActiveNode[]) => void;
   log: Logger;
+  /** Says `"tls": true` at login: this node serves https:// and wss://. @default false */
+  tls?: boolean;
+  /** The fetch to reach discovery with (one that trusts `--ca`). @default fetch */
+  fetch?: typeof fetch;
 }
 
 export interface DiscoveryMembership {
-  /** Stops heartbeats and the watch, then logs out (bounded wait). */
+  /** Stops heartbeats and the watch, then logs out (bounded wait). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -51,6 +55,7 @@ const WATCH_SILENCE_MS = 45_000;
 
 export function startDiscoveryMembership(options: DiscoveryMembershipOptions): DiscoveryMembership {
   const { discoveryUrl, secret, identity, log } = options;
+  const fetch = options.fetch ?? globalThis.fetch;
   const stop = new AbortController();
   const base = discoveryUrl.replace(/\/+$/, "");
   const authHeaders = {
@@ -104,6 +109,7 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
     if (options.advertise) body.address = options.advertise;
     if (options.advertisePeer) body.syncaddress = options.advertisePeer.host;
     if (options.region) body.region = options.region;
+    if (options.tls) body.tls = true;
     const response = await fetch(`${base}${DiscoveryPath.login}`, {
       method: "POST",
       headers: authHeaders,
@@ -191,26 +197,32 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
   }
 
   const loops = Promise.all([heartbeatLoop(), watchLoop()]);
+  let closing: Promise<void> | undefined;
 
   return {
-    async close() {
-      stop.abort();
-      await loops.catch(() => {});
-      if (!loggedIn) return;
-      try {
-        const response = await fetch(`${base}${DiscoveryPath.logout}`, {
-          method: "POST",
-          headers: authHeaders,
-          body: JSON.stringify({ id: identity.nodeId, password: identity.password }),
-          signal: AbortSignal.timeout(2000),
-        });
-        await response.body?.cancel();
-        log.info("logged out of discovery", { status: response.status });
-      } catch (error) {
-        log.warn("Cannot log out of discovery", { error: String(error) });
-      }
+    close() {
+      closing ??= logOut();
+      return closing;
     },
   };
+
+  async function logOut(): Promise<void> {
+    stop.abort();
+    await loops.catch(() => {});
+    if (!loggedIn) return;
+    try {
+      const response = await fetch(`${base}${DiscoveryPath.logout}`, {
+        method: "POST",
+        headers: authHeaders,
+        body: JSON.stringify({ id: identity.nodeId, password: identity.password }),
+        signal: AbortSignal.timeout(2000),
+      });
+      await response.body?.cancel();
+      log.info("logged out of discovery", { status: response.status });
+    } catch (error) {
+      log.warn("Cannot log out of discovery", { error: String(error) });
+    }
+  }
 }
 
 /** Resolves after ms, or at once when the signal aborts. */

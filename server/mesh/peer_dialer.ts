@@ -39,13 +39,24 @@ export interface PeerDialerOptions {
    * @default 3000
    */
   lowerIdGraceMs?: number;
+  /** Opens the dial's socket (one that trusts `--ca` for wss://). @default openPeerSocket() */
+  openSocket?: (url: string, headers: Record<string, string>) => WebSocket;
 }
 
-/** Bun's WebSocket client takes request headers (the DOM typings do not know it). */
-const WebSocketWithHeaders = WebSocket as unknown as new (
+/** Bun's WebSocket client takes request headers and TLS options (the DOM typings do not). */
+const BunWebSocket = WebSocket as unknown as new (
   url: string,
-  options: { headers: Record<string, string> },
+  options: { headers: Record<string, string>; tls?: { ca: string } },
 ) => WebSocket;
+
+/** A client WebSocket with request headers; with `ca`, wss:// also trusts that PEM. */
+export function openPeerSocket(
+  url: string,
+  headers: Record<string, string>,
+  ca?: string,
+): WebSocket {
+  return new BunWebSocket(url, ca === undefined ? { headers } : { headers, tls: { ca } });
+}
 
 interface TargetState {
   url: string;
@@ -141,7 +152,9 @@ export class PeerDialer {
     if (this.#closed || state.removed) return;
     let socket: WebSocket;
     try {
-      socket = new WebSocketWithHeaders(state.url, { headers: { [PEER_AUTH_HEADER]: proof } });
+      socket = (this.#options.openSocket ?? openPeerSocket)(state.url, {
+        [PEER_AUTH_HEADER]: proof,
+      });
     } catch (error) {
       log.warn("peer dial impossible", { url: state.url, error: String(error) });
       this.#retry(state, undefined);

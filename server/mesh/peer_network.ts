@@ -19,6 +19,7 @@ import {
   type DiscoveryMembership,
   startDiscoveryMembership,
 } from "../membership/discovery_membership.ts";
+import type { Outbound } from "../process/outbound.ts";
 import { type DialTarget, PeerDialer } from "./peer_dialer.ts";
 import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
 import type { MeshNode } from "./peer_link.ts";
@@ -34,6 +35,10 @@ export interface PeerNetworkOptions {
   peerTimeoutMs?: number;
   /** Where `dsatter_sync_lag_messages` is reported (the peer count is the transport's). */
   metrics?: MetricsRegistry;
+  /** How to reach discovery and peers (TLS trust of `--ca`). @default plain fetch and sockets */
+  outbound?: Outbound;
+  /** This node serves TLS: discovery is told, so peers and clients dial wss://. */
+  tls?: boolean;
 }
 
 export interface PeerNetworkStart {
@@ -61,6 +66,8 @@ export interface PeerNetwork {
   /** The other nodes' client addresses (discovery's live list, or `--peers`), for the web page. */
   peerClients(): ClientEntry[];
   start(options: PeerNetworkStart): void;
+  /** Leaves discovery's lists (logs out, stops heartbeats) but keeps every peer link. */
+  leaveDiscovery(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +93,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     log: options.log,
     backoffMaxMs: Math.min(10_000, Math.max(1000, syncIntervalMs)),
     connectTimeoutMs: Math.min(10_000, Math.max(2000, 2 * syncIntervalMs)),
+    openSocket: options.outbound?.openWebSocket,
   });
   let membership: DiscoveryMembership | undefined;
   let clientEntries: ClientEntry[] = [];
@@ -115,8 +123,13 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
             clientEntries = nodes.map(({ address, clientport }) => ({ address, clientport }));
           },
           log: options.log,
+          tls: options.tls,
+          fetch: options.outbound?.fetch,
         });
       }
+    },
+    async leaveDiscovery() {
+      await membership?.close();
     },
     async close() {
       dialer.close();
@@ -180,10 +193,14 @@ function peerEndpoint(
   return { host, port: port ?? listeningPort };
 }
 
-/** Where to dial a node that discovery lists: its syncaddress when it has one, else address. */
+/**
+ * Where to dial a node that discovery lists: its syncaddress when it has one, else address;
+ * `wss://` when it says `"tls": true`.
+ */
 export function dialTargetOf(node: ActiveNode): DialTarget {
   const host = hostForUrl(node.syncaddress ?? node.address);
-  return { url: `ws://${host}:${node.syncport}/peer`, nodeId: node.id };
+  const scheme = node.tls ? "wss" : "ws";
+  return { url: `${scheme}://${host}:${node.syncport}/peer`, nodeId: node.id };
 }
 
 /** A `--peers` entry (`HOST:PORT`, `http://HOST:PORT`, `ws://HOST:PORT/...`) as a `/peer` URL. */

@@ -1,111 +1,44 @@
 /**
- * A small Prometheus registry: counters and gauges by name, rendered in the text
- * exposition format for GET /metrics. Parts register what they own (the mesh
- * adds `dsatter_peers_connected` values through the same registry).
+ * The node's metrics on the shared Prometheus registry (common/metrics_registry.ts):
+ * what `registerNodeMetrics` creates is what GET /metrics shows, plus what other
+ * parts register on the same registry (the mesh's sync lag).
  *
- * Invariant: one metric per name; asking again for a name returns the same
- * metric, so two parts can share one without coordinating who creates it.
+ * Invariant: recording a message-rate metric allocates nothing (a counter add, a
+ * histogram bucket walk); labelled children are made once per label value.
  * @module
  */
 
-export interface Counter {
-  readonly name: string;
-  inc(by?: number): void;
-  value(): number;
-}
+import type { BuildInfo } from "../../common/build_info.ts";
+import { MetricsRegistry } from "../../common/metrics_registry.ts";
 
-export interface Gauge {
-  readonly name: string;
-  set(value: number): void;
-  inc(by?: number): void;
-  dec(by?: number): void;
-  /** Reads the value from `collect` at render time instead of a stored one. */
-  collectWith(collect: () => number): void;
-  value(): number;
-}
-
-interface Entry {
-  kind: "counter" | "gauge";
-  help: string;
-  metric: Counter | Gauge;
-}
-
-const NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
-export class MetricsRegistry {
-  #entries = new Map<string, Entry>();
-
-  /** The counter of this name, created on first use. */
-  counter(name: string, help: string): Counter {
-    const existing = this.#lookup(name, "counter");
-    if (existing) return existing as Counter;
-    let total = 0;
-    const counter: Counter = {
-      name,
-      inc(by = 1) {
-        if (by < 0) throw new RangeError(`Cannot decrease counter ${name}`);
-        total += by;
-      },
-      value: () => total,
-    };
-    this.#entries.set(name, { kind: "counter", help, metric: counter });
-    return counter;
-  }
-
-  /** The gauge of this name, created on first use. */
-  gauge(name: string, help: string): Gauge {
-    const existing = this.#lookup(name, "gauge");
-    if (existing) return existing as Gauge;
-    let current = 0;
-    let collect: (() => number) | undefined;
-    const gauge: Gauge = {
-      name,
-      set(value) {
-        current = value;
-      },
-      inc(by = 1) {
-        current += by;
-      },
-      dec(by = 1) {
-        current -= by;
-      },
-      collectWith(fn) {
-        collect = fn;
-      },
-      value: () => (collect ? collect() : current),
-    };
-    this.#entries.set(name, { kind: "gauge", help, metric: gauge });
-    return gauge;
-  }
-
-  /** The current value of a metric, undefined when none has this name. */
-  value(name: string): number | undefined {
-    return this.#entries.get(name)?.metric.value();
-  }
-
-  /** Prometheus text format 0.0.4. */
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, entry] of [...this.#entries].sort((a, b) => a[0].localeCompare(b[0]))) {
-      lines.push(`# HELP ${name} ${entry.help.replace(/\n/g, " ")}`);
-      lines.push(`# TYPE ${name} ${entry.kind}`);
-      lines.push(`${name} ${entry.metric.value()}`);
-    }
-    return lines.join("\n") + "\n";
-  }
-
-  #lookup(name: string, kind: Entry["kind"]): Counter | Gauge | undefined {
-    if (!NAME_PATTERN.test(name)) throw new TypeError(`Cannot register metric ${name}: bad name`);
-    const entry = this.#entries.get(name);
-    if (entry && entry.kind !== kind) {
-      throw new TypeError(`Cannot register ${kind} ${name}: it is a ${entry.kind}`);
-    }
-    return entry?.metric;
-  }
-}
+export {
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type LabelledCounter,
+  MetricsRegistry,
+} from "../../common/metrics_registry.ts";
 
 /** The node's own metrics, registered once on a registry. */
-export function registerNodeMetrics(registry: MetricsRegistry) {
+export function registerNodeMetrics(registry: MetricsRegistry, build?: BuildInfo) {
+  if (build) {
+    registry.info("dsatter_build_info", "The running version and runtime (always 1)", {
+      version: build.version,
+      runtime: build.runtime,
+    });
+  }
+  const commitBatches = registry.counter(
+    "dsatter_commit_batches_total",
+    "Group-commit transactions",
+  );
+  const commitSeconds = registry.histogram(
+    "dsatter_commit_duration_seconds",
+    "Time one group-commit transaction took, fsync included",
+  );
+  const deliverySeconds = registry.histogram(
+    "dsatter_delivery_latency_seconds",
+    "From a message's dateTime to its live publish on this node (local and remote messages)",
+  );
   return {
     stored: registry.counter("dsatter_messages_stored_total", "Messages written to the store"),
     delivered: registry.counter(
@@ -121,9 +54,15 @@ export function registerNodeMetrics(registry: MetricsRegistry) {
       "dsatter_frames_rate_limited_total",
       "Client frames refused by the rate limit",
     ),
-    badFrames: registry.counter(
+    rejectedFrames: registry.labelledCounter(
       "dsatter_frames_rejected_total",
-      "Client frames answered with error",
+      "Client frames answered with error, by error code",
+      "code",
+    ),
+    clientCloses: registry.labelledCounter(
+      "dsatter_client_closes_total",
+      "Client connections closed, by WebSocket close code",
+      "code",
     ),
     clients: registry.gauge("dsatter_clients_connected", "Open client WebSocket connections"),
     peers: registry.gauge("dsatter_peers_connected", "Open peer links"),
@@ -135,7 +74,18 @@ export function registerNodeMetrics(registry: MetricsRegistry) {
       "dsatter_sync_lag_messages",
       "Messages peers are known to hold that this node lacks (set by the mesh)",
     ),
-    commitBatches: registry.counter("dsatter_commit_batches_total", "Group-commit transactions"),
+    commitBatches,
+    commitSeconds,
+    deliverySeconds,
+    /** One committed group-commit batch that took durationMs. */
+    recordCommit(durationMs: number): void {
+      commitBatches.inc();
+      commitSeconds.observe(durationMs / 1000);
+    },
+    /** One message published live now; a clock behind the origin's counts as 0 s. */
+    recordDelivery(dateTime: string): void {
+      deliverySeconds.observe(Math.max(0, Date.now() - Date.parse(dateTime)) / 1000);
+    },
   };
 }
 

@@ -4,12 +4,16 @@
  * prepared once. The node group-commits a tick's writes in one transaction, so
  * FULL costs one fsync per tick, not per message.
  *
- * Invariant: opening an existing file never drops data (schema changes are
- * additive, `IF NOT EXISTS`); a file left by SIGKILL is recovered by SQLite's WAL.
+ * Invariants: opening an existing file never drops data (the schema is versioned,
+ * schema_migrations.ts, and a newer file is refused); a file left by SIGKILL is
+ * recovered by SQLite's WAL; a file this store creates is mode 0600 (its -wal and
+ * -shm take the same mode from it).
  * @module
  */
 
 import { Database, type Statement } from "bun:sqlite";
+import { closeSync, openSync } from "node:fs";
+import { migrate, type MigrationOutcome, schemaVersion } from "./schema_migrations.ts";
 import { encodeMessageId } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type {
@@ -20,43 +24,6 @@ import type {
   SinceQuery,
   StoredMessage,
 } from "./message_store.ts";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS messages (
-  node_id INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  chat_id INTEGER NOT NULL,
-  sender TEXT NOT NULL,
-  text TEXT NOT NULL,
-  date_time TEXT NOT NULL,
-  lc INTEGER NOT NULL,
-  client_msg_id TEXT,
-  held INTEGER NOT NULL DEFAULT 0,
-  hidden INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (node_id, seq)
-);
-CREATE INDEX IF NOT EXISTS messages_by_chat
-  ON messages (chat_id, date_time, lc, node_id, seq) WHERE held = 0 AND hidden = 0;
-CREATE INDEX IF NOT EXISTS messages_by_time ON messages (date_time, lc, node_id, seq);
-CREATE INDEX IF NOT EXISTS messages_by_client_msg_id
-  ON messages (sender, client_msg_id) WHERE client_msg_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS messages_held ON messages (node_id, seq) WHERE held = 1;
-CREATE TABLE IF NOT EXISTS chats (
-  chat_id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL,
-  last_message_at TEXT,
-  named INTEGER NOT NULL,
-  created_at TEXT NOT NULL,
-  created_lc INTEGER NOT NULL,
-  created_by INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS node_identity (
-  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-  node_id INTEGER NOT NULL,
-  password TEXT NOT NULL,
-  origin TEXT NOT NULL
-);
-`;
 
 const MESSAGE_COLUMNS =
   "node_id, seq, chat_id, sender, text, date_time, lc, client_msg_id, held, hidden";
@@ -124,20 +91,27 @@ type Params = Array<string | number | null>;
 export class SqliteMessageStore implements MessageStore {
   #db: Database;
   #statements: Record<string, Statement<unknown, Params>>;
+  /** The schema versions found at open and now. */
+  readonly migration: MigrationOutcome;
 
   /** Opens (creating when absent) the database at path; ":memory:" for a throwaway one. */
   constructor(path: string) {
+    let db: Database | undefined;
     try {
-      this.#db = new Database(path, { create: true });
+      if (path !== ":memory:") createPrivateFile(path);
+      db = new Database(path, { create: true });
+      this.#db = db;
       // One node per file: the first process keeps the lock until it exits (or is killed),
       // so a second node started on the same --db fails instead of reusing its node id.
       this.#db.exec("PRAGMA busy_timeout = 2000");
       this.#db.exec("PRAGMA locking_mode = EXCLUSIVE");
       this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = FULL");
-      this.#db.exec(SCHEMA);
       this.#db.exec("BEGIN IMMEDIATE; COMMIT");
+      this.migration = migrate(this.#db);
     } catch (error) {
+      // A refused file (locked, newer schema) must not stay locked by this process.
+      db?.close();
       throw new Error(`Cannot open database ${path}: ${(error as Error).message}`, {
         cause: error,
       });
@@ -338,8 +312,32 @@ export class SqliteMessageStore implements MessageStore {
     this.#statements.saveIdentity.run(identity.nodeId, identity.password, identity.origin);
   }
 
+  /** The schema version of the open file (`PRAGMA user_version`). */
+  schemaVersion(): number {
+    return schemaVersion(this.#db);
+  }
+
+  /**
+   * A consistent copy of everything committed, written to `path` (which must not exist or
+   * be empty) while the node runs: `VACUUM INTO` on this connection, so the exclusive lock
+   * is no obstacle. Writes wait while it runs (it is one synchronous statement).
+   */
+  backupTo(path: string): void {
+    createPrivateFile(path);
+    this.#db.run("VACUUM INTO ?", [path]);
+  }
+
   close(): void {
     for (const statement of Object.values(this.#statements)) statement.finalize();
     this.#db.close();
+  }
+}
+
+/** Creates `path` empty with mode 0600 when it does not exist (SQLite copies the mode to -wal). */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
 }

@@ -11,6 +11,7 @@
 
 import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/spawn_discovery.ts";
 import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "./spawn_node.ts";
+import { fetchTrusting, type TestTls } from "./test_tls.ts";
 import { openClient, waitUntil } from "./ws_test_client.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 
@@ -32,12 +33,21 @@ export interface TestClusterOptions {
   ttlSeconds?: number;
   /** Echo node output to stderr (debugging). @default false */
   echo?: boolean;
+  /** TLS everywhere: discovery and every node serve with this material and trust its CA. */
+  tls?: TestTls;
+}
+
+/** A node or anything with its URLs and the CA it needs (TLS). */
+export interface NodeAddress {
+  url: string;
+  caPem?: string;
 }
 
 export async function startTestCluster(options: TestClusterOptions): Promise<TestCluster> {
   const discovery = await spawnDiscovery({
     clusterSecret: TEST_CLUSTER_SECRET,
     ttlSeconds: options.ttlSeconds ?? 3,
+    tls: options.tls,
   });
   const nodes: SpawnedNode[] = [];
   const started: SpawnedNode[] = [];
@@ -52,6 +62,7 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
       },
       dbPath: add.dbPath,
       echo: options.echo,
+      tls: options.tls,
     });
     started.push(node);
     return node;
@@ -75,14 +86,16 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
 }
 
 /** GET /healthz of a node. */
-export async function health(node: { url: string }): Promise<{ nodeId: number; peers: number }> {
-  const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+export async function health(node: NodeAddress): Promise<{ nodeId: number; peers: number }> {
+  const response = await fetchTrusting(node.caPem, `${node.url}/healthz`, {
+    signal: AbortSignal.timeout(5000),
+  });
   return await response.json() as { nodeId: number; peers: number };
 }
 
 /** Waits until every node reports `peers` links. */
 export async function waitForPeers(
-  nodes: Array<{ url: string }>,
+  nodes: NodeAddress[],
   peers: number,
   deadlineMs = 30_000,
 ): Promise<void> {
@@ -100,8 +113,8 @@ export async function waitForPeers(
 export const QUIET_CHAT = 987_654_321;
 
 /** The node's contiguous vector, from the `welcome` of a fresh hello connection. */
-export async function vectorOf(node: { wsUrl: string }): Promise<VectorWire> {
-  const client = await openClient(node.wsUrl);
+export async function vectorOf(node: { wsUrl: string; caPem?: string }): Promise<VectorWire> {
+  const client = await openClient(node.wsUrl, { caPem: node.caPem });
   try {
     // Subscribed to an unused chat: a probe must not be flooded (and dropped) during a burst.
     client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
@@ -120,7 +133,7 @@ export function vectorTotal(vector: VectorWire): number {
 
 /** Waits until every node's vector equals the first one's and covers at least `total`. */
 export async function waitForConvergence(
-  nodes: Array<{ wsUrl: string }>,
+  nodes: Array<{ wsUrl: string; caPem?: string }>,
   total: number,
   deadlineMs = 30_000,
 ): Promise<VectorWire> {
@@ -145,8 +158,11 @@ export async function waitForConvergence(
 }
 
 /** A chat's whole visible history on one node, canonical order, paged with `before`. */
-export async function fullHistory(node: { wsUrl: string }, chatId: number): Promise<ChatMessage[]> {
-  const client = await openClient(node.wsUrl);
+export async function fullHistory(
+  node: { wsUrl: string; caPem?: string },
+  chatId: number,
+): Promise<ChatMessage[]> {
+  const client = await openClient(node.wsUrl, { caPem: node.caPem });
   try {
     client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
     let all: ChatMessage[] = [];

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { fetchTrusting } from "./test_tls.ts";
 
 /** The repository root, found from this file's location. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -44,14 +45,21 @@ export interface SpawnNodeOptions {
   keepData?: boolean;
   /** Copy the node's stdout/stderr to this process's stderr, prefixed. @default false */
   echo?: boolean;
+  /**
+   * Serve TLS with this certificate and trust this CA for discovery and peers
+   * (`--tls-cert`, `--tls-key`, `--ca`; server/testing/test_tls.ts makes them).
+   */
+  tls?: { certPath: string; keyPath: string; caPath: string; caPem: string };
 }
 
 export interface SpawnedNode {
-  /** `http://HOST:PORT` from the first stdout line. */
+  /** `http://HOST:PORT` (`https://` with TLS) from the first stdout line. */
   url: string;
   port: number;
-  /** `ws://HOST:PORT/`, the client WebSocket endpoint. */
+  /** `ws://HOST:PORT/` (`wss://`), the client WebSocket endpoint. */
   wsUrl: string;
+  /** The CA to trust when talking to this node (TLS nodes only). */
+  caPem?: string;
   /** From /healthz once listening; undefined if /healthz did not answer in time. */
   nodeId?: number;
   dbPath: string;
@@ -90,6 +98,10 @@ export async function spawnNode(options: SpawnNodeOptions = {}): Promise<Spawned
   const dataDir = createdDir ?? mkdtempSync(join(tmpdir(), "dsatter-data-"));
   const args = ["server/main.ts", "--port", "0", "--host", "127.0.0.1", "--db", dbPath];
   if (!hasModeFlag(extraArgs)) args.push("--standalone");
+  if (options.tls) {
+    const { certPath, keyPath, caPath } = options.tls;
+    args.push("--tls-cert", certPath, "--tls-key", keyPath, "--ca", caPath);
+  }
   args.push(...extraArgs);
   const child = spawn(BUN_PATH, args, {
     cwd: REPO_ROOT,
@@ -167,7 +179,7 @@ export async function spawnNode(options: SpawnNodeOptions = {}): Promise<Spawned
   let listening: string;
   try {
     listening = await waitForLine(
-      (line) => line.startsWith("listening on http://"),
+      (line) => /^listening on https?:\/\//.test(line),
       options.readyTimeoutMs ?? 20_000,
     );
   } catch (error) {
@@ -183,6 +195,7 @@ export async function spawnNode(options: SpawnNodeOptions = {}): Promise<Spawned
     url,
     port,
     wsUrl: url.replace(/^http/, "ws") + "/",
+    caPem: options.tls?.caPem,
     dbPath,
     stdoutLines,
     stderrLines,
@@ -193,7 +206,9 @@ export async function spawnNode(options: SpawnNodeOptions = {}): Promise<Spawned
     kill,
   };
   try {
-    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetchTrusting(node.caPem, `${url}/healthz`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     const health = await response.json() as { nodeId?: number };
     if (typeof health.nodeId === "number") node.nodeId = health.nodeId;
   } catch {

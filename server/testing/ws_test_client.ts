@@ -9,6 +9,8 @@
  * @module
  */
 
+import { webSocketTrusting } from "./test_tls.ts";
+
 /** A received frame; `raw` is the exact text. */
 export interface ReceivedFrame {
   type: string;
@@ -42,9 +44,22 @@ export interface TestClient {
   close(code?: number): Promise<CloseInfo>;
 }
 
-/** Opens a client connection; rejects when it does not open within deadlineMs. */
-export function openClient(wsUrl: string, deadlineMs = 15_000): Promise<TestClient> {
-  const ws = new WebSocket(wsUrl);
+export interface OpenClientOptions {
+  /** @default 15000 */
+  deadlineMs?: number;
+  /** A CA (PEM) to trust for a wss:// node with a private CA. */
+  caPem?: string;
+}
+
+/** Opens a client connection; rejects when it does not open within the deadline. */
+export function openClient(
+  wsUrl: string,
+  options: number | OpenClientOptions = {},
+): Promise<TestClient> {
+  const { deadlineMs = 15_000, caPem } = typeof options === "number"
+    ? { deadlineMs: options }
+    : options;
+  const ws = webSocketTrusting(wsUrl, caPem);
   const frames: ReceivedFrame[] = [];
   const consumed = new Set<ReceivedFrame>();
   const waiters = new Set<() => void>();

@@ -22,6 +22,8 @@ import type { Logger } from "../observability/logger.ts";
 import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
 import { ClientHub, type HubClient } from "./client_hub.ts";
 import { ClientSession, type RateLimit } from "./client_session.ts";
+import type { ReadinessPhase } from "../process/readiness.ts";
+import { type AdminContext, handleAdminRequest } from "./admin_api.ts";
 import { handleApiRequest } from "./http_api.ts";
 import type { WebRoute } from "./web_route.ts";
 
@@ -73,6 +75,18 @@ export interface NodeServerOptions {
   slowReaderBytes?: number;
   /** Seconds without any frame or pong before a client is closed with 4001. @default 120 */
   idleTimeoutSeconds?: number;
+  /** PEM certificate and key: serve https:// and wss:// only. */
+  tls?: ServeTls;
+  /** The node's phase for `/readyz`. @default always serving */
+  readiness?: () => ReadinessPhase;
+  /** The operator routes (`/admin/backup`); without it they answer 404. */
+  admin?: AdminContext;
+}
+
+/** PEM text of a certificate (chain) and its private key. */
+export interface ServeTls {
+  cert: string;
+  key: string;
 }
 
 export interface NodeServer {
@@ -117,8 +131,12 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     // node started on a taken --port would silently share it (and its clients) with the first.
     reusePort: false,
     development: false,
+    tls: options.tls,
     async fetch(request, server) {
       const url = new URL(request.url);
+      if (options.admin && url.pathname.startsWith("/admin/")) {
+        return handleAdminRequest(request, options.admin);
+      }
       if (url.pathname === "/peer") {
         if (!peerEndpoint) {
           return Response.json({ error: "Cannot accept peer: this node has no mesh" }, {
@@ -141,6 +159,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
         clientCount: () => hub.size,
         peerCount: () => peerCount(),
         peerClients,
+        readiness: options.readiness,
       });
       if (api) return api;
       const page = options.webRoute(request);
@@ -192,6 +211,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
         if (!client) return;
         hub.remove(client);
         client.session?.closed();
+        metrics.clientCloses.labels(String(code)).inc();
         logger.debug("client disconnected", { code, clients: hub.size });
       },
       error(error, ws) {

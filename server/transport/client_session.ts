@@ -264,7 +264,7 @@ export class ClientSession {
   }
 
   #error(code: ErrorCode, message: string, ref?: string): void {
-    this.#context.metrics.badFrames.inc();
+    this.#context.metrics.rejectedFrames.labels(code).inc();
     this.#reply(ServerFrameType.error, { code, message }, ref);
   }
 

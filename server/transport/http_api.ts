@@ -1,6 +1,6 @@
 /**
- * The node's HTTP routes (PROTOCOL.md section 4) besides the web client:
- * /healthz, /metrics, /api/clients (the other live nodes, for the web page's
+ * The node's HTTP routes (PROTOCOL.md sections 4 and 8) besides the web client:
+ * /healthz (liveness), /readyz (readiness), /metrics, /api/clients (the other live nodes, for the web page's
  * failover) and the chats REST API. Pure request -> response over the
  * chat node, so tests can call it without a socket.
  *
@@ -16,6 +16,7 @@ import { Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
+import { type ReadinessPhase, readyzResponse } from "../process/readiness.ts";
 
 export interface HttpApiContext {
   node: ChatNode;
@@ -30,6 +31,8 @@ export interface HttpApiContext {
    * `--peers`; empty when standalone): `GET /api/clients`, discovery's shape.
    */
   peerClients: () => ClientEntry[];
+  /** The node's phase for `/readyz`. @default always serving */
+  readiness?: () => ReadinessPhase;
 }
 
 /** The largest POST body read. */
@@ -73,6 +76,10 @@ export async function handleApiRequest(
         peers: context.peerCount(),
         clients: context.clientCount(),
       });
+    }
+    if (path === "/readyz") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
+      return readyzResponse(context.readiness?.() ?? "serving");
     }
     if (path === "/metrics") {
       if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);

@@ -1,0 +1,90 @@
+/**
+ * What a production start (DSATTER_ENV=production) refuses: settings that
+ * would put the cluster secret or the chat on the wire in clear, or that
+ * acknowledge messages without keeping them. Each rule gives one line; a
+ * start prints every line that applies and exits 1 (common/exit_code.ts).
+ * Plain HTTP beyond loopback stays possible in production with `--insecure`
+ * (a private container network), said out loud on the command line.
+ *
+ * Invariant: rules only read the settings they are given (pure); a rule that
+ * does not apply to a program looks at fields that program leaves undefined.
+ * @module
+ */
+
+import { isLoopbackHost } from "./host_address.ts";
+
+/** The shortest cluster secret a production start accepts (32 hex digits = 128 bits). */
+export const PRODUCTION_MIN_SECRET_CHARS = 32;
+
+export interface ProductionSettings {
+  /** The resolved cluster secret ("" when none). */
+  secret: string;
+  /** The interface served on (`--host`). */
+  bindHost: string;
+  /** `--tls-cert`/`--tls-key` given. */
+  tls: boolean;
+  /** `--insecure` given. */
+  insecure: boolean;
+  /** A node in discovery mode: the discovery URL it uses. */
+  discoveryUrl?: string;
+  /** A node in `--peers` mode: the peer URLs. */
+  peerUrls?: readonly string[];
+  /** The store: `--db` of a node, `--kv` of discovery. */
+  storePath?: string;
+  /** `--auth` (PROTOCOL.md section 6), once the node has that flag. */
+  authMode?: string;
+  /** The environment, for rules that read more than flags. */
+  env: (name: string) => string | undefined;
+}
+
+/** One refusal line, or undefined when the rule is satisfied. */
+export type ProductionRule = (settings: ProductionSettings) => string | undefined;
+
+const REFUSE = "Cannot start in production:";
+
+function plainBeyondLoopback(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    const plain = parsed.protocol === "http:" || parsed.protocol === "ws:";
+    return plain && !isLoopbackHost(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export const PRODUCTION_RULES: readonly ProductionRule[] = [
+  ({ secret }) =>
+    secret.length === 0
+      ? `${REFUSE} DSATTER_CLUSTER_SECRET is not set`
+      : secret.length < PRODUCTION_MIN_SECRET_CHARS
+      ? `${REFUSE} DSATTER_CLUSTER_SECRET has ${secret.length} characters, fewer than ${PRODUCTION_MIN_SECRET_CHARS} (make one with: openssl rand -hex 32)`
+      : undefined,
+  ({ discoveryUrl, insecure }) =>
+    discoveryUrl && !insecure && plainBeyondLoopback(discoveryUrl)
+      ? `${REFUSE} --discovery ${discoveryUrl} is plain HTTP beyond this machine (the cluster secret would cross the network in clear); use https:// or pass --insecure`
+      : undefined,
+  ({ peerUrls, insecure }) => {
+    const plain = insecure ? undefined : peerUrls?.find(plainBeyondLoopback);
+    return plain
+      ? `${REFUSE} peer ${plain} is plain ws:// beyond this machine; use wss:// (https://) or pass --insecure`
+      : undefined;
+  },
+  ({ bindHost, tls, insecure }) =>
+    !tls && !insecure && !isLoopbackHost(bindHost)
+      ? `${REFUSE} serving plain HTTP on ${bindHost} (beyond loopback) without --tls-cert/--tls-key; add TLS, bind 127.0.0.1 behind a TLS proxy, or pass --insecure on a private network`
+      : undefined,
+  ({ storePath }) =>
+    storePath === ":memory:"
+      ? `${REFUSE} the store is :memory:, so nothing would survive a restart; give a file path`
+      : undefined,
+  // Auth (PROTOCOL.md section 6): the rule for `--auth required` without DSATTER_AUTH_SECRET
+  // belongs here, reading `authMode` and `env("DSATTER_AUTH_SECRET")`.
+];
+
+/** Every refusal line that applies (empty: the settings may run in production). */
+export function productionRefusals(
+  settings: ProductionSettings,
+  rules: readonly ProductionRule[] = PRODUCTION_RULES,
+): string[] {
+  return rules.map((rule) => rule(settings)).filter((line): line is string => !!line);
+}

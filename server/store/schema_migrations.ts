@@ -1,0 +1,108 @@
+/**
+ * The node database's schema as numbered migrations, applied at open and
+ * recorded in `PRAGMA user_version`. Version 1 is the schema every node wrote
+ * before versioning existed (its file says user_version 0: migration 1 is all
+ * `IF NOT EXISTS`, so it adopts such a file unchanged). A change to the schema
+ * is a new entry at the end: never edit a released one.
+ *
+ * Invariants: each migration runs in its own transaction together with the
+ * user_version bump, so a crash leaves the file at the old or the new version,
+ * never between; a file newer than the newest migration is refused, never
+ * opened and written by older code.
+ * @module
+ */
+
+import type { Database } from "bun:sqlite";
+
+export interface Migration {
+  /** 1, 2, 3, ...: the user_version after it ran. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** The schema of version 1 (the first release), kept verbatim. */
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS messages (
+  node_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  chat_id INTEGER NOT NULL,
+  sender TEXT NOT NULL,
+  text TEXT NOT NULL,
+  date_time TEXT NOT NULL,
+  lc INTEGER NOT NULL,
+  client_msg_id TEXT,
+  held INTEGER NOT NULL DEFAULT 0,
+  hidden INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (node_id, seq)
+);
+CREATE INDEX IF NOT EXISTS messages_by_chat
+  ON messages (chat_id, date_time, lc, node_id, seq) WHERE held = 0 AND hidden = 0;
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages (date_time, lc, node_id, seq);
+CREATE INDEX IF NOT EXISTS messages_by_client_msg_id
+  ON messages (sender, client_msg_id) WHERE client_msg_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_held ON messages (node_id, seq) WHERE held = 1;
+CREATE TABLE IF NOT EXISTS chats (
+  chat_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  last_message_at TEXT,
+  named INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  created_lc INTEGER NOT NULL,
+  created_by INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_identity (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  node_id INTEGER NOT NULL,
+  password TEXT NOT NULL,
+  origin TEXT NOT NULL
+);
+`;
+
+/** Every migration, in order. Add new ones at the end (next: version 2). */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: "messages, chats and the node identity", sql: SCHEMA_V1 },
+];
+
+export interface MigrationOutcome {
+  /** user_version found at open. */
+  from: number;
+  /** user_version now. */
+  to: number;
+}
+
+/** The file's schema version (`PRAGMA user_version`). */
+export function schemaVersion(db: Database): number {
+  return (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+/** Brings the file to the newest version; throws (changing nothing more) when it cannot. */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): MigrationOutcome {
+  const from = schemaVersion(db);
+  const newest = migrations[migrations.length - 1]?.version ?? 0;
+  if (from > newest) {
+    throw new Error(
+      `Cannot use this database: its schema is version ${from}, newer than this DSatter knows ` +
+        `(${newest}); run the newer release, or restore a backup made by this one`,
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= from) continue;
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        db.exec(`PRAGMA user_version = ${migration.version}`);
+      })();
+    } catch (error) {
+      throw new Error(
+        `Cannot migrate the database to schema version ${migration.version} ` +
+          `(${migration.description}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  return { from, to: Math.max(from, newest) };
+}
