@@ -29,10 +29,10 @@ import {
   ServerFrameType,
   type VectorWire,
 } from "../../common/protocol.ts";
+import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
-import { messageJson } from "../../common/message_json.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type Logger, silentLogger } from "../observability/logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
@@ -100,10 +100,8 @@ export class ChatNode {
     this.#metrics = options.metrics;
     this.#logger = options.logger ?? silentLogger;
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
-      this.#publisher.publish(
-        HELLO_TOPIC,
-        JSON.stringify({ type: ServerFrameType.presence, payload: event, source: this.nodeId }),
-      );
+      const frame = { type: ServerFrameType.presence, payload: event, source: this.nodeId };
+      this.#publisher.publish(HELLO_TOPIC, encodeServerFrame(frame));
     });
     const marks = this.#store.contiguousMarks();
     this.#committed = new Map(marks);
@@ -312,13 +310,13 @@ export class ChatNode {
 
   /** The `chatCreated` frame text for a chat. */
   chatCreatedFrame(chat: ChatRecord, ref?: string): string {
-    const frame: Record<string, unknown> = {
+    const payload = { chatId: chat.chatId, name: chat.name };
+    return encodeServerFrame({
       type: ServerFrameType.chatCreated,
-      payload: { chatId: chat.chatId, name: chat.name },
+      payload,
       source: this.nodeId,
-    };
-    if (ref !== undefined) frame.ref = ref;
-    return JSON.stringify(frame);
+      ref,
+    });
   }
 
   /** Commits whatever is queued now. */
@@ -369,10 +367,13 @@ export class ChatNode {
     return winner;
   }
 
+  /** One frame per message, one JSON pass over it (message_json.ts), published to every topic. */
   #publish(message: ChatMessage): void {
-    const frame = `{"type":"${ServerFrameType.newMessagesForClient}","payload":[${
-      messageJson(message)
-    }],"source":${this.nodeId}}`;
+    const frame = encodeServerFrame({
+      type: ServerFrameType.newMessagesForClient,
+      payload: [message],
+      source: this.nodeId,
+    });
     const topic = chatTopic(message.chatId);
     this.#publisher.publish(topic, frame);
     this.#publisher.publish(ALL_CHATS_TOPIC, frame);

@@ -19,8 +19,10 @@ import {
   ClientFrameType,
   type ErrorCode,
   Limits,
+  type ServerFrame,
   ServerFrameType,
 } from "../../common/protocol.ts";
+import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { decodeVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
@@ -163,10 +165,8 @@ export class ClientSession {
         node.sendLocal(frame.payload).then((outcome) => {
           this.#context.metrics.acked.inc();
           if (clientMsgId === undefined) return;
-          this.#reply(ServerFrameType.clientMessageResponse, {
-            clientMsgId,
-            messageId: outcome.message.messageId,
-          }, ref);
+          const payload = { clientMsgId, messageId: outcome.message.messageId };
+          this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
         }, (error: Error) => {
           this.#context.logger.error("message not stored", { error: error.message });
           this.#error("unavailable", "the message could not be stored: try again", ref);
@@ -181,9 +181,13 @@ export class ClientSession {
             since: decodeVector(request.since)!,
             limit: request.limit ?? Limits.syncLimitMax,
           });
-          const extra: Record<string, unknown> = { vector: result.vector };
-          if (result.more) extra.more = true;
-          this.#reply(ServerFrameType.clientSyncReply, result.messages, ref, extra);
+          this.#reply({
+            type: ServerFrameType.clientSyncReply,
+            payload: result.messages,
+            more: result.more || undefined,
+            vector: result.vector,
+            ref,
+          });
           return;
         }
         const result = node.history({
@@ -195,18 +199,15 @@ export class ClientSession {
           this.#error(result.error.code, result.error.message, ref);
           return;
         }
-        this.#reply(
-          ServerFrameType.clientSyncReply,
-          result.messages,
-          ref,
-          result.more ? { more: true } : undefined,
-        );
+        const more = result.more || undefined;
+        this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
         return;
       }
       case ClientFrameType.hello: {
         const first = this.#helloName === undefined;
         this.#helloName = frame.payload.name;
-        this.#reply(ServerFrameType.welcome, { nodeId: node.nodeId, vector: node.vector() }, ref);
+        const welcome = { nodeId: node.nodeId, vector: node.vector() };
+        this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
         // The welcome answers the hello: it leaves before the presence event the join publishes.
         this.#flushOutbox();
         if (first) this.#socket.subscribe(HELLO_TOPIC);
@@ -234,11 +235,12 @@ export class ClientSession {
         const chats = node.chats().map(({ chatId, name, lastMessageAt }) =>
           lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
         );
-        this.#reply(ServerFrameType.chatList, chats, ref);
+        this.#reply({ type: ServerFrameType.chatList, payload: chats, ref });
         return;
       }
       case ClientFrameType.presence: {
-        this.#reply(ServerFrameType.presenceList, node.presence.list(frame.payload.chatId), ref);
+        const entries = node.presence.list(frame.payload.chatId);
+        this.#reply({ type: ServerFrameType.presenceList, payload: entries, ref });
         return;
       }
     }
@@ -252,20 +254,15 @@ export class ClientSession {
     else for (const chatId of chatIds) this.#socket.subscribe(chatTopic(chatId));
   }
 
-  #reply(type: string, payload: unknown, ref?: string, extra?: Record<string, unknown>): void {
-    const frame: Record<string, unknown> = {
-      type,
-      payload,
-      source: this.#context.node.nodeId,
-      ...extra,
-    };
-    if (ref !== undefined) frame.ref = ref;
-    this.#sendText(JSON.stringify(frame));
+  /** Sends a reply, from this node (`source`), through the one encoder. */
+  #reply(frame: ServerFrame): void {
+    frame.source = this.#context.node.nodeId;
+    this.#sendText(encodeServerFrame(frame));
   }
 
   #error(code: ErrorCode, message: string, ref?: string): void {
     this.#context.metrics.badFrames.inc();
-    this.#reply(ServerFrameType.error, { code, message }, ref);
+    this.#reply({ type: ServerFrameType.error, payload: { code, message }, ref });
   }
 
   /**
