@@ -11,17 +11,18 @@
  */
 
 import type { Chat, ChatMessage } from "../common/protocol.ts";
-import { ChatSession, type SessionEvent } from "./chat_session.ts";
+import { ChatSession, type SessionEvent } from "../sdk/chat_session.ts";
+import { type FailoverStatus, runFailoverLoop } from "../sdk/failover_loop.ts";
+import type { Dialer } from "../sdk/node_connection.ts";
+import type { NodeSource } from "../sdk/node_source.ts";
 import type { CliOptions } from "./cli_options.ts";
 import { COMMAND_HELP, parseCommand } from "./command_parser.ts";
 import { type ClientConfig, saveConfig } from "./config_file.ts";
-import { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";
 import { fitToWidth, FooterScreen } from "./footer_screen.ts";
 import { textColumns } from "./terminal_width.ts";
 import { KeyDecoder, LineEditor } from "./line_editor.ts";
 import { formatMessageLine, formatTimestamp, sanitizeForTerminal } from "./message_format.ts";
-import type { Dialer } from "./node_dialer.ts";
-import type { NodeSource } from "./node_source.ts";
+import { OlderPages } from "./older_pages.ts";
 import { StatusNarrator } from "./status_lines.ts";
 import { writeAllSync } from "./text_output.ts";
 
@@ -85,10 +86,11 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
 
   /** Names this client has used: presence events about them are about us. */
   const ownNames = new Set([options.name]);
+  const older = new OlderPages();
   const session: ChatSession = new ChatSession({
     name: options.name,
     chatId: options.chatId,
-    receive: true,
+    receive: "chat",
     historyLimit: options.historyLimit,
     onEvent: (event) => onSessionEvent(event),
   });
@@ -96,6 +98,7 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
   function onSessionEvent(event: SessionEvent): void {
     switch (event.kind) {
       case "message":
+        older.noteShown(event.message, event.origin);
         return show(messageLine(event.message));
       case "ready": {
         online = true;
@@ -110,6 +113,7 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
       case "rejected":
         return note(`not sent: ${sanitizeForTerminal(event.entry.text)} (${event.reason})`);
       case "joined":
+        older.reset();
         remember({ chat: event.chatId });
         return note(`joined chat ${event.chatId}`);
       case "chatList":
@@ -128,8 +132,6 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
         }
         note(`created chat ${event.chat.chatId} "${sanitizeForTerminal(event.chat.name)}"`);
         return session.join(event.chat.chatId);
-      case "olderEnd":
-        return note(event.count ? `${event.count} older messages above` : "no older messages");
       case "serverError":
         return note(`node error: ${event.code}: ${sanitizeForTerminal(event.message)}`);
     }
@@ -161,6 +163,20 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
     note("not connected yet; try again in a moment");
   }
 
+  /** A request whose answer comes as a session event; a failure is said there too. */
+  function ask(request: () => Promise<unknown>): void {
+    if (!session.connected) return offline();
+    request().catch(() => {/* the connection went: nothing to answer */});
+  }
+
+  async function showOlder(limit: number): Promise<void> {
+    try {
+      const messages = await older.next((o) => session.history(session.chatId, o), limit);
+      show(...messages.map(messageLine));
+      note(messages.length ? `${messages.length} older messages above` : "no older messages");
+    } catch { /* a node error is shown by its event; a lost connection by the status */ }
+  }
+
   function onLine(line: string): void {
     const command = parseCommand(line);
     switch (command.kind) {
@@ -172,18 +188,15 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
       case "join":
         return session.join(command.chatId);
       case "chats":
-        if (!session.requestChats()) offline();
-        return;
+        return ask(() => session.listChats()); // answered by a chatList event
       case "create":
-        if (!session.createChat(command.name)) offline();
-        return;
+        return ask(() => session.createChat(command.name)); // answered by chatCreated
       case "who":
-        if (!session.requestPresence()) offline();
-        return;
+        return ask(() => session.presence(session.chatId)); // answered by presenceList
       case "history":
-        if (session.requestOlder(command.limit)) note("older messages:");
-        else offline();
-        return;
+        if (!session.connected) return offline();
+        note("older messages:");
+        return void showOlder(command.limit);
       case "nick":
         ownNames.add(command.name);
         session.setName(command.name);

@@ -11,7 +11,8 @@ import { runFollowMode } from "./follow_mode.ts";
 import { runInteractiveMode } from "./interactive_mode.ts";
 import { shouldUseColor } from "./message_format.ts";
 import { dialNode } from "./node_dialer.ts";
-import { discoveryNodeSource, type NodeSource, staticNodeSource } from "./node_source.ts";
+import { discoveryNodeSource } from "../sdk/discovery_source.ts";
+import { type NodeSource, staticNodeSource } from "../sdk/node_source.ts";
 import { runSendMode } from "./send_mode.ts";
 import { printError, printLine, readLines } from "./text_output.ts";
 

@@ -10,11 +10,11 @@
 
 import { Limits } from "../common/protocol.ts";
 import { charLength } from "../common/client_frame_validation.ts";
-import { ChatSession } from "./chat_session.ts";
+import { ChatSession } from "../sdk/chat_session.ts";
+import { runFailoverLoop } from "../sdk/failover_loop.ts";
+import type { Dialer } from "../sdk/node_connection.ts";
+import type { NodeSource } from "../sdk/node_source.ts";
 import type { CliOptions } from "./cli_options.ts";
-import { runFailoverLoop } from "./failover_loop.ts";
-import type { Dialer } from "./node_dialer.ts";
-import type { NodeSource } from "./node_source.ts";
 import { SendPacer } from "./send_pacer.ts";
 import { StatusNarrator } from "./status_lines.ts";
 
@@ -44,7 +44,7 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
   const session = new ChatSession({
     name: options.name,
     chatId: options.chatId,
-    receive: false,
+    receive: "none",
     historyLimit: 0,
     onEvent(event) {
       if (event.kind === "acked") {

@@ -1,12 +1,13 @@
 /**
- * Where a client stands in the message stream of its chat, so that after a lost
- * connection it can ask any node for "everything since here" (`clientSyncRequest
- * {since}`) and show each message exactly once.
+ * Where a client stands in the message stream of what it follows (one chat, or
+ * every chat), so that after a lost connection it can ask any node for
+ * "everything since here" (`clientSyncRequest {since}`) and show each message
+ * exactly once. The one rule of both clients and the SDK.
  *
- * Two parts, because the client sees only one chat and some seqs are hidden
+ * Two parts, because a client may see only one chat and some seqs are hidden
  * duplicates (so its own view of an origin is never gapless and a pure
  * ContiguityTracker would stall):
- * - `vector`: per origin, a seq up to which every message of this chat has been
+ * - `vector`: per origin, a seq up to which every message it follows has been
  *   accounted for. It only moves by (a) a message received on a connection
  *   whose node delivers each origin in seq order, (b) a position a node gave
  *   (`welcome.vector` of an unbroken subscription, a sync reply's `vector`).
@@ -31,12 +32,26 @@ export class ResumePosition {
   #vector: VersionVector = new Map();
   #seen = new Set<string>();
   #maxRemembered: number;
+  #state: "unknown" | "known" = "unknown";
 
   constructor(options: ResumePositionOptions = {}) {
     this.#maxRemembered = options.maxRemembered ?? 200_000;
     if (!(this.#maxRemembered >= 1)) {
       throw new RangeError("Cannot create ResumePosition: maxRemembered must be >= 1");
     }
+  }
+
+  /**
+   * False until the position means something: a node's welcome taken in, or a
+   * history or resume sync finished. Until then a new connection cannot resume.
+   */
+  get known(): boolean {
+    return this.#state === "known";
+  }
+
+  /** The position now accounts for everything it claims (see `known`). */
+  markKnown(): void {
+    this.#state = "known";
   }
 
   /** A copy of the vector. */

@@ -1,4 +1,5 @@
-import { expect, test } from "bun:test";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { createPresenceRoster } from "./presence_roster.ts";
 
 test("createPresenceRoster() shows a name once until its last connection left", () => {
@@ -7,16 +8,16 @@ test("createPresenceRoster() shows a name once until its last connection left", 
     name: "ann",
     nodeId: 2,
   }]);
-  expect(roster.names()).toEqual(["ann", "zoe"]);
+  assert.deepEqual(roster.names(), ["ann", "zoe"]);
   roster.apply({ name: "ann", nodeId: 1, online: false });
-  expect(roster.names()).toEqual(["ann", "zoe"]);
+  assert.deepEqual(roster.names(), ["ann", "zoe"]);
   roster.apply({ name: "ann", nodeId: 2, online: false });
   roster.apply({ name: "ann", nodeId: 2, online: false });
-  expect(roster.names()).toEqual(["zoe"]);
+  assert.deepEqual(roster.names(), ["zoe"]);
   roster.apply({ name: "bob", nodeId: 3, online: true });
   roster.apply({ name: "bob", nodeId: 3, online: true });
   roster.apply({ name: "bob", nodeId: 3, online: false });
-  expect(roster.names()).toEqual(["bob", "zoe"]);
+  assert.deepEqual(roster.names(), ["bob", "zoe"]);
   roster.reset([]);
-  expect(roster.names()).toEqual([]);
+  assert.deepEqual(roster.names(), []);
 });

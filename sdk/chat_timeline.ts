@@ -1,7 +1,8 @@
 /**
- * One chat's messages as the page shows them: confirmed messages in canonical
- * order, then this page's own sends that the node has not yet confirmed. Pure:
- * no DOM, no socket, so it is tested on its own.
+ * One chat's messages as a client shows them: confirmed messages in canonical
+ * order, then this client's own sends that no node has confirmed yet. Pure: no
+ * DOM, no socket. The web page draws it; an embedder gets one per chat from
+ * DSatterClient.timeline().
  *
  * Invariants: a message shows at most once, whichever way it arrived (history
  * page, live frame, resume, twice from two nodes): by messageId, and by
@@ -11,17 +12,12 @@
  * @module
  */
 
-import type { ChatMessage } from "../../../common/protocol.ts";
-import { compareCanonical } from "../../../common/canonical_order.ts";
+import type { ChatMessage, MessageUpdatePayload } from "../common/protocol.ts";
+import { compareCanonical } from "../common/canonical_order.ts";
+import type { PendingSend as QueuedSend } from "./pending_sends.ts";
 
-/** A send of this page the node has not delivered back yet. */
-export interface PendingSend {
-  clientMsgId: string;
-  chatId: number;
-  sender: string;
-  text: string;
-  /** When the user pressed Send (ms since epoch), for the time shown. */
-  createdAtMs: number;
+/** An own send not delivered back yet, as shown: waiting, acknowledged, or refused. */
+export interface PendingSend extends QueuedSend {
   /** Set once the node acknowledged it (durable), before its copy arrived. */
   messageId?: string;
   /** Set when the node refused it for good (an `error` frame for it): never resent. */
@@ -40,6 +36,11 @@ export interface ChatTimeline {
   addPending(pending: PendingSend): void;
   /** Marks a pending send acknowledged; false when none has that clientMsgId. */
   acknowledge(clientMsgId: string, messageId: string): boolean;
+  /**
+   * Section 7: the message as it now is (edited, deleted), or a hidden copy of
+   * another send (`duplicateOf`), which leaves the view. True when the view changed.
+   */
+  update(update: MessageUpdatePayload): boolean;
   /** Marks a pending send refused for good; false when none has that clientMsgId. */
   fail(clientMsgId: string, reason: string): boolean;
   /** Pending sends neither acknowledged nor refused, in send order (resent after reconnect). */
@@ -117,6 +118,22 @@ export function createChatTimeline(): ChatTimeline {
     addPending(send) {
       if (byKey.has(ownMessageKey(send.sender, send.clientMsgId))) return;
       pending.set(send.clientMsgId, { ...send });
+    },
+    update(update) {
+      const { duplicateOf, ...message } = update;
+      const index = sorted.findIndex((held) => held.messageId === message.messageId);
+      if (duplicateOf !== undefined) seenIds.add(message.messageId); // never shown again
+      if (index < 0) return false;
+      const old = sorted[index];
+      const key = entryKey(old);
+      if (duplicateOf !== undefined) {
+        sorted.splice(index, 1);
+        if (byKey.get(key) === old) byKey.delete(key);
+      } else {
+        sorted[index] = message; // same identity, same place in canonical order
+        if (byKey.get(key) === old) byKey.set(key, message);
+      }
+      return true;
     },
     acknowledge(clientMsgId, messageId) {
       const send = pending.get(clientMsgId);

@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatMessage } from "../common/protocol.ts";
 import { encodeMessageId } from "../common/message_id.ts";
-import { ChatSession, type SessionEvent } from "./chat_session.ts";
+import { ChatSession, type ReceiveScope, type SessionEvent } from "./chat_session.ts";
 import { PendingSends } from "./pending_sends.ts";
+import { createFakeTimers } from "./testing/fake_timers.ts";
 
 function msg(nodeId: number, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage {
   return {
@@ -25,19 +26,20 @@ interface Frame {
   ref?: string;
 }
 
-function harness(options: { historyLimit?: number; receive?: boolean } = {}) {
+function harness(options: { historyLimit?: number; receive?: ReceiveScope } = {}) {
   const events: SessionEvent[] = [];
-  const timers: Array<{ ms: number; run: () => void }> = [];
+  const timers = createFakeTimers();
   let counter = 0;
   const session = new ChatSession({
     name: "me",
     chatId: 11,
-    receive: options.receive ?? true,
+    receive: options.receive ?? "chat",
     historyLimit: options.historyLimit ?? 20,
     resumePageLimit: 2,
     onEvent: (event) => events.push(event),
-    pending: new PendingSends({ newClientMsgId: () => `c${++counter}` }),
-    later: (ms, run) => timers.push({ ms, run }),
+    pending: new PendingSends({ newClientMsgId: () => `s${++counter}` }),
+    timers,
+    random: () => 0.5,
   });
   let sent: Frame[] = [];
   function connect(url = "ws://a/") {
@@ -136,10 +138,10 @@ test("ChatSession in follow mode starts at the welcome and holds live messages u
 });
 
 test("ChatSession resends pending messages with the same clientMsgId after failover", () => {
-  const h = harness({ receive: false });
+  const h = harness({ receive: "none" });
   h.connect("ws://a/");
   const entry = h.session.sendText("hello");
-  assert.equal(h.sent().at(-1)!.payload.clientMsgId, "c1");
+  assert.equal(h.sent().at(-1)!.payload.clientMsgId, "s1");
   h.session.detach();
   h.connect("ws://b/");
   assert.deepEqual(h.sent().map((f) => f.type), ["subscribe", "newMessageFromClient"]);
@@ -149,7 +151,7 @@ test("ChatSession resends pending messages with the same clientMsgId after failo
     chatId: 11,
     clientMsgId: entry.clientMsgId,
   });
-  h.frame({ type: "clientMessageResponse", payload: { clientMsgId: "c1", messageId: "7" } });
+  h.frame({ type: "clientMessageResponse", payload: { clientMsgId: "s1", messageId: "7" } });
   assert.equal(h.session.pending.size, 0);
   assert.ok(h.events.some((e) => e.kind === "acked" && e.messageId === "7"));
 });
@@ -161,47 +163,58 @@ test("ChatSession shows two copies of one client send once, and delivery settles
   h.session.sendText("hi");
   h.frame({
     type: "newMessagesForClient",
-    payload: [msg(1, 1, { sender: "me", text: "hi", clientMsgId: "c1" })],
+    payload: [msg(1, 1, { sender: "me", text: "hi", clientMsgId: "s1" })],
   });
   h.frame({
     type: "newMessagesForClient",
-    payload: [msg(2, 1, { sender: "me", text: "hi", clientMsgId: "c1" })],
+    payload: [msg(2, 1, { sender: "me", text: "hi", clientMsgId: "s1" })],
   });
   assert.deepEqual(h.shown(), ["live:hi"]);
   assert.equal(h.session.pending.size, 0);
 });
 
 test("ChatSession reports a rejected send by its ref", () => {
-  const h = harness({ receive: false });
+  const h = harness({ receive: "none" });
   h.connect();
   h.session.sendText("x");
-  h.frame({ type: "error", payload: { code: "bad_frame", message: "text too long" }, ref: "c1" });
+  h.frame({ type: "error", payload: { code: "bad_frame", message: "text too long" }, ref: "s1" });
   const rejected = h.events.find((e) => e.kind === "rejected");
   assert.ok(rejected && rejected.kind === "rejected");
   assert.equal(rejected.reason, "bad_frame: text too long");
   assert.equal(h.session.pending.size, 0);
 });
 
-test("ChatSession sends a rate_limited send again on the same connection, not rejected", () => {
-  const h = harness({ receive: false });
+test("ChatSession sends a rate_limited send again on the same connection, not rejected", async () => {
+  const h = harness({ receive: "none" });
   h.connect();
   h.session.sendText("x");
-  const before = h.sent().filter((f) => f.type === "newMessageFromClient").length;
-  h.frame({ type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "c1" });
+  const sends = () => h.sent().filter((f) => f.type === "newMessageFromClient");
+  h.frame({ type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "s1" });
   assert.equal(h.events.some((e) => e.kind === "rejected"), false);
   assert.equal(h.session.pending.size, 1);
-  assert.equal(h.timers.length, 1);
-  assert.ok(h.timers[0].ms >= 1000 && h.timers[0].ms <= 2000);
-  h.timers[0].run();
-  const resent = h.sent().filter((f) => f.type === "newMessageFromClient");
-  assert.equal(resent.length, before + 1);
-  assert.equal(resent.at(-1)!.ref, "c1");
+  await h.timers.advance(1_499);
+  assert.equal(sends().length, 1);
+  await h.timers.advance(1); // 1 s times (1 + random 0.5)
+  assert.equal(sends().length, 2);
+  assert.equal(sends().at(-1)!.ref, "s1");
   // After a reconnect the retry of the old connection does nothing (attach resent it already).
-  h.frame({ type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "c1" });
+  h.frame({ type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "s1" });
   h.connect("ws://b/");
-  const onNew = h.sent().filter((f) => f.type === "newMessageFromClient").length;
-  h.timers[1].run();
-  assert.equal(h.sent().filter((f) => f.type === "newMessageFromClient").length, onNew);
+  assert.equal(sends().length, 1);
+  await h.timers.advance(2_000);
+  assert.equal(sends().length, 1);
+});
+
+test("ChatSession keeps a send the node could not store for the next connection", () => {
+  const h = harness({ receive: "none" });
+  h.connect();
+  h.session.sendText("x");
+  h.frame({ type: "error", payload: { code: "unavailable", message: "try again" }, ref: "s1" });
+  assert.equal(h.session.pending.size, 1);
+  assert.ok(h.events.some((e) => e.kind === "serverError" && e.code === "unavailable"));
+  h.session.detach();
+  h.connect("ws://b/");
+  assert.deepEqual(h.sent().map((f) => f.ref), [undefined, "s1"]);
 });
 
 test("ChatSession.join() subscribes to the new chat and shows its history", () => {
@@ -238,20 +251,6 @@ test("ChatSession.join() back to a chat shows its latest messages again", () => 
   assert.equal(h.shown().length, 4);
 });
 
-test("ChatSession.requestOlder() pages back from the oldest message shown", () => {
-  const h = harness();
-  h.connect();
-  h.frame({ type: "welcome", payload: { nodeId: 1, vector: {} } });
-  h.frame({ type: "clientSyncReply", payload: [msg(1, 5), msg(1, 6)], ref: h.lastRequest().ref });
-  h.session.requestOlder(2);
-  const request = h.lastRequest();
-  assert.deepEqual(request.payload, { chatId: 11, limit: 2, before: msg(1, 5).messageId });
-  h.frame({ type: "clientSyncReply", payload: [msg(1, 4), msg(1, 3)], ref: request.ref });
-  assert.deepEqual(h.shown().slice(-2), ["older:m1.3", "older:m1.4"]);
-  h.session.requestOlder(2);
-  assert.equal(h.lastRequest().payload.before, msg(1, 3).messageId);
-});
-
 test("ChatSession in follow mode still shows what arrived before a lost first welcome", () => {
   const h = harness({ historyLimit: 0 });
   h.connect("ws://a/");
@@ -264,4 +263,84 @@ test("ChatSession in follow mode still shows what arrived before a lost first we
   h.frame({ type: "newMessagesForClient", payload: [msg(1, 8)] });
   h.frame({ type: "newMessagesForClient", payload: [msg(1, 9)] });
   assert.deepEqual(h.shown(), ["live:m1.8", "live:m1.9"]);
+});
+
+test("ChatSession receiving every chat resumes without a chat filter and shows every chat", () => {
+  const h = harness({ receive: "all", historyLimit: 0 });
+  h.connect("ws://a/");
+  assert.deepEqual(h.sent().map((f) => f.type), ["hello"]);
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: { "1": 2 } } });
+  h.frame({ type: "newMessagesForClient", payload: [msg(1, 3, { chatId: 12 })] });
+  h.session.detach();
+  h.connect("ws://b/");
+  assert.deepEqual(h.lastRequest().payload, { since: { "1": 3 }, limit: 2 });
+  h.frame({
+    type: "clientSyncReply",
+    payload: [msg(2, 1, { chatId: 40 })],
+    ref: h.lastRequest().ref,
+  });
+  assert.deepEqual(h.shown(), ["live:m1.3", "missed:m2.1"]);
+});
+
+test("ChatSession.listChats() resolves with the reply, and the chatList event is told too", async () => {
+  const h = harness({ historyLimit: 0 });
+  await assert.rejects(h.session.listChats(), /^Error: Cannot list chats: not connected$/);
+  h.connect();
+  const chats = h.session.listChats();
+  const request = h.sent().at(-1)!;
+  assert.equal(request.type, "listChats");
+  h.frame({ type: "chatList", payload: [{ chatId: 11, name: "chat 11" }], ref: request.ref });
+  assert.deepEqual(await chats, [{ chatId: 11, name: "chat 11" }]);
+  assert.ok(h.events.some((e) => e.kind === "chatList" && e.chats.length === 1));
+});
+
+test("ChatSession rejects what is still asked when the connection goes, or the node refuses", async () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect();
+  const created = h.session.createChat("x");
+  const who = h.session.presence();
+  h.frame({
+    type: "error",
+    payload: { code: "bad_frame", message: "name too long" },
+    ref: h.sent().at(-2)!.ref,
+  });
+  await assert.rejects(created, /^Error: Cannot create the chat: bad_frame: name too long$/);
+  h.session.detach();
+  await assert.rejects(who, /^Error: Cannot ask who is here: the connection closed$/);
+});
+
+test("ChatSession tells a malformed frame as a value, and fails the request it answered", async () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect();
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: {} } });
+  const page = h.session.history(11);
+  h.session.receive(
+    `{"type":"clientSyncReply","payload":[{"seq":"x"}],"ref":"${h.lastRequest().ref}"}`,
+  );
+  h.session.receive("not json");
+  await assert.rejects(page, /Cannot read history: the node's answer is malformed/);
+  const reasons = h.events.flatMap((e) => e.kind === "undecodable" ? [e.error.reason] : []);
+  assert.deepEqual(reasons, ["bad_payload", "not_json"]);
+  assert.equal(h.session.ready, true);
+});
+
+test("ChatSession ends a resume the node refused without claiming the welcome", () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect("ws://a/");
+  h.frame({ type: "welcome", payload: { nodeId: 1, vector: { "1": 2 } } });
+  h.session.detach();
+  h.connect("ws://b/");
+  h.frame({ type: "welcome", payload: { nodeId: 2, vector: { "1": 9 } } });
+  h.frame({ type: "error", payload: { code: "internal", message: "x" }, ref: h.lastRequest().ref });
+  assert.equal(h.session.ready, true);
+  assert.deepEqual(h.session.position.wire(), { "1": 2 });
+});
+
+test("ChatSession passes section 7 events on (messageUpdated, typing)", () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect();
+  h.frame({ type: "messageUpdated", payload: { ...msg(1, 1), text: "", deleted: true } });
+  h.frame({ type: "typing", payload: { chatId: 11, name: "ann", nodeId: 1 } });
+  const kinds = h.events.map((e) => e.kind);
+  assert.deepEqual(kinds, ["messageUpdated", "typing"]);
 });

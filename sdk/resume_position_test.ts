@@ -45,3 +45,12 @@ test("ResumePosition forgets the oldest ids past maxRemembered", () => {
   assert.equal(position.hasSeen(msg(1, 3)), true);
   assert.throws(() => new ResumePosition({ maxRemembered: 0 }), RangeError);
 });
+
+test("ResumePosition is known only once told so", () => {
+  const position = new ResumePosition();
+  position.accept(msg(1, 1));
+  position.mergeVector(new Map([[1, 3]]));
+  assert.equal(position.known, false);
+  position.markKnown();
+  assert.equal(position.known, true);
+});

@@ -4,11 +4,12 @@
  * connection ends, waits a capped, jittered backoff and starts again with the
  * node just lost moved to the end of the list.
  *
- * A connection that goes quiet is checked: after IDLE_PROBE_MS without a frame
- * (or at once when the user sends on a quiet one), a small request goes out
- * with ref "liveness"; when no frame at all comes back within PROBE_TIMEOUT_MS
- * the node is taken for hung (stopped, or a half-open TCP connection) and left
- * like a closed one. Replies to the probe never reach the session.
+ * A connection that goes quiet is checked (liveness_monitor.ts): a frame that
+ * expects an answer, or a probe sent after `idleProbeMs` of silence
+ * (`presence {chatId: 0}`, ref "liveness"), must be followed by some frame
+ * within `probeTimeoutMs`, else the node is taken for hung (stopped, or a
+ * half-open TCP connection) and left like a closed one. Replies to the probe
+ * never reach the session. Sockets (`dial`) and time (`timers`) are injected.
  *
  * Invariant: at most one connection is attached at a time; the loop ends (and
  * closes its connection) when the signal aborts, and never otherwise.
@@ -16,19 +17,28 @@
  */
 
 import { backoffDelayMs, type BackoffOptions } from "../common/backoff.ts";
-import type { CloseInfo, Dialer, NodeConnection } from "./node_dialer.ts";
+import { encodeClientFrame } from "../common/client_frame_encoding.ts";
+import { ClientFrameType } from "../common/protocol.ts";
+import { DEFAULT_LIVENESS, LivenessMonitor, type LivenessOptions } from "./liveness_monitor.ts";
 import { type NodeSource, orderCandidates } from "./node_source.ts";
+import type { SessionLink } from "./session_event.ts";
+import { sleepWith, systemTimers, type TimerHandle, type Timers } from "./timers.ts";
+import type { CloseInfo, Dialer, NodeConnection } from "./websocket_dialer.ts";
+
+export type { LivenessOptions } from "./liveness_monitor.ts";
 
 /** What the loop reports, for status lines. */
 export type FailoverStatus =
   | { kind: "noCandidates"; error: string }
+  | { kind: "dialing"; url: string }
   | { kind: "dialFailed"; url: string; error: string }
   | { kind: "connected"; url: string }
   | { kind: "lost"; url: string; code: number; reason: string }
   | { kind: "waiting"; delayMs: number };
 
+/** What the loop needs of a session (ChatSession is one). */
 export interface FailoverSession {
-  attach(link: { url: string; send(text: string): void }): void;
+  attach(link: SessionLink): void;
   detach(): void;
   receive(text: string): void;
   readonly ready: boolean;
@@ -46,29 +56,26 @@ export interface FailoverLoopOptions {
   connectTimeoutMs?: number;
   /** Liveness checks (see the module doc). @default { idleProbeMs: 15000, probeTimeoutMs: 10000 } */
   liveness?: LivenessOptions;
+  /** @default systemTimers */
+  timers?: Timers;
 }
 
-export interface LivenessOptions {
-  /** A connection this long without a frame gets a probe. */
-  idleProbeMs: number;
-  /** A probe with no frame at all after it this long: the node is left. */
-  probeTimeoutMs: number;
-}
-
-const DEFAULT_LIVENESS: LivenessOptions = { idleProbeMs: 15_000, probeTimeoutMs: 10_000 };
-/** A user's send on a connection this long quiet sends a probe with it. */
-const QUIET_MS = 2_000;
 const PROBE_REF = "liveness";
 /** Cheap to answer, harmless: who in chat 0 said hello (usually nobody). */
-const PROBE_FRAME = JSON.stringify({ type: "presence", payload: { chatId: 0 }, ref: PROBE_REF });
+const PROBE_FRAME = encodeClientFrame({
+  type: ClientFrameType.presence,
+  payload: { chatId: 0 },
+  ref: PROBE_REF,
+});
 /** The close code reported for a node left as hung. */
 export const HUNG_CLOSE_CODE = 4900;
 
 /** Runs until the signal aborts. */
 export async function runFailoverLoop(options: FailoverLoopOptions): Promise<void> {
-  const { session, source, dial, signal } = options;
+  const { source, dial, signal } = options;
   const report = options.onStatus ?? (() => {});
   const backoff = options.backoff ?? { baseMs: 250, maxMs: 5000 };
+  const timers = options.timers ?? systemTimers;
   let attempt = 0;
   let lastLost: string | undefined;
   while (!signal.aborted) {
@@ -84,19 +91,14 @@ export async function runFailoverLoop(options: FailoverLoopOptions): Promise<voi
     for (const url of candidates) {
       if (signal.aborted) break;
       let connection: NodeConnection;
+      report({ kind: "dialing", url });
       try {
         connection = await dial(url, { timeoutMs: options.connectTimeoutMs ?? 5000, signal });
       } catch (error) {
         report({ kind: "dialFailed", url, error: (error as Error).message });
         continue;
       }
-      const info = await runConnection(
-        session,
-        connection,
-        signal,
-        report,
-        options.liveness ?? DEFAULT_LIVENESS,
-      );
+      const info = await runConnection(connection, { ...options, report, timers });
       if (info.wasReady) attempt = 0;
       lastLost = url;
       if (!signal.aborted) report({ kind: "lost", url, code: info.code, reason: info.reason });
@@ -106,54 +108,72 @@ export async function runFailoverLoop(options: FailoverLoopOptions): Promise<voi
     const delayMs = backoffDelayMs(Math.min(attempt, 20), backoff);
     attempt += 1;
     report({ kind: "waiting", delayMs });
-    await abortableSleep(delayMs, signal);
+    await sleepWith(timers, delayMs, signal);
   }
 }
 
+interface ConnectionContext {
+  session: FailoverSession;
+  signal: AbortSignal;
+  report: (status: FailoverStatus) => void;
+  liveness?: LivenessOptions;
+  timers: Timers;
+}
+
+/** Attaches the session to one connection until it closes or its node is taken for hung. */
 async function runConnection(
-  session: FailoverSession,
   connection: NodeConnection,
-  signal: AbortSignal,
-  report: (status: FailoverStatus) => void,
-  liveness: LivenessOptions,
-): Promise<{ code: number; reason: string; wasReady: boolean }> {
+  context: ConnectionContext,
+): Promise<CloseInfo & { wasReady: boolean }> {
+  const { session, signal, report, timers } = context;
+  const liveness = context.liveness ?? DEFAULT_LIVENESS;
   const onAbort = () => connection.close(1000, "client leaving");
   signal.addEventListener("abort", onAbort, { once: true });
   report({ kind: "connected", url: connection.url });
 
   let left = false;
-  let lastFrameAt = Date.now();
-  let probeSentAt: number | undefined;
   let leave!: (info: CloseInfo) => void;
   const hung = new Promise<CloseInfo>((resolve) => leave = resolve);
-  const probe = () => {
-    probeSentAt = Date.now();
-    connection.send(PROBE_FRAME);
+  const monitor = new LivenessMonitor(liveness, timers.nowMs());
+  let watchdog: { handle: TimerHandle; dueMs: number } | undefined;
+  const watch = () => {
+    const nowMs = timers.nowMs();
+    const dueMs = nowMs + monitor.msUntilNextCheck(nowMs);
+    if (watchdog && watchdog.dueMs <= dueMs) return; // the one set fires first, re-checks
+    if (watchdog) timers.clearTimeout(watchdog.handle);
+    watchdog = { handle: timers.setTimeout(check, dueMs - nowMs), dueMs };
   };
-  const watchdog = setInterval(() => {
-    const now = Date.now();
-    if (probeSentAt !== undefined && now - probeSentAt > liveness.probeTimeoutMs) {
+  const check = () => {
+    watchdog = undefined;
+    if (left) return;
+    const verdict = monitor.check(timers.nowMs());
+    if (verdict === "hung") {
       left = true;
-      connection.close(HUNG_CLOSE_CODE, "no answer");
       const seconds = Math.round(liveness.probeTimeoutMs / 1000);
       leave({ code: HUNG_CLOSE_CODE, reason: `no answer for ${seconds} s` });
-    } else if (probeSentAt === undefined && now - lastFrameAt > liveness.idleProbeMs) {
-      probe();
+      return connection.close(HUNG_CLOSE_CODE, "no answer");
     }
-  }, Math.min(1000, liveness.probeTimeoutMs / 4));
+    if (verdict === "probe") {
+      connection.send(PROBE_FRAME);
+      monitor.awaitingReply(timers.nowMs());
+    }
+    watch();
+  };
+  watch();
 
   session.attach({
     url: connection.url,
-    send(text) {
+    send(text, awaitsReply) {
       if (left) return;
       connection.send(text);
-      if (probeSentAt === undefined && Date.now() - lastFrameAt > QUIET_MS) probe();
+      if (!awaitsReply) return;
+      monitor.awaitingReply(timers.nowMs());
+      watch();
     },
   });
   connection.listen((text) => {
     if (left) return; // a hung node that wakes up is not listened to any more
-    lastFrameAt = Date.now();
-    probeSentAt = undefined;
+    monitor.frameReceived(timers.nowMs());
     if (text.includes(`"${PROBE_REF}"`) && isProbeReply(text)) return;
     session.receive(text);
   });
@@ -162,7 +182,7 @@ async function runConnection(
     return { ...info, wasReady: session.ready };
   } finally {
     left = true;
-    clearInterval(watchdog);
+    if (watchdog) timers.clearTimeout(watchdog.handle);
     session.detach();
     signal.removeEventListener("abort", onAbort);
   }
@@ -174,18 +194,4 @@ function isProbeReply(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Resolves after delayMs, or at once when the signal aborts. */
-export function abortableSleep(delayMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, delayMs);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -4,26 +4,35 @@
  * or another node) is idempotent: the cluster deduplicates (sender, clientMsgId).
  *
  * Invariant: an entry leaves the queue only when acknowledged, seen delivered,
- * or rejected by a node; entries keep their creation order.
+ * or refused for good by a node; entries keep their creation order.
  * @module
  */
 
-import type { NewMessagePayload } from "../common/protocol.ts";
+import { type ClientFrame, ClientFrameType } from "../common/protocol.ts";
 
 export interface PendingSend {
   clientMsgId: string;
   chatId: number;
   text: string;
   sender: string;
-  /** When it was queued (ms since the epoch), for the ack timeout. */
+  /** When it was queued (ms, the session's clock), for ack timeouts and display. */
   queuedAtMs: number;
 }
 
 export interface PendingSendsOptions {
-  /** Makes a fresh clientMsgId (1..64 chars). @default crypto.randomUUID */
+  /** Makes a fresh clientMsgId (1..64 chars). @default 32 random hex digits */
   newClientMsgId?: () => string;
   /** @default Date.now */
   nowMs?: () => number;
+}
+
+/** 32 hex digits from WebCrypto (available in every runtime, unlike randomUUID on plain http pages). */
+export function randomClientMsgId(): string {
+  let hex = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
+    hex += byte.toString(16).padStart(2, "0");
+  }
+  return hex;
 }
 
 export class PendingSends {
@@ -32,18 +41,24 @@ export class PendingSends {
   #nowMs: () => number;
 
   constructor(options: PendingSendsOptions = {}) {
-    this.#newClientMsgId = options.newClientMsgId ?? (() => crypto.randomUUID());
+    this.#newClientMsgId = options.newClientMsgId ?? randomClientMsgId;
     this.#nowMs = options.nowMs ?? Date.now;
   }
 
-  /** Queues a new message and returns it. */
-  add(message: { text: string; chatId: number; sender: string }): PendingSend {
+  /**
+   * Queues a message and returns it. `restore` puts back one queued before (a
+   * reloaded page): it keeps its clientMsgId, so a resend stays idempotent.
+   */
+  add(
+    message: { text: string; chatId: number; sender: string },
+    restore?: { clientMsgId: string; queuedAtMs: number },
+  ): PendingSend {
     const entry: PendingSend = {
-      clientMsgId: this.#newClientMsgId(),
+      clientMsgId: restore?.clientMsgId ?? this.#newClientMsgId(),
       chatId: message.chatId,
       text: message.text,
       sender: message.sender,
-      queuedAtMs: this.#nowMs(),
+      queuedAtMs: restore?.queuedAtMs ?? this.#nowMs(),
     };
     this.#entries.set(entry.clientMsgId, entry);
     return entry;
@@ -83,13 +98,9 @@ export class PendingSends {
 }
 
 /** The frame that sends (or resends) a pending message; `ref` is its clientMsgId so errors map back. */
-export function pendingSendFrame(entry: PendingSend): {
-  type: "newMessageFromClient";
-  payload: NewMessagePayload;
-  ref: string;
-} {
+export function pendingSendFrame(entry: PendingSend): ClientFrame {
   return {
-    type: "newMessageFromClient",
+    type: ClientFrameType.newMessageFromClient,
     payload: {
       text: entry.text,
       sender: entry.sender,
@@ -98,4 +109,15 @@ export function pendingSendFrame(entry: PendingSend): {
     },
     ref: entry.clientMsgId,
   };
+}
+
+/**
+ * What a node's `error` about a send means: `rate_limited` goes again on the same
+ * connection soon; `unavailable` (the node could not store it) waits for the next
+ * connection; anything else is refused for good (sending it again cannot help).
+ */
+export function sendRefusal(code: string): "retrySoon" | "retryOnNextConnection" | "refused" {
+  if (code === "rate_limited") return "retrySoon";
+  if (code === "unavailable") return "retryOnNextConnection";
+  return "refused";
 }

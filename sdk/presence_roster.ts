@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PresenceEntry, PresenceEventPayload } from "../../../common/protocol.ts";
+import type { PresenceEntry, PresenceEventPayload } from "../common/protocol.ts";
 
 export interface PresenceRoster {
   /** Replaces everything with a node's `presenceList` answer. */

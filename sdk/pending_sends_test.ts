@@ -18,6 +18,17 @@ test("PendingSends keeps entries in order until resolved, and ages them", () => 
   assert.equal(pending.size, 1);
 });
 
+test("PendingSends.add() restores an entry with its own clientMsgId and time", () => {
+  const pending = new PendingSends({ nowMs: () => 9000 });
+  const entry = pending.add({ text: "a", chatId: 1, sender: "ann" }, {
+    clientMsgId: "kept",
+    queuedAtMs: 5000,
+  });
+  assert.equal(pending.get("kept"), entry);
+  assert.equal(pending.oldestAgeMs(), 4000);
+  assert.match(pending.add({ text: "b", chatId: 1, sender: "ann" }).clientMsgId, /^[0-9a-f]{32}$/);
+});
+
 test("pendingSendFrame() resends with the same clientMsgId, echoed as ref", () => {
   const pending = new PendingSends({ newClientMsgId: () => "fixed" });
   const entry = pending.add({ text: "hi", chatId: 3, sender: "ann" });
