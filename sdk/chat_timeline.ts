@@ -32,7 +32,7 @@ export type TimelineEntry =
 export interface ChatTimeline {
   /** Adds messages from any source; returns the ones not held before, canonical order. */
   addMessages(messages: readonly ChatMessage[]): ChatMessage[];
-  /** Adds an own send that waits for its confirmation. */
+  /** Adds an own send that waits for its confirmation (once: a known one keeps its state). */
   addPending(pending: PendingSend): void;
   /** Marks a pending send acknowledged; false when none has that clientMsgId. */
   acknowledge(clientMsgId: string, messageId: string): boolean;
@@ -116,6 +116,7 @@ export function createChatTimeline(): ChatTimeline {
       return added.sort(compareCanonical);
     },
     addPending(send) {
+      if (pending.has(send.clientMsgId)) return; // shown already, with its state
       if (byKey.has(ownMessageKey(send.sender, send.clientMsgId))) return;
       pending.set(send.clientMsgId, { ...send });
     },

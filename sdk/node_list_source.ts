@@ -1,9 +1,10 @@
 /**
- * Nodes from a node: the node a client was pointed at (the one that served
- * the web page, or an embedder's one URL) comes first, then the other live
- * nodes it listed at its `GET /api/clients`, asked once a connection is ready
- * and from time to time while it lasts (connectedTo()). The list is kept
- * while the client is on another node, and used when its first node is gone.
+ * Nodes from nodes: the nodes a client was pointed at (the one that served the
+ * web page, or an embedder's list) come first, then the other live nodes the
+ * node it is connected to listed at its `GET /api/clients`, asked once a
+ * connection is ready and from time to time while it lasts (connectedTo()).
+ * The list is kept while the client is elsewhere, and used when the nodes it
+ * was pointed at are gone.
  *
  * Invariant: candidates() never waits on the network (a frozen node must not
  * delay failover); `askOnly` limits which nodes are asked (a page may only ask
@@ -14,8 +15,8 @@
 import { fetchClientNodes, type NodeSource, nodeWebSocketUrl } from "./node_source.ts";
 
 export interface NodeListSourceOptions {
-  /** The node to try first, `ws://HOST:PORT/` or `wss://...`. */
-  nodeUrl: string;
+  /** The nodes to try first, `ws://HOST:PORT/` or `wss://...`, in order. */
+  nodeUrls: readonly string[];
   /** Which connected nodes may be asked for the list. @default every one */
   askOnly?: (url: string) => boolean;
   /** Per request. @default 5000 */
@@ -36,7 +37,7 @@ export function nodeHttpUrl(webSocketUrl: string): string {
 export function nodeListSource(options: NodeListSourceOptions): NodeSource {
   let peers: string[] = [];
   return {
-    candidates: () => Promise.resolve([...new Set([options.nodeUrl, ...peers])]),
+    candidates: () => Promise.resolve([...new Set([...options.nodeUrls, ...peers])]),
     async connectedTo(url, signal) {
       if (options.askOnly && !options.askOnly(url)) return;
       try {

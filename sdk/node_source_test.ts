@@ -91,7 +91,7 @@ test("nodeListSource() puts its node first, then the peers that node listed", as
     Response.json({ activeNodes: [{ address: "10.0.0.2", clientport: 4001 }] })
   );
   const source = nodeListSource({
-    nodeUrl: "wss://10.0.0.1:4000/",
+    nodeUrls: ["wss://10.0.0.1:4000/"],
     askOnly: (url) => url === "wss://10.0.0.1:4000/",
     fetch,
     token: () => "T",

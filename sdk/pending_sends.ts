@@ -9,6 +9,7 @@
  */
 
 import { type ClientFrame, ClientFrameType } from "../common/protocol.ts";
+import { randomHex } from "../common/random_hex.ts";
 
 export interface PendingSend {
   clientMsgId: string;
@@ -26,13 +27,9 @@ export interface PendingSendsOptions {
   nowMs?: () => number;
 }
 
-/** 32 hex digits from WebCrypto (available in every runtime, unlike randomUUID on plain http pages). */
+/** 32 hex digits from WebCrypto (every runtime has it, unlike randomUUID on plain-http pages). */
 export function randomClientMsgId(): string {
-  let hex = "";
-  for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
-    hex += byte.toString(16).padStart(2, "0");
-  }
-  return hex;
+  return randomHex(16);
 }
 
 export class PendingSends {

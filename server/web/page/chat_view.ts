@@ -10,8 +10,7 @@
  * @module
  */
 
-import type { ConnectionStatus } from "./chat_connection.ts";
-import type { TimelineEntry } from "./chat_timeline.ts";
+import type { ConnectionState, TimelineEntry } from "../../../sdk/mod.ts";
 
 export interface ChatListItem {
   chatId: number;
@@ -78,7 +77,7 @@ export function createChatView() {
     const text = entry.kind === "message" ? entry.message.text : entry.pending.text;
     const when = entry.kind === "message"
       ? new Date(entry.message.dateTime)
-      : new Date(entry.pending.createdAtMs);
+      : new Date(entry.pending.queuedAtMs);
     const failure = entry.kind === "pending" ? entry.pending.failure : undefined;
     const waiting = entry.kind === "pending" && entry.pending.messageId === undefined &&
       failure === undefined;
@@ -118,26 +117,30 @@ export function createChatView() {
   return {
     elements,
 
-    renderConnection(status: ConnectionStatus) {
-      const host = new URL(status.url).host;
+    renderConnection(connection: ConnectionState) {
+      if (connection.kind === "idle") return;
       clearInterval(countdown);
-      elements.connection.dataset.state = status.state;
+      const state = connection.kind === "closed" ? "offline" : connection.kind;
+      elements.connection.dataset.state = state;
       // Who is online is only known while connected: the last list stays, greyed out.
-      elements.people.dataset.stale = String(status.state !== "online");
-      if (status.state === "offline") {
-        const retryAt = Date.now() + status.retryInMs;
+      elements.people.dataset.stale = String(state !== "online");
+      if (connection.kind === "offline") {
+        const retryAt = Date.now() + connection.retryInMs;
         const tick = () => {
           const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
           elements.connection.textContent = `offline · retrying in ${seconds} s`;
         };
         tick();
         countdown = setInterval(tick, 250);
+        elements.connection.title = connection.url ?? connection.reason;
+      } else if (connection.kind === "closed") {
+        elements.connection.textContent = "offline";
       } else {
-        elements.connection.textContent = status.state === "online"
-          ? `online · node ${status.nodeId}`
-          : `connecting to ${host}…`;
+        elements.connection.textContent = connection.kind === "online"
+          ? `online · node ${connection.nodeId}`
+          : `connecting to ${new URL(connection.url).host}…`;
+        elements.connection.title = connection.url;
       }
-      elements.connection.title = status.url;
     },
 
     renderChatList(items: ChatListItem[], currentChatId: number, onPick: (chatId: number) => void) {
