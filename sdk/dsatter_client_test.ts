@@ -109,6 +109,7 @@ test("DSatterClient fails over, resumes with since, resends with the same client
     ref: "id1",
   });
   assert.deepEqual(await sent, { clientMsgId: "id1", messageId: encodeMessageId(2, 2) });
+  assert.equal(events("ack").length, 1);
   const mine = {
     sender: "ann",
     clientMsgId: "id1",

@@ -68,9 +68,7 @@ export function notificationOf(
       return { kind: "messageUpdated", update: frame.payload };
     case "typing":
       return { kind: "typing", typing: frame.payload };
-    case "error":
-      return { kind: "serverError", code: frame.payload.code, message: frame.payload.message };
     default:
-      return undefined; // messages, acks, sync replies, welcome, search results
+      return undefined; // messages, acks, sync replies, welcome, errors, search results
   }
 }
