@@ -15,7 +15,14 @@ export type ConnectionState =
   | { kind: "idle" }
   | { kind: "connecting"; url: string }
   | { kind: "online"; url: string; nodeId?: number; resumed: boolean; missed: number }
-  | { kind: "offline"; url?: string; reason: string; retryInMs: number }
+  | {
+    kind: "offline";
+    url?: string;
+    reason: string;
+    retryInMs: number;
+    /** The close code, when a connection ended (a 4xxx from the node says why). */
+    closeCode?: number;
+  }
   | { kind: "closed" };
 
 /** Follows the loop's reports; says when the state an embedder sees changes. */
@@ -23,6 +30,7 @@ export class ConnectionStateTracker {
   #state: ConnectionState = { kind: "idle" };
   #lastUrl?: string;
   #lastProblem = "not connected yet";
+  #lastCloseCode?: number;
 
   get state(): ConnectionState {
     return this.#state;
@@ -37,19 +45,24 @@ export class ConnectionStateTracker {
       case "dialFailed":
       case "noCandidates":
         this.#lastProblem = status.error;
+        this.#lastCloseCode = undefined;
         return undefined;
       case "lost":
         this.#lastProblem = `lost the connection to ${status.url} (${
           status.reason || status.code
         })`;
+        this.#lastCloseCode = status.code;
         return undefined;
-      case "waiting":
-        return this.#set({
+      case "waiting": {
+        const offline: ConnectionState = {
           kind: "offline",
           url: this.#lastUrl,
           reason: this.#lastProblem,
           retryInMs: status.delayMs,
-        });
+        };
+        if (this.#lastCloseCode !== undefined) offline.closeCode = this.#lastCloseCode;
+        return this.#set(offline);
+      }
       case "connected":
         return undefined; // online once the session is ready
     }

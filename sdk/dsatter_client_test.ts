@@ -174,6 +174,7 @@ test("DSatterClient leaves a node that stops answering and goes on to the next",
     url: "ws://a.test:1/",
     reason: "lost the connection to ws://a.test:1/ (no answer for 10 s)",
     retryInMs: 225,
+    closeCode: 4900,
   });
   await timers.advance(225);
   assert.equal(dialer.connections.at(-1)?.url, "ws://b.test:2/");
