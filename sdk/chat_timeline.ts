@@ -81,98 +81,103 @@ function insertionIndex(sorted: readonly ChatMessage[], message: ChatMessage): n
 }
 
 export function createChatTimeline(): ChatTimeline {
-  const sorted: ChatMessage[] = [];
-  const seenIds = new Set<string>();
-  /** Row key -> the message that holds that row (for clientMsgId duplicates). */
-  const byKey = new Map<string, ChatMessage>();
-  const pending = new Map<string, PendingSend>();
+  return new SortedChatTimeline();
+}
 
-  function remove(message: ChatMessage) {
-    const index = sorted.indexOf(message);
-    if (index >= 0) sorted.splice(index, 1);
+class SortedChatTimeline implements ChatTimeline {
+  #sorted: ChatMessage[] = [];
+  #seenIds = new Set<string>();
+  /** Row key -> the message that holds that row (for clientMsgId duplicates). */
+  #byKey = new Map<string, ChatMessage>();
+  #pending = new Map<string, PendingSend>();
+
+  addMessages(messages: readonly ChatMessage[]): ChatMessage[] {
+    return messages.filter((message) => this.#addOne(message)).sort(compareCanonical);
   }
 
-  function addOne(message: ChatMessage): boolean {
-    if (seenIds.has(message.messageId)) return false;
-    seenIds.add(message.messageId);
+  addPending(send: PendingSend): void {
+    if (this.#pending.has(send.clientMsgId)) return; // shown already, with its state
+    if (this.#byKey.has(ownMessageKey(send.sender, send.clientMsgId))) return;
+    this.#pending.set(send.clientMsgId, { ...send });
+  }
+
+  update(update: MessageUpdatePayload): boolean {
+    const { duplicateOf, ...message } = update;
+    const index = this.#sorted.findIndex((held) => held.messageId === message.messageId);
+    if (duplicateOf !== undefined) this.#seenIds.add(message.messageId); // never shown again
+    if (index < 0) return false;
+    const old = this.#sorted[index];
+    const key = entryKey(old);
+    if (duplicateOf !== undefined) {
+      this.#sorted.splice(index, 1);
+      if (this.#byKey.get(key) === old) this.#byKey.delete(key);
+    } else {
+      this.#sorted[index] = message; // same identity, same place in canonical order
+      if (this.#byKey.get(key) === old) this.#byKey.set(key, message);
+    }
+    return true;
+  }
+
+  acknowledge(clientMsgId: string, messageId: string): boolean {
+    const send = this.#pending.get(clientMsgId);
+    if (!send) return false;
+    send.messageId = messageId;
+    return true;
+  }
+
+  fail(clientMsgId: string, reason: string): boolean {
+    const send = this.#pending.get(clientMsgId);
+    if (!send || send.messageId !== undefined) return false;
+    send.failure = reason;
+    return true;
+  }
+
+  unacknowledged(): PendingSend[] {
+    return [...this.#pending.values()].filter((send) =>
+      send.messageId === undefined && send.failure === undefined
+    );
+  }
+
+  entries(): TimelineEntry[] {
+    const rows: TimelineEntry[] = this.#sorted.map((message) => ({
+      kind: "message",
+      key: entryKey(message),
+      message,
+    }));
+    for (const send of this.#pending.values()) {
+      rows.push({
+        kind: "pending",
+        key: ownMessageKey(send.sender, send.clientMsgId),
+        pending: send,
+      });
+    }
+    return rows;
+  }
+
+  oldestMessageId(): string | undefined {
+    return this.#sorted[0]?.messageId;
+  }
+
+  size(): number {
+    return this.#sorted.length;
+  }
+
+  #addOne(message: ChatMessage): boolean {
+    if (this.#seenIds.has(message.messageId)) return false;
+    this.#seenIds.add(message.messageId);
     const key = entryKey(message);
-    const holder = byKey.get(key);
+    const holder = this.#byKey.get(key);
     if (holder) {
       if (!isLowerIdentity(message, holder)) return false;
-      remove(holder);
+      const index = this.#sorted.indexOf(holder);
+      if (index >= 0) this.#sorted.splice(index, 1);
     }
-    byKey.set(key, message);
+    this.#byKey.set(key, message);
     if (message.clientMsgId !== undefined) {
-      const own = pending.get(message.clientMsgId);
-      if (own && own.sender === message.sender) pending.delete(message.clientMsgId);
+      const own = this.#pending.get(message.clientMsgId);
+      if (own && own.sender === message.sender) this.#pending.delete(message.clientMsgId);
     }
-    sorted.splice(insertionIndex(sorted, message), 0, message);
+    this.#sorted.splice(insertionIndex(this.#sorted, message), 0, message);
     return holder === undefined;
   }
-
-  return {
-    addMessages(messages) {
-      const added = messages.filter(addOne);
-      return added.sort(compareCanonical);
-    },
-    addPending(send) {
-      if (pending.has(send.clientMsgId)) return; // shown already, with its state
-      if (byKey.has(ownMessageKey(send.sender, send.clientMsgId))) return;
-      pending.set(send.clientMsgId, { ...send });
-    },
-    update(update) {
-      const { duplicateOf, ...message } = update;
-      const index = sorted.findIndex((held) => held.messageId === message.messageId);
-      if (duplicateOf !== undefined) seenIds.add(message.messageId); // never shown again
-      if (index < 0) return false;
-      const old = sorted[index];
-      const key = entryKey(old);
-      if (duplicateOf !== undefined) {
-        sorted.splice(index, 1);
-        if (byKey.get(key) === old) byKey.delete(key);
-      } else {
-        sorted[index] = message; // same identity, same place in canonical order
-        if (byKey.get(key) === old) byKey.set(key, message);
-      }
-      return true;
-    },
-    acknowledge(clientMsgId, messageId) {
-      const send = pending.get(clientMsgId);
-      if (!send) return false;
-      send.messageId = messageId;
-      return true;
-    },
-    fail(clientMsgId, reason) {
-      const send = pending.get(clientMsgId);
-      if (!send || send.messageId !== undefined) return false;
-      send.failure = reason;
-      return true;
-    },
-    unacknowledged() {
-      return [...pending.values()].filter((send) =>
-        send.messageId === undefined && send.failure === undefined
-      );
-    },
-    entries() {
-      const rows: TimelineEntry[] = sorted.map((message) => ({
-        kind: "message",
-        key: entryKey(message),
-        message,
-      }));
-      for (const send of pending.values()) {
-        rows.push({
-          kind: "pending",
-          key: ownMessageKey(send.sender, send.clientMsgId),
-          pending: send,
-        });
-      }
-      return rows;
-    },
-    oldestMessageId() {
-      return sorted[0]?.messageId;
-    },
-    size() {
-      return sorted.length;
-    },
-  };
 }

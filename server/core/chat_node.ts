@@ -26,10 +26,9 @@ import {
   type Chat,
   type ChatMessage,
   type NewMessagePayload,
-  ServerFrameType,
   type VectorWire,
 } from "../../common/protocol.ts";
-import { encodeServerFrame } from "../../common/server_frame_codec.ts";
+import { chatCreatedFrame, liveMessageFrame, presenceFrame } from "./client_frames.ts";
 import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
@@ -100,8 +99,7 @@ export class ChatNode {
     this.#metrics = options.metrics;
     this.#logger = options.logger ?? silentLogger;
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
-      const frame = { type: ServerFrameType.presence, payload: event, source: this.nodeId };
-      this.#publisher.publish(HELLO_TOPIC, encodeServerFrame(frame));
+      this.#publisher.publish(HELLO_TOPIC, presenceFrame(event, this.nodeId));
     });
     const marks = this.#store.contiguousMarks();
     this.#committed = new Map(marks);
@@ -310,13 +308,7 @@ export class ChatNode {
 
   /** The `chatCreated` frame text for a chat. */
   chatCreatedFrame(chat: ChatRecord, ref?: string): string {
-    const payload = { chatId: chat.chatId, name: chat.name };
-    return encodeServerFrame({
-      type: ServerFrameType.chatCreated,
-      payload,
-      source: this.nodeId,
-      ref,
-    });
+    return chatCreatedFrame(chat, this.nodeId, ref);
   }
 
   /** Commits whatever is queued now. */
@@ -369,11 +361,7 @@ export class ChatNode {
 
   /** One frame per message, one JSON pass over it (message_json.ts), published to every topic. */
   #publish(message: ChatMessage): void {
-    const frame = encodeServerFrame({
-      type: ServerFrameType.newMessagesForClient,
-      payload: [message],
-      source: this.nodeId,
-    });
+    const frame = liveMessageFrame(message, this.nodeId);
     const topic = chatTopic(message.chatId);
     this.#publisher.publish(topic, frame);
     this.#publisher.publish(ALL_CHATS_TOPIC, frame);

@@ -21,6 +21,7 @@ import {
   Limits,
   type ServerFrame,
   ServerFrameType,
+  type SyncRequestPayload,
 } from "../../common/protocol.ts";
 import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { decodeVector } from "../../common/version_vector.ts";
@@ -173,36 +174,8 @@ export class ClientSession {
         });
         return;
       }
-      case ClientFrameType.clientSyncRequest: {
-        const request = frame.payload;
-        if (request.since !== undefined) {
-          const result = node.since({
-            chatId: request.chatId,
-            since: decodeVector(request.since)!,
-            limit: request.limit ?? Limits.syncLimitMax,
-          });
-          this.#reply({
-            type: ServerFrameType.clientSyncReply,
-            payload: result.messages,
-            more: result.more || undefined,
-            vector: result.vector,
-            ref,
-          });
-          return;
-        }
-        const result = node.history({
-          chatId: request.chatId,
-          before: request.before,
-          limit: request.limit ?? Limits.syncDefaultLimit,
-        });
-        if (!result.ok) {
-          this.#error(result.error.code, result.error.message, ref);
-          return;
-        }
-        const more = result.more || undefined;
-        this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
-        return;
-      }
+      case ClientFrameType.clientSyncRequest:
+        return this.#answerSync(frame.payload, ref);
       case ClientFrameType.hello: {
         const first = this.#helloName === undefined;
         this.#helloName = frame.payload.name;
@@ -244,6 +217,34 @@ export class ClientSession {
         return;
       }
     }
+  }
+
+  /** `clientSyncRequest`: `since` (resume, paged with a vector), else history. */
+  #answerSync(request: SyncRequestPayload, ref: string | undefined): void {
+    const { node } = this.#context;
+    if (request.since !== undefined) {
+      const result = node.since({
+        chatId: request.chatId,
+        since: decodeVector(request.since)!,
+        limit: request.limit ?? Limits.syncLimitMax,
+      });
+      this.#reply({
+        type: ServerFrameType.clientSyncReply,
+        payload: result.messages,
+        more: result.more || undefined,
+        vector: result.vector,
+        ref,
+      });
+      return;
+    }
+    const result = node.history({
+      chatId: request.chatId,
+      before: request.before,
+      limit: request.limit ?? Limits.syncDefaultLimit,
+    });
+    if (!result.ok) return this.#error(result.error.code, result.error.message, ref);
+    const more = result.more || undefined;
+    this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
   }
 
   #resubscribe(chatIds: number[] | null): void {
