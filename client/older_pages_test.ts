@@ -1,21 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ChatMessage } from "../common/protocol.ts";
-import { encodeMessageId } from "../common/message_id.ts";
 import type { HistoryOptions } from "../sdk/chat_session.ts";
+import { testMessage } from "../sdk/testing/test_message.ts";
 import { OlderPages } from "./older_pages.ts";
 
-function msg(seq: number): ChatMessage {
-  return {
-    messageId: encodeMessageId(1, seq),
-    nodeId: 1,
-    seq,
-    chatId: 11,
-    text: `m${seq}`,
-    sender: "ann",
-    dateTime: `2026-01-01T00:00:${String(seq).padStart(2, "0")}.000Z`,
-    lc: 0,
-  };
+function msg(seq: number) {
+  return testMessage(1, seq);
 }
 
 test("OlderPages.next() pages back from the oldest message shown", async () => {
@@ -28,7 +18,7 @@ test("OlderPages.next() pages back from the oldest message shown", async () => {
   pages.noteShown(msg(6), "history");
   pages.noteShown(msg(5), "history");
   pages.noteShown(msg(1), "live"); // live messages do not move the mark
-  assert.deepEqual((await pages.next(read, 2)).map((m) => m.text), ["m3", "m4"]);
+  assert.deepEqual((await pages.next(read, 2)).map((m) => m.text), ["m1.3", "m1.4"]);
   await pages.next(read, 2);
   pages.reset();
   await pages.next(read, 2);

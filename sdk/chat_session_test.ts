@@ -1,24 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ChatMessage } from "../common/protocol.ts";
-import { encodeMessageId } from "../common/message_id.ts";
 import { ChatSession, type ReceiveScope, type SessionEvent } from "./chat_session.ts";
 import { PendingSends } from "./pending_sends.ts";
 import { createFakeTimers } from "./testing/fake_timers.ts";
+import { testMessage } from "./testing/test_message.ts";
 
-function msg(nodeId: number, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: `m${nodeId}.${seq}`,
-    sender: "other",
-    dateTime: `2026-01-01T00:00:${String(seq).padStart(2, "0")}.000Z`,
-    lc: 0,
-    ...extra,
-  };
-}
+const msg = testMessage;
 
 interface Frame {
   type: string;

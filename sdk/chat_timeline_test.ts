@@ -2,19 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatMessage } from "../common/protocol.ts";
 import { createChatTimeline, ownMessageKey } from "./chat_timeline.ts";
+import { testMessage } from "./testing/test_message.ts";
 
+/** A message of `ann` at second `second` of one minute. */
 function message(nodeId: number, seq: number, second: number, extra: Partial<ChatMessage> = {}) {
-  return {
-    messageId: String(nodeId * 1e12 + seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: `m${nodeId}.${seq}`,
-    sender: "ann",
-    dateTime: `2026-11-25T10:00:${String(second).padStart(2, "0")}.000Z`,
-    lc: 0,
-    ...extra,
-  } satisfies ChatMessage;
+  const dateTime = `2026-11-25T10:00:${String(second).padStart(2, "0")}.000Z`;
+  return testMessage(nodeId, seq, { sender: "ann", dateTime, ...extra });
 }
 
 function texts(timeline: ReturnType<typeof createChatTimeline>): string[] {

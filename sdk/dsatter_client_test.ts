@@ -13,19 +13,10 @@ import type { DSatterClientEvents, EventKind } from "./client_events.ts";
 import { DSatterClient, type DSatterClientOptions } from "./dsatter_client.ts";
 import { createFakeDialer, type FakeConnection } from "./testing/fake_dialer.ts";
 import { createFakeTimers } from "./testing/fake_timers.ts";
+import { testMessage } from "./testing/test_message.ts";
 
 function msg(nodeId: number, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: `m${nodeId}.${seq}`,
-    sender: "bob",
-    dateTime: `2026-01-01T00:00:${String(seq).padStart(2, "0")}.${nodeId}00Z`,
-    lc: 0,
-    ...extra,
-  };
+  return testMessage(nodeId, seq, { sender: "bob", ...extra });
 }
 
 function setup(options: Partial<DSatterClientOptions> = {}) {

@@ -1,22 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ChatMessage } from "../common/protocol.ts";
-import { encodeMessageId } from "../common/message_id.ts";
 import { ResumePosition } from "./resume_position.ts";
+import { testMessage } from "./testing/test_message.ts";
 
-function msg(nodeId: number, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: "t",
-    sender: "s",
-    dateTime: "2026-01-01T00:00:00.000Z",
-    lc: 0,
-    ...extra,
-  };
-}
+const msg = testMessage;
 
 test("ResumePosition.accept() is true once per message and moves the vector forward only", () => {
   const position = new ResumePosition();
