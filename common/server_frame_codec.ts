@@ -93,11 +93,11 @@ export function decodeServerFrame(text: string): DecodedServerFrame {
   }
   const type = raw.type;
   const ref = typeof raw.ref === "string" ? raw.ref : undefined;
-  if (!Object.hasOwn(DECODERS, type)) {
+  if (!isServerFrameType(type)) {
     const message = `unknown frame type ${JSON.stringify(type.slice(0, 64))}`;
     return { ok: false, error: { reason: "unknown_type", message, type, ref } };
   }
-  const parsed = DECODERS[type as ServerFrameTypeName](raw.payload, raw);
+  const parsed = DECODERS[type](raw.payload, raw);
   if (!parsed.ok) {
     const message = `${type}: ${parsed.error.message}`;
     return { ok: false, error: { reason: "bad_payload", message, type, ref } };
@@ -106,6 +106,10 @@ export function decodeServerFrame(text: string): DecodedServerFrame {
   if (isIntAtLeast(raw.source, 0)) frame.source = raw.source;
   if (ref !== undefined) frame.ref = ref;
   return { ok: true, frame };
+}
+
+function isServerFrameType(type: string): type is ServerFrameTypeName {
+  return Object.hasOwn(DECODERS, type);
 }
 
 function parseVectorWire(value: unknown): Parsed<VectorWire> {

@@ -74,10 +74,10 @@ export class DSatterClient {
     this.#options = options;
     this.#timers = options.timers ?? systemTimers;
     this.#source = clientNodeSource(options);
-    const token = typeof options.token === "function"
-      ? options.token
-      : () => options.token as string | undefined;
-    this.#dial = options.dial ?? createWebSocketDialer({ token, WebSocket: options.WebSocket });
+    const token = options.token;
+    const tokenNow = typeof token === "function" ? token : () => token;
+    this.#dial = options.dial ??
+      createWebSocketDialer({ token: tokenNow, WebSocket: options.WebSocket });
     const follow = options.follow ?? "all";
     this.#session = new ChatSession({
       name: options.name,

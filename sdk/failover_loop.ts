@@ -19,6 +19,7 @@
 import { backoffDelayMs, type BackoffOptions } from "../common/backoff.ts";
 import { encodeClientFrame } from "../common/client_frame_encoding.ts";
 import { ClientFrameType } from "../common/protocol.ts";
+import { isRecord } from "../common/value_checks.ts";
 import { DEFAULT_LIVENESS, LivenessMonitor, type LivenessOptions } from "./liveness_monitor.ts";
 import { type NodeSource, orderCandidates } from "./node_source.ts";
 import type { SessionLink } from "./session_event.ts";
@@ -190,7 +191,8 @@ async function runConnection(
 
 function isProbeReply(text: string): boolean {
   try {
-    return (JSON.parse(text) as { ref?: unknown }).ref === PROBE_REF;
+    const frame: unknown = JSON.parse(text);
+    return isRecord(frame) && frame.ref === PROBE_REF;
   } catch {
     return false;
   }

@@ -12,6 +12,7 @@
  */
 
 import { hostForUrl, hostKind } from "../common/host_address.ts";
+import { isIntAtLeast, isRecord } from "../common/value_checks.ts";
 
 export interface ClientNode {
   address: string;
@@ -35,15 +36,15 @@ export function nodeWebSocketUrl(node: ClientNode, secure = false): string {
 
 /** Reads `{"activeNodes":[{address, clientport}]}`; throws when it is not that shape. */
 export function parseClientNodes(body: unknown): ClientNode[] {
-  const list = (body as { activeNodes?: unknown } | null)?.activeNodes;
+  const list = isRecord(body) ? body.activeNodes : undefined;
   if (!Array.isArray(list)) throw new Error("the answer has no activeNodes list");
   const nodes: ClientNode[] = [];
   for (const item of list) {
-    const { address, clientport } = (item ?? {}) as Record<string, unknown>;
+    if (!isRecord(item)) continue;
+    const { address, clientport } = item;
     if (typeof address !== "string" || hostKind(address) === undefined) continue;
-    if (!Number.isInteger(clientport) || (clientport as number) < 1) continue;
-    if ((clientport as number) > 65535) continue;
-    nodes.push({ address, clientport: clientport as number });
+    if (!isIntAtLeast(clientport, 1) || clientport > 65535) continue;
+    nodes.push({ address, clientport });
   }
   return nodes;
 }
