@@ -43,10 +43,10 @@ test: setup
 	@.ci/run-tests
 
 test-deno: setup
-	$(DENO) test -A common/ discovery/ client/
+	$(DENO) test -A common/ sdk/ discovery/ client/
 
 test-bun: setup
-	$(BUN) test --timeout 60000 common/ server/ perf/
+	$(BUN) test --timeout 60000 common/ sdk/ server/ perf/
 
 test-web: setup
 	$(BUN) test --timeout 60000 server/web/
@@ -59,13 +59,15 @@ lint: setup
 	$(DENO) lint
 	@! grep -rnE '\b(Deno|Bun)\.|from "bun:|from "node:(fs|child_process|net|http)' common/ --include=*.ts \
 		|| { echo "common/ must stay runtime-neutral (see docs/ARCHITECTURE.md)"; exit 1; }
+	@! grep -rnE '\b(Deno|Bun)\.|from "bun:|from "node:' sdk/ --include=*.ts --exclude=*_test.ts --exclude-dir=examples \
+		|| { echo "sdk/ must stay runtime-neutral: it runs in browsers, Deno, Bun and Node (see docs/SDK.md)"; exit 1; }
 	@! grep -rnE 'from "\.\./(transport|mesh|membership|config|process|web)/' server/core/ server/store/ --include=*.ts \
 		|| { echo "server/core and server/store must not import transport, mesh or membership (see docs/ARCHITECTURE.md)"; exit 1; }
 	@! grep -rnE 'from "\.\./core/' server/store/ --include=*.ts \
 		|| { echo "server/store must not import server/core (see docs/ARCHITECTURE.md)"; exit 1; }
 
 check: setup
-	$(DENO) check common/ discovery/ client/ deploy/healthcheck.ts
+	$(DENO) check common/ sdk/ discovery/ client/ deploy/healthcheck.ts
 	$(TSC) --noEmit -p server/tsconfig.json
 	$(TSC) --noEmit -p deploy/tsconfig.json
 

@@ -79,31 +79,35 @@ export interface CliContext {
   stdinIsTerminal: boolean;
 }
 
+const FLAGS = {
+  discovery: { type: "string" },
+  server: { type: "string" },
+  region: { type: "string" },
+  name: { type: "string" },
+  chat: { type: "string" },
+  send: { type: "string" },
+  follow: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  history: { type: "string" },
+  timeout: { type: "string" },
+  ca: { type: "string" },
+  verbose: { type: "boolean", default: false },
+  version: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+type FlagValues = ReturnType<typeof parseArgs<{ options: typeof FLAGS }>>["values"];
+type Failure = Extract<CliParse, { kind: "error" }>;
+
+function isFailure<T>(value: T | Failure): value is Failure {
+  return typeof value === "object" && value !== null && "kind" in value && value.kind === "error";
+}
+
 /** Parses argv (without the program name). */
 export function parseCliOptions(args: string[], context: CliContext): CliParse {
-  let values;
+  let values: FlagValues;
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        discovery: { type: "string" },
-        server: { type: "string" },
-        region: { type: "string" },
-        name: { type: "string" },
-        chat: { type: "string" },
-        send: { type: "string" },
-        follow: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        history: { type: "string" },
-        timeout: { type: "string" },
-        ca: { type: "string" },
-        verbose: { type: "boolean", default: false },
-        version: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
+    ({ values } = parseArgs({ args, strict: true, allowPositionals: false, options: FLAGS }));
   } catch (error) {
     const reason = (error as Error).message.replace(/\s*\n\s*/g, " ");
     return fail(`Cannot parse arguments: ${reason} (--help lists the options)`);
@@ -116,53 +120,18 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
   const discoveryUrl = values.discovery ?? config.discovery ?? DEFAULT_DISCOVERY_URL;
   const discoveryError = checkHttpUrl(discoveryUrl);
   if (discoveryError) return fail(`Cannot use discovery URL ${discoveryUrl}: ${discoveryError}`);
-
-  let serverUrls: string[] | undefined;
-  if (values.server !== undefined) {
-    serverUrls = [];
-    for (const part of values.server.split(",").map((s) => s.trim()).filter(Boolean)) {
-      const url = toWebSocketUrl(part);
-      if (typeof url !== "string") return fail(`Cannot use server URL ${part}: ${url.error}`);
-      serverUrls.push(url);
-    }
-    if (serverUrls.length === 0) return fail("Cannot use --server: no URL given");
-  }
-
-  const region = values.region ?? (env.get("DSATTER_REGION") || undefined);
-  if (region !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(region)) {
-    return fail(`Cannot use region "${region}": it must be 1..64 letters, digits, '.', '_' or '-'`);
-  }
-
-  const name = values.name ?? config.name ?? env.get("USER") ?? env.get("USERNAME") ?? "guest";
-  if (name.length < 1 || charLength(name) > Limits.senderMaxChars || name.trim() === "") {
-    return fail(`Cannot use name "${name}": it must be 1..${Limits.senderMaxChars} characters`);
-  }
-
-  let chatId = config.chat ?? DEFAULT_CHAT_ID;
-  if (values.chat !== undefined) {
-    const parsed = parseChatIdArgument(values.chat);
-    if (parsed === null) {
-      return fail(`Cannot use chat "${values.chat}": it must be an integer from 0 to 2^53 - 1`);
-    }
-    chatId = parsed;
-  }
-
-  if (values.send !== undefined) {
-    if (values.send.length < 1 || charLength(values.send) > Limits.textMaxChars) {
-      return fail(`Cannot send: the text must be 1..${Limits.textMaxChars} characters`);
-    }
-    if (values.follow) return fail("Cannot use --send with --follow: pick one");
-  }
-
-  let ackTimeoutMs = 10_000;
-  if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!(seconds > 0) || seconds > 3600) {
-      return fail(`Cannot use --timeout ${values.timeout}: it must be seconds in (0, 3600]`);
-    }
-    ackTimeoutMs = Math.round(seconds * 1000);
-  }
-
+  const serverUrls = serverUrlsOf(values.server);
+  if (isFailure(serverUrls)) return serverUrls;
+  const region = regionOf(values.region ?? (env.get("DSATTER_REGION") || undefined));
+  if (isFailure(region)) return region;
+  const name = nameOf(values.name ?? config.name ?? env.get("USER") ?? env.get("USERNAME"));
+  if (isFailure(name)) return name;
+  const chatId = chatIdOf(values.chat, config.chat ?? DEFAULT_CHAT_ID);
+  if (isFailure(chatId)) return chatId;
+  const sendProblem = checkSend(values);
+  if (sendProblem) return sendProblem;
+  const ackTimeoutMs = ackTimeoutOf(values.timeout);
+  if (isFailure(ackTimeoutMs)) return ackTimeoutMs;
   const mode: ClientMode = values.send !== undefined
     ? "send"
     : values.follow
@@ -170,15 +139,8 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
     : context.stdinIsTerminal
     ? "interactive"
     : "stdin";
-
-  let historyLimit = mode === "interactive" ? 50 : 0;
-  if (values.history !== undefined) {
-    const limit = Number(values.history);
-    if (!Number.isInteger(limit) || limit < 0 || limit > Limits.syncLimitMax) {
-      return fail(`Cannot use --history ${values.history}: it must be 0..${Limits.syncLimitMax}`);
-    }
-    historyLimit = limit;
-  }
+  const historyLimit = historyLimitOf(values.history, mode === "interactive" ? 50 : 0);
+  if (isFailure(historyLimit)) return historyLimit;
 
   return {
     kind: "run",
@@ -204,7 +166,65 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
   };
 }
 
-function fail(message: string): CliParse {
+/** `--server`: comma-separated node URLs, as WebSocket URLs. */
+function serverUrlsOf(value: string | undefined): string[] | undefined | Failure {
+  if (value === undefined) return undefined;
+  const urls: string[] = [];
+  for (const part of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const url = toWebSocketUrl(part);
+    if (typeof url !== "string") return fail(`Cannot use server URL ${part}: ${url.error}`);
+    urls.push(url);
+  }
+  return urls.length > 0 ? urls : fail("Cannot use --server: no URL given");
+}
+
+function regionOf(region: string | undefined): string | undefined | Failure {
+  if (region === undefined || /^[A-Za-z0-9._-]{1,64}$/.test(region)) return region;
+  return fail(`Cannot use region "${region}": it must be 1..64 letters, digits, '.', '_' or '-'`);
+}
+
+function nameOf(name = "guest"): string | Failure {
+  if (name.length < 1 || charLength(name) > Limits.senderMaxChars || name.trim() === "") {
+    return fail(`Cannot use name "${name}": it must be 1..${Limits.senderMaxChars} characters`);
+  }
+  return name;
+}
+
+function chatIdOf(value: string | undefined, fallback: number): number | Failure {
+  if (value === undefined) return fallback;
+  const parsed = parseChatIdArgument(value);
+  if (parsed !== null) return parsed;
+  return fail(`Cannot use chat "${value}": it must be an integer from 0 to 2^53 - 1`);
+}
+
+function checkSend(values: FlagValues): Failure | undefined {
+  if (values.send === undefined) return undefined;
+  if (values.send.length < 1 || charLength(values.send) > Limits.textMaxChars) {
+    return fail(`Cannot send: the text must be 1..${Limits.textMaxChars} characters`);
+  }
+  if (values.follow) return fail("Cannot use --send with --follow: pick one");
+  return undefined;
+}
+
+function ackTimeoutOf(value: string | undefined): number | Failure {
+  if (value === undefined) return 10_000;
+  const seconds = Number(value);
+  if (!(seconds > 0) || seconds > 3600) {
+    return fail(`Cannot use --timeout ${value}: it must be seconds in (0, 3600]`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+function historyLimitOf(value: string | undefined, fallback: number): number | Failure {
+  if (value === undefined) return fallback;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 0 || limit > Limits.syncLimitMax) {
+    return fail(`Cannot use --history ${value}: it must be 0..${Limits.syncLimitMax}`);
+  }
+  return limit;
+}
+
+function fail(message: string): Failure {
   return { kind: "error", message };
 }
 

@@ -11,12 +11,12 @@
  * @module
  */
 
-import { ChatSession } from "./chat_session.ts";
+import { ChatSession } from "../sdk/chat_session.ts";
+import { type FailoverStatus, runFailoverLoop } from "../sdk/failover_loop.ts";
+import type { Dialer } from "../sdk/node_connection.ts";
+import type { NodeSource } from "../sdk/node_source.ts";
 import type { CliOptions } from "./cli_options.ts";
-import { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";
 import { formatMessageJson, formatMessageLine } from "./message_format.ts";
-import type { Dialer } from "./node_dialer.ts";
-import type { NodeSource } from "./node_source.ts";
 import { SendPacer } from "./send_pacer.ts";
 import { StatusNarrator } from "./status_lines.ts";
 
@@ -45,12 +45,11 @@ export async function runFollowMode(context: FollowModeContext): Promise<number>
   const session = new ChatSession({
     name: options.name,
     chatId: options.chatId,
-    receive: true,
+    receive: "chat",
     historyLimit: options.historyLimit,
     onEvent(event) {
       switch (event.kind) {
         case "message":
-          if (event.origin === "older") return;
           printLine(
             options.json
               ? formatMessageJson(event.message)

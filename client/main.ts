@@ -12,8 +12,9 @@ import { configFilePath, loadConfig } from "./config_file.ts";
 import { runFollowMode } from "./follow_mode.ts";
 import { runInteractiveMode } from "./interactive_mode.ts";
 import { shouldUseColor } from "./message_format.ts";
-import { dialNode } from "./node_dialer.ts";
-import { discoveryNodeSource, type NodeSource, staticNodeSource } from "./node_source.ts";
+import { dialNodeTrusting } from "./node_dialer.ts";
+import { discoveryNodeSource } from "../sdk/discovery_source.ts";
+import { type NodeSource, staticNodeSource } from "../sdk/node_source.ts";
 import { tlsAwareNodeSource } from "./node_tls.ts";
 import { runSendMode } from "./send_mode.ts";
 import { printError, printLine, readLines } from "./text_output.ts";
@@ -70,7 +71,7 @@ async function main(args: string[]): Promise<number> {
       discoveryNodeSource({ discoveryUrl, region: options.region, fetch: fetchTrusting }),
       { discoveryUrl, fetch: fetchTrusting },
     );
-  const dial: typeof dialNode = (url, dialOptions) => dialNode(url, { ...dialOptions, httpClient });
+  const dial = dialNodeTrusting(httpClient);
   const common = { options, source, dial, signal: interrupt.signal };
 
   switch (options.mode) {

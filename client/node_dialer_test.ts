@@ -34,7 +34,7 @@ test("dialNode() keeps frames that arrive before listen()", async () => {
     return response;
   });
   try {
-    const connection = await dialNode(`ws://127.0.0.1:${server.addr.port}/`);
+    const connection = await dialNode(`ws://127.0.0.1:${server.addr.port}/`, {});
     const closed = await connection.closed; // both frames and the close came before any listener
     assert.equal(closed.code, 1000);
     const received: string[] = [];

@@ -12,7 +12,7 @@
  */
 
 import { hostForUrl } from "../common/host_address.ts";
-import type { NodeSource } from "./node_source.ts";
+import type { NodeSource } from "../sdk/node_source.ts";
 
 /** `host:port` as a URL spells it (IPv6 in brackets). */
 function endpointKey(host: string, port: number | string): string {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyTls, tlsAwareNodeSource, tlsEndpoints } from "./node_tls.ts";
-import { staticNodeSource } from "./node_source.ts";
+import { staticNodeSource } from "../sdk/node_source.ts";
 
 test("tlsEndpoints() keeps the nodes that say tls: true", () => {
   const tls = tlsEndpoints({

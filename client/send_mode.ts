@@ -10,11 +10,11 @@
 
 import { Limits } from "../common/protocol.ts";
 import { charLength } from "../common/client_frame_validation.ts";
-import { ChatSession } from "./chat_session.ts";
+import { ChatSession } from "../sdk/chat_session.ts";
+import { runFailoverLoop } from "../sdk/failover_loop.ts";
+import type { Dialer } from "../sdk/node_connection.ts";
+import type { NodeSource } from "../sdk/node_source.ts";
 import type { CliOptions } from "./cli_options.ts";
-import { runFailoverLoop } from "./failover_loop.ts";
-import type { Dialer } from "./node_dialer.ts";
-import type { NodeSource } from "./node_source.ts";
 import { SendPacer } from "./send_pacer.ts";
 import { StatusNarrator } from "./status_lines.ts";
 
@@ -30,39 +30,26 @@ export interface SendModeContext {
   printError: (line: string) => void;
 }
 
+/** What one run has come to, shared by the session events, the feeder and the waiter. */
+interface SendRun {
+  failure?: string;
+  lastProblem?: string;
+  nodeId?: number;
+  inputDone: boolean;
+  /** Lines not sent (too long): the exit code says so. */
+  skipped: number;
+  /** Wakes the waiter up to look again. */
+  wake(): void;
+}
+
 /** Sends every text; resolves with the process exit code. */
 export async function runSendMode(context: SendModeContext): Promise<number> {
   const { options, printError } = context;
   const narrator = new StatusNarrator({ verbose: options.verbose });
   const stop = new AbortController();
   const signal = AbortSignal.any([stop.signal, context.signal]);
-  let failure: string | undefined;
-  let lastProblem: string | undefined;
-  let nodeId: number | undefined;
-  let wake = () => {};
-
-  const session = new ChatSession({
-    name: options.name,
-    chatId: options.chatId,
-    receive: false,
-    historyLimit: 0,
-    onEvent(event) {
-      if (event.kind === "acked") {
-        if (options.verbose) {
-          printError(`acknowledged as ${event.messageId}${nodeId ? ` by node ${nodeId}` : ""}`);
-        }
-        wake();
-      } else if (event.kind === "rejected") {
-        failure = `Cannot send message: the node rejected it (${event.reason})`;
-        wake();
-      } else if (event.kind === "ready") {
-        nodeId = event.nodeId;
-        const line = narrator.session(event);
-        if (options.verbose && line) printError(line);
-      }
-    },
-  });
-
+  const run: SendRun = { inputDone: false, skipped: 0, wake: () => {} };
+  const session = createSendSession(context, run, narrator);
   const loop = runFailoverLoop({
     session,
     source: context.source,
@@ -70,65 +57,111 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
     signal,
     onStatus(status) {
       if (status.kind === "dialFailed" || status.kind === "noCandidates") {
-        lastProblem = status.error;
+        run.lastProblem = status.error;
       }
-      if (status.kind === "lost") lastProblem = `lost the connection to ${status.url}`;
+      if (status.kind === "lost") run.lastProblem = `lost the connection to ${status.url}`;
       const line = narrator.failover(status);
       if (options.verbose && line) printError(line);
     },
   });
-
-  let inputDone = false;
-  let skipped = 0;
-  // Lines go out no faster than the nodes' default limit always accepts (send_pacer.ts).
-  const pacer = new SendPacer();
-  const feeding = (async () => {
-    let lineNumber = 0;
-    for await (const text of context.texts) {
-      lineNumber += 1;
-      if (text === "" || (context.skipBlank && text.trim() === "")) continue;
-      if (charLength(text) > Limits.textMaxChars) {
-        // Said at once, the other lines still go; the exit code says something was not sent.
-        skipped += 1;
-        printError(`Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`);
-        continue;
-      }
-      await pacer.next();
-      if (signal.aborted || failure) break;
-      session.sendText(text);
-      wake();
-    }
-    inputDone = true;
-    wake();
-  })();
-
-  const ticker = setInterval(() => wake(), 100);
+  void feedLines(context, session, run, signal);
   try {
-    while (!signal.aborted) {
-      if (failure) break;
-      if (inputDone && session.pending.size === 0) break;
-      if (session.pending.oldestAgeMs() > options.ackTimeoutMs) {
-        const seconds = options.ackTimeoutMs / 1000;
-        const why = lastProblem ??
-          (session.connected ? "connected, but no acknowledgement came" : "no node reachable");
-        failure = `Cannot send message: no node acknowledged it within ${seconds} s (${why})`;
-        break;
-      }
-      await new Promise<void>((resolve) => wake = resolve);
-    }
+    await waitForAcks(session, run, options.ackTimeoutMs, signal);
   } finally {
-    clearInterval(ticker);
     stop.abort();
     await loop;
   }
-  if (context.signal.aborted && !failure && session.pending.size > 0) {
-    failure = `Cannot send message: interrupted with ${session.pending.size} not acknowledged`;
+  if (context.signal.aborted && !run.failure && session.pending.size > 0) {
+    run.failure = `Cannot send message: interrupted with ${session.pending.size} not acknowledged`;
   }
-  if (failure) {
-    printError(failure);
+  if (run.failure) {
+    printError(run.failure);
     return 1;
   }
-  if (skipped > 0) return 1;
-  void feeding;
-  return 0;
+  return run.skipped > 0 ? 1 : 0;
+}
+
+function createSendSession(
+  context: SendModeContext,
+  run: SendRun,
+  narrator: StatusNarrator,
+): ChatSession {
+  const { options, printError } = context;
+  return new ChatSession({
+    name: options.name,
+    chatId: options.chatId,
+    receive: "none",
+    historyLimit: 0,
+    onEvent(event) {
+      if (event.kind === "acked") {
+        if (options.verbose) {
+          const by = run.nodeId ? ` by node ${run.nodeId}` : "";
+          printError(`acknowledged as ${event.messageId}${by}`);
+        }
+        run.wake();
+      } else if (event.kind === "rejected") {
+        run.failure = `Cannot send message: the node rejected it (${event.reason})`;
+        run.wake();
+      } else if (event.kind === "ready") {
+        run.nodeId = event.nodeId;
+        const line = narrator.session(event);
+        if (options.verbose && line) printError(line);
+      }
+    },
+  });
+}
+
+/** Queues each text, paced under the nodes' default limit (send_pacer.ts). */
+async function feedLines(
+  context: SendModeContext,
+  session: ChatSession,
+  run: SendRun,
+  signal: AbortSignal,
+): Promise<void> {
+  const pacer = new SendPacer();
+  let lineNumber = 0;
+  for await (const text of context.texts) {
+    lineNumber += 1;
+    if (text === "" || (context.skipBlank && text.trim() === "")) continue;
+    if (charLength(text) > Limits.textMaxChars) {
+      // Said at once, the other lines still go; the exit code says something was not sent.
+      run.skipped += 1;
+      context.printError(
+        `Cannot send line ${lineNumber}: more than ${Limits.textMaxChars} characters`,
+      );
+      continue;
+    }
+    await pacer.next();
+    if (signal.aborted || run.failure) break;
+    session.sendText(text);
+    run.wake();
+  }
+  run.inputDone = true;
+  run.wake();
+}
+
+/** Until every text is acknowledged, one is refused, the oldest waits too long, or abort. */
+async function waitForAcks(
+  session: ChatSession,
+  run: SendRun,
+  ackTimeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const ticker = setInterval(() => run.wake(), 100);
+  try {
+    while (!signal.aborted && !run.failure) {
+      if (run.inputDone && session.pending.size === 0) return;
+      if (session.pending.oldestAgeMs() > ackTimeoutMs) {
+        const why = run.lastProblem ??
+          (session.connected ? "connected, but no acknowledgement came" : "no node reachable");
+        run.failure = `Cannot send message: no node acknowledged it within ${
+          ackTimeoutMs / 1000
+        } s (${why})`;
+        return;
+      }
+      await new Promise<void>((resolve) => run.wake = resolve);
+    }
+  } finally {
+    clearInterval(ticker);
+  }
 }

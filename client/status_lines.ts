@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { SessionEvent } from "./chat_session.ts";
-import { type FailoverStatus, HUNG_CLOSE_CODE } from "./failover_loop.ts";
+import type { SessionEvent } from "../sdk/chat_session.ts";
+import { type FailoverStatus, HUNG_CLOSE_CODE } from "../sdk/failover_loop.ts";
 
 /** Remembers which node each URL turned out to be, to name nodes in "lost" lines. */
 export class StatusNarrator {
@@ -54,6 +54,8 @@ export class StatusNarrator {
         return this.#verbose ? `retrying in ${(status.delayMs / 1000).toFixed(1)} s` : undefined;
       case "connected":
         return this.#verbose ? `connection open to ${status.url}` : undefined;
+      case "dialing":
+        return undefined;
     }
   }
 }

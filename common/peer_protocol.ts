@@ -17,9 +17,9 @@
 
 import type { Chat, ChatMessage, Parsed, VectorWire } from "./protocol.ts";
 import { Limits } from "./protocol.ts";
-import { charLength } from "./client_frame_validation.ts";
+import { parseChatMessages } from "./chat_message.ts";
 import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
-import { decodeMessageId } from "./message_id.ts";
+import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 import { decodeVector } from "./version_vector.ts";
 
 export const PeerFrameType = {
@@ -96,52 +96,6 @@ function fail<T>(message: string): Parsed<T> {
   return { ok: false, error: { code: "bad_frame", message } };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isIntAtLeast(value: unknown, min: number): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= min;
-}
-
-function isBoundedString(value: unknown, maxChars: number): value is string {
-  return typeof value === "string" && value.length > 0 && charLength(value) <= maxChars;
-}
-
-/** A replicated message, checked field by field (peers are trusted, bugs are not). */
-export function parseChatMessage(value: unknown): Parsed<ChatMessage> {
-  if (!isRecord(value)) return fail("message must be an object");
-  const { messageId, nodeId, seq, chatId, text, sender, dateTime, lc, clientMsgId } = value;
-  if (!isIntAtLeast(nodeId, 0) || !isIntAtLeast(seq, 1)) return fail("bad nodeId or seq");
-  if (typeof messageId !== "string") return fail("bad messageId");
-  const key = decodeMessageId(messageId);
-  if (!key || key.nodeId !== nodeId || key.seq !== seq) return fail("bad messageId");
-  if (!isIntAtLeast(chatId, 0)) return fail("bad chatId");
-  if (!isBoundedString(text, Limits.textMaxChars)) return fail("bad text");
-  if (!isBoundedString(sender, Limits.senderMaxChars)) return fail("bad sender");
-  if (typeof dateTime !== "string" || !DATE_TIME_PATTERN.test(dateTime)) {
-    return fail("bad dateTime");
-  }
-  if (!isIntAtLeast(lc, 0)) return fail("bad lc");
-  const message: ChatMessage = { messageId, nodeId, seq, chatId, text, sender, dateTime, lc };
-  if (clientMsgId !== undefined) {
-    if (!isBoundedString(clientMsgId, Limits.clientMsgIdMaxChars)) return fail("bad clientMsgId");
-    message.clientMsgId = clientMsgId;
-  }
-  return { ok: true, value: message };
-}
-
-function parseMessages(value: unknown): Parsed<ChatMessage[]> {
-  if (!Array.isArray(value)) return fail("messages must be an array");
-  const messages: ChatMessage[] = [];
-  for (const item of value) {
-    const parsed = parseChatMessage(item);
-    if (!parsed.ok) return parsed;
-    messages.push(parsed.value);
-  }
-  return { ok: true, value: messages };
-}
-
 function parseChat(value: unknown): Parsed<PeerChat> {
   if (!isRecord(value)) return fail("chat must be an object");
   if (!isIntAtLeast(value.chatId, 0)) return fail("bad chatId");
@@ -189,7 +143,7 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       return { ok: true, value: { type: frame.type, payload: hello } };
     }
     case PeerFrameType.messages: {
-      const messages = parseMessages(payload.messages);
+      const messages = parseChatMessages(payload.messages);
       if (!messages.ok) return messages;
       return { ok: true, value: { type: frame.type, payload: { messages: messages.value } } };
     }
@@ -208,7 +162,7 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
     case PeerFrameType.syncReply: {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
       if (typeof payload.more !== "boolean") return fail("bad more");
-      const messages = parseMessages(payload.messages);
+      const messages = parseChatMessages(payload.messages);
       if (!messages.ok) return messages;
       return {
         ok: true,

@@ -1,7 +1,12 @@
 /**
  * The DSatter client protocol as TypeScript types: frames, messages and the
- * contract's limits (../shared/PROTOCOL.md section 3). Runtime-neutral: imported
- * unchanged by the Deno parts and the Bun parts, so it holds no runtime API.
+ * contract's limits (../shared/PROTOCOL.md sections 3, 6 and 7). Runtime-neutral:
+ * imported unchanged by the Deno parts, the Bun parts and the browser bundle, so
+ * it holds no runtime API.
+ *
+ * `ServerFrame` is the one definition of what a node sends: the node encodes
+ * and both clients decode through common/server_frame_codec.ts, both typed by
+ * it, so a field renamed here (or on one side only) fails the type checks.
  *
  * Invariant: every name and limit here is the contract's; change the contract
  * first, then this file.
@@ -31,6 +36,10 @@ export const ServerFrameType = {
   presenceList: "presenceList",
   presence: "presence",
   error: "error",
+  // Section 7 (message events), for `hello` clients only.
+  messageUpdated: "messageUpdated",
+  typing: "typing",
+  searchResults: "searchResults",
 } as const;
 export type ServerFrameTypeName = typeof ServerFrameType[keyof typeof ServerFrameType];
 
@@ -72,6 +81,10 @@ export interface ChatMessage {
   /** Hybrid logical clock, logical part. */
   lc: number;
   clientMsgId?: string;
+  /** Section 7: set once the sender edited it (ISO time of the edit). */
+  editedAt?: string;
+  /** Section 7: true once the sender deleted it (its text is then ""). */
+  deleted?: boolean;
 }
 
 export interface Chat {
@@ -123,6 +136,10 @@ export interface SubscribePayload {
 
 export interface CreateChatPayload {
   name: string;
+  /** Section 6: a chat only its members (and `chats` claim holders) can read. */
+  private?: boolean;
+  /** Section 6: the members of a private chat; the creator is one. */
+  members?: string[];
 }
 
 export interface PresenceRequestPayload {
@@ -137,6 +154,28 @@ export type ClientFrame =
   | Frame<typeof ClientFrameType.createChat, CreateChatPayload>
   | Frame<typeof ClientFrameType.listChats, Record<string, never>>
   | Frame<typeof ClientFrameType.presence, PresenceRequestPayload>;
+
+// Section 7 client frames (editMessage, deleteMessage, typing, search): their payloads, for
+// the node side to validate and the SDK to send once the nodes take them.
+
+export interface EditMessagePayload {
+  messageId: string;
+  text: string;
+}
+
+export interface DeleteMessagePayload {
+  messageId: string;
+}
+
+export interface TypingRequestPayload {
+  chatId: number;
+}
+
+export interface SearchRequestPayload {
+  q: string;
+  chatId?: number;
+  limit?: number;
+}
 
 // ---- server to client payloads ----
 
@@ -156,6 +195,7 @@ export interface PresenceEventPayload {
   online: boolean;
 }
 
+/** The codes a node of this build sends (the contract allows more: clients take any string). */
 export type ErrorCode =
   | "bad_json"
   | "bad_frame"
@@ -164,11 +204,29 @@ export type ErrorCode =
   | "too_large"
   | "not_found"
   | "unavailable"
-  | "internal";
+  | "internal"
+  | "forbidden";
 
 export interface ErrorPayload {
-  code: ErrorCode;
+  /** An ErrorCode from this build's nodes; any string from another build's. */
+  code: ErrorCode | (string & Record<never, never>);
   message: string;
+}
+
+/**
+ * Section 7: a message as it now is, after an edit (`editedAt`), a delete (`deleted`,
+ * `text: ""`), or found to be a hidden copy of another send (`duplicateOf`: the
+ * messageId of the copy that stays).
+ */
+export interface MessageUpdatePayload extends ChatMessage {
+  duplicateOf?: string;
+}
+
+/** Section 7: someone is typing in a chat; over after 5 s without another. */
+export interface TypingEventPayload {
+  chatId: number;
+  name: string;
+  nodeId: number;
 }
 
 /** `clientSyncReply` carries paging hints on the envelope. */
@@ -189,7 +247,13 @@ export type ServerFrame =
   | Frame<typeof ServerFrameType.chatList, Chat[]>
   | Frame<typeof ServerFrameType.presenceList, PresenceEntry[]>
   | Frame<typeof ServerFrameType.presence, PresenceEventPayload>
-  | Frame<typeof ServerFrameType.error, ErrorPayload>;
+  | Frame<typeof ServerFrameType.error, ErrorPayload>
+  | Frame<typeof ServerFrameType.messageUpdated, MessageUpdatePayload>
+  | Frame<typeof ServerFrameType.typing, TypingEventPayload>
+  | Frame<typeof ServerFrameType.searchResults, ChatMessage[]>;
+
+/** The frame of one type of the union, e.g. `ServerFrameOf<"welcome">`. */
+export type ServerFrameOf<T extends ServerFrameTypeName> = Extract<ServerFrame, { type: T }>;
 
 /** A rejected input, as a value: the contract's code and a human sentence. */
 export interface ProtocolError {

@@ -18,5 +18,7 @@ export function toWireMessage(message: ChatMessage): ChatMessage {
     lc: message.lc,
   };
   if (message.clientMsgId !== undefined) wire.clientMsgId = message.clientMsgId;
+  if (message.editedAt !== undefined) wire.editedAt = message.editedAt;
+  if (message.deleted === true) wire.deleted = true;
   return wire;
 }

@@ -26,13 +26,12 @@ import {
   type Chat,
   type ChatMessage,
   type NewMessagePayload,
-  ServerFrameType,
   type VectorWire,
 } from "../../common/protocol.ts";
+import { chatCreatedFrame, liveMessageFrame, presenceFrame } from "./client_frames.ts";
 import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
-import { messageJson } from "../../common/message_json.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type Logger, silentLogger } from "../observability/logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
@@ -100,10 +99,7 @@ export class ChatNode {
     this.#metrics = options.metrics;
     this.#logger = options.logger ?? silentLogger;
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
-      this.#publisher.publish(
-        HELLO_TOPIC,
-        JSON.stringify({ type: ServerFrameType.presence, payload: event, source: this.nodeId }),
-      );
+      this.#publisher.publish(HELLO_TOPIC, presenceFrame(event, this.nodeId));
     });
     const marks = this.#store.contiguousMarks();
     this.#committed = new Map(marks);
@@ -312,13 +308,7 @@ export class ChatNode {
 
   /** The `chatCreated` frame text for a chat. */
   chatCreatedFrame(chat: ChatRecord, ref?: string): string {
-    const frame: Record<string, unknown> = {
-      type: ServerFrameType.chatCreated,
-      payload: { chatId: chat.chatId, name: chat.name },
-      source: this.nodeId,
-    };
-    if (ref !== undefined) frame.ref = ref;
-    return JSON.stringify(frame);
+    return chatCreatedFrame(chat, this.nodeId, ref);
   }
 
   /** Commits whatever is queued now. */
@@ -369,10 +359,9 @@ export class ChatNode {
     return winner;
   }
 
+  /** One frame per message, one JSON pass over it (message_json.ts), published to every topic. */
   #publish(message: ChatMessage): void {
-    const frame = `{"type":"${ServerFrameType.newMessagesForClient}","payload":[${
-      messageJson(message)
-    }],"source":${this.nodeId}}`;
+    const frame = liveMessageFrame(message, this.nodeId);
     const topic = chatTopic(message.chatId);
     this.#publisher.publish(topic, frame);
     this.#metrics.recordDelivery(message.dateTime);

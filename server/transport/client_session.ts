@@ -19,8 +19,11 @@ import {
   ClientFrameType,
   type ErrorCode,
   Limits,
+  type ServerFrame,
   ServerFrameType,
+  type SyncRequestPayload,
 } from "../../common/protocol.ts";
+import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { decodeVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
@@ -163,50 +166,21 @@ export class ClientSession {
         node.sendLocal(frame.payload).then((outcome) => {
           this.#context.metrics.acked.inc();
           if (clientMsgId === undefined) return;
-          this.#reply(ServerFrameType.clientMessageResponse, {
-            clientMsgId,
-            messageId: outcome.message.messageId,
-          }, ref);
+          const payload = { clientMsgId, messageId: outcome.message.messageId };
+          this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
         }, (error: Error) => {
           this.#context.logger.error("message not stored", { error: error.message });
           this.#error("unavailable", "the message could not be stored: try again", ref);
         });
         return;
       }
-      case ClientFrameType.clientSyncRequest: {
-        const request = frame.payload;
-        if (request.since !== undefined) {
-          const result = node.since({
-            chatId: request.chatId,
-            since: decodeVector(request.since)!,
-            limit: request.limit ?? Limits.syncLimitMax,
-          });
-          const extra: Record<string, unknown> = { vector: result.vector };
-          if (result.more) extra.more = true;
-          this.#reply(ServerFrameType.clientSyncReply, result.messages, ref, extra);
-          return;
-        }
-        const result = node.history({
-          chatId: request.chatId,
-          before: request.before,
-          limit: request.limit ?? Limits.syncDefaultLimit,
-        });
-        if (!result.ok) {
-          this.#error(result.error.code, result.error.message, ref);
-          return;
-        }
-        this.#reply(
-          ServerFrameType.clientSyncReply,
-          result.messages,
-          ref,
-          result.more ? { more: true } : undefined,
-        );
-        return;
-      }
+      case ClientFrameType.clientSyncRequest:
+        return this.#answerSync(frame.payload, ref);
       case ClientFrameType.hello: {
         const first = this.#helloName === undefined;
         this.#helloName = frame.payload.name;
-        this.#reply(ServerFrameType.welcome, { nodeId: node.nodeId, vector: node.vector() }, ref);
+        const welcome = { nodeId: node.nodeId, vector: node.vector() };
+        this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
         // The welcome answers the hello: it leaves before the presence event the join publishes.
         this.#flushOutbox();
         if (first) this.#socket.subscribe(HELLO_TOPIC);
@@ -234,14 +208,43 @@ export class ClientSession {
         const chats = node.chats().map(({ chatId, name, lastMessageAt }) =>
           lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
         );
-        this.#reply(ServerFrameType.chatList, chats, ref);
+        this.#reply({ type: ServerFrameType.chatList, payload: chats, ref });
         return;
       }
       case ClientFrameType.presence: {
-        this.#reply(ServerFrameType.presenceList, node.presence.list(frame.payload.chatId), ref);
+        const entries = node.presence.list(frame.payload.chatId);
+        this.#reply({ type: ServerFrameType.presenceList, payload: entries, ref });
         return;
       }
     }
+  }
+
+  /** `clientSyncRequest`: `since` (resume, paged with a vector), else history. */
+  #answerSync(request: SyncRequestPayload, ref: string | undefined): void {
+    const { node } = this.#context;
+    if (request.since !== undefined) {
+      const result = node.since({
+        chatId: request.chatId,
+        since: decodeVector(request.since)!,
+        limit: request.limit ?? Limits.syncLimitMax,
+      });
+      this.#reply({
+        type: ServerFrameType.clientSyncReply,
+        payload: result.messages,
+        more: result.more || undefined,
+        vector: result.vector,
+        ref,
+      });
+      return;
+    }
+    const result = node.history({
+      chatId: request.chatId,
+      before: request.before,
+      limit: request.limit ?? Limits.syncDefaultLimit,
+    });
+    if (!result.ok) return this.#error(result.error.code, result.error.message, ref);
+    const more = result.more || undefined;
+    this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
   }
 
   #resubscribe(chatIds: number[] | null): void {
@@ -252,20 +255,15 @@ export class ClientSession {
     else for (const chatId of chatIds) this.#socket.subscribe(chatTopic(chatId));
   }
 
-  #reply(type: string, payload: unknown, ref?: string, extra?: Record<string, unknown>): void {
-    const frame: Record<string, unknown> = {
-      type,
-      payload,
-      source: this.#context.node.nodeId,
-      ...extra,
-    };
-    if (ref !== undefined) frame.ref = ref;
-    this.#sendText(JSON.stringify(frame));
+  /** Sends a reply, from this node (`source`), through the one encoder. */
+  #reply(frame: ServerFrame): void {
+    frame.source = this.#context.node.nodeId;
+    this.#sendText(encodeServerFrame(frame));
   }
 
   #error(code: ErrorCode, message: string, ref?: string): void {
     this.#context.metrics.rejectedFrames.labels(code).inc();
-    this.#reply(ServerFrameType.error, { code, message }, ref);
+    this.#reply({ type: ServerFrameType.error, payload: { code, message }, ref });
   }
 
   /**
