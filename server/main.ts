@@ -24,6 +24,7 @@ import { loadOrCreateLocalIdentity } from "./membership/local_identity.ts";
 import { obtainDiscoveryIdentity } from "./membership/discovery_identity.ts";
 import { startPeerNetwork } from "./mesh/peer_network.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
+import { clockOffsetFromEnv, offsetWallClock } from "./config/clock_offset.ts";
 import { connectableHost, httpUrl, parseServerFlags } from "./config/server_flags.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
   const config = flags.config;
   const production = isProduction(env);
   const logger = createLogger({ verbose: config.verbose && !production, json: production });
+
+  const clockOffset = clockOffsetFromEnv(env, production);
+  if (!clockOffset.ok) exitWith(clockOffset.error, 1);
 
   const secret = clusterSecretFromDataDir(dataDir, env);
   if (!secret.ok) exitWith(secret.error, 1);
@@ -80,6 +84,7 @@ async function main(): Promise<void> {
     nodeId: identity.nodeId,
     metrics,
     logger,
+    wallClockMs: offsetWallClock(clockOffset.offsetMs),
     publisher: {
       publish: (topic, data) => transport?.publish(topic, data),
       subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
     mode: config.mode.kind,
     db: config.dbPath,
     messages: store.countMessages(),
+    ...(clockOffset.offsetMs === 0 ? {} : { clockOffsetMs: clockOffset.offsetMs }),
   });
 
   // The mesh: accepts /peer, dials --peers or discovery's nodes (docs/MESH.md).
