@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     wallClockMs: offsetWallClock(clockOffset.offsetMs),
     publisher: {
       publish: (topic, data) => transport?.publish(topic, data),
+      publishMessage: (message, frame) => transport?.publishMessage(message, frame),
       subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
     },
     onFatal: () => void shutdown(1),

@@ -138,6 +138,11 @@ export class ChatNode {
     return new Map(this.#committed);
   }
 
+  /** The contiguous committed mark of one origin (every message up to it is published). */
+  committedSeq(originNodeId: number): number {
+    return this.#committed.get(originNodeId) ?? 0;
+  }
+
   /** Every chat known here, by chat id. */
   chats(): ChatRecord[] {
     return this.#chats.list();
@@ -374,8 +379,11 @@ export class ChatNode {
       messageJson(message)
     }],"source":${this.nodeId}}`;
     const topic = chatTopic(message.chatId);
-    this.#publisher.publish(topic, frame);
-    this.#publisher.publish(ALL_CHATS_TOPIC, frame);
+    if (this.#publisher.publishMessage) this.#publisher.publishMessage(message, frame);
+    else {
+      this.#publisher.publish(topic, frame);
+      this.#publisher.publish(ALL_CHATS_TOPIC, frame);
+    }
     const count = this.#publisher.subscriberCount;
     if (count) {
       this.#metrics.delivered.inc(

@@ -21,7 +21,7 @@ import {
   Limits,
   ServerFrameType,
 } from "../../common/protocol.ts";
-import { decodeVector } from "../../common/version_vector.ts";
+import { decodeVector, type VersionVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -44,6 +44,11 @@ export interface ClientSocket {
   readonly readyState: number;
   /** Batches the sends made inside callback into one write (Bun's ServerWebSocket.cork). */
   cork?(callback: () => void): unknown;
+  /**
+   * A `since` request claimed this vector (for one chat, or all): live frames of what it
+   * covers must not reach the connection (the hub holds it off pub/sub meanwhile).
+   */
+  claimSince?(since: VersionVector, chatId: number | undefined): void;
 }
 
 export interface RateLimit {
@@ -176,11 +181,14 @@ export class ClientSession {
       case ClientFrameType.clientSyncRequest: {
         const request = frame.payload;
         if (request.since !== undefined) {
+          const since = decodeVector(request.since)!;
           const result = node.since({
             chatId: request.chatId,
-            since: decodeVector(request.since)!,
+            since,
             limit: request.limit ?? Limits.syncLimitMax,
           });
+          // In the same turn as the reply: no live frame can slip between the two.
+          this.#socket.claimSince?.(since, request.chatId);
           const extra: Record<string, unknown> = { vector: result.vector };
           if (result.more) extra.more = true;
           this.#reply(ServerFrameType.clientSyncReply, result.messages, ref, extra);
