@@ -32,7 +32,9 @@ export function keepArtifacts(input: ArtifactsInput): string | undefined {
       writeFileSync(join(folder, "verdict.json"), JSON.stringify({ ...summary, readers }, null, 2));
     }
     for (const node of input.cluster.nodes) {
-      if (existsSync(node.logPath)) copyFileSync(node.logPath, join(folder, basename(node.logPath)));
+      if (existsSync(node.logPath)) {
+        copyFileSync(node.logPath, join(folder, basename(node.logPath)));
+      }
     }
     const discovery = input.cluster.discovery;
     if (discovery) {

@@ -140,7 +140,9 @@ export class ChaosCluster implements NodeDirectory {
     while (performance.now() < deadline) {
       const peers = await Promise.all(this.nodes.map(async (node) => {
         try {
-          const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+          const response = await fetch(`${node.url}/healthz`, {
+            signal: AbortSignal.timeout(2000),
+          });
           return ((await response.json()) as { peers?: number }).peers ?? -1;
         } catch {
           return -1;

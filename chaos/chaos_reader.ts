@@ -86,9 +86,15 @@ export class ChaosReader {
       const now = performance.now();
       if (socket && this.#probeSentAtMs > 0 && now - this.#probeSentAtMs > this.#o.silenceMs) {
         this.#leave(); // the probe went unanswered: a frozen or cut-off node
-      } else if (socket && this.#probeSentAtMs === 0 && now - socket.lastFrameAtMs > this.#o.silenceMs) {
+      } else if (
+        socket && this.#probeSentAtMs === 0 && now - socket.lastFrameAtMs > this.#o.silenceMs
+      ) {
         this.#probeSentAtMs = now;
-        socket.send({ type: "clientSyncRequest", payload: { chatId: QUIET_CHAT, limit: 1 }, ref: "probe" });
+        socket.send({
+          type: "clientSyncRequest",
+          payload: { chatId: QUIET_CHAT, limit: 1 },
+          ref: "probe",
+        });
       } else if (socket && !this.#settling && now > this.#leaveAtMs) {
         this.#leave();
       }
@@ -153,7 +159,11 @@ export class ChaosReader {
     } else if (frame.type === "messageUpdated") {
       const payload = frame.payload as { messageId?: string; duplicateOf?: string };
       if (typeof payload?.messageId === "string") {
-        connection.events.push({ t: "updated", id: payload.messageId, duplicateOf: payload.duplicateOf });
+        connection.events.push({
+          t: "updated",
+          id: payload.messageId,
+          duplicateOf: payload.duplicateOf,
+        });
       }
     }
   }

@@ -34,7 +34,9 @@ export function formatReport(input: ReportInput): string[] {
   const faultCount = Object.values(verdict.faultsByKind).reduce((a, b) => a + b, 0);
   const refusals = Object.entries(verdict.disk.refusals).map(([c, n]) => `${c} ${n}`).join(", ");
   const lines = [
-    `chaos: seed ${input.seed}, ${input.nodeCount} nodes, faults for ${seconds(input.durationMs)}, ` +
+    `chaos: seed ${input.seed}, ${input.nodeCount} nodes, faults for ${
+      seconds(input.durationMs)
+    }, ` +
     `whole run ${seconds(input.elapsedMs)} (${input.networkKind})`,
     ...(input.skippedFaults ? [`note: ${input.skippedFaults}`] : []),
     `operations: ${ops.sends} sends in ${ops.attempts} attempts (${ops.refused} refused, ` +
@@ -50,11 +52,15 @@ export function formatReport(input: ReportInput): string[] {
     `disk fills ${verdict.disk.fills}: refusals ${refusals || "none"}, ` +
     `recovered ${verdict.disk.recovered}/${verdict.disk.fills}`,
     `convergence: ${
-      input.convergenceMs === undefined ? "NOT reached" : `${seconds(input.convergenceMs)} after the heal`
+      input.convergenceMs === undefined
+        ? "NOT reached"
+        : `${seconds(input.convergenceMs)} after the heal`
     }`,
   ];
   for (const failure of verdict.failures) lines.push(`FAIL: ${failure}`);
-  for (const detail of [...store.details, ...verdict.readers.flatMap((r) => r.details)].slice(0, 20)) {
+  for (
+    const detail of [...store.details, ...verdict.readers.flatMap((r) => r.details)].slice(0, 20)
+  ) {
     lines.push(`  ${detail}`);
   }
   if (input.artifactsPath) lines.push(`evidence kept in ${input.artifactsPath}`);

@@ -141,7 +141,11 @@ export class ChaosWriter {
   #send(pending: Pending): void {
     const socket = this.#socket;
     if (!socket) return;
-    const attempt: WriteAttempt = { node: this.#node, atMs: this.#o.clockMs(), outcome: "abandoned" };
+    const attempt: WriteAttempt = {
+      node: this.#node,
+      atMs: this.#o.clockMs(),
+      outcome: "abandoned",
+    };
     pending.record.attempts.push(attempt);
     pending.attempt = attempt;
     pending.sentAtMs = performance.now();

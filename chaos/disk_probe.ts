@@ -83,7 +83,12 @@ export class DiskProbe {
     this.#byClientMsgId.set(clientMsgId, record);
     socket.send({
       type: "newMessageFromClient",
-      payload: { chatId: 1, sender: "disk-probe", text: `${clientMsgId} ${PROBE_TEXT}`, clientMsgId },
+      payload: {
+        chatId: 1,
+        sender: "disk-probe",
+        text: `${clientMsgId} ${PROBE_TEXT}`,
+        clientMsgId,
+      },
       ref: clientMsgId,
     });
   }

@@ -115,7 +115,13 @@ export function planFaults(options: FaultPlanOptions): PlannedFault[] {
       ? placeNodeFault(random, kind, active, nodeCount, maxNodeFaults)
       : placeNetworkFault(random, kind, active, nodeCount, maxNetworkFaults);
     if (!fault) continue;
-    const planned: PlannedFault = { index: plan.length + 1, kind, atMs, durationMs: length, ...fault };
+    const planned: PlannedFault = {
+      index: plan.length + 1,
+      kind,
+      atMs,
+      durationMs: length,
+      ...fault,
+    };
     plan.push(planned);
     busy.push({
       fromMs: atMs,
@@ -174,7 +180,10 @@ function range(count: number): number[] {
 
 /** How many faults of each kind a plan (or a run) has, every kind listed. */
 export function countByKind(faults: ReadonlyArray<{ kind: FaultKind }>): Record<FaultKind, number> {
-  const counts = Object.fromEntries(ALL_FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const counts = Object.fromEntries(ALL_FAULT_KINDS.map((k) => [k, 0])) as Record<
+    FaultKind,
+    number
+  >;
   for (const fault of faults) counts[fault.kind] += 1;
   return counts;
 }

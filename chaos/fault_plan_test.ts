@@ -49,9 +49,11 @@ describe("planFaults()", () => {
             expect(active.length).toBeLessThanOrEqual(maxNode);
             expect(active.filter((f) => f.node === fault.node).length).toBe(1);
           } else {
-            expect(overlapping(faults, fault.atMs, false).filter((f) =>
-              (NETWORK_FAULT_KINDS as readonly string[]).includes(f.kind)
-            ).length).toBeLessThanOrEqual(maxNetwork);
+            expect(
+              overlapping(faults, fault.atMs, false).filter((f) =>
+                (NETWORK_FAULT_KINDS as readonly string[]).includes(f.kind)
+              ).length,
+            ).toBeLessThanOrEqual(maxNetwork);
           }
         }
       }

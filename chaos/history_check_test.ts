@@ -13,7 +13,11 @@ const A = 1;
 const B = 2;
 
 function msg(nodeId: number, seq: number, sender = "w1", clientMsgId?: string): SeenMessage {
-  return { id: encodeMessageId(nodeId, seq), sender, clientMsgId: clientMsgId ?? `${nodeId}-${seq}` };
+  return {
+    id: encodeMessageId(nodeId, seq),
+    sender,
+    clientMsgId: clientMsgId ?? `${nodeId}-${seq}`,
+  };
 }
 
 function write(nodeId: number, seq: number, clientMsgId = `${nodeId}-${seq}`): WriteRecord {
@@ -61,7 +65,13 @@ function cleanReaderEvents(): ReaderEvent[][] {
   return [
     [
       { t: "since", ref: "s1", vector: {} },
-      { t: "reply", ref: "s1", messages: [msg(A, 1), msg(B, 1)], vector: { "1": 1, "2": 1 }, more: false },
+      {
+        t: "reply",
+        ref: "s1",
+        messages: [msg(A, 1), msg(B, 1)],
+        vector: { "1": 1, "2": 1 },
+        more: false,
+      },
       { t: "live", message: msg(A, 2) },
     ],
     [
@@ -71,7 +81,10 @@ function cleanReaderEvents(): ReaderEvent[][] {
   ];
 }
 
-function history(overrides: Partial<ChaosHistory> = {}, events = cleanReaderEvents()): ChaosHistory {
+function history(
+  overrides: Partial<ChaosHistory> = {},
+  events = cleanReaderEvents(),
+): ChaosHistory {
   return {
     seed: 1,
     nodeCount: 2,
@@ -131,12 +144,22 @@ describe("checkHistory()", () => {
     ],
     [
       "a gap in an origin's seqs",
-      { finals: [final(0), final(1, { rows: final(1).rows!.filter((r) => r.seq !== 1 || r.nodeId !== A) })] },
+      {
+        finals: [
+          final(0),
+          final(1, { rows: final(1).rows!.filter((r) => r.seq !== 1 || r.nodeId !== A) }),
+        ],
+      },
       "per-origin seq gaps",
     ],
     [
       "a row still held",
-      { finals: [final(0), final(1, { rows: final(1).rows!.map((r) => ({ ...r, held: r.nodeId === B })) })] },
+      {
+        finals: [
+          final(0),
+          final(1, { rows: final(1).rows!.map((r) => ({ ...r, held: r.nodeId === B })) }),
+        ],
+      },
       "per-origin seq gaps",
     ],
     ["no convergence", { convergenceMs: undefined }, "did not converge"],
@@ -155,8 +178,18 @@ describe("checkHistory()", () => {
   }
 
   test("checkHistory() accepts a hidden copy whose send stays visible, not an orphan one", () => {
-    const hiddenCopy = { nodeId: B, seq: 2, held: false, hidden: true, sender: "w1", clientMsgId: "1-1" };
-    const withCopy = final(0, { vector: { "1": 2, "2": 2 }, rows: [...final(0).rows!, hiddenCopy] });
+    const hiddenCopy = {
+      nodeId: B,
+      seq: 2,
+      held: false,
+      hidden: true,
+      sender: "w1",
+      clientMsgId: "1-1",
+    };
+    const withCopy = final(0, {
+      vector: { "1": 2, "2": 2 },
+      rows: [...final(0).rows!, hiddenCopy],
+    });
     const twin = final(1, { vector: { "1": 2, "2": 2 }, rows: [...final(1).rows!, hiddenCopy] });
     expect(checkHistory(history({ finals: [withCopy, twin] }), options).failures).toEqual([]);
     const orphan = { ...hiddenCopy, clientMsgId: "nobody" };
@@ -187,7 +220,13 @@ describe("checkHistory() readers", () => {
 
   test("checkHistory() counts a since reply that repeats what its request covered", () => {
     const events = cleanReaderEvents();
-    events[1][1] = { t: "reply", ref: "s2", messages: [msg(A, 2)], vector: { "1": 2, "2": 1 }, more: false };
+    events[1][1] = {
+      t: "reply",
+      ref: "s2",
+      messages: [msg(A, 2)],
+      vector: { "1": 2, "2": 1 },
+      more: false,
+    };
     const verdict = readerVerdict(events);
     expect(verdict.readerTotals.replyCovered).toBe(1);
     expect(verdict.ok).toBe(false);
@@ -197,7 +236,13 @@ describe("checkHistory() readers", () => {
     const overlap: ReaderEvent[][] = [[
       { t: "since", ref: "s1", vector: {} },
       { t: "live", message: msg(A, 2) },
-      { t: "reply", ref: "s1", messages: [msg(A, 1), msg(B, 1), msg(A, 2)], vector: { "1": 2, "2": 1 }, more: false },
+      {
+        t: "reply",
+        ref: "s1",
+        messages: [msg(A, 1), msg(B, 1), msg(A, 2)],
+        vector: { "1": 2, "2": 1 },
+        more: false,
+      },
     ]];
     const verdict = readerVerdict(overlap);
     expect(verdict.readerTotals.resumeOverlap).toBe(1);
@@ -210,7 +255,13 @@ describe("checkHistory() readers", () => {
       ],
       [
         { t: "since", ref: "s2", vector: { "1": 1 } },
-        { t: "reply", ref: "s2", messages: [msg(B, 1), msg(A, 2)], vector: { "1": 2, "2": 1 }, more: false },
+        {
+          t: "reply",
+          ref: "s2",
+          messages: [msg(B, 1), msg(A, 2)],
+          vector: { "1": 2, "2": 1 },
+          more: false,
+        },
       ],
     ];
     const second = readerVerdict(reRead);
@@ -228,7 +279,10 @@ describe("checkHistory() readers", () => {
 
   test("checkHistory() counts a send seen under two messageIds unless duplicateOf retracted one", () => {
     const events = cleanReaderEvents();
-    events[1].push({ t: "live", message: { id: encodeMessageId(B, 2), sender: "w1", clientMsgId: "1-1" } });
+    events[1].push({
+      t: "live",
+      message: { id: encodeMessageId(B, 2), sender: "w1", clientMsgId: "1-1" },
+    });
     const counted = readerVerdict(events);
     expect(counted.readerTotals.unretractedSendDuplicates).toBe(1);
     expect(counted.ok).toBe(true);

@@ -32,7 +32,12 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function integer(text: string | undefined, name: string, min: number, max: number): number | undefined {
+function integer(
+  text: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (text === undefined || text === "") return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) {

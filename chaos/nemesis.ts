@@ -190,7 +190,9 @@ export class Nemesis {
   }
 
   #setCuts(): void {
-    const pairs = [...this.#cuts.keys()].map((key) => key.split(">").map(Number) as [number, number]);
+    const pairs = [...this.#cuts.keys()].map((key) =>
+      key.split(">").map(Number) as [number, number]
+    );
     this.#o.cluster.network.setCuts(pairs);
   }
 }

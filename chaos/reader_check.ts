@@ -22,7 +22,13 @@
  */
 
 import { decodeMessageId } from "../common/message_id.ts";
-import type { NodeFinalState, ReaderEvent, ReaderRecord, SeenMessage, Vector } from "./chaos_history.ts";
+import type {
+  NodeFinalState,
+  ReaderEvent,
+  ReaderRecord,
+  SeenMessage,
+  Vector,
+} from "./chaos_history.ts";
 
 export interface ReaderFindings {
   name: string;

@@ -15,14 +15,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import type { ChaosHistory, DiskFillRecord, FaultRecord, UnexpectedExit, WriteRecord } from "./chaos_history.ts";
+import type {
+  ChaosHistory,
+  DiskFillRecord,
+  FaultRecord,
+  UnexpectedExit,
+  WriteRecord,
+} from "./chaos_history.ts";
 import { ChaosCluster } from "./chaos_cluster.ts";
 import { ChaosReader } from "./chaos_reader.ts";
 import { ChaosWriter } from "./chaos_writer.ts";
 import { keepArtifacts } from "./chaos_artifacts.ts";
 import { ALL_FAULT_KINDS, type FaultKind, planFaults, type PlannedFault } from "./fault_plan.ts";
 import { readRows, readVector, readVisible, waitForConvergence } from "./final_state.ts";
-import { checkHistory, type ChaosVerdict } from "./history_check.ts";
+import { type ChaosVerdict, checkHistory } from "./history_check.ts";
 import {
   type ChaosNetwork,
   loopbackNetwork,

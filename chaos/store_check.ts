@@ -110,7 +110,11 @@ function countVisible(
 }
 
 /** True when the node's vector (and its rows, when read) covers the messageId. */
-function holds(final: NodeFinalState, rowKeys: Set<string> | undefined, messageId: string): boolean {
+function holds(
+  final: NodeFinalState,
+  rowKeys: Set<string> | undefined,
+  messageId: string,
+): boolean {
   const key = decodeMessageId(messageId);
   if (!key) return false;
   if ((final.vector[String(key.nodeId)] ?? 0) < key.seq) return false;

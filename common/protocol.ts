@@ -164,6 +164,7 @@ export type ErrorCode =
   | "too_large"
   | "not_found"
   | "unavailable"
+  | "storage_full"
   | "internal";
 
 export interface ErrorPayload {

@@ -31,7 +31,8 @@ export function clockOffsetFromEnv(
   if (!/^-?[0-9]+$/.test(text) || Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS) {
     return {
       ok: false,
-      error: `Cannot start: DSATTER_CLOCK_OFFSET_MS must be an integer within ±${MAX_CLOCK_OFFSET_MS}, got "${text}"`,
+      error:
+        `Cannot start: DSATTER_CLOCK_OFFSET_MS must be an integer within ±${MAX_CLOCK_OFFSET_MS}, got "${text}"`,
     };
   }
   return { ok: true, offsetMs };

@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { ChatMessage } from "../../common/protocol.ts";
+import { messageJson } from "../../common/message_json.ts";
+import { type ChatMessage, ServerFrameType } from "../../common/protocol.ts";
 
 /** Connections that want every chat (the default, and original clients). */
 export const ALL_CHATS_TOPIC = "all";
@@ -33,4 +34,28 @@ export interface LocalPublisher {
   publishMessage?(message: ChatMessage, frame: string): unknown;
   /** Connections on a topic (for the delivered counter); 0 when unknown. */
   subscriberCount?(topic: string): number;
+}
+
+/**
+ * Publishes one message's live frame (`newMessagesForClient`, one message, `source` the
+ * publishing node) to its chat topic and ALL_CHATS_TOPIC; returns how many connections
+ * were subscribed (for the delivered counter).
+ */
+export function publishLiveMessage(
+  publisher: LocalPublisher,
+  message: ChatMessage,
+  sourceNodeId: number,
+): number {
+  const frame = `{"type":"${ServerFrameType.newMessagesForClient}","payload":[${
+    messageJson(message)
+  }],"source":${sourceNodeId}}`;
+  const topic = chatTopic(message.chatId);
+  if (publisher.publishMessage) publisher.publishMessage(message, frame);
+  else {
+    publisher.publish(topic, frame);
+    publisher.publish(ALL_CHATS_TOPIC, frame);
+  }
+  const count = publisher.subscriberCount;
+  if (!count) return 0;
+  return count.call(publisher, topic) + count.call(publisher, ALL_CHATS_TOPIC);
 }

@@ -97,14 +97,21 @@ describe("resume onto a node that is catching up", () => {
         // It resumes on the cut-off node, which has none of them yet.
         const resumed = await openClient(c.wsUrl);
         clients.push(resumed);
-        resumed.send({ type: "clientSyncRequest", payload: { since: first.vector }, ref: "resume" });
+        resumed.send({
+          type: "clientSyncRequest",
+          payload: { since: first.vector },
+          ref: "resume",
+        });
         const reply = await resumed.next((f) => f.ref === "resume");
         expect(reply.payload).toEqual([]);
 
         network.setCuts([]);
         await waitUntil(async () => (await peersOf(c)) === 2, 30_000, 100);
-        await waitUntil(async () =>
-          JSON.stringify(await readVector(c.wsUrl)) === JSON.stringify(first.vector), 30_000, 100);
+        await waitUntil(
+          async () => JSON.stringify(await readVector(c.wsUrl)) === JSON.stringify(first.vector),
+          30_000,
+          100,
+        );
         await sendAcked(writerA, "cat", 10);
         await waitUntil(() => liveIds(resumed).length >= 10, 20_000);
         await waitUntil(() => liveIds(follower).length >= 75, 20_000);

@@ -306,7 +306,9 @@ class CountedSocket implements ClientSocket {
     this.#hub.countTopic(topic, -1);
   }
   unsubscribeAll(): void {
-    const held = new Set([...this.#client.topics].filter((t) => this.#hub.holdsTopic(this.#client, t)));
+    const held = new Set(
+      [...this.#client.topics].filter((t) => this.#hub.holdsTopic(this.#client, t)),
+    );
     this.#hub.forget(this.#client);
     for (const topic of this.#client.topics) {
       if (!held.has(topic)) this.#client.socket.unsubscribe(topic);

@@ -42,7 +42,8 @@ class FakeSocket implements HubSocket {
     return 0;
   }
   bunTopics(): string[] {
-    return [...this.pubsub.topics].filter(([, set]) => set.has(this)).map(([topic]) => topic).sort();
+    return [...this.pubsub.topics].filter(([, set]) => set.has(this)).map(([topic]) => topic)
+      .sort();
   }
   /** "origin/seq" of every live message frame, in arrival order. */
   live(): string[] {
@@ -71,7 +72,12 @@ afterEach(() => {
 function setup() {
   const pubsub = new FakePubSub();
   const metrics = registerNodeMetrics(new MetricsRegistry());
-  let hub!: ClientHub;
+  const hub: ClientHub = new ClientHub({
+    publishToTopic: (topic, text) => pubsub.publish(topic, text),
+    metrics,
+    logger: silentLogger,
+    committedSeq: (origin) => node.committedSeq(origin),
+  });
   const node = new ChatNode({
     store: new MemoryMessageStore(),
     nodeId: 5,
@@ -81,12 +87,6 @@ function setup() {
       publishMessage: (message, frame) => hub.publishMessage(message, frame),
       subscriberCount: (topic) => hub.topicCount(topic),
     },
-  });
-  hub = new ClientHub({
-    publishToTopic: (topic, text) => pubsub.publish(topic, text),
-    metrics,
-    logger: silentLogger,
-    committedSeq: (origin) => node.committedSeq(origin),
   });
   hubs.push(hub);
   const context = {
@@ -174,7 +174,12 @@ describe("ClientHub resume gate", () => {
     await held.send({ type: "clientSyncRequest", payload: { since: { "7": 2 } } });
     await held.send({ type: "subscribe", payload: { chatIds: [12] } });
     expect(held.socket.bunTopics()).toEqual(["hello"]);
-    await node.acceptRemote([remote(7, 1, 12), remote(7, 2, 12), remote(7, 3, 11), remote(7, 4, 12)]);
+    await node.acceptRemote([
+      remote(7, 1, 12),
+      remote(7, 2, 12),
+      remote(7, 3, 11),
+      remote(7, 4, 12),
+    ]);
     expect(held.socket.live()).toEqual(["7/4"]);
     expect(held.socket.bunTopics()).toEqual(["chat:12", "hello"]);
     expect(hub.topicCount("chat:12")).toBe(1);
@@ -186,7 +191,12 @@ describe("ClientHub resume gate", () => {
     const { node, connect } = setup();
     const client = connect();
     await client.send({ type: "clientSyncRequest", payload: { chatId: 12, since: { "7": 3 } } });
-    await node.acceptRemote([remote(7, 1, 12), remote(7, 2, 11), remote(7, 3, 12), remote(7, 4, 12)]);
+    await node.acceptRemote([
+      remote(7, 1, 12),
+      remote(7, 2, 11),
+      remote(7, 3, 12),
+      remote(7, 4, 12),
+    ]);
     expect(client.socket.live()).toEqual(["7/2", "7/4"]);
   });
 

@@ -23,6 +23,7 @@ import {
 } from "../../common/protocol.ts";
 import { decodeVector, type VersionVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
+import { StorageRefusedError } from "../core/storage_guard.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -172,10 +173,7 @@ export class ClientSession {
             clientMsgId,
             messageId: outcome.message.messageId,
           }, ref);
-        }, (error: Error) => {
-          this.#context.logger.error("message not stored", { error: error.message });
-          this.#error("unavailable", "the message could not be stored: try again", ref);
-        });
+        }, (error: Error) => this.#refused(error, "message", ref));
         return;
       }
       case ClientFrameType.clientSyncRequest: {
@@ -232,10 +230,7 @@ export class ClientSession {
           else this.#context.node.publishToHello(text);
         }).then((chat) => {
           this.#sendText(node.chatCreatedFrame(chat, ref));
-        }, (error: Error) => {
-          this.#context.logger.error("chat not created", { error: error.message });
-          this.#error("unavailable", "the chat could not be created: try again", ref);
-        });
+        }, (error: Error) => this.#refused(error, "chat", ref));
         return;
       }
       case ClientFrameType.listChats: {
@@ -269,6 +264,16 @@ export class ClientSession {
     };
     if (ref !== undefined) frame.ref = ref;
     this.#sendText(JSON.stringify(frame));
+  }
+
+  /** A write the node could not store: the store's own refusal, or `unavailable`. */
+  #refused(error: Error, what: "message" | "chat", ref: string | undefined): void {
+    if (error instanceof StorageRefusedError) {
+      this.#error(error.code, error.message, ref);
+      return;
+    }
+    this.#context.logger.error(`${what} not stored`, { error: error.message });
+    this.#error("unavailable", `the ${what} could not be stored: try again`, ref);
   }
 
   #error(code: ErrorCode, message: string, ref?: string): void {

@@ -19,7 +19,10 @@ describe("ResumeGate", () => {
     ];
     for (const [name, entries, open] of cases) {
       const gate = new ResumeGate();
-      expect({ name, open: gate.claim(vector(entries), undefined, committed) }).toEqual({ name, open });
+      expect({ name, open: gate.claim(vector(entries), undefined, committed) }).toEqual({
+        name,
+        open,
+      });
     }
   });
 
