@@ -9,14 +9,20 @@ BUN := ./node_modules/.bin/bun
 TSC := ./node_modules/.bin/tsc
 STAMP := node_modules/.dsatter-setup
 N ?= 3
+# make chaos: seconds of faults, cluster size, seed (empty: random, printed), fault count cap.
+DURATION ?= 60
+NODES ?= 3
+SEED ?=
+FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke lint check clean ok \
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke chaos lint check clean ok \
 	images up stop down delete-images delete-volumes
 
 help:
 	@echo "make dev [N=3]   run discovery + N chat nodes on loopback (Ctrl-C stops them)"
 	@echo "make test        run every test (installs what is missing first)"
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
+	@echo "make chaos [DURATION=60 NODES=3 SEED= FAULTS=]  faults against a real cluster, then a history check"
 	@echo "make lint check  formatting, lint, type checks"
 	@echo "make clean       remove data/ and build output"
 	@echo "make images      build the dsatter-discovery and dsatter-server images (docker or podman)"
@@ -50,6 +56,11 @@ test-web: setup
 perf: setup
 	$(BUN) perf/main.ts
 
+# Bounded: faults for DURATION seconds (or until FAULTS faults), then heal, converge, check.
+chaos: setup
+	$(BUN) chaos/main.ts --duration $(DURATION) --nodes $(NODES) \
+		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS))
+
 lint: setup
 	$(DENO) fmt --check
 	$(DENO) lint
@@ -64,6 +75,7 @@ check: setup
 	$(DENO) check common/ discovery/ client/ deploy/healthcheck.ts
 	$(TSC) --noEmit -p server/tsconfig.json
 	$(TSC) --noEmit -p deploy/tsconfig.json
+	$(TSC) --noEmit -p chaos/tsconfig.json
 
 ok: lint check test
 

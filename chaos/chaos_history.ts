@@ -11,6 +11,9 @@
 
 import type { FaultKind } from "./fault_plan.ts";
 
+/** The disk probe's sender name (its sends are counted apart from the writers'). */
+export const DISK_PROBE_SENDER = "disk-probe";
+
 /** A vector as on the wire: decimal node id -> highest contiguous seq. */
 export type Vector = Record<string, number>;
 
@@ -133,6 +136,8 @@ export interface ChaosHistory {
   nodeCount: number;
   durationMs: number;
   writes: WriteRecord[];
+  /** Connections the writers opened (a writer moves after a disconnect, timeout or refusal). */
+  writerConnections?: number;
   readers: ReaderRecord[];
   faults: FaultRecord[];
   diskFills: DiskFillRecord[];

@@ -38,6 +38,25 @@ export interface ChaosNodeOptions {
 
 export type NodeState = "down" | "up" | "frozen";
 
+/** Node processes still running: killed if the harness exits without stopping them. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackChild(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const running of liveChildren) {
+        try {
+          running.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
+    });
+  }
+  liveChildren.add(child);
+  child.once("exit", () => liveChildren.delete(child));
+}
+
 export class ChaosNode {
   readonly index: number;
   nodeId?: number;
@@ -110,6 +129,7 @@ export class ChaosNode {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#child = child;
+    trackChild(child);
     this.#expectingExit = false;
     let listening: (line: string) => void = () => {};
     const ready = new Promise<string>((resolve) => listening = resolve);

@@ -39,7 +39,8 @@ export function formatReport(input: ReportInput): string[] {
     }, ` +
     `whole run ${seconds(input.elapsedMs)} (${input.networkKind})`,
     ...(input.skippedFaults ? [`note: ${input.skippedFaults}`] : []),
-    `operations: ${ops.sends} sends in ${ops.attempts} attempts (${ops.refused} refused, ` +
+    `operations: ${ops.sends} sends (+${ops.probeSends} disk probes) in ${ops.attempts} attempts ` +
+    `over ${ops.writerConnections} writer connections (${ops.refused} refused, ` +
     `${ops.timeouts} timed out, ${ops.disconnected} cut by a disconnect); ` +
     `${ops.readerConnections} reader connections, ${readers.received} messages read`,
     `faults: ${faultCount} (${faults})`,

@@ -81,6 +81,9 @@ export class ChaosWriter {
     return this.#pending.size;
   }
 
+  /** Connections opened so far. */
+  connections = 0;
+
   async #loop(): Promise<void> {
     let last = performance.now();
     while (!this.#stopped) {
@@ -118,6 +121,7 @@ export class ChaosWriter {
         continue;
       }
       this.#socket = socket;
+      this.connections += 1;
       for (const pending of this.#pending.values()) this.#send(pending);
     }
   }

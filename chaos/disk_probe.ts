@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { DiskFillRecord, WriteRecord } from "./chaos_history.ts";
+import { DISK_PROBE_SENDER, type DiskFillRecord, type WriteRecord } from "./chaos_history.ts";
 import { ChaosSocket } from "./chaos_socket.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
 
@@ -74,7 +74,7 @@ export class DiskProbe {
   #send(socket: ChaosSocket): void {
     const clientMsgId = `probe-${this.#o.record.fault}-${++this.#count}`;
     const record: WriteRecord = {
-      sender: "disk-probe",
+      sender: DISK_PROBE_SENDER,
       clientMsgId,
       chatId: 1,
       attempts: [{ node: this.#o.record.node, atMs: this.#o.clockMs(), outcome: "abandoned" }],
@@ -85,7 +85,7 @@ export class DiskProbe {
       type: "newMessageFromClient",
       payload: {
         chatId: 1,
-        sender: "disk-probe",
+        sender: DISK_PROBE_SENDER,
         text: `${clientMsgId} ${PROBE_TEXT}`,
         clientMsgId,
       },

@@ -11,7 +11,7 @@
  */
 
 import { countByKind, type FaultKind } from "./fault_plan.ts";
-import type { ChaosHistory, DiskFillRecord } from "./chaos_history.ts";
+import { type ChaosHistory, DISK_PROBE_SENDER, type DiskFillRecord } from "./chaos_history.ts";
 import { checkReader, type ReaderFindings } from "./reader_check.ts";
 import { checkStores, type StoreFindings } from "./store_check.ts";
 
@@ -40,7 +40,11 @@ export interface ChaosVerdict {
   readers: ReaderFindings[];
   readerTotals: ReaderTotals;
   operations: {
+    /** Writers' sends (each clientMsgId once). */
     sends: number;
+    /** The disk probe's sends to a filled node. */
+    probeSends: number;
+    writerConnections: number;
     attempts: number;
     refused: number;
     timeouts: number;
@@ -147,7 +151,9 @@ function countOperations(history: ChaosHistory): ChaosVerdict["operations"] {
   let refused = 0;
   let timeouts = 0;
   let disconnected = 0;
+  let probeSends = 0;
   for (const write of history.writes) {
+    if (write.sender === DISK_PROBE_SENDER) probeSends += 1;
     for (const attempt of write.attempts) {
       attempts += 1;
       if (attempt.outcome === "refused") refused += 1;
@@ -157,7 +163,9 @@ function countOperations(history: ChaosHistory): ChaosVerdict["operations"] {
   }
   const readerConnections = history.readers.reduce((n, r) => n + r.connections.length, 0);
   return {
-    sends: history.writes.length,
+    sends: history.writes.length - probeSends,
+    probeSends,
+    writerConnections: history.writerConnections ?? 0,
     attempts,
     refused,
     timeouts,

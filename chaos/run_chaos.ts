@@ -219,6 +219,7 @@ async function exercise(context: ExerciseContext): Promise<void> {
   const healedAtMs = clockMs();
   for (const reader of readers) reader.settle();
   await Promise.all(writers.map((writer) => writer.drain(DRAIN_DEADLINE_MS)));
+  history.writerConnections = writers.reduce((sum, writer) => sum + writer.connections, 0);
   const converged = await waitForConvergence(
     () => cluster.nodes.map((node) => node.wsUrl),
     CONVERGENCE_DEADLINE_MS,

@@ -73,7 +73,12 @@ describe("a node whose disk fills up", () => {
           sent += 1;
           writer.send({
             type: "newMessageFromClient",
-            payload: { chatId: 1, sender: "ann", text: `${sent} ${BIG_TEXT}`, clientMsgId: `m${sent}` },
+            payload: {
+              chatId: 1,
+              sender: "ann",
+              text: `${sent} ${BIG_TEXT}`,
+              clientMsgId: `m${sent}`,
+            },
             ref: `m${sent}`,
           });
         };
@@ -81,10 +86,14 @@ describe("a node whose disk fills up", () => {
         await waitUntil(() => acks(writer).size === 20, 20_000);
 
         disk.fill();
-        await waitUntil(() => {
-          send();
-          return errorCodes(writer).includes("storage_full");
-        }, 30_000, 20);
+        await waitUntil(
+          () => {
+            send();
+            return errorCodes(writer).includes("storage_full");
+          },
+          30_000,
+          20,
+        );
         const refusal = writer.frames.find((f) => f.type === "error")!;
         expect((refusal.payload as { message: string }).message).toContain("disk is full");
         expect(refusal.ref).toMatch(/^m\d+$/);
@@ -102,10 +111,14 @@ describe("a node whose disk fills up", () => {
 
         disk.free();
         const acksBefore = acks(writer).size;
-        await waitUntil(() => {
-          send();
-          return acks(writer).size > acksBefore;
-        }, 30_000, 100);
+        await waitUntil(
+          () => {
+            send();
+            return acks(writer).size > acksBefore;
+          },
+          30_000,
+          100,
+        );
         await writer.close();
         const acked = acks(writer);
 
