@@ -73,6 +73,17 @@ export class ChaosReader {
     return Object.entries(vector).every(([origin, seq]) => (this.#position[origin] ?? 0) >= seq);
   }
 
+  /**
+   * Asks `since` again on the current connection: a complete reply's vector also covers
+   * what never comes live (hidden copies), so covers() can become true at the end.
+   */
+  refresh(): void {
+    if (this.#socket && this.#connection && this.#caughtUp) {
+      this.#caughtUp = false;
+      this.#askSince(this.#connection, { ...this.#position });
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#done;

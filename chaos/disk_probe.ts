@@ -15,7 +15,7 @@ import { DISK_PROBE_SENDER, type DiskFillRecord, type WriteRecord } from "./chao
 import { ChaosSocket } from "./chaos_socket.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
 
-const SEND_EVERY_MS = 100;
+const SEND_EVERY_MS = 50;
 const OPEN_TIMEOUT_MS = 3000;
 /** Big messages fill what is left of the database's pages quickly. */
 const PROBE_TEXT = "ballast ".repeat(450);

@@ -68,7 +68,7 @@ const DURATIONS_MS: Record<FaultKind, [number, number]> = {
   term: [500, 3000],
   stop: [1000, 8000],
   skew: [3000, 10000],
-  diskFull: [4000, 10000],
+  diskFull: [6000, 12000],
   cut: [2000, 10000],
   cutOneWay: [2000, 8000],
   isolate: [3000, 12000],

@@ -212,6 +212,15 @@ describe("checkHistory() readers", () => {
     expect(verdict.failures.join("\n")).toContain("already covered");
   });
 
+  test("checkHistory() allows a live frame that crossed the since request covering it", () => {
+    const events = cleanReaderEvents();
+    events[1].splice(1, 0, { t: "live", message: msg(A, 2) });
+    const verdict = readerVerdict(events);
+    expect(verdict.readerTotals.liveCovered).toBe(0);
+    expect(verdict.readerTotals.resumeOverlap).toBe(1);
+    expect(verdict.ok).toBe(true);
+  });
+
   test("checkHistory() counts the same message live twice on one connection", () => {
     const events = cleanReaderEvents();
     events[0].push({ t: "live", message: msg(A, 2) });

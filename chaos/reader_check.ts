@@ -3,13 +3,14 @@
  * connections in order, it sorts every message that reached the reader more
  * than once into what the node did wrong and what the reader asked for:
  *
- * - liveCovered: a live frame at or below what the connection's `since` vector,
- *   a reply or an earlier live frame already covered (the node must skip it),
- *   which includes the same message live twice;
+ * - liveCovered: a live frame at or below what the connection's answered `since`
+ *   requests, their replies or an earlier live frame already covered (the node had
+ *   read the request, so it must skip it), which includes the same message live twice;
  * - replyCovered: a `since` reply listing a message its own request covered;
- * - resumeOverlap (allowed, docs/SERVER.md): a message that arrived live on a
- *   connection before the `since` reply that also lists it (the request was sent
- *   first, so it did not cover it);
+ * - resumeOverlap (allowed, docs/SERVER.md): the request and a live frame crossed:
+ *   a message that arrived live before the `since` reply that also lists it, or a
+ *   live frame that a request still unanswered covered (the node sent it before it
+ *   read the request: a node thawing from SIGSTOP flushes its backlog that way);
  * - reRead (allowed): a message from an earlier connection that the reader's own
  *   resume vector did not cover (it dropped mid-page).
  *
@@ -131,12 +132,15 @@ function walkConnection(state: WalkState, index: number, events: ReaderEvent[]):
     ids.add(message.id);
     state.idsBySend.set(sendKey, ids);
   };
+  /** Requests sent and not answered yet: the node may not have read them. */
+  const unanswered = new Map<string, Vector>();
   for (const event of events) {
     if (event.t === "since") {
       requests.set(event.ref, event.vector);
-      if (event.chatId === undefined) mergeInto(given, event.vector);
+      if (event.chatId === undefined) unanswered.set(event.ref, event.vector);
     } else if (event.t === "reply") {
       const asked = requests.get(event.ref) ?? {};
+      if (unanswered.delete(event.ref)) mergeInto(given, asked);
       for (const message of event.messages) {
         if (covered(asked, message.id)) {
           findings.replyCovered += 1;
@@ -151,6 +155,8 @@ function walkConnection(state: WalkState, index: number, events: ReaderEvent[]):
       if (covered(given, id)) {
         findings.liveCovered += 1;
         note(findings, `connection ${index}: live ${id} was already covered`);
+      } else if ([...unanswered.values()].some((vector) => covered(vector, id))) {
+        findings.resumeOverlap += 1;
       } else if (state.had.has(id)) findings.reRead += 1;
       raise(given, id);
       receive(event.message);

@@ -228,7 +228,8 @@ async function exercise(context: ExerciseContext): Promise<void> {
   const finalVector = converged.vectors[0] ?? {};
   const catchUpDeadline = performance.now() + READER_CATCH_UP_MS;
   while (!readers.every((r) => r.covers(finalVector)) && performance.now() < catchUpDeadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const reader of readers) if (!reader.covers(finalVector)) reader.refresh();
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await Promise.all(readers.map((reader) => reader.stop()));
 }

@@ -215,7 +215,7 @@ export class ChatNode {
       this.#committedLocalBuffer.push(message);
       if (this.#committedLocalBuffer.length === 1) queueMicrotask(() => this.#emitLocalCommitted());
       return { message: winner, duplicate: winner !== message };
-    }).catch((error) => Promise.reject(this.#storage.refusal() ?? error));
+    }).catch((error) => Promise.reject(this.#storage.explain(error)));
     if (dedupeKey !== undefined) {
       this.#pendingByClientMsgId.set(dedupeKey, promise);
       const forget = () => this.#pendingByClientMsgId.delete(dedupeKey);
@@ -354,7 +354,6 @@ export class ChatNode {
    * with a clear error until the backoff has passed.
    */
   #commitFailed(error: Error, onFatal?: (error: Error) => void): void {
-    this.#storage.failed(error);
     try {
       const { marks, tracker, nextSeq } = marksFromStore(this.#store, this.nodeId);
       this.#tracker = tracker;
@@ -365,6 +364,8 @@ export class ChatNode {
       this.#logger.error("store unreadable after a failed commit", { error: String(cause) });
       onFatal?.(error);
     }
+    // After the rebuild, which may wait on the store: the backoff starts from now.
+    this.#storage.failed(error);
   }
 
   /**

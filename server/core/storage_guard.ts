@@ -75,6 +75,11 @@ export class StorageGuard {
     return this.#refusal;
   }
 
+  /** The refusal a failed write gets: the store's own error while commits fail, else `error`. */
+  explain(error: unknown): unknown {
+    return this.#failures > 0 && this.#refusal ? this.#refusal : error;
+  }
+
   /** A commit failed: writes are refused until the backoff has passed. Returns how long. */
   failed(cause: unknown): number {
     const delayMs = backoffDelayMs(Math.min(this.#failures, 30), this.#backoff);

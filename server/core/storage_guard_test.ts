@@ -60,6 +60,19 @@ describe("StorageGuard", () => {
     expect(guard.failures).toBe(0);
   });
 
+  test("explain() turns a failed write's raw error into the refusal, also after the backoff", () => {
+    let now = 0;
+    const guard = new StorageGuard({ nowMs: () => now });
+    const raw = new Error("Cannot commit 1 writes", { cause: sqliteFull() });
+    expect(guard.explain(raw)).toBe(raw);
+    guard.failed(raw);
+    now += 60_000;
+    expect(guard.refusal()).toBeNull();
+    expect((guard.explain(raw) as StorageRefusedError).code).toBe("storage_full");
+    guard.succeeded();
+    expect(guard.explain(raw)).toBe(raw);
+  });
+
   test("failed() with another cause refuses with unavailable", () => {
     const guard = new StorageGuard({ nowMs: () => 0 });
     guard.failed(Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" }));
