@@ -19,6 +19,7 @@ import { ChaosNode } from "./chaos_node.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
 import type { ChaosNetwork } from "./net_lab.ts";
 import { mountSmallDisk, type SmallDisk } from "./small_disk.ts";
+import { sleep } from "./sleep.ts";
 
 export interface ChaosClusterOptions {
   nodeCount: number;
@@ -149,7 +150,7 @@ export class ChaosCluster implements NodeDirectory {
         }
       }));
       if (peers.every((p) => p === this.nodes.length - 1)) return true;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     return false;
   }

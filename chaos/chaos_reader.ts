@@ -18,6 +18,7 @@ import type { ReaderConnection, ReaderRecord, SeenMessage, Vector } from "./chao
 import { ChaosSocket, type ServerFrame } from "./chaos_socket.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
 import type { SeededRandom } from "./seeded_random.ts";
+import { sleep } from "./sleep.ts";
 
 export interface ChaosReaderOptions {
   name: string;
@@ -198,8 +199,4 @@ function seen(value: unknown): SeenMessage | null {
 function raise(vector: Vector, messageId: string): void {
   const key = decodeMessageId(messageId);
   if (key && key.seq > (vector[String(key.nodeId)] ?? 0)) vector[String(key.nodeId)] = key.seq;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -8,6 +8,7 @@
  */
 
 import type { ChaosVerdict } from "./history_check.ts";
+import type { ChaosRunResult } from "./run_chaos.ts";
 import { ALL_FAULT_KINDS } from "./fault_plan.ts";
 
 export interface ReportInput {
@@ -71,4 +72,21 @@ export function formatReport(input: ReportInput): string[] {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The report of a finished run, as `make chaos` and its `make test` variant print it. */
+export function formatRunReport(
+  result: ChaosRunResult,
+  run: { seed: number; nodeCount: number; repeat: string },
+): string[] {
+  return formatReport({
+    ...run,
+    durationMs: result.history.durationMs,
+    elapsedMs: result.elapsedMs,
+    networkKind: result.networkKind,
+    skippedFaults: result.skippedFaults,
+    convergenceMs: result.history.convergenceMs,
+    verdict: result.verdict,
+    artifactsPath: result.artifactsPath,
+  });
 }

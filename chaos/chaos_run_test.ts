@@ -6,7 +6,7 @@
  */
 import { expect, test } from "bun:test";
 import process from "node:process";
-import { formatReport } from "./chaos_report.ts";
+import { formatRunReport } from "./chaos_report.ts";
 import { runChaos } from "./run_chaos.ts";
 import { MAX_SEED } from "./seeded_random.ts";
 
@@ -27,17 +27,10 @@ test(
       artifactsRoot: "test-artifacts",
       log: (line) => console.log(`chaos: ${line}`),
     });
-    const report = formatReport({
+    const report = formatRunReport(result, {
       seed,
       nodeCount: NODES,
-      durationMs: result.history.durationMs,
-      elapsedMs: result.elapsedMs,
-      networkKind: result.networkKind,
-      skippedFaults: result.skippedFaults,
-      convergenceMs: result.history.convergenceMs,
-      verdict: result.verdict,
       repeat: `make chaos SEED=${seed} NODES=${NODES} DURATION=${DURATION_S}`,
-      artifactsPath: result.artifactsPath,
     });
     for (const line of report) console.log(line);
     expect(result.verdict.failures).toEqual([]);

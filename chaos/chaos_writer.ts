@@ -14,6 +14,7 @@
 import type { WriteAttempt, WriteRecord } from "./chaos_history.ts";
 import { ChaosSocket, type ServerFrame } from "./chaos_socket.ts";
 import type { SeededRandom } from "./seeded_random.ts";
+import { sleep } from "./sleep.ts";
 
 /** Where the clients find the nodes (the harness knows their current addresses). */
 export interface NodeDirectory {
@@ -212,8 +213,4 @@ export class ChaosWriter {
     }
     if (this.#socket === socket) this.#socket = null;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

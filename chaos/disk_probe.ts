@@ -14,6 +14,7 @@
 import { DISK_PROBE_SENDER, type DiskFillRecord, type WriteRecord } from "./chaos_history.ts";
 import { ChaosSocket } from "./chaos_socket.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
+import { sleep } from "./sleep.ts";
 
 const SEND_EVERY_MS = 50;
 const OPEN_TIMEOUT_MS = 3000;
@@ -51,7 +52,7 @@ export class DiskProbe {
   async finish(deadlineMs: number): Promise<void> {
     const deadline = performance.now() + deadlineMs;
     while (this.#o.record.recoveredAfterMs === undefined && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     this.#stopped = true;
     await this.#done;
@@ -67,7 +68,7 @@ export class DiskProbe {
         }, OPEN_TIMEOUT_MS);
       }
       if (this.#socket) this.#send(this.#socket);
-      await new Promise((resolve) => setTimeout(resolve, SEND_EVERY_MS));
+      await sleep(SEND_EVERY_MS);
     }
   }
 

@@ -12,6 +12,7 @@
 import { Database } from "bun:sqlite";
 import type { NodeFinalState, StoredRow, Vector } from "./chaos_history.ts";
 import { ChaosSocket, type ServerFrame } from "./chaos_socket.ts";
+import { sleep } from "./sleep.ts";
 
 const QUIET_CHAT = 987_654_321;
 const REPLY_TIMEOUT_MS = 30_000;
@@ -128,7 +129,7 @@ export async function waitForConvergence(
     if (vectors.every((v) => JSON.stringify(v) === first) && !("-1" in vectors[0])) {
       return { convergedAfterMs: Math.round(performance.now() - startMs), vectors };
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
   return { vectors };
 }

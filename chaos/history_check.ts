@@ -23,15 +23,17 @@ export interface CheckOptions {
   requireRetraction: boolean;
 }
 
-export interface ReaderTotals {
-  received: number;
-  liveCovered: number;
-  replyCovered: number;
-  resumeOverlap: number;
-  reRead: number;
-  unretractedSendDuplicates: number;
-  missed: number;
-}
+/** The readers' counts, summed over every reader. */
+export type ReaderTotals = Pick<
+  ReaderFindings,
+  | "received"
+  | "liveCovered"
+  | "replyCovered"
+  | "resumeOverlap"
+  | "reRead"
+  | "unretractedSendDuplicates"
+  | "missed"
+>;
 
 export interface ChaosVerdict {
   ok: boolean;

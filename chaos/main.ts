@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { ChaosHistory } from "./chaos_history.ts";
-import { formatReport } from "./chaos_report.ts";
+import { formatRunReport } from "./chaos_report.ts";
 import { checkHistory } from "./history_check.ts";
 import { runChaos } from "./run_chaos.ts";
 import { MAX_SEED } from "./seeded_random.ts";
@@ -91,18 +91,7 @@ async function main(): Promise<void> {
     log: (line) => console.log(`chaos: ${line}`),
     signal: abort.signal,
   });
-  const lines = formatReport({
-    seed,
-    nodeCount,
-    durationMs: result.history.durationMs,
-    elapsedMs: result.elapsedMs,
-    networkKind: result.networkKind,
-    skippedFaults: result.skippedFaults,
-    convergenceMs: result.history.convergenceMs,
-    verdict: result.verdict,
-    repeat,
-    artifactsPath: result.artifactsPath,
-  });
+  const lines = formatRunReport(result, { seed, nodeCount, repeat });
   for (const line of lines) console.log(line);
   process.exit(result.verdict.ok ? 0 : 1);
 }

@@ -16,6 +16,7 @@ import type { DiskFillRecord, FaultRecord, WriteRecord } from "./chaos_history.t
 import type { ChaosCluster } from "./chaos_cluster.ts";
 import { DiskProbe } from "./disk_probe.ts";
 import type { PlannedFault } from "./fault_plan.ts";
+import { sleep } from "./sleep.ts";
 
 export interface NemesisOptions {
   cluster: ChaosCluster;
@@ -51,7 +52,7 @@ export class Nemesis {
   async run(signal: AbortSignal): Promise<void> {
     for (const planned of this.#o.plan) {
       const waitMs = planned.atMs - this.#o.clockMs();
-      if (waitMs > 0) await abortableSleep(waitMs, signal);
+      if (waitMs > 0) await sleep(waitMs, signal);
       if (signal.aborted) return;
       await this.#apply(planned);
     }
@@ -201,16 +202,4 @@ function describe(fault: PlannedFault): string {
   const target = fault.peer === undefined ? `node ${fault.node}` : `${fault.node} -> ${fault.peer}`;
   const offset = fault.clockOffsetMs === undefined ? "" : ` offset ${fault.clockOffsetMs} ms`;
   return `${fault.index} ${fault.kind} ${target}${offset} for ${fault.durationMs} ms`;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -39,6 +39,7 @@ import {
 import { Nemesis } from "./nemesis.ts";
 import { createSeededRandom, type SeededRandom } from "./seeded_random.ts";
 import { removeLeftoverDisks } from "./small_disk.ts";
+import { sleep } from "./sleep.ts";
 
 export interface ChaosRunOptions {
   seed: number;
@@ -229,7 +230,7 @@ async function exercise(context: ExerciseContext): Promise<void> {
   const catchUpDeadline = performance.now() + READER_CATCH_UP_MS;
   while (!readers.every((r) => r.covers(finalVector)) && performance.now() < catchUpDeadline) {
     for (const reader of readers) if (!reader.covers(finalVector)) reader.refresh();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   await Promise.all(readers.map((reader) => reader.stop()));
 }

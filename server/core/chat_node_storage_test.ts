@@ -6,8 +6,9 @@
  * takes writes again with every origin's seqs gapless.
  */
 import { describe, expect, test } from "bun:test";
-import { encodeMessageId } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
+import { toWireMessage } from "../../common/wire_message.ts";
+import { storedMessage } from "../store/message_store_conformance.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 import type { MessageStore } from "../store/message_store.ts";
 import { SqliteMessageStore } from "../store/sqlite_message_store.ts";
@@ -65,16 +66,7 @@ function setup() {
 }
 
 function remote(nodeId: number, seq: number): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: `r ${nodeId}/${seq}`,
-    sender: "bob",
-    dateTime: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
-    lc: 0,
-  };
+  return toWireMessage(storedMessage(nodeId, seq, { sender: "bob" }));
 }
 
 /** Retries `write` until it resolves (the node's backoff), failing after the deadline. */

@@ -4,8 +4,9 @@
  * node that has not caught up with what the client got elsewhere.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { encodeMessageId } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
+import { toWireMessage } from "../../common/wire_message.ts";
+import { storedMessage } from "../store/message_store_conformance.ts";
 import { ChatNode } from "../core/chat_node.ts";
 import { silentLogger } from "../observability/logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
@@ -116,16 +117,7 @@ async function settle(): Promise<void> {
 }
 
 function remote(nodeId: number, seq: number, chatId = 11): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId,
-    text: `r ${nodeId}/${seq}`,
-    sender: "bob",
-    dateTime: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
-    lc: 0,
-  };
+  return toWireMessage(storedMessage(nodeId, seq, { chatId, sender: "bob" }));
 }
 
 describe("ClientHub resume gate", () => {
