@@ -12,8 +12,13 @@ N ?= 3
 # make dev PORT=4001 DISCOVERY_PORT=8090: the first node's port (the others follow) and discovery's.
 PORT ?= 3001
 DISCOVERY_PORT ?= 8080
+# make chaos: seconds of faults, cluster size, seed (empty: random, printed), fault count cap.
+DURATION ?= 60
+NODES ?= 3
+SEED ?=
+FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke lint check clean ok \
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke chaos lint check clean ok \
 	images up stop down delete-images delete-volumes
 
 help:
@@ -21,6 +26,7 @@ help:
 	@echo "                 run discovery + N chat nodes on loopback (nodes on PORT, PORT+1, ...; Ctrl-C stops them)"
 	@echo "make test        run every test (installs what is missing first)"
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
+	@echo "make chaos [DURATION=60 NODES=3 SEED= FAULTS=]  faults against a real cluster, then a history check"
 	@echo "make lint check  formatting, lint, type checks"
 	@echo "make clean       remove data/ and build output"
 	@echo "make images      build the dsatter-discovery and dsatter-server images (docker or podman)"
@@ -54,6 +60,11 @@ test-web: setup
 perf: setup
 	$(BUN) perf/main.ts
 
+# Bounded: faults for DURATION seconds (or until FAULTS faults), then heal, converge, check.
+chaos: setup
+	$(BUN) chaos/main.ts --duration $(DURATION) --nodes $(NODES) \
+		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS))
+
 lint: setup
 	$(DENO) fmt --check
 	$(DENO) lint
@@ -70,6 +81,7 @@ check: setup
 	$(DENO) check common/ sdk/ discovery/ client/ deploy/healthcheck.ts
 	$(TSC) --noEmit -p server/tsconfig.json
 	$(TSC) --noEmit -p deploy/tsconfig.json
+	$(TSC) --noEmit -p chaos/tsconfig.json
 
 ok: lint check test
 

@@ -205,7 +205,8 @@ export type ErrorCode =
   | "not_found"
   | "unavailable"
   | "internal"
-  | "forbidden";
+  | "forbidden"
+  | "storage_full";
 
 export interface ErrorPayload {
   /** An ErrorCode from this build's nodes; any string from another build's. */

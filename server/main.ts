@@ -45,6 +45,7 @@ import {
   type ServerConfig,
 } from "./config/server_flags.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
+import { clockOffsetFromEnv, offsetWallClock } from "./config/clock_offset.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
 
@@ -64,6 +65,8 @@ interface StartSettings {
   logger: Logger;
   secret: string;
   files: StartFiles;
+  /** DSATTER_CLOCK_OFFSET_MS: the chaos harness's clock skew (0 unless set; never in production). */
+  clockOffsetMs: number;
 }
 
 /** Flags, secret, production refusals and start files, or the right exit (0, 1 or 2). */
@@ -78,6 +81,9 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
   const config = flags.config;
   const production = isProduction(env);
   const logger = createLogger({ verbose: config.verbose && !production, json: production });
+
+  const clockOffset = clockOffsetFromEnv(env, production);
+  if (!clockOffset.ok) exitWith(clockOffset.error, ExitCode.refused);
 
   const resolved = clusterSecretFromDataDir(dataDir, env);
   if (!resolved.ok) exitWith(resolved.error, ExitCode.refused);
@@ -97,7 +103,13 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
   }
   if (resolved.warning) logger.warn(resolved.warning);
   try {
-    return { config, logger, secret, files: readStartFiles(config) };
+    return {
+      config,
+      logger,
+      secret,
+      files: readStartFiles(config),
+      clockOffsetMs: clockOffset.offsetMs,
+    };
   } catch (error) {
     exitWith((error as Error).message, ExitCode.refused);
   }
@@ -128,7 +140,7 @@ async function main(): Promise<void> {
   if (command !== undefined) process.exit(command);
   // Everything this node creates (database, -wal, -shm, backups, secret file) is private.
   process.umask(0o077);
-  const { config, logger, files, secret } = settle(argv, env);
+  const { config, logger, files, secret, clockOffsetMs } = settle(argv, env);
   const outbound = createOutbound(files.caPem);
 
   const store = openStoreOrExit(config.dbPath);
@@ -170,8 +182,10 @@ async function main(): Promise<void> {
     nodeId: identity.nodeId,
     metrics,
     logger,
+    wallClockMs: offsetWallClock(clockOffsetMs),
     publisher: {
       publish: (topic, data) => transport?.publish(topic, data),
+      publishMessage: (message, frame) => transport?.publishMessage(message, frame),
       subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
     },
     onFatal: () => void shutdown(1),
@@ -220,6 +234,7 @@ async function main(): Promise<void> {
     schema: store.schemaVersion(),
     tls: files.tls !== undefined,
     messages: store.countMessages(),
+    ...(clockOffsetMs === 0 ? {} : { clockOffsetMs }),
   });
 
   // The mesh: accepts /peer, dials --peers or discovery's nodes (docs/MESH.md).

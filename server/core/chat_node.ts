@@ -28,11 +28,13 @@ import {
   type NewMessagePayload,
   type VectorWire,
 } from "../../common/protocol.ts";
-import { chatCreatedFrame, liveMessageFrame, presenceFrame } from "./client_frames.ts";
-import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
-import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
+import { chatCreatedFrame, presenceFrame } from "./client_frames.ts";
+import { encodeVector, mergeVectors, type VersionVector } from "../../common/version_vector.ts";
+import { HELLO_TOPIC, type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
 import { GroupCommit } from "./group_commit.ts";
+import { StorageGuard } from "./storage_guard.ts";
+import { marksFromStore } from "./store_marks.ts";
 import { type Logger, silentLogger } from "../observability/logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -63,7 +65,11 @@ export interface ChatNodeOptions {
   logger?: Logger;
   /** @default Date.now */
   wallClockMs?: () => number;
-  /** Told when a commit failed: in-memory state is stale, the process should exit. */
+  /**
+   * Told when the store cannot even be read after a failed commit: the in-memory state
+   * cannot be rebuilt, the process should exit. (A failed commit alone is not fatal: the
+   * node refuses writes for a while and tries again, see storage_guard.ts.)
+   */
   onFatal?: (error: Error) => void;
 }
 
@@ -87,6 +93,7 @@ export class ChatNode {
   #nextSeq: number;
   #chats: ChatDirectory;
   #commits: GroupCommit;
+  #storage: StorageGuard;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
   #localCommittedListeners = new Set<(messages: ChatMessage[]) => void>();
   #localChatListeners = new Set<(chat: ChatRecord) => void>();
@@ -98,14 +105,14 @@ export class ChatNode {
     this.#publisher = options.publisher;
     this.#metrics = options.metrics;
     this.#logger = options.logger ?? silentLogger;
+    this.#storage = new StorageGuard({ logger: this.#logger });
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
       this.#publisher.publish(HELLO_TOPIC, presenceFrame(event, this.nodeId));
     });
-    const marks = this.#store.contiguousMarks();
+    const { marks, tracker, nextSeq } = marksFromStore(this.#store, this.nodeId);
     this.#committed = new Map(marks);
-    this.#tracker = new ContiguityTracker(marks);
-    for (const { nodeId, seq } of this.#store.heldKeys()) this.#tracker.add(nodeId, seq);
-    this.#nextSeq = this.#tracker.mark(this.nodeId) + 1;
+    this.#tracker = tracker;
+    this.#nextSeq = nextSeq;
     this.#clock = createHybridLogicalClock({
       wallClockMs: options.wallClockMs,
       initial: this.#store.lastStamp() ?? undefined,
@@ -114,11 +121,11 @@ export class ChatNode {
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
       beforeCommit: () => this.#chats.flushTouched(),
-      onCommitted: (_size, durationMs) => this.#metrics.recordCommit(durationMs),
-      onFailure: (error) => {
-        this.#logger.error("store commit failed", { error: error.message });
-        options.onFatal?.(error);
+      onCommitted: (_size, durationMs) => {
+        this.#metrics.recordCommit(durationMs);
+        this.#storage.succeeded();
       },
+      onFailure: (error) => this.#commitFailed(error, options.onFatal),
     });
   }
 
@@ -132,6 +139,11 @@ export class ChatNode {
   /** Contiguous committed marks per origin. */
   versionVector(): VersionVector {
     return new Map(this.#committed);
+  }
+
+  /** The contiguous committed mark of one origin (every message up to it is published). */
+  committedSeq(originNodeId: number): number {
+    return this.#committed.get(originNodeId) ?? 0;
   }
 
   /** Every chat known here, by chat id. */
@@ -173,6 +185,7 @@ export class ChatNode {
       const existing = this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId!);
       if (existing) return Promise.resolve({ message: stripState(existing), duplicate: true });
     }
+    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     if (this.#nextSeq > MAX_SEQ) {
       return Promise.reject(new Error("Cannot store message: this node's seq space is used up"));
     }
@@ -199,7 +212,7 @@ export class ChatNode {
       this.#committedLocalBuffer.push(message);
       if (this.#committedLocalBuffer.length === 1) queueMicrotask(() => this.#emitLocalCommitted());
       return { message: winner, duplicate: winner !== message };
-    });
+    }).catch((error) => Promise.reject(this.#storage.explain(error)));
     if (dedupeKey !== undefined) {
       this.#pendingByClientMsgId.set(dedupeKey, promise);
       const forget = () => this.#pendingByClientMsgId.delete(dedupeKey);
@@ -210,6 +223,7 @@ export class ChatNode {
 
   /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
   acceptRemote(messages: ChatMessage[]): Promise<void> {
+    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     const sorted = messages.filter((m) => {
       const ok = isAcceptableRemote(m);
       if (!ok) this.#logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
@@ -251,6 +265,7 @@ export class ChatNode {
 
   /** Creates a named chat; resolves after commit. announce defaults to the hello topic. */
   createChat(name: string, announce?: (frameText: string) => void): Promise<ChatRecord> {
+    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     const chat = this.#chats.create(name, this.#clock.now(), this.nodeId);
     return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
       const frame = this.chatCreatedFrame(chat);
@@ -264,6 +279,7 @@ export class ChatNode {
 
   /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
+    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     const changed = this.#chats.merge(chats);
     if (changed.length === 0) return Promise.resolve();
     return this.#commits.enqueue(() => {
@@ -324,6 +340,26 @@ export class ChatNode {
   // ---- internals ----
 
   /**
+   * A batch failed and rolled back: what was numbered, tracked or named for it in memory
+   * is rebuilt from the store (so per-origin seqs stay gapless), and writes are refused
+   * with a clear error until the backoff has passed.
+   */
+  #commitFailed(error: Error, onFatal?: (error: Error) => void): void {
+    try {
+      const { marks, tracker, nextSeq } = marksFromStore(this.#store, this.nodeId);
+      this.#tracker = tracker;
+      this.#nextSeq = nextSeq;
+      this.#committed = mergeVectors(this.#committed, marks);
+      this.#chats = new ChatDirectory(this.#store);
+    } catch (cause) {
+      this.#logger.error("store unreadable after a failed commit", { error: String(cause) });
+      onFatal?.(error);
+    }
+    // After the rebuild, which may wait on the store: the backoff starts from now.
+    this.#storage.failed(error);
+  }
+
+  /**
    * Inside a commit: makes a not-held message visible unless a lower copy of its
    * (sender, clientMsgId) is; returns the copy that is visible afterwards.
    */
@@ -361,17 +397,8 @@ export class ChatNode {
 
   /** One frame per message, one JSON pass over it (message_json.ts), published to every topic. */
   #publish(message: ChatMessage): void {
-    const frame = liveMessageFrame(message, this.nodeId);
-    const topic = chatTopic(message.chatId);
-    this.#publisher.publish(topic, frame);
     this.#metrics.recordDelivery(message.dateTime);
-    this.#publisher.publish(ALL_CHATS_TOPIC, frame);
-    const count = this.#publisher.subscriberCount;
-    if (count) {
-      this.#metrics.delivered.inc(
-        count.call(this.#publisher, topic) + count.call(this.#publisher, ALL_CHATS_TOPIC),
-      );
-    }
+    this.#metrics.delivered.inc(publishLiveMessage(this.#publisher, message, this.nodeId));
   }
 
   #emitLocalCommitted(): void {

@@ -7,6 +7,9 @@
  * @module
  */
 
+import type { ChatMessage } from "../../common/protocol.ts";
+import { liveMessageFrame } from "./client_frames.ts";
+
 /** Connections that want every chat (the default, and original clients). */
 export const ALL_CHATS_TOPIC = "all";
 /** Connections that said hello: chatCreated and presence events. */
@@ -16,8 +19,41 @@ export function chatTopic(chatId: number): string {
   return `chat:${chatId}`;
 }
 
+/** True for the topics that carry messages: ALL_CHATS_TOPIC and every chatTopic. */
+export function isMessageTopic(topic: string): boolean {
+  return topic === ALL_CHATS_TOPIC || topic.startsWith("chat:");
+}
+
 export interface LocalPublisher {
   publish(topic: string, data: string): unknown;
+  /**
+   * Publishes one message's live frame to its chat topic and ALL_CHATS_TOPIC, and to
+   * connections held off pub/sub while they resume (transport/resume_gate.ts) unless
+   * they already have it. Without it, the core publishes to the two topics itself.
+   */
+  publishMessage?(message: ChatMessage, frame: string): unknown;
   /** Connections on a topic (for the delivered counter); 0 when unknown. */
   subscriberCount?(topic: string): number;
+}
+
+/**
+ * Publishes one message's live frame (`newMessagesForClient`, one message, `source` the
+ * publishing node) to its chat topic and ALL_CHATS_TOPIC; returns how many connections
+ * were subscribed (for the delivered counter).
+ */
+export function publishLiveMessage(
+  publisher: LocalPublisher,
+  message: ChatMessage,
+  sourceNodeId: number,
+): number {
+  const frame = liveMessageFrame(message, sourceNodeId);
+  const topic = chatTopic(message.chatId);
+  if (publisher.publishMessage) publisher.publishMessage(message, frame);
+  else {
+    publisher.publish(topic, frame);
+    publisher.publish(ALL_CHATS_TOPIC, frame);
+  }
+  const count = publisher.subscriberCount;
+  if (!count) return 0;
+  return count.call(publisher, topic) + count.call(publisher, ALL_CHATS_TOPIC);
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { StorageRefusedError } from "../core/storage_guard.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
@@ -116,11 +117,7 @@ export class PeerLink {
       baton: options.host.catchUpBaton,
       onCaughtUp: (messageCount, pages) =>
         this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
-      onError: (error) =>
-        this.#host.log.warn("peer sync page not stored", {
-          peer: this.peerNodeId,
-          error: String(error),
-        }),
+      onError: (error) => this.#notStored("peer sync page not stored", error),
     });
   }
 
@@ -257,7 +254,7 @@ export class PeerLink {
         return;
       case PeerFrameType.chats:
         Promise.resolve(node.acceptRemoteChats(frame.payload.chats)).catch((error) =>
-          this.#host.log.warn("peer chats not stored", { peer, error: String(error) })
+          this.#notStored("peer chats not stored", error)
         );
         return;
       case PeerFrameType.presence:
@@ -278,12 +275,18 @@ export class PeerLink {
     node.acceptRemote(messages).then(() => {
       if (this.state !== "open") return;
       if (revealsGap(messages, node.vector())) this.antiEntropy.request();
-    }).catch((error) => {
-      this.#host.log.warn("peer messages not stored", {
-        peer: this.peerNodeId,
-        error: String(error),
-      });
-    });
+    }).catch((error) => this.#notStored("peer messages not stored", error));
+  }
+
+  /**
+   * What a peer sent could not be stored (anti-entropy brings it again). While the node
+   * refuses writes (full disk) it said so once itself: one debug line here, not a warning
+   * per batch.
+   */
+  #notStored(event: string, error: unknown): void {
+    const fields = { peer: this.peerNodeId, error: String(error) };
+    if (error instanceof StorageRefusedError) this.#host.log.debug(event, fields);
+    else this.#host.log.warn(event, fields);
   }
 }
 

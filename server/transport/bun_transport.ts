@@ -16,7 +16,7 @@
 import type { Server } from "bun";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { CloseCode } from "../../common/errors.ts";
-import { Limits } from "../../common/protocol.ts";
+import { type ChatMessage, Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
@@ -95,6 +95,8 @@ export interface NodeServer {
   readonly port: number;
   /** Publishes to local subscribers; soon after, readers that fell behind are dropped. */
   publish(topic: string, data: string): void;
+  /** Publishes one message's live frame to the connections that should get it. */
+  publishMessage(message: ChatMessage, frame: string): void;
   /** Connections on a topic. */
   subscriberCount(topic: string): number;
   /** Plugs the mesh in: `/peer` upgrades and the peer count for /healthz. */
@@ -118,6 +120,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     logger,
     slowReaderBytes: options.slowReaderBytes,
     idleTimeoutMs: (options.idleTimeoutSeconds ?? 120) * 1000,
+    committedSeq: (origin) => node.committedSeq(origin),
   });
   metrics.clients.collectWith(() => hub.size);
   metrics.peers.collectWith(() => peerCount());
@@ -224,6 +227,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     server,
     port: server.port!,
     publish: (topic, data) => hub.publish(topic, data),
+    publishMessage: (message, frame) => hub.publishMessage(message, frame),
     subscriberCount: (topic) => hub.topicCount(topic),
     setPeerEndpoint(endpoint, count) {
       peerEndpoint = endpoint;

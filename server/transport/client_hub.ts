@@ -6,14 +6,27 @@
  * closed (4001). It sees sockets only through the narrow HubSocket shape, so
  * tests drive it with plain objects.
  *
+ * A connection whose `since` claimed messages this node has not reached yet is
+ * held off Bun's pub/sub: the hub hands it each frame of its topics itself,
+ * skipping the messages it already has (resume_gate.ts), and puts it back on
+ * pub/sub once the node has caught up with its claims. Every other connection
+ * costs nothing more per frame than one check that nobody is held.
+ *
  * Invariants:
  * - A client whose unsent buffer passes slowReaderBytes is closed with 4000,
  *   checked after its own frames, soon after publishing, and by a periodic sweep.
- * - topicCount(t) is the number of open connections subscribed to t.
+ * - topicCount(t) is the number of open connections subscribed to t, held or not.
+ * - A held connection is on no message topic (ALL_CHATS_TOPIC, chat topics) in
+ *   Bun, only on its others; any other open one is on exactly client.topics;
+ *   either way it gets each frame of its topics once.
  * @module
  */
 
 import { CloseCode } from "../../common/errors.ts";
+import type { ChatMessage } from "../../common/protocol.ts";
+import type { VersionVector } from "../../common/version_vector.ts";
+import { ALL_CHATS_TOPIC, chatTopic, isMessageTopic } from "../core/delivery_topics.ts";
+import { type CommittedSeq, ResumeGate } from "./resume_gate.ts";
 import type { ClientSession, ClientSocket } from "./client_session.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -55,6 +68,8 @@ export interface ClientHubOptions {
   idleTimeoutMs?: number;
   /** @default performance.now */
   nowMs?: () => number;
+  /** The node's committed mark per origin; without it no connection is ever held. */
+  committedSeq?: CommittedSeq;
 }
 
 /** How often every client is checked for slowness and silence. */
@@ -71,12 +86,16 @@ export class ClientHub {
   #now: () => number;
   #deliveryCheckScheduled = false;
   #sweep: ReturnType<typeof setInterval>;
+  /** Connections held off pub/sub until the node reaches what their `since` claimed. */
+  #held = new Map<HubClient, ResumeGate>();
+  #committedSeq: CommittedSeq;
 
   constructor(options: ClientHubOptions) {
     this.#options = options;
     this.slowReaderBytes = options.slowReaderBytes ?? 4 * 1024 * 1024;
     this.#idleMs = options.idleTimeoutMs ?? 120_000;
     this.#now = options.nowMs ?? (() => performance.now());
+    this.#committedSeq = options.committedSeq ?? (() => Number.MAX_SAFE_INTEGER);
     this.#sweep = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     (this.#sweep as { unref?: () => void }).unref?.();
   }
@@ -95,6 +114,7 @@ export class ClientHub {
 
   /** A connection closed: its subscriptions no longer count. */
   remove(client: HubClient): void {
+    this.#held.delete(client);
     if (!this.#clients.delete(client)) return;
     for (const topic of client.topics) this.countTopic(topic, -1);
     client.topics.clear();
@@ -113,9 +133,47 @@ export class ClientHub {
   /** Fan-out of one frame to a topic; readers that fell behind are dropped soon after. */
   publish(topic: string, text: string): void {
     this.#options.publishToTopic(topic, text);
+    if (this.#held.size > 0 && isMessageTopic(topic)) {
+      for (const client of this.#held.keys()) {
+        if (client.topics.has(topic)) client.socket.send(text);
+      }
+    }
     this.#scheduleDeliveryCheck();
   }
 
+  /** Fan-out of one message's live frame (its chat topic and ALL_CHATS_TOPIC). */
+  publishMessage(message: ChatMessage, text: string): void {
+    const topic = chatTopic(message.chatId);
+    this.#options.publishToTopic(topic, text);
+    this.#options.publishToTopic(ALL_CHATS_TOPIC, text);
+    if (this.#held.size > 0) this.#deliverHeld(message, topic, text);
+    this.#scheduleDeliveryCheck();
+  }
+
+  /**
+   * A `since` request on this connection claimed `since` (for one chat, or all): when it
+   * claims more than the node has, the connection is held off pub/sub until the node
+   * catches up, so that nothing it already has reaches it live again.
+   */
+  claimSince(client: HubClient, since: VersionVector, chatId: number | undefined): void {
+    const held = this.#held.get(client);
+    const gate = held ?? new ResumeGate();
+    if (!gate.claim(since, chatId, this.#committedSeq) || held) return;
+    this.#held.set(client, gate);
+    for (const topic of client.topics) {
+      if (isMessageTopic(topic)) client.socket.unsubscribe(topic);
+    }
+  }
+
+  /** True when the client's subscription to this topic is the hub's, not Bun's. */
+  holdsTopic(client: HubClient, topic: string): boolean {
+    return isMessageTopic(topic) && this.#held.has(client);
+  }
+
+  /** Lets a held connection go without putting it back on pub/sub (it is closing). */
+  forget(client: HubClient): void {
+    this.#held.delete(client);
+  }
   topicCount(topic: string): number {
     return this.#topicCounts.get(topic) ?? 0;
   }
@@ -142,6 +200,9 @@ export class ClientHub {
 
   /** One pass over every client: slow readers dropped, quiet ones pinged, silent ones closed. */
   sweep(): void {
+    for (const [client, gate] of this.#held) {
+      if (!gate.settle(this.#committedSeq)) this.#release(client);
+    }
     const nowMs = this.#now();
     for (const client of this.#clients) {
       this.dropIfSlow(client);
@@ -173,6 +234,22 @@ export class ClientHub {
     } else if (quietMs > this.#idleMs / 2 && client.pingedAtMs === 0) {
       client.pingedAtMs = nowMs;
       client.socket.ping();
+    }
+  }
+
+  #deliverHeld(message: ChatMessage, topic: string, text: string): void {
+    for (const [client, gate] of this.#held) {
+      const wanted = client.topics.has(topic) || client.topics.has(ALL_CHATS_TOPIC);
+      if (wanted && !gate.covers(message)) client.socket.send(text);
+      if (!gate.settle(this.#committedSeq)) this.#release(client);
+    }
+  }
+
+  /** Back on pub/sub: every later frame is above what its `since` claimed. */
+  #release(client: HubClient): void {
+    this.#held.delete(client);
+    for (const topic of client.topics) {
+      if (isMessageTopic(topic)) client.socket.subscribe(topic);
     }
   }
 
@@ -219,21 +296,28 @@ class CountedSocket implements ClientSocket {
   }
   subscribe(topic: string): void {
     if (this.#client.topics.has(topic)) return;
-    this.#client.socket.subscribe(topic);
+    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.subscribe(topic);
     this.#client.topics.add(topic);
     this.#hub.countTopic(topic, 1);
   }
   unsubscribe(topic: string): void {
     if (!this.#client.topics.delete(topic)) return;
-    this.#client.socket.unsubscribe(topic);
+    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.unsubscribe(topic);
     this.#hub.countTopic(topic, -1);
   }
   unsubscribeAll(): void {
+    const held = new Set(
+      [...this.#client.topics].filter((t) => this.#hub.holdsTopic(this.#client, t)),
+    );
+    this.#hub.forget(this.#client);
     for (const topic of this.#client.topics) {
-      this.#client.socket.unsubscribe(topic);
+      if (!held.has(topic)) this.#client.socket.unsubscribe(topic);
       this.#hub.countTopic(topic, -1);
     }
     this.#client.topics.clear();
+  }
+  claimSince(since: VersionVector, chatId: number | undefined): void {
+    this.#hub.claimSince(this.#client, since, chatId);
   }
   terminate(): void {
     this.#client.socket.terminate();

@@ -24,8 +24,9 @@ import {
   type SyncRequestPayload,
 } from "../../common/protocol.ts";
 import { encodeServerFrame } from "../../common/server_frame_codec.ts";
-import { decodeVector } from "../../common/version_vector.ts";
+import { decodeVector, type VersionVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
+import { StorageRefusedError } from "../core/storage_guard.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -47,6 +48,11 @@ export interface ClientSocket {
   readonly readyState: number;
   /** Batches the sends made inside callback into one write (Bun's ServerWebSocket.cork). */
   cork?(callback: () => void): unknown;
+  /**
+   * A `since` request claimed this vector (for one chat, or all): live frames of what it
+   * covers must not reach the connection (the hub holds it off pub/sub meanwhile).
+   */
+  claimSince?(since: VersionVector, chatId: number | undefined): void;
 }
 
 export interface RateLimit {
@@ -168,10 +174,7 @@ export class ClientSession {
           if (clientMsgId === undefined) return;
           const payload = { clientMsgId, messageId: outcome.message.messageId };
           this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
-        }, (error: Error) => {
-          this.#context.logger.error("message not stored", { error: error.message });
-          this.#error("unavailable", "the message could not be stored: try again", ref);
-        });
+        }, (error: Error) => this.#refused(error, "message", ref));
         return;
       }
       case ClientFrameType.clientSyncRequest:
@@ -198,10 +201,7 @@ export class ClientSession {
           else this.#context.node.publishToHello(text);
         }).then((chat) => {
           this.#sendText(node.chatCreatedFrame(chat, ref));
-        }, (error: Error) => {
-          this.#context.logger.error("chat not created", { error: error.message });
-          this.#error("unavailable", "the chat could not be created: try again", ref);
-        });
+        }, (error: Error) => this.#refused(error, "chat", ref));
         return;
       }
       case ClientFrameType.listChats: {
@@ -223,11 +223,14 @@ export class ClientSession {
   #answerSync(request: SyncRequestPayload, ref: string | undefined): void {
     const { node } = this.#context;
     if (request.since !== undefined) {
+      const since = decodeVector(request.since)!;
       const result = node.since({
         chatId: request.chatId,
-        since: decodeVector(request.since)!,
+        since,
         limit: request.limit ?? Limits.syncLimitMax,
       });
+      // In the same turn as the reply: no live frame can slip between the two.
+      this.#socket.claimSince?.(since, request.chatId);
       this.#reply({
         type: ServerFrameType.clientSyncReply,
         payload: result.messages,
@@ -259,6 +262,16 @@ export class ClientSession {
   #reply(frame: ServerFrame): void {
     frame.source = this.#context.node.nodeId;
     this.#sendText(encodeServerFrame(frame));
+  }
+
+  /** A write the node could not store: the store's own refusal, or `unavailable`. */
+  #refused(error: Error, what: "message" | "chat", ref: string | undefined): void {
+    if (error instanceof StorageRefusedError) {
+      this.#error(error.code, error.message, ref);
+      return;
+    }
+    this.#context.logger.error(`${what} not stored`, { error: error.message });
+    this.#error("unavailable", `the ${what} could not be stored: try again`, ref);
   }
 
   #error(code: ErrorCode, message: string, ref?: string): void {

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { StorageRefusedError } from "../core/storage_guard.ts";
 import { parseChatIdParam, validatePostMessageBody } from "../../common/client_frame_validation.ts";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { Limits } from "../../common/protocol.ts";
@@ -180,6 +181,7 @@ async function postMessage(
     const outcome = await context.node.sendLocal(payload.value);
     return json(outcome.message, 201);
   } catch (error) {
+    if (error instanceof StorageRefusedError) return fail(503, error.message);
     context.logger.error("message not stored", { error: (error as Error).message });
     return fail(503, "Cannot store the message now: try again");
   }
