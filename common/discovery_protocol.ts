@@ -31,6 +31,18 @@ export const DISCOVERY_BODY_MAX_BYTES = 16 * 1024;
 export const NODE_PASSWORD_MAX_CHARS = 1024;
 export const ADDRESS_MAX_CHARS = 255;
 export const REGION_MAX_CHARS = 64;
+
+/**
+ * How a node replicates: `mesh` (WebSocket links to every peer, the default) or `nats`
+ * (a NATS JetStream backbone, `--backbone`). A cluster runs one of them; nodes use this
+ * extension field of login and the active lists to refuse a mixed cluster.
+ */
+export const REPLICATION_TRANSPORTS = ["mesh", "nats"] as const;
+export type ReplicationTransport = typeof REPLICATION_TRANSPORTS[number];
+
+function isReplicationTransport(value: unknown): value is ReplicationTransport {
+  return REPLICATION_TRANSPORTS.includes(value as ReplicationTransport);
+}
 export const LOAD_MAX = 1_000_000_000;
 
 /** How often a node must heartbeat for a given TTL: a third of it (three chances per TTL). */
@@ -66,6 +78,8 @@ export interface LoginRequest {
   region?: string;
   /** The node serves https:// and wss:// (`--tls-cert`): peers and clients dial it with TLS. */
   tls?: boolean;
+  /** Extension: how this node replicates (absent: `mesh`). */
+  transport?: ReplicationTransport;
 }
 
 export interface LogoutRequest {
@@ -85,6 +99,8 @@ export interface ActiveNode {
   region?: string;
   /** Present (and true) only for a node that serves TLS: dial `wss://`, `https://`. */
   tls?: true;
+  /** How it replicates; absent means `mesh` (nodes that predate the field). */
+  transport?: ReplicationTransport;
 }
 
 export interface LoginResponse {
@@ -230,6 +246,12 @@ export function validateLoginBody(body: unknown): Validated<LoginRequest> {
     if (typeof body.tls !== "boolean") return fail("tls must be a boolean");
     value.tls = body.tls;
   }
+  if (body.transport !== undefined && body.transport !== null) {
+    if (!isReplicationTransport(body.transport)) {
+      return fail(`transport must be one of ${REPLICATION_TRANSPORTS.join(", ")}`);
+    }
+    value.transport = body.transport;
+  }
   return { ok: true, value };
 }
 
@@ -254,6 +276,7 @@ export function parseActiveNode(value: unknown): Validated<ActiveNode> {
   }
   if (typeof value.region === "string") node.region = value.region;
   if (value.tls === true) node.tls = true;
+  if (isReplicationTransport(value.transport)) node.transport = value.transport;
   return { ok: true, value: node };
 }
 

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   heartbeatIntervalMs,
+  parseActiveNode,
   parseActiveNodeList,
   parseWatchEvent,
   validateLoginBody,
@@ -43,6 +44,10 @@ test("validateLoginBody() keeps the optional fields and checks each one", () => 
     ok: true,
     value: { ...login, syncaddress: "node1" },
   });
+  assert.deepEqual(validateLoginBody({ ...login, transport: "nats" }), {
+    ok: true,
+    value: { ...login, transport: "nats" },
+  });
   assert.deepEqual(validateLoginBody({ ...login, address: null, load: null, region: null }), {
     ok: true,
     value: login,
@@ -69,6 +74,8 @@ test("validateLoginBody() keeps the optional fields and checks each one", () => 
     [{ ...login, load: 0.5 }, /load/],
     [{ ...login, region: "" }, /region/],
     [{ ...login, region: 4 }, /region/],
+    [{ ...login, transport: "kafka" }, /transport must be one of mesh, nats/],
+    [{ ...login, transport: 1 }, /transport/],
   ];
   for (const [body, error] of cases) {
     const result = validateLoginBody(body);
@@ -84,6 +91,18 @@ test("validateLogoutBody() needs id and password", () => {
   });
   assert.equal(validateLogoutBody({ id: 1 }).ok, false);
   assert.equal(validateLogoutBody({ password: "p" }).ok, false);
+});
+
+test("parseActiveNode() keeps a known transport and drops an unknown one", () => {
+  const node = { id: 1, address: "10.0.0.1", syncport: 1, clientport: 2, load: 0 };
+  assert.deepEqual(parseActiveNode({ ...node, transport: "nats" }), {
+    ok: true,
+    value: { ...node, transport: "nats" },
+  });
+  assert.deepEqual(parseActiveNode({ ...node, transport: "carrier-pigeon" }), {
+    ok: true,
+    value: node,
+  });
 });
 
 test("parseActiveNodeList() reads lists and defaults a missing load to 0", () => {

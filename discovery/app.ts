@@ -223,6 +223,7 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     if (syncaddress && syncaddress !== address) node.syncaddress = syncaddress;
     if (login.region !== undefined) node.region = login.region;
     if (login.tls === true) node.tls = true;
+    if (login.transport !== undefined) node.transport = login.transport;
     announce(await registry.heartbeat(node));
     metrics.heartbeats.inc();
     void sweeper.sweepIfDue();

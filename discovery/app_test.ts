@@ -241,6 +241,22 @@ Deno.test("POST /api/nodes/active/login lists the node under a dialable address,
   });
 });
 
+Deno.test("login with a transport lists it in /api/nodes/active, never in /api/clients", async () => {
+  await withApp(async (h) => {
+    const id = await h.register();
+    const answer = await h.login(id, { address: "10.0.0.9", transport: "nats" });
+    assert.equal(answer.status, 200);
+    await answer.body?.cancel();
+    const listed = await (await h.request("/api/nodes/active")).json();
+    assert.equal(listed.activeNodes[0].transport, "nats");
+    const clients = await (await h.request("/api/clients")).json();
+    assert.deepEqual(clients.activeNodes, [{ address: "10.0.0.9", clientport: 4000 + id }]);
+    const bad = await h.login(id, { transport: "pigeon" });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+  });
+});
+
 Deno.test("login with a syncaddress lists it for peers, and /api/clients keeps address", async () => {
   await withApp(async (h) => {
     const id = await h.register();

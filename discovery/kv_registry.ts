@@ -118,12 +118,14 @@ export function toActiveNode(record: ActiveNode): ActiveNode {
   if (record.syncaddress !== undefined) node.syncaddress = record.syncaddress;
   if (record.region !== undefined) node.region = record.region;
   if (record.tls === true) node.tls = true;
+  if (record.transport !== undefined) node.transport = record.transport;
   return node;
 }
 
 function sameEndpoint(a: ActiveNode, b: ActiveNode): boolean {
   return a.address === b.address && a.syncport === b.syncport &&
-    a.clientport === b.clientport && a.syncaddress === b.syncaddress && a.tls === b.tls;
+    a.clientport === b.clientport && a.syncaddress === b.syncaddress && a.tls === b.tls &&
+    a.transport === b.transport;
 }
 
 export function createKvRegistry(options: KvRegistryOptions): KvRegistry {

@@ -36,8 +36,10 @@ import {
   type NodeServerOptions,
   startNodeServer,
 } from "./transport/bun_transport.ts";
-import { type PeerNetwork, startPeerNetwork } from "./mesh/peer_network.ts";
+import { startPeerNetwork } from "./mesh/peer_network.ts";
+import type { Replicator } from "./replication/replicator.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
+import { backboneSettingsFromEnv } from "./config/backbone_settings.ts";
 import {
   connectableHost,
   httpUrl,
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
   // deno-lint-ignore prefer-const
   let transport: NodeServer | undefined;
   // deno-lint-ignore prefer-const
-  let mesh: PeerNetwork | undefined;
+  let mesh: Replicator | undefined;
   const shutdown = createNodeShutdown({
     readiness,
     logger,
@@ -230,6 +232,7 @@ async function main(): Promise<void> {
     nodeId: node.nodeId,
     identity: identity.origin,
     mode: config.mode.kind,
+    transport: config.backbone ? "nats" : "mesh",
     db: config.dbPath,
     schema: store.schemaVersion(),
     tls: files.tls !== undefined,
@@ -237,22 +240,48 @@ async function main(): Promise<void> {
     ...(clockOffsetMs === 0 ? {} : { clockOffsetMs }),
   });
 
-  // The mesh: accepts /peer, dials --peers or discovery's nodes (docs/MESH.md).
-  mesh = startPeerNetwork({
-    node,
-    metrics: registry,
-    secret,
-    log: logger,
-    transport,
-    mode: config.mode,
-    identity,
-    advertise: config.advertise,
-    advertisePeer: config.advertisePeer,
-    region: config.region,
-    outbound,
-    tls: files.tls !== undefined,
-    ...meshTimingFromEnv(env),
-  });
+  // Replication: the mesh (accepts /peer, dials --peers or discovery's nodes, docs/MESH.md)
+  // or, with --backbone, a NATS JetStream stream (docs/BACKBONE.md); loaded only then, so a
+  // mesh node never loads the NATS client.
+  const timing = meshTimingFromEnv(env);
+  const onMixedStart = (message: string) => {
+    logger.error(message);
+    void shutdown(1);
+  };
+  mesh = config.backbone && config.mode.kind === "discovery"
+    ? (await import("./backbone/backbone_network.ts")).startBackbone({
+      node,
+      host: transport,
+      secret,
+      log: logger,
+      metrics: registry,
+      servers: config.backbone,
+      settings: backboneSettingsFromEnv(env, config.backbone.length),
+      discovery: {
+        url: config.mode.discoveryUrl,
+        identity,
+        advertise: config.advertise,
+        region: config.region,
+      },
+      onMixedStart,
+      ...timing,
+    })
+    : startPeerNetwork({
+      node,
+      metrics: registry,
+      secret,
+      log: logger,
+      transport,
+      mode: config.mode,
+      identity,
+      advertise: config.advertise,
+      advertisePeer: config.advertisePeer,
+      region: config.region,
+      outbound,
+      tls: files.tls !== undefined,
+      onMixedStart,
+      ...timing,
+    });
   const network = mesh;
   peerClients = () => network.peerClients();
   stopOnSignals(shutdown, logger);

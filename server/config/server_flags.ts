@@ -19,6 +19,7 @@ import {
   splitHostPort,
   unmapIpv4,
 } from "../../common/host_address.ts";
+import { parseBackboneUrls } from "../../common/backbone_protocol.ts";
 
 export type NodeMode =
   | { kind: "standalone" }
@@ -50,6 +51,8 @@ export interface ServerConfig {
   insecure: boolean;
   /** Seconds the node keeps serving after SIGTERM while /readyz answers 503. */
   drainSeconds: number;
+  /** `--backbone`: NATS servers to replicate through instead of the mesh (docs/BACKBONE.md). */
+  backbone?: string[];
 }
 
 export type FlagsResult =
@@ -68,6 +71,7 @@ export const SERVER_FLAGS = {
   db: { type: "string" },
   standalone: { type: "boolean" },
   peers: { type: "string" },
+  backbone: { type: "string" },
   "rate-limit": { type: "string" },
   region: { type: "string" },
   "idle-timeout": { type: "string" },
@@ -100,6 +104,8 @@ Usage: bun run server [flags]
   --discovery URL     discovery service (default ${DEFAULT_DISCOVERY_URL}; the default mode)
   --standalone        serve alone: no discovery, no peers
   --peers URL,...     static list of peer nodes instead of discovery
+  --backbone nats://HOST:PORT[,...]  replicate through a NATS JetStream stream instead of
+                      linking to every peer (discovery mode; every node of the cluster alike)
   --db PATH           SQLite database (default <DSATTER_DATA_DIR or data>/node.db)
   --rate-limit N      client frames per second per connection, bursts of 10*N (default ${DEFAULT_RATE_LIMIT_PER_SECOND})
   --region R          region reported to discovery
@@ -215,6 +221,20 @@ function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
     mode = { kind: "peers", peers };
   } else mode = { kind: "discovery", discoveryUrl };
 
+  let backbone: string[] | undefined;
+  if (values.backbone !== undefined) {
+    const urls = parseBackboneUrls(values.backbone);
+    if (!urls.ok) return { kind: "error", message: `Cannot parse flags: --backbone ${urls.error}` };
+    if (mode.kind !== "discovery") {
+      return {
+        kind: "error",
+        message: "Cannot parse flags: --backbone needs discovery mode (not --standalone or " +
+          "--peers): discovery hands out node ids and client addresses",
+      };
+    }
+    backbone = urls.value;
+  }
+
   let rateLimitPerSecond = DEFAULT_RATE_LIMIT_PER_SECOND;
   if (values["rate-limit"] !== undefined) {
     const value = values["rate-limit"];
@@ -290,6 +310,7 @@ function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
       caPath: values.ca,
       insecure: values.insecure ?? false,
       drainSeconds,
+      backbone,
     },
   };
 }

@@ -211,3 +211,26 @@ describe("connectableHost()", () => {
     expect(httpUrl("::1", 80)).toBe("http://[::1]:80");
   });
 });
+
+describe("--backbone", () => {
+  test("takes a comma list of nats:// URLs, in discovery mode only", () => {
+    expect(config(["--backbone", "nats://127.0.0.1:4222,nats://b:4223"]).backbone).toEqual([
+      "nats://127.0.0.1:4222",
+      "nats://b:4223",
+    ]);
+    expect(config([]).backbone).toBeUndefined();
+    for (
+      const argv of [
+        ["--backbone", "http://127.0.0.1:4222"],
+        ["--backbone", ""],
+        ["--backbone", "nats://h:4222", "--standalone"],
+        ["--backbone", "nats://h:4222", "--peers", "h:1"],
+      ]
+    ) {
+      const result = parseServerFlags(argv);
+      expect(result.kind === "error" && result.message).toStartWith(
+        "Cannot parse flags: --backbone",
+      );
+    }
+  });
+});

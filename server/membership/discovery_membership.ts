@@ -18,6 +18,7 @@ import {
   heartbeatIntervalMs,
   parseActiveNodeList,
   parseWatchEvent,
+  type ReplicationTransport,
 } from "../../common/discovery_protocol.ts";
 import { createSseDecoder } from "../../common/server_sent_events.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -36,6 +37,8 @@ export interface DiscoveryMembershipOptions {
   region?: string;
   /** Connected clients, reported with each heartbeat. */
   load: () => number;
+  /** How this node replicates, reported with each login. @default "mesh" */
+  transport?: ReplicationTransport;
   /** The other live nodes, after every change. */
   onNodes: (nodes: ActiveNode[]) => void;
   log: Logger;
@@ -110,6 +113,7 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
     if (options.advertisePeer) body.syncaddress = options.advertisePeer.host;
     if (options.region) body.region = options.region;
     if (options.tls) body.tls = true;
+    body.transport = options.transport ?? "mesh";
     const response = await fetch(`${base}${DiscoveryPath.login}`, {
       method: "POST",
       headers: authHeaders,

@@ -144,19 +144,7 @@ export class AntiEntropySession {
   /** Answers a peer's request with one page of what it lacks. */
   handleRequest(request: SyncRequestPayload): void {
     if (this.#closed) return;
-    const requesterVector = decodeVector(request.vector);
-    const responderVector = decodeVector(this.#options.node.vector());
-    if (!requesterVector || !responderVector) return;
-    const page = buildSyncPage({
-      responderVector,
-      requesterVector,
-      readAfter: (origin, afterSeq, limit) => this.#options.node.readAfter(origin, afterSeq, limit),
-    });
-    const frames = encodeListFrames(PeerFrameType.syncReply, "messages", page.messages, {
-      encodeItem: messageJson,
-      extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),
-    });
-    for (const frame of frames) this.#options.send(frame);
+    for (const frame of syncReplyFrames(this.#options.node, request)) this.#options.send(frame);
   }
 
   #send(vector: VectorWire): void {
@@ -172,6 +160,25 @@ export class AntiEntropySession {
     this.#inFlight = null;
     this.#options.baton?.release(this);
   }
+}
+
+/**
+ * The reply frames to a sync request (one bounded page of what the requester lacks; the
+ * page fits one frame), or none for a request whose vector does not parse.
+ */
+export function syncReplyFrames(node: AntiEntropyNode, request: SyncRequestPayload): string[] {
+  const requesterVector = decodeVector(request.vector);
+  const responderVector = decodeVector(node.vector());
+  if (!requesterVector || !responderVector) return [];
+  const page = buildSyncPage({
+    responderVector,
+    requesterVector,
+    readAfter: (origin, afterSeq, limit) => node.readAfter(origin, afterSeq, limit),
+  });
+  return encodeListFrames(PeerFrameType.syncReply, "messages", page.messages, {
+    encodeItem: messageJson,
+    extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),
+  });
 }
 
 /** Per origin, the highest seq in a page (pages hold contiguous runs from the requester's marks). */

@@ -20,7 +20,8 @@ import {
   type PeerPresenceMember,
 } from "../../common/peer_protocol.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
-import { type AntiEntropyNode, AntiEntropySession } from "./anti_entropy.ts";
+import type { ReplicaNode } from "../replication/replicator.ts";
+import { AntiEntropySession } from "./anti_entropy.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Logger } from "../observability/logger.ts";
 
@@ -34,17 +35,8 @@ export interface PeerSocket {
 
 export type LinkDirection = "dialled" | "accepted";
 
-/** The chat node as the mesh sees it (see docs/SEAM_REQUESTS.md). */
-export interface MeshNode extends AntiEntropyNode {
-  readonly nodeId: number;
-  chats(): PeerChat[];
-  acceptRemoteChats(chats: PeerChat[]): void | Promise<void>;
-  onLocalCommitted(listener: (messages: ChatMessage[]) => void): () => void;
-  onLocalChatCreated(listener: (chat: PeerChat) => void): () => void;
-  localPresence(): PeerPresenceMember[];
-  onLocalPresenceChanged(listener: () => void): () => void;
-  setRemotePresence(nodeId: number, members: PeerPresenceMember[] | null): void;
-}
+/** The chat node as the mesh sees it: the replication seam (server/replication/replicator.ts). */
+export type MeshNode = ReplicaNode;
 
 /** What a link needs from the mesh that owns it. */
 export interface LinkHost {

@@ -24,6 +24,8 @@ import { type DialTarget, PeerDialer } from "./peer_dialer.ts";
 import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
 import type { MeshNode } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
+import type { Replicator, ReplicatorHost } from "../replication/replicator.ts";
+import { TransportGuard } from "../replication/transport_guard.ts";
 
 export interface PeerNetworkOptions {
   node: MeshNode;
@@ -39,6 +41,8 @@ export interface PeerNetworkOptions {
   outbound?: Outbound;
   /** This node serves TLS: discovery is told, so peers and clients dial wss://. */
   tls?: boolean;
+  /** Discovery's first list holds backbone nodes: this start must fail. @default logs it */
+  onMixedStart?: (message: string) => void;
 }
 
 export interface PeerNetworkStart {
@@ -59,16 +63,13 @@ export interface PeerNetworkStart {
   region?: string;
 }
 
-export interface PeerNetwork {
+/** The mesh implementation of the replication seam (server/replication/replicator.ts). */
+export interface PeerNetwork extends Replicator {
   endpoint: PeerEndpoint;
   mesh: PeerMesh;
-  peersConnected(): number;
-  /** The other nodes' client addresses (discovery's live list, or `--peers`), for the web page. */
-  peerClients(): ClientEntry[];
   start(options: PeerNetworkStart): void;
   /** Leaves discovery's lists (logs out, stops heartbeats) but keeps every peer link. */
   leaveDiscovery(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
@@ -97,8 +98,14 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
   });
   let membership: DiscoveryMembership | undefined;
   let clientEntries: ClientEntry[] = [];
+  const guard = new TransportGuard({
+    mine: "mesh",
+    log: options.log,
+    onMixedStart: options.onMixedStart ?? ((message) => options.log.error(message)),
+  });
 
   return {
+    transport: "mesh",
     endpoint,
     mesh,
     peersConnected: () => mesh.peersConnected(),
@@ -118,7 +125,9 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
           advertisePeer: start.advertisePeer,
           region: start.region,
           load: start.load ?? (() => 0),
-          onNodes: (nodes) => {
+          transport: "mesh",
+          onNodes: (listed) => {
+            const nodes = guard.admit(listed);
             dialer.setTargets(nodes.map(dialTargetOf));
             clientEntries = nodes.map(({ address, clientport }) => ({ address, clientport }));
           },
@@ -140,11 +149,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
 }
 
 /** The transport as startPeerNetwork needs it (server/transport/bun_transport.ts). */
-export interface PeerTransport {
-  readonly port: number;
-  setPeerEndpoint(endpoint: PeerEndpoint, peerCount: () => number): void;
-  clientCount(): number;
-}
+export type PeerTransport = ReplicatorHost;
 
 export interface StartPeerNetworkOptions extends PeerNetworkOptions {
   transport: PeerTransport;

@@ -1,0 +1,236 @@
+/**
+ * The NATS JetStream backbone, wired: the second implementation of the
+ * replication seam (server/replication/replicator.ts), chosen in main.ts by
+ * `--backbone`. Discovery still hands out the node id and the client list; the
+ * node dials no peer. Its committed messages go to the cluster's stream
+ * (publisher), every node reads the stream through its durable consumer into
+ * `acceptRemote` (consumer), and beats, presence, anti-entropy and chat pages
+ * travel over core NATS (peers, presence, chat pages). See docs/BACKBONE.md.
+ *
+ * Invariant: `/peer` on a backbone node answers 409 (a mesh node cannot link to
+ * it); nothing waits for NATS before the node serves its clients: the
+ * connection is made (and remade) in the background and everything committed
+ * meanwhile is published once it is up.
+ * @module
+ */
+
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { backboneNames } from "../../common/backbone_protocol.ts";
+import type { ClientEntry } from "../../common/discovery_protocol.ts";
+import { splitHostPort } from "../../common/host_address.ts";
+import { backoffDelayMs } from "../../common/backoff.ts";
+import type { BackboneSettings } from "../config/backbone_settings.ts";
+import {
+  type DiscoveryMembership,
+  sleep,
+  startDiscoveryMembership,
+} from "../membership/discovery_membership.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { MetricsRegistry } from "../observability/metrics_registry.ts";
+import type { ReplicaNode, Replicator, ReplicatorHost } from "../replication/replicator.ts";
+import { TransportGuard } from "../replication/transport_guard.ts";
+import { createBackboneAuth } from "./backbone_auth.ts";
+import { BackboneConsumer } from "./backbone_consumer.ts";
+import { BackbonePeers } from "./backbone_peers.ts";
+import { BackbonePresence } from "./backbone_presence.ts";
+import { BackbonePublisher } from "./backbone_publisher.ts";
+import { lastPublishedSeq } from "./backbone_stream.ts";
+import { publishChat } from "./backbone_chat_pages.ts";
+import { refusingPeerEndpoint } from "./refusing_peer_endpoint.ts";
+
+export interface StartBackboneOptions {
+  node: ReplicaNode;
+  host: ReplicatorHost;
+  secret: string;
+  log: Logger;
+  metrics?: MetricsRegistry;
+  /** `--backbone`: the NATS servers. */
+  servers: string[];
+  settings: BackboneSettings;
+  /** Discovery: node id already registered; the node logs in with `transport: "nats"`. */
+  discovery: {
+    url: string;
+    identity: { nodeId: number; password: string };
+    advertise?: string;
+    region?: string;
+  };
+  /** Anti-entropy period. @default 3000 */
+  syncIntervalMs?: number;
+  /** A node not heard this long is gone. @default 15_000 */
+  peerTimeoutMs?: number;
+  /** Discovery's first list holds mesh nodes: this start must fail. */
+  onMixedStart: (message: string) => void;
+}
+
+/** At most this many own messages are republished when the stream holds none of this node's. */
+export const REPUBLISH_CAP = 10_000;
+
+export function startBackbone(options: StartBackboneOptions): Replicator {
+  const { node, log, settings } = options;
+  const auth = createBackboneAuth(options.secret);
+  const names = backboneNames(auth.tag);
+  const stop = new AbortController();
+  let clientEntries: ClientEntry[] = [];
+  let parts: Awaited<ReturnType<typeof runParts>> | undefined;
+  const bytes = { sent: 0, received: 0 };
+  let nc: NatsConnection | undefined;
+
+  options.host.setPeerEndpoint(refusingPeerEndpoint(), () => parts?.peers.peersConnected() ?? 0);
+  options.metrics?.gauge(
+    "dsatter_sync_lag_messages",
+    "Messages peers are known to hold that this node lacks",
+  )
+    .collectWith(() => parts?.peers.syncLag() ?? 0);
+  options.metrics?.gauge("dsatter_backbone_connected", "1 while the NATS connection is up")
+    .collectWith(() => nc && !nc.isClosed() && parts ? 1 : 0);
+  options.metrics?.gauge(
+    "dsatter_replication_bytes_sent",
+    "Payload bytes this node sent to replicate",
+  )
+    .collectWith(() => bytes.sent);
+  options.metrics?.gauge(
+    "dsatter_replication_bytes_received",
+    "Payload bytes this node received to replicate",
+  )
+    .collectWith(() => bytes.received);
+
+  const guard = new TransportGuard({ mine: "nats", log, onMixedStart: options.onMixedStart });
+  const advertised = options.discovery.advertise
+    ? splitHostPort(options.discovery.advertise)
+    : undefined;
+  const membership: DiscoveryMembership = startDiscoveryMembership({
+    discoveryUrl: options.discovery.url,
+    secret: options.secret,
+    identity: options.discovery.identity,
+    port: advertised?.port ?? options.host.port,
+    advertise: advertised?.host,
+    region: options.discovery.region,
+    load: () => options.host.clientCount(),
+    transport: "nats",
+    onNodes: (listed) => {
+      clientEntries = guard.admit(listed).map(({ address, clientport }) => ({
+        address,
+        clientport,
+      }));
+    },
+    log,
+  });
+
+  async function runParts(connection: NatsConnection) {
+    const js = jetstream(connection);
+    const jsm = await jetstreamManager(connection);
+    const presence = new BackbonePresence({ node, nc: connection, names, auth, log });
+    const peers = new BackbonePeers({
+      node,
+      nc: connection,
+      names,
+      auth,
+      presence,
+      log,
+      syncIntervalMs: options.syncIntervalMs,
+      peerTimeoutMs: options.peerTimeoutMs,
+    });
+    const publisher = new BackbonePublisher({
+      node,
+      js,
+      names,
+      auth,
+      log,
+      onPublished: (count) => bytes.sent += count,
+    });
+    const consumer = new BackboneConsumer({
+      node,
+      js,
+      jsm,
+      names,
+      auth,
+      settings,
+      log,
+      onGap: (origins) => peers.requestSync(origins),
+      onFreshConsumer: () => setTimeout(() => peers.requestChats(), 1000),
+      onReceived: (count) => bytes.received += count,
+    });
+    presence.start();
+    peers.start();
+    consumer.start();
+    const ownMark = node.vector()[String(node.nodeId)] ?? 0;
+    const inStream = await lastPublishedSeq(jsm, names, node.nodeId).catch(() => 0);
+    publisher.start(inStream > 0 ? inStream : Math.max(0, ownMark - REPUBLISH_CAP));
+    const unsubscribe = [
+      node.onLocalCommitted(() => publisher.kick()),
+      node.onLocalChatCreated((chat) =>
+        publishChat({ js, names, auth, nodeId: node.nodeId, chat, log })
+      ),
+    ];
+    log.info("backbone ready", { stream: names.stream, publishedUpTo: inStream, ownMark });
+    return { peers, presence, publisher, consumer, unsubscribe };
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stop.signal.aborted && !parts) {
+      try {
+        nc = await connect({
+          servers: options.servers,
+          name: `dsatter-node-${node.nodeId}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          pingInterval: 5000,
+        });
+        log.info("backbone connected", { server: nc.getServer(), servers: options.servers.length });
+        void watchStatus(nc);
+        parts = await runParts(nc);
+      } catch (error) {
+        await nc?.close().catch(() => {});
+        nc = undefined;
+        if (stop.signal.aborted) return;
+        if (failures === 0 || failures % 20 === 0) {
+          log.warn("Cannot use the backbone", {
+            error: String((error as Error)?.message ?? error),
+            failures,
+          });
+        }
+        failures += 1;
+        await sleep(
+          backoffDelayMs(Math.min(failures, 10), { baseMs: 250, maxMs: 5000 }),
+          stop.signal,
+        );
+      }
+    }
+  }
+
+  async function watchStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type === "disconnect") {
+        log.warn("backbone disconnected", { server: status.server });
+      } else if (status.type === "reconnect") {
+        log.info("backbone reconnected", { server: status.server });
+        parts?.publisher.kick();
+      }
+    }
+  }
+
+  const running = run();
+  return {
+    transport: "nats",
+    peersConnected: () => parts?.peers.peersConnected() ?? 0,
+    peerClients: () => clientEntries,
+    async leaveDiscovery() {
+      await membership.close();
+    },
+    async close() {
+      stop.abort();
+      await running.catch(() => {});
+      if (parts) {
+        for (const unsubscribe of parts.unsubscribe) unsubscribe();
+        parts.publisher.close();
+        parts.presence.close();
+        await parts.peers.close();
+        await parts.consumer.close();
+      }
+      await nc?.close().catch(() => {});
+      await membership.close();
+    },
+  };
+}
