@@ -2,7 +2,8 @@
  * Three real nodes registered with a real discovery: every message pushed to
  * one node reaches every listening client on every node exactly once, the
  * histories are identical in canonical order, and a reply written after seeing
- * a message sorts after it everywhere (causality through the HLC).
+ * a message sorts after it everywhere (causality through the HLC). Run once per
+ * transport: the mesh, and the NATS JetStream backbone (a real nats-server).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { ChatMessage } from "../../common/protocol.ts";
@@ -11,18 +12,19 @@ import {
   fullHistory,
   startTestCluster,
   type TestCluster,
+  TEST_TRANSPORTS,
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";
 import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
 
 const CHAT = 4242;
 
-describe("mesh fan-out", () => {
+describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
   let cluster: TestCluster;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ size: 3 });
+    cluster = await startTestCluster({ size: 3, transport });
     await waitForPeers(cluster.nodes, 2);
   }, 60_000);
 
@@ -31,7 +33,7 @@ describe("mesh fan-out", () => {
     await cluster?.stop();
   });
 
-  test("startTestCluster() links every pair of nodes exactly once, as /metrics shows", async () => {
+  test("startTestCluster() has every node see the other two, as /metrics shows", async () => {
     await waitForPeers(cluster.nodes, 2);
     for (const node of cluster.nodes) {
       const metrics = await (await fetch(`${node.url}/metrics`)).text();

@@ -12,12 +12,21 @@
 import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/spawn_discovery.ts";
 import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "./spawn_node.ts";
 import { fetchTrusting, type TestTls } from "./test_tls.ts";
+import { type NatsServer, startNatsServer } from "./nats_server.ts";
 import { openClient, waitUntil } from "./ws_test_client.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 
+/** How a test cluster replicates: the mesh, or a NATS JetStream backbone (`--backbone`). */
+export type TestTransport = "mesh" | "nats";
+/** Both, for scenario suites that run once per transport. */
+export const TEST_TRANSPORTS: TestTransport[] = ["mesh", "nats"];
+
 export interface TestCluster {
+  transport: TestTransport;
   discovery: SpawnedDiscovery;
   nodes: SpawnedNode[];
+  /** The NATS servers of a backbone cluster (empty on the mesh). */
+  nats: NatsServer[];
   /** Starts one more node registered with this discovery (optionally on an existing DB). */
   /** Starts one more node; extraArgs go to its command line (e.g. `--region`). */
   addNode(options?: { dbPath?: string; extraArgs?: string[] }): Promise<SpawnedNode>;
@@ -35,6 +44,12 @@ export interface TestClusterOptions {
   echo?: boolean;
   /** TLS everywhere: discovery and every node serve with this material and trust its CA. */
   tls?: TestTls;
+  /** @default "mesh" */
+  transport?: TestTransport;
+  /** Backbone only: these servers instead of one started here (stopped with the cluster). */
+  natsServers?: NatsServer[];
+  /** Extra environment for every node. */
+  env?: Record<string, string>;
 }
 
 /** A node or anything with its URLs and the CA it needs (TLS). */
@@ -44,21 +59,37 @@ export interface NodeAddress {
 }
 
 export async function startTestCluster(options: TestClusterOptions): Promise<TestCluster> {
-  const discovery = await spawnDiscovery({
-    clusterSecret: TEST_CLUSTER_SECRET,
-    ttlSeconds: options.ttlSeconds ?? 3,
-    tls: options.tls,
-  });
+  const transport = options.transport ?? "mesh";
+  const nats: NatsServer[] = [...(options.natsServers ?? [])];
+  if (transport === "nats" && nats.length === 0) {
+    nats.push(await startNatsServer({ echo: options.echo }));
+  }
+  const stopNats = () => Promise.all(nats.map((server) => server.stop().catch(() => null)));
+  let discovery: SpawnedDiscovery;
+  try {
+    discovery = await spawnDiscovery({
+      clusterSecret: TEST_CLUSTER_SECRET,
+      ttlSeconds: options.ttlSeconds ?? 3,
+      tls: options.tls,
+    });
+  } catch (error) {
+    await stopNats();
+    throw error;
+  }
+  const backboneArgs = transport === "nats"
+    ? ["--backbone", nats.map((server) => server.url).join(",")]
+    : [];
   const nodes: SpawnedNode[] = [];
   const started: SpawnedNode[] = [];
   async function addNode(
     add: { dbPath?: string; extraArgs?: string[] } = {},
   ): Promise<SpawnedNode> {
     const node = await spawnNode({
-      extraArgs: ["--discovery", discovery.url, ...(add.extraArgs ?? [])],
+      extraArgs: ["--discovery", discovery.url, ...backboneArgs, ...(add.extraArgs ?? [])],
       env: {
         DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
         DSATTER_SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 500),
+        ...options.env,
       },
       dbPath: add.dbPath,
       echo: options.echo,
@@ -68,12 +99,15 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
     return node;
   }
   const cluster: TestCluster = {
+    transport,
     discovery,
     nodes,
+    nats,
     addNode,
     async stop() {
       await Promise.all(started.map((node) => node.stop(5000).catch(() => null)));
       await discovery.stop().catch(() => null);
+      await stopNats();
     },
   };
   try {
