@@ -2,6 +2,7 @@
  * SIGKILL of a node in the middle of a burst: the two others keep exchanging
  * messages; the killed node, restarted on the same DB, catches up by itself, and
  * every message any node acknowledged is then present on every node.
+ * Run once per transport (mesh, NATS backbone).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +13,7 @@ import {
   fullHistory,
   startTestCluster,
   type TestCluster,
+  TEST_TRANSPORTS,
   waitForConvergence,
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";
@@ -38,14 +40,14 @@ function acks(client: TestClient): string[] {
   );
 }
 
-describe("mesh crash and restart", () => {
+describe.each(TEST_TRANSPORTS)("crash and restart on the %s", (transport) => {
   let cluster: TestCluster;
   let dataDir: string;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "dsatter-mesh-crash-"));
-    cluster = await startTestCluster({ size: 2 });
+    cluster = await startTestCluster({ size: 2, transport });
     cluster.nodes.push(await cluster.addNode({ dbPath: join(dataDir, "victim.db") }));
     await waitForPeers(cluster.nodes, 2);
   }, 60_000);

@@ -2,6 +2,7 @@
  * Resume on another node: a client that followed node A, disconnected, and
  * resumes with `since` on node C gets exactly the messages it missed, from
  * every origin, none twice.
+ * Run once per transport (mesh, NATS backbone).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
@@ -9,6 +10,7 @@ import {
   fullHistory,
   startTestCluster,
   type TestCluster,
+  TEST_TRANSPORTS,
   vectorOf,
   vectorTotal,
   waitForConvergence,
@@ -38,12 +40,12 @@ async function sendAll(client: TestClient, label: string, count: number): Promis
   );
 }
 
-describe("resume with since on another node", () => {
+describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transport) => {
   let cluster: TestCluster;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ size: 3 });
+    cluster = await startTestCluster({ size: 3, transport });
     await waitForPeers(cluster.nodes, 2);
   }, 60_000);
 
