@@ -24,6 +24,7 @@ FAULTS ?=
 help:
 	@echo "make dev [N=3] [PORT=3001] [DISCOVERY_PORT=8080]"
 	@echo "                 run discovery + N chat nodes on loopback (nodes on PORT, PORT+1, ...; Ctrl-C stops them)"
+	@echo "                 BACKBONE=nats: a local nats-server too, the nodes replicate through it"
 	@echo "make test        run every test (installs what is missing first)"
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
 	@echo "make chaos [DURATION=60 NODES=3 SEED= FAULTS=]  faults against a real cluster, then a history check"
@@ -42,7 +43,8 @@ setup: $(STAMP)
 	@.ci/ensure-system-packages
 
 dev: setup
-	$(BUN) server/dev/dev_cluster.ts $(N) --base-port $(PORT) --discovery-port $(DISCOVERY_PORT)
+	$(BUN) server/dev/dev_cluster.ts $(N) --base-port $(PORT) --discovery-port $(DISCOVERY_PORT) \
+		$(if $(BACKBONE),--backbone $(BACKBONE))
 
 # Every runner runs even if an earlier one fails; the last line sums them all.
 test: setup

@@ -7,7 +7,10 @@
  * its part; each node's web URL is printed once it listens. Ctrl-C or SIGTERM
  * stops the nodes first (they log out of discovery), then discovery, and exits;
  * a second Ctrl-C kills whatever is still running.
- * Running it again resumes on the same data.
+ * Running it again resumes on the same data. With `--backbone nats` (`make dev
+ * BACKBONE=nats`) it first starts a nats-server (JetStream, store in data/nats,
+ * loopback, port 4222 when free, else a free one) and the nodes replicate
+ * through it (docs/BACKBONE.md); it is stopped last.
  *
  * Invariant: every process started here is stopped before this one exits
  * (SIGTERM, then SIGKILL after a grace period); no data file is ever deleted.
@@ -22,8 +25,10 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { clusterSecretFromDataDir } from "../process/cluster_secret_file.ts";
 import { busyPortLine, isPortFree } from "./free_port.ts";
+import { freeTcpPort, NATS_SERVER_BIN } from "../testing/nats_server.ts";
 
 const DISCOVERY_PORT = 8080;
+const NATS_PORT = 4222;
 const FIRST_NODE_PORT = 3001;
 const STOP_GRACE_MS = 10_000;
 /** Prefix colors, only on a terminal and without NO_COLOR. */
@@ -42,9 +47,10 @@ interface Part {
 
 function usage(): never {
   console.error(
-    "usage: bun server/dev/dev_cluster.ts [N] [--discovery-port P] [--base-port Q]\n" +
+    "usage: bun server/dev/dev_cluster.ts [N] [--discovery-port P] [--base-port Q] [--backbone nats [--nats-port R]]\n" +
       `  N nodes (1..50, default 3) on ports Q..Q+N-1 (default ${FIRST_NODE_PORT}), ` +
-      `discovery on P (default ${DISCOVERY_PORT})`,
+      `discovery on P (default ${DISCOVERY_PORT}); --backbone nats: a local nats-server ` +
+      `(port ${NATS_PORT} when free) and the nodes on it`,
   );
   process.exit(2);
 }
@@ -53,6 +59,9 @@ interface DevFlags {
   count: number;
   discoveryPort: number;
   basePort: number;
+  backbone: boolean;
+  /** --nats-port: where the backbone's nats-server listens; default 4222 when free. */
+  natsPort?: number;
 }
 
 function parseDevFlags(argv: string[]): DevFlags {
@@ -65,6 +74,8 @@ function parseDevFlags(argv: string[]): DevFlags {
       options: {
         "discovery-port": { type: "string", default: String(DISCOVERY_PORT) },
         "base-port": { type: "string", default: String(FIRST_NODE_PORT) },
+        backbone: { type: "string" },
+        "nats-port": { type: "string" },
       },
     });
   } catch {
@@ -86,7 +97,13 @@ function parseDevFlags(argv: string[]): DevFlags {
     );
     process.exit(2);
   }
-  return { count, discoveryPort, basePort };
+  const backbone = values.backbone !== undefined && values.backbone !== "";
+  if (backbone && values.backbone !== "nats") usage();
+  const natsPort = values["nats-port"] === undefined ? undefined : Number(values["nats-port"]);
+  if (natsPort !== undefined && !(Number.isInteger(natsPort) && natsPort > 0 && natsPort < 65536)) {
+    usage();
+  }
+  return { count, discoveryPort, basePort, backbone, natsPort };
 }
 
 function developmentSecret(dataDir: string): string {
@@ -104,6 +121,8 @@ function startPart(
   args: string[],
   env: Record<string, string>,
   color: string,
+  /** A line (stdout or stderr) that means ready; default: the `listening on` line. */
+  readyLine?: RegExp,
 ): Part {
   // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops
   // the parts in order (nodes before discovery, so they can log out).
@@ -117,11 +136,15 @@ function startPart(
   if (child.pid !== undefined) print(`started, pid ${child.pid}`);
   let resolveListening!: (url: string | null) => void;
   const listening = new Promise<string | null>((resolve) => resolveListening = resolve);
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  const onLine = (line: string) => {
     print(line);
-    if (line.startsWith("listening on ")) resolveListening(line.slice(13).trim());
-  });
-  createInterface({ input: child.stderr! }).on("line", print);
+    if (readyLine?.test(line)) resolveListening(line);
+    else if (!readyLine && line.startsWith("listening on ")) {
+      resolveListening(line.slice(13).trim());
+    }
+  };
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  createInterface({ input: child.stderr! }).on("line", readyLine ? onLine : print);
   const exited = new Promise<void>((resolve) => {
     child.once("exit", (code, signal) => {
       print(`exited (${signal ?? `code ${code}`})`);
@@ -161,7 +184,9 @@ async function checkPortsFree(discoveryPort: number, basePort: number, count: nu
 }
 
 async function main(): Promise<void> {
-  const { count, discoveryPort, basePort } = parseDevFlags(process.argv.slice(2));
+  const { count, discoveryPort, basePort, backbone, natsPort } = parseDevFlags(
+    process.argv.slice(2),
+  );
   await checkPortsFree(discoveryPort, basePort, count);
   const dataDir = process.env.DSATTER_DATA_DIR || "data";
   mkdirSync(dataDir, { recursive: true });
@@ -172,23 +197,35 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const nodes: Part[] = [];
-  const parts: { discovery?: Part } = {};
+  const parts: { discovery?: Part; nats?: Part } = {};
   async function stopAll(exitCode: number): Promise<void> {
     if (stopping) {
       // A second Ctrl-C: no more waiting.
       console.log("killing every process...");
-      for (const part of [...nodes, parts.discovery]) part?.child.kill("SIGKILL");
+      for (const part of [...nodes, parts.discovery, parts.nats]) part?.child.kill("SIGKILL");
       return;
     }
     stopping = true;
     console.log("stopping every process...");
     await Promise.all(nodes.map(stopPart));
     if (parts.discovery) await stopPart(parts.discovery);
+    if (parts.nats) await stopPart(parts.nats);
     process.exit(exitCode);
   }
   process.on("SIGINT", () => void stopAll(0));
   process.on("SIGTERM", () => void stopAll(0));
   process.on("SIGHUP", () => void stopAll(0));
+
+  const backboneArgs: string[] = [];
+  if (backbone) {
+    const natsUrl = await startNats(dataDir, parts, natsPort);
+    if (!natsUrl) {
+      console.error(`Cannot start ${NATS_SERVER_BIN} (apt-get install nats-server)`);
+      await stopAll(1);
+      return;
+    }
+    backboneArgs.push("--backbone", natsUrl);
+  }
 
   const discovery = startPart(
     "discovery",
@@ -237,6 +274,7 @@ async function main(): Promise<void> {
         join(dataDir, `node-${i}.db`),
         "--discovery",
         discoveryUrl,
+        ...backboneArgs,
       ],
       env,
       COLORS[i % COLORS.length],
@@ -246,10 +284,32 @@ async function main(): Promise<void> {
   }
   console.log("");
   console.log(`discovery: ${discoveryUrl}`);
+  if (backboneArgs.length > 0) console.log(`backbone: ${backboneArgs[1]}`);
   listening.forEach((url, i) => {
     console.log(`node-${i + 1}: ${url ? `${url}/` : "did not start (see its log above)"}`);
   });
   console.log("open a node's URL in a browser; Ctrl-C stops every process.\n");
+}
+
+/** A JetStream nats-server on loopback (4222 when free), its store in data/nats. */
+async function startNats(
+  dataDir: string,
+  parts: { nats?: Part },
+  chosenPort?: number,
+): Promise<string | null> {
+  const port = chosenPort ?? (await isPortFree(NATS_PORT) ? NATS_PORT : await freeTcpPort());
+  const storeDir = join(dataDir, "nats");
+  mkdirSync(storeDir, { recursive: true });
+  const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir];
+  parts.nats = startPart(
+    "nats",
+    NATS_SERVER_BIN,
+    args,
+    {},
+    COLORS[COLORS.length - 1],
+    /Server is ready/,
+  );
+  return await parts.nats.listening ? `nats://127.0.0.1:${port}` : null;
 }
 
 await main();

@@ -6,11 +6,7 @@
  * processes: discovery, Bun nodes, a nats-server with JetStream.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  startTestCluster,
-  type TestCluster,
-  waitForPeers,
-} from "../testing/peer_test_cluster.ts";
+import { startTestCluster, type TestCluster, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { spawnNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
 import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
 
@@ -53,13 +49,14 @@ describe("backbone cluster", () => {
     onA.send({ type: "createChat", payload: { name: "backbone room" }, ref: "c" });
     const created = await onA.next((f) => f.type === "chatCreated" && f.ref === "c");
     const chatId = (created.payload as { chatId: number }).chatId;
-    const seen = await onB.next((f) =>
-      f.type === "chatCreated" && (f.payload as { chatId: number }).chatId === chatId, 20_000
+    const seen = await onB.next(
+      (f) => f.type === "chatCreated" && (f.payload as { chatId: number }).chatId === chatId,
+      20_000,
     );
     expect((seen.payload as { name: string }).name).toBe("backbone room");
     onB.send({ type: "listChats", payload: {}, ref: "l" });
     const list = await onB.next((f) => f.type === "chatList" && f.ref === "l");
-    expect((list.payload as Array<{ chatId: number; name: string }>)).toContainEqual(
+    expect(list.payload as Array<{ chatId: number; name: string }>).toContainEqual(
       expect.objectContaining({ chatId, name: "backbone room" }),
     );
   }, 60_000);
@@ -86,8 +83,7 @@ describe("backbone cluster", () => {
     await watcher.next((f) =>
       f.type === "presence" &&
       (f.payload as { name: string; online: boolean }).name === "ann-on-a" &&
-      !(f.payload as { online: boolean }).online, 20_000
-    );
+      !(f.payload as { online: boolean }).online, 20_000);
   }, 60_000);
 
   test("/peer on a backbone node is refused with 409 and a sentence", async () => {

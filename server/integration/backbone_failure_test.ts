@@ -107,26 +107,30 @@ describe("backbone failures", () => {
     await expectAllPresent(nodes, [...acked(onA), ...acked(onB)]);
   }, 120_000);
 
-  test("a three-server NATS cluster losing one server to SIGKILL loses no acknowledged message", async () => {
-    const nats = await startNatsCluster(3);
-    const cluster = await startTestCluster({ size: 3, transport: "nats", natsServers: nats });
-    clusters.push(cluster);
-    await waitForPeers(cluster.nodes, 2);
-    const senders = await Promise.all(cluster.nodes.map((node) => openClient(node.wsUrl)));
-    clients.push(...senders);
-    senders.forEach((sender, i) => sendBurst(sender, `pre${i}`, 100));
-    await waitUntil(() => senders.every((s) => acked(s).length === 100), 30_000, 20);
-    await waitForConvergence(cluster.nodes, 300, 30_000);
+  test(
+    "a three-server NATS cluster losing one server to SIGKILL loses no acknowledged message",
+    async () => {
+      const nats = await startNatsCluster(3);
+      const cluster = await startTestCluster({ size: 3, transport: "nats", natsServers: nats });
+      clusters.push(cluster);
+      await waitForPeers(cluster.nodes, 2);
+      const senders = await Promise.all(cluster.nodes.map((node) => openClient(node.wsUrl)));
+      clients.push(...senders);
+      senders.forEach((sender, i) => sendBurst(sender, `pre${i}`, 100));
+      await waitUntil(() => senders.every((s) => acked(s).length === 100), 30_000, 20);
+      await waitForConvergence(cluster.nodes, 300, 30_000);
 
-    // Mid-chat, the server that leads the stream (replicas 3) dies.
-    const leader = await streamLeader(nats.map((server) => server.url));
-    const victim = nats[Number(leader.replace(/^n/, "")) - 1];
-    senders.forEach((sender, i) => sendBurst(sender, `mid${i}`, 300));
-    await waitUntil(() => acked(senders[0]).length >= 150, 30_000, 5);
-    await victim.kill();
-    senders.forEach((sender, i) => sendBurst(sender, `post${i}`, 100));
-    await waitUntil(() => senders.every((s) => acked(s).length === 500), 60_000, 20);
-    await waitForConvergence(cluster.nodes, 1500, 60_000);
-    await expectAllPresent(cluster.nodes, senders.flatMap((s) => acked(s)));
-  }, 120_000);
+      // Mid-chat, the server that leads the stream (replicas 3) dies.
+      const leader = await streamLeader(nats.map((server) => server.url));
+      const victim = nats[Number(leader.replace(/^n/, "")) - 1];
+      senders.forEach((sender, i) => sendBurst(sender, `mid${i}`, 300));
+      await waitUntil(() => acked(senders[0]).length >= 150, 30_000, 5);
+      await victim.kill();
+      senders.forEach((sender, i) => sendBurst(sender, `post${i}`, 100));
+      await waitUntil(() => senders.every((s) => acked(s).length === 500), 60_000, 20);
+      await waitForConvergence(cluster.nodes, 1500, 60_000);
+      await expectAllPresent(cluster.nodes, senders.flatMap((s) => acked(s)));
+    },
+    120_000,
+  );
 });

@@ -12,8 +12,8 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import {
   fullHistory,
   startTestCluster,
-  type TestCluster,
   TEST_TRANSPORTS,
+  type TestCluster,
   waitForConvergence,
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";

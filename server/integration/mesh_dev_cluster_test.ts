@@ -2,7 +2,9 @@
  * `make dev` (server/dev/dev_cluster.ts) as a user runs it: discovery and two nodes
  * start on the given ports with their data under DSATTER_DATA_DIR, link up,
  * print their URLs; SIGTERM stops every process cleanly; a second start
- * resumes on the same data (same node ids).
+ * resumes on the same data (same node ids). With `--backbone nats` it also runs a
+ * nats-server (store under the data dir) that the nodes replicate through, and
+ * stops it too.
  */
 import { describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -136,4 +138,39 @@ describe("make dev", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+  test(
+    "dev_cluster --backbone nats runs a nats-server the nodes replicate through, stops it too",
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "dsatter-dev-nats-"));
+      const base = await freePorts(4);
+      const args = [
+        "2",
+        "--discovery-port",
+        String(base),
+        "--base-port",
+        String(base + 1),
+        "--backbone",
+        "nats",
+        "--nats-port",
+        String(base + 3),
+      ];
+      const nodes = [1, 2].map((i) => ({ url: `http://127.0.0.1:${base + i}` }));
+      const launcher = launch(args, dataDir);
+      try {
+        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), 60_000, 50);
+        expect(launcher.lines).toContain(`backbone: nats://127.0.0.1:${base + 3}`);
+        await waitForPeers(nodes, 1, 30_000);
+        const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
+        expect(metrics).toMatch(/^dsatter_backbone_connected 1$/m);
+        expect(existsSync(join(dataDir, "nats", "jetstream"))).toBe(true);
+        expect(await stopLauncher(launcher)).toBe(0);
+        for (let port = base; port <= base + 3; port++) expect(await portFree(port)).toBe(true);
+        expect(launcher.lines.some((l) => /^\S*\[nats\]\S* exited/.test(l))).toBe(true);
+      } finally {
+        await stopLauncher(launcher);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });

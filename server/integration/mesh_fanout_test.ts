@@ -11,8 +11,8 @@ import { compareCanonical } from "../../common/canonical_order.ts";
 import {
   fullHistory,
   startTestCluster,
-  type TestCluster,
   TEST_TRANSPORTS,
+  type TestCluster,
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";
 import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";

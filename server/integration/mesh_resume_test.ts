@@ -9,8 +9,8 @@ import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import {
   fullHistory,
   startTestCluster,
-  type TestCluster,
   TEST_TRANSPORTS,
+  type TestCluster,
   vectorOf,
   vectorTotal,
   waitForConvergence,
