@@ -74,7 +74,7 @@ lint: setup
 		|| { echo "common/ must stay runtime-neutral (see docs/ARCHITECTURE.md)"; exit 1; }
 	@! grep -rnE '\b(Deno|Bun)\.|from "bun:|from "node:' sdk/ --include=*.ts --exclude=*_test.ts --exclude-dir=examples \
 		|| { echo "sdk/ must stay runtime-neutral: it runs in browsers, Deno, Bun and Node (see docs/SDK.md)"; exit 1; }
-	@! grep -rnE 'from "\.\./(transport|mesh|membership|config|process|web)/' server/core/ server/store/ --include=*.ts \
+	@! grep -rnE 'from "\.\./(transport|mesh|backbone|replication|membership|config|process|web)/' server/core/ server/store/ --include=*.ts \
 		|| { echo "server/core and server/store must not import transport, mesh or membership (see docs/ARCHITECTURE.md)"; exit 1; }
 	@! grep -rnE 'from "\.\./core/' server/store/ --include=*.ts \
 		|| { echo "server/store must not import server/core (see docs/ARCHITECTURE.md)"; exit 1; }
