@@ -18,7 +18,7 @@ NODES ?= 3
 SEED ?=
 FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-smoke chaos lint check clean ok \
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-smoke chaos lint check clean ok \
 	images up stop down delete-images delete-volumes
 
 help:
@@ -66,6 +66,10 @@ perf: setup
 chaos: setup
 	$(BUN) chaos/main.ts --duration $(DURATION) --nodes $(NODES) \
 		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS))
+
+# The fan-out shapes on the NATS backbone (compare with the same rows of `make perf`).
+perf-backbone: setup
+	$(BUN) perf/main.ts --backbone --only a,b,c,d --out perf/out/backbone
 
 lint: setup
 	$(DENO) fmt --check

@@ -20,6 +20,7 @@ const HELP = `bun perf/main.ts [flags]
                      (default perf/out)
   --rate-limit N     --rate-limit of the nodes this run starts (default 1000000)
   --latency-rate N   messages/s for (c) instead of 25% of (b)'s rate
+  --backbone         the cluster it starts replicates through a local nats-server (JetStream)
   --profile DIR      run the nodes it starts under Bun's CPU profiler (Markdown, one per node)
   --echo             copy the started processes' output to stderr
   --help`;
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     "latency-rate": { type: "string" },
     echo: { type: "boolean", default: false },
     profile: { type: "string" },
+    backbone: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -78,6 +80,7 @@ const result = await runPerf({
   latencyRatePerSecond: latencyRate,
   echo: values.echo,
   profileDir: values.profile === undefined ? undefined : resolve(values.profile),
+  backbone: values.backbone,
   command: ["bun", ...process.argv.slice(1)].join(" ").replace(process.cwd() + "/", ""),
   signal: controller.signal,
   onRow: (row) => console.log(JSON.stringify(row)),

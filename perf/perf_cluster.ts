@@ -11,6 +11,7 @@
 
 import { spawnDiscovery, type SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
 import { type SpawnedNode, spawnNode } from "../server/testing/spawn_node.ts";
+import { type NatsServer, startNatsServer } from "../server/testing/nats_server.ts";
 
 export interface PerfNode {
   /** `http://HOST:PORT` */
@@ -43,6 +44,8 @@ export interface LocalClusterOptions {
    * node into this folder when it exits.
    */
   profileDir?: string;
+  /** Replicate through a NATS JetStream backbone (a nats-server started here). @default false */
+  backbone?: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -52,9 +55,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const count = options.nodes ?? 3;
   let discovery: SpawnedDiscovery | undefined;
   const spawned: SpawnedNode[] = [];
+  let nats: NatsServer | undefined;
   async function stop() {
     await Promise.allSettled(spawned.map((node) => node.stop(15_000)));
     await discovery?.stop();
+    await nats?.stop();
   }
   function toPerfNode(node: SpawnedNode): PerfNode {
     return { url: node.url, wsUrl: node.wsUrl, pid: node.child.pid };
@@ -62,6 +67,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   async function addNode(): Promise<PerfNode> {
     if (discovery === undefined) throw new Error("Cannot add a node: discovery is not running");
     const extraArgs = ["--discovery", discovery.url];
+    if (nats) extraArgs.push("--backbone", nats.url);
     if (options.rateLimit !== undefined) extraArgs.push("--rate-limit", String(options.rateLimit));
     const node = await spawnNode({
       extraArgs,
@@ -77,6 +83,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     return toPerfNode(node);
   }
   try {
+    if (options.backbone) nats = await startNatsServer({ echo: options.echo });
     discovery = await spawnDiscovery({ host: "127.0.0.1" });
     const nodes: PerfNode[] = [];
     // One at a time: each registers and logs in before the next one looks for peers.

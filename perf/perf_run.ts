@@ -40,6 +40,8 @@ export interface PerfRunOptions {
   latencyRatePerSecond?: number;
   /** Profile the nodes this run starts (Markdown CPU profiles in this folder). */
   profileDir?: string;
+  /** Own clusters replicate through a NATS JetStream backbone instead of the mesh. */
+  backbone?: boolean;
   /** The command line, for the report. */
   command?: string;
   signal?: AbortSignal;
@@ -59,9 +61,13 @@ export async function runPerf(options: PerfRunOptions): Promise<PerfRunResult> {
   const log = options.log ?? (() => {});
   const rateLimit = options.rateLimit ?? 1_000_000;
   const startCluster = (nodes: number): Promise<PerfCluster> =>
-    options.clusterUrl !== undefined
-      ? attachCluster(options.clusterUrl)
-      : startLocalCluster({ nodes, rateLimit, echo: options.echo, profileDir: options.profileDir });
+    options.clusterUrl !== undefined ? attachCluster(options.clusterUrl) : startLocalCluster({
+      nodes,
+      rateLimit,
+      echo: options.echo,
+      profileDir: options.profileDir,
+      backbone: options.backbone,
+    });
   const loadAtStart = os.loadavg();
   const rows: ScenarioRow[] = [];
   const common = {
