@@ -17,6 +17,9 @@ WORKDIR /app
 COPY package.json bunfig.toml ./
 COPY common/ common/
 COPY server/ server/
+# The NATS client (--backbone) and its one dependency outside @nats-io.
+COPY node_modules/@nats-io/ node_modules/@nats-io/
+COPY node_modules/tweetnacl/ node_modules/tweetnacl/
 COPY deploy/healthcheck.ts deploy/healthcheck.ts
 ENV DSATTER_ENV=production \
     DSATTER_PORT=3000 \
