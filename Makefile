@@ -18,7 +18,7 @@ NODES ?= 3
 SEED ?=
 FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-smoke chaos lint check clean ok \
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-smoke chaos lint check clean ok \
 	images up stop down delete-images delete-volumes
 
 help:
@@ -70,6 +70,10 @@ chaos: setup
 # The fan-out shapes on the NATS backbone (compare with the same rows of `make perf`).
 perf-backbone: setup
 	$(BUN) perf/main.ts --backbone --only a,b,c,d --out perf/out/backbone
+
+# Per-message CPU and bytes of mesh and backbone on 3 and 5 nodes, modelled up to 50 nodes.
+perf-model: setup
+	$(BUN) perf/transport_cost.ts
 
 lint: setup
 	$(DENO) fmt --check

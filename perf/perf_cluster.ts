@@ -27,6 +27,8 @@ export interface PerfCluster {
   nodes: PerfNode[];
   /** True when this run started the processes (and may start more, or read their RSS). */
   owned: boolean;
+  /** The nats-server's pid, when this run started one (`backbone`). */
+  natsPid?: number;
   /** Starts one more node that joins through discovery; owned clusters only. */
   addNode?(): Promise<PerfNode>;
   stop(): Promise<void>;
@@ -88,7 +90,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const nodes: PerfNode[] = [];
     // One at a time: each registers and logs in before the next one looks for peers.
     for (let i = 0; i < count; i++) nodes.push(await addNode());
-    return { discoveryUrl: discovery.url, nodes, owned: true, addNode, stop };
+    return {
+      discoveryUrl: discovery.url,
+      nodes,
+      owned: true,
+      natsPid: nats?.child.pid,
+      addNode,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

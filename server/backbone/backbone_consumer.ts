@@ -44,8 +44,6 @@ export interface BackboneConsumerOptions {
   onGap: (origins: number[]) => void;
   /** The consumer was created anew (first start, or the old one is gone): ask for chats. */
   onFreshConsumer: () => void;
-  /** Counts bytes received (the perf model). */
-  onReceived?: (bytes: number) => void;
 }
 
 /** Deliveries buffered ahead of the node, per pull. */
@@ -134,7 +132,6 @@ export class BackboneConsumer {
 
   #receive(message: JsMsg): void {
     this.#pending.push(message);
-    this.#options.onReceived?.(message.data.length);
     if (this.#pending.length >= BATCH_MAX) this.#flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;

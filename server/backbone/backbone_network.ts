@@ -73,7 +73,6 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
   const stop = new AbortController();
   let clientEntries: ClientEntry[] = [];
   let parts: Awaited<ReturnType<typeof runParts>> | undefined;
-  const bytes = { sent: 0, received: 0 };
   let nc: NatsConnection | undefined;
 
   options.host.setPeerEndpoint(refusingPeerEndpoint(), () => parts?.peers.peersConnected() ?? 0);
@@ -86,14 +85,14 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
     .collectWith(() => nc && !nc.isClosed() && parts ? 1 : 0);
   options.metrics?.gauge(
     "dsatter_replication_bytes_sent",
-    "Payload bytes this node sent to replicate",
+    "Bytes this node sent on its NATS connection (payloads, headers, protocol)",
   )
-    .collectWith(() => bytes.sent);
+    .collectWith(() => nc?.stats().outBytes ?? 0);
   options.metrics?.gauge(
     "dsatter_replication_bytes_received",
-    "Payload bytes this node received to replicate",
+    "Bytes this node received on its NATS connection (payloads, headers, protocol)",
   )
-    .collectWith(() => bytes.received);
+    .collectWith(() => nc?.stats().inBytes ?? 0);
 
   const guard = new TransportGuard({ mine: "nats", log, onMixedStart: options.onMixedStart });
   const advertised = options.discovery.advertise
@@ -137,7 +136,6 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
       names,
       auth,
       log,
-      onPublished: (count) => bytes.sent += count,
     });
     const consumer = new BackboneConsumer({
       node,
@@ -149,7 +147,6 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
       log,
       onGap: (origins) => peers.requestSync(origins),
       onFreshConsumer: () => setTimeout(() => peers.requestChats(), 1000),
-      onReceived: (count) => bytes.received += count,
     });
     presence.start();
     peers.start();

@@ -37,8 +37,6 @@ export interface BackbonePublisherOptions {
   log: Logger;
   /** Publishes awaiting their acknowledgement at most. @default 2048 */
   maxInFlight?: number;
-  /** Counts bytes published (the perf model). */
-  onPublished?: (bytes: number) => void;
 }
 
 const READ_BATCH = 256;
@@ -110,7 +108,6 @@ export class BackbonePublisher {
           });
           ack.catch(() => {}); // awaited below, in order
           inFlight.push({ seq: message.seq, ack });
-          this.#options.onPublished?.(payload.length);
           sentUpTo = message.seq;
           while (inFlight.length >= maxInFlight) await this.#settle(inFlight.shift()!);
         }

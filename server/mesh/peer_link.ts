@@ -48,6 +48,8 @@ export interface LinkHost {
   register(link: PeerLink): boolean;
   /** The link closed (registered or not). */
   unregister(link: PeerLink): void;
+  /** Frame characters sent and received over every link (the perf model reads them). */
+  readonly traffic?: { sent: number; received: number };
   /** One catch-up chain at a time across this node's links. */
   readonly catchUpBaton?: CatchUpBaton;
 }
@@ -125,6 +127,7 @@ export class PeerLink {
   receive(text: string): void {
     if (this.state === "closed") return;
     this.lastReceivedMs = this.#nowMs();
+    if (this.#host.traffic) this.#host.traffic.received += text.length;
     if (this.state === "handshake") {
       if (this.direction === "dialled" && !this.#verifying) this.#verifyHello(text);
       else this.#pending.push(text);
@@ -146,6 +149,7 @@ export class PeerLink {
     if (this.state === "closed") return;
     try {
       this.socket.send(text);
+      if (this.#host.traffic) this.#host.traffic.sent += text.length;
     } catch (error) {
       this.#host.log.warn("peer send failed", { peer: this.peerNodeId, error: String(error) });
       this.close(1011, "send failed");

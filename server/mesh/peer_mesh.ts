@@ -54,6 +54,7 @@ const PRESENCE_DEBOUNCE_MS = 50;
 export class PeerMesh implements LinkHost {
   readonly node: MeshNode;
   readonly log: Logger;
+  readonly traffic = { sent: 0, received: 0 };
   readonly catchUpBaton = new CatchUpBaton();
   readonly syncIntervalMs: number;
   #auth: PeerAuth;

@@ -87,6 +87,14 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     "dsatter_sync_lag_messages",
     "Messages peers are known to hold that this node lacks (set by the mesh)",
   ).collectWith(() => mesh.syncLag());
+  options.metrics?.gauge(
+    "dsatter_replication_bytes_sent",
+    "Bytes this node sent to replicate (peer frames)",
+  ).collectWith(() => mesh.traffic.sent);
+  options.metrics?.gauge(
+    "dsatter_replication_bytes_received",
+    "Bytes this node received to replicate (peer frames)",
+  ).collectWith(() => mesh.traffic.received);
   const endpoint = createPeerEndpoint({ mesh, auth, log: options.log });
   const dialer = new PeerDialer({
     mesh,
