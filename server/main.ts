@@ -262,6 +262,8 @@ async function main(): Promise<void> {
         identity,
         advertise: config.advertise,
         region: config.region,
+        tls: files.tls !== undefined,
+        fetch: outbound.fetch,
       },
       onMixedStart,
       ...timing,

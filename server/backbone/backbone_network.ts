@@ -54,6 +54,10 @@ export interface StartBackboneOptions {
     identity: { nodeId: number; password: string };
     advertise?: string;
     region?: string;
+    /** This node serves TLS: discovery lists it with `"tls": true` (clients dial wss://). */
+    tls?: boolean;
+    /** The fetch that reaches discovery (one trusting `--ca`). @default fetch */
+    fetch?: typeof fetch;
   };
   /** Anti-entropy period. @default 3000 */
   syncIntervalMs?: number;
@@ -107,6 +111,8 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
     region: options.discovery.region,
     load: () => options.host.clientCount(),
     transport: "nats",
+    tls: options.discovery.tls,
+    fetch: options.discovery.fetch,
     onNodes: (listed) => {
       clientEntries = guard.admit(listed).map(({ address, clientport }) => ({
         address,
