@@ -19,7 +19,7 @@ import { ChaosNode } from "./chaos_node.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
 import type { ChaosNetwork } from "./net_lab.ts";
 import { mountSmallDisk, type SmallDisk } from "./small_disk.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 export interface ChaosClusterOptions {
   nodeCount: number;

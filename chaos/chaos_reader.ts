@@ -18,7 +18,7 @@ import type { ReaderConnection, ReaderRecord, SeenMessage, Vector } from "./chao
 import { ChaosSocket, type ServerFrame } from "./chaos_socket.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
 import type { SeededRandom } from "./seeded_random.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 export interface ChaosReaderOptions {
   name: string;

@@ -14,7 +14,7 @@
 import type { WriteAttempt, WriteRecord } from "./chaos_history.ts";
 import { ChaosSocket, type ServerFrame } from "./chaos_socket.ts";
 import type { SeededRandom } from "./seeded_random.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 /** Where the clients find the nodes (the harness knows their current addresses). */
 export interface NodeDirectory {

@@ -14,7 +14,7 @@
 import { DISK_PROBE_SENDER, type DiskFillRecord, type WriteRecord } from "./chaos_history.ts";
 import { ChaosSocket } from "./chaos_socket.ts";
 import type { NodeDirectory } from "./chaos_writer.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 const SEND_EVERY_MS = 50;
 const OPEN_TIMEOUT_MS = 3000;

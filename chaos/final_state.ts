@@ -12,7 +12,7 @@
 import { Database } from "bun:sqlite";
 import type { NodeFinalState, StoredRow, Vector } from "./chaos_history.ts";
 import { ChaosSocket, type ServerFrame } from "./chaos_socket.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 const QUIET_CHAT = 987_654_321;
 const REPLY_TIMEOUT_MS = 30_000;

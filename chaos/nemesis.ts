@@ -16,7 +16,7 @@ import type { DiskFillRecord, FaultRecord, WriteRecord } from "./chaos_history.t
 import type { ChaosCluster } from "./chaos_cluster.ts";
 import { DiskProbe } from "./disk_probe.ts";
 import type { PlannedFault } from "./fault_plan.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 export interface NemesisOptions {
   cluster: ChaosCluster;

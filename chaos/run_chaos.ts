@@ -39,7 +39,7 @@ import {
 import { Nemesis } from "./nemesis.ts";
 import { createSeededRandom, type SeededRandom } from "./seeded_random.ts";
 import { removeLeftoverDisks } from "./small_disk.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 
 export interface ChaosRunOptions {
   seed: number;

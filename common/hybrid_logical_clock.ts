@@ -8,6 +8,8 @@
  * @module
  */
 
+import { type Clock, systemClock } from "./clock.ts";
+
 /** The clock part of a message: physical time as ISO-8601 UTC with ms, plus a logical counter. */
 export interface Stamp {
   dateTime: string;
@@ -15,8 +17,8 @@ export interface Stamp {
 }
 
 export interface HybridLogicalClockOptions {
-  /** Wall clock in ms since the epoch. @default Date.now */
-  wallClockMs?: () => number;
+  /** Wall clock in ms since the epoch. @default systemClock */
+  clock?: Clock;
   /** The last stamp issued before a restart, so the clock never goes back across restarts. */
   initial?: Stamp;
 }
@@ -34,12 +36,12 @@ export interface HybridLogicalClock {
 export function createHybridLogicalClock(
   options: HybridLogicalClockOptions = {},
 ): HybridLogicalClock {
-  const wallClockMs = options.wallClockMs ?? Date.now;
+  const clock = options.clock ?? systemClock;
   let physicalMs = options.initial ? parseDateTimeMs(options.initial.dateTime) : 0;
   let logical = options.initial ? options.initial.lc : 0;
 
   function now(): Stamp {
-    const wall = Math.floor(wallClockMs());
+    const wall = Math.floor(clock.nowMs());
     if (wall > physicalMs) {
       physicalMs = wall;
       logical = 0;

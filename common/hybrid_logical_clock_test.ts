@@ -12,7 +12,7 @@ const after = (a: Stamp, b: Stamp) =>
 
 test("now() never goes backwards when the wall clock jumps back", () => {
   const wall = fakeWall(Date.UTC(2026, 0, 1));
-  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  const clock = createHybridLogicalClock({ clock: { nowMs: wall.read } });
   let prev = clock.now();
   for (const t of [0, 5, -10_000, -10_000, 3, 1_000_000, 999_999, 1_000_000]) {
     wall.set(Date.UTC(2026, 0, 1) + t);
@@ -24,7 +24,7 @@ test("now() never goes backwards when the wall clock jumps back", () => {
 
 test("now() uses the wall clock and resets lc when time moves on", () => {
   const wall = fakeWall(Date.UTC(2026, 0, 1, 12));
-  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  const clock = createHybridLogicalClock({ clock: { nowMs: wall.read } });
   assert.deepEqual(clock.now(), { dateTime: "2026-01-01T12:00:00.000Z", lc: 0 });
   assert.deepEqual(clock.now(), { dateTime: "2026-01-01T12:00:00.000Z", lc: 1 });
   wall.set(Date.UTC(2026, 0, 1, 12) + 7);
@@ -33,7 +33,7 @@ test("now() uses the wall clock and resets lc when time moves on", () => {
 
 test("observe() makes the next stamp sort after a remote one from the future", () => {
   const wall = fakeWall(Date.UTC(2026, 0, 1));
-  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  const clock = createHybridLogicalClock({ clock: { nowMs: wall.read } });
   const remote = { dateTime: "2026-01-01T00:00:05.000Z", lc: 3 };
   clock.observe(remote);
   const reply = clock.now();
@@ -43,7 +43,7 @@ test("observe() makes the next stamp sort after a remote one from the future", (
 
 test("observe() of an older stamp changes nothing", () => {
   const wall = fakeWall(Date.UTC(2026, 0, 1));
-  const clock = createHybridLogicalClock({ wallClockMs: wall.read });
+  const clock = createHybridLogicalClock({ clock: { nowMs: wall.read } });
   const mine = clock.now();
   clock.observe({ dateTime: "2025-01-01T00:00:00.000Z", lc: 99 });
   assert.deepEqual(clock.last(), mine);
@@ -51,7 +51,7 @@ test("observe() of an older stamp changes nothing", () => {
 
 test("createHybridLogicalClock() resumes after a restart from its initial stamp", () => {
   const initial = { dateTime: "2030-01-01T00:00:00.000Z", lc: 2 };
-  const clock = createHybridLogicalClock({ wallClockMs: () => Date.UTC(2026, 0, 1), initial });
+  const clock = createHybridLogicalClock({ clock: { nowMs: () => Date.UTC(2026, 0, 1) }, initial });
   assert.ok(after(clock.now(), initial));
 });
 

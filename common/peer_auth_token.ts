@@ -11,6 +11,8 @@
  * @module
  */
 
+import { bytesToHex, randomHex } from "./random_hex.ts";
+
 /** The request header that carries the dialler's proof. */
 export const PEER_AUTH_HEADER = "x-dsatter-peer-auth";
 
@@ -58,7 +60,7 @@ export function createPeerAuth(secret: string, options: PeerAuthOptions = {}): P
 
   async function hmacHex(text: string): Promise<string> {
     const signature = await crypto.subtle.sign("HMAC", await keyPromise, encoder.encode(text));
-    return toHex(new Uint8Array(signature));
+    return bytesToHex(new Uint8Array(signature));
   }
 
   async function hmacMatches(text: string, hex: string): Promise<boolean> {
@@ -118,13 +120,7 @@ export function createPeerAuth(secret: string, options: PeerAuthOptions = {}): P
 
 /** 128 random bits as hex. */
 export function randomNonce(): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(16)));
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return randomHex(16);
 }
 
 function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {

@@ -26,7 +26,7 @@ import {
 import type { BuildInfo } from "../common/build_info.ts";
 import { chooseNodeAddress, normaliseAddress } from "./address.ts";
 import { rankNodesForClients } from "./client_ranking.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../common/clock.ts";
 import { createExpirySweeper, type ExpirySweeper, logMembershipEvent } from "./expiry_sweeper.ts";
 import { MetricsRegistry, registerDiscoveryMetrics } from "./discovery_metrics.ts";
 import { readJsonBody } from "./json_body.ts";

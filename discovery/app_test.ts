@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createDiscovery } from "./app.ts";
-import { createManualClock } from "./clock.ts";
+import { createManualClock } from "../common/clock.ts";
 import { readSse } from "./testing/sse_reader.ts";
 
 const SECRET = "test-cluster-secret-0123456789";

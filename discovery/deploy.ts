@@ -22,7 +22,7 @@
 import { DEFAULT_DISCOVERY_TTL_SECONDS } from "../common/discovery_protocol.ts";
 import { MIN_SECRET_CHARS } from "../common/cluster_secret.ts";
 import { createDiscovery, type Discovery } from "./app.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../common/clock.ts";
 import { createConsoleLogger } from "./logger.ts";
 
 const logger = createConsoleLogger({ json: true });

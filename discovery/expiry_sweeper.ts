@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../common/clock.ts";
 import type { KvRegistry, MembershipEvent } from "./kv_registry.ts";
 import type { Logger } from "./logger.ts";
 

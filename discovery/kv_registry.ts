@@ -21,7 +21,8 @@
  */
 
 import type { ActiveNode, MembershipChangeKind } from "../common/discovery_protocol.ts";
-import type { Clock } from "./clock.ts";
+import { sleep } from "../common/abortable_sleep.ts";
+import type { Clock } from "../common/clock.ts";
 import type { PasswordHash } from "./password_hash.ts";
 
 export interface NodeRecord {
@@ -101,9 +102,9 @@ const eventKey = (seq: number): Deno.KvKey => [ROOT, "membership_events", seq];
 
 const MAX_ATTEMPTS = 500;
 
+/** A short random pause before retrying a compare-and-set that lost a race. */
 function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 1 + attempt);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return sleep(Math.random() * Math.min(50, 1 + attempt));
 }
 
 /** The public view of a live entry (what lists and events carry). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ActiveNode } from "../common/discovery_protocol.ts";
-import { createManualClock } from "./clock.ts";
+import { createManualClock } from "../common/clock.ts";
 import { createKvRegistry } from "./kv_registry.ts";
 import { hashPassword } from "./password_hash.ts";
 

@@ -14,13 +14,15 @@
 
 import packageJson from "../package.json" with { type: "json" };
 import { watchScriptRunnerParent } from "./parent_watch.ts";
+import * as fs from "node:fs";
 import { dirname, join } from "node:path";
 import { type BuildInfo, versionLine } from "../common/build_info.ts";
-import { isProduction, resolveClusterSecret } from "../common/cluster_secret.ts";
+import { isProduction } from "../common/cluster_secret.ts";
+import { clusterSecretFromDataDir } from "../common/cluster_secret_file.ts";
 import { ExitCode } from "../common/exit_code.ts";
 import { productionRefusals } from "../common/production_policy.ts";
 import { createDiscovery } from "./app.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../common/clock.ts";
 import { DISCOVERY_USAGE, type DiscoveryFlags, parseDiscoveryFlags } from "./discovery_flags.ts";
 import { createConsoleLogger } from "./logger.ts";
 
@@ -38,34 +40,7 @@ function dialableHost(hostname: string): string {
 
 function readClusterSecret(): { secret: string; origin: string; warning?: string } {
   const env = (name: string) => Deno.env.get(name);
-  const dataDir = env("DSATTER_DATA_DIR") || "data";
-  const secretPath = join(dataDir, "cluster-secret");
-  const result = resolveClusterSecret({
-    env,
-    readSecretFile: () => {
-      try {
-        return Deno.readTextFileSync(secretPath);
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return null;
-        throw error;
-      }
-    },
-    writeSecretFile: (secret) => {
-      Deno.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      // Whole content at once: a temporary file hard-linked to the name (link fails if it
-      // exists), so a process starting alongside never reads it empty.
-      const temporary = `${secretPath}.${Deno.pid}.${Date.now()}.tmp`;
-      Deno.writeTextFileSync(temporary, secret + "\n", { createNew: true, mode: 0o600 });
-      try {
-        Deno.linkSync(temporary, secretPath);
-      } finally {
-        Deno.removeSync(temporary);
-      }
-    },
-    randomHex: (bytes) =>
-      Array.from(crypto.getRandomValues(new Uint8Array(bytes)))
-        .map((byte) => byte.toString(16).padStart(2, "0")).join(""),
-  });
+  const result = clusterSecretFromDataDir(env("DSATTER_DATA_DIR") || "data", { env, fs });
   if (!result.ok) throw new Error(result.error);
   return result;
 }

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { mkdirSync } from "node:fs";
+import * as fs from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
 import { versionLine } from "../common/build_info.ts";
@@ -22,7 +22,7 @@ import type { ClientEntry } from "../common/discovery_protocol.ts";
 import { ExitCode } from "../common/exit_code.ts";
 import { productionRefusals } from "../common/production_policy.ts";
 import { ChatNode } from "./core/chat_node.ts";
-import { clusterSecretFromDataDir } from "./process/cluster_secret_file.ts";
+import { clusterSecretFromDataDir } from "../common/cluster_secret_file.ts";
 import { NODE_BUILD_INFO } from "./process/build_info.ts";
 import { createOutbound } from "./process/outbound.ts";
 import { createNodeShutdown, stopOnSignals } from "./process/node_shutdown.ts";
@@ -47,7 +47,7 @@ import {
   type ServerConfig,
 } from "./config/server_flags.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
-import { clockOffsetFromEnv, offsetWallClock } from "./config/clock_offset.ts";
+import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
 
@@ -87,7 +87,7 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
   const clockOffset = clockOffsetFromEnv(env, production);
   if (!clockOffset.ok) exitWith(clockOffset.error, ExitCode.refused);
 
-  const resolved = clusterSecretFromDataDir(dataDir, env);
+  const resolved = clusterSecretFromDataDir(dataDir, { env, fs });
   if (!resolved.ok) exitWith(resolved.error, ExitCode.refused);
   const secret = resolved.secret;
   if (production) {
@@ -128,7 +128,7 @@ function listenOrExit(options: NodeServerOptions): NodeServer {
 
 function openStoreOrExit(dbPath: string): SqliteMessageStore {
   try {
-    if (dbPath !== ":memory:") mkdirSync(dirname(dbPath), { recursive: true });
+    if (dbPath !== ":memory:") fs.mkdirSync(dirname(dbPath), { recursive: true });
     return new SqliteMessageStore(dbPath);
   } catch (error) {
     exitWith((error as Error).message, ExitCode.refused);
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     nodeId: identity.nodeId,
     metrics,
     logger,
-    wallClockMs: offsetWallClock(clockOffsetMs),
+    clock: offsetClock(clockOffsetMs),
     publisher: {
       publish: (topic, data) => transport?.publish(topic, data),
       publishMessage: (message, frame) => transport?.publishMessage(message, frame),

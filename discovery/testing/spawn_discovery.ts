@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { randomHex } from "../../common/random_hex.ts";
 
 export interface SpawnDiscoveryOptions {
   /** @default 0 (a free port) */
@@ -92,13 +93,8 @@ function installExitHook() {
   });
 }
 
-function randomSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<SpawnedDiscovery> {
-  const clusterSecret = options.clusterSecret ?? randomSecret();
+  const clusterSecret = options.clusterSecret ?? randomHex(24);
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const args = [

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../../common/clock.ts";
+
 /** An offset beyond a day is a typo, not a test. */
 export const MAX_CLOCK_OFFSET_MS = 86_400_000;
 
@@ -38,7 +40,7 @@ export function clockOffsetFromEnv(
   return { ok: true, offsetMs };
 }
 
-/** The wall clock the node's hybrid clock reads: Date.now shifted by the offset. */
-export function offsetWallClock(offsetMs: number, now: () => number = Date.now): () => number {
-  return offsetMs === 0 ? now : () => now() + offsetMs;
+/** The wall clock the node's hybrid clock reads: the system clock shifted by the offset. */
+export function offsetClock(offsetMs: number, clock: Clock = systemClock): Clock {
+  return offsetMs === 0 ? clock : { nowMs: () => clock.nowMs() + offsetMs };
 }

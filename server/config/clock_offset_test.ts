@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { clockOffsetFromEnv, MAX_CLOCK_OFFSET_MS, offsetWallClock } from "./clock_offset.ts";
+import { clockOffsetFromEnv, MAX_CLOCK_OFFSET_MS, offsetClock } from "./clock_offset.ts";
 
 function envOf(value: string | undefined) {
   return (name: string) => name === "DSATTER_CLOCK_OFFSET_MS" ? value : undefined;
@@ -36,10 +36,10 @@ describe("clockOffsetFromEnv()", () => {
   });
 });
 
-describe("offsetWallClock()", () => {
-  test("offsetWallClock() shifts the clock it wraps", () => {
-    expect(offsetWallClock(-5000, () => 100_000)()).toBe(95_000);
-    const now = () => 7;
-    expect(offsetWallClock(0, now)).toBe(now);
+describe("offsetClock()", () => {
+  test("offsetClock() shifts the clock it wraps", () => {
+    expect(offsetClock(-5000, { nowMs: () => 100_000 }).nowMs()).toBe(95_000);
+    const clock = { nowMs: () => 7 };
+    expect(offsetClock(0, clock)).toBe(clock);
   });
 });

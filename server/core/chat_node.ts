@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { Clock } from "../../common/clock.ts";
 import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
 import {
   createHybridLogicalClock,
@@ -63,8 +64,8 @@ export interface ChatNodeOptions {
   publisher: LocalPublisher;
   metrics: NodeMetrics;
   logger?: Logger;
-  /** @default Date.now */
-  wallClockMs?: () => number;
+  /** The wall clock of message stamps. @default systemClock */
+  clock?: Clock;
   /**
    * Told when the store cannot even be read after a failed commit: the in-memory state
    * cannot be rebuilt, the process should exit. (A failed commit alone is not fatal: the
@@ -114,7 +115,7 @@ export class ChatNode {
     this.#tracker = tracker;
     this.#nextSeq = nextSeq;
     this.#clock = createHybridLogicalClock({
-      wallClockMs: options.wallClockMs,
+      clock: options.clock,
       initial: this.#store.lastStamp() ?? undefined,
     });
     this.#chats = new ChatDirectory(this.#store);

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../../common/clock.ts";
 import { backoffDelayMs, type BackoffOptions } from "../../common/backoff.ts";
 import { type Logger, silentLogger } from "../observability/logger.ts";
 
@@ -42,8 +43,8 @@ export function isDiskFull(error: unknown): boolean {
 }
 
 export interface StorageGuardOptions {
-  /** @default Date.now */
-  nowMs?: () => number;
+  /** @default systemClock */
+  clock?: Clock;
   /** @default { baseMs: 250, maxMs: 5000 } */
   backoff?: BackoffOptions;
   /** One line when writes start being refused and one when they are accepted again. */
@@ -54,12 +55,12 @@ export class StorageGuard {
   #failures = 0;
   #refuseUntilMs = 0;
   #refusal: StorageRefusedError | null = null;
-  #now: () => number;
+  #clock: Clock;
   #backoff: BackoffOptions;
   #logger: Logger;
 
   constructor(options: StorageGuardOptions = {}) {
-    this.#now = options.nowMs ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#backoff = options.backoff ?? { baseMs: 250, maxMs: 5000 };
     this.#logger = options.logger ?? silentLogger;
   }
@@ -71,7 +72,7 @@ export class StorageGuard {
 
   /** The error to refuse a write with now, or null to let it try the store. */
   refusal(): StorageRefusedError | null {
-    if (this.#failures === 0 || this.#now() >= this.#refuseUntilMs) return null;
+    if (this.#failures === 0 || this.#clock.nowMs() >= this.#refuseUntilMs) return null;
     return this.#refusal;
   }
 
@@ -84,7 +85,7 @@ export class StorageGuard {
   failed(cause: unknown): number {
     const delayMs = backoffDelayMs(Math.min(this.#failures, 30), this.#backoff);
     this.#failures += 1;
-    this.#refuseUntilMs = this.#now() + delayMs;
+    this.#refuseUntilMs = this.#clock.nowMs() + delayMs;
     this.#refusal = isDiskFull(cause)
       ? new StorageRefusedError(
         "storage_full",

@@ -23,7 +23,7 @@ describe("isDiskFull()", () => {
 
 describe("StorageGuard", () => {
   test("refusal() is null while commits succeed", () => {
-    const guard = new StorageGuard({ nowMs: () => 0 });
+    const guard = new StorageGuard({ clock: { nowMs: () => 0 } });
     expect(guard.refusal()).toBeNull();
     expect(guard.succeeded()).toBe(false);
   });
@@ -31,7 +31,7 @@ describe("StorageGuard", () => {
   test("failed() refuses writes with storage_full until the backoff has passed, then lets one try", () => {
     let now = 1000;
     const guard = new StorageGuard({
-      nowMs: () => now,
+      clock: { nowMs: () => now },
       backoff: { baseMs: 100, maxMs: 400, random: () => 0.5 },
     });
     const waitMs = guard.failed(new Error("Cannot commit", { cause: sqliteFull() }));
@@ -47,7 +47,7 @@ describe("StorageGuard", () => {
   test("failed() in a row waits longer, up to the cap, and succeeded() ends it", () => {
     let now = 0;
     const guard = new StorageGuard({
-      nowMs: () => now,
+      clock: { nowMs: () => now },
       backoff: { baseMs: 100, maxMs: 400, random: () => 0.999 },
     });
     const waits = Array.from({ length: 5 }, () => guard.failed(sqliteFull()));
@@ -62,7 +62,7 @@ describe("StorageGuard", () => {
 
   test("explain() turns a failed write's raw error into the refusal, also after the backoff", () => {
     let now = 0;
-    const guard = new StorageGuard({ nowMs: () => now });
+    const guard = new StorageGuard({ clock: { nowMs: () => now } });
     const raw = new Error("Cannot commit 1 writes", { cause: sqliteFull() });
     expect(guard.explain(raw)).toBe(raw);
     guard.failed(raw);
@@ -74,7 +74,7 @@ describe("StorageGuard", () => {
   });
 
   test("failed() with another cause refuses with unavailable", () => {
-    const guard = new StorageGuard({ nowMs: () => 0 });
+    const guard = new StorageGuard({ clock: { nowMs: () => 0 } });
     guard.failed(Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" }));
     expect(guard.refusal()?.code).toBe("unavailable");
   });

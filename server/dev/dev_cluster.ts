@@ -18,12 +18,12 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import * as fs from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { clusterSecretFromDataDir } from "../process/cluster_secret_file.ts";
+import { clusterSecretFromDataDir } from "../../common/cluster_secret_file.ts";
 import { busyPortLine, isPortFree } from "./free_port.ts";
 import { freeTcpPort, NATS_SERVER_BIN } from "../testing/nats_server.ts";
 
@@ -107,7 +107,7 @@ function parseDevFlags(argv: string[]): DevFlags {
 }
 
 function developmentSecret(dataDir: string): string {
-  const result = clusterSecretFromDataDir(dataDir, (name) => process.env[name]);
+  const result = clusterSecretFromDataDir(dataDir, { env: (name) => process.env[name], fs });
   if (!result.ok) {
     console.error(result.error);
     process.exit(1);
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   );
   await checkPortsFree(discoveryPort, basePort, count);
   const dataDir = process.env.DSATTER_DATA_DIR || "data";
-  mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true });
   const secret = developmentSecret(dataDir);
   const env = { DSATTER_CLUSTER_SECRET: secret, DSATTER_DATA_DIR: dataDir };
   const deno = "./node_modules/deno/deno";

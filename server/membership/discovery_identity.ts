@@ -18,7 +18,8 @@ import { backoffDelayMs } from "../../common/backoff.ts";
 import { DiscoveryPath } from "../../common/discovery_protocol.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { NodeIdentity } from "../store/message_store.ts";
-import { sleep } from "./discovery_membership.ts";
+import { sleep } from "../../common/abortable_sleep.ts";
+import { randomHex } from "../../common/random_hex.ts";
 
 export interface IdentityStore {
   loadIdentity(): NodeIdentity | null;
@@ -96,9 +97,4 @@ export async function registerWithDiscovery(
     }
     await sleep(backoffDelayMs(Math.min(attempt, 10), { baseMs: 250, maxMs: 3000 }), signal);
   }
-}
-
-function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))]
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
 }

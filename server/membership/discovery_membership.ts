@@ -11,6 +11,7 @@
  * @module
  */
 
+import { sleep } from "../../common/abortable_sleep.ts";
 import { backoffDelayMs } from "../../common/backoff.ts";
 import {
   type ActiveNode,
@@ -227,18 +228,4 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
       log.warn("Cannot log out of discovery", { error: String(error) });
     }
   }
-}
-
-/** Resolves after ms, or at once when the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -14,6 +14,7 @@
 
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import { buildSyncPage } from "../../common/sync_diff.ts";
+import { type Clock, systemClock } from "../../common/clock.ts";
 import { messageJson } from "../../common/message_json.ts";
 import {
   encodeListFrames,
@@ -47,8 +48,8 @@ export interface AntiEntropyOptions {
   onCaughtUp?: (messageCount: number, pages: number) => void;
   /** Called when storing a page fails. */
   onError?: (error: unknown) => void;
-  /** @default Date.now */
-  nowMs?: () => number;
+  /** @default systemClock */
+  clock?: Clock;
   /** Shared by a node's sessions: one multi-page chain at a time (see catch_up_baton.ts). */
   baton?: CatchUpBaton;
 }
@@ -78,7 +79,7 @@ export class AntiEntropySession {
   /** Asks the peer for what this node lacks, unless a request is already out. */
   request(): void {
     if (this.#closed) return;
-    const now = (this.#options.nowMs ?? Date.now)();
+    const now = (this.#options.clock ?? systemClock).nowMs();
     const timeoutMs = this.#options.requestTimeoutMs ?? 30_000;
     if (this.#inFlight && now - this.#inFlight.sentAtMs < timeoutMs) {
       this.#againAfterReply = true;
@@ -149,7 +150,7 @@ export class AntiEntropySession {
 
   #send(vector: VectorWire): void {
     const requestId = this.#nextRequestId++;
-    this.#inFlight = { requestId, sentAtMs: (this.#options.nowMs ?? Date.now)() };
+    this.#inFlight = { requestId, sentAtMs: (this.#options.clock ?? systemClock).nowMs() };
     const payload: SyncRequestPayload = { requestId, vector };
     this.#options.send(encodePeerFrame(PeerFrameType.syncRequest, payload));
   }

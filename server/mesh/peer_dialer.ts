@@ -100,7 +100,7 @@ export class PeerDialer {
         attempt: 0,
         isSelf: false,
         removed: false,
-        unlinkedSinceMs: Date.now(),
+        unlinkedSinceMs: this.#options.mesh.clock.nowMs(),
       };
       if (state.nodeId === this.#options.mesh.node.nodeId) state.isSelf = true;
       this.#targets.set(target.url, state);
@@ -129,12 +129,12 @@ export class PeerDialer {
     const checkMs = this.#options.checkIntervalMs ?? 1000;
     if (state.nodeId !== undefined && this.#options.mesh.hasLink(state.nodeId)) {
       state.attempt = 0;
-      state.unlinkedSinceMs = Date.now();
+      state.unlinkedSinceMs = this.#options.mesh.clock.nowMs();
       this.#schedule(state, checkMs);
       return;
     }
     const graceMs = this.#options.lowerIdGraceMs ?? 3000;
-    const waitedMs = Date.now() - state.unlinkedSinceMs;
+    const waitedMs = this.#options.mesh.clock.nowMs() - state.unlinkedSinceMs;
     if (
       state.nodeId !== undefined && state.nodeId < this.#options.mesh.node.nodeId &&
       waitedMs < graceMs
@@ -148,7 +148,7 @@ export class PeerDialer {
   async #dial(state: TargetState): Promise<void> {
     const { mesh, auth, log } = this.#options;
     const nonce = randomNonce();
-    const proof = await auth.signDial(mesh.node.nodeId, Date.now(), nonce);
+    const proof = await auth.signDial(mesh.node.nodeId, mesh.clock.nowMs(), nonce);
     if (this.#closed || state.removed) return;
     let socket: WebSocket;
     try {

@@ -50,14 +50,16 @@ function jsonError(status: number, error: string): Response {
 }
 
 export function createPeerEndpoint(
-  options: { mesh: PeerMesh; auth: PeerAuth; log: Logger; nowMs?: () => number },
+  options: { mesh: PeerMesh; auth: PeerAuth; log: Logger },
 ): PeerEndpoint {
   const { mesh, auth, log } = options;
-  const nowMs = options.nowMs ?? Date.now;
 
   return {
     async upgrade(request, server) {
-      const check = await auth.verifyDial(request.headers.get(PEER_AUTH_HEADER), nowMs());
+      const check = await auth.verifyDial(
+        request.headers.get(PEER_AUTH_HEADER),
+        mesh.clock.nowMs(),
+      );
       if (!check.ok) {
         log.warn("peer refused", { reason: check.reason });
         return jsonError(401, `Cannot accept peer: ${check.reason}`);

@@ -23,6 +23,7 @@ import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
 import { AntiEntropySession } from "./anti_entropy.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
+import type { Clock } from "../../common/clock.ts";
 import type { Logger } from "../observability/logger.ts";
 
 /** The narrowest socket a link needs; both the Bun server socket and the client WebSocket fit. */
@@ -42,6 +43,8 @@ export type MeshNode = ReplicaNode;
 export interface LinkHost {
   readonly node: MeshNode;
   readonly log: Logger;
+  /** The time every link of this mesh reads. */
+  readonly clock: Clock;
   /** Checks the acceptor's hello proof (dialled links only). */
   verifyAccept(peerNodeId: number, nonce: string, proof: unknown): Promise<boolean>;
   /** Tie-break and bookkeeping; false when this link lost and must close. */
@@ -64,8 +67,6 @@ export interface PeerLinkOptions {
   dialNonce?: string;
   /** Accepted links: our answer to the dialler's nonce, sent in our hello. */
   acceptProof?: string;
-  /** @default Date.now */
-  nowMs?: () => number;
 }
 
 /** Close codes of the mesh beyond common/errors.ts. */
@@ -95,7 +96,6 @@ export class PeerLink {
   #pending: string[] = [];
   #verifying = false;
   #presence: PeerPresenceMember[] = [];
-  #nowMs: () => number;
 
   constructor(options: PeerLinkOptions) {
     this.#options = options;
@@ -103,10 +103,10 @@ export class PeerLink {
     this.direction = options.direction;
     this.socket = options.socket;
     this.peerNodeId = options.peerNodeId;
-    this.#nowMs = options.nowMs ?? Date.now;
-    this.openedAtMs = this.lastReceivedMs = this.#nowMs();
+    this.openedAtMs = this.lastReceivedMs = options.host.clock.nowMs();
     this.antiEntropy = new AntiEntropySession({
       node: options.host.node,
+      clock: options.host.clock,
       send: (text) => this.send(text),
       baton: options.host.catchUpBaton,
       onCaughtUp: (messageCount, pages) =>
@@ -126,7 +126,7 @@ export class PeerLink {
   /** One text frame from the socket. */
   receive(text: string): void {
     if (this.state === "closed") return;
-    this.lastReceivedMs = this.#nowMs();
+    this.lastReceivedMs = this.#host.clock.nowMs();
     if (this.#host.traffic) this.#host.traffic.received += text.length;
     if (this.state === "handshake") {
       if (this.direction === "dialled" && !this.#verifying) this.#verifyHello(text);
@@ -222,7 +222,7 @@ export class PeerLink {
   #becomeOpen(): void {
     if (!this.#host.register(this)) return;
     this.state = "open";
-    this.registeredAtMs = this.#nowMs();
+    this.registeredAtMs = this.#host.clock.nowMs();
     this.sendPresence(this.#host.node.localPresence());
     this.sendChats(this.#host.node.chats());
     this.antiEntropy.request();

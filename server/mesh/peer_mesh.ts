@@ -14,6 +14,7 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../../common/clock.ts";
 import { messageJson } from "../../common/message_json.ts";
 import { CloseCode } from "../../common/errors.ts";
 import { encodeListFrames, type PeerChat, PeerFrameType } from "../../common/peer_protocol.ts";
@@ -33,6 +34,8 @@ export interface PeerMeshOptions {
   node: MeshNode;
   auth: PeerAuth;
   log: Logger;
+  /** @default systemClock */
+  clock?: Clock;
   /** Period of the anti-entropy round. @default 3000 */
   syncIntervalMs?: number;
   /** Ping period; a link silent for deadAfterMs is closed. @default syncIntervalMs / 2, 250..5000 */
@@ -57,6 +60,7 @@ export class PeerMesh implements LinkHost {
   readonly traffic = { sent: 0, received: 0 };
   readonly catchUpBaton = new CatchUpBaton();
   readonly syncIntervalMs: number;
+  readonly clock: Clock;
   #auth: PeerAuth;
   #links = new Map<number, PeerLink>();
   #all = new Set<PeerLink>();
@@ -73,6 +77,7 @@ export class PeerMesh implements LinkHost {
   constructor(options: PeerMeshOptions) {
     this.node = options.node;
     this.log = options.log;
+    this.clock = options.clock ?? systemClock;
     this.#auth = options.auth;
     this.syncIntervalMs = options.syncIntervalMs ?? 3000;
     if (!(this.syncIntervalMs >= 10)) {
@@ -257,7 +262,7 @@ export class PeerMesh implements LinkHost {
   }
 
   #keepalive(): void {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const ping = JSON.stringify({ type: PeerFrameType.ping, payload: {} });
     for (const link of [...this.#all]) {
       if (link.state === "handshake" && now - link.openedAtMs > HANDSHAKE_TIMEOUT_MS) {

@@ -12,11 +12,12 @@
  */
 
 import { Database } from "bun:sqlite";
+import * as fs from "node:fs";
 import { createWriteStream, existsSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { ExitCode } from "../../common/exit_code.ts";
-import { clusterSecretFromDataDir } from "../process/cluster_secret_file.ts";
+import { clusterSecretFromDataDir } from "../../common/cluster_secret_file.ts";
 import { createOutbound } from "../process/outbound.ts";
 import { ADMIN_BACKUP_PATH } from "../transport/admin_api.ts";
 
@@ -73,7 +74,7 @@ async function backUp(
   env: (name: string) => string | undefined,
 ): Promise<string> {
   if (existsSync(options.out)) throw new Error(`Cannot back up: ${options.out} already exists`);
-  const secret = clusterSecretFromDataDir(env("DSATTER_DATA_DIR") || "data", env);
+  const secret = clusterSecretFromDataDir(env("DSATTER_DATA_DIR") || "data", { env, fs });
   if (!secret.ok) throw new Error(secret.error);
   const caPem = options.ca ? readFileSync(options.ca, "utf8") : undefined;
   const url = `${options.node.replace(/\/+$/, "")}${ADMIN_BACKUP_PATH}`;

@@ -22,6 +22,8 @@
  * @module
  */
 
+import { sleep } from "../../common/abortable_sleep.ts";
+import { type Clock, monotonicClock } from "../../common/clock.ts";
 import { CloseCode } from "../../common/errors.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { VersionVector } from "../../common/version_vector.ts";
@@ -66,8 +68,8 @@ export interface ClientHubOptions {
   slowReaderBytes?: number;
   /** Silence (no frame, ping or pong) after which a client is closed with 4001. @default 120 s */
   idleTimeoutMs?: number;
-  /** @default performance.now */
-  nowMs?: () => number;
+  /** Idle checks measure intervals on it. @default monotonicClock */
+  clock?: Clock;
   /** The node's committed mark per origin; without it no connection is ever held. */
   committedSeq?: CommittedSeq;
 }
@@ -83,7 +85,7 @@ export class ClientHub {
   #topicCounts = new Map<string, number>();
   #options: ClientHubOptions;
   #idleMs: number;
-  #now: () => number;
+  #clock: Clock;
   #deliveryCheckScheduled = false;
   #sweep: ReturnType<typeof setInterval>;
   /** Connections held off pub/sub until the node reaches what their `since` claimed. */
@@ -94,7 +96,7 @@ export class ClientHub {
     this.#options = options;
     this.slowReaderBytes = options.slowReaderBytes ?? 4 * 1024 * 1024;
     this.#idleMs = options.idleTimeoutMs ?? 120_000;
-    this.#now = options.nowMs ?? (() => performance.now());
+    this.#clock = options.clock ?? monotonicClock;
     this.#committedSeq = options.committedSeq ?? (() => Number.MAX_SAFE_INTEGER);
     this.#sweep = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     (this.#sweep as { unref?: () => void }).unref?.();
@@ -102,7 +104,12 @@ export class ClientHub {
 
   /** A new connection; the caller creates its session with hub.socketOf(client). */
   add(socket: HubSocket): HubClient {
-    const client: HubClient = { socket, lastSeenMs: this.#now(), pingedAtMs: 0, topics: new Set() };
+    const client: HubClient = {
+      socket,
+      lastSeenMs: this.#clock.nowMs(),
+      pingedAtMs: 0,
+      topics: new Set(),
+    };
     this.#clients.add(client);
     return client;
   }
@@ -122,7 +129,7 @@ export class ClientHub {
 
   /** Any sign of life from a client (a frame, a ping, a pong). */
   seen(client: HubClient): void {
-    client.lastSeenMs = this.#now();
+    client.lastSeenMs = this.#clock.nowMs();
     client.pingedAtMs = 0;
   }
 
@@ -203,7 +210,7 @@ export class ClientHub {
     for (const [client, gate] of this.#held) {
       if (!gate.settle(this.#committedSeq)) this.#release(client);
     }
-    const nowMs = this.#now();
+    const nowMs = this.#clock.nowMs();
     for (const client of this.#clients) {
       this.dropIfSlow(client);
       this.#checkIdle(client, nowMs);
@@ -214,9 +221,9 @@ export class ClientHub {
   async closeAll(code: number, reason: string, graceMs: number): Promise<void> {
     clearInterval(this.#sweep);
     for (const client of this.#clients) client.session?.close(code, reason);
-    const deadline = Date.now() + graceMs;
-    while (this.#clients.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Real waiting (not the injected clock): the grace bounds how long a shutdown takes.
+    for (let waitedMs = 0; this.#clients.size > 0 && waitedMs < graceMs; waitedMs += 20) {
+      await sleep(20);
     }
   }
 
