@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { hostKind, isUnspecifiedHost, unmapIpv4 } from "./host_address.ts";
+import {
+  hostForUrl,
+  hostKind,
+  isUnspecifiedHost,
+  splitHostPort,
+  unmapIpv4,
+} from "./host_address.ts";
 
 test("hostKind() recognises IPv4, IPv6 (bare or bracketed) and DNS names", () => {
   const cases: Array<[string, string]> = [
@@ -59,4 +65,24 @@ test("unmapIpv4() turns both IPv4-mapped forms into dotted IPv4 and leaves other
   assert.equal(unmapIpv4("0:0:0:0:0:ffff:c0a8:0101"), "192.168.1.1");
   assert.equal(unmapIpv4("::1"), "::1");
   assert.equal(unmapIpv4("example.org"), "example.org");
+});
+
+test("hostForUrl() brackets bare IPv6 literals only", () => {
+  const cases: Array<[string, string]> = [
+    ["::1", "[::1]"],
+    ["fe80::1:2", "[fe80::1:2]"],
+    ["[::1]", "[::1]"],
+    ["127.0.0.1", "127.0.0.1"],
+    ["node-1.example.org", "node-1.example.org"],
+  ];
+  for (const [host, shown] of cases) assert.equal(hostForUrl(host), shown, host);
+});
+
+test("splitHostPort() takes HOST, HOST:PORT, [V6]:PORT and a bare IPv6 address", () => {
+  assert.deepEqual(splitHostPort("example.org"), { host: "example.org" });
+  assert.deepEqual(splitHostPort("example.org:3001"), { host: "example.org", port: 3001 });
+  assert.deepEqual(splitHostPort("[::1]:3001"), { host: "::1", port: 3001 });
+  assert.deepEqual(splitHostPort("[::1]"), { host: "::1", port: undefined });
+  assert.deepEqual(splitHostPort("fe80::1"), { host: "fe80::1" });
+  assert.deepEqual(splitHostPort("10.0.0.1:80"), { host: "10.0.0.1", port: 80 });
 });

@@ -7,14 +7,13 @@
  * @module
  */
 
-import { isUnspecifiedHost, unmapIpv4 } from "../common/host_address.ts";
+import { hostForUrl, isUnspecifiedHost, unmapIpv4 } from "../common/host_address.ts";
 
 /** A host as clients should dial it, or undefined when it cannot be dialled. */
 export function normaliseAddress(raw: string): string | undefined {
   const host = unmapIpv4(raw.trim()).replace(/^\[(.*)\]$/, "$1");
   if (host === "" || isUnspecifiedHost(host)) return undefined;
-  if (host.includes(":")) return `[${host.toLowerCase()}]`;
-  return host;
+  return hostForUrl(host.includes(":") ? host.toLowerCase() : host);
 }
 
 /**

@@ -18,6 +18,7 @@ import * as fs from "node:fs";
 import { dirname, join } from "node:path";
 import { type BuildInfo, versionLine } from "../common/build_info.ts";
 import { isProduction } from "../common/cluster_secret.ts";
+import { hostForUrl } from "../common/host_address.ts";
 import { clusterSecretFromDataDir } from "../common/cluster_secret_file.ts";
 import { ExitCode } from "../common/exit_code.ts";
 import { productionRefusals } from "../common/production_policy.ts";
@@ -35,7 +36,7 @@ const BUILD_INFO: BuildInfo = {
 function dialableHost(hostname: string): string {
   if (hostname === "0.0.0.0") return "127.0.0.1";
   if (hostname === "::" || hostname === "[::]") return "[::1]";
-  return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+  return hostForUrl(hostname);
 }
 
 function readClusterSecret(): { secret: string; origin: string; warning?: string } {

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { hostForUrl } from "../common/host_address.ts";
 import { spawnDiscovery, type SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
 import { type SpawnedNode, spawnNode } from "../server/testing/spawn_node.ts";
 import { type NatsServer, startNatsServer } from "../server/testing/nats_server.ts";
@@ -114,7 +115,7 @@ export async function attachCluster(discoveryUrl: string): Promise<PerfCluster> 
   }
   const body = await response.json() as { activeNodes?: { address: string; clientport: number }[] };
   const nodes = (body.activeNodes ?? []).map(({ address, clientport }) => {
-    const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
+    const host = hostForUrl(address);
     const url = `http://${host}:${clientport}`;
     assertLoopback(url);
     return { url, wsUrl: `ws://${host}:${clientport}/` };

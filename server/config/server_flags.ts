@@ -337,7 +337,7 @@ function checkAdvertise(text: string): string | { error: string } {
 function defaultAdvertise(host: string): string | undefined {
   const bound = unmapIpv4(host);
   if (isUnspecifiedHost(bound) || hostKind(bound) === undefined) return undefined;
-  return bound.includes(":") && !bound.startsWith("[") ? `[${bound}]` : bound;
+  return hostForUrl(bound);
 }
 
 /**
