@@ -31,7 +31,7 @@ import { createExpirySweeper, type ExpirySweeper, logMembershipEvent } from "./e
 import { MetricsRegistry, registerDiscoveryMetrics } from "./discovery_metrics.ts";
 import { readJsonBody } from "./json_body.ts";
 import { createKvRegistry, type KvRegistry, type MembershipEvent } from "./kv_registry.ts";
-import { type Logger, silentLogger } from "./logger.ts";
+import { type Logger, silentLogger } from "../common/logger.ts";
 import {
   constantTimeEqualStrings,
   createPasswordChecker,
@@ -166,7 +166,7 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     await next();
     metrics.requests.labels(String(c.res.status)).inc();
     const ms = Math.round(performance.now() - startMs);
-    logger.debug(`${c.req.method} ${c.req.path} ${c.res.status}`, { ms });
+    logger.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
   });
 
   app.get(DiscoveryPath.health, (c) => c.json({ ok: true }));
@@ -176,7 +176,7 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     if ("response" in body) return body.response;
     const id = await registry.registerNode(await hashPassword(body.value.password, iterations));
     metrics.registrations.inc();
-    logger.info(`node ${id} registered`);
+    logger.info("node registered", { id });
     return c.json({ id });
   });
 
@@ -196,7 +196,7 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     if (!(await registry.reclaimNode(id, await hashPassword(password, iterations)))) {
       return fail(c, 401, "unknown node id or wrong node password"); // lost a race for that id
     }
-    logger.info(`node ${id} reclaimed its id`);
+    logger.info("node reclaimed its id", { id });
     return c.json({ id, reclaimed: true });
   });
 
@@ -291,7 +291,11 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
   app.notFound((c) => fail(c, 404, `no route for ${c.req.method} ${c.req.path}`));
 
   app.onError((error, c) => {
-    logger.error(`Cannot answer ${c.req.method} ${c.req.path}`, { reason: String(error) });
+    logger.error("Cannot answer a request", {
+      method: c.req.method,
+      path: c.req.path,
+      reason: String(error),
+    });
     return fail(c, 503, "discovery is temporarily unable to answer; retry");
   });
 

@@ -23,9 +23,9 @@ import { DEFAULT_DISCOVERY_TTL_SECONDS } from "../common/discovery_protocol.ts";
 import { MIN_SECRET_CHARS } from "../common/cluster_secret.ts";
 import { createDiscovery, type Discovery } from "./app.ts";
 import { systemClock } from "../common/clock.ts";
-import { createConsoleLogger } from "./logger.ts";
+import { createLogger } from "../common/logger.ts";
 
-const logger = createConsoleLogger({ json: true });
+const logger = createLogger({ json: true });
 
 async function openDiscovery(): Promise<Discovery> {
   const env = (name: string) => Deno.env.get(name);

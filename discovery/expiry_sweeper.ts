@@ -13,7 +13,7 @@
 
 import type { Clock } from "../common/clock.ts";
 import type { KvRegistry, MembershipEvent } from "./kv_registry.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 export interface ExpirySweeper {
   /** Sweeps when the last sweep is at least `intervalMs` old; never throws. */
@@ -34,7 +34,8 @@ export interface ExpirySweeperOptions {
 /** The one log line per membership change. */
 export function logMembershipEvent(logger: Logger, event: MembershipEvent): void {
   const { node } = event;
-  logger.info(`node ${node.id} ${event.kind}`, {
+  logger.info(`node ${event.kind}`, {
+    id: node.id,
     address: node.address,
     clientport: node.clientport,
     region: node.region,

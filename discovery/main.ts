@@ -25,7 +25,7 @@ import { productionRefusals } from "../common/production_policy.ts";
 import { createDiscovery } from "./app.ts";
 import { systemClock } from "../common/clock.ts";
 import { DISCOVERY_USAGE, type DiscoveryFlags, parseDiscoveryFlags } from "./discovery_flags.ts";
-import { createConsoleLogger } from "./logger.ts";
+import { createLogger } from "../common/logger.ts";
 
 const BUILD_INFO: BuildInfo = {
   version: packageJson.version,
@@ -138,8 +138,8 @@ async function settle(flags: DiscoveryFlags): Promise<{
 async function main(): Promise<void> {
   const flags = parseOrExit();
   const { secret, tls, production } = await settle(flags);
-  const logger = createConsoleLogger({ json: production, verbose: flags.verbose && !production });
-  if (secret.warning) logger.error(secret.warning);
+  const logger = createLogger({ json: production, verbose: flags.verbose && !production });
+  if (secret.warning) logger.warn(secret.warning);
 
   if (flags.kvPath !== ":memory:") await createPrivateKvFile(flags.kvPath);
   const kv = await Deno.openKv(flags.kvPath);
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
         bound: `${addr.hostname}:${addr.port}`,
         kv: flags.kvPath,
         ttl: flags.ttlSeconds,
-        secret: secret.origin,
+        secretFrom: secret.origin,
         tls: tls !== undefined,
       });
     },

@@ -209,7 +209,7 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
       const expired = await watch.next();
       assert.equal(expired.event, "expired");
       assert.equal(JSON.parse(expired.data).id, id);
-      await discovery.waitForStdoutLine(new RegExp(`^node ${id} expired`));
+      await discovery.waitForStdoutLine(new RegExp(`^node expired id=${id} `));
     } finally {
       await watch.close();
     }
@@ -252,7 +252,7 @@ Deno.test("the watch stream reports joins and leaves of other nodes within a sec
       await watch.close();
     }
     // The server notices the client going away and releases the stream.
-    await discovery.waitForStdoutLine(/^watch stream closed/);
+    await discovery.waitForStdoutLine(/^debug: watch stream closed/);
   });
 });
 

@@ -14,7 +14,7 @@
 import { encodeSseComment, encodeSseEvent } from "../common/server_sent_events.ts";
 import type { ExpirySweeper } from "./expiry_sweeper.ts";
 import type { KvRegistry } from "./kv_registry.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 export interface WatchStreamOptions {
   registry: KvRegistry;

@@ -29,7 +29,7 @@ import { createNodeShutdown, stopOnSignals } from "./process/node_shutdown.ts";
 import { createReadiness } from "./process/readiness.ts";
 import { readStartFiles, type StartFiles } from "./process/start_files.ts";
 import { startupIdentity } from "./process/startup_identity.ts";
-import { createLogger, type Logger } from "./observability/logger.ts";
+import { createLogger, type Logger } from "../common/logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "./observability/metrics_registry.ts";
 import {
   type NodeServer,

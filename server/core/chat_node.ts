@@ -36,7 +36,7 @@ import { ChatDirectory } from "./chat_directory.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
 import { marksFromStore } from "./store_marks.ts";
-import { type Logger, silentLogger } from "../observability/logger.ts";
+import { type Logger, silentLogger } from "../../common/logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import {

@@ -13,7 +13,7 @@
 
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { backoffDelayMs, type BackoffOptions } from "../../common/backoff.ts";
-import { type Logger, silentLogger } from "../observability/logger.ts";
+import { type Logger, silentLogger } from "../../common/logger.ts";
 
 /** The error code a client gets: `storage_full` (disk full) or `unavailable` (another failure). */
 export type StorageRefusalCode = "storage_full" | "unavailable";

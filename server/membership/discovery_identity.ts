@@ -16,7 +16,7 @@
 
 import { backoffDelayMs } from "../../common/backoff.ts";
 import { DiscoveryPath } from "../../common/discovery_protocol.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { NodeIdentity } from "../store/message_store.ts";
 import { sleep } from "../../common/abortable_sleep.ts";
 import { randomHex } from "../../common/random_hex.ts";

@@ -22,7 +22,7 @@ import {
   type ReplicationTransport,
 } from "../../common/discovery_protocol.ts";
 import { createSseDecoder } from "../../common/server_sent_events.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 
 export interface DiscoveryMembershipOptions {
   discoveryUrl: string;

@@ -12,7 +12,7 @@
 
 import { backoffDelayMs } from "../../common/backoff.ts";
 import { PEER_AUTH_HEADER, type PeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { PeerCloseCode, type PeerLink } from "./peer_link.ts";
 import type { PeerMesh } from "./peer_mesh.ts";
 

@@ -9,7 +9,7 @@
  */
 
 import { PEER_AUTH_HEADER, type PeerAuth } from "../../common/peer_auth_token.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { PeerLink } from "./peer_link.ts";
 import type { PeerMesh } from "./peer_mesh.ts";
 

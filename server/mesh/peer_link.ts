@@ -24,7 +24,7 @@ import type { ReplicaNode } from "../replication/replicator.ts";
 import { AntiEntropySession } from "./anti_entropy.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Clock } from "../../common/clock.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 
 /** The narrowest socket a link needs; both the Bun server socket and the client WebSocket fit. */
 export interface PeerSocket {

@@ -21,7 +21,7 @@ import { encodeListFrames, type PeerChat, PeerFrameType } from "../../common/pee
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { PeerAuth } from "../../common/peer_auth_token.ts";
 import { CatchUpBaton } from "./catch_up_baton.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import {
   type LinkHost,
   type MeshNode,

@@ -11,7 +11,7 @@ import { createPeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
 import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { encodeVector } from "../../common/version_vector.ts";
-import { silentLogger } from "../observability/logger.ts";
+import { silentLogger } from "../../common/logger.ts";
 import type { MeshNode, PeerLink, PeerSocket } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
 import { waitUntil } from "../testing/ws_test_client.ts";

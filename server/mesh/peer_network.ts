@@ -13,7 +13,7 @@
 import { hostForUrl, splitHostPort } from "../../common/host_address.ts";
 import type { ActiveNode, ClientEntry } from "../../common/discovery_protocol.ts";
 import { createPeerAuth } from "../../common/peer_auth_token.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
 import {
   type DiscoveryMembership,

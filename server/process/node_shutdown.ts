@@ -10,7 +10,7 @@
  */
 
 import process from "node:process";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { watchScriptRunnerParent } from "./parent_watch.ts";
 import type { Readiness } from "./readiness.ts";
 

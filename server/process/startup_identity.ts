@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { ServerConfig } from "../config/server_flags.ts";
 import { obtainDiscoveryIdentity } from "../membership/discovery_identity.ts";
 import { loadOrCreateLocalIdentity } from "../membership/local_identity.ts";

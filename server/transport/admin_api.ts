@@ -16,7 +16,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createReadStream, fstatSync, openSync, unlinkSync } from "node:fs";
 import { Readable } from "node:stream";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 
 export interface AdminContext {
   secret: string;

@@ -18,7 +18,7 @@ import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { CloseCode } from "../../common/errors.ts";
 import { type ChatMessage, Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
 import { ClientHub, type HubClient } from "./client_hub.ts";
 import { ClientSession, type RateLimit } from "./client_session.ts";

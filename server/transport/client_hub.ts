@@ -30,7 +30,7 @@ import type { VersionVector } from "../../common/version_vector.ts";
 import { ALL_CHATS_TOPIC, chatTopic, isMessageTopic } from "../core/delivery_topics.ts";
 import { type CommittedSeq, ResumeGate } from "./resume_gate.ts";
 import type { ClientSession, ClientSocket } from "./client_session.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 
 /** The part of a runtime WebSocket the hub and a session use. */

@@ -8,7 +8,7 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import { storedMessage } from "../store/message_store_conformance.ts";
 import { ChatNode } from "../core/chat_node.ts";
-import { silentLogger } from "../observability/logger.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { ClientHub, type HubSocket } from "./client_hub.ts";

@@ -28,7 +28,7 @@ import { decodeVector, type VersionVector } from "../../common/version_vector.ts
 import type { ChatNode } from "../core/chat_node.ts";
 import { StorageRefusedError } from "../core/storage_guard.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import { TokenBucket } from "../../common/token_bucket.ts";
 

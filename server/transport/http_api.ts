@@ -15,7 +15,7 @@ import { parseChatIdParam, validatePostMessageBody } from "../../common/client_f
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
 import { type ReadinessPhase, readyzResponse } from "../process/readiness.ts";
 

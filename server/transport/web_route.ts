@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { loadWebAssets } from "../web/web_assets.ts";
 import { methodNotAllowed } from "./http_api.ts";
 
