@@ -29,7 +29,7 @@ import { rankNodesForClients } from "./client_ranking.ts";
 import type { Clock } from "../common/clock.ts";
 import { createExpirySweeper, type ExpirySweeper, logMembershipEvent } from "./expiry_sweeper.ts";
 import { MetricsRegistry, registerDiscoveryMetrics } from "./discovery_metrics.ts";
-import { readJsonBody } from "./json_body.ts";
+import { readJsonBody } from "../common/json_body.ts";
 import { createKvRegistry, type KvRegistry, type MembershipEvent } from "./kv_registry.ts";
 import { type Logger, silentLogger } from "../common/logger.ts";
 import {

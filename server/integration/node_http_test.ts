@@ -19,7 +19,7 @@ afterAll(async () => {
   await node?.stop();
 });
 
-function post(path: string, body: string, headers: Record<string, string> = {}) {
+function post(path: string, body: string | Uint8Array, headers: Record<string, string> = {}) {
   return fetch(`${node.url}${path}`, {
     method: "POST",
     body,
@@ -121,7 +121,14 @@ describe("node HTTP", () => {
 
   test("bad bodies get 400/413 with {error} and store nothing", async () => {
     const before = await (await fetch(`${node.url}/api/chats/32/messages`)).json();
-    const cases: Array<[string, string, number]> = [
+    // {"text":"\xff","sender":"a"}: not UTF-8 is refused, never stored as U+FFFD.
+    const notUtf8 = new Uint8Array([
+      ...new TextEncoder().encode('{"text":"'),
+      0xff,
+      ...new TextEncoder().encode('","sender":"a"}'),
+    ]);
+    const cases: Array<[string, string | Uint8Array, number]> = [
+      ["/api/chats/32/messages", notUtf8, 400],
       ["/api/chats/32/messages", "{nope", 400],
       ["/api/chats/32/messages", "[]", 400],
       ["/api/chats/32/messages", JSON.stringify({ text: "", sender: "a" }), 400],

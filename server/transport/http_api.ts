@@ -5,7 +5,8 @@
  * chat node, so tests can call it without a socket.
  *
  * Invariants: POST answers 201 only after the message is durable (and fanned
- * out); bad input gets 400/413 with {"error"} and changes nothing; one error
+ * out); bad input (not UTF-8, not JSON, a wrong field, over 64 KiB) gets 400/413
+ * with {"error"} and changes nothing; one error
  * handler turns anything unexpected into 500 {"error"} without details.
  * @module
  */
@@ -13,6 +14,7 @@
 import { StorageRefusedError } from "../core/storage_guard.ts";
 import { parseChatIdParam, validatePostMessageBody } from "../../common/client_frame_validation.ts";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
+import { readJsonBody } from "../../common/json_body.ts";
 import { Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -142,40 +144,14 @@ function getMessages(url: URL, chatId: number, context: HttpApiContext): Respons
   });
 }
 
-async function readBody(request: Request): Promise<{ ok: true; text: string } | Response> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > POST_BODY_MAX_BYTES) return fail(413, "Cannot accept: body over 64 KiB");
-  const reader = request.body?.getReader();
-  if (!reader) return { ok: true, text: "" };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > POST_BODY_MAX_BYTES) {
-      await reader.cancel();
-      return fail(413, "Cannot accept: body over 64 KiB");
-    }
-    chunks.push(value);
-  }
-  return { ok: true, text: Buffer.concat(chunks).toString("utf8") };
-}
-
 async function postMessage(
   request: Request,
   chatId: number,
   context: HttpApiContext,
 ): Promise<Response> {
-  const body = await readBody(request);
-  if (body instanceof Response) return body;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.text);
-  } catch {
-    return fail(400, "Cannot accept: the body is not JSON");
-  }
-  const payload = validatePostMessageBody(parsed, chatId);
+  const body = await readJsonBody(request, POST_BODY_MAX_BYTES);
+  if (!body.ok) return fail(body.status, body.error);
+  const payload = validatePostMessageBody(body.value, chatId);
   if (!payload.ok) return fail(400, `Cannot accept: ${payload.error.message}`);
   try {
     const outcome = await context.node.sendLocal(payload.value);
