@@ -13,6 +13,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { CloseCode } from "../common/errors.ts";
 
 export interface RawWebSocketHandlers {
   /** One whole text frame, decoded. */
@@ -74,7 +75,7 @@ export function connectRawWebSocket(
     outBytes: 0,
     flushScheduled: false,
     fragments: [],
-    closeCode: 1006,
+    closeCode: CloseCode.abnormal,
   };
   let resolveClosed!: (code: number) => void;
   const closed = new Promise<number>((resolve) => resolveClosed = resolve);

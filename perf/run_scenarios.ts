@@ -10,6 +10,7 @@
  * @module
  */
 
+import { CloseCode } from "../common/errors.ts";
 import { runCatchUp } from "./catch_up.ts";
 import { type ClusterUsage, diffSnapshots, snapshotCluster } from "./cluster_probe.ts";
 import { type FanoutResult, runFanout } from "./fanout_load.ts";
@@ -242,9 +243,10 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
         `(g) ${nodes.length} slow readers (one per node) during (b), N=${result.messages}`,
       );
       // A slow reader may only ever be closed as one: 4000.
+      const slowReaderCode = String(CloseCode.slowReader);
       const codes = Object.keys(result.slowReaders.closedWith);
-      const dropped = result.slowReaders.closedWith["4000"] ?? 0;
-      row.ok = row.ok && codes.every((code) => code === "4000");
+      const dropped = result.slowReaders.closedWith[slowReaderCode] ?? 0;
+      row.ok = row.ok && codes.every((code) => code === slowReaderCode);
       if (full) {
         row.target = {
           text: "every slow reader dropped (4000), the others get everything",

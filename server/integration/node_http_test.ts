@@ -19,7 +19,11 @@ afterAll(async () => {
   await node?.stop();
 });
 
-function post(path: string, body: string | Uint8Array, headers: Record<string, string> = {}) {
+function post(
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+) {
   return fetch(`${node.url}${path}`, {
     method: "POST",
     body,
@@ -127,7 +131,7 @@ describe("node HTTP", () => {
       0xff,
       ...new TextEncoder().encode('","sender":"a"}'),
     ]);
-    const cases: Array<[string, string | Uint8Array, number]> = [
+    const cases: Array<[string, string | Uint8Array<ArrayBuffer>, number]> = [
       ["/api/chats/32/messages", notUtf8, 400],
       ["/api/chats/32/messages", "{nope", 400],
       ["/api/chats/32/messages", "[]", 400],

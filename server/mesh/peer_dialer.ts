@@ -13,7 +13,8 @@
 import { backoffDelayMs } from "../../common/backoff.ts";
 import { PEER_AUTH_HEADER, type PeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
 import type { Logger } from "../../common/logger.ts";
-import { PeerCloseCode, type PeerLink } from "./peer_link.ts";
+import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
+import type { PeerLink } from "./peer_link.ts";
 import type { PeerMesh } from "./peer_mesh.ts";
 
 export interface DialTarget {
@@ -168,7 +169,7 @@ export class PeerDialer {
     socket.onopen = () => {
       clearTimeout(connectTimer);
       if (this.#closed || state.removed) {
-        socket.close(1001, "not wanted");
+        socket.close(CloseCode.goingAway, "not wanted");
         return;
       }
       link = mesh.attachDialled({

@@ -24,6 +24,7 @@ import type { ReplicaNode } from "../replication/replicator.ts";
 import { AntiEntropySession } from "./anti_entropy.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Clock } from "../../common/clock.ts";
+import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
 import type { Logger } from "../../common/logger.ts";
 
 /** The narrowest socket a link needs; both the Bun server socket and the client WebSocket fit. */
@@ -68,16 +69,6 @@ export interface PeerLinkOptions {
   /** Accepted links: our answer to the dialler's nonce, sent in our hello. */
   acceptProof?: string;
 }
-
-/** Close codes of the mesh beyond common/errors.ts. */
-export const PeerCloseCode = {
-  /** The acceptor is this node itself (a static peer list naming us). */
-  self: 4101,
-  /** The other side failed to prove it holds the cluster secret, or broke the protocol. */
-  refused: 4401,
-  /** No frame for too long. */
-  dead: 4408,
-} as const;
 
 export class PeerLink {
   readonly direction: LinkDirection;
@@ -152,7 +143,7 @@ export class PeerLink {
       if (this.#host.traffic) this.#host.traffic.sent += text.length;
     } catch (error) {
       this.#host.log.warn("peer send failed", { peer: this.peerNodeId, error: String(error) });
-      this.close(1011, "send failed");
+      this.close(CloseCode.internalError, "send failed");
     }
   }
 

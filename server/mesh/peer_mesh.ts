@@ -16,19 +16,13 @@
 
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { messageJson } from "../../common/message_json.ts";
-import { CloseCode } from "../../common/errors.ts";
+import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
 import { encodeListFrames, type PeerChat, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { PeerAuth } from "../../common/peer_auth_token.ts";
 import { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Logger } from "../../common/logger.ts";
-import {
-  type LinkHost,
-  type MeshNode,
-  PeerCloseCode,
-  PeerLink,
-  type PeerSocket,
-} from "./peer_link.ts";
+import { type LinkHost, type MeshNode, PeerLink, type PeerSocket } from "./peer_link.ts";
 
 export interface PeerMeshOptions {
   node: MeshNode;
@@ -174,11 +168,11 @@ export class PeerMesh implements LinkHost {
       const loser = keepNew ? existing : link;
       this.log.debug("peer duplicate link closed", { peer, kept: keepNew ? "new" : "old" });
       if (!keepNew) {
-        loser.close(CloseCode.peerDuplicate, "duplicate link");
+        loser.close(PeerCloseCode.duplicate, "duplicate link");
         return false;
       }
       this.#links.set(peer, link); // before closing the old one: its unregister must not drop presence
-      loser.close(CloseCode.peerDuplicate, "duplicate link");
+      loser.close(PeerCloseCode.duplicate, "duplicate link");
     } else {
       this.#links.set(peer, link);
       this.log.info("peer connected", { peer, direction: link.direction, peers: this.#links.size });
