@@ -7,7 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../server/testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../server/testing/ws_test_client.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { spawnDiscovery } from "../discovery/testing/spawn_discovery.ts";
 import { spawnClient, type SpawnedClient } from "./testing/spawn_client.ts";
 
@@ -52,11 +53,13 @@ async function withLinkedPair(
     for (let i = 0; i < 2; i++) {
       nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
     }
-    await waitUntil(async () => (await listedNodes(discovery.url)) === 2, 20_000, 100);
+    await waitUntil(async () => (await listedNodes(discovery.url)) === 2, {
+      deadlineMs: 20_000,
+      pollMs: 100,
+    });
     await waitUntil(
       async () => (await healthPeers(nodes[0])) >= 1 && (await healthPeers(nodes[1])) >= 1,
-      20_000,
-      100,
+      { deadlineMs: 20_000, pollMs: 100 },
     );
     await body(discovery, nodes);
   } finally {

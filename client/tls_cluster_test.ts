@@ -15,7 +15,8 @@ import {
   waitForPeers,
 } from "../server/testing/peer_test_cluster.ts";
 import { fetchTrusting, makeTestTls, type TestTls } from "../server/testing/test_tls.ts";
-import { openClient, type TestClient, waitUntil } from "../server/testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../server/testing/ws_test_client.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { runClient, spawnClient } from "./testing/spawn_client.ts";
 
 const CHAT = 4242;
@@ -77,7 +78,7 @@ test("a TLS cluster: https lines, tls in discovery's list, chat across nodes, re
       reader.send({ type: "hello", payload: { name: "reader" } });
       const welcome = await reader.next((f) => f.type === "welcome");
       await sendAcked(writer, "across 1");
-      await waitUntil(() => texts(reader).includes("across 1"), 20_000, 50);
+      await waitUntil(() => texts(reader).includes("across 1"), { deadlineMs: 20_000, pollMs: 50 });
 
       // Resume: what the reader missed while away, asked on node B with its last vector.
       const vector = (welcome.payload as { vector: Record<string, number> }).vector;
@@ -99,8 +100,7 @@ test("a TLS cluster: https lines, tls in discovery's list, chat across nodes, re
             got = (reply.payload as ChatMessage[]).map((m) => m.text);
             return got.includes("missed 2");
           },
-          20_000,
-          200,
+          { deadlineMs: 20_000, pollMs: 200 },
         );
         assert.deepEqual(got, ["across 1", "missed 1", "missed 2"]);
       } finally {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatMessage } from "./protocol.ts";
-import { encodeMessageId } from "./message_id.ts";
+import { testMessage } from "./testing/message_fixture.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
@@ -11,18 +11,8 @@ import {
   utf8ByteLength,
 } from "./peer_protocol.ts";
 
-function message(nodeId: number, seq: number, text = "hello"): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text,
-    sender: "ann",
-    dateTime: "2026-11-25T09:00:00.000Z",
-    lc: seq,
-  };
-}
+const message = (nodeId: number, seq: number, text = "hello"): ChatMessage =>
+  testMessage(nodeId, seq, { text, dateTime: "2026-11-25T09:00:00.000Z", lc: seq });
 
 test("parsePeerFrame() accepts every frame type it encodes", () => {
   const frames = [

@@ -1,22 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatMessage } from "./protocol.ts";
-import { encodeMessageId } from "./message_id.ts";
+import { testMessage } from "./testing/message_fixture.ts";
 import { buildSyncPage } from "./sync_diff.ts";
 import { encodeListFrames, PEER_FRAME_MAX_BYTES, utf8ByteLength } from "./peer_protocol.ts";
 
-function message(nodeId: number, seq: number, text = "hi"): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text,
-    sender: "ann",
-    dateTime: "2026-11-25T09:00:00.000Z",
-    lc: 0,
-  };
-}
+const message = (nodeId: number, seq: number, text = "hi"): ChatMessage =>
+  testMessage(nodeId, seq, { text, dateTime: "2026-11-25T09:00:00.000Z" });
 
 /** A store holding seqs per origin (possibly with holes). */
 function storeOf(held: Record<number, number[]>) {

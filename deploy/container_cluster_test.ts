@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { ChatMessage } from "../common/protocol.ts";
-import { openClient, type TestClient, waitUntil } from "../server/testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../server/testing/ws_test_client.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { type ComposeCluster, createComposeCluster, userToken } from "./testing/compose_cluster.ts";
 
 setDefaultTimeout(180_000);
@@ -66,8 +67,7 @@ describe("containers (make images, up, down, delete-*)", () => {
         const all = await Promise.all([0, 1, 2].map((i) => nodeHealth(i).catch(() => null)));
         return all.every((health) => health?.peers === 2);
       },
-      60_000,
-      500,
+      { deadlineMs: 60_000, pollMs: 500 },
     );
   }
 
@@ -127,7 +127,10 @@ describe("containers (make images, up, down, delete-*)", () => {
     expect(left.stdout.trim()).toBe("");
     await cluster.make("up");
     for (const index of [0, 1, 2]) {
-      await waitUntil(async () => (await history(index).catch(() => [])).length === 1, 60_000, 500);
+      await waitUntil(async () => (await history(index).catch(() => [])).length === 1, {
+        deadlineMs: 60_000,
+        pollMs: 500,
+      });
       expect(await history(index)).toEqual(["hello across containers"]);
     }
   });
@@ -147,13 +150,11 @@ describe("containers (make images, up, down, delete-*)", () => {
     for (let i = 1; i <= 5; i++) await sendAndAck(sender, `while node3 was down ${i}`);
     await waitUntil(
       async () => Number(await inspect("{{.RestartCount}}")) > restartsBefore,
-      60_000,
-      250,
+      { deadlineMs: 60_000, pollMs: 250 },
     );
     await waitUntil(
       async () => (await history(2).catch(() => [])).length === sent.length,
-      60_000,
-      500,
+      { deadlineMs: 60_000, pollMs: 500 },
     );
     expect((await history(2)).sort()).toEqual([...sent].sort());
     expect((await nodeHealth(2)).nodeId).toBe(nodeIdBefore);

@@ -15,7 +15,7 @@
 import packageJson from "../package.json" with { type: "json" };
 import { watchScriptRunnerParent } from "./parent_watch.ts";
 import * as fs from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { type BuildInfo, versionLine } from "../common/build_info.ts";
 import { isProduction } from "../common/cluster_secret.ts";
 import { hostForUrl } from "../common/host_address.ts";

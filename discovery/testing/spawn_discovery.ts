@@ -14,6 +14,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { randomHex } from "../../common/random_hex.ts";
+import { DISCOVERY_RUN_ARGS } from "../run_args.ts";
 
 export interface SpawnDiscoveryOptions {
   /** @default 0 (a free port) */
@@ -98,13 +99,7 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const args = [
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--unstable-kv",
-    "discovery/main.ts",
+    ...DISCOVERY_RUN_ARGS,
     `--port=${options.port ?? 0}`,
     `--kv=${options.kv ?? ":memory:"}`,
   ];

@@ -22,7 +22,7 @@ import {
   spawnNode,
   TEST_CLUSTER_SECRET,
 } from "../../server/testing/spawn_node.ts";
-import { waitUntil } from "../../server/testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { DSatterClient } from "../mod.ts";
 
@@ -45,7 +45,9 @@ before(async () => {
   for (let index = 0; index < 3; index++) {
     nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
   }
-  await waitUntil(async () => (await Promise.all(nodes.map(peersOf))).every((p) => p >= 2), 45_000);
+  await waitUntil(async () => (await Promise.all(nodes.map(peersOf))).every((p) => p >= 2), {
+    deadlineMs: 45_000,
+  });
 });
 
 after(async () => {
@@ -93,9 +95,9 @@ test("DSatterClient: a message sent through one node reaches a client on another
   await bob.whenOnline();
   const ack = await ann.send("hello bob", { chatId: 301 });
   assert.match(ack.messageId, /^[0-9]+$/);
-  await waitUntil(() => bobSees.count("hello bob") === 1, DEADLINE_MS);
+  await waitUntil(() => bobSees.count("hello bob") === 1, { deadlineMs: DEADLINE_MS });
   assert.equal(bobSees.received[0].messageId, ack.messageId);
-  await waitUntil(() => bob.people().includes("ann"), DEADLINE_MS);
+  await waitUntil(() => bob.people().includes("ann"), { deadlineMs: DEADLINE_MS });
 });
 
 test("DSatterClient fails over when its node dies and ends with every message exactly once", async () => {
@@ -114,7 +116,7 @@ test("DSatterClient fails over when its node dies and ends with every message ex
     expected.push(`before ${i}`);
     await sender.send(`before ${i}`, { chatId });
   }
-  await waitUntil(() => seen.count("before 5") === 1, DEADLINE_MS);
+  await waitUntil(() => seen.count("before 5") === 1, { deadlineMs: DEADLINE_MS });
 
   await victim.kill("SIGKILL");
   const offline = follower.send("typed while offline", { chatId });
@@ -128,7 +130,9 @@ test("DSatterClient fails over when its node dies and ends with every message ex
   assert.notEqual(online.url, victim.wsUrl);
 
   for (const [who, sees] of [["follower", seen], ["sender", senderSees]] as const) {
-    await waitUntil(() => expected.every((text) => sees.count(text) === 1), DEADLINE_MS)
+    await waitUntil(() => expected.every((text) => sees.count(text) === 1), {
+      deadlineMs: DEADLINE_MS,
+    })
       .catch(() => {
         const got = sees.received.map((m) => m.text).join(", ");
         throw new Error(`Cannot see every message once on the ${who}; got: ${got}`);
@@ -164,7 +168,7 @@ test("the SDK example program sends through the cluster and exits once acknowled
   assert.equal(code, 0, stderr);
   assert.match(stderr, /^online on node [0-9]+ \(ws:\/\/127\.0\.0\.1:[0-9]+\/\)$/m);
   assert.match(stdout, /^acknowledged as [0-9]+$/m);
-  await waitUntil(() => heard.count("from the example") === 1, DEADLINE_MS);
+  await waitUntil(() => heard.count("from the example") === 1, { deadlineMs: DEADLINE_MS });
 });
 
 interface RunResult {

@@ -12,7 +12,7 @@ import { storedMessage } from "../store/message_store_conformance.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 import type { MessageStore } from "../store/message_store.ts";
 import { SqliteMessageStore } from "../store/sqlite_message_store.ts";
-import { waitUntil } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import { ChatNode } from "./chat_node.ts";
 import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
 import { StorageRefusedError } from "./storage_guard.ts";
@@ -77,8 +77,7 @@ async function eventually<T>(write: () => Promise<T>): Promise<T> {
       result = await write().then((value) => ({ value }), () => undefined);
       return result !== undefined;
     },
-    15_000,
-    50,
+    { deadlineMs: 15_000, pollMs: 50 },
   );
   return result!.value;
 }

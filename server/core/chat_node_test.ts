@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { encodeMessageId } from "../../common/message_id.ts";
+import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { ChatNode } from "./chat_node.ts";
 import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
@@ -22,19 +23,8 @@ function setup(nodeId = 5) {
   return { node, store, published, live };
 }
 
-function remote(nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: `r ${nodeId}/${seq}`,
-    sender: "bob",
-    dateTime: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
-    lc: 0,
-    ...fields,
-  };
-}
+const remote = (nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage =>
+  testMessage(nodeId, seq, { text: `r ${nodeId}/${seq}`, sender: "bob", ...fields });
 
 describe("ChatNode", () => {
   test("sendLocal() numbers from 1, publishes after commit, acks the same messageId", async () => {

@@ -11,6 +11,7 @@
 import { DATE_TIME_PATTERN } from "../../common/hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
+import { toWireMessage } from "../../common/wire_message.ts";
 import type { ChatRecord } from "../store/message_store.ts";
 
 /** What travels between nodes for a chat. */
@@ -53,17 +54,8 @@ export function isAcceptableRemote(m: ChatMessage): boolean {
 
 /** The wire fields only, messageId recomputed (never trusted from a peer). */
 export function normalizeRemote(m: ChatMessage): ChatMessage {
-  const message: ChatMessage = {
-    messageId: encodeMessageId(m.nodeId, m.seq),
-    nodeId: m.nodeId,
-    seq: m.seq,
-    chatId: m.chatId,
-    text: m.text,
-    sender: m.sender,
-    dateTime: m.dateTime,
-    lc: m.lc,
-  };
-  if (m.clientMsgId !== undefined) message.clientMsgId = m.clientMsgId;
+  const message = toWireMessage(m);
+  message.messageId = encodeMessageId(m.nodeId, m.seq);
   return message;
 }
 

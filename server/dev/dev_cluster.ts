@@ -24,6 +24,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { clusterSecretFromDataDir } from "../../common/cluster_secret_file.ts";
+import { DISCOVERY_RUN_ARGS } from "../../discovery/run_args.ts";
 import { busyPortLine, isPortFree } from "./free_port.ts";
 import { freeTcpPort, NATS_SERVER_BIN } from "../testing/nats_server.ts";
 
@@ -231,13 +232,7 @@ async function main(): Promise<void> {
     "discovery",
     deno,
     [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--unstable-kv",
-      "discovery/main.ts",
+      ...DISCOVERY_RUN_ARGS,
       "--port",
       String(discoveryPort),
       "--host",

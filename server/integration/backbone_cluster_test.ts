@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestCluster, type TestCluster, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { spawnNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 interface PresenceEntry {
   name: string;
@@ -76,8 +77,7 @@ describe("backbone cluster", () => {
         (await presenceOn(watcher, `p${ref++}`)).some((p) =>
           p.name === "ann-on-a" && p.nodeId === nodeA.nodeId
         ),
-      20_000,
-      100,
+      { deadlineMs: 20_000, pollMs: 100 },
     );
     await ann.close();
     await watcher.next((f) =>

@@ -18,7 +18,8 @@ import {
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";
 import type { SpawnedNode } from "../testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const CHAT = 7171;
 const clients: TestClient[] = [];
@@ -79,12 +80,12 @@ describe("backbone failures", () => {
     const onA = await openClient(nodeA.wsUrl);
     clients.push(onA);
     sendBurst(onA, "before", 200);
-    await waitUntil(() => acked(onA).length === 200, 30_000, 20);
+    await waitUntil(() => acked(onA).length === 200, { deadlineMs: 30_000, pollMs: 20 });
     await waitForConvergence(cluster.nodes, 200);
 
     await nodeC.stop();
     sendBurst(onA, "while-down", 300);
-    await waitUntil(() => acked(onA).length === 500, 30_000, 20);
+    await waitUntil(() => acked(onA).length === 500, { deadlineMs: 30_000, pollMs: 20 });
     // The stream (and every consumer with it) is wiped, then made again empty: C's missed
     // messages now exist only in A's and B's stores.
     const nc = await connect({ servers: cluster.nats[0].url });
@@ -93,7 +94,10 @@ describe("backbone failures", () => {
       const [stream] = await jsm.streams.names().next();
       expect(stream).toMatch(/^DSATTER_/);
       await jsm.streams.delete(stream);
-      await waitUntil(async () => (await jsm.streams.names().next()).includes(stream), 30_000, 100);
+      await waitUntil(async () => (await jsm.streams.names().next()).includes(stream), {
+        deadlineMs: 30_000,
+        pollMs: 100,
+      });
     } finally {
       await nc.close();
     }
@@ -102,7 +106,7 @@ describe("backbone failures", () => {
     const onB = await openClient(nodeB.wsUrl);
     clients.push(onB);
     sendBurst(onB, "after-wipe", 100);
-    await waitUntil(() => acked(onB).length === 100, 30_000, 20);
+    await waitUntil(() => acked(onB).length === 100, { deadlineMs: 30_000, pollMs: 20 });
     await waitForConvergence(nodes, 600, 60_000);
     await expectAllPresent(nodes, [...acked(onA), ...acked(onB)]);
   }, 120_000);
@@ -117,17 +121,23 @@ describe("backbone failures", () => {
       const senders = await Promise.all(cluster.nodes.map((node) => openClient(node.wsUrl)));
       clients.push(...senders);
       senders.forEach((sender, i) => sendBurst(sender, `pre${i}`, 100));
-      await waitUntil(() => senders.every((s) => acked(s).length === 100), 30_000, 20);
+      await waitUntil(() => senders.every((s) => acked(s).length === 100), {
+        deadlineMs: 30_000,
+        pollMs: 20,
+      });
       await waitForConvergence(cluster.nodes, 300, 30_000);
 
       // Mid-chat, the server that leads the stream (replicas 3) dies.
       const leader = await streamLeader(nats.map((server) => server.url));
       const victim = nats[Number(leader.replace(/^n/, "")) - 1];
       senders.forEach((sender, i) => sendBurst(sender, `mid${i}`, 300));
-      await waitUntil(() => acked(senders[0]).length >= 150, 30_000, 5);
+      await waitUntil(() => acked(senders[0]).length >= 150, { deadlineMs: 30_000, pollMs: 5 });
       await victim.kill();
       senders.forEach((sender, i) => sendBurst(sender, `post${i}`, 100));
-      await waitUntil(() => senders.every((s) => acked(s).length === 500), 60_000, 20);
+      await waitUntil(() => senders.every((s) => acked(s).length === 500), {
+        deadlineMs: 60_000,
+        pollMs: 20,
+      });
       await waitForConvergence(cluster.nodes, 1500, 60_000);
       await expectAllPresent(cluster.nodes, senders.flatMap((s) => acked(s)));
     },

@@ -14,7 +14,8 @@ import process from "node:process";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { mountSmallDisk, type SmallDisk } from "../../chaos/small_disk.ts";
 import { type SpawnedNode, spawnNode } from "../testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const unavailable = process.getuid?.() === 0 ? null : "not running as root (tmpfs mount)";
 if (unavailable) console.warn(`disk full test SKIPPED: ${unavailable}`);
@@ -83,7 +84,7 @@ describe("a node whose disk fills up", () => {
           });
         };
         for (let i = 0; i < 20; i++) send();
-        await waitUntil(() => acks(writer).size === 20, 20_000);
+        await waitUntil(() => acks(writer).size === 20, { deadlineMs: 20_000 });
 
         disk.fill();
         await waitUntil(
@@ -91,8 +92,7 @@ describe("a node whose disk fills up", () => {
             send();
             return errorCodes(writer).includes("storage_full");
           },
-          30_000,
-          20,
+          { deadlineMs: 30_000, pollMs: 20 },
         );
         const refusal = writer.frames.find((f) => f.type === "error")!;
         expect((refusal.payload as { message: string }).message).toContain("disk is full");
@@ -116,8 +116,7 @@ describe("a node whose disk fills up", () => {
             send();
             return acks(writer).size > acksBefore;
           },
-          30_000,
-          100,
+          { deadlineMs: 30_000, pollMs: 100 },
         );
         await writer.close();
         const acked = acks(writer);

@@ -18,7 +18,8 @@ import {
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";
 import type { SpawnedNode } from "../testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const CHAT = 777;
 const PER_NODE = 600;
@@ -76,12 +77,11 @@ describe.each(TEST_TRANSPORTS)("crash and restart on the %s", (transport) => {
           const target = sent - 200;
           await waitUntil(
             () => acks(senders[2]).length >= target || victim.child.signalCode !== null,
-            30_000,
-            2,
+            { deadlineMs: 30_000, pollMs: 2 },
           ).catch(() => {});
         }
       })();
-      await waitUntil(() => acks(senders[2]).length >= 300, 30_000, 5);
+      await waitUntil(() => acks(senders[2]).length >= 300, { deadlineMs: 30_000, pollMs: 5 });
       await victim.kill("SIGKILL");
       await victimStream;
       const ackedByVictim = acks(senders[2]);
@@ -97,11 +97,16 @@ describe.each(TEST_TRANSPORTS)("crash and restart on the %s", (transport) => {
             f.type === "newMessagesForClient" &&
             (f.payload as ChatMessage[])[0].sender === "after"
           ).length === 50,
-        30_000,
-        20,
+        { deadlineMs: 30_000, pollMs: 20 },
       );
-      await waitUntil(() => acks(senders[0]).length === PER_NODE + 50, 30_000, 20);
-      await waitUntil(() => acks(senders[1]).length === PER_NODE, 30_000, 20);
+      await waitUntil(() => acks(senders[0]).length === PER_NODE + 50, {
+        deadlineMs: 30_000,
+        pollMs: 20,
+      });
+      await waitUntil(() => acks(senders[1]).length === PER_NODE, {
+        deadlineMs: 30_000,
+        pollMs: 20,
+      });
 
       const restarted: SpawnedNode = await cluster.addNode({ dbPath: victim.dbPath });
       const nodes = [nodeA, nodeB, restarted];

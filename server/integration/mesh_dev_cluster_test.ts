@@ -17,7 +17,7 @@ import { createInterface } from "node:readline";
 import { health, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { BUN_PATH, REPO_ROOT } from "../testing/spawn_node.ts";
 import { isPortFree } from "../dev/free_port.ts";
-import { waitUntil } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const portFree = (port: number) => isPortFree(port);
 
@@ -87,7 +87,10 @@ describe("make dev", () => {
       });
       let launcher = launch(args, dataDir);
       try {
-        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), 60_000, 50);
+        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), {
+          deadlineMs: 60_000,
+          pollMs: 50,
+        });
         expect(launcher.lines).toContain(`discovery: http://127.0.0.1:${base}`);
         expect(launcher.lines).toContain(`node-1: ${nodes[0].url}/`);
         expect(launcher.lines).toContain(`node-2: ${nodes[1].url}/`);
@@ -103,7 +106,10 @@ describe("make dev", () => {
         expect(launcher.lines.filter((l) => /exited \(code 0\)$/.test(l)).length).toBe(3);
 
         launcher = launch(args, dataDir);
-        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), 60_000, 50);
+        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), {
+          deadlineMs: 60_000,
+          pollMs: 50,
+        });
         await waitForPeers(nodes, 1, 30_000);
         const again = await Promise.all(nodes.map(async (node) => (await health(node)).nodeId));
         expect(again).toEqual(ids);
@@ -157,7 +163,10 @@ describe("make dev", () => {
       const nodes = [1, 2].map((i) => ({ url: `http://127.0.0.1:${base + i}` }));
       const launcher = launch(args, dataDir);
       try {
-        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), 60_000, 50);
+        await waitUntil(() => launcher.lines.some((l) => l.startsWith("node-2: http")), {
+          deadlineMs: 60_000,
+          pollMs: 50,
+        });
         expect(launcher.lines).toContain(`backbone: nats://127.0.0.1:${base + 3}`);
         await waitForPeers(nodes, 1, 30_000);
         const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();

@@ -5,37 +5,23 @@
  * a message sorts after it everywhere (causality through the HLC). Run once per
  * transport: the mesh, and the NATS JetStream backbone (a real nats-server).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { compareCanonical } from "../../common/canonical_order.ts";
-import {
-  fullHistory,
-  startTestCluster,
-  TEST_TRANSPORTS,
-  type TestCluster,
-  waitForPeers,
-} from "../testing/peer_test_cluster.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { fullHistory, TEST_TRANSPORTS, waitForPeers } from "../testing/peer_test_cluster.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 
 const CHAT = 4242;
 
 describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
-  let cluster: TestCluster;
-  const clients: TestClient[] = [];
+  const suite = useTestCluster({ size: 3, transport });
+  const clients = suite.clients;
 
-  beforeAll(async () => {
-    cluster = await startTestCluster({ size: 3, transport });
-    await waitForPeers(cluster.nodes, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-  });
-
-  test("startTestCluster() has every node see the other two, as /metrics shows", async () => {
-    await waitForPeers(cluster.nodes, 2);
-    for (const node of cluster.nodes) {
+  test("useTestCluster() has every node see the other two, as /metrics shows", async () => {
+    await waitForPeers(suite.cluster.nodes, 2);
+    for (const node of suite.cluster.nodes) {
       const metrics = await (await fetch(`${node.url}/metrics`)).text();
       expect(metrics).toMatch(/^dsatter_peers_connected 2$/m);
     }
@@ -43,11 +29,11 @@ describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
 
   test("3000 messages sent to one node reach every client on every node exactly once", async () => {
     const listeners: TestClient[] = [];
-    for (const node of cluster.nodes) {
+    for (const node of suite.cluster.nodes) {
       for (let i = 0; i < 2; i++) listeners.push(await openClient(node.wsUrl));
     }
     clients.push(...listeners);
-    const sender = await openClient(cluster.nodes[0].wsUrl);
+    const sender = await openClient(suite.cluster.nodes[0].wsUrl);
     clients.push(sender);
     const total = 3000;
     for (let i = 0; i < total; i++) {
@@ -58,10 +44,13 @@ describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
     }
     const countMessages = (client: TestClient) =>
       client.frames.filter((f) => f.type === "newMessagesForClient").length;
-    await waitUntil(() => listeners.every((l) => countMessages(l) >= total), 60_000, 100);
+    await waitUntil(() => listeners.every((l) => countMessages(l) >= total), {
+      deadlineMs: 60_000,
+      pollMs: 100,
+    });
     // A sentinel from another origin, sent after the burst arrived: once every listener has it,
     // anything the mesh would deliver twice (live plus anti-entropy) had its chance to show.
-    const late = await openClient(cluster.nodes[2].wsUrl);
+    const late = await openClient(suite.cluster.nodes[2].wsUrl);
     clients.push(late);
     late.send({
       type: "newMessageFromClient",
@@ -71,7 +60,7 @@ describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
       l.frames.some((f) =>
         f.type === "newMessagesForClient" && (f.payload as ChatMessage[])[0].text === "sentinel"
       );
-    await waitUntil(() => listeners.every(hasSentinel), 20_000, 50);
+    await waitUntil(() => listeners.every(hasSentinel), { deadlineMs: 20_000, pollMs: 50 });
     for (const listener of listeners) {
       const frames = listener.frames.filter((f) =>
         f.type === "newMessagesForClient" && (f.payload as ChatMessage[])[0].chatId === CHAT
@@ -81,7 +70,7 @@ describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
       expect(ids.length).toBe(total);
       expect(new Set(ids).size).toBe(total);
     }
-    const histories = await Promise.all(cluster.nodes.map((node) => fullHistory(node, CHAT)));
+    const histories = await Promise.all(suite.cluster.nodes.map((node) => fullHistory(node, CHAT)));
     const reference = histories[0].map((m) => m.messageId);
     expect(reference.length).toBe(total);
     for (const history of histories) {
@@ -97,7 +86,7 @@ describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
   }, 120_000);
 
   test("a reply written on B after seeing A's message sorts after it on every node", async () => {
-    const [nodeA, nodeB] = cluster.nodes;
+    const [nodeA, nodeB] = suite.cluster.nodes;
     const chat = CHAT + 1;
     const onA = await openClient(nodeA.wsUrl);
     const onB = await openClient(nodeB.wsUrl);
@@ -123,13 +112,14 @@ describe.each(TEST_TRANSPORTS)("fan-out on the %s", (transport) => {
     const expected = Array.from({ length: 5 }, (_, r) => [`question ${r}`, `answer ${r}`]).flat();
     await waitUntil(
       async () => {
-        const histories = await Promise.all(cluster.nodes.map((node) => fullHistory(node, chat)));
+        const histories = await Promise.all(
+          suite.cluster.nodes.map((node) => fullHistory(node, chat)),
+        );
         return histories.every((h) => h.length === expected.length);
       },
-      20_000,
-      100,
+      { deadlineMs: 20_000, pollMs: 100 },
     );
-    for (const node of cluster.nodes) {
+    for (const node of suite.cluster.nodes) {
       expect((await fullHistory(node, chat)).map((m) => m.text)).toEqual(expected);
     }
   }, 60_000);

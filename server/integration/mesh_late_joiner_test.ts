@@ -2,37 +2,28 @@
  * A node that joins late with an empty DB catches up 100,000 existing messages
  * by anti-entropy (bounded pages), while live traffic keeps flowing to it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { ChatMessage } from "../../common/protocol.ts";
 import {
   QUIET_CHAT,
-  startTestCluster,
-  type TestCluster,
   vectorOf,
   vectorTotal,
   waitForConvergence,
 } from "../testing/peer_test_cluster.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 
 const TOTAL = 100_000;
 const CONNECTIONS = 10;
 const CHAT = 31;
 
 describe("late joiner", () => {
-  let cluster: TestCluster;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startTestCluster({ size: 1 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-  });
+  const suite = useTestCluster({ size: 1 });
+  const clients = suite.clients;
 
   test("a node started late with an empty DB catches up 100k messages", async () => {
-    const [nodeA] = cluster.nodes;
+    const [nodeA] = suite.cluster.nodes;
     // 10 connections x 10,000 frames: each within the per-connection burst allowance.
     const senders = await Promise.all(
       Array.from({ length: CONNECTIONS }, () => openClient(nodeA.wsUrl)),
@@ -55,7 +46,7 @@ describe("late joiner", () => {
     const loadedMs = Date.now() - started;
 
     const joinStarted = Date.now();
-    const late = await cluster.addNode();
+    const late = await suite.cluster.addNode();
     const listener = await openClient(late.wsUrl);
     clients.push(listener);
     // Live traffic during the catch-up still reaches the late node's clients.
@@ -71,8 +62,7 @@ describe("late joiner", () => {
           f.type === "newMessagesForClient" &&
           (f.payload as ChatMessage[])[0].text === "during catch-up"
         ),
-      30_000,
-      50,
+      { deadlineMs: 30_000, pollMs: 50 },
     );
     const vector = await waitForConvergence([nodeA, late], TOTAL + 1, 120_000);
     const catchUpMs = Date.now() - joinStarted;
@@ -84,8 +74,7 @@ describe("late joiner", () => {
         const metrics = await (await fetch(`${late.url}/metrics`)).text();
         return /^dsatter_sync_lag_messages 0$/m.test(metrics);
       },
-      20_000,
-      100,
+      { deadlineMs: 20_000, pollMs: 100 },
     );
     console.log(`late joiner: loaded ${TOTAL} in ${loadedMs} ms, caught up in ${catchUpMs} ms`);
   }, 300_000);

@@ -3,7 +3,7 @@
  * port and load (heartbeats every ttl/3), presence crosses nodes and leaves
  * with a killed node's link, and a clean stop logs out at once.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { PresenceEntry } from "../../common/protocol.ts";
 import { spawnDiscovery } from "../../discovery/testing/spawn_discovery.ts";
 import { TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
@@ -13,7 +13,9 @@ import {
   type TestCluster,
   waitForPeers,
 } from "../testing/peer_test_cluster.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 
 interface Listed {
   id: number;
@@ -34,21 +36,11 @@ async function presenceOn(client: TestClient, ref: string): Promise<PresenceEntr
 }
 
 describe("mesh membership", () => {
-  let cluster: TestCluster;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startTestCluster({ size: 3, ttlSeconds: 3 });
-    await waitForPeers(cluster.nodes, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-  });
+  const suite = useTestCluster({ size: 3, ttlSeconds: 3 });
+  const clients = suite.clients;
 
   test("every node is listed with its real port and its load from heartbeats", async () => {
-    const [nodeA] = cluster.nodes;
+    const [nodeA] = suite.cluster.nodes;
     for (let i = 0; i < 2; i++) {
       const client = await openClient(nodeA.wsUrl);
       client.send({ type: "subscribe", payload: { chatIds: [QUIET_CHAT] } });
@@ -56,19 +48,20 @@ describe("mesh membership", () => {
     }
     await waitUntil(
       async () => {
-        const listed = await activeNodes(cluster);
+        const listed = await activeNodes(suite.cluster);
         return listed.length === 3 && listed.find((n) => n.id === nodeA.nodeId)?.load === 2;
       },
-      15_000,
-      100,
+      { deadlineMs: 15_000, pollMs: 100 },
     );
-    const listed = await activeNodes(cluster);
-    expect(listed.map((n) => n.clientport).sort()).toEqual(cluster.nodes.map((n) => n.port).sort());
+    const listed = await activeNodes(suite.cluster);
+    expect(listed.map((n) => n.clientport).sort()).toEqual(
+      suite.cluster.nodes.map((n) => n.port).sort(),
+    );
     expect(listed.every((n) => n.address === "127.0.0.1")).toBe(true);
   });
 
   test("presence crosses nodes and is dropped when a node's link dies", async () => {
-    const [nodeA, nodeB, nodeC] = cluster.nodes;
+    const [nodeA, nodeB, nodeC] = suite.cluster.nodes;
     const onC = await openClient(nodeC.wsUrl);
     const onB = await openClient(nodeB.wsUrl);
     clients.push(onC, onB);
@@ -81,8 +74,7 @@ describe("mesh membership", () => {
         const list = await presenceOn(onB, `p${round++}`);
         return list.some((p) => p.name === "carol" && p.nodeId === nodeC.nodeId);
       },
-      15_000,
-      50,
+      { deadlineMs: 15_000, pollMs: 50 },
     );
     await nodeC.kill("SIGKILL");
     await onB.next((f) => {
@@ -96,9 +88,9 @@ describe("mesh membership", () => {
   });
 
   test("a node stopped cleanly leaves discovery's list at once", async () => {
-    const [nodeA, nodeB] = cluster.nodes;
+    const [nodeA, nodeB] = suite.cluster.nodes;
     expect(await nodeB.stop()).toBe(0);
-    const listed = await activeNodes(cluster);
+    const listed = await activeNodes(suite.cluster);
     expect(listed.some((n) => n.id === nodeB.nodeId)).toBe(false);
     await waitForPeers([nodeA], 0, 30_000);
   });
@@ -143,7 +135,7 @@ describe("mesh addresses and regions", () => {
           const response = await fetch(`${cluster.discovery.url}/api/clients`);
           listed = ((await response.json()) as { activeNodes: typeof listed }).activeNodes;
           return listed.length === 1;
-        }, 15_000);
+        }, { deadlineMs: 15_000 });
         expect(listed).toEqual([{ address: "127.0.0.2", clientport: node.port }]);
         const health = await fetch(`http://${listed[0].address}:${listed[0].clientport}/healthz`);
         expect(health.status).toBe(200);
@@ -168,7 +160,9 @@ describe("mesh addresses and regions", () => {
           };
           return listed.activeNodes.length === 2 ? listed.activeNodes[0].clientport : undefined;
         };
-        await waitUntil(async () => (await firstFor("eu-west")) !== undefined, 15_000);
+        await waitUntil(async () => (await firstFor("eu-west")) !== undefined, {
+          deadlineMs: 15_000,
+        });
         for (let i = 0; i < 5; i++) {
           expect(await firstFor("eu-west")).toBe(west.port);
           expect(await firstFor("us-east")).toBe(east.port);
@@ -200,7 +194,7 @@ describe("discovery restarted on an empty KV", () => {
         const response = await fetch(`${fresh!.url}/api/nodes/active`);
         const listed = (await response.json()) as { activeNodes: Listed[] };
         return JSON.stringify(listed.activeNodes.map((n) => n.id).sort()) === JSON.stringify(ids);
-      }, 20_000);
+      }, { deadlineMs: 20_000 });
       const registered = await fetch(`${fresh.url}/api/nodes/register`, {
         method: "POST",
         headers: {

@@ -17,7 +17,8 @@ import process from "node:process";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { fullHistory, health, vectorOf, vectorTotal } from "../testing/peer_test_cluster.ts";
 import { BUN_PATH, REPO_ROOT, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const SYNC_INTERVAL_MS = 1000;
 const PEER_TIMEOUT_MS = 3000;
@@ -229,8 +230,7 @@ describe("mesh partition (network namespaces)", () => {
             const peers = await Promise.all(nodes.map(peersOf));
             return peers.every((p) => p === 2);
           },
-          30_000,
-          100,
+          { deadlineMs: 30_000, pollMs: 100 },
         );
 
         const [a, b, c] = await Promise.all(nodes.map((node) => openClient(node.wsUrl)));
@@ -239,30 +239,41 @@ describe("mesh partition (network namespaces)", () => {
           client.send({ type: "subscribe", payload: { chatIds: [CHAT] } });
         }
         send(a, "before", 10);
-        await waitUntil(() => [a, b, c].every((cl) => liveTexts(cl).length >= 10), 20_000, 20);
+        await waitUntil(() => [a, b, c].every((cl) => liveTexts(cl).length >= 10), {
+          deadlineMs: 20_000,
+          pollMs: 20,
+        });
 
         // Cut node 3 off the peer network; its clients still reach it.
         ip("link", "set", nodes[2].peerVethRoot, "down");
         send(a, "north-a", 25);
         send(b, "north-b", 25);
         send(c, "south", 25);
-        await waitUntil(() => acked(a) === 35 && acked(b) === 25 && acked(c) === 25, 20_000, 20);
+        await waitUntil(() => acked(a) === 35 && acked(b) === 25 && acked(c) === 25, {
+          deadlineMs: 20_000,
+          pollMs: 20,
+        });
         // Each side keeps chatting: the north pair sees both its writers, node 3 sees its own.
-        await waitUntil(() => liveTexts(a).length >= 60 && liveTexts(b).length >= 60, 20_000, 20);
-        await waitUntil(() => liveTexts(c).length >= 35, 20_000, 20);
+        await waitUntil(() => liveTexts(a).length >= 60 && liveTexts(b).length >= 60, {
+          deadlineMs: 20_000,
+          pollMs: 20,
+        });
+        await waitUntil(() => liveTexts(c).length >= 35, { deadlineMs: 20_000, pollMs: 20 });
         // The partition is real: links time out on both sides.
         await waitUntil(
           async () => {
             const peers = await Promise.all(nodes.map(peersOf));
             return peers[0] === 1 && peers[1] === 1 && peers[2] === 0;
           },
-          30_000,
-          100,
+          { deadlineMs: 30_000, pollMs: 100 },
         );
         expect(liveTexts(c).some((t) => t.startsWith("north"))).toBe(false);
         send(c, "south-late", 5);
         send(a, "north-late", 5);
-        await waitUntil(() => acked(a) === 40 && acked(c) === 30, 20_000, 20);
+        await waitUntil(() => acked(a) === 40 && acked(c) === 30, {
+          deadlineMs: 20_000,
+          pollMs: 20,
+        });
 
         // Heal, then wait for the links to come back.
         const healedAt = Date.now();
@@ -272,8 +283,7 @@ describe("mesh partition (network namespaces)", () => {
             const peers = await Promise.all(nodes.map(peersOf));
             return peers.every((p) => p === 2);
           },
-          30_000,
-          50,
+          { deadlineMs: 30_000, pollMs: 50 },
         );
         const relinkedAt = Date.now();
         const expectedTotal = 10 + 25 + 25 + 25 + 5 + 5;
@@ -285,8 +295,7 @@ describe("mesh partition (network namespaces)", () => {
             if (same && vectorTotal(vectors[0]) === expectedTotal) convergedAt = Date.now();
             return convergedAt > 0;
           },
-          30_000,
-          50,
+          { deadlineMs: 30_000, pollMs: 50 },
         );
         console.log(
           `partition healed: relinked in ${relinkedAt - healedAt} ms, ` +
@@ -302,8 +311,7 @@ describe("mesh partition (network namespaces)", () => {
         // Clients on each side got the other side's messages live after healing, once each.
         await waitUntil(
           () => [a, b, c].every((cl) => liveTexts(cl).length === expectedTotal),
-          20_000,
-          20,
+          { deadlineMs: 20_000, pollMs: 20 },
         );
         for (const client of [a, b, c]) {
           expect(new Set(liveTexts(client)).size).toBe(expectedTotal);

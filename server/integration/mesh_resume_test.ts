@@ -4,19 +4,18 @@
  * every origin, none twice.
  * Run once per transport (mesh, NATS backbone).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import {
   fullHistory,
-  startTestCluster,
   TEST_TRANSPORTS,
-  type TestCluster,
   vectorOf,
   vectorTotal,
   waitForConvergence,
-  waitForPeers,
 } from "../testing/peer_test_cluster.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 
 const CHAT = 555;
 
@@ -35,29 +34,18 @@ async function sendAll(client: TestClient, label: string, count: number): Promis
   }
   await waitUntil(
     () => client.frames.filter((f) => f.type === "clientMessageResponse").length >= count,
-    20_000,
-    10,
+    { deadlineMs: 20_000, pollMs: 10 },
   );
 }
 
 describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transport) => {
-  let cluster: TestCluster;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startTestCluster({ size: 3, transport });
-    await waitForPeers(cluster.nodes, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-  });
+  const suite = useTestCluster({ size: 3, transport });
+  const clients = suite.clients;
 
   test(
     "a client leaving node A and resuming on node C misses nothing and gets nothing twice",
     async () => {
-      const [nodeA, nodeB, nodeC] = cluster.nodes;
+      const [nodeA, nodeB, nodeC] = suite.cluster.nodes;
       const writerA = await openClient(nodeA.wsUrl);
       const writerB = await openClient(nodeB.wsUrl);
       const follower = await openClient(nodeA.wsUrl);
@@ -69,7 +57,10 @@ describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transp
 
       await sendAll(writerA, "a", 40);
       await sendAll(writerB, "b", 40);
-      await waitUntil(() => liveMessages(follower).length === 80, 20_000, 10);
+      await waitUntil(() => liveMessages(follower).length === 80, {
+        deadlineMs: 20_000,
+        pollMs: 10,
+      });
       for (const m of liveMessages(follower)) {
         expect(m.seq).toBe((position[String(m.nodeId)] ?? 0) + 1); // contiguous per origin
         position[String(m.nodeId)] = m.seq;
@@ -79,7 +70,7 @@ describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transp
       await sendAll(writerA, "a-missed", 30);
       await sendAll(writerB, "b-missed", 30);
       const total = vectorTotal(await vectorOf(nodeA));
-      await waitForConvergence(cluster.nodes, total, 30_000);
+      await waitForConvergence(suite.cluster.nodes, total, 30_000);
 
       const resumed = await openClient(nodeC.wsUrl);
       clients.push(resumed);
@@ -110,9 +101,9 @@ describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transp
   );
 
   test("one (sender, clientMsgId) sent to two nodes at once shows once everywhere", async () => {
-    const [nodeA, nodeB, nodeC] = cluster.nodes;
+    const [nodeA, nodeB, nodeC] = suite.cluster.nodes;
     const chat = CHAT + 1;
-    const listeners = await Promise.all(cluster.nodes.map((node) => openClient(node.wsUrl)));
+    const listeners = await Promise.all(suite.cluster.nodes.map((node) => openClient(node.wsUrl)));
     const onA = await openClient(nodeA.wsUrl);
     const onB = await openClient(nodeB.wsUrl);
     clients.push(...listeners, onA, onB);
@@ -129,15 +120,14 @@ describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transp
     const ackB = await onB.next((f) => f.type === "clientMessageResponse");
     // Every node holds both copies once all vectors are equal; a marker sent after that
     // reaches every listener after anything the duplicates could have caused.
-    await waitForConvergence(cluster.nodes, 0, 30_000);
+    await waitForConvergence(suite.cluster.nodes, 0, 30_000);
     onA.send({
       type: "newMessageFromClient",
       payload: { chatId: chat, sender: "dup", text: "marker" },
     });
     await waitUntil(
       () => listeners.every((l) => liveMessages(l).some((m) => m.text === "marker")),
-      20_000,
-      20,
+      { deadlineMs: 20_000, pollMs: 20 },
     );
     const winner = [ackA, ackB].map((f) => (f.payload as { messageId: string }).messageId)
       .sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1))[0];

@@ -14,7 +14,8 @@ import { createInterface } from "node:readline";
 import packageJson from "../../package.json" with { type: "json" };
 import { spawnDiscovery } from "../../discovery/testing/spawn_discovery.ts";
 import { BUN_PATH, REPO_ROOT, spawnNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
-import { openClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 setDefaultTimeout(60_000);
 
@@ -109,7 +110,10 @@ describe("/readyz", () => {
     expect((await fetch(`${node.url}/readyz`)).status).toBe(200);
     const client = await openClient(node.wsUrl);
     node.child.kill("SIGTERM");
-    await waitUntil(async () => (await fetch(`${node.url}/readyz`)).status === 503, 10_000, 50);
+    await waitUntil(async () => (await fetch(`${node.url}/readyz`)).status === 503, {
+      deadlineMs: 10_000,
+      pollMs: 50,
+    });
     const draining = await fetch(`${node.url}/readyz`);
     expect(await draining.json()).toEqual({ ready: false, phase: "draining" });
     expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
@@ -139,7 +143,10 @@ describe("/readyz", () => {
     createInterface({ input: child.stdout! }).on("line", (line) => stdout.push(line));
     createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
     try {
-      await waitUntil(() => stderr.some((l) => l.includes("waiting for discovery")), 20_000, 50);
+      await waitUntil(() => stderr.some((l) => l.includes("waiting for discovery")), {
+        deadlineMs: 20_000,
+        pollMs: 50,
+      });
       const port = Number(/port=(\d+)/.exec(stderr.find((l) => l.includes("waiting for"))!)![1]);
       const base = `http://127.0.0.1:${port}`;
       const readyz = await fetch(`${base}/readyz`);
@@ -152,9 +159,12 @@ describe("/readyz", () => {
       expect(stdout).toEqual([]); // "listening on" means serving: not yet
 
       discovery.sendSignal("SIGCONT");
-      await waitUntil(() => stdout.length > 0, 30_000, 50);
+      await waitUntil(() => stdout.length > 0, { deadlineMs: 30_000, pollMs: 50 });
       expect(stdout[0]).toBe(`listening on ${base}`);
-      await waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000, 50);
+      await waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200, {
+        deadlineMs: 10_000,
+        pollMs: 50,
+      });
       expect(((await (await fetch(`${base}/healthz`)).json()) as { nodeId: number }).nodeId)
         .toBeGreaterThan(0);
     } finally {
@@ -207,8 +217,7 @@ describe("data files and metrics", () => {
           text = await (await fetch(`${node.url}/metrics`)).text();
           return text.includes('dsatter_client_closes_total{code="1000"} 1');
         },
-        10_000,
-        50,
+        { deadlineMs: 10_000, pollMs: 50 },
       );
       expect(text).toContain(
         `dsatter_build_info{version="${packageJson.version}",runtime="bun ${Bun.version}"} 1`,

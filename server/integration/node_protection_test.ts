@@ -12,8 +12,8 @@ import {
   openClient,
   type ReceivedFrame,
   type TestClient,
-  waitUntil,
 } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 // Real node processes on a shared, loaded machine: generous deadlines (hooks too).
 setDefaultTimeout(60_000);
@@ -145,7 +145,7 @@ describe("protection", () => {
         (await (await fetch(`${idle.url}/healthz`)).json()).clients as number;
       expect(await clientsOpen()).toBe(2);
       const started = Date.now();
-      await waitUntil(async () => (await clientsOpen()) === 1, 20_000, 100);
+      await waitUntil(async () => (await clientsOpen()) === 1, { deadlineMs: 20_000, pollMs: 100 });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
       alive.send({ type: "listChats", payload: {}, ref: "still" });
       expect((await alive.next((f) => f.type === "chatList")).ref).toBe("still");
@@ -180,14 +180,16 @@ describe("protection", () => {
         }
         await waitUntil(
           () => reader.frames.filter(isMessageFrame(text)).length === sent,
-          30_000,
-          5,
+          { deadlineMs: 30_000, pollMs: 5 },
         );
       }
       expect(reader.ws.readyState).toBe(WebSocket.OPEN);
       expect(reader.frames.filter(isMessageFrame(text)).length).toBe(sent);
       // The dropped connection is really gone (not lingering in its close handshake).
-      await waitUntil(async () => (await openClients()) === baseline, 20_000, 100);
+      await waitUntil(async () => (await openClients()) === baseline, {
+        deadlineMs: 20_000,
+        pollMs: 100,
+      });
     } finally {
       slow.destroy();
     }

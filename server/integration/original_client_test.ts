@@ -5,7 +5,8 @@
  */
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { spawnNode } from "../testing/spawn_node.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 // Real node processes on a shared, loaded machine: generous deadlines (hooks too).
 setDefaultTimeout(60_000);
@@ -30,7 +31,9 @@ test(
           if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
         }
       }));
-      await waitUntil(() => connections.every((c) => c.frames.length >= total), 30_000);
+      await waitUntil(() => connections.every((c) => c.frames.length >= total), {
+        deadlineMs: 30_000,
+      });
       // Frames that would arrive late (a duplicate) get a moment via one more round trip.
       const probe = await openClient(node.wsUrl);
       probe.send({ type: "clientSyncRequest", payload: [], ref: "probe" });

@@ -16,7 +16,8 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import { ChaosCluster } from "../../chaos/chaos_cluster.ts";
 import { readVector } from "../../chaos/final_state.ts";
 import { namespaceNetwork, namespacesUnavailable } from "../../chaos/net_lab.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const unavailable = namespacesUnavailable();
 if (unavailable) console.warn(`resume catch-up test SKIPPED: ${unavailable}`);
@@ -41,7 +42,7 @@ async function sendAcked(client: TestClient, sender: string, count: number): Pro
   }
   await waitUntil(
     () => client.frames.filter((f) => f.type === "clientMessageResponse").length >= count,
-    20_000,
+    { deadlineMs: 20_000 },
   );
 }
 
@@ -78,7 +79,7 @@ describe("resume onto a node that is catching up", () => {
         clients.push(follower);
 
         network.setCuts([[2, 0], [0, 2], [2, 1], [1, 2]]);
-        await waitUntil(async () => (await peersOf(c)) === 0, 30_000, 100);
+        await waitUntil(async () => (await peersOf(c)) === 0, { deadlineMs: 30_000, pollMs: 100 });
         const writerA = await openClient(a.wsUrl);
         const writerB = await openClient(b.wsUrl);
         clients.push(writerA, writerB);
@@ -106,15 +107,14 @@ describe("resume onto a node that is catching up", () => {
         expect(reply.payload).toEqual([]);
 
         network.setCuts([]);
-        await waitUntil(async () => (await peersOf(c)) === 2, 30_000, 100);
+        await waitUntil(async () => (await peersOf(c)) === 2, { deadlineMs: 30_000, pollMs: 100 });
         await waitUntil(
           async () => JSON.stringify(await readVector(c.wsUrl)) === JSON.stringify(first.vector),
-          30_000,
-          100,
+          { deadlineMs: 30_000, pollMs: 100 },
         );
         await sendAcked(writerA, "cat", 10);
-        await waitUntil(() => liveIds(resumed).length >= 10, 20_000);
-        await waitUntil(() => liveIds(follower).length >= 75, 20_000);
+        await waitUntil(() => liveIds(resumed).length >= 10, { deadlineMs: 20_000 });
+        await waitUntil(() => liveIds(follower).length >= 75, { deadlineMs: 20_000 });
 
         const resumedIds = liveIds(resumed);
         expect(resumedIds.filter((id) => covered.includes(id))).toEqual([]);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { BUN_PATH, REPO_ROOT, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
-import { waitUntil } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 /** `bun run server ...`; resolves with the runner and the node's URL from its first line. */
 function runServerScript(dbPath: string): Promise<{ runner: ChildProcess; url: string }> {
@@ -65,7 +65,7 @@ describe("bun run server", () => {
       });
       expect(posted.status).toBe(201);
       first.runner.kill("SIGKILL");
-      await waitUntil(async () => !(await answers(first.url)), 10_000, 100);
+      await waitUntil(async () => !(await answers(first.url)), { deadlineMs: 10_000, pollMs: 100 });
 
       const second = await runServerScript(dbPath);
       runners.push(second.runner);
@@ -77,8 +77,7 @@ describe("bun run server", () => {
       for (const runner of runners) runner.kill("SIGTERM");
       await waitUntil(
         () => runners.every((r) => r.exitCode !== null || r.signalCode !== null),
-        10_000,
-        50,
+        { deadlineMs: 10_000, pollMs: 50 },
       )
         .catch(() => null);
       rmSync(dir, { recursive: true, force: true });

@@ -1,25 +1,21 @@
 import { describe, expect, test } from "bun:test";
 import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
 import { encodeMessageId } from "../../common/message_id.ts";
+import { testMessage } from "../../common/testing/message_fixture.ts";
 import { parsePeerFrame, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { encodeVector } from "../../common/version_vector.ts";
 import { type AntiEntropyNode, AntiEntropySession, pageEnds } from "./anti_entropy.ts";
 import { CatchUpBaton } from "./catch_up_baton.ts";
-import { waitUntil } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
-function message(nodeId: number, seq: number): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
+const message = (nodeId: number, seq: number): ChatMessage =>
+  testMessage(nodeId, seq, {
     chatId: 1,
     text: `t${seq}`,
-    sender: "s",
     dateTime: "2026-11-25T10:00:00.000Z",
     lc: seq,
-  };
-}
+  });
 
 /** A memory node whose stores take a while, counting how many overlap. */
 function memoryNode(storeDelayMs: number) {
@@ -124,7 +120,7 @@ describe("AntiEntropySession", () => {
       onCaughtUp: (count) => caughtUp = count,
     });
     client.request();
-    await waitUntil(() => caughtUp > 0, 20_000, 5);
+    await waitUntil(() => caughtUp > 0, { deadlineMs: 20_000, pollMs: 5 });
     expect(caughtUp).toBe(5300);
     expect(sink.tracker.mark(7)).toBe(5000);
     expect(sink.tracker.mark(8)).toBe(300);

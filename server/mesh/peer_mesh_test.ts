@@ -14,7 +14,7 @@ import { encodeVector } from "../../common/version_vector.ts";
 import { silentLogger } from "../../common/logger.ts";
 import type { MeshNode, PeerLink, PeerSocket } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
-import { waitUntil } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const SECRET = "peer-mesh-test-secret-0123456789";
 const auth = createPeerAuth(SECRET);
@@ -161,7 +161,10 @@ describe("PeerMesh", () => {
     const high = meshFor(new MemoryMeshNode(2));
     const [lowDialled] = await connect(low, high);
     const [highDialled] = await connect(high, low);
-    await waitUntil(() => highDialled.state === "closed" && lowDialled.state === "open", 5000, 5);
+    await waitUntil(() => highDialled.state === "closed" && lowDialled.state === "open", {
+      deadlineMs: 5000,
+      pollMs: 5,
+    });
     expect(low.peersConnected()).toBe(1);
     expect(high.peersConnected()).toBe(1);
     expect(low.linkedPeerIds()).toEqual([2]);
@@ -177,7 +180,10 @@ describe("PeerMesh", () => {
     await connect(meshA, meshB);
     a.send(10); // live
     b.send(5);
-    await waitUntil(() => b.tracker.mark(10) === 1510 && a.tracker.mark(20) === 5, 10_000, 5);
+    await waitUntil(() => b.tracker.mark(10) === 1510 && a.tracker.mark(20) === 5, {
+      deadlineMs: 10_000,
+      pollMs: 5,
+    });
     expect(b.messages.size).toBe(1515);
   });
 
@@ -191,12 +197,11 @@ describe("PeerMesh", () => {
     // Both opening syncs answered: from here on only the gap can trigger one.
     await waitUntil(
       () => onA.state === "open" && !onA.antiEntropy.busy && !onB.antiEntropy.busy,
-      5000,
-      5,
+      { deadlineMs: 5000, pollMs: 5 },
     );
     a.send(3, { fanOut: false }); // committed, but its live frame never left
     a.send(2); // arrives past a gap
-    await waitUntil(() => b.tracker.mark(1) === 5, 5000, 5);
+    await waitUntil(() => b.tracker.mark(1) === 5, { deadlineMs: 5000, pollMs: 5 });
     expect(b.tracker.heldBackCount()).toBe(0);
   });
 
@@ -208,7 +213,7 @@ describe("PeerMesh", () => {
     await connect(meshA, meshB);
     await connect(meshB, meshC);
     a.send(700);
-    await waitUntil(() => c.tracker.mark(1) === 700, 10_000, 5);
+    await waitUntil(() => c.tracker.mark(1) === 700, { deadlineMs: 10_000, pollMs: 5 });
     expect(meshC.linkedPeerIds()).toEqual([2]);
   });
 
@@ -219,9 +224,15 @@ describe("PeerMesh", () => {
     const meshB = meshFor(b);
     const [link] = await connect(meshA, meshB);
     a.join("ann");
-    await waitUntil(() => b.remotePresence.get(1)?.[0]?.name === "ann", 5000, 5);
+    await waitUntil(() => b.remotePresence.get(1)?.[0]?.name === "ann", {
+      deadlineMs: 5000,
+      pollMs: 5,
+    });
     link.close(1001, "test");
-    await waitUntil(() => !b.remotePresence.has(1) && meshB.peersConnected() === 0, 5000, 5);
+    await waitUntil(() => !b.remotePresence.has(1) && meshB.peersConnected() === 0, {
+      deadlineMs: 5000,
+      pollMs: 5,
+    });
   });
 
   test("PeerMesh refuses a dialled link whose acceptor cannot prove the secret", async () => {
@@ -241,7 +252,10 @@ describe("PeerMesh", () => {
     impostorSide.send(
       JSON.stringify({ type: "peerHello", payload: { nodeId: 9, acceptProof: "00" } }),
     );
-    await waitUntil(() => link.state === "closed" && closeCode !== 0, 5000, 5);
+    await waitUntil(() => link.state === "closed" && closeCode !== 0, {
+      deadlineMs: 5000,
+      pollMs: 5,
+    });
     expect(closeCode).toBe(4401);
     expect(meshA.peersConnected()).toBe(0);
   });

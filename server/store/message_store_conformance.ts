@@ -9,7 +9,7 @@
  */
 
 import { describe, expect, test } from "bun:test";
-import { encodeMessageId } from "../../common/message_id.ts";
+import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { MessageStore, StoredMessage } from "./message_store.ts";
 
 /** A stored message with defaults; seconds offsets keep canonical order readable. */
@@ -18,21 +18,8 @@ export function storedMessage(
   seq: number,
   fields: Partial<StoredMessage> & { second?: number } = {},
 ): StoredMessage {
-  const second = fields.second ?? seq;
-  const { second: _second, ...rest } = fields;
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: `text ${nodeId}/${seq}`,
-    sender: "alice",
-    dateTime: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
-    lc: 0,
-    held: false,
-    hidden: false,
-    ...rest,
-  };
+  const { held = false, hidden = false, ...message } = fields;
+  return { ...testMessage(nodeId, seq, { sender: "alice", ...message }), held, hidden };
 }
 
 const ids = (messages: Array<{ nodeId: number; seq: number }>) =>

@@ -13,7 +13,8 @@ import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/s
 import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "./spawn_node.ts";
 import { fetchTrusting, type TestTls } from "./test_tls.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
-import { openClient, waitUntil } from "./ws_test_client.ts";
+import { openClient } from "./ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 
 /** How a test cluster replicates: the mesh, or a NATS JetStream backbone (`--backbone`). */
@@ -138,8 +139,7 @@ export async function waitForPeers(
       const all = await Promise.all(nodes.map((node) => health(node).catch(() => null)));
       return all.every((h) => h?.peers === peers);
     },
-    deadlineMs,
-    100,
+    { deadlineMs, pollMs: 100 },
   );
 }
 
@@ -180,8 +180,7 @@ export async function waitForConvergence(
         return vectorTotal(vectors[0]) >= total &&
           vectors.every((v) => JSON.stringify(v) === first);
       },
-      deadlineMs,
-      200,
+      { deadlineMs, pollMs: 200 },
     );
   } catch (error) {
     throw new Error(`Cannot see convergence to ${total}: ${JSON.stringify(vectors)}`, {
