@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { spawnDiscovery, type SpawnedDiscovery } from "./testing/spawn_discovery.ts";
 import { readSse } from "./testing/sse_reader.ts";
+import { sleep } from "../common/abortable_sleep.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 
 const DENO = new URL("../node_modules/deno/deno", import.meta.url).pathname;
 const REPO_ROOT = new URL("../", import.meta.url).pathname;
@@ -41,14 +43,6 @@ async function withDiscovery(
     await run(discovery);
   } finally {
     await discovery.stop();
-  }
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Cannot see ${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -192,15 +186,15 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
         await login();
         const listed = await getJson(discovery, "/api/nodes/active");
         assert.deepEqual(listed.activeNodes.map((n: { id: number }) => n.id), [id]);
-        await new Promise((resolve) => setTimeout(resolve, 333));
+        await sleep(333); // the heartbeat period under test (ttl/3), not a wait for an event
       }
 
       const lastHeartbeatMs = Date.now();
       await login();
-      await waitUntil("the node leave /api/clients", async () => {
+      await waitUntil(async () => {
         const clients = await getJson(discovery, "/api/clients");
         return clients.activeNodes.length === 0;
-      });
+      }, { what: "the node leave /api/clients", deadlineMs: 20_000, pollMs: 50 });
       const goneAfterMs = Date.now() - lastHeartbeatMs;
       // The deadline is exactly one TTL after the last heartbeat; allow for a loaded machine.
       assert.ok(goneAfterMs < 1000 + 1500, `left after ${goneAfterMs} ms`);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { waitUntil } from "../common/testing/wait_until.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DENO = fileURLToPath(new URL("../node_modules/deno/deno", import.meta.url));
@@ -47,14 +48,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 Deno.test("SIGKILL of `deno task discovery` stops discovery; the next start keeps its KV", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dsatter-task-" });
   const kvPath = `${dir}/discovery.kv`;
@@ -69,7 +62,11 @@ Deno.test("SIGKILL of `deno task discovery` stops discovery; the next start keep
     });
     const { id } = await registered.json() as { id: number };
     first.runner.kill("SIGKILL");
-    await waitFor(async () => !(await answers(first.url)), 10_000);
+    await waitUntil(async () => !(await answers(first.url)), {
+      what: "discovery stop answering",
+      deadlineMs: 10_000,
+      pollMs: 100,
+    });
 
     const second = await runDiscoveryTask(kvPath);
     runners.push(second.runner);

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { sleep } from "../common/abortable_sleep.ts";
 import { parseCounters, processCpuMs } from "./cluster_probe.ts";
 import { runFanout } from "./fanout_load.ts";
 import { round3 } from "./latency_summary.ts";
@@ -72,7 +73,7 @@ export async function waitForVector(
     } catch {
       // Not up yet, or busy: poll again.
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+    await sleep(options.pollMs ?? 100, options.signal);
   }
   throw new Error(
     `Cannot see ${node.url} catch up in ${options.timeoutMs} ms: it holds ` +

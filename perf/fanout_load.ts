@@ -11,6 +11,7 @@
  * @module
  */
 
+import { sleep } from "../common/abortable_sleep.ts";
 import { createDeliveryLedger, type DeliveryLedger } from "./delivery_ledger.ts";
 import { createLatencyRecorder, round3 } from "./latency_summary.ts";
 import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
@@ -284,7 +285,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     await Promise.race([allDone, aborted]);
     if (ticker !== undefined) clearInterval(ticker);
     timedOut = deadline.aborted;
-    if (!timedOut && settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+    // Quiet time after the last expected delivery: a late duplicate would show in it.
+    if (!timedOut && settleMs > 0) await sleep(settleMs, deadline);
     // A paused reader cannot see its close: read again, and give the close a moment to show.
     if (slowSockets.length > 0) {
       for (const socket of slowSockets) socket.resumeReading();

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { round3 } from "./latency_summary.ts";
 import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
 import { nodeHealth, type PerfNode } from "./perf_cluster.ts";
@@ -119,12 +120,10 @@ export async function runIdleConnections(
 
     // The node's own count, then its memory once the connections are settled.
     let nodeCountedClients = 0;
-    const countDeadline = Date.now() + 20_000;
-    while (Date.now() < countDeadline && !signal.aborted) {
-      nodeCountedClients = (await nodeHealth(node)).clients;
-      if (nodeCountedClients >= opened) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const counted = async () =>
+      signal.aborted || (nodeCountedClients = (await nodeHealth(node)).clients) >= opened;
+    // A count still short after 20 s is reported as it is.
+    await waitUntil(counted, { deadlineMs: 20_000, pollMs: 100 }).catch(() => {});
     const rssAfterBytes = await readRssBytes(node.pid);
 
     // One message to everybody: a connection that does not get it is not held.

@@ -10,6 +10,7 @@
  */
 
 import { hostForUrl } from "../common/host_address.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { spawnDiscovery, type SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
 import { type SpawnedNode, spawnNode } from "../server/testing/spawn_node.ts";
 import { type NatsServer, startNatsServer } from "../server/testing/nats_server.ts";
@@ -149,18 +150,25 @@ export async function waitForMesh(
   nodes: readonly PerfNode[],
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let last = "";
-  while (Date.now() < deadline) {
+  const fullMesh = async () => {
     options.signal?.throwIfAborted();
     try {
       const health = await Promise.all(nodes.map(nodeHealth));
-      if (health.every((h) => h.peers >= nodes.length - 1)) return;
       last = health.map((h) => `${h.nodeId}: ${h.peers} peers`).join(", ");
+      return health.every((h) => h.peers >= nodes.length - 1);
     } catch (error) {
       last = (error as Error).message;
+      return false;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+  try {
+    await waitUntil(fullMesh, {
+      what: `a full mesh of ${nodes.length} nodes`,
+      deadlineMs: options.timeoutMs ?? 30_000,
+      pollMs: 100,
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (${last})`, { cause: error });
   }
-  throw new Error(`Cannot see a full mesh of ${nodes.length} nodes in time (${last})`);
 }

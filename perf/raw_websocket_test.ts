@@ -1,3 +1,4 @@
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { connectRawWebSocket } from "./raw_websocket.ts";
@@ -82,14 +83,6 @@ function scriptedServer(script: Script) {
   };
 }
 
-async function until(condition: () => boolean, deadlineMs = 10_000) {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await Bun.sleep(5);
-  }
-}
-
 describe("connectRawWebSocket()", () => {
   test("gets every text frame whole: small, 16-bit and 64-bit lengths, split reads, fragments", async () => {
     const big = "x".repeat(70_000);
@@ -110,7 +103,7 @@ describe("connectRawWebSocket()", () => {
     });
     const texts: string[] = [];
     const socket = await connectRawWebSocket(server.url, { onText: (text) => texts.push(text) });
-    await until(() => texts.length === 4);
+    await waitUntil(() => texts.length === 4, { what: "4 text frames", pollMs: 5 });
     expect(texts).toEqual(["one", medium, big, "frag-ment"]);
     await socket.close(1000);
   });
@@ -120,7 +113,10 @@ describe("connectRawWebSocket()", () => {
     const socket = await connectRawWebSocket(server.url, { onText() {} });
     for (let i = 0; i < 100; i++) socket.sendText(`message ${i} ${"y".repeat(i * 3)}`);
     const decoder = new TextDecoder();
-    await until(() => server.received().filter((frame) => frame.opcode === 1).length === 100);
+    await waitUntil(() => server.received().filter((frame) => frame.opcode === 1).length === 100, {
+      what: "100 text frames at the server",
+      pollMs: 5,
+    });
     const frames = server.received();
     expect(frames.find((frame) => frame.opcode === 0xa)?.payload).toEqual(
       new TextEncoder().encode("hi"),

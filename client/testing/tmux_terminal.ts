@@ -8,6 +8,7 @@
  * @module
  */
 
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import { CLIENT_RUN_ARGS, DENO_PATH, REPO_ROOT } from "./spawn_client.ts";
 
 const TMUX = "/usr/bin/tmux";
@@ -76,18 +77,29 @@ export async function startTmuxClient(
     last = await runTmux(socket, ["capture-pane", "-p", "-t", "chat"]).catch(() => last);
     return last;
   };
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** waitUntil, with the screen as it last was in the error. */
+  async function waitShowingScreen(
+    condition: () => Promise<boolean>,
+    what: string,
+    deadlineMs: number,
+  ): Promise<void> {
+    try {
+      await waitUntil(condition, { what, deadlineMs, pollMs: 50 });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}:\n${last}`);
+    }
+  }
   return {
     homeDir,
     screen,
     async waitForScreen(predicate, what, deadlineMs = 20_000) {
-      const deadline = Date.now() + deadlineMs;
-      while (Date.now() < deadline) {
-        const text = await screen();
-        if (predicate(text)) return text;
-        await sleep(50);
-      }
-      throw new Error(`Cannot see ${what} on the screen within ${deadlineMs} ms:\n${last}`);
+      let text = last;
+      await waitShowingScreen(
+        async () => predicate(text = await screen()),
+        `${what} on the screen`,
+        deadlineMs,
+      );
+      return text;
     },
     async type(text) {
       await runTmux(socket, ["send-keys", "-t", "chat", "-l", text]);
@@ -96,13 +108,16 @@ export async function startTmuxClient(
       await runTmux(socket, ["send-keys", "-t", "chat", key]);
     },
     async waitForExit(deadlineMs = 20_000) {
-      const deadline = Date.now() + deadlineMs;
-      while (Date.now() < deadline) {
-        const code = await Deno.readTextFile(exitFile).catch(() => undefined);
-        if (code !== undefined && code.trim() !== "") return Number(code.trim());
-        await sleep(50);
-      }
-      throw new Error(`Cannot see the client exit within ${deadlineMs} ms:\n${last}`);
+      let code = "";
+      await waitShowingScreen(
+        async () => {
+          code = (await Deno.readTextFile(exitFile).catch(() => "")).trim();
+          return code !== "";
+        },
+        "the client exit",
+        deadlineMs,
+      );
+      return Number(code);
     },
     stderr: () => Deno.readTextFile(stderrFile).catch(() => ""),
     async close() {

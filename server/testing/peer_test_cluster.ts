@@ -139,7 +139,7 @@ export async function waitForPeers(
       const all = await Promise.all(nodes.map((node) => health(node).catch(() => null)));
       return all.every((h) => h?.peers === peers);
     },
-    { deadlineMs, pollMs: 100 },
+    { deadlineMs, pollMs: 100, what: `every node linked to ${peers} peers` },
   );
 }
 

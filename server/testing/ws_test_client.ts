@@ -155,21 +155,6 @@ export function nextFrame(
   return client.next(predicate, deadlineMs);
 }
 
-/** Waits until `condition()` is true, checking every pollMs, failing after deadlineMs. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  deadlineMs = 15_000,
-  pollMs = 25,
-): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`Cannot reach the condition within ${deadlineMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}
-
 /** True for a live message frame, optionally of one text. */
 export function isMessageFrame(text?: string): (frame: ReceivedFrame) => boolean {
   return (frame) =>

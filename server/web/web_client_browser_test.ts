@@ -16,6 +16,8 @@ import {
   spawnNode,
   TEST_CLUSTER_SECRET,
 } from "../testing/spawn_node.ts";
+import { waitForPeers } from "../testing/peer_test_cluster.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import {
   type ChatPage,
   countText,
@@ -38,26 +40,6 @@ let discovery: SpawnedDiscovery | undefined;
 const nodes: SpawnedNode[] = [];
 let browser: Browser | undefined;
 const pages: ChatPage[] = [];
-
-async function healthOf(node: SpawnedNode): Promise<{ peers: number } | undefined> {
-  try {
-    const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(3_000) });
-    return await response.json() as { peers: number };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Waits until every live node has a link to every other live node. */
-async function waitForMesh(live: SpawnedNode[], deadlineMs = CLUSTER_DEADLINE_MS) {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    const health = await Promise.all(live.map(healthOf));
-    if (health.every((entry) => entry !== undefined && entry.peers >= live.length - 1)) return;
-    await Bun.sleep(200);
-  }
-  throw new Error(`Cannot form the mesh of ${live.length} nodes within ${deadlineMs} ms`);
-}
 
 async function open(
   node: SpawnedNode,
@@ -93,7 +75,7 @@ beforeAll(async () => {
     for (let index = 0; index < 3; index++) {
       nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
     }
-    await waitForMesh(nodes);
+    await waitForPeers(nodes, nodes.length - 1, CLUSTER_DEADLINE_MS);
     browser = await launchChromium();
   } catch (error) {
     await stopEverything();
@@ -247,7 +229,13 @@ describe("web client in Chromium, 3-node cluster", () => {
       );
       expect(refusal).toContain("4001 characters");
       expect(await composer.inputValue()).toBe(tooLong); // kept for the user to shorten
-      await rachel.page.waitForTimeout(300);
+      // A marker sent after it: once the marker shows, a row for the refused text would have too.
+      await sendWithEnter(rachel.page, "after the refusal");
+      await waitForMessages(
+        rachel.page,
+        (rows) => countText(rows, "after the refusal") === 1,
+        "the marker sent after the refusal",
+      );
       expect((await shownMessages(rachel.page)).some((shown) => shown.text.startsWith("xxxx")))
         .toBe(false);
       expectNoProblems();
@@ -326,13 +314,12 @@ describe("web client in Chromium, 3-node cluster", () => {
           const next = /^offline · retrying in (\d+) s$/.exec(texts[index + 1] ?? "");
           return now !== null && next !== null && Number(next[1]) === Number(now[1]) - 1;
         });
-      const deadline = Date.now() + 20_000;
       let texts: string[] = [];
-      while (Date.now() < deadline) {
+      await waitUntil(async () => {
         texts = await uma.page.evaluate(() => (globalThis as { __texts?: string[] }).__texts!);
-        if (countsDown(texts)) break;
-        await uma.page.waitForTimeout(200);
-      }
+        return countsDown(texts);
+      }, { what: "the offline indicator count down", deadlineMs: 20_000, pollMs: 200 })
+        .catch(() => {}); // the expectation below shows what was seen
       expect(countsDown(texts)).toBe(true);
       uma.problems.length = 0; // the browser logs the refused reconnects as errors
     } finally {
@@ -364,13 +351,13 @@ describe("web client in Chromium, 3-node cluster", () => {
     // The nodes may still be replicating: wait for the newest, then page back.
     await waitForMessages(reader.page, (rows) => countText(rows, `old ${total}`) === 1, "newest");
     const scroller = reader.page.locator("#scroller");
-    const deadline = Date.now() + 30_000;
     let rows = await shownMessages(reader.page);
-    while (rows.length < total && Date.now() < deadline) {
-      await scroller.evaluate((element) => element.scrollTop = 0);
-      await reader.page.waitForTimeout(150);
+    await waitUntil(async () => {
+      await scroller.evaluate((element) => element.scrollTop = 0); // asks for the older page
       rows = await shownMessages(reader.page);
-    }
+      return rows.length >= total;
+    }, { what: `all ${total} messages after scrolling up`, deadlineMs: 30_000, pollMs: 150 })
+      .catch(() => {}); // the expectation below shows what was seen
     expect(rows.map((row) => row.text)).toEqual(expected);
     await reader.page.locator("#history-start:not([hidden])").waitFor({ timeout: 10_000 });
     expectNoProblems();
@@ -480,10 +467,11 @@ describe("web client in Chromium, 3-node cluster", () => {
 
       // Dave's page sends nothing, yet it notices by itself that its node stopped answering
       // (a small request after 15 s of silence goes unanswered) and moves on.
-      const deadline = Date.now() + 45_000;
-      while (!otherNodes.includes((await connectedTo(dave)) ?? "") && Date.now() < deadline) {
-        await dave.page.waitForTimeout(250);
-      }
+      await waitUntil(async () => otherNodes.includes((await connectedTo(dave)) ?? ""), {
+        what: "dave's page move to another node",
+        deadlineMs: 45_000,
+        pollMs: 250,
+      }).catch(() => {}); // the expectation below says where it is
       await dave.page.locator('#connection[data-state="online"]').waitFor({ timeout: 30_000 });
       expect(otherNodes).toContain((await connectedTo(dave))!);
 

@@ -11,6 +11,7 @@
 
 import { type Browser, chromium, type Page } from "playwright-core";
 import process from "node:process";
+import { waitUntil } from "../../../common/testing/wait_until.ts";
 
 export const CHROMIUM_PATH = process.env.DSATTER_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -121,15 +122,18 @@ export async function waitForMessages(
   description: string,
   deadlineMs = 20_000,
 ): Promise<ShownMessage[]> {
-  const deadline = Date.now() + deadlineMs;
   let rows: ShownMessage[] = [];
-  while (Date.now() < deadline) {
-    rows = await shownMessages(page);
-    if (ready(rows)) return rows;
-    await page.waitForTimeout(100);
+  try {
+    await waitUntil(async () => ready(rows = await shownMessages(page)), {
+      what: description,
+      deadlineMs,
+      pollMs: 100,
+    });
+  } catch (error) {
+    const shown = rows.map((row) => `${row.sender}: ${row.text} [${row.state}]`).join("\n  ");
+    throw new Error(`${(error as Error).message}; shown:\n  ${shown}`);
   }
-  const shown = rows.map((row) => `${row.sender}: ${row.text} [${row.state}]`).join("\n  ");
-  throw new Error(`Cannot see ${description} within ${deadlineMs} ms; shown:\n  ${shown}`);
+  return rows;
 }
 
 /** How many rows show exactly this text. */
