@@ -9,4 +9,7 @@ if ! engine=$(deploy/containers.sh check 2>&1); then
   exit 0
 fi
 echo "container test with $engine"
-exec ./node_modules/.bin/bun test --timeout 600000 deploy/container_cluster_test.ts
+# Counted from its JUnit report when .ci/run-tests asks for one (DSATTER_JUNIT).
+exec ./node_modules/.bin/bun test --timeout 600000 \
+  ${DSATTER_JUNIT:+--reporter=junit --reporter-outfile="$DSATTER_JUNIT"} \
+  deploy/container_cluster_test.ts
