@@ -1,6 +1,6 @@
 /**
  * The discovery REST and watch-stream contract as types and body validators
- * (../shared/PROTOCOL.md section 2, docs/ARCHITECTURE.md "Discovery <-> node").
+ * (docs/PROTOCOL.md section 2, docs/ARCHITECTURE.md "Discovery <-> node").
  * Runtime-neutral and pure: the Deno discovery validates requests with it and the
  * Bun node imports the same types to talk to it.
  *

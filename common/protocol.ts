@@ -1,6 +1,6 @@
 /**
  * The DSatter client protocol as TypeScript types: frames, messages and the
- * contract's limits (../shared/PROTOCOL.md sections 3, 6 and 7). Runtime-neutral:
+ * contract's limits (docs/PROTOCOL.md sections 3, 6 and 7). Runtime-neutral:
  * imported unchanged by the Deno parts, the Bun parts and the browser bundle, so
  * it holds no runtime API.
  *

@@ -1,5 +1,5 @@
 /**
- * The discovery's HTTP surface (../shared/PROTOCOL.md section 2, plus the watch
+ * The discovery's HTTP surface (docs/PROTOCOL.md section 2, plus the watch
  * stream of docs/ARCHITECTURE.md) as a Hono app over a KV registry. Pure wiring:
  * no flags, no listening, no global state, so tests drive it with `app.request()`
  * on an in-memory KV and `main.ts` / `deploy.ts` serve the very same app.
@@ -46,7 +46,7 @@ export interface DiscoveryConfig {
   clusterSecret: string;
   /** Seconds a node stays listed after its last heartbeat. @default 10 */
   ttlSeconds?: number;
-  /** PBKDF2 cost of node passwords. @default 210000 */
+  /** PBKDF2 cost of node passwords. @default DEFAULT_PASSWORD_HASH_ITERATIONS (100,000) */
   passwordHashIterations?: number;
   /** How often expired entries are swept into `expired` events. @default min(1000, ttl/4) */
   sweepIntervalMs?: number;

@@ -81,24 +81,22 @@ describe("node lifecycle", () => {
               acked.set(ack.clientMsgId, ack.messageId);
             }
           };
-          // A window of up to 200 unacknowledged sends, so the kill lands mid-burst.
           let sent = 0;
+          const send = () => {
+            sender.send({
+              type: "newMessageFromClient",
+              payload: { text: `burst ${sent}`, sender: "k", chatId: 11, clientMsgId: `k-${sent}` },
+            });
+            sent++;
+          };
+          // A window of up to 200 unacknowledged sends while the first 1,000 are acked.
           while (acked.size < 1000) {
             countAcks();
-            while (sent - acked.size < 200) {
-              sender.send({
-                type: "newMessageFromClient",
-                payload: {
-                  text: `burst ${sent}`,
-                  sender: "k",
-                  chatId: 11,
-                  clientMsgId: `k-${sent}`,
-                },
-              });
-              sent++;
-            }
+            while (sent - acked.size < 200) send();
             await sender.next((f) => f.type === "clientMessageResponse");
           }
+          // Then 2,000 more at once, so that the kill lands mid-burst even on a loaded machine.
+          for (let i = 0; i < 2000; i++) send();
           await first.kill("SIGKILL");
           await sender.closed;
           countAcks();

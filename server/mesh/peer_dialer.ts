@@ -115,6 +115,7 @@ export class PeerDialer {
     for (const state of this.#targets.values()) {
       clearTimeout(state.timer);
       state.removed = true;
+      if (state.socket?.readyState === WebSocket.CONNECTING) state.socket.close();
     }
     this.#targets.clear();
   }

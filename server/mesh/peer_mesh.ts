@@ -38,7 +38,8 @@ export interface PeerMeshOptions {
   deadAfterMs?: number;
   /**
    * A link with more bytes queued than this skips live frames (anti-entropy fills the gap).
-   * Below the node's backpressure limit (4 MiB), which would close the link. @default 1 MiB
+   * Far below the node's backpressure limit (64 MiB, 16x the client slow-reader limit), which
+   * would close the link. @default 1 MiB
    */
   liveBufferLimitBytes?: number;
 }
