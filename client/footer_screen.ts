@@ -10,7 +10,7 @@
  * @module
  */
 
-import { charColumns, textColumns } from "./terminal_width.ts";
+import { graphemeColumns, graphemes, textColumns } from "./terminal_width.ts";
 
 export interface Footer {
   /** Rows of the footer, top to bottom; the last is the prompt. */
@@ -53,10 +53,10 @@ export function fitToWidth(text: string, width: number): string {
   if (textColumns(text) <= max) return text;
   let kept = "";
   let columns = 0;
-  for (const char of text) {
-    const next = charColumns(char);
+  for (const grapheme of graphemes(text)) {
+    const next = graphemeColumns(grapheme);
     if (columns + next > max - 1) break;
-    kept += char;
+    kept += grapheme;
     columns += next;
   }
   return kept + "…";

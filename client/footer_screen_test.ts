@@ -26,4 +26,8 @@ test("fitToWidth() keeps a footer line on one row", () => {
   // Wide characters count two columns: 5 usable, 4 before the ellipsis.
   assert.equal(fitToWidth("你好世界你好", 6), "你好…");
   assert.equal(fitToWidth("你好", 6), "你好");
+  // An emoji sequence is two columns and is never cut in half.
+  const family = "👨\u200d👩\u200d👧";
+  assert.equal(fitToWidth(`${family}${family}${family}`, 6), `${family}${family}…`);
+  assert.equal(fitToWidth("\u2764\ufe0f".repeat(3), 6), "\u2764\ufe0f\u2764\ufe0f…");
 });

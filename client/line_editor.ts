@@ -3,12 +3,13 @@
  * keys, and a line buffer with a cursor that those keys edit. The screen code
  * only asks it for the visible window of the line and where the cursor is.
  *
- * Invariant: 0 <= cursor <= length of the line (counted in code points), and a
- * submitted line never contains a control character.
+ * Invariant: 0 <= cursor <= length of the line, both counted in user-perceived
+ * characters (grapheme clusters: `❤️` or a family emoji is one, moved over and
+ * deleted whole), and a submitted line never contains a control character.
  * @module
  */
 
-import { charColumns, textColumns } from "./terminal_width.ts";
+import { graphemeColumns, graphemes, textColumns } from "./terminal_width.ts";
 
 export type Key =
   | { kind: "text"; text: string }
@@ -109,6 +110,7 @@ export type EditOutcome =
   | { kind: "redraw" };
 
 export class LineEditor {
+  /** The line as grapheme clusters. */
   #chars: string[] = [];
   #cursor = 0;
 
@@ -122,12 +124,9 @@ export class LineEditor {
 
   apply(key: Key): EditOutcome {
     switch (key.kind) {
-      case "text": {
-        const chars = [...key.text];
-        this.#chars.splice(this.#cursor, 0, ...chars);
-        this.#cursor += chars.length;
+      case "text":
+        this.#insert(key.text);
         break;
-      }
       case "enter": {
         const line = this.line;
         this.#chars = [];
@@ -186,14 +185,14 @@ export class LineEditor {
     // Start as late as needed for the cursor (and the column it stands on) to fit.
     let start = this.#cursor;
     let beforeCursor = 0;
-    while (start > 0 && beforeCursor + charColumns(chars[start - 1]) <= usable) {
+    while (start > 0 && beforeCursor + graphemeColumns(chars[start - 1]) <= usable) {
       start -= 1;
-      beforeCursor += charColumns(chars[start]);
+      beforeCursor += graphemeColumns(chars[start]);
     }
     let end = start;
     let columns = 0;
-    while (end < chars.length && columns + charColumns(chars[end]) <= usable) {
-      columns += charColumns(chars[end]);
+    while (end < chars.length && columns + graphemeColumns(chars[end]) <= usable) {
+      columns += graphemeColumns(chars[end]);
       end += 1;
     }
     return {
@@ -202,5 +201,21 @@ export class LineEditor {
         chars.slice(start, this.#cursor).join(""),
       ),
     };
+  }
+
+  /**
+   * Typed text at the cursor. The line is segmented again around it, so a cluster
+   * typed in parts (an emoji, then its selector) becomes one character.
+   */
+  #insert(text: string): void {
+    const before = this.#chars.slice(0, this.#cursor).join("") + text;
+    this.#chars = graphemes(before + this.#chars.slice(this.#cursor).join(""));
+    let length = 0;
+    let cursor = 0;
+    while (cursor < this.#chars.length && length + this.#chars[cursor].length <= before.length) {
+      length += this.#chars[cursor].length;
+      cursor += 1;
+    }
+    this.#cursor = cursor;
   }
 }

@@ -71,3 +71,19 @@ test("LineEditor.view() counts CJK and emoji as two columns", () => {
   emoji.apply({ kind: "text", text: "😀".repeat(14) + "ab" });
   assert.deepEqual(emoji.view(25), { text: "😀".repeat(11) + "ab", cursorColumn: 24 });
 });
+
+test("LineEditor moves over and deletes an emoji sequence as one character", () => {
+  const family = "👨\u200d👩\u200d👧";
+  const editor = new LineEditor();
+  editor.apply({ kind: "text", text: "a\u2764" });
+  editor.apply({ kind: "text", text: "\ufe0f" }); // the selector arrives in a later read
+  editor.apply({ kind: "text", text: family + "b" });
+  assert.equal(editor.cursor, 4); // a, ❤️, the family, b
+  assert.deepEqual(editor.view(40), { text: `a\u2764\ufe0f${family}b`, cursorColumn: 6 });
+  editor.apply({ kind: "left" });
+  editor.apply({ kind: "backspace" }); // the whole family, not its last code point
+  assert.equal(editor.line, "a\u2764\ufe0fb");
+  editor.apply({ kind: "backspace" });
+  assert.equal(editor.line, "ab");
+  assert.equal(editor.cursor, 1);
+});
