@@ -36,6 +36,7 @@ import { ChatDirectory } from "./chat_directory.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
 import { marksFromStore } from "./store_marks.ts";
+import { LocalCommitFeed } from "./local_commit_feed.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -96,9 +97,7 @@ export class ChatNode {
   #commits: GroupCommit;
   #storage: StorageGuard;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
-  #localCommittedListeners = new Set<(messages: ChatMessage[]) => void>();
-  #localChatListeners = new Set<(chat: ChatRecord) => void>();
-  #committedLocalBuffer: ChatMessage[] = [];
+  #feed: LocalCommitFeed;
 
   constructor(options: ChatNodeOptions) {
     this.nodeId = options.nodeId;
@@ -107,6 +106,7 @@ export class ChatNode {
     this.#metrics = options.metrics;
     this.#logger = options.logger ?? silentLogger;
     this.#storage = new StorageGuard({ logger: this.#logger });
+    this.#feed = new LocalCommitFeed(this.#logger);
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
       this.#publisher.publish(HELLO_TOPIC, presenceFrame(event, this.nodeId));
     });
@@ -210,8 +210,7 @@ export class ChatNode {
       winner = this.#makeVisible(message, false, posts);
     }, () => {
       for (const post of posts) post();
-      this.#committedLocalBuffer.push(message);
-      if (this.#committedLocalBuffer.length === 1) queueMicrotask(() => this.#emitLocalCommitted());
+      this.#feed.committed(message);
       return { message: winner, duplicate: winner !== message };
     }).catch((error) => Promise.reject(this.#storage.explain(error)));
     if (dedupeKey !== undefined) {
@@ -272,7 +271,7 @@ export class ChatNode {
       const frame = this.chatCreatedFrame(chat);
       if (announce) announce(frame);
       else this.#publisher.publish(HELLO_TOPIC, frame);
-      for (const listener of this.#localChatListeners) listener({ ...chat });
+      this.#feed.chatCreated(chat);
       this.#logger.info("chat created", { chatId: chat.chatId, by: this.nodeId });
       return { ...chat };
     });
@@ -292,14 +291,12 @@ export class ChatNode {
 
   /** Listener gets this node's own messages after their commit (batched per tick). */
   onLocalCommitted(listener: (messages: ChatMessage[]) => void): () => void {
-    this.#localCommittedListeners.add(listener);
-    return () => this.#localCommittedListeners.delete(listener);
+    return this.#feed.onMessages(listener);
   }
 
   /** Listener gets chats created on this node after their commit. */
   onLocalChatCreated(listener: (chat: ChatRecord) => void): () => void {
-    this.#localChatListeners.add(listener);
-    return () => this.#localChatListeners.delete(listener);
+    return this.#feed.onChat(listener);
   }
 
   /** Publishes a frame to every hello-ed local connection. */
@@ -400,18 +397,6 @@ export class ChatNode {
   #publish(message: ChatMessage): void {
     this.#metrics.recordDelivery(message.dateTime);
     this.#metrics.delivered.inc(publishLiveMessage(this.#publisher, message, this.nodeId));
-  }
-
-  #emitLocalCommitted(): void {
-    const batch = this.#committedLocalBuffer;
-    this.#committedLocalBuffer = [];
-    for (const listener of this.#localCommittedListeners) {
-      try {
-        listener(batch);
-      } catch (error) {
-        this.#logger.error("local commit listener failed", { error: (error as Error).message });
-      }
-    }
   }
 }
 
