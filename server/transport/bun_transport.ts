@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Server } from "bun";
+import type { Server, WebSocketHandler } from "bun";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { CloseCode } from "../../common/errors.ts";
 import { type ChatMessage, Limits } from "../../common/protocol.ts";
@@ -21,7 +21,7 @@ import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
 import { ClientHub, type HubClient } from "./client_hub.ts";
-import { ClientSession, type RateLimit } from "./client_session.ts";
+import { ClientSession, type ClientSessionContext, type RateLimit } from "./client_session.ts";
 import type { ReadinessPhase } from "../process/readiness.ts";
 import { type AdminContext, handleAdminRequest } from "./admin_api.ts";
 import { handleApiRequest } from "./http_api.ts";
@@ -108,12 +108,115 @@ export interface NodeServer {
 
 const SHUTDOWN_GRACE_MS = 2000;
 
+/** What the handlers share: the hub, the sessions' context, and the mesh once plugged in. */
+interface TransportState {
+  options: NodeServerOptions;
+  hub: ClientHub;
+  context: ClientSessionContext;
+  peerEndpoint: PeerEndpointHook | undefined;
+  peerCount: () => number;
+}
+
+type BunServer = Server<SocketData>;
+
+/** HTTP: admin, `/peer` to the mesh, `/` upgrades to client sessions, the API, the web page. */
+function createFetchHandler(state: TransportState) {
+  const { options, hub } = state;
+  const peerClients = options.peerClients ?? (() => []);
+  return async function fetch(request: Request, server: BunServer): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    if (options.admin && url.pathname.startsWith("/admin/")) {
+      return handleAdminRequest(request, options.admin);
+    }
+    if (url.pathname === "/peer") {
+      if (!state.peerEndpoint) {
+        return Response.json({ error: "Cannot accept peer: this node has no mesh" }, {
+          status: 401,
+        });
+      }
+      return await state.peerEndpoint.upgrade(request, server);
+    }
+    if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const data: ClientSocketData = { kind: "client" };
+      if (server.upgrade(request, { data })) return undefined;
+      return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, {
+        status: 400,
+      });
+    }
+    const api = await handleApiRequest(request, {
+      node: options.node,
+      registry: options.registry,
+      logger: options.logger,
+      clientCount: () => hub.size,
+      peerCount: () => state.peerCount(),
+      peerClients,
+      readiness: options.readiness,
+    });
+    if (api) return api;
+    const page = options.webRoute(request);
+    if (page) return page;
+    return Response.json({ error: "Cannot find this path" }, { status: 404 });
+  };
+}
+
+/** The one static websocket handler: peer sockets to the mesh, client sockets to the hub. */
+function createWebSocketHandlers(state: TransportState): WebSocketHandler<SocketData> {
+  const { hub, context } = state;
+  const { logger, metrics } = state.options;
+  return {
+    maxPayloadLength: Limits.frameMaxBytes,
+    backpressureLimit: hub.slowReaderBytes * 16,
+    closeOnBackpressureLimit: true,
+    // Clients: the hub's own idle check (close 4001). This is only the backstop for
+    // every socket, peers included (the mesh watches its links itself).
+    idleTimeout: 960,
+    sendPings: true,
+    perMessageDeflate: false,
+    open(ws) {
+      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.open(ws);
+      const client = hub.add(ws);
+      const session = new ClientSession(hub.socketOf(client), context);
+      client.session = session;
+      ws.data.client = client;
+      session.open();
+      logger.debug("client connected", { connection: session.id, clients: hub.size });
+    },
+    message(ws, message) {
+      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.message(ws, message);
+      const client = ws.data.client;
+      if (!client) return;
+      hub.seen(client);
+      client.session?.handle(message);
+      hub.dropIfSlow(client);
+    },
+    ping(ws) {
+      if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
+    },
+    pong(ws) {
+      if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
+    },
+    drain(ws) {
+      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.drain(ws);
+    },
+    close(ws, code, reason) {
+      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.close(ws, code, reason);
+      const client = ws.data.client;
+      if (!client) return;
+      hub.remove(client);
+      client.session?.closed();
+      metrics.clientCloses.labels(String(code)).inc();
+      logger.debug("client disconnected", { code, clients: hub.size });
+    },
+    error(error, ws) {
+      logger.error("websocket handler failed", { kind: ws.data.kind, error: error.message });
+    },
+  };
+}
+
 export function startNodeServer(options: NodeServerOptions): NodeServer {
   const { node, metrics, logger } = options;
-  let peerEndpoint: PeerEndpointHook | undefined;
-  let peerCount = () => 0;
   // deno-lint-ignore prefer-const
-  let server: Server<SocketData>;
+  let server: BunServer;
   const hub = new ClientHub({
     publishToTopic: (topic, text) => server.publish(topic, text),
     metrics,
@@ -122,10 +225,15 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     idleTimeoutMs: (options.idleTimeoutSeconds ?? 120) * 1000,
     committedSeq: (origin) => node.committedSeq(origin),
   });
+  const state: TransportState = {
+    options,
+    hub,
+    context: { node, metrics, logger, rateLimit: options.rateLimit },
+    peerEndpoint: undefined,
+    peerCount: () => 0,
+  };
   metrics.clients.collectWith(() => hub.size);
-  metrics.peers.collectWith(() => peerCount());
-  const context = { node, metrics, logger, rateLimit: options.rateLimit };
-  const peerClients = options.peerClients ?? (() => []);
+  metrics.peers.collectWith(() => state.peerCount());
 
   server = Bun.serve<SocketData>({
     hostname: options.hostname,
@@ -135,92 +243,12 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     reusePort: false,
     development: false,
     tls: options.tls,
-    async fetch(request, server) {
-      const url = new URL(request.url);
-      if (options.admin && url.pathname.startsWith("/admin/")) {
-        return handleAdminRequest(request, options.admin);
-      }
-      if (url.pathname === "/peer") {
-        if (!peerEndpoint) {
-          return Response.json({ error: "Cannot accept peer: this node has no mesh" }, {
-            status: 401,
-          });
-        }
-        return await peerEndpoint.upgrade(request, server);
-      }
-      if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-        const data: ClientSocketData = { kind: "client" };
-        if (server.upgrade(request, { data })) return undefined;
-        return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, {
-          status: 400,
-        });
-      }
-      const api = await handleApiRequest(request, {
-        node,
-        registry: options.registry,
-        logger,
-        clientCount: () => hub.size,
-        peerCount: () => peerCount(),
-        peerClients,
-        readiness: options.readiness,
-      });
-      if (api) return api;
-      const page = options.webRoute(request);
-      if (page) return page;
-      return Response.json({ error: "Cannot find this path" }, { status: 404 });
-    },
+    fetch: createFetchHandler(state),
     error(error) {
       logger.error("http handler failed", { error: error.message });
       return Response.json({ error: "Cannot answer: internal error" }, { status: 500 });
     },
-    websocket: {
-      maxPayloadLength: Limits.frameMaxBytes,
-      backpressureLimit: hub.slowReaderBytes * 16,
-      closeOnBackpressureLimit: true,
-      // Clients: the hub's own idle check (close 4001). This is only the backstop for
-      // every socket, peers included (the mesh watches its links itself).
-      idleTimeout: 960,
-      sendPings: true,
-      perMessageDeflate: false,
-      open(ws) {
-        if (ws.data.kind === "peer") return peerEndpoint?.websocket.open(ws);
-        const client = hub.add(ws);
-        const session = new ClientSession(hub.socketOf(client), context);
-        client.session = session;
-        ws.data.client = client;
-        session.open();
-        logger.debug("client connected", { connection: session.id, clients: hub.size });
-      },
-      message(ws, message) {
-        if (ws.data.kind === "peer") return peerEndpoint?.websocket.message(ws, message);
-        const client = ws.data.client;
-        if (!client) return;
-        hub.seen(client);
-        client.session?.handle(message);
-        hub.dropIfSlow(client);
-      },
-      ping(ws) {
-        if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
-      },
-      pong(ws) {
-        if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
-      },
-      drain(ws) {
-        if (ws.data.kind === "peer") return peerEndpoint?.websocket.drain(ws);
-      },
-      close(ws, code, reason) {
-        if (ws.data.kind === "peer") return peerEndpoint?.websocket.close(ws, code, reason);
-        const client = ws.data.client;
-        if (!client) return;
-        hub.remove(client);
-        client.session?.closed();
-        metrics.clientCloses.labels(String(code)).inc();
-        logger.debug("client disconnected", { code, clients: hub.size });
-      },
-      error(error, ws) {
-        logger.error("websocket handler failed", { kind: ws.data.kind, error: error.message });
-      },
-    },
+    websocket: createWebSocketHandlers(state),
   });
 
   return {
@@ -230,8 +258,8 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     publishMessage: (message, frame) => hub.publishMessage(message, frame),
     subscriberCount: (topic) => hub.topicCount(topic),
     setPeerEndpoint(endpoint, count) {
-      peerEndpoint = endpoint;
-      peerCount = count;
+      state.peerEndpoint = endpoint;
+      state.peerCount = count;
     },
     clientCount: () => hub.size,
     async stop() {

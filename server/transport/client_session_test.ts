@@ -142,7 +142,7 @@ describe("ClientSession", () => {
     expect(node.presence.list()).toEqual([]);
   });
 
-  test("subscribe moves the connection between every chat and named chats", async () => {
+  test("subscribe moves the connection between every chat and named chats", () => {
     const { send, socket } = setup();
     send({ type: "subscribe", payload: { chatIds: [5, 6] } });
     expect([...socket.topics].sort()).toEqual([chatTopic(5), chatTopic(6)]);
