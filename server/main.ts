@@ -48,6 +48,7 @@ import {
 } from "./config/server_flags.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
 import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
+import type { NodeIdentity } from "./store/message_store.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
 
@@ -135,6 +136,137 @@ function openStoreOrExit(dbPath: string): SqliteMessageStore {
   }
 }
 
+/**
+ * Identity: registered once with discovery (kept in the store), else local. While a new node
+ * waits for discovery, its port already answers /healthz and /readyz (503).
+ */
+function identityOrExit(
+  settings: StartSettings,
+  store: SqliteMessageStore,
+  outbound: ReturnType<typeof createOutbound>,
+) {
+  return startupIdentity({
+    config: settings.config,
+    store,
+    secret: settings.secret,
+    logger: settings.logger,
+    tls: settings.files.tls,
+    fetch: outbound.fetch,
+  }).catch((error) => exitWith((error as Error).message, ExitCode.refused));
+}
+
+/** The transport's options that come from the flags and the store. */
+function transportOptions(
+  settings: StartSettings,
+  parts: { store: SqliteMessageStore; identity: NodeIdentity; port: number },
+) {
+  const { config, logger, secret } = settings;
+  return {
+    logger,
+    hostname: config.host,
+    port: parts.port,
+    idleTimeoutSeconds: config.idleTimeoutSeconds,
+    rateLimit: {
+      perSecond: config.rateLimitPerSecond,
+      burst: config.rateLimitPerSecond * 10,
+      strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
+    },
+    tls: settings.files.tls,
+    admin: {
+      secret,
+      dbPath: config.dbPath,
+      nodeId: parts.identity.nodeId,
+      backupTo: (path: string) => parts.store.backupTo(path),
+      schemaVersion: () => parts.store.schemaVersion(),
+      logger,
+    },
+  };
+}
+
+/** The first stdout line, `listening on URL`, then the ready log lines. */
+function announceReady(
+  settings: StartSettings,
+  parts: { node: ChatNode; store: SqliteMessageStore; identity: NodeIdentity; port: number },
+): void {
+  const { config, logger, files, clockOffsetMs } = settings;
+  const { store } = parts;
+  const advertisedHost = connectableHost(config.host, config.advertise);
+  console.log(`listening on ${httpUrl(advertisedHost, parts.port, files.tls !== undefined)}`);
+  if (store.migration.from !== store.migration.to) {
+    logger.info("database schema migrated", { ...store.migration, db: config.dbPath });
+  }
+  logger.info("node ready", {
+    nodeId: parts.node.nodeId,
+    identity: parts.identity.origin,
+    mode: config.mode.kind,
+    transport: config.backbone ? "nats" : "mesh",
+    db: config.dbPath,
+    schema: store.schemaVersion(),
+    tls: files.tls !== undefined,
+    messages: store.countMessages(),
+    ...(clockOffsetMs === 0 ? {} : { clockOffsetMs }),
+  });
+}
+
+/**
+ * Replication: the mesh (accepts /peer, dials --peers or discovery's nodes, docs/MESH.md) or, with
+ * --backbone, a NATS JetStream stream (docs/BACKBONE.md); loaded only then, so a mesh node never
+ * loads the NATS client.
+ */
+async function startReplication(
+  settings: StartSettings,
+  parts: {
+    node: ChatNode;
+    registry: MetricsRegistry;
+    transport: NodeServer;
+    identity: NodeIdentity;
+    outbound: ReturnType<typeof createOutbound>;
+    env: (name: string) => string | undefined;
+    onMixedStart: (message: string) => void;
+  },
+): Promise<Replicator> {
+  const { config, secret, logger, files } = settings;
+  const { node, registry, transport, identity, outbound, env, onMixedStart } = parts;
+  const timing = meshTimingFromEnv(env);
+  if (config.backbone && config.mode.kind === "discovery") {
+    return (await import("./backbone/backbone_network.ts")).startBackbone({
+      node,
+      host: transport,
+      secret,
+      log: logger,
+      metrics: registry,
+      servers: config.backbone,
+      settings: backboneSettingsFromEnv(env, config.backbone.length),
+      discovery: {
+        url: config.mode.discoveryUrl,
+        identity,
+        advertise: config.advertise,
+        region: config.region,
+        tls: files.tls !== undefined,
+        fetch: outbound.fetch,
+      },
+      onMixedStart,
+      ...timing,
+    });
+  }
+  return startPeerNetwork({
+    node,
+    metrics: registry,
+    secret,
+    log: logger,
+    transport,
+    mode: config.mode,
+    identity,
+    advertise: config.advertise,
+    advertisePeer: config.advertisePeer,
+    region: config.region,
+    outbound,
+    tls: files.tls !== undefined,
+    onMixedStart,
+    ...timing,
+  });
+}
+
 async function main(): Promise<void> {
   const env = (name: string) => process.env[name];
   const argv = process.argv.slice(2);
@@ -142,22 +274,14 @@ async function main(): Promise<void> {
   if (command !== undefined) process.exit(command);
   // Everything this node creates (database, -wal, -shm, backups, secret file) is private.
   process.umask(0o077);
-  const { config, logger, files, secret, clockOffsetMs } = settle(argv, env);
+  const settings = settle(argv, env);
+  const { config, logger, files, clockOffsetMs } = settings;
   const outbound = createOutbound(files.caPem);
 
   const store = openStoreOrExit(config.dbPath);
 
-  // Identity: registered once with discovery (kept in the store), else local. While a new
-  // node waits for discovery, its port already answers /healthz and /readyz (503).
   const readiness = createReadiness();
-  const started = await startupIdentity({
-    config,
-    store,
-    secret,
-    logger,
-    tls: files.tls,
-    fetch: outbound.fetch,
-  }).catch((error) => exitWith((error as Error).message, ExitCode.refused));
+  const started = await identityOrExit(settings, store, outbound);
   const { identity } = started;
 
   const registry = new MetricsRegistry();
@@ -195,95 +319,30 @@ async function main(): Promise<void> {
 
   // The web page's failover list (GET /api/clients), known once the mesh has started.
   let peerClients: () => ClientEntry[] = () => [];
-  const webRoute = await loadWebRoute(logger);
   transport = listenOrExit({
+    ...transportOptions(settings, { store, identity, port: started.port }),
     node,
     registry,
     metrics,
-    logger,
-    hostname: config.host,
-    port: started.port,
-    webRoute,
+    webRoute: await loadWebRoute(logger),
     peerClients: () => peerClients(),
-    idleTimeoutSeconds: config.idleTimeoutSeconds,
-    rateLimit: {
-      perSecond: config.rateLimitPerSecond,
-      burst: config.rateLimitPerSecond * 10,
-      strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
-    },
-    tls: files.tls,
     readiness: () => readiness.phase(),
-    admin: {
-      secret,
-      dbPath: config.dbPath,
-      nodeId: identity.nodeId,
-      backupTo: (path) => store.backupTo(path),
-      schemaVersion: () => store.schemaVersion(),
-      logger,
+  });
+  announceReady(settings, { node, store, identity, port: transport.port });
+  readiness.markServing();
+
+  mesh = await startReplication(settings, {
+    node,
+    registry,
+    transport,
+    identity,
+    outbound,
+    env,
+    onMixedStart: (message) => {
+      logger.error(message);
+      void shutdown(1);
     },
   });
-  const advertisedHost = connectableHost(config.host, config.advertise);
-  console.log(`listening on ${httpUrl(advertisedHost, transport.port, files.tls !== undefined)}`);
-  readiness.markServing();
-  if (store.migration.from !== store.migration.to) {
-    logger.info("database schema migrated", { ...store.migration, db: config.dbPath });
-  }
-  logger.info("node ready", {
-    nodeId: node.nodeId,
-    identity: identity.origin,
-    mode: config.mode.kind,
-    transport: config.backbone ? "nats" : "mesh",
-    db: config.dbPath,
-    schema: store.schemaVersion(),
-    tls: files.tls !== undefined,
-    messages: store.countMessages(),
-    ...(clockOffsetMs === 0 ? {} : { clockOffsetMs }),
-  });
-
-  // Replication: the mesh (accepts /peer, dials --peers or discovery's nodes, docs/MESH.md)
-  // or, with --backbone, a NATS JetStream stream (docs/BACKBONE.md); loaded only then, so a
-  // mesh node never loads the NATS client.
-  const timing = meshTimingFromEnv(env);
-  const onMixedStart = (message: string) => {
-    logger.error(message);
-    void shutdown(1);
-  };
-  mesh = config.backbone && config.mode.kind === "discovery"
-    ? (await import("./backbone/backbone_network.ts")).startBackbone({
-      node,
-      host: transport,
-      secret,
-      log: logger,
-      metrics: registry,
-      servers: config.backbone,
-      settings: backboneSettingsFromEnv(env, config.backbone.length),
-      discovery: {
-        url: config.mode.discoveryUrl,
-        identity,
-        advertise: config.advertise,
-        region: config.region,
-        tls: files.tls !== undefined,
-        fetch: outbound.fetch,
-      },
-      onMixedStart,
-      ...timing,
-    })
-    : startPeerNetwork({
-      node,
-      metrics: registry,
-      secret,
-      log: logger,
-      transport,
-      mode: config.mode,
-      identity,
-      advertise: config.advertise,
-      advertisePeer: config.advertisePeer,
-      region: config.region,
-      outbound,
-      tls: files.tls !== undefined,
-      onMixedStart,
-      ...timing,
-    });
   const network = mesh;
   peerClients = () => network.peerClients();
   stopOnSignals(shutdown, logger);

@@ -13,7 +13,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BackboneNames } from "../../common/backbone_protocol.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import {
   encodeListFrames,
   parsePeerFrame,

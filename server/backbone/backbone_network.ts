@@ -21,12 +21,12 @@ import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { splitHostPort } from "../../common/host_address.ts";
 import { backoffDelayMs } from "../../common/backoff.ts";
 import type { BackboneSettings } from "../config/backbone_settings.ts";
+import { sleep } from "../../common/abortable_sleep.ts";
 import {
   type DiscoveryMembership,
-  sleep,
   startDiscoveryMembership,
 } from "../membership/discovery_membership.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
 import type { ReplicaNode, Replicator, ReplicatorHost } from "../replication/replicator.ts";
 import { TransportGuard } from "../replication/transport_guard.ts";

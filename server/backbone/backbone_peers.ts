@@ -25,7 +25,7 @@ import { parsePeerFrame, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { VectorWire } from "../../common/protocol.ts";
 import { AntiEntropySession, syncReplyFrames } from "../mesh/anti_entropy.ts";
 import { CatchUpBaton } from "../mesh/catch_up_baton.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
 import {
   BACKBONE_AUTH_HEADER,

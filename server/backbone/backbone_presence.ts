@@ -20,7 +20,7 @@ import {
   PeerFrameType,
   type PeerPresenceMember,
 } from "../../common/peer_protocol.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
 import { BACKBONE_AUTH_HEADER, type BackboneAuth, signedHeaders } from "./backbone_auth.ts";
 

@@ -20,7 +20,7 @@ import { backboneMessageId, type BackboneNames } from "../../common/backbone_pro
 import { messageJson } from "../../common/message_json.ts";
 import { backoffDelayMs } from "../../common/backoff.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { type BackboneAuth, signedHeaders } from "./backbone_auth.ts";
 
 /** What the publisher reads of the node. */

@@ -294,7 +294,7 @@ async function startNats(
 ): Promise<string | null> {
   const port = chosenPort ?? (await isPortFree(NATS_PORT) ? NATS_PORT : await freeTcpPort());
   const storeDir = join(dataDir, "nats");
-  mkdirSync(storeDir, { recursive: true });
+  fs.mkdirSync(storeDir, { recursive: true });
   const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir];
   parts.nats = startPart(
     "nats",

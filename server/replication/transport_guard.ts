@@ -12,7 +12,7 @@
  */
 
 import type { ActiveNode } from "../../common/discovery_protocol.ts";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import type { ReplicationTransport } from "./replicator.ts";
 
 export interface TransportGuardOptions {

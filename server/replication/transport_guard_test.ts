@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ActiveNode } from "../../common/discovery_protocol.ts";
-import { silentLogger } from "../observability/logger.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { mixedClusterMessage, TransportGuard } from "./transport_guard.ts";
 
 const node = (id: number, transport?: "mesh" | "nats"): ActiveNode => ({
