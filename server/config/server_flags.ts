@@ -175,8 +175,18 @@ export function parseServerFlags(
   return { kind: "error", message: result.message + envFlagsNote(resolved.fromEnv) };
 }
 
+/** Why a flag's value was refused (the sentence after "Cannot parse flags: "). */
+interface Refusal {
+  refused: string;
+}
+
+const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === "object" && value !== null && "refused" in value;
+
+type FlagValues = ReturnType<typeof parseArgs<{ options: typeof SERVER_FLAGS }>>["values"];
+
 function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
-  let values;
+  let values: FlagValues;
   try {
     values = parseArgs({ args: argv, strict: true, allowPositionals: false, options: SERVER_FLAGS })
       .values;
@@ -185,133 +195,145 @@ function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
   }
   if (values.help) return { kind: "help", text: HELP_TEXT };
   if (values.version) return { kind: "version" };
+  const config = checkedConfig(values, dataDir);
+  if (isRefusal(config)) return { kind: "error", message: `Cannot parse flags: ${config.refused}` };
+  return { kind: "config", config };
+}
 
-  const port = parsePort(values.port);
-  if (port === null) {
-    return { kind: "error", message: "Cannot parse flags: --port must be 0..65535" };
+/** An integer of at most maxDigits digits, at least min; fallback when the flag is absent. */
+function integerFlag(
+  value: string | undefined,
+  limits: { fallback: number; maxDigits: number; min: number; refusal: string },
+): number | Refusal {
+  if (value === undefined) return limits.fallback;
+  if (!new RegExp(`^[0-9]{1,${limits.maxDigits}}$`).test(value) || Number(value) < limits.min) {
+    return { refused: limits.refusal };
   }
-  const host = values.host ?? "0.0.0.0";
-  if (host === "") return { kind: "error", message: "Cannot parse flags: --host is empty" };
+  return Number(value);
+}
 
-  const discoveryUrl = (values.discovery ?? DEFAULT_DISCOVERY_URL).replace(/\/+$/, "");
-  if (!isHttpUrl(discoveryUrl)) {
-    return { kind: "error", message: "Cannot parse flags: --discovery must be an http(s) URL" };
-  }
+/** The mode from --standalone, --peers or --discovery (at most one; discovery by default). */
+function nodeMode(values: FlagValues, discoveryUrl: string): NodeMode | Refusal {
   const chosen = [values.standalone, values.peers !== undefined, values.discovery !== undefined]
     .filter(Boolean).length;
-  if (chosen > 1) {
-    return {
-      kind: "error",
-      message: "Cannot parse flags: choose one of --standalone, --peers, --discovery",
-    };
+  if (chosen > 1) return { refused: "choose one of --standalone, --peers, --discovery" };
+  if (values.standalone) return { kind: "standalone" };
+  if (values.peers === undefined) return { kind: "discovery", discoveryUrl };
+  const peers = values.peers.split(",").map((peer) => peer.trim()).filter(Boolean)
+    .map((peer) => /^[a-z]+:\/\//i.test(peer) ? peer : `http://${peer}`)
+    .map((peer) => peer.replace(/\/+$/, ""));
+  const bad = peers.find((peer) => !isPeerUrl(peer));
+  if (bad !== undefined) {
+    return { refused: `peer ${bad} is not an http(s) or ws(s) URL with a port` };
   }
-  let mode: NodeMode;
-  if (values.standalone) mode = { kind: "standalone" };
-  else if (values.peers !== undefined) {
-    const peers = values.peers.split(",").map((peer) => peer.trim()).filter(Boolean)
-      .map((peer) => /^[a-z]+:\/\//i.test(peer) ? peer : `http://${peer}`)
-      .map((peer) => peer.replace(/\/+$/, ""));
-    const bad = peers.find((peer) => !isPeerUrl(peer));
-    if (bad !== undefined) {
-      return {
-        kind: "error",
-        message: `Cannot parse flags: peer ${bad} is not an http(s) or ws(s) URL with a port`,
-      };
-    }
-    mode = { kind: "peers", peers };
-  } else mode = { kind: "discovery", discoveryUrl };
+  return { kind: "peers", peers };
+}
 
-  let backbone: string[] | undefined;
-  if (values.backbone !== undefined) {
-    const urls = parseBackboneUrls(values.backbone);
-    if (!urls.ok) return { kind: "error", message: `Cannot parse flags: --backbone ${urls.error}` };
-    if (mode.kind !== "discovery") {
-      return {
-        kind: "error",
-        message: "Cannot parse flags: --backbone needs discovery mode (not --standalone or " +
-          "--peers): discovery hands out node ids and client addresses",
-      };
-    }
-    backbone = urls.value;
-  }
-
-  let rateLimitPerSecond = DEFAULT_RATE_LIMIT_PER_SECOND;
-  if (values["rate-limit"] !== undefined) {
-    const value = values["rate-limit"];
-    if (!/^[0-9]{1,9}$/.test(value) || Number(value) < 1) {
-      return { kind: "error", message: "Cannot parse flags: --rate-limit must be an integer >= 1" };
-    }
-    rateLimitPerSecond = Number(value);
-  }
-  let idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
-  if (values["idle-timeout"] !== undefined) {
-    const value = values["idle-timeout"];
-    if (!/^[0-9]{1,6}$/.test(value) || Number(value) < 1) {
-      return {
-        kind: "error",
-        message: "Cannot parse flags: --idle-timeout must be an integer >= 1",
-      };
-    }
-    idleTimeoutSeconds = Number(value);
-  }
+/** --advertise (or the bound host) and --advertise-peer, which only discovery mode can tell. */
+function addresses(
+  values: FlagValues,
+  host: string,
+  mode: NodeMode,
+): { advertise?: string; advertisePeer?: string } | Refusal {
   const advertise = values.advertise === undefined
     ? defaultAdvertise(host)
     : checkAdvertise(values.advertise);
   if (advertise !== undefined && typeof advertise !== "string") {
-    return { kind: "error", message: `Cannot parse flags: --advertise ${advertise.error}` };
+    return { refused: `--advertise ${advertise.error}` };
   }
+  if (values["advertise-peer"] === undefined) return { advertise };
+  const advertisePeer = checkAdvertise(values["advertise-peer"]);
+  if (typeof advertisePeer !== "string") {
+    return { refused: `--advertise-peer ${advertisePeer.error}` };
+  }
+  if (mode.kind !== "discovery") {
+    return { refused: "--advertise-peer needs discovery mode (peers learn it there)" };
+  }
+  return { advertise, advertisePeer };
+}
+
+/** `--backbone` NATS URLs, only in discovery mode (discovery hands out ids and addresses). */
+function backboneServers(values: FlagValues, mode: NodeMode): string[] | undefined | Refusal {
+  if (values.backbone === undefined) return undefined;
+  const urls = parseBackboneUrls(values.backbone);
+  if (!urls.ok) return { refused: `--backbone ${urls.error}` };
+  if (mode.kind !== "discovery") {
+    return {
+      refused: "--backbone needs discovery mode (not --standalone or --peers): discovery hands " +
+        "out node ids and client addresses",
+    };
+  }
+  return urls.value;
+}
+
+/** --tls-cert with --tls-key, and --ca: both or neither, never an empty path. */
+function tlsFiles(values: FlagValues): Pick<ServerConfig, "tls" | "caPath"> | Refusal {
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
-    return { kind: "error", message: "Cannot parse flags: --tls-cert and --tls-key go together" };
+    return { refused: "--tls-cert and --tls-key go together" };
   }
   if (values["tls-cert"] === "" || values["tls-key"] === "" || values.ca === "") {
-    return { kind: "error", message: "Cannot parse flags: a certificate path is empty" };
+    return { refused: "a certificate path is empty" };
   }
-  let drainSeconds = 0;
-  if (values["drain-seconds"] !== undefined) {
-    const value = values["drain-seconds"];
-    if (!/^[0-9]{1,4}$/.test(value)) {
-      return { kind: "error", message: "Cannot parse flags: --drain-seconds must be 0..9999" };
-    }
-    drainSeconds = Number(value);
-  }
-
-  let advertisePeer: string | undefined;
-  if (values["advertise-peer"] !== undefined) {
-    const checked = checkAdvertise(values["advertise-peer"]);
-    if (typeof checked !== "string") {
-      return { kind: "error", message: `Cannot parse flags: --advertise-peer ${checked.error}` };
-    }
-    if (mode.kind !== "discovery") {
-      return {
-        kind: "error",
-        message: "Cannot parse flags: --advertise-peer needs discovery mode (peers learn it there)",
-      };
-    }
-    advertisePeer = checked;
-  }
-
   return {
-    kind: "config",
-    config: {
-      port,
-      host,
-      advertise,
-      advertisePeer,
-      mode,
-      discoveryUrl,
-      dbPath: values.db ?? `${dataDir.replace(/\/+$/, "")}/node.db`,
-      verbose: values.verbose ?? false,
-      rateLimitPerSecond,
-      region: values.region,
-      idleTimeoutSeconds,
-      tls: values["tls-cert"] && values["tls-key"]
-        ? { certPath: values["tls-cert"], keyPath: values["tls-key"] }
-        : undefined,
-      caPath: values.ca,
-      insecure: values.insecure ?? false,
-      drainSeconds,
-      backbone,
-    },
+    tls: values["tls-cert"] && values["tls-key"]
+      ? { certPath: values["tls-cert"], keyPath: values["tls-key"] }
+      : undefined,
+    caPath: values.ca,
+  };
+}
+
+/** Every flag checked; the first refusal otherwise. */
+function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refusal {
+  const port = parsePort(values.port);
+  if (port === null) return { refused: "--port must be 0..65535" };
+  const host = values.host ?? "0.0.0.0";
+  if (host === "") return { refused: "--host is empty" };
+  const discoveryUrl = (values.discovery ?? DEFAULT_DISCOVERY_URL).replace(/\/+$/, "");
+  if (!isHttpUrl(discoveryUrl)) return { refused: "--discovery must be an http(s) URL" };
+  const mode = nodeMode(values, discoveryUrl);
+  if (isRefusal(mode)) return mode;
+  const backbone = backboneServers(values, mode);
+  if (isRefusal(backbone)) return backbone;
+  const rateLimitPerSecond = integerFlag(values["rate-limit"], {
+    fallback: DEFAULT_RATE_LIMIT_PER_SECOND,
+    maxDigits: 9,
+    min: 1,
+    refusal: "--rate-limit must be an integer >= 1",
+  });
+  if (isRefusal(rateLimitPerSecond)) return rateLimitPerSecond;
+  const idleTimeoutSeconds = integerFlag(values["idle-timeout"], {
+    fallback: DEFAULT_IDLE_TIMEOUT_SECONDS,
+    maxDigits: 6,
+    min: 1,
+    refusal: "--idle-timeout must be an integer >= 1",
+  });
+  if (isRefusal(idleTimeoutSeconds)) return idleTimeoutSeconds;
+  const advertised = addresses(values, host, mode);
+  if (isRefusal(advertised)) return advertised;
+  const tls = tlsFiles(values);
+  if (isRefusal(tls)) return tls;
+  const drainSeconds = integerFlag(values["drain-seconds"], {
+    fallback: 0,
+    maxDigits: 4,
+    min: 0,
+    refusal: "--drain-seconds must be 0..9999",
+  });
+  if (isRefusal(drainSeconds)) return drainSeconds;
+  return {
+    port,
+    host,
+    ...advertised,
+    mode,
+    discoveryUrl,
+    dbPath: values.db ?? `${dataDir.replace(/\/+$/, "")}/node.db`,
+    verbose: values.verbose ?? false,
+    rateLimitPerSecond,
+    region: values.region,
+    idleTimeoutSeconds,
+    ...tls,
+    insecure: values.insecure ?? false,
+    drainSeconds,
+    backbone,
   };
 }
 
