@@ -58,28 +58,82 @@ export interface DiscoveryMembership {
 const WATCH_SILENCE_MS = 45_000;
 
 export function startDiscoveryMembership(options: DiscoveryMembershipOptions): DiscoveryMembership {
-  const { discoveryUrl, secret, identity, log } = options;
-  const fetch = options.fetch ?? globalThis.fetch;
-  const stop = new AbortController();
-  const base = discoveryUrl.replace(/\/+$/, "");
-  const authHeaders = {
-    "authorization": `Bearer ${secret}`,
-    "content-type": "application/json",
-  };
-  const known = new Map<number, ActiveNode>();
-  let loggedIn = false;
+  const membership = new MembershipLoops(options);
+  membership.start();
+  return membership;
+}
 
-  function publish(nodes: ActiveNode[] | null, change?: { kind: string; node: ActiveNode }) {
+/** The heartbeat and watch loops of one node, and the list of the others they keep. */
+class MembershipLoops implements DiscoveryMembership {
+  #options: DiscoveryMembershipOptions;
+  #stop = new AbortController();
+  #base: string;
+  #authHeaders: Record<string, string>;
+  #known = new Map<number, ActiveNode>();
+  #loggedIn = false;
+  #loops: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+  #fetch: typeof fetch;
+
+  constructor(options: DiscoveryMembershipOptions) {
+    this.#options = options;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#base = options.discoveryUrl.replace(/\/+$/, "");
+    this.#authHeaders = {
+      "authorization": `Bearer ${options.secret}`,
+      "content-type": "application/json",
+    };
+  }
+
+  start(): void {
+    this.#loops = Promise.all([this.#heartbeatLoop(), this.#watchLoop()]);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#logOut();
+    return this.#closing;
+  }
+
+  async #logOut(): Promise<void> {
+    this.#stop.abort();
+    await this.#loops.catch(() => {});
+    if (!this.#loggedIn) return;
+    const { identity, log } = this.#options;
+    try {
+      const response = await this.#fetch(`${this.#base}${DiscoveryPath.logout}`, {
+        method: "POST",
+        headers: this.#authHeaders,
+        body: JSON.stringify({ id: identity.nodeId, password: identity.password }),
+        signal: AbortSignal.timeout(2000),
+      });
+      await response.body?.cancel();
+      log.info("logged out of discovery", { status: response.status });
+    } catch (error) {
+      log.warn("Cannot log out of discovery", { error: String(error) });
+    }
+  }
+
+  /** A whole list (login answer, snapshot) or one change; never this node itself. */
+  #publish(nodes: ActiveNode[] | null, change?: { kind: string; node: ActiveNode }): void {
     if (nodes) {
-      known.clear();
-      for (const node of nodes) known.set(node.id, node);
+      this.#known.clear();
+      for (const node of nodes) this.#known.set(node.id, node);
     }
     if (change) {
-      if (change.kind === "joined") known.set(change.node.id, change.node);
-      else known.delete(change.node.id);
+      if (change.kind === "joined") this.#known.set(change.node.id, change.node);
+      else this.#known.delete(change.node.id);
     }
-    known.delete(identity.nodeId);
-    options.onNodes([...known.values()]);
+    this.#known.delete(this.#options.identity.nodeId);
+    this.#options.onNodes([...this.#known.values()]);
+  }
+
+  #post(path: string, body: unknown): Promise<Response> {
+    return this.#fetch(`${this.#base}${path}`, {
+      method: "POST",
+      headers: this.#authHeaders,
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(10_000)]),
+    });
   }
 
   /**
@@ -87,12 +141,11 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
    * KV): take the id back (`POST /api/nodes/reclaim`) rather than stay out for good. True
    * when discovery now knows this id with this password.
    */
-  async function reclaim(): Promise<boolean> {
-    const response = await fetch(`${base}${DiscoveryPath.reclaim}`, {
-      method: "POST",
-      headers: authHeaders,
-      body: JSON.stringify({ id: identity.nodeId, password: identity.password }),
-      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]),
+  async #reclaim(): Promise<boolean> {
+    const { identity, log } = this.#options;
+    const response = await this.#post(DiscoveryPath.reclaim, {
+      id: identity.nodeId,
+      password: identity.password,
     });
     const answer = await response.json().catch(() => null) as { reclaimed?: unknown } | null;
     if (!response.ok) return false;
@@ -102,70 +155,80 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
     return true;
   }
 
-  async function login(reclaimOn401 = true): Promise<number> {
+  /** One login (the heartbeat); resolves with the TTL discovery answered, in seconds. */
+  async #login(reclaimOn401 = true): Promise<number> {
+    const { identity, port, advertise, advertisePeer, region } = this.#options;
     const body: Record<string, unknown> = {
       id: identity.nodeId,
       password: identity.password,
-      syncport: options.advertisePeer?.port ?? options.port,
-      clientport: options.port,
-      load: options.load(),
+      syncport: advertisePeer?.port ?? port,
+      clientport: port,
+      load: this.#options.load(),
     };
-    if (options.advertise) body.address = options.advertise;
-    if (options.advertisePeer) body.syncaddress = options.advertisePeer.host;
-    if (options.region) body.region = options.region;
-    if (options.tls) body.tls = true;
-    body.transport = options.transport ?? "mesh";
-    const response = await fetch(`${base}${DiscoveryPath.login}`, {
-      method: "POST",
-      headers: authHeaders,
-      body: JSON.stringify(body),
-      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]),
-    });
+    if (advertise) body.address = advertise;
+    if (advertisePeer) body.syncaddress = advertisePeer.host;
+    if (region) body.region = region;
+    if (this.#options.tls) body.tls = true;
+    body.transport = this.#options.transport ?? "mesh";
+    const response = await this.#post(DiscoveryPath.login, body);
     const answer = await response.json().catch(() => null) as { ttl?: unknown } | null;
-    if (response.status === 401 && reclaimOn401 && await reclaim()) return await login(false);
+    if (response.status === 401 && reclaimOn401 && await this.#reclaim()) {
+      return await this.#login(false);
+    }
     if (!response.ok) throw new Error(`discovery answered ${response.status}`);
     const nodes = parseActiveNodeList(answer);
     if (!nodes.ok) throw new Error(`discovery login answer: ${nodes.error}`);
-    publish(nodes.value);
-    const ttl = typeof answer?.ttl === "number" && answer.ttl > 0 ? answer.ttl : 10;
-    return ttl;
+    this.#publish(nodes.value);
+    return typeof answer?.ttl === "number" && answer.ttl > 0 ? answer.ttl : 10;
   }
 
-  async function heartbeatLoop(): Promise<void> {
+  async #heartbeatLoop(): Promise<void> {
+    const { log } = this.#options;
+    const signal = this.#stop.signal;
     let failures = 0;
-    while (!stop.signal.aborted) {
+    while (!signal.aborted) {
       let waitMs: number;
       try {
-        const ttl = await login();
-        if (!loggedIn || failures > 0) log.info("logged in to discovery", { url: base, ttl });
-        loggedIn = true;
+        const ttl = await this.#login();
+        if (!this.#loggedIn || failures > 0) {
+          log.info("logged in to discovery", { url: this.#base, ttl });
+        }
+        this.#loggedIn = true;
         failures = 0;
         waitMs = heartbeatIntervalMs(ttl);
       } catch (error) {
-        if (stop.signal.aborted) return;
+        if (signal.aborted) return;
         if (failures === 0 || failures % 20 === 0) {
-          log.warn("Cannot log in to discovery", { url: base, error: String(error), failures });
+          log.warn("Cannot log in to discovery", {
+            url: this.#base,
+            error: String(error),
+            failures,
+          });
         }
         waitMs = backoffDelayMs(Math.min(failures, 10), { baseMs: 250, maxMs: 3000 });
         failures += 1;
       }
-      await sleep(waitMs, stop.signal);
+      await sleep(waitMs, signal);
     }
   }
 
-  async function watchOnce(): Promise<boolean> {
+  /** One watch stream, until it ends; true when it was open. */
+  async #watchOnce(): Promise<boolean> {
     const silence = new AbortController();
     let silenceTimer = setTimeout(() => silence.abort(), WATCH_SILENCE_MS);
     try {
-      const response = await fetch(`${base}${DiscoveryPath.watch}`, {
-        headers: { "authorization": `Bearer ${secret}`, "accept": "text/event-stream" },
-        signal: AbortSignal.any([stop.signal, silence.signal]),
+      const response = await this.#fetch(`${this.#base}${DiscoveryPath.watch}`, {
+        headers: {
+          "authorization": `Bearer ${this.#options.secret}`,
+          "accept": "text/event-stream",
+        },
+        signal: AbortSignal.any([this.#stop.signal, silence.signal]),
       });
       if (!response.ok || !response.body) {
         await response.body?.cancel();
         return false;
       }
-      log.debug("discovery watch open", { url: base });
+      this.#options.log.debug("discovery watch open", { url: this.#base });
       const decoder = createSseDecoder();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       while (true) {
@@ -176,8 +239,8 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
         for (const event of decoder.push(value)) {
           const parsed = parseWatchEvent(event.event, event.data);
           if (!parsed.ok) continue;
-          if (parsed.value.kind === "snapshot") publish(parsed.value.activeNodes);
-          else publish(null, { kind: parsed.value.kind, node: parsed.value.node });
+          if (parsed.value.kind === "snapshot") this.#publish(parsed.value.activeNodes);
+          else this.#publish(null, { kind: parsed.value.kind, node: parsed.value.node });
         }
       }
     } catch {
@@ -187,45 +250,17 @@ export function startDiscoveryMembership(options: DiscoveryMembershipOptions): D
     }
   }
 
-  async function watchLoop(): Promise<void> {
+  async #watchLoop(): Promise<void> {
+    const signal = this.#stop.signal;
     let failures = 0;
-    while (!stop.signal.aborted) {
-      const wasOpen = await watchOnce();
-      if (stop.signal.aborted) return;
+    while (!signal.aborted) {
+      const wasOpen = await this.#watchOnce();
+      if (signal.aborted) return;
       failures = wasOpen ? 0 : failures + 1;
-      if (failures === 3) log.info("discovery watch unavailable, relying on heartbeat lists");
-      await sleep(
-        backoffDelayMs(Math.min(failures, 10), { baseMs: 500, maxMs: 15_000 }),
-        stop.signal,
-      );
-    }
-  }
-
-  const loops = Promise.all([heartbeatLoop(), watchLoop()]);
-  let closing: Promise<void> | undefined;
-
-  return {
-    close() {
-      closing ??= logOut();
-      return closing;
-    },
-  };
-
-  async function logOut(): Promise<void> {
-    stop.abort();
-    await loops.catch(() => {});
-    if (!loggedIn) return;
-    try {
-      const response = await fetch(`${base}${DiscoveryPath.logout}`, {
-        method: "POST",
-        headers: authHeaders,
-        body: JSON.stringify({ id: identity.nodeId, password: identity.password }),
-        signal: AbortSignal.timeout(2000),
-      });
-      await response.body?.cancel();
-      log.info("logged out of discovery", { status: response.status });
-    } catch (error) {
-      log.warn("Cannot log out of discovery", { error: String(error) });
+      if (failures === 3) {
+        this.#options.log.info("discovery watch unavailable, relying on heartbeat lists");
+      }
+      await sleep(backoffDelayMs(Math.min(failures, 10), { baseMs: 500, maxMs: 15_000 }), signal);
     }
   }
 }
