@@ -10,36 +10,25 @@
  * @module
  */
 
-import { Hono } from "hono";
-import type { Context } from "hono";
-import {
-  type ActiveNode,
-  DEFAULT_DISCOVERY_TTL_SECONDS,
-  DISCOVERY_BODY_MAX_BYTES,
-  DiscoveryPath,
-  type LoginResponse,
-  type Validated,
-  validateLoginBody,
-  validateLogoutBody,
-  validateRegisterBody,
-} from "../common/discovery_protocol.ts";
+import { Hono, type MiddlewareHandler } from "hono";
+import { DEFAULT_DISCOVERY_TTL_SECONDS, DiscoveryPath } from "../common/discovery_protocol.ts";
 import type { BuildInfo } from "../common/build_info.ts";
-import { chooseNodeAddress, normaliseAddress } from "./address.ts";
-import { rankNodesForClients } from "./client_ranking.ts";
 import type { Clock } from "../common/clock.ts";
-import { createExpirySweeper, type ExpirySweeper, logMembershipEvent } from "./expiry_sweeper.ts";
-import { MetricsRegistry, registerDiscoveryMetrics } from "./discovery_metrics.ts";
-import { readJsonBody } from "../common/json_body.ts";
-import { createKvRegistry, type KvRegistry, type MembershipEvent } from "./kv_registry.ts";
 import { type Logger, silentLogger } from "../common/logger.ts";
+import { rankNodesForClients } from "./client_ranking.ts";
 import {
-  constantTimeEqualStrings,
-  createPasswordChecker,
-  DEFAULT_PASSWORD_HASH_ITERATIONS,
-  hashPassword,
-} from "./password_hash.ts";
+  type DiscoveryMetrics,
+  MetricsRegistry,
+  registerDiscoveryMetrics,
+} from "./discovery_metrics.ts";
+import { createExpirySweeper, type ExpirySweeper } from "./expiry_sweeper.ts";
+import { createKvRegistry, type KvRegistry } from "./kv_registry.ts";
+import { type DiscoveryEnv, fail, registerNodeRoutes, type RouteDeps } from "./node_routes.ts";
 import { addOperatorRoutes } from "./operator_routes.ts";
+import { DEFAULT_PASSWORD_HASH_ITERATIONS } from "./password_hash.ts";
 import { createWatchStream } from "./watch_stream.ts";
+
+export type { DiscoveryEnv } from "./node_routes.ts";
 
 export interface DiscoveryConfig {
   /** The shared cluster secret the write endpoints demand as a Bearer token. */
@@ -77,13 +66,6 @@ export interface Discovery {
   ttlSeconds: number;
 }
 
-/** What the serving runtime hands to `fetch` as its second argument (Deno.ServeHandlerInfo). */
-export interface DiscoveryEnv {
-  Bindings: { remoteAddr?: { hostname?: string } } | undefined;
-}
-
-type DiscoveryContext = Context<DiscoveryEnv>;
-
 function checkConfig(config: DiscoveryConfig): number {
   const ttlSeconds = config.ttlSeconds ?? DEFAULT_DISCOVERY_TTL_SECONDS;
   if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
@@ -95,159 +77,24 @@ function checkConfig(config: DiscoveryConfig): number {
   return ttlSeconds;
 }
 
-/** The registry, sweeper and Hono app, wired; `main.ts` also runs `sweeper.run`. */
-export function createDiscovery(options: CreateAppOptions): Discovery {
-  const { kv, clock, config } = options;
-  const logger = options.logger ?? silentLogger;
-  const ttlSeconds = checkConfig(config);
-  const ttlMs = ttlSeconds * 1000;
-  const iterations = config.passwordHashIterations ?? DEFAULT_PASSWORD_HASH_ITERATIONS;
-  const registry = createKvRegistry({
-    kv,
-    clock,
-    ttlMs,
-    eventRetentionMs: config.eventRetentionMs,
-  });
-  const metricsRegistry = new MetricsRegistry();
-  const metrics = registerDiscoveryMetrics(metricsRegistry, options.build);
-  const sweeper = createExpirySweeper({
-    registry,
-    clock,
-    logger,
-    intervalMs: config.sweepIntervalMs ?? Math.min(1000, ttlMs / 4),
-    onEvent: (event) => metrics.events.labels(event.kind).inc(),
-  });
-  const passwords = createPasswordChecker();
-
-  const app = new Hono<DiscoveryEnv>();
-
-  function fail(c: DiscoveryContext, status: 400 | 401 | 404 | 413 | 503, error: string) {
-    if (status === 401) c.header("WWW-Authenticate", 'Bearer realm="dsatter"');
-    return c.json({ error }, status);
-  }
-
-  async function hasClusterSecret(c: DiscoveryContext): Promise<boolean> {
-    const match = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "");
-    return match !== null && await constantTimeEqualStrings(match[1].trim(), config.clusterSecret);
-  }
-
-  /** Secret, size, JSON and shape, in that order; the typed body or the error response. */
-  async function readBody<T>(
-    c: DiscoveryContext,
-    validate: (body: unknown) => Validated<T>,
-  ): Promise<{ value: T } | { response: Response }> {
-    if (!(await hasClusterSecret(c))) {
-      return { response: fail(c, 401, "missing or wrong cluster secret") };
-    }
-    const body = await readJsonBody(c.req.raw, DISCOVERY_BODY_MAX_BYTES);
-    if (!body.ok) return { response: fail(c, body.status, body.error) };
-    const valid = validate(body.value);
-    if (!valid.ok) return { response: fail(c, 400, valid.error) };
-    return { value: valid.value };
-  }
-
-  async function checkNodePassword(id: number, password: string): Promise<boolean> {
-    const node = await registry.getNode(id);
-    return node !== undefined && await passwords.verify(String(id), password, node.passwordHash);
-  }
-
-  function announce(event: MembershipEvent | undefined) {
-    if (!event) return;
-    logMembershipEvent(logger, event);
-    metrics.events.labels(event.kind).inc();
-  }
-
-  async function othersAlive(selfId: number): Promise<ActiveNode[]> {
-    return (await registry.listActive()).filter((node) => node.id !== selfId);
-  }
-
-  app.use(async (c, next) => {
+/** One debug line per request (with --verbose) and the requests counter. */
+function requestLog(logger: Logger, metrics: DiscoveryMetrics): MiddlewareHandler<DiscoveryEnv> {
+  return async function requestLog(c, next) {
     const startMs = performance.now();
     await next();
     metrics.requests.labels(String(c.res.status)).inc();
     const ms = Math.round(performance.now() - startMs);
     logger.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
-  });
+  };
+}
 
+/** The reads: health, the live lists, and the watch stream. */
+function registerReadRoutes(
+  app: Hono<DiscoveryEnv>,
+  deps: RouteDeps & { config: DiscoveryConfig; signal?: AbortSignal; sweepIntervalMs: number },
+): void {
+  const { registry, sweeper } = deps;
   app.get(DiscoveryPath.health, (c) => c.json({ ok: true }));
-
-  app.post(DiscoveryPath.register, async (c) => {
-    const body = await readBody(c, validateRegisterBody);
-    if ("response" in body) return body.response;
-    const id = await registry.registerNode(await hashPassword(body.value.password, iterations));
-    metrics.registrations.inc();
-    logger.info("node registered", { id });
-    return c.json({ id });
-  });
-
-  // A node whose id this discovery has no record of (its KV was new: `:memory:`, a wiped file)
-  // takes that id back instead of being refused forever; the counter moves past it. A known
-  // id needs its password, exactly as login does. Cluster secret required, like every write.
-  app.post(DiscoveryPath.reclaim, async (c) => {
-    const body = await readBody(c, validateLogoutBody);
-    if ("response" in body) return body.response;
-    const { id, password } = body.value;
-    if (await registry.getNode(id) !== undefined) {
-      if (!(await checkNodePassword(id, password))) {
-        return fail(c, 401, "unknown node id or wrong node password");
-      }
-      return c.json({ id, reclaimed: false });
-    }
-    if (!(await registry.reclaimNode(id, await hashPassword(password, iterations)))) {
-      return fail(c, 401, "unknown node id or wrong node password"); // lost a race for that id
-    }
-    logger.info("node reclaimed its id", { id });
-    return c.json({ id, reclaimed: true });
-  });
-
-  app.post(DiscoveryPath.login, async (c) => {
-    const body = await readBody(c, validateLoginBody);
-    if ("response" in body) return body.response;
-    const login = body.value;
-    if (!(await checkNodePassword(login.id, login.password))) {
-      return fail(c, 401, "unknown node id or wrong node password");
-    }
-    const address = chooseNodeAddress(login.address, c.env?.remoteAddr?.hostname);
-    if (address === undefined) {
-      return fail(c, 400, "address is required: the request's own address is not usable");
-    }
-    const node: ActiveNode = {
-      id: login.id,
-      address,
-      syncport: login.syncport,
-      clientport: login.clientport,
-      load: login.load ?? 0,
-    };
-    // A peer address that cannot be dialled (0.0.0.0, ::) is dropped: peers use `address`.
-    const syncaddress = login.syncaddress && normaliseAddress(login.syncaddress);
-    if (syncaddress && syncaddress !== address) node.syncaddress = syncaddress;
-    if (login.region !== undefined) node.region = login.region;
-    if (login.tls === true) node.tls = true;
-    if (login.transport !== undefined) node.transport = login.transport;
-    announce(await registry.heartbeat(node));
-    metrics.heartbeats.inc();
-    void sweeper.sweepIfDue();
-    const answer: LoginResponse = {
-      id: node.id,
-      syncport: node.syncport,
-      clientport: node.clientport,
-      address: node.address,
-      ttl: ttlSeconds,
-      activeNodes: await othersAlive(node.id),
-    };
-    return c.json(answer);
-  });
-
-  app.post(DiscoveryPath.logout, async (c) => {
-    const body = await readBody(c, validateLogoutBody);
-    if ("response" in body) return body.response;
-    const { id, password } = body.value;
-    if (!(await checkNodePassword(id, password))) {
-      return fail(c, 401, "unknown node id or wrong node password");
-    }
-    announce(await registry.logout(id));
-    return c.json({ activeNodes: await othersAlive(id) });
-  });
 
   app.get(DiscoveryPath.active, async (c) => {
     void sweeper.sweepIfDue();
@@ -264,12 +111,10 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     const stream = createWatchStream({
       registry,
       sweeper,
-      logger,
-      signal: options.signal
-        ? AbortSignal.any([c.req.raw.signal, options.signal])
-        : c.req.raw.signal,
-      keepaliveIntervalMs: config.keepaliveIntervalMs,
-      sweepNudgeIntervalMs: config.sweepIntervalMs ?? Math.min(1000, ttlMs / 4),
+      logger: deps.logger,
+      signal: deps.signal ? AbortSignal.any([c.req.raw.signal, deps.signal]) : c.req.raw.signal,
+      keepaliveIntervalMs: deps.config.keepaliveIntervalMs,
+      sweepNudgeIntervalMs: deps.sweepIntervalMs,
     });
     return new Response(stream, {
       headers: {
@@ -279,17 +124,46 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
       },
     });
   });
+}
 
-  addOperatorRoutes(app, {
-    registry,
+/** The registry, sweeper and Hono app, wired; `main.ts` also runs `sweeper.run`. */
+export function createDiscovery(options: CreateAppOptions): Discovery {
+  const { kv, clock, config } = options;
+  const logger = options.logger ?? silentLogger;
+  const ttlSeconds = checkConfig(config);
+  const ttlMs = ttlSeconds * 1000;
+  const sweepIntervalMs = config.sweepIntervalMs ?? Math.min(1000, ttlMs / 4);
+  const registry = createKvRegistry({
     kv,
-    metricsRegistry,
-    metrics,
-    serving: options.serving,
+    clock,
+    ttlMs,
+    eventRetentionMs: config.eventRetentionMs,
   });
+  const metricsRegistry = new MetricsRegistry();
+  const metrics = registerDiscoveryMetrics(metricsRegistry, options.build);
+  const sweeper = createExpirySweeper({
+    registry,
+    clock,
+    logger,
+    intervalMs: sweepIntervalMs,
+    onEvent: (event) => metrics.events.labels(event.kind).inc(),
+  });
+  const deps: RouteDeps = {
+    registry,
+    sweeper,
+    logger,
+    clusterSecret: config.clusterSecret,
+    ttlSeconds,
+    passwordHashIterations: config.passwordHashIterations ?? DEFAULT_PASSWORD_HASH_ITERATIONS,
+    metrics,
+  };
 
+  const app = new Hono<DiscoveryEnv>();
+  app.use(requestLog(logger, metrics));
+  registerReadRoutes(app, { ...deps, config, signal: options.signal, sweepIntervalMs });
+  registerNodeRoutes(app, deps);
+  addOperatorRoutes(app, { registry, kv, metricsRegistry, metrics, serving: options.serving });
   app.notFound((c) => fail(c, 404, `no route for ${c.req.method} ${c.req.path}`));
-
   app.onError((error, c) => {
     logger.error("Cannot answer a request", {
       method: c.req.method,
@@ -298,7 +172,6 @@ export function createDiscovery(options: CreateAppOptions): Discovery {
     });
     return fail(c, 503, "discovery is temporarily unable to answer; retry");
   });
-
   return { app, registry, sweeper, ttlSeconds };
 }
 
