@@ -130,15 +130,170 @@ function sameEndpoint(a: ActiveNode, b: ActiveNode): boolean {
 }
 
 export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
-  const { kv, clock, ttlMs } = options;
-  if (!(ttlMs > 0)) throw new RangeError("Cannot create the registry: ttlMs must be positive");
-  const retentionMs = options.eventRetentionMs ?? 600_000;
-  // Long enough that a sweep normally sees the entry (and emits `expired`) before
-  // KV drops it; reads never rely on it, they check deadlineMs.
-  const activeExpireInMs = 3 * ttlMs + 60_000;
+  return new DenoKvRegistry(options);
+}
+
+/** The KvRegistry on Deno KV: one method per query, each a compare-and-set with retries. */
+class DenoKvRegistry implements KvRegistry {
+  #kv: Deno.Kv;
+  #clock: Clock;
+  #ttlMs: number;
+  #retentionMs: number;
+  /**
+   * Long enough that a sweep normally sees the entry (and emits `expired`) before
+   * KV drops it; reads never rely on it, they check deadlineMs.
+   */
+  #activeExpireInMs: number;
+
+  constructor(options: KvRegistryOptions) {
+    if (!(options.ttlMs > 0)) {
+      throw new RangeError("Cannot create the registry: ttlMs must be positive");
+    }
+    this.#kv = options.kv;
+    this.#clock = options.clock;
+    this.#ttlMs = options.ttlMs;
+    this.#retentionMs = options.eventRetentionMs ?? 600_000;
+    this.#activeExpireInMs = 3 * options.ttlMs + 60_000;
+  }
+
+  async registerNode(passwordHash: PasswordHash): Promise<number> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const counter = await this.#kv.get<number>(counterKey);
+      const id = (counter.value ?? 0) + 1;
+      const record: NodeRecord = { id, passwordHash, registeredAtMs: this.#clock.nowMs() };
+      const result = await this.#kv.atomic()
+        .check(counter)
+        .check({ key: nodeKey(id), versionstamp: null })
+        .set(counterKey, id)
+        .set(nodeKey(id), record)
+        .commit();
+      if (result.ok) return id;
+      await backoff(attempt);
+    }
+    throw new Error("Cannot register a node: the id counter stayed contended");
+  }
+
+  async reclaimNode(id: number, passwordHash: PasswordHash): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const [counter, existing] = await this.#kv.getMany<[number, NodeRecord]>([
+        counterKey,
+        nodeKey(id),
+      ]);
+      if (existing.value !== null) return false;
+      const record: NodeRecord = { id, passwordHash, registeredAtMs: this.#clock.nowMs() };
+      const result = await this.#kv.atomic()
+        .check(counter)
+        .check(existing)
+        .set(counterKey, Math.max(counter.value ?? 0, id))
+        .set(nodeKey(id), record)
+        .commit();
+      if (result.ok) return true;
+      await backoff(attempt);
+    }
+    throw new Error(`Cannot reclaim node id ${id}: the id counter stayed contended`);
+  }
+
+  async getNode(id: number): Promise<NodeRecord | undefined> {
+    return (await this.#kv.get<NodeRecord>(nodeKey(id))).value ?? undefined;
+  }
+
+  async heartbeat(node: ActiveNode): Promise<MembershipEvent | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const [current, head] = await this.#kv.getMany<[ActiveRecord, number]>([
+        activeKey(node.id),
+        headKey,
+      ]);
+      const now = this.#clock.nowMs();
+      const wasLive = current.value !== null && current.value.deadlineMs > now;
+      const record: ActiveRecord = {
+        ...toActiveNode(node),
+        deadlineMs: now + this.#ttlMs,
+        lastHeartbeatMs: now,
+        joinedAtMs: wasLive ? current.value!.joinedAtMs : now,
+      };
+      const op = this.#kv.atomic()
+        .check(current)
+        .set(activeKey(node.id), record, { expireIn: this.#activeExpireInMs });
+      const changed = !wasLive || !sameEndpoint(current.value!, node);
+      const event = changed ? this.#appendEvent(op, head, "joined", record) : undefined;
+      if ((await op.commit()).ok) return event;
+      await backoff(attempt);
+    }
+    throw new Error(`Cannot record a heartbeat of node ${node.id}: its entry stayed contended`);
+  }
+
+  async logout(id: number): Promise<MembershipEvent | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const [current, head] = await this.#kv.getMany<[ActiveRecord, number]>([
+        activeKey(id),
+        headKey,
+      ]);
+      if (current.value === null) return undefined;
+      const op = this.#kv.atomic().check(current).delete(activeKey(id));
+      const event = this.#appendEvent(op, head, "left", current.value);
+      if ((await op.commit()).ok) return event;
+      await backoff(attempt);
+    }
+    throw new Error(`Cannot log out node ${id}: its entry stayed contended`);
+  }
+
+  async listActive(): Promise<ActiveNode[]> {
+    const now = this.#clock.nowMs();
+    return (await this.#listActiveRecords())
+      .filter((entry) => entry.value.deadlineMs > now)
+      .map((entry) => toActiveNode(entry.value));
+  }
+
+  async sweepExpired(): Promise<MembershipEvent[]> {
+    const now = this.#clock.nowMs();
+    const events: MembershipEvent[] = [];
+    for (const entry of await this.#listActiveRecords()) {
+      if (entry.value.deadlineMs > now) continue;
+      const event = await this.#expireOne(entry);
+      if (event) events.push(event);
+    }
+    return events;
+  }
+
+  async snapshot(): Promise<MembershipSnapshot> {
+    // The log position read before and after the list brackets it: when equal, no
+    // membership change happened in between, so the pair is consistent.
+    let snapshot: MembershipSnapshot | undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = (await this.#kv.get<number>(headKey)).value ?? 0;
+      const activeNodes = await this.listActive();
+      const after = (await this.#kv.get<number>(headKey)).value ?? 0;
+      snapshot = { position: before, activeNodes };
+      if (before === after) return snapshot;
+    }
+    // Still moving: replaying from `before` repeats some changes, which are idempotent.
+    return snapshot!;
+  }
+
+  async eventsAfter(position: number, limit = 1000): Promise<EventsAfter> {
+    const events: MembershipEvent[] = [];
+    const iterator = this.#kv.list<MembershipEvent>(
+      { start: eventKey(position + 1), end: eventKey(Number.MAX_SAFE_INTEGER) },
+      { limit },
+    );
+    for await (const entry of iterator) events.push(entry.value);
+    const head = (await this.#kv.get<number>(headKey)).value ?? 0;
+    const gap = head > position && (events.length === 0 || events[0].seq !== position + 1);
+    return { events, gap };
+  }
+
+  watchPosition(): ReadableStream<number> {
+    return this.#kv.watch<[number]>([headKey]).pipeThrough(
+      new TransformStream<[Deno.KvEntryMaybe<number>], number>({
+        transform([head], controller) {
+          controller.enqueue(head.value ?? 0);
+        },
+      }),
+    );
+  }
 
   /** Adds "append this event" to `op`, guarded by the head's versionstamp. */
-  function appendEvent(
+  #appendEvent(
     op: Deno.AtomicOperation,
     head: Deno.KvEntryMaybe<number>,
     kind: MembershipChangeKind,
@@ -148,168 +303,33 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       seq: (head.value ?? 0) + 1,
       kind,
       node: toActiveNode(node),
-      atMs: clock.nowMs(),
+      atMs: this.#clock.nowMs(),
     };
     op.check(head)
       .set(headKey, event.seq)
-      .set(eventKey(event.seq), event, { expireIn: retentionMs });
+      .set(eventKey(event.seq), event, { expireIn: this.#retentionMs });
     return event;
   }
 
-  async function listActiveRecords(): Promise<Deno.KvEntry<ActiveRecord>[]> {
+  async #listActiveRecords(): Promise<Deno.KvEntry<ActiveRecord>[]> {
     const entries: Deno.KvEntry<ActiveRecord>[] = [];
-    for await (const entry of kv.list<ActiveRecord>({ prefix: activePrefix })) entries.push(entry);
+    for await (const entry of this.#kv.list<ActiveRecord>({ prefix: activePrefix })) {
+      entries.push(entry);
+    }
     return entries;
   }
 
-  async function listActive(): Promise<ActiveNode[]> {
-    const now = clock.nowMs();
-    return (await listActiveRecords())
-      .filter((entry) => entry.value.deadlineMs > now)
-      .map((entry) => toActiveNode(entry.value));
-  }
-
-  async function expireOne(
-    entry: Deno.KvEntry<ActiveRecord>,
-  ): Promise<MembershipEvent | undefined> {
+  async #expireOne(entry: Deno.KvEntry<ActiveRecord>): Promise<MembershipEvent | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const [current, head] = await kv.getMany<[ActiveRecord, number]>([entry.key, headKey]);
-      if (current.value === null || current.value.deadlineMs > clock.nowMs()) return undefined;
-      const op = kv.atomic().check(current).delete(entry.key);
-      const event = appendEvent(op, head, "expired", current.value);
+      const [current, head] = await this.#kv.getMany<[ActiveRecord, number]>([entry.key, headKey]);
+      if (current.value === null || current.value.deadlineMs > this.#clock.nowMs()) {
+        return undefined;
+      }
+      const op = this.#kv.atomic().check(current).delete(entry.key);
+      const event = this.#appendEvent(op, head, "expired", current.value);
       if ((await op.commit()).ok) return event;
       await backoff(attempt);
     }
     return undefined; // another sweeper keeps winning; it emits the event
   }
-
-  return {
-    async registerNode(passwordHash) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const counter = await kv.get<number>(counterKey);
-        const id = (counter.value ?? 0) + 1;
-        const record: NodeRecord = { id, passwordHash, registeredAtMs: clock.nowMs() };
-        const result = await kv.atomic()
-          .check(counter)
-          .check({ key: nodeKey(id), versionstamp: null })
-          .set(counterKey, id)
-          .set(nodeKey(id), record)
-          .commit();
-        if (result.ok) return id;
-        await backoff(attempt);
-      }
-      throw new Error("Cannot register a node: the id counter stayed contended");
-    },
-
-    async reclaimNode(id, passwordHash) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const [counter, existing] = await kv.getMany<[number, NodeRecord]>([
-          counterKey,
-          nodeKey(id),
-        ]);
-        if (existing.value !== null) return false;
-        const record: NodeRecord = { id, passwordHash, registeredAtMs: clock.nowMs() };
-        const result = await kv.atomic()
-          .check(counter)
-          .check(existing)
-          .set(counterKey, Math.max(counter.value ?? 0, id))
-          .set(nodeKey(id), record)
-          .commit();
-        if (result.ok) return true;
-        await backoff(attempt);
-      }
-      throw new Error(`Cannot reclaim node id ${id}: the id counter stayed contended`);
-    },
-
-    async getNode(id) {
-      return (await kv.get<NodeRecord>(nodeKey(id))).value ?? undefined;
-    },
-
-    async heartbeat(node) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const [current, head] = await kv.getMany<[ActiveRecord, number]>([
-          activeKey(node.id),
-          headKey,
-        ]);
-        const now = clock.nowMs();
-        const wasLive = current.value !== null && current.value.deadlineMs > now;
-        const record: ActiveRecord = {
-          ...toActiveNode(node),
-          deadlineMs: now + ttlMs,
-          lastHeartbeatMs: now,
-          joinedAtMs: wasLive ? current.value!.joinedAtMs : now,
-        };
-        const op = kv.atomic()
-          .check(current)
-          .set(activeKey(node.id), record, { expireIn: activeExpireInMs });
-        const changed = !wasLive || !sameEndpoint(current.value!, node);
-        const event = changed ? appendEvent(op, head, "joined", record) : undefined;
-        if ((await op.commit()).ok) return event;
-        await backoff(attempt);
-      }
-      throw new Error(`Cannot record a heartbeat of node ${node.id}: its entry stayed contended`);
-    },
-
-    async logout(id) {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const [current, head] = await kv.getMany<[ActiveRecord, number]>([activeKey(id), headKey]);
-        if (current.value === null) return undefined;
-        const op = kv.atomic().check(current).delete(activeKey(id));
-        const event = appendEvent(op, head, "left", current.value);
-        if ((await op.commit()).ok) return event;
-        await backoff(attempt);
-      }
-      throw new Error(`Cannot log out node ${id}: its entry stayed contended`);
-    },
-
-    listActive,
-
-    async sweepExpired() {
-      const now = clock.nowMs();
-      const events: MembershipEvent[] = [];
-      for (const entry of await listActiveRecords()) {
-        if (entry.value.deadlineMs > now) continue;
-        const event = await expireOne(entry);
-        if (event) events.push(event);
-      }
-      return events;
-    },
-
-    async snapshot() {
-      // The log position read before and after the list brackets it: when equal, no
-      // membership change happened in between, so the pair is consistent.
-      let snapshot: MembershipSnapshot | undefined;
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const before = (await kv.get<number>(headKey)).value ?? 0;
-        const activeNodes = await listActive();
-        const after = (await kv.get<number>(headKey)).value ?? 0;
-        snapshot = { position: before, activeNodes };
-        if (before === after) return snapshot;
-      }
-      // Still moving: replaying from `before` repeats some changes, which are idempotent.
-      return snapshot!;
-    },
-
-    async eventsAfter(position, limit = 1000) {
-      const events: MembershipEvent[] = [];
-      const iterator = kv.list<MembershipEvent>(
-        { start: eventKey(position + 1), end: eventKey(Number.MAX_SAFE_INTEGER) },
-        { limit },
-      );
-      for await (const entry of iterator) events.push(entry.value);
-      const head = (await kv.get<number>(headKey)).value ?? 0;
-      const gap = head > position && (events.length === 0 || events[0].seq !== position + 1);
-      return { events, gap };
-    },
-
-    watchPosition() {
-      return kv.watch<[number]>([headKey]).pipeThrough(
-        new TransformStream<[Deno.KvEntryMaybe<number>], number>({
-          transform([head], controller) {
-            controller.enqueue(head.value ?? 0);
-          },
-        }),
-      );
-    },
-  };
 }
