@@ -32,101 +32,121 @@ export interface WatchStreamOptions {
 const RETRY_MS = 1000;
 
 export function createWatchStream(options: WatchStreamOptions): ReadableStream<Uint8Array> {
-  const { registry, sweeper, logger, signal } = options;
-  const keepaliveIntervalMs = options.keepaliveIntervalMs ?? 15_000;
-  const sweepNudgeIntervalMs = options.sweepNudgeIntervalMs ?? 1000;
-  const encoder = new TextEncoder();
-  const stop = new AbortController();
-  const timers: ReturnType<typeof setInterval>[] = [];
-  let positionReader: ReadableStreamDefaultReader<number> | undefined;
-  let wake: (() => void) | undefined;
-  let woken = true;
-
-  function close() {
-    if (stop.signal.aborted) return;
-    stop.abort();
-    logger.debug("watch stream closed");
-    for (const timer of timers) clearInterval(timer);
-    positionReader?.cancel().catch(() => {});
-    wake?.();
-  }
-
-  function nudge() {
-    woken = true;
-    wake?.();
-  }
-
+  const session = new WatchSession(options);
   return new ReadableStream<Uint8Array>({
-    start(controller) {
-      logger.debug("watch stream opened");
-      signal.addEventListener("abort", close, { once: true });
-      if (signal.aborted) close();
-
-      function write(text: string) {
-        if (stop.signal.aborted) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          close();
-        }
-      }
-
-      async function sendSnapshot(): Promise<number> {
-        const snapshot = await registry.snapshot();
-        const data = JSON.stringify({ activeNodes: snapshot.activeNodes });
-        write(encodeSseEvent("snapshot", data, String(snapshot.position)));
-        return snapshot.position;
-      }
-
-      async function pumpWakeUps() {
-        positionReader = registry.watchPosition().getReader();
-        while (!stop.signal.aborted) {
-          const { done } = await positionReader.read();
-          if (done) break;
-          nudge();
-        }
-      }
-
-      async function streamChanges() {
-        write(`retry: ${RETRY_MS}\n\n`);
-        let position = await sendSnapshot();
-        while (!stop.signal.aborted) {
-          if (!woken) await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          if (stop.signal.aborted) break;
-          woken = false;
-          const { events, gap } = await registry.eventsAfter(position);
-          if (gap) {
-            position = await sendSnapshot();
-            continue;
-          }
-          for (const event of events) {
-            write(encodeSseEvent(event.kind, JSON.stringify(event.node), String(event.seq)));
-            position = event.seq;
-          }
-          if (events.length > 0) woken = true; // there may be more than one page
-        }
-      }
-
-      timers.push(setInterval(() => write(encodeSseComment("keepalive")), keepaliveIntervalMs));
-      timers.push(setInterval(() => void sweeper.sweepIfDue(), sweepNudgeIntervalMs));
-      const failed = (error: unknown) => {
-        if (stop.signal.aborted) return;
-        logger.error("Cannot continue a watch stream", { reason: String(error) });
-        close();
-        try {
-          controller.error(error);
-        } catch { /* already closed */ }
-      };
-      pumpWakeUps().catch(failed);
-      streamChanges().then(() => {
-        try {
-          controller.close();
-        } catch { /* already closed or cancelled */ }
-      }, failed);
-    },
-    cancel() {
-      close();
-    },
+    start: (controller) => session.start(controller),
+    cancel: () => session.close(),
   });
+}
+
+/** One client's stream: its position in the membership log, its timers, its wake-ups. */
+class WatchSession {
+  #options: WatchStreamOptions;
+  #encoder = new TextEncoder();
+  #stop = new AbortController();
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #positionReader: ReadableStreamDefaultReader<number> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = true;
+
+  constructor(options: WatchStreamOptions) {
+    this.#options = options;
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const { logger, signal, sweeper } = this.#options;
+    this.#controller = controller;
+    logger.debug("watch stream opened");
+    this.#timers.push(
+      setInterval(
+        () => this.#write(encodeSseComment("keepalive")),
+        this.#options.keepaliveIntervalMs ?? 15_000,
+      ),
+      setInterval(() => void sweeper.sweepIfDue(), this.#options.sweepNudgeIntervalMs ?? 1000),
+    );
+    // After the timers, so that a client already gone clears them too.
+    signal.addEventListener("abort", () => this.close(), { once: true });
+    if (signal.aborted) this.close();
+    const failed = (error: unknown) => this.#fail(error);
+    this.#pumpWakeUps().catch(failed);
+    this.#streamChanges().then(() => {
+      try {
+        controller.close();
+      } catch { /* already closed or cancelled */ }
+    }, failed);
+  }
+
+  close(): void {
+    if (this.#stop.signal.aborted) return;
+    this.#stop.abort();
+    this.#options.logger.debug("watch stream closed");
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#positionReader?.cancel().catch(() => {});
+    this.#wake?.();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#stop.signal.aborted) return;
+    this.#options.logger.error("Cannot continue a watch stream", { reason: String(error) });
+    this.close();
+    try {
+      this.#controller?.error(error);
+    } catch { /* already closed */ }
+  }
+
+  #write(text: string): void {
+    if (this.#stop.signal.aborted) return;
+    try {
+      this.#controller?.enqueue(this.#encoder.encode(text));
+    } catch {
+      this.close();
+    }
+  }
+
+  #nudge(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async #sendSnapshot(): Promise<number> {
+    const snapshot = await this.#options.registry.snapshot();
+    const data = JSON.stringify({ activeNodes: snapshot.activeNodes });
+    this.#write(encodeSseEvent("snapshot", data, String(snapshot.position)));
+    return snapshot.position;
+  }
+
+  /** Every growth of the log (from any process sharing the KV) wakes the stream. */
+  async #pumpWakeUps(): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    this.#positionReader = this.#options.registry.watchPosition().getReader();
+    while (!this.#stop.signal.aborted) {
+      const { done } = await this.#positionReader.read();
+      if (done) break;
+      this.#nudge();
+    }
+  }
+
+  /** The snapshot, then each change in log order; a fresh snapshot after a gap. */
+  async #streamChanges(): Promise<void> {
+    const stopped = this.#stop.signal;
+    this.#write(`retry: ${RETRY_MS}\n\n`);
+    let position = await this.#sendSnapshot();
+    while (!stopped.aborted) {
+      if (!this.#woken) await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+      if (stopped.aborted) break;
+      this.#woken = false;
+      const { events, gap } = await this.#options.registry.eventsAfter(position);
+      if (gap) {
+        position = await this.#sendSnapshot();
+        continue;
+      }
+      for (const event of events) {
+        this.#write(encodeSseEvent(event.kind, JSON.stringify(event.node), String(event.seq)));
+        position = event.seq;
+      }
+      if (events.length > 0) this.#woken = true; // there may be more than one page
+    }
+  }
 }
