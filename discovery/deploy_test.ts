@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { readSse } from "./testing/sse_reader.ts";
 import { writeDeployBundle } from "./deploy_bundle.ts";
 
@@ -64,13 +65,15 @@ async function withDeployEntry(
     ),
   ]).catch(() => {});
   try {
-    const deadline = Date.now() + 60_000; // the first run downloads hono from npm
-    let match: RegExpExecArray | null;
-    while (!(match = /listening on (http:\/\/[^\s]+)/.exec(stdout))) {
-      if (Date.now() > deadline) throw new Error(`deploy.ts did not listen; stderr:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await use({ url: match[1], stdoutText: () => stdout });
+    let match: RegExpExecArray | null = null;
+    await waitUntil(() => (match = /listening on (http:\/\/[^\s]+)/.exec(stdout)) !== null, {
+      what: "deploy.ts listen",
+      deadlineMs: 60_000, // the first run downloads hono from npm
+      pollMs: 50,
+    }).catch((error) => {
+      throw new Error(`${error.message}; stderr:\n${stderr}`);
+    });
+    await use({ url: match![1], stdoutText: () => stdout });
   } finally {
     try {
       child.kill("SIGKILL");
@@ -146,7 +149,7 @@ Deno.test("deploy.ts serves from the bundle with no node_modules: register, logi
       } finally {
         await watch.close();
       }
-      assert.match(stdoutText(), /"message":"discovery ready".*"deployment":"test-deployment-7"/);
+      assert.match(stdoutText(), /"event":"discovery ready".*"deployment":"test-deployment-7"/);
     });
     await Deno.stat(`${bundleDir}/node_modules`).then(
       () => assert.fail("the run made a node_modules folder"),
