@@ -51,8 +51,69 @@ export interface OpenClientOptions {
   caPem?: string;
 }
 
+/** What a connection received, and who waits for more. */
+interface Inbox {
+  frames: ReceivedFrame[];
+  consumed: Set<ReceivedFrame>;
+  waiters: Set<() => void>;
+  closed: boolean;
+}
+
+/** The first not yet consumed frame matching the predicate, consumed; rejects at the deadline. */
+function takeFrame(
+  inbox: Inbox,
+  predicate: (frame: ReceivedFrame) => boolean,
+  deadlineMs: number,
+): Promise<ReceivedFrame> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const found = inbox.frames.find((frame) => !inbox.consumed.has(frame) && predicate(frame));
+      if (found) {
+        inbox.consumed.add(found);
+        done();
+        resolve(found);
+        return true;
+      }
+      if (inbox.closed) {
+        done();
+        reject(new Error("Cannot get the expected frame: the connection closed"));
+        return true;
+      }
+      return false;
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`Cannot get the expected frame within ${deadlineMs} ms`));
+    }, deadlineMs);
+    const waiter = () => void check();
+    function done() {
+      clearTimeout(timer);
+      inbox.waiters.delete(waiter);
+    }
+    if (!check()) inbox.waiters.add(waiter);
+  });
+}
+
+/** Resolves once the socket is open; rejects when it fails or does not open within deadlineMs. */
+function opened(ws: WebSocket, wsUrl: string, deadlineMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`Cannot open ${wsUrl} within ${deadlineMs} ms`));
+    }, deadlineMs);
+    ws.addEventListener("open", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.addEventListener("error", () => {
+      clearTimeout(timer);
+      reject(new Error(`Cannot open ${wsUrl}`));
+    });
+  });
+}
+
 /** Opens a client connection; rejects when it does not open within the deadline. */
-export function openClient(
+export async function openClient(
   wsUrl: string,
   options: number | OpenClientOptions = {},
 ): Promise<TestClient> {
@@ -60,13 +121,12 @@ export function openClient(
     ? { deadlineMs: options }
     : options;
   const ws = webSocketTrusting(wsUrl, caPem);
-  const frames: ReceivedFrame[] = [];
-  const consumed = new Set<ReceivedFrame>();
-  const waiters = new Set<() => void>();
+  const inbox: Inbox = { frames: [], consumed: new Set(), waiters: new Set(), closed: false };
   let resolveClosed!: (info: CloseInfo) => void;
   const closed = new Promise<CloseInfo>((resolve) => resolveClosed = resolve);
-  let isClosed = false;
-
+  const wake = () => {
+    for (const waiter of [...inbox.waiters]) waiter();
+  };
   ws.addEventListener("message", (event) => {
     const raw = typeof event.data === "string" ? event.data : "";
     let parsed: ReceivedFrame;
@@ -75,75 +135,28 @@ export function openClient(
     } catch {
       parsed = { type: "<unparsable>", payload: raw, raw };
     }
-    frames.push(parsed);
-    for (const waiter of [...waiters]) waiter();
+    inbox.frames.push(parsed);
+    wake();
   });
   ws.addEventListener("close", (event) => {
-    isClosed = true;
+    inbox.closed = true;
     resolveClosed({ code: event.code, reason: event.reason });
-    for (const waiter of [...waiters]) waiter();
+    wake();
   });
-
-  function next(
-    predicate: (frame: ReceivedFrame) => boolean = () => true,
-    frameDeadlineMs = 15_000,
-  ): Promise<ReceivedFrame> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = frames.find((frame) => !consumed.has(frame) && predicate(frame));
-        if (found) {
-          consumed.add(found);
-          done();
-          resolve(found);
-          return true;
-        }
-        if (isClosed) {
-          done();
-          reject(new Error("Cannot get the expected frame: the connection closed"));
-          return true;
-        }
-        return false;
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`Cannot get the expected frame within ${frameDeadlineMs} ms`));
-      }, frameDeadlineMs);
-      const waiter = () => void check();
-      function done() {
-        clearTimeout(timer);
-        waiters.delete(waiter);
-      }
-      if (!check()) waiters.add(waiter);
-    });
-  }
-
-  const client: TestClient = {
+  await opened(ws, wsUrl, deadlineMs);
+  return {
     ws,
-    frames,
+    frames: inbox.frames,
     closed,
     send: (frame) => ws.send(JSON.stringify(frame)),
     sendRaw: (data) => ws.send(data),
-    next,
+    next: (predicate = () => true, frameDeadlineMs = 15_000) =>
+      takeFrame(inbox, predicate, frameDeadlineMs),
     close(code = 1000) {
-      if (!isClosed) ws.close(code);
+      if (!inbox.closed) ws.close(code);
       return closed;
     },
   };
-
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ws.close();
-      reject(new Error(`Cannot open ${wsUrl} within ${deadlineMs} ms`));
-    }, deadlineMs);
-    ws.addEventListener("open", () => {
-      clearTimeout(timer);
-      resolve(client);
-    });
-    ws.addEventListener("error", () => {
-      clearTimeout(timer);
-      reject(new Error(`Cannot open ${wsUrl}`));
-    });
-  });
 }
 
 /** Standalone form of client.next(). */
