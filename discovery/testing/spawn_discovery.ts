@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { randomHex } from "../../common/random_hex.ts";
 import { DISCOVERY_RUN_ARGS } from "../run_args.ts";
+import { sleep } from "../../common/abortable_sleep.ts";
+import { OutputLines } from "../../server/testing/output_lines.ts";
 
 export interface SpawnDiscoveryOptions {
   /** @default 0 (a free port) */
@@ -94,10 +96,8 @@ function installExitHook() {
   });
 }
 
-export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<SpawnedDiscovery> {
-  const clusterSecret = options.clusterSecret ?? randomHex(24);
-  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
-  const stopGraceMs = options.stopGraceMs ?? 5_000;
+/** The `deno run` arguments for these options. */
+function discoveryArgs(options: SpawnDiscoveryOptions): string[] {
   const args = [
     ...DISCOVERY_RUN_ARGS,
     `--port=${options.port ?? 0}`,
@@ -109,20 +109,25 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
   if (options.tls) {
     args.push(`--tls-cert=${options.tls.certPath}`, `--tls-key=${options.tls.keyPath}`);
   }
-  args.push(...(options.extraArgs ?? []));
+  return [...args, ...(options.extraArgs ?? [])];
+}
 
+/** The process, its output, and the ways to end it. */
+function startDiscoveryProcess(options: SpawnDiscoveryOptions, clusterSecret: string) {
   installExitHook();
-  const child = spawn(DENO_PATH, args, {
+  const child = spawn(DENO_PATH, discoveryArgs(options), {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env, DSATTER_CLUSTER_SECRET: clusterSecret },
     stdio: ["ignore", "pipe", "pipe"],
   });
   liveChildren.add(child);
-
-  const lines: string[] = [];
-  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
-  let partial = "";
+  const stdout = new OutputLines({ maxLines: MAX_STDOUT_LINES });
+  stdout.follow(child.stdout!);
   let stderr = "";
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-MAX_STDERR_CHARS);
+  });
 
   // Exit is tracked here, not through child.exitCode/signalCode: Deno's node
   // compatibility marks a child as killed after any kill(), even SIGCONT.
@@ -132,6 +137,7 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
       if (exitInfo) return;
       exitInfo = exit;
       liveChildren.delete(child);
+      stdout.end(`it exited (code ${exit.code}, signal ${exit.signal})`);
       resolve(exit);
     };
     child.once("exit", (code, signal) => done({ code, signal }));
@@ -145,122 +151,65 @@ export function spawnDiscovery(options: SpawnDiscoveryOptions = {}): Promise<Spa
       process.kill(child.pid, signal);
     } catch { /* already gone */ }
   }
-
-  function onLine(line: string) {
-    lines.push(line);
-    if (lines.length > MAX_STDOUT_LINES) lines.shift();
-    for (const waiter of waiters) {
-      if (waiter.pattern.test(line)) {
-        waiters.delete(waiter);
-        waiter.resolve(line);
-      }
-    }
-  }
-
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => {
-    partial += chunk;
-    const parts = partial.split("\n");
-    partial = parts.pop() ?? "";
-    for (const part of parts) onLine(part.replace(/\r$/, ""));
-  });
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (chunk: string) => {
-    stderr = (stderr + chunk).slice(-MAX_STDERR_CHARS);
-  });
-
-  function waitForStdoutLine(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-    const seen = lines.find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        pattern,
-        resolve: (line: string) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(
-          new Error(
-            `Cannot see a discovery stdout line matching ${pattern} within ${timeoutMs} ms; ` +
-              `last lines:\n${lines.slice(-20).join("\n")}\nstderr:\n${stderr.slice(-2000)}`,
-          ),
-        );
-      }, timeoutMs);
-      waiters.add(waiter);
-    });
-  }
-
   async function kill(signal: ProcessSignal = "SIGKILL"): Promise<ProcessExit> {
     signalChild(signal);
     return await exited;
   }
-
+  const gracefulStop = async (): Promise<ProcessExit> => {
+    if (exitInfo) return exitInfo;
+    signalChild("SIGCONT"); // a frozen process cannot handle SIGTERM
+    signalChild("SIGTERM");
+    const grace = new AbortController();
+    const forced = sleep(options.stopGraceMs ?? 5_000, grace.signal).then(() => undefined);
+    const first = await Promise.race([exited, forced]);
+    grace.abort();
+    if (first) return first;
+    signalChild("SIGKILL");
+    return await exited;
+  };
   let stopping: Promise<ProcessExit> | undefined;
-  function stop(): Promise<ProcessExit> {
-    stopping ??= (async () => {
-      if (exitInfo) return exitInfo;
-      signalChild("SIGCONT"); // a frozen process cannot handle SIGTERM
-      signalChild("SIGTERM");
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
-      const forced = new Promise<void>((resolve) => {
-        graceTimer = setTimeout(resolve, stopGraceMs);
-      });
-      const first = await Promise.race([exited, forced.then(() => undefined)]);
-      clearTimeout(graceTimer);
-      if (first) return first;
-      signalChild("SIGKILL");
-      return await exited;
-    })();
-    return stopping;
-  }
+  const stop = () => stopping ??= gracefulStop();
+  return { child, stdout, stderr: () => stderr, exited, signalChild, kill, stop };
+}
 
-  return new Promise<SpawnedDiscovery>((resolve, reject) => {
-    let settled = false;
-    const startTimer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      void kill("SIGKILL").then(() =>
-        reject(
-          new Error(
-            `Cannot start discovery: no "listening on" line within ${startTimeoutMs} ms; ` +
-              `stderr:\n${stderr.slice(-2000)}`,
-          ),
-        )
-      );
-    }, startTimeoutMs);
-    void exited.then((exit) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(startTimer);
-      reject(
-        new Error(
-          `Cannot start discovery: it exited (code ${exit.code}, signal ${exit.signal}) ` +
-            `before listening; stderr:\n${stderr.slice(-2000)}`,
-        ),
+export async function spawnDiscovery(
+  options: SpawnDiscoveryOptions = {},
+): Promise<SpawnedDiscovery> {
+  const clusterSecret = options.clusterSecret ?? randomHex(24);
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const started = startDiscoveryProcess(options, clusterSecret);
+  const { stdout, stderr } = started;
+  function waitForStdoutLine(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    return stdout.waitFor((line) => pattern.test(line), timeoutMs).catch((error) => {
+      throw new Error(
+        `Cannot see a discovery stdout line matching ${pattern}: ${error.message}; ` +
+          `last lines:\n${stdout.lines.slice(-20).join("\n")}\nstderr:\n${stderr().slice(-2000)}`,
       );
     });
-    void waitForStdoutLine(LISTENING, startTimeoutMs + 1000).then((line) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(startTimer);
-      const match = LISTENING.exec(line)!;
-      const port = Number(match[2]);
-      resolve({
-        url: `${match[1]}:${port}`,
-        port,
-        pid: child.pid!,
-        clusterSecret,
-        stdoutLines: () => [...lines],
-        stderrText: () => stderr,
-        waitForStdoutLine,
-        stop,
-        kill,
-        sendSignal: signalChild,
-        exited,
-      });
-    }, () => {/* the start timer reports it */});
-  });
+  }
+  let line: string;
+  try {
+    line = await stdout.waitFor((text) => LISTENING.test(text), startTimeoutMs);
+  } catch (error) {
+    await started.kill("SIGKILL");
+    const reason = (error as Error).message.startsWith("it exited")
+      ? `${(error as Error).message} before listening`
+      : `no "listening on" line within ${startTimeoutMs} ms`;
+    throw new Error(`Cannot start discovery: ${reason}; stderr:\n${stderr().slice(-2000)}`);
+  }
+  const match = LISTENING.exec(line)!;
+  const port = Number(match[2]);
+  return {
+    url: `${match[1]}:${port}`,
+    port,
+    pid: started.child.pid!,
+    clusterSecret,
+    stdoutLines: () => [...stdout.lines],
+    stderrText: stderr,
+    waitForStdoutLine,
+    stop: started.stop,
+    kill: started.kill,
+    sendSignal: started.signalChild,
+    exited: started.exited,
+  };
 }

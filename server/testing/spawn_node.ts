@@ -14,9 +14,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { OutputLines } from "./output_lines.ts";
 import { fetchTrusting } from "./test_tls.ts";
 
 /** The repository root, found from this file's location. */
@@ -86,9 +86,8 @@ function hasModeFlag(args: string[]): boolean {
   );
 }
 
-/** Starts a node and waits until it listens. Throws (after killing it) when it does not. */
-export async function spawnNode(options: SpawnNodeOptions = {}): Promise<SpawnedNode> {
-  const extraArgs = options.extraArgs ?? [];
+/** Where the node keeps its files: the caller's dbPath, or a temp dir this harness removes. */
+function nodeFiles(options: SpawnNodeOptions): { dbPath: string; dataDir: string; remove(): void } {
   let createdDir: string | undefined;
   let dbPath = options.dbPath;
   if (!dbPath) {
@@ -96,86 +95,80 @@ export async function spawnNode(options: SpawnNodeOptions = {}): Promise<Spawned
     dbPath = join(createdDir, "node.db");
   }
   const dataDir = createdDir ?? mkdtempSync(join(tmpdir(), "dsatter-data-"));
+  let removed = false;
+  return {
+    dbPath,
+    dataDir,
+    remove() {
+      if (removed) return;
+      removed = true;
+      if (!options.keepData && createdDir) rmSync(createdDir, { recursive: true, force: true });
+      if (!createdDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The node's command line: the test defaults, TLS files, then the caller's flags. */
+function nodeArgs(options: SpawnNodeOptions, dbPath: string): string[] {
+  const extraArgs = options.extraArgs ?? [];
   const args = ["server/main.ts", "--port", "0", "--host", "127.0.0.1", "--db", dbPath];
   if (!hasModeFlag(extraArgs)) args.push("--standalone");
   if (options.tls) {
     const { certPath, keyPath, caPath } = options.tls;
     args.push("--tls-cert", certPath, "--tls-key", keyPath, "--ca", caPath);
   }
-  args.push(...extraArgs);
-  const child = spawn(BUN_PATH, args, {
+  return [...args, ...extraArgs];
+}
+
+/** The node process with its output followed; stopping it removes its temp files. */
+function startNodeProcess(options: SpawnNodeOptions, files: ReturnType<typeof nodeFiles>) {
+  const child = spawn(BUN_PATH, nodeArgs(options, files.dbPath), {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
       DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
-      DSATTER_DATA_DIR: dataDir,
+      DSATTER_DATA_DIR: files.dataDir,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const stdoutLines: string[] = [];
-  const stderrLines: string[] = [];
-  const lineWaiters = new Set<(line: string) => void>();
+  const stdout = new OutputLines();
+  const stderr = new OutputLines();
+  const echo = (stream: string) => (line: string) => {
+    if (options.echo) process.stderr.write(`[node ${child.pid} ${stream}] ${line}\n`);
+  };
+  stdout.follow(child.stdout!, echo("out"));
+  stderr.follow(child.stderr!, echo("err"));
   const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => resolve(code));
-  });
-  let cleaned = false;
-  function cleanup() {
-    if (cleaned) return;
-    cleaned = true;
-    if (!options.keepData && createdDir) rmSync(createdDir, { recursive: true, force: true });
-    if (!createdDir) rmSync(dataDir, { recursive: true, force: true });
-  }
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    stdoutLines.push(line);
-    if (options.echo) process.stderr.write(`[node ${child.pid} out] ${line}\n`);
-    for (const waiter of [...lineWaiters]) waiter(line);
-  });
-  createInterface({ input: child.stderr! }).on("line", (line) => {
-    stderrLines.push(line);
-    if (options.echo) process.stderr.write(`[node ${child.pid} err] ${line}\n`);
-  });
-
-  function waitForLine(predicate: (line: string) => boolean, deadlineMs = 20_000) {
-    const seen = stdoutLines.find(predicate);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        lineWaiters.delete(waiter);
-        reject(new Error(`Cannot find the expected line within ${deadlineMs} ms`));
-      }, deadlineMs);
-      const waiter = (line: string) => {
-        if (!predicate(line)) return;
-        clearTimeout(timer);
-        lineWaiters.delete(waiter);
-        resolve(line);
-      };
-      lineWaiters.add(waiter);
-      exited.then(() => {
-        if (!lineWaiters.has(waiter)) return;
-        clearTimeout(timer);
-        lineWaiters.delete(waiter);
-        reject(new Error("Cannot find the expected line: the node exited"));
-      });
+    child.once("exit", (code) => {
+      stdout.end("Cannot find the expected line: the node exited");
+      resolve(code);
     });
-  }
-
+  });
   async function kill(signal: Signal = "SIGKILL"): Promise<number | null> {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const code = await exited;
-    cleanup();
+    files.remove();
     return code;
   }
-
   async function stop(timeoutMs = 10_000): Promise<number | null> {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     const code = await exited;
     clearTimeout(timer);
-    cleanup();
+    files.remove();
     return code;
   }
+  return { child, stdout, stderr, exited, kill, stop };
+}
 
+/** Starts a node and waits until it listens. Throws (after killing it) when it does not. */
+export async function spawnNode(options: SpawnNodeOptions = {}): Promise<SpawnedNode> {
+  const files = nodeFiles(options);
+  const started = startNodeProcess(options, files);
+  const { stdout, stderr } = started;
+  const waitForLine = (predicate: (line: string) => boolean, deadlineMs = 20_000) =>
+    stdout.waitFor(predicate, deadlineMs);
   let listening: string;
   try {
     listening = await waitForLine(
@@ -183,27 +176,26 @@ export async function spawnNode(options: SpawnNodeOptions = {}): Promise<Spawned
       options.readyTimeoutMs ?? 20_000,
     );
   } catch (error) {
-    await kill("SIGKILL");
+    await started.kill("SIGKILL");
     throw new Error(
-      `Cannot start node: ${(error as Error).message}\nstderr:\n${stderrLines.join("\n")}`,
+      `Cannot start node: ${(error as Error).message}\nstderr:\n${stderr.lines.join("\n")}`,
       { cause: error },
     );
   }
   const url = listening.slice("listening on ".length).trim();
-  const port = Number(new URL(url).port);
   const node: SpawnedNode = {
     url,
-    port,
+    port: Number(new URL(url).port),
     wsUrl: url.replace(/^http/, "ws") + "/",
     caPem: options.tls?.caPem,
-    dbPath,
-    stdoutLines,
-    stderrLines,
-    child,
-    exited,
+    dbPath: files.dbPath,
+    stdoutLines: stdout.lines,
+    stderrLines: stderr.lines,
+    child: started.child,
+    exited: started.exited,
     waitForLine,
-    stop,
-    kill,
+    stop: started.stop,
+    kill: started.kill,
   };
   try {
     const response = await fetchTrusting(node.caPem, `${url}/healthz`, {
