@@ -184,6 +184,49 @@ async function checkPortsFree(discoveryPort: number, basePort: number, count: nu
   process.exit(1);
 }
 
+/**
+ * The nodes, one after the other: on a fresh data/ folder node-i registers i-th and gets node id
+ * i, so the names here match the ids the pages and logs show. Each goes into `started` as soon
+ * as it runs (a Ctrl-C meanwhile stops it too); resolves with their URLs (null: did not start).
+ */
+async function startNodes(
+  cluster: {
+    count: number;
+    basePort: number;
+    dataDir: string;
+    discoveryUrl: string;
+    env: Record<string, string>;
+    /** Flags every node gets too (`--backbone URL`). */
+    extraArgs: string[];
+  },
+  started: Part[],
+): Promise<Array<string | null>> {
+  const listening: Array<string | null> = [];
+  for (let i = 1; i <= cluster.count; i++) {
+    const part = startPart(
+      `node-${i}`,
+      process.execPath,
+      [
+        "server/main.ts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(cluster.basePort + i - 1),
+        "--db",
+        join(cluster.dataDir, `node-${i}.db`),
+        "--discovery",
+        cluster.discoveryUrl,
+        ...cluster.extraArgs,
+      ],
+      cluster.env,
+      COLORS[i % COLORS.length],
+    );
+    started.push(part);
+    listening.push(await part.listening);
+  }
+  return listening;
+}
+
 async function main(): Promise<void> {
   const { count, discoveryPort, basePort, backbone, natsPort } = parseDevFlags(
     process.argv.slice(2),
@@ -194,7 +237,6 @@ async function main(): Promise<void> {
   const secret = developmentSecret(dataDir);
   const env = { DSATTER_CLUSTER_SECRET: secret, DSATTER_DATA_DIR: dataDir };
   const deno = "./node_modules/deno/deno";
-  const bun = process.execPath;
 
   let stopping = false;
   const nodes: Part[] = [];
@@ -228,18 +270,12 @@ async function main(): Promise<void> {
     backboneArgs.push("--backbone", natsUrl);
   }
 
+  const discoveryArgs = ["--port", String(discoveryPort), "--host", "127.0.0.1"];
+  const kvArgs = ["--kv", join(dataDir, "discovery.kv")];
   const discovery = startPart(
     "discovery",
     deno,
-    [
-      ...DISCOVERY_RUN_ARGS,
-      "--port",
-      String(discoveryPort),
-      "--host",
-      "127.0.0.1",
-      "--kv",
-      join(dataDir, "discovery.kv"),
-    ],
+    [...DISCOVERY_RUN_ARGS, ...discoveryArgs, ...kvArgs],
     env,
     COLORS[0],
   );
@@ -251,32 +287,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  // One after the other: on a fresh data/ folder node-i registers i-th and gets node id i, so the
-  // names here match the ids the pages and logs show.
-  const listening: Array<string | null> = [];
-  for (let i = 1; i <= count; i++) {
-    const port = basePort + i - 1;
-    const part = startPart(
-      `node-${i}`,
-      bun,
-      [
-        "server/main.ts",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--db",
-        join(dataDir, `node-${i}.db`),
-        "--discovery",
-        discoveryUrl,
-        ...backboneArgs,
-      ],
-      env,
-      COLORS[i % COLORS.length],
-    );
-    nodes.push(part);
-    listening.push(await part.listening);
-  }
+  const listening = await startNodes(
+    { count, basePort, dataDir, discoveryUrl, env, extraArgs: backboneArgs },
+    nodes,
+  );
   console.log("");
   console.log(`discovery: ${discoveryUrl}`);
   if (backboneArgs.length > 0) console.log(`backbone: ${backboneArgs[1]}`);
