@@ -13,6 +13,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { sleep } from "../common/abortable_sleep.ts";
 import { CloseCode } from "../common/errors.ts";
 
 export interface RawWebSocketHandlers {
@@ -45,14 +46,200 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-interface SocketState {
-  handshakeDone: boolean;
-  pendingIn: Uint8Array | undefined;
-  outQueue: Uint8Array[];
-  outBytes: number;
-  flushScheduled: boolean;
-  fragments: Uint8Array[];
-  closeCode: number;
+/** One frame a client sends: FIN set, masked with `mask` (RFC 6455 5.2). */
+export function encodeClientFrame(
+  opcode: number,
+  payload: Uint8Array,
+  mask: Uint8Array,
+): Uint8Array {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = new Uint8Array(headerLength + 4 + length);
+  frame[0] = 0x80 | opcode;
+  if (length < 126) {
+    frame[1] = 0x80 | length;
+  } else if (length < 65536) {
+    frame[1] = 0x80 | 126;
+    frame[2] = length >> 8;
+    frame[3] = length & 0xff;
+  } else {
+    frame[1] = 0x80 | 127;
+    new DataView(frame.buffer).setBigUint64(2, BigInt(length));
+  }
+  frame.set(mask, headerLength);
+  const body = headerLength + 4;
+  for (let i = 0; i < length; i++) frame[body + i] = payload[i] ^ mask[i & 3];
+  return frame;
+}
+
+/** A frame as read: FIN bit, opcode, unmasked payload. */
+export interface ReadFrame {
+  fin: boolean;
+  opcode: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Every whole frame at the start of `buffer`, and the offset where the first incomplete one
+ * begins (the caller keeps the bytes from there for the next read).
+ */
+export function readFrames(buffer: Uint8Array): { frames: ReadFrame[]; consumed: number } {
+  const frames: ReadFrame[] = [];
+  let offset = 0;
+  while (buffer.length - offset >= 2) {
+    const first = buffer[offset];
+    const second = buffer[offset + 1];
+    let length = second & 0x7f;
+    let header = 2;
+    if (length === 126) {
+      if (buffer.length - offset < 4) break;
+      length = (buffer[offset + 2] << 8) | buffer[offset + 3];
+      header = 4;
+    } else if (length === 127) {
+      if (buffer.length - offset < 10) break;
+      length = Number(
+        new DataView(buffer.buffer, buffer.byteOffset + offset + 2, 8).getBigUint64(0),
+      );
+      header = 10;
+    }
+    const masked = (second & 0x80) !== 0; // servers never mask; tolerate it anyway
+    if (masked) header += 4;
+    if (buffer.length - offset < header + length) break;
+    const payload = buffer.subarray(offset + header, offset + header + length);
+    if (masked) {
+      const key = buffer.subarray(offset + header - 4, offset + header);
+      for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
+    }
+    offset += header + length;
+    frames.push({ fin: (first & 0x80) !== 0, opcode: first & 0x0f, payload });
+  }
+  return { frames, consumed: offset };
+}
+
+/** One open connection: its write queue, its read buffer, its fragments. */
+class RawConnection implements RawWebSocket {
+  socket: Bun.Socket<undefined> | undefined;
+  open = false;
+  closeCode: number = CloseCode.abnormal;
+  readonly closed: Promise<number>;
+  #resolveClosed!: (code: number) => void;
+  #handlers: RawWebSocketHandlers;
+  #mask = crypto.getRandomValues(new Uint8Array(4));
+  #outQueue: Uint8Array[] = [];
+  #outBytes = 0;
+  #flushScheduled = false;
+  #pendingIn: Uint8Array | undefined;
+  #fragments: Uint8Array[] = [];
+
+  constructor(handlers: RawWebSocketHandlers) {
+    this.#handlers = handlers;
+    this.closed = new Promise<number>((resolve) => this.#resolveClosed = resolve);
+  }
+
+  get bufferedBytes(): number {
+    return this.#outBytes;
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  sendText(text: string): void {
+    if (this.open) this.#queueFrame(0x1, encoder.encode(text));
+  }
+
+  flush(): void {
+    this.#flushScheduled = false;
+    const socket = this.socket;
+    if (socket === undefined || this.#outQueue.length === 0) return;
+    const chunk = this.#outQueue.length === 1 ? this.#outQueue[0] : Buffer.concat(this.#outQueue);
+    const written = socket.write(chunk);
+    this.#outQueue = written < chunk.length ? [chunk.subarray(Math.max(0, written))] : [];
+    this.#outBytes = chunk.length - Math.max(0, written);
+  }
+
+  async close(timeoutMs = 5_000): Promise<number> {
+    if (this.open) {
+      this.open = false;
+      this.#queueFrame(0x8, new Uint8Array([0x03, 0xe8]));
+      this.flush();
+    }
+    const done = new AbortController();
+    await Promise.race([this.closed, sleep(timeoutMs, done.signal)]);
+    done.abort();
+    this.socket?.end();
+    return await this.closed;
+  }
+
+  pauseReading(): void {
+    this.socket?.pause();
+  }
+
+  resumeReading(): void {
+    this.socket?.resume();
+  }
+
+  terminate(): void {
+    this.open = false;
+    this.socket?.terminate();
+  }
+
+  /** Bytes from the socket: every whole frame is handled, a partial one kept for the next. */
+  received(data: Uint8Array): void {
+    let buffer = data;
+    if (this.#pendingIn !== undefined) {
+      buffer = Buffer.concat([this.#pendingIn, data]);
+      this.#pendingIn = undefined;
+    }
+    const { frames, consumed } = readFrames(buffer);
+    for (const frame of frames) this.#onFrame(frame);
+    if (consumed < buffer.length) this.#pendingIn = Uint8Array.from(buffer.subarray(consumed));
+  }
+
+  /** The TCP connection ended. */
+  ended(): void {
+    this.open = false;
+    this.#resolveClosed(this.closeCode);
+  }
+
+  #queueFrame(opcode: number, payload: Uint8Array): void {
+    const frame = encodeClientFrame(opcode, payload, this.#mask);
+    this.#outQueue.push(frame);
+    this.#outBytes += frame.length;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  #onFrame({ fin, opcode, payload }: ReadFrame): void {
+    if (opcode === 0x1 || opcode === 0x0) {
+      if (!fin || this.#fragments.length > 0) {
+        this.#fragments.push(Uint8Array.from(payload));
+        if (!fin) return;
+        const whole = Buffer.concat(this.#fragments);
+        this.#fragments = [];
+        this.#handlers.onText(decoder.decode(whole));
+        return;
+      }
+      this.#handlers.onText(decoder.decode(payload));
+    } else if (opcode === 0x8) {
+      this.closeCode = payload.length >= 2 ? (payload[0] << 8) | payload[1] : 1005;
+      if (this.open) this.#queueFrame(0x8, payload.subarray(0, 2));
+      this.open = false;
+      this.flush();
+      this.socket?.end();
+    } else if (opcode === 0x9) {
+      this.#queueFrame(0xa, Uint8Array.from(payload));
+    }
+  }
+}
+
+/** The opening handshake's request for `target` with `key`. */
+function handshakeRequest(target: URL, key: string): string {
+  return `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+    `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
+    `Sec-WebSocket-Version: 13\r\n\r\n`;
 }
 
 /** Opens a connection to `ws://host:port/path` and resolves after the 101 handshake. */
@@ -63,214 +250,60 @@ export function connectRawWebSocket(
 ): Promise<RawWebSocket> {
   const target = new URL(url);
   if (target.protocol !== "ws:") throw new Error(`Cannot open ${url}: only ws:// is supported`);
-  const port = Number(target.port || 80);
-  const hostname = target.hostname.replace(/^\[|\]$/g, "");
   const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
   const expectedAccept = createHash("sha1").update(key + GUID).digest("base64");
-  const mask = crypto.getRandomValues(new Uint8Array(4));
-  const state: SocketState = {
-    handshakeDone: false,
-    pendingIn: undefined,
-    outQueue: [],
-    outBytes: 0,
-    flushScheduled: false,
-    fragments: [],
-    closeCode: CloseCode.abnormal,
-  };
-  let resolveClosed!: (code: number) => void;
-  const closed = new Promise<number>((resolve) => resolveClosed = resolve);
-  let isOpen = false;
-  let socketRef: Bun.Socket<undefined> | undefined;
-
-  function writeQueued() {
-    state.flushScheduled = false;
-    const socket = socketRef;
-    if (socket === undefined || state.outQueue.length === 0) return;
-    const chunk = state.outQueue.length === 1 ? state.outQueue[0] : Buffer.concat(state.outQueue);
-    const written = socket.write(chunk);
-    state.outQueue = written < chunk.length ? [chunk.subarray(Math.max(0, written))] : [];
-    state.outBytes = chunk.length - Math.max(0, written);
-  }
-
-  function queueFrame(opcode: number, payload: Uint8Array) {
-    const length = payload.length;
-    const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-    const frame = new Uint8Array(headerLength + 4 + length);
-    frame[0] = 0x80 | opcode;
-    if (length < 126) {
-      frame[1] = 0x80 | length;
-    } else if (length < 65536) {
-      frame[1] = 0x80 | 126;
-      frame[2] = length >> 8;
-      frame[3] = length & 0xff;
-    } else {
-      frame[1] = 0x80 | 127;
-      new DataView(frame.buffer).setBigUint64(2, BigInt(length));
-    }
-    frame.set(mask, headerLength);
-    const body = headerLength + 4;
-    for (let i = 0; i < length; i++) frame[body + i] = payload[i] ^ mask[i & 3];
-    state.outQueue.push(frame);
-    state.outBytes += frame.length;
-    if (!state.flushScheduled) {
-      state.flushScheduled = true;
-      queueMicrotask(writeQueued);
-    }
-  }
-
-  /** Parses every whole frame in `data`; keeps a partial one for the next read. */
-  function onData(data: Uint8Array) {
-    let buffer = data;
-    if (state.pendingIn !== undefined) {
-      buffer = Buffer.concat([state.pendingIn, data]);
-      state.pendingIn = undefined;
-    }
-    let offset = 0;
-    while (buffer.length - offset >= 2) {
-      const first = buffer[offset];
-      const second = buffer[offset + 1];
-      let length = second & 0x7f;
-      let header = 2;
-      if (length === 126) {
-        if (buffer.length - offset < 4) break;
-        length = (buffer[offset + 2] << 8) | buffer[offset + 3];
-        header = 4;
-      } else if (length === 127) {
-        if (buffer.length - offset < 10) break;
-        length = Number(
-          new DataView(buffer.buffer, buffer.byteOffset + offset + 2, 8).getBigUint64(0),
-        );
-        header = 10;
-      }
-      if ((second & 0x80) !== 0) header += 4; // servers never mask; tolerate it anyway
-      if (buffer.length - offset < header + length) break;
-      const payload = buffer.subarray(offset + header, offset + header + length);
-      if ((second & 0x80) !== 0) {
-        const key = buffer.subarray(offset + header - 4, offset + header);
-        for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
-      }
-      offset += header + length;
-      onFrame(first & 0x80, first & 0x0f, payload);
-    }
-    if (offset < buffer.length) state.pendingIn = Uint8Array.from(buffer.subarray(offset));
-  }
-
-  function onFrame(fin: number, opcode: number, payload: Uint8Array) {
-    if (opcode === 0x1 || opcode === 0x0) {
-      if (fin === 0 || state.fragments.length > 0) {
-        state.fragments.push(Uint8Array.from(payload));
-        if (fin === 0) return;
-        const whole = Buffer.concat(state.fragments);
-        state.fragments = [];
-        handlers.onText(decoder.decode(whole));
+  const connection = new RawConnection(handlers);
+  return new Promise<RawWebSocket>((resolve, reject) => {
+    let handshakeDone = false;
+    let handshake = "";
+    const fail = (reason: string, cause?: Error) => {
+      clearTimeout(timer);
+      reject(new Error(`Cannot open ${url}: ${reason}`, { cause }));
+    };
+    const timer = setTimeout(() => {
+      fail(`no handshake within ${handshakeTimeoutMs} ms`);
+      connection.socket?.end();
+    }, handshakeTimeoutMs);
+    /** The server's answer, read until its blank line; then frames. */
+    const onHandshakeData = (socket: Bun.Socket<undefined>, data: Buffer) => {
+      handshake += data.toString("latin1");
+      const end = handshake.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const head = handshake.slice(0, end);
+      const accept = /^sec-websocket-accept:\s*(\S+)/im.exec(head)?.[1];
+      if (!head.startsWith("HTTP/1.1 101") || accept !== expectedAccept) {
+        fail(head.split("\r\n")[0]); // before end(): it may run the close handler at once
+        socket.end();
         return;
       }
-      handlers.onText(decoder.decode(payload));
-    } else if (opcode === 0x8) {
-      state.closeCode = payload.length >= 2 ? (payload[0] << 8) | payload[1] : 1005;
-      if (isOpen) queueFrame(0x8, payload.subarray(0, 2));
-      isOpen = false;
-      writeQueued();
-      socketRef?.end();
-    } else if (opcode === 0x9) {
-      queueFrame(0xa, Uint8Array.from(payload));
-    }
-  }
-
-  return new Promise<RawWebSocket>((resolve, reject) => {
-    let handshake = "";
-    const timer = setTimeout(() => {
-      reject(new Error(`Cannot open ${url}: no handshake within ${handshakeTimeoutMs} ms`));
-      socketRef?.end();
-    }, handshakeTimeoutMs);
-    const api: RawWebSocket = {
-      sendText(text) {
-        if (isOpen) queueFrame(0x1, encoder.encode(text));
-      },
-      flush: writeQueued,
-      get bufferedBytes() {
-        return state.outBytes;
-      },
-      async close(timeoutMs = 5_000) {
-        if (isOpen) {
-          isOpen = false;
-          queueFrame(0x8, new Uint8Array([0x03, 0xe8]));
-          writeQueued();
-        }
-        let closeTimer: ReturnType<typeof setTimeout> | undefined;
-        const forced = new Promise<void>((done) => closeTimer = setTimeout(done, timeoutMs));
-        await Promise.race([closed, forced]);
-        clearTimeout(closeTimer);
-        socketRef?.end();
-        return await closed;
-      },
-      closed,
-      get isOpen() {
-        return isOpen;
-      },
-      pauseReading() {
-        socketRef?.pause();
-      },
-      resumeReading() {
-        socketRef?.resume();
-      },
-      terminate() {
-        isOpen = false;
-        socketRef?.terminate();
-      },
+      clearTimeout(timer);
+      handshakeDone = connection.open = true;
+      resolve(connection);
+      const rest = Buffer.from(handshake.slice(end + 4), "latin1");
+      if (rest.length > 0) connection.received(rest);
     };
     Bun.connect({
-      hostname,
-      port,
+      hostname: target.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(target.port || 80),
       socket: {
         open(socket) {
-          socketRef = socket;
-          socket.write(
-            `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
-              `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
-              `Sec-WebSocket-Version: 13\r\n\r\n`,
-          );
+          connection.socket = socket;
+          socket.write(handshakeRequest(target, key));
         },
         data(socket, data) {
-          if (state.handshakeDone) return onData(data);
-          handshake += data.toString("latin1");
-          const end = handshake.indexOf("\r\n\r\n");
-          if (end < 0) return;
-          const head = handshake.slice(0, end);
-          const accept = /^sec-websocket-accept:\s*(\S+)/im.exec(head)?.[1];
-          clearTimeout(timer);
-          if (!head.startsWith("HTTP/1.1 101") || accept !== expectedAccept) {
-            // Reject first: end() may run the close handler synchronously.
-            reject(new Error(`Cannot open ${url}: ${head.split("\r\n")[0]}`));
-            socket.end();
-            return;
-          }
-          state.handshakeDone = true;
-          isOpen = true;
-          resolve(api);
-          const rest = Buffer.from(handshake.slice(end + 4), "latin1");
-          if (rest.length > 0) onData(rest);
+          if (handshakeDone) connection.received(data);
+          else onHandshakeData(socket, data);
         },
-        drain() {
-          writeQueued();
-        },
+        drain: () => connection.flush(),
         close() {
           clearTimeout(timer);
-          const wasOpen = state.handshakeDone;
-          isOpen = false;
-          resolveClosed(state.closeCode);
-          if (wasOpen) handlers.onClose?.(state.closeCode);
-          else reject(new Error(`Cannot open ${url}: connection closed during the handshake`));
+          connection.ended();
+          if (handshakeDone) handlers.onClose?.(connection.closeCode);
+          else fail("connection closed during the handshake");
         },
-        error(_socket, error) {
-          clearTimeout(timer);
-          reject(new Error(`Cannot open ${url}: ${error.message}`, { cause: error }));
-        },
+        error: (_socket, error) => fail(error.message, error),
       },
-    }).catch((error: Error) => {
-      clearTimeout(timer);
-      reject(new Error(`Cannot open ${url}: ${error.message}`, { cause: error }));
-    });
+    }).catch((error: Error) => fail(error.message, error));
   });
 }
 

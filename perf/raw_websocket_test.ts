@@ -1,7 +1,7 @@
 import { waitUntil } from "../common/testing/wait_until.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { connectRawWebSocket } from "./raw_websocket.ts";
+import { connectRawWebSocket, encodeClientFrame, readFrames } from "./raw_websocket.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -157,5 +157,22 @@ describe("connectRawWebSocket()", () => {
     listener.stop(true);
     await expect(connectRawWebSocket(`ws://127.0.0.1:${port}/`, { onText() {} }))
       .rejects.toThrow(/Cannot open/);
+  });
+});
+
+describe("encodeClientFrame() and readFrames()", () => {
+  test("a masked frame of each length form reads back whole; a cut one waits for more", () => {
+    const mask = new Uint8Array([1, 2, 3, 4]);
+    const payloads = [0, 125, 126, 65_535, 65_536].map((size) => new Uint8Array(size).fill(7));
+    const bytes = Buffer.concat(payloads.map((payload) => encodeClientFrame(0x1, payload, mask)));
+    const { frames, consumed } = readFrames(Uint8Array.from(bytes));
+    expect(consumed).toBe(bytes.length);
+    expect(frames.map((frame) => [frame.fin, frame.opcode, frame.payload.length])).toEqual(
+      payloads.map((payload) => [true, 0x1, payload.length]),
+    );
+    expect(frames.every((frame) => frame.payload.every((byte) => byte === 7))).toBe(true);
+    const cut = readFrames(Uint8Array.from(bytes.subarray(0, bytes.length - 1)));
+    expect(cut.frames.length).toBe(4);
+    expect(cut.consumed).toBe(bytes.length - encodeClientFrame(0x1, payloads[4], mask).length);
   });
 });
