@@ -68,94 +68,124 @@ function slope(curve: { connections: number; rssBytes: number }[]): number | und
   return Math.round((last.rssBytes - first.rssBytes) / (last.connections - first.connections));
 }
 
+/** The run's shared state: the open sockets and how many saw the probe. */
+interface IdleRun {
+  node: PerfNode;
+  runId: string;
+  signal: AbortSignal;
+  sockets: RawWebSocket[];
+  probeArrivals: number;
+  probeDone: Promise<void>;
+  resolveProbe: () => void;
+  firstError?: string;
+}
+
+/**
+ * Opens up to `target` connections, `concurrency` at a time, and notes the node's RSS along the
+ * way: a straight line says the per-connection figure is not a GC accident.
+ */
+async function openIdleConnections(
+  run: IdleRun,
+  options: { target: number; concurrency: number },
+): Promise<{ connections: number; rssBytes: number }[]> {
+  const onText = (text: string) => {
+    if (!text.includes(run.runId)) return;
+    const frame = JSON.parse(text) as { payload?: { text?: string }[] };
+    const tag = parseMessageTag(frame.payload?.[0]?.text ?? "");
+    if (tag?.runId !== run.runId) return;
+    if (++run.probeArrivals === run.sockets.length) run.resolveProbe();
+  };
+  const rssCurve: { connections: number; rssBytes: number }[] = [];
+  const checkpointEvery = Math.max(1, Math.ceil(options.target / 4));
+  let next = 0;
+  const worker = async () => {
+    while (run.firstError === undefined && next < options.target && !run.signal.aborted) {
+      next++;
+      try {
+        run.sockets.push(await connectRawWebSocket(run.node.wsUrl, { onText }, 30_000));
+        const connections = run.sockets.length;
+        if (connections % checkpointEvery === 0) {
+          const rssBytes = await readRssBytes(run.node.pid);
+          if (rssBytes !== undefined) rssCurve.push({ connections, rssBytes });
+        }
+      } catch (error) {
+        run.firstError ??= (error as Error).message;
+      }
+    }
+  };
+  const workers = Math.min(options.concurrency, options.target);
+  await Promise.all(Array.from({ length: workers }, worker));
+  return rssCurve;
+}
+
+/** One message to everybody (a connection that does not get it is not held); its fan-out time. */
+async function sendProbe(run: IdleRun): Promise<number> {
+  const probeStart = performance.now();
+  if (run.sockets.length === 0) return 0;
+  const pusher = await connectRawWebSocket(run.node.wsUrl, { onText: () => {} });
+  try {
+    pusher.sendText(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
+    const text = formatMessageTag({ runId: run.runId, index: 0, sentAtMs: epochNowMs() });
+    pusher.sendText(JSON.stringify({
+      type: "newMessageFromClient",
+      payload: { text, sender: "perf-idle", chatId: 9005 },
+    }));
+    const aborted = new Promise<void>((resolve) => {
+      if (run.signal.aborted) resolve();
+      run.signal.addEventListener("abort", () => resolve());
+    });
+    const probeTimer = setTimeout(run.resolveProbe, 60_000);
+    await Promise.race([run.probeDone, aborted]);
+    clearTimeout(probeTimer);
+  } finally {
+    await closeRawWebSockets([pusher]);
+  }
+  return (performance.now() - probeStart) / 1000;
+}
+
 /** Runs shape (e) against one node. */
 export async function runIdleConnections(
   options: IdleConnectionsOptions,
 ): Promise<IdleConnectionsResult> {
   const { node, target } = options;
-  const concurrency = options.concurrency ?? 200;
-  const signal = AbortSignal.any([
-    AbortSignal.timeout(options.timeoutMs ?? 300_000),
-    ...(options.signal ? [options.signal] : []),
-  ]);
-  const runId = newRunId();
-  const sockets: RawWebSocket[] = [];
-  let probeArrivals = 0;
   let resolveProbe!: () => void;
   const probeDone = new Promise<void>((resolve) => resolveProbe = resolve);
-  let firstError: string | undefined;
-  const onText = (text: string) => {
-    if (!text.includes(runId)) return;
-    const frame = JSON.parse(text) as { payload?: { text?: string }[] };
-    const tag = parseMessageTag(frame.payload?.[0]?.text ?? "");
-    if (tag?.runId !== runId) return;
-    if (++probeArrivals === sockets.length) resolveProbe();
+  const run: IdleRun = {
+    node,
+    runId: newRunId(),
+    signal: AbortSignal.any([
+      AbortSignal.timeout(options.timeoutMs ?? 300_000),
+      ...(options.signal ? [options.signal] : []),
+    ]),
+    sockets: [],
+    probeArrivals: 0,
+    probeDone,
+    resolveProbe,
   };
-
   const rssBeforeBytes = await readRssBytes(node.pid);
-  const openStart = performance.now();
-  // RSS along the way: a straight line says the per-connection figure is not a GC accident.
-  const rssCurve: { connections: number; rssBytes: number }[] = [];
-  const checkpointEvery = Math.max(1, Math.ceil(target / 4));
   try {
-    let next = 0;
-    const worker = async () => {
-      while (firstError === undefined && next < target && !signal.aborted) {
-        next++;
-        try {
-          sockets.push(await connectRawWebSocket(node.wsUrl, { onText }, 30_000));
-          const connections = sockets.length;
-          if (connections % checkpointEvery === 0) {
-            const rssBytes = await readRssBytes(node.pid);
-            if (rssBytes !== undefined) rssCurve.push({ connections, rssBytes });
-          }
-        } catch (error) {
-          firstError ??= (error as Error).message;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, target) }, worker));
+    const openStart = performance.now();
+    const rssCurve = await openIdleConnections(run, {
+      target,
+      concurrency: options.concurrency ?? 200,
+    });
     const openSeconds = (performance.now() - openStart) / 1000;
-    const opened = sockets.length;
-
+    const opened = run.sockets.length;
     // The node's own count, then its memory once the connections are settled.
     let nodeCountedClients = 0;
     const counted = async () =>
-      signal.aborted || (nodeCountedClients = (await nodeHealth(node)).clients) >= opened;
+      run.signal.aborted || (nodeCountedClients = (await nodeHealth(node)).clients) >= opened;
     // A count still short after 20 s is reported as it is.
     await waitUntil(counted, { deadlineMs: 20_000, pollMs: 100 }).catch(() => {});
     const rssAfterBytes = await readRssBytes(node.pid);
-
-    // One message to everybody: a connection that does not get it is not held.
-    const probeStart = performance.now();
-    if (opened > 0) {
-      const pusher = await connectRawWebSocket(node.wsUrl, { onText: () => {} });
-      try {
-        pusher.sendText(JSON.stringify({ type: "subscribe", payload: { chatIds: [] } }));
-        const text = formatMessageTag({ runId, index: 0, sentAtMs: epochNowMs() });
-        pusher.sendText(JSON.stringify({
-          type: "newMessageFromClient",
-          payload: { text, sender: "perf-idle", chatId: 9005 },
-        }));
-        const aborted = new Promise<void>((resolve) => {
-          if (signal.aborted) resolve();
-          signal.addEventListener("abort", () => resolve());
-        });
-        const probeTimer = setTimeout(resolveProbe, 60_000);
-        await Promise.race([probeDone, aborted]);
-        clearTimeout(probeTimer);
-      } finally {
-        await closeRawWebSockets([pusher]);
-      }
-    }
-    const probeFanoutSeconds = (performance.now() - probeStart) / 1000;
+    const probeFanoutSeconds = await sendProbe(run);
     const grew = rssBeforeBytes !== undefined && rssAfterBytes !== undefined && opened > 0;
     return {
       target,
       opened,
-      held: probeArrivals,
+      held: run.probeArrivals,
       nodeCountedClients,
-      ...(firstError !== undefined ? { firstError } : {}),
+      ...(run.firstError !== undefined ? { firstError: run.firstError } : {}),
       openSeconds: round3(openSeconds),
       probeFanoutSeconds: round3(probeFanoutSeconds),
       rssBeforeBytes,
@@ -167,6 +197,6 @@ export async function runIdleConnections(
       rssSlopeBytesPerConnection: slope(rssCurve),
     };
   } finally {
-    await closeRawWebSockets(sockets, 30_000);
+    await closeRawWebSockets(run.sockets, 30_000);
   }
 }
