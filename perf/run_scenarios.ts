@@ -66,20 +66,22 @@ const TITLES: Record<ScenarioKey, string> = {
   g: "(g) slow readers during (b)",
 };
 
-/** Runs the given scenarios in order; returns one row each. */
-export async function runScenarios(options: RunScenariosOptions): Promise<ScenarioRow[]> {
-  const { cluster, profile, keys } = options;
-  const full = profile.name === "full";
-  const log = options.log ?? (() => {});
-  const rows: ScenarioRow[] = [];
-  const nodes = cluster.nodes;
-  const pusherNode = nodes[0];
-  const localUrls = new Set([pusherNode.wsUrl]);
-  const receiversPerNode = (count: number) =>
-    nodes.flatMap((node) => Array.from({ length: count }, () => node.wsUrl));
-  let throughputRate: number | undefined;
+/** What every scenario reads: the cluster, the profile, and what earlier scenarios found. */
+interface ScenarioContext {
+  cluster: PerfCluster;
+  profile: ScenarioProfile;
+  full: boolean;
+  options: RunScenariosOptions;
+  pusherNode: PerfCluster["nodes"][number];
+  localUrls: Set<string>;
+  /** `count` receivers on every node. */
+  receiversPerNode(count: number): string[];
+  /** (b)'s complete rate, for (c). */
+  throughputRate?: number;
+}
 
-  const fanoutRow = (key: ScenarioKey, result: FanoutResult, title = TITLES[key]): ScenarioRow => ({
+function fanoutRow(key: ScenarioKey, result: FanoutResult, title = TITLES[key]): ScenarioRow {
+  return {
     scenario: key,
     title,
     ok: result.complete && result.foreign === 0 && Object.keys(result.closedEarly).length === 0,
@@ -90,235 +92,269 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
     p99Ms: result.latency.p99Ms,
     maxMs: result.latency.maxMs,
     detail: result,
-  });
-
-  const scenarios: Record<ScenarioKey, () => Promise<ScenarioRow>> = {
-    "http-post": () =>
-      httpRow("http-post", {
-        url: `${pusherNode.url}/api/chats/9100/messages`,
-        method: "POST",
-        body: { text: "perf http post", sender: "perf-http" },
-        expectedStatus: 201,
-      }),
-    "http-get": () =>
-      httpRow("http-get", {
-        url: `${pusherNode.url}/api/chats/9100/messages?limit=50`,
-      }),
-    "http-clients": () => httpRow("http-clients", { url: `${cluster.discoveryUrl}/api/clients` }),
-    a: async () => {
-      const p = profile.original;
-      const result = await runFanout({
-        pusherUrls: Array.from({ length: p.pushers }, () => pusherNode.wsUrl),
-        receiverUrls: receiversPerNode(p.receiversPerNode),
-        localUrls,
-        messages: p.messages,
-        ackEvery: 0,
-        pushersListen: true,
-        chatId: 9001,
-        signal: options.signal,
-      });
-      const row = fanoutRow("a", result);
-      if (full) {
-        row.target = {
-          text: "< 0.25 s, all received",
-          met: row.ok && result.deliverSeconds < 0.25,
-        };
-      }
-      return row;
-    },
-    b: async () => {
-      const p = profile.throughput;
-      const result = await runFanout({
-        pusherUrls: Array.from({ length: p.pushers }, () => pusherNode.wsUrl),
-        receiverUrls: receiversPerNode(p.receiversPerNode),
-        localUrls,
-        messages: p.messages,
-        windowPerPusher: p.window,
-        chatId: 9002,
-        timeoutMs: 60_000 + p.messages,
-        signal: options.signal,
-      });
-      if (result.complete) throughputRate = result.messagesPerSecond;
-      const row = fanoutRow("b", result, `(b) throughput: P=${p.pushers}, N=${p.messages}`);
-      if (full) {
-        row.target = {
-          text: ">= 100,000 deliveries/s",
-          met: row.ok && result.deliveriesPerSecond >= 100_000,
-        };
-      }
-      return row;
-    },
-    c: async () => {
-      const p = profile.latency;
-      const rate = Math.max(
-        1,
-        Math.round(
-          options.latencyRatePerSecond ??
-            (throughputRate !== undefined
-              ? throughputRate * p.shareOfThroughput
-              : p.fallbackRatePerSecond),
-        ),
-      );
-      const messages = Math.max(1, Math.round(rate * p.seconds));
-      const result = await runFanout({
-        pusherUrls: Array.from({ length: profile.throughput.pushers }, () => pusherNode.wsUrl),
-        receiverUrls: receiversPerNode(profile.throughput.receiversPerNode),
-        localUrls,
-        messages,
-        ratePerSecond: rate,
-        windowPerPusher: profile.throughput.window,
-        chatId: 9003,
-        timeoutMs: 60_000 + p.seconds * 2_000,
-        signal: options.signal,
-      });
-      const row = fanoutRow("c", result, `(c) latency: ${rate} msg/s for ${p.seconds} s`);
-      // Across nodes: the receivers on the other nodes than the pushers'.
-      row.p50Ms = result.remoteLatency.p50Ms;
-      row.p99Ms = result.remoteLatency.p99Ms;
-      row.maxMs = result.remoteLatency.maxMs;
-      if (full) {
-        row.target = {
-          text: "p99 across nodes <= 10 ms",
-          met: row.ok && result.remoteLatency.p99Ms <= 10,
-        };
-      }
-      return row;
-    },
-    d: async () => {
-      const p = profile.fanout;
-      const receiverUrls = Array.from(
-        { length: p.receivers },
-        (_, i) => nodes[i % nodes.length].wsUrl,
-      );
-      const result = await runFanout({
-        pusherUrls: [pusherNode.wsUrl],
-        receiverUrls,
-        localUrls,
-        messages: p.messages,
-        windowPerPusher: p.window,
-        chatId: 9004,
-        timeoutMs: 60_000 + p.messages * p.receivers / 10,
-        signal: options.signal,
-      });
-      return fanoutRow("d", result, `(d) fan-out: 1 pusher, ${p.receivers} receivers`);
-    },
-    e: async () => {
-      const limit = await openFileLimit();
-      const target = Math.min(profile.idle.target, limit === undefined ? Infinity : limit - 1_000);
-      const result = await runIdleConnections({ node: pusherNode, target, signal: options.signal });
-      const row: ScenarioRow = {
-        scenario: "e",
-        title: `(e) idle connections: ${target} tried (fd limit ${limit ?? "?"})`,
-        ok: result.held === result.opened && result.opened > 0 &&
-          result.nodeCountedClients >= result.opened,
-        rate: result.held,
-        rateUnit: "conns",
-        detail: { ...result, openFileLimit: limit },
-      };
-      if (full) {
-        row.target = {
-          text: ">= 15,000 at <= 2 KiB RSS each",
-          met: row.ok && result.held >= 15_000 &&
-            (result.rssPerConnectionBytes ?? Infinity) <= 2048,
-        };
-      }
-      return row;
-    },
-    g: async () => {
-      const p = profile.throughput;
-      const result = await runFanout({
-        pusherUrls: Array.from({ length: p.pushers }, () => pusherNode.wsUrl),
-        receiverUrls: receiversPerNode(p.receiversPerNode),
-        slowReaderUrls: nodes.map((node) => node.wsUrl),
-        localUrls,
-        messages: profile.slowReader.messages,
-        windowPerPusher: p.window,
-        chatId: 9007,
-        timeoutMs: 60_000 + profile.slowReader.messages,
-        signal: options.signal,
-      });
-      const row = fanoutRow(
-        "g",
-        result,
-        `(g) ${nodes.length} slow readers (one per node) during (b), N=${result.messages}`,
-      );
-      // A slow reader may only ever be closed as one: 4000.
-      const slowReaderCode = String(CloseCode.slowReader);
-      const codes = Object.keys(result.slowReaders.closedWith);
-      const dropped = result.slowReaders.closedWith[slowReaderCode] ?? 0;
-      row.ok = row.ok && codes.every((code) => code === slowReaderCode);
-      if (full) {
-        row.target = {
-          text: "every slow reader dropped (4000), the others get everything",
-          met: row.ok && dropped === result.slowReaders.count,
-        };
-      }
-      return row;
-    },
-    f: async () => {
-      if (!cluster.owned) throw new SkipScenario("needs a cluster this run starts (no --cluster)");
-      const result = await runCatchUp({
-        cluster,
-        messages: profile.catchUp.messages,
-        signal: options.signal,
-      });
-      const row: ScenarioRow = {
-        scenario: "f",
-        title: `(f) catch-up: ${result.toFetch} messages`,
-        ok: true,
-        rate: result.messagesPerSecond,
-        rateUnit: "msg/s",
-        detail: result,
-      };
-      if (full) {
-        row.target = { text: ">= 50,000 msg/s", met: result.messagesPerSecond >= 50_000 };
-      }
-      return row;
-    },
   };
+}
 
-  async function httpRow(
-    key: ScenarioKey,
-    load: Parameters<typeof runHttpLoad>[0],
-  ): Promise<ScenarioRow> {
-    const result = await runHttpLoad({
-      ...load,
-      connections: profile.http.connections,
-      durationSeconds: profile.http.durationSeconds,
-      requests: profile.http.requests,
-    });
-    return {
-      scenario: key,
-      title: TITLES[key],
-      ok: result.ok,
-      rate: result.requestsPerSecond,
-      rateUnit: "req/s",
-      p50Ms: result.p50Ms,
-      p99Ms: result.p99Ms,
-      maxMs: result.maxMs,
-      detail: result,
+/** The pushers of a shape, all on the first node. */
+const pushersOf = (ctx: ScenarioContext, count: number) =>
+  Array.from({ length: count }, () => ctx.pusherNode.wsUrl);
+
+async function httpRow(
+  ctx: ScenarioContext,
+  key: ScenarioKey,
+  load: Parameters<typeof runHttpLoad>[0],
+): Promise<ScenarioRow> {
+  const result = await runHttpLoad({
+    ...load,
+    connections: ctx.profile.http.connections,
+    durationSeconds: ctx.profile.http.durationSeconds,
+    requests: ctx.profile.http.requests,
+  });
+  return {
+    scenario: key,
+    title: TITLES[key],
+    ok: result.ok,
+    rate: result.requestsPerSecond,
+    rateUnit: "req/s",
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    maxMs: result.maxMs,
+    detail: result,
+  };
+}
+
+/** (a): the original's shape, pushers listening, no acks. */
+async function originalShape(ctx: ScenarioContext): Promise<ScenarioRow> {
+  const p = ctx.profile.original;
+  const result = await runFanout({
+    pusherUrls: pushersOf(ctx, p.pushers),
+    receiverUrls: ctx.receiversPerNode(p.receiversPerNode),
+    localUrls: ctx.localUrls,
+    messages: p.messages,
+    ackEvery: 0,
+    pushersListen: true,
+    chatId: 9001,
+    signal: ctx.options.signal,
+  });
+  const row = fanoutRow("a", result);
+  if (ctx.full) {
+    row.target = { text: "< 0.25 s, all received", met: row.ok && result.deliverSeconds < 0.25 };
+  }
+  return row;
+}
+
+/** (b): full speed; its rate sets (c)'s. */
+async function throughput(ctx: ScenarioContext): Promise<ScenarioRow> {
+  const p = ctx.profile.throughput;
+  const result = await runFanout({
+    pusherUrls: pushersOf(ctx, p.pushers),
+    receiverUrls: ctx.receiversPerNode(p.receiversPerNode),
+    localUrls: ctx.localUrls,
+    messages: p.messages,
+    windowPerPusher: p.window,
+    chatId: 9002,
+    timeoutMs: 60_000 + p.messages,
+    signal: ctx.options.signal,
+  });
+  if (result.complete) ctx.throughputRate = result.messagesPerSecond;
+  const row = fanoutRow("b", result, `(b) throughput: P=${p.pushers}, N=${p.messages}`);
+  if (ctx.full) {
+    row.target = {
+      text: ">= 100,000 deliveries/s",
+      met: row.ok && result.deliveriesPerSecond >= 100_000,
     };
   }
+  return row;
+}
 
+/** (c): a fixed rate (a share of (b)'s), latency measured on the other nodes. */
+async function latency(ctx: ScenarioContext): Promise<ScenarioRow> {
+  const p = ctx.profile.latency;
+  const shareOfThroughput = ctx.throughputRate !== undefined
+    ? ctx.throughputRate * p.shareOfThroughput
+    : p.fallbackRatePerSecond;
+  const rate = Math.max(1, Math.round(ctx.options.latencyRatePerSecond ?? shareOfThroughput));
+  const result = await runFanout({
+    pusherUrls: pushersOf(ctx, ctx.profile.throughput.pushers),
+    receiverUrls: ctx.receiversPerNode(ctx.profile.throughput.receiversPerNode),
+    localUrls: ctx.localUrls,
+    messages: Math.max(1, Math.round(rate * p.seconds)),
+    ratePerSecond: rate,
+    windowPerPusher: ctx.profile.throughput.window,
+    chatId: 9003,
+    timeoutMs: 60_000 + p.seconds * 2_000,
+    signal: ctx.options.signal,
+  });
+  const row = fanoutRow("c", result, `(c) latency: ${rate} msg/s for ${p.seconds} s`);
+  // Across nodes: the receivers on the other nodes than the pushers'.
+  row.p50Ms = result.remoteLatency.p50Ms;
+  row.p99Ms = result.remoteLatency.p99Ms;
+  row.maxMs = result.remoteLatency.maxMs;
+  if (ctx.full) {
+    row.target = {
+      text: "p99 across nodes <= 10 ms",
+      met: row.ok && result.remoteLatency.p99Ms <= 10,
+    };
+  }
+  return row;
+}
+
+/** (d): one pusher, many receivers spread over the nodes. */
+async function fanOut(ctx: ScenarioContext): Promise<ScenarioRow> {
+  const p = ctx.profile.fanout;
+  const nodes = ctx.cluster.nodes;
+  const result = await runFanout({
+    pusherUrls: [ctx.pusherNode.wsUrl],
+    receiverUrls: Array.from({ length: p.receivers }, (_, i) => nodes[i % nodes.length].wsUrl),
+    localUrls: ctx.localUrls,
+    messages: p.messages,
+    windowPerPusher: p.window,
+    chatId: 9004,
+    timeoutMs: 60_000 + p.messages * p.receivers / 10,
+    signal: ctx.options.signal,
+  });
+  return fanoutRow("d", result, `(d) fan-out: 1 pusher, ${p.receivers} receivers`);
+}
+
+/** (e): as many idle connections as the fd limit allows, all still held. */
+async function idle(ctx: ScenarioContext): Promise<ScenarioRow> {
+  const limit = await openFileLimit();
+  const target = Math.min(ctx.profile.idle.target, limit === undefined ? Infinity : limit - 1_000);
+  const result = await runIdleConnections({
+    node: ctx.pusherNode,
+    target,
+    signal: ctx.options.signal,
+  });
+  const row: ScenarioRow = {
+    scenario: "e",
+    title: `(e) idle connections: ${target} tried (fd limit ${limit ?? "?"})`,
+    ok: result.held === result.opened && result.opened > 0 &&
+      result.nodeCountedClients >= result.opened,
+    rate: result.held,
+    rateUnit: "conns",
+    detail: { ...result, openFileLimit: limit },
+  };
+  if (ctx.full) {
+    row.target = {
+      text: ">= 15,000 at <= 2 KiB RSS each",
+      met: row.ok && result.held >= 15_000 && (result.rssPerConnectionBytes ?? Infinity) <= 2048,
+    };
+  }
+  return row;
+}
+
+/** (g): (b)'s shape with one reader per node that never reads. */
+async function slowReaders(ctx: ScenarioContext): Promise<ScenarioRow> {
+  const p = ctx.profile.throughput;
+  const nodes = ctx.cluster.nodes;
+  const result = await runFanout({
+    pusherUrls: pushersOf(ctx, p.pushers),
+    receiverUrls: ctx.receiversPerNode(p.receiversPerNode),
+    slowReaderUrls: nodes.map((node) => node.wsUrl),
+    localUrls: ctx.localUrls,
+    messages: ctx.profile.slowReader.messages,
+    windowPerPusher: p.window,
+    chatId: 9007,
+    timeoutMs: 60_000 + ctx.profile.slowReader.messages,
+    signal: ctx.options.signal,
+  });
+  const title = `(g) ${nodes.length} slow readers (one per node) during (b), N=${result.messages}`;
+  const row = fanoutRow("g", result, title);
+  // A slow reader may only ever be closed as one: 4000.
+  const slowReaderCode = String(CloseCode.slowReader);
+  const codes = Object.keys(result.slowReaders.closedWith);
+  const dropped = result.slowReaders.closedWith[slowReaderCode] ?? 0;
+  row.ok = row.ok && codes.every((code) => code === slowReaderCode);
+  if (ctx.full) {
+    row.target = {
+      text: "every slow reader dropped (4000), the others get everything",
+      met: row.ok && dropped === result.slowReaders.count,
+    };
+  }
+  return row;
+}
+
+/** (f): an empty node joins and catches up. */
+async function catchUp(ctx: ScenarioContext): Promise<ScenarioRow> {
+  if (!ctx.cluster.owned) throw new SkipScenario("needs a cluster this run starts (no --cluster)");
+  const result = await runCatchUp({
+    cluster: ctx.cluster,
+    messages: ctx.profile.catchUp.messages,
+    signal: ctx.options.signal,
+  });
+  const row: ScenarioRow = {
+    scenario: "f",
+    title: `(f) catch-up: ${result.toFetch} messages`,
+    ok: true,
+    rate: result.messagesPerSecond,
+    rateUnit: "msg/s",
+    detail: result,
+  };
+  if (ctx.full) row.target = { text: ">= 50,000 msg/s", met: result.messagesPerSecond >= 50_000 };
+  return row;
+}
+
+const SCENARIOS: Record<ScenarioKey, (ctx: ScenarioContext) => Promise<ScenarioRow>> = {
+  "http-post": (ctx) =>
+    httpRow(ctx, "http-post", {
+      url: `${ctx.pusherNode.url}/api/chats/9100/messages`,
+      method: "POST",
+      body: { text: "perf http post", sender: "perf-http" },
+      expectedStatus: 201,
+    }),
+  "http-get": (ctx) =>
+    httpRow(ctx, "http-get", { url: `${ctx.pusherNode.url}/api/chats/9100/messages?limit=50` }),
+  "http-clients": (ctx) =>
+    httpRow(ctx, "http-clients", { url: `${ctx.cluster.discoveryUrl}/api/clients` }),
+  a: originalShape,
+  b: throughput,
+  c: latency,
+  d: fanOut,
+  e: idle,
+  f: catchUp,
+  g: slowReaders,
+};
+
+/** One scenario's row, with the cluster's usage around it; an error or a skip is a row too. */
+async function runOne(ctx: ScenarioContext, key: ScenarioKey): Promise<ScenarioRow> {
+  const nodes = ctx.cluster.nodes;
+  try {
+    // (f) changes the cluster (a joiner) and measures its own figures.
+    const before = key === "f" ? undefined : await snapshotCluster(nodes);
+    const row = await SCENARIOS[key](ctx);
+    if (before !== undefined) {
+      row.usage = diffSnapshots(nodes, before, await snapshotCluster(nodes));
+    }
+    return row;
+  } catch (error) {
+    return error instanceof SkipScenario
+      ? { scenario: key, title: TITLES[key], ok: true, skipped: error.message }
+      : { scenario: key, title: TITLES[key], ok: false, error: (error as Error).message };
+  }
+}
+
+/** Runs the given scenarios in order; returns one row each. */
+export async function runScenarios(options: RunScenariosOptions): Promise<ScenarioRow[]> {
+  const { cluster, keys } = options;
+  const nodes = cluster.nodes;
+  const ctx: ScenarioContext = {
+    cluster,
+    profile: options.profile,
+    full: options.profile.name === "full",
+    options,
+    pusherNode: nodes[0],
+    localUrls: new Set([nodes[0].wsUrl]),
+    receiversPerNode: (count) =>
+      nodes.flatMap((node) => Array.from({ length: count }, () => node.wsUrl)),
+  };
   if (nodes.length > 1 && keys.some((key) => key !== "f" && !key.startsWith("http"))) {
     await waitForMesh(nodes, { timeoutMs: 60_000, signal: options.signal });
   }
+  const rows: ScenarioRow[] = [];
   for (const key of keys) {
     if (options.signal?.aborted) break;
-    log(`running ${key}: ${TITLES[key]}`);
-    let row: ScenarioRow;
-    try {
-      // (f) changes the cluster (a joiner) and measures its own figures.
-      const before = key === "f" ? undefined : await snapshotCluster(nodes);
-      row = await scenarios[key]();
-      if (before !== undefined) {
-        row.usage = diffSnapshots(nodes, before, await snapshotCluster(nodes));
-      }
-    } catch (error) {
-      row = error instanceof SkipScenario
-        ? { scenario: key, title: TITLES[key], ok: true, skipped: error.message }
-        : { scenario: key, title: TITLES[key], ok: false, error: (error as Error).message };
-    }
+    options.log?.(`running ${key}: ${TITLES[key]}`);
+    const row = await runOne(ctx, key);
     rows.push(row);
     options.onRow?.(row);
   }
