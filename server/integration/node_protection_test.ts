@@ -4,43 +4,24 @@
  * closes with 1009, a flood closes with 1008, a reader that stops reading is
  * dropped while the others get every message; other clients never notice.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import { type SpawnedNode, spawnNode } from "../testing/spawn_node.ts";
-import {
-  isMessageFrame,
-  openClient,
-  type ReceivedFrame,
-  type TestClient,
-} from "../testing/ws_test_client.ts";
+import { spawnNode } from "../testing/spawn_node.ts";
+import { useTestNode } from "../testing/node_fixture.ts";
+import { isMessageFrame, type ReceivedFrame } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
 // Real node processes on a shared, loaded machine: generous deadlines (hooks too).
 setDefaultTimeout(60_000);
 
-let node: SpawnedNode;
-const clients: TestClient[] = [];
-
-async function client(url = node.wsUrl): Promise<TestClient> {
-  const opened = await openClient(url);
-  clients.push(opened);
-  return opened;
-}
+const fixture = useTestNode();
+const client = fixture.client;
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return Number(line?.split(" ")[1] ?? NaN);
 }
-
-beforeAll(async () => {
-  node = await spawnNode();
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await node?.stop();
-});
 
 const isError = (code: string, ref?: string) => (frame: ReceivedFrame) =>
   frame.type === "error" && (frame.payload as { code: string }).code === code &&
@@ -93,7 +74,7 @@ describe("protection", () => {
       const error = await bad.next(isError(code));
       expect(typeof (error.payload as { message: string }).message).toBe("string");
       if (ref) expect(error.ref).toBe(ref);
-      expect(error.source).toBe(node.nodeId);
+      expect(error.source).toBe(fixture.node.nodeId);
     }
     bad.send({
       type: "newMessageFromClient",
@@ -159,13 +140,13 @@ describe("protection", () => {
   test("a reader that stops reading is dropped; the others get every message", async () => {
     const [sender, reader] = [await client(), await client()];
     const openClients = async () =>
-      (await (await fetch(`${node.url}/healthz`)).json()).clients as number;
+      (await (await fetch(`${fixture.node.url}/healthz`)).json()).clients as number;
     const baseline = await openClients();
-    const slow = await openStalledConnection(node.port);
+    const slow = await openStalledConnection(fixture.node.port);
     try {
-      const before = await metric(node.url, "dsatter_clients_dropped_total");
+      const before = await metric(fixture.node.url, "dsatter_clients_dropped_total");
       const dropped = async () =>
-        (await metric(node.url, "dsatter_clients_dropped_total")) > before;
+        (await metric(fixture.node.url, "dsatter_clients_dropped_total")) > before;
       // Paced: the live reader keeps up (a window of 100 frames, ~400 KB), the stalled one
       // cannot, until its buffer passes the limit (4 MiB plus what the kernel holds).
       const text = "y".repeat(3900);

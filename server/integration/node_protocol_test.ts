@@ -3,38 +3,15 @@
  * and its reply, hello/presence events, subscriptions, and that a silent
  * connection only ever receives newMessagesForClient, one message per frame.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type SpawnedNode, spawnNode } from "../testing/spawn_node.ts";
-import {
-  isMessageFrame,
-  openClient,
-  type ReceivedFrame,
-  type TestClient,
-} from "../testing/ws_test_client.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { useTestNode } from "../testing/node_fixture.ts";
+import { isMessageFrame, ofType } from "../testing/ws_test_client.ts";
 
 // Real node processes on a shared, loaded machine: generous deadlines (hooks too).
 setDefaultTimeout(60_000);
 
-let node: SpawnedNode;
-const clients: TestClient[] = [];
-
-async function client(): Promise<TestClient> {
-  const opened = await openClient(node.wsUrl);
-  clients.push(opened);
-  return opened;
-}
-
-beforeAll(async () => {
-  node = await spawnNode();
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await node?.stop();
-});
-
-const ofType = (type: string, ref?: string) => (frame: ReceivedFrame) =>
-  frame.type === type && (ref === undefined || frame.ref === ref);
+const fixture = useTestNode();
+const client = fixture.client;
 
 describe("client protocol on one node", () => {
   test("newMessageFromClient: ack with ref and messageId, live frame to every connection", async () => {
@@ -46,7 +23,7 @@ describe("client protocol on one node", () => {
     });
     const ack = await sender.next(ofType("clientMessageResponse"));
     expect(ack.ref).toBe("r-1");
-    expect(ack.source).toBe(node.nodeId);
+    expect(ack.source).toBe(fixture.node.nodeId);
     const { clientMsgId, messageId } = ack.payload as { clientMsgId: string; messageId: string };
     expect(clientMsgId).toBe("p-1");
     expect(messageId).toMatch(/^[0-9]+$/);
@@ -56,7 +33,7 @@ describe("client protocol on one node", () => {
       expect(payload.length).toBe(1);
       expect(payload[0]).toMatchObject({
         messageId,
-        nodeId: node.nodeId,
+        nodeId: fixture.node.nodeId,
         chatId: 11,
         text: "hello world",
         sender: "ann",
@@ -94,14 +71,14 @@ describe("client protocol on one node", () => {
     ann.send({ type: "hello", payload: { name: "ann-p" }, ref: "w" });
     const welcome = await ann.next(ofType("welcome", "w"));
     const payload = welcome.payload as { nodeId: number; vector: Record<string, number> };
-    expect(payload.nodeId).toBe(node.nodeId!);
+    expect(payload.nodeId).toBe(fixture.node.nodeId!);
     expect(typeof payload.vector).toBe("object");
     bob.send({ type: "hello", payload: { name: "bob-p" } });
     await bob.next(ofType("welcome"));
     const online = await ann.next((f) =>
       f.type === "presence" && (f.payload as { name: string }).name === "bob-p"
     );
-    expect(online.payload).toEqual({ name: "bob-p", nodeId: node.nodeId, online: true });
+    expect(online.payload).toEqual({ name: "bob-p", nodeId: fixture.node.nodeId, online: true });
     ann.send({ type: "presence", payload: {}, ref: "p" });
     const list = await ann.next(ofType("presenceList", "p"));
     const names = (list.payload as Array<{ name: string; nodeId: number }>).map((e) => e.name);
@@ -112,7 +89,7 @@ describe("client protocol on one node", () => {
       f.type === "presence" && (f.payload as { name: string }).name === "bob-p" &&
       (f.payload as { online: boolean }).online === false
     );
-    expect(offline.payload).toEqual({ name: "bob-p", nodeId: node.nodeId, online: false });
+    expect(offline.payload).toEqual({ name: "bob-p", nodeId: fixture.node.nodeId, online: false });
   });
 
   test("hello is answered by welcome before any presence event, the first time and again", async () => {
@@ -122,7 +99,7 @@ describe("client protocol on one node", () => {
     expect(first.type).toBe("welcome");
     expect(first.ref).toBe("h1");
     const own = await c.next(ofType("presence"));
-    expect(own.payload).toEqual({ name: "first-frame", nodeId: node.nodeId, online: true });
+    expect(own.payload).toEqual({ name: "first-frame", nodeId: fixture.node.nodeId, online: true });
     c.send({ type: "hello", payload: { name: "second-name" }, ref: "h2" });
     const next = await c.next((f) => f.type === "welcome" || f.type === "presence");
     expect(next.type).toBe("welcome");

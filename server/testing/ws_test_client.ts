@@ -174,3 +174,8 @@ export function isMessageFrame(text?: string): (frame: ReceivedFrame) => boolean
     frame.type === "newMessagesForClient" &&
     (text === undefined || (frame.payload as Array<{ text: string }>)[0]?.text === text);
 }
+
+/** True for a frame of this type (and this ref, when given). */
+export function ofType(type: string, ref?: string): (frame: ReceivedFrame) => boolean {
+  return (frame) => frame.type === type && (ref === undefined || frame.ref === ref);
+}
