@@ -99,6 +99,18 @@ function fanoutRow(key: ScenarioKey, result: FanoutResult, title = TITLES[key]):
 const pushersOf = (ctx: ScenarioContext, count: number) =>
   Array.from({ length: count }, () => ctx.pusherNode.wsUrl);
 
+/** (b)'s connections, shared by (c) and (g): the same shape under another load. */
+function throughputShape(ctx: ScenarioContext) {
+  const p = ctx.profile.throughput;
+  return {
+    pusherUrls: pushersOf(ctx, p.pushers),
+    receiverUrls: ctx.receiversPerNode(p.receiversPerNode),
+    localUrls: ctx.localUrls,
+    windowPerPusher: p.window,
+    signal: ctx.options.signal,
+  };
+}
+
 async function httpRow(
   ctx: ScenarioContext,
   key: ScenarioKey,
@@ -147,14 +159,10 @@ async function originalShape(ctx: ScenarioContext): Promise<ScenarioRow> {
 async function throughput(ctx: ScenarioContext): Promise<ScenarioRow> {
   const p = ctx.profile.throughput;
   const result = await runFanout({
-    pusherUrls: pushersOf(ctx, p.pushers),
-    receiverUrls: ctx.receiversPerNode(p.receiversPerNode),
-    localUrls: ctx.localUrls,
+    ...throughputShape(ctx),
     messages: p.messages,
-    windowPerPusher: p.window,
     chatId: 9002,
     timeoutMs: 60_000 + p.messages,
-    signal: ctx.options.signal,
   });
   if (result.complete) ctx.throughputRate = result.messagesPerSecond;
   const row = fanoutRow("b", result, `(b) throughput: P=${p.pushers}, N=${p.messages}`);
@@ -175,15 +183,11 @@ async function latency(ctx: ScenarioContext): Promise<ScenarioRow> {
     : p.fallbackRatePerSecond;
   const rate = Math.max(1, Math.round(ctx.options.latencyRatePerSecond ?? shareOfThroughput));
   const result = await runFanout({
-    pusherUrls: pushersOf(ctx, ctx.profile.throughput.pushers),
-    receiverUrls: ctx.receiversPerNode(ctx.profile.throughput.receiversPerNode),
-    localUrls: ctx.localUrls,
+    ...throughputShape(ctx),
     messages: Math.max(1, Math.round(rate * p.seconds)),
     ratePerSecond: rate,
-    windowPerPusher: ctx.profile.throughput.window,
     chatId: 9003,
     timeoutMs: 60_000 + p.seconds * 2_000,
-    signal: ctx.options.signal,
   });
   const row = fanoutRow("c", result, `(c) latency: ${rate} msg/s for ${p.seconds} s`);
   // Across nodes: the receivers on the other nodes than the pushers'.
@@ -245,18 +249,13 @@ async function idle(ctx: ScenarioContext): Promise<ScenarioRow> {
 
 /** (g): (b)'s shape with one reader per node that never reads. */
 async function slowReaders(ctx: ScenarioContext): Promise<ScenarioRow> {
-  const p = ctx.profile.throughput;
   const nodes = ctx.cluster.nodes;
   const result = await runFanout({
-    pusherUrls: pushersOf(ctx, p.pushers),
-    receiverUrls: ctx.receiversPerNode(p.receiversPerNode),
+    ...throughputShape(ctx),
     slowReaderUrls: nodes.map((node) => node.wsUrl),
-    localUrls: ctx.localUrls,
     messages: ctx.profile.slowReader.messages,
-    windowPerPusher: p.window,
     chatId: 9007,
     timeoutMs: 60_000 + ctx.profile.slowReader.messages,
-    signal: ctx.options.signal,
   });
   const title = `(g) ${nodes.length} slow readers (one per node) during (b), N=${result.messages}`;
   const row = fanoutRow("g", result, title);
