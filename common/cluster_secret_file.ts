@@ -4,7 +4,7 @@
  * `<dataDir>/cluster-secret`, created once (common/cluster_secret.ts decides;
  * this reads and writes the file). The file system is injected in the shape of
  * `node:fs`, which Deno and Bun both provide: callers pass
- * `import * as fs from "node:fs"`, tests a directory of their own.
+ * the `node:fs` module itself; tests an in-memory one.
  *
  * Invariant: the file is created with its whole content at once: the content
  * goes to a temporary file first, which is then hard-linked to the final name

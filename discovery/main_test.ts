@@ -108,6 +108,42 @@ Deno.test("main.ts keeps its KV under DSATTER_DATA_DIR when --kv is not given", 
   }
 });
 
+Deno.test("main.ts in development creates the cluster secret file once, then reads it", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "dsatter-secret-" });
+  /** Starts discovery without DSATTER_CLUSTER_SECRET; resolves once it listens, then stops it. */
+  const startAndStop = async () => {
+    const child = new Deno.Command(DENO, {
+      args: ["run", "-A", "discovery/main.ts", "--port", "0", "--kv", ":memory:"],
+      cwd: REPO_ROOT,
+      clearEnv: true,
+      env: { DSATTER_DATA_DIR: dataDir, NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const { value } = await reader.read();
+      assert.match(value ?? "", /^listening on http:/);
+      await reader.cancel();
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+    }
+  };
+  try {
+    await startAndStop();
+    const path = join(dataDir, "cluster-secret");
+    const secret = await Deno.readTextFile(path);
+    assert.match(secret, /^[0-9a-f]{64}\n$/);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    await startAndStop();
+    assert.equal(await Deno.readTextFile(path), secret);
+    assert.deepEqual([...Deno.readDirSync(dataDir)].map((entry) => entry.name), ["cluster-secret"]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("main.ts writes nothing but its own lines to stderr around watch streams", async () => {
   const child = new Deno.Command(DENO, {
     args: [
