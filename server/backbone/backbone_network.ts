@@ -71,58 +71,127 @@ export interface StartBackboneOptions {
 export const REPUBLISH_CAP = 10_000;
 
 export function startBackbone(options: StartBackboneOptions): Replicator {
-  const { node, log, settings } = options;
-  const auth = createBackboneAuth(options.secret);
-  const names = backboneNames(auth.tag);
-  const stop = new AbortController();
-  let clientEntries: ClientEntry[] = [];
-  let parts: Awaited<ReturnType<typeof runParts>> | undefined;
-  let nc: NatsConnection | undefined;
+  const backbone = new BackboneReplicator(options);
+  backbone.start();
+  return backbone;
+}
 
-  options.host.setPeerEndpoint(refusingPeerEndpoint(), () => parts?.peers.peersConnected() ?? 0);
-  options.metrics?.gauge(
-    "dsatter_sync_lag_messages",
-    "Messages peers are known to hold that this node lacks",
-  )
-    .collectWith(() => parts?.peers.syncLag() ?? 0);
-  options.metrics?.gauge("dsatter_backbone_connected", "1 while the NATS connection is up")
-    .collectWith(() => nc && !nc.isClosed() && parts ? 1 : 0);
-  options.metrics?.gauge(
-    "dsatter_replication_bytes_sent",
-    "Bytes this node sent on its NATS connection (payloads, headers, protocol)",
-  )
-    .collectWith(() => nc?.stats().outBytes ?? 0);
-  options.metrics?.gauge(
-    "dsatter_replication_bytes_received",
-    "Bytes this node received on its NATS connection (payloads, headers, protocol)",
-  )
-    .collectWith(() => nc?.stats().inBytes ?? 0);
+/** What runs once the NATS connection is up. */
+interface BackboneParts {
+  peers: BackbonePeers;
+  presence: BackbonePresence;
+  publisher: BackbonePublisher;
+  consumer: BackboneConsumer;
+  unsubscribe: Array<() => void>;
+}
 
-  const guard = new TransportGuard({ mine: "nats", log, onMixedStart: options.onMixedStart });
-  const advertised = options.discovery.advertise
-    ? splitHostPort(options.discovery.advertise)
-    : undefined;
-  const membership: DiscoveryMembership = startDiscoveryMembership({
-    discoveryUrl: options.discovery.url,
-    secret: options.secret,
-    identity: options.discovery.identity,
-    port: advertised?.port ?? options.host.port,
-    advertise: advertised?.host,
-    region: options.discovery.region,
-    load: () => options.host.clientCount(),
-    transport: "nats",
-    tls: options.discovery.tls,
-    fetch: options.discovery.fetch,
-    onNodes: (listed) => {
-      clientEntries = guard.admit(listed).map(({ address, clientport }) => ({
-        address,
-        clientport,
-      }));
-    },
-    log,
-  });
+/** One node's backbone: its NATS connection (made and remade in the background) and its parts. */
+class BackboneReplicator implements Replicator {
+  readonly transport = "nats";
+  #options: StartBackboneOptions;
+  #auth: ReturnType<typeof createBackboneAuth>;
+  #names: ReturnType<typeof backboneNames>;
+  #stop = new AbortController();
+  #clientEntries: ClientEntry[] = [];
+  #parts: BackboneParts | undefined;
+  #nc: NatsConnection | undefined;
+  #membership: DiscoveryMembership | undefined;
+  #running: Promise<void> = Promise.resolve();
 
-  async function runParts(connection: NatsConnection) {
+  constructor(options: StartBackboneOptions) {
+    this.#options = options;
+    this.#auth = createBackboneAuth(options.secret);
+    this.#names = backboneNames(this.#auth.tag);
+  }
+
+  start(): void {
+    const { host } = this.#options;
+    host.setPeerEndpoint(refusingPeerEndpoint(), () => this.peersConnected());
+    this.#registerGauges();
+    this.#membership = this.#startMembership();
+    this.#running = this.#connectLoop();
+  }
+
+  peersConnected(): number {
+    return this.#parts?.peers.peersConnected() ?? 0;
+  }
+
+  peerClients(): ClientEntry[] {
+    return this.#clientEntries;
+  }
+
+  async leaveDiscovery(): Promise<void> {
+    await this.#membership?.close();
+  }
+
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#running.catch(() => {});
+    const parts = this.#parts;
+    if (parts) {
+      for (const unsubscribe of parts.unsubscribe) unsubscribe();
+      parts.publisher.close();
+      parts.presence.close();
+      await parts.peers.close();
+      await parts.consumer.close();
+    }
+    await this.#nc?.close().catch(() => {});
+    await this.#membership?.close();
+  }
+
+  #registerGauges(): void {
+    const metrics = this.#options.metrics;
+    metrics?.gauge(
+      "dsatter_sync_lag_messages",
+      "Messages peers are known to hold that this node lacks",
+    ).collectWith(() => this.#parts?.peers.syncLag() ?? 0);
+    metrics?.gauge("dsatter_backbone_connected", "1 while the NATS connection is up")
+      .collectWith(() => this.#nc && !this.#nc.isClosed() && this.#parts ? 1 : 0);
+    metrics?.gauge(
+      "dsatter_replication_bytes_sent",
+      "Bytes this node sent on its NATS connection (payloads, headers, protocol)",
+    ).collectWith(() => this.#nc?.stats().outBytes ?? 0);
+    metrics?.gauge(
+      "dsatter_replication_bytes_received",
+      "Bytes this node received on its NATS connection (payloads, headers, protocol)",
+    ).collectWith(() => this.#nc?.stats().inBytes ?? 0);
+  }
+
+  /** Logs in with `transport: "nats"`; a listed mesh node refuses the start (TransportGuard). */
+  #startMembership(): DiscoveryMembership {
+    const { discovery, host, log } = this.#options;
+    const guard = new TransportGuard({
+      mine: "nats",
+      log,
+      onMixedStart: this.#options.onMixedStart,
+    });
+    const advertised = discovery.advertise ? splitHostPort(discovery.advertise) : undefined;
+    return startDiscoveryMembership({
+      discoveryUrl: discovery.url,
+      secret: this.#options.secret,
+      identity: discovery.identity,
+      port: advertised?.port ?? host.port,
+      advertise: advertised?.host,
+      region: discovery.region,
+      load: () => host.clientCount(),
+      transport: "nats",
+      tls: discovery.tls,
+      fetch: discovery.fetch,
+      onNodes: (listed) => {
+        this.#clientEntries = guard.admit(listed).map(({ address, clientport }) => ({
+          address,
+          clientport,
+        }));
+      },
+      log,
+    });
+  }
+
+  /** The parts on one connection; publishing resumes from what the stream holds of ours. */
+  async #runParts(connection: NatsConnection): Promise<BackboneParts> {
+    const { node, log, settings } = this.#options;
+    const names = this.#names;
+    const auth = this.#auth;
     const js = jetstream(connection);
     const jsm = await jetstreamManager(connection);
     const presence = new BackbonePresence({ node, nc: connection, names, auth, log });
@@ -133,16 +202,10 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
       auth,
       presence,
       log,
-      syncIntervalMs: options.syncIntervalMs,
-      peerTimeoutMs: options.peerTimeoutMs,
+      syncIntervalMs: this.#options.syncIntervalMs,
+      peerTimeoutMs: this.#options.peerTimeoutMs,
     });
-    const publisher = new BackbonePublisher({
-      node,
-      js,
-      names,
-      auth,
-      log,
-    });
+    const publisher = new BackbonePublisher({ node, js, names, auth, log });
     const consumer = new BackboneConsumer({
       node,
       js,
@@ -170,24 +233,27 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
     return { peers, presence, publisher, consumer, unsubscribe };
   }
 
-  async function run(): Promise<void> {
+  /** Connects (retrying with capped backoff) until the parts run or the backbone closes. */
+  async #connectLoop(): Promise<void> {
+    const { node, log, servers } = this.#options;
+    const signal = this.#stop.signal;
     let failures = 0;
-    while (!stop.signal.aborted && !parts) {
+    while (!signal.aborted && !this.#parts) {
       try {
-        nc = await connect({
-          servers: options.servers,
+        this.#nc = await connect({
+          servers,
           name: `dsatter-node-${node.nodeId}`,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
           pingInterval: 5000,
         });
-        log.info("backbone connected", { server: nc.getServer(), servers: options.servers.length });
-        void watchStatus(nc);
-        parts = await runParts(nc);
+        log.info("backbone connected", { server: this.#nc.getServer(), servers: servers.length });
+        void this.#watchStatus(this.#nc);
+        this.#parts = await this.#runParts(this.#nc);
       } catch (error) {
-        await nc?.close().catch(() => {});
-        nc = undefined;
-        if (stop.signal.aborted) return;
+        await this.#nc?.close().catch(() => {});
+        this.#nc = undefined;
+        if (signal.aborted) return;
         if (failures === 0 || failures % 20 === 0) {
           log.warn("Cannot use the backbone", {
             error: String((error as Error)?.message ?? error),
@@ -195,45 +261,20 @@ export function startBackbone(options: StartBackboneOptions): Replicator {
           });
         }
         failures += 1;
-        await sleep(
-          backoffDelayMs(Math.min(failures, 10), { baseMs: 250, maxMs: 5000 }),
-          stop.signal,
-        );
+        await sleep(backoffDelayMs(Math.min(failures, 10), { baseMs: 250, maxMs: 5000 }), signal);
       }
     }
   }
 
-  async function watchStatus(connection: NatsConnection): Promise<void> {
+  async #watchStatus(connection: NatsConnection): Promise<void> {
+    const { log } = this.#options;
     for await (const status of connection.status()) {
       if (status.type === "disconnect") {
         log.warn("backbone disconnected", { server: status.server });
       } else if (status.type === "reconnect") {
         log.info("backbone reconnected", { server: status.server });
-        parts?.publisher.kick();
+        this.#parts?.publisher.kick();
       }
     }
   }
-
-  const running = run();
-  return {
-    transport: "nats",
-    peersConnected: () => parts?.peers.peersConnected() ?? 0,
-    peerClients: () => clientEntries,
-    async leaveDiscovery() {
-      await membership.close();
-    },
-    async close() {
-      stop.abort();
-      await running.catch(() => {});
-      if (parts) {
-        for (const unsubscribe of parts.unsubscribe) unsubscribe();
-        parts.publisher.close();
-        parts.presence.close();
-        await parts.peers.close();
-        await parts.consumer.close();
-      }
-      await nc?.close().catch(() => {});
-      await membership.close();
-    },
-  };
 }
