@@ -37,8 +37,10 @@ import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
 import { marksFromStore } from "./store_marks.ts";
 import { LocalCommitFeed } from "./local_commit_feed.ts";
+import { decideCopies } from "./duplicate_copies.ts";
+import { toWireMessage } from "../../common/wire_message.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
-import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
+import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import {
   type HistoryQuery,
@@ -49,12 +51,7 @@ import {
   type SinceResult,
 } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
-import {
-  isAcceptableRemote,
-  isLowerKey,
-  normalizeRemote,
-  type ReplicatedChat,
-} from "./chat_rules.ts";
+import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
@@ -184,7 +181,7 @@ export class ChatNode {
       const pending = this.#pendingByClientMsgId.get(dedupeKey);
       if (pending) return pending.then((outcome) => ({ ...outcome, duplicate: true }));
       const existing = this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId!);
-      if (existing) return Promise.resolve({ message: stripState(existing), duplicate: true });
+      if (existing) return Promise.resolve({ message: toWireMessage(existing), duplicate: true });
     }
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     if (this.#nextSeq > MAX_SEQ) {
@@ -251,7 +248,7 @@ export class ChatNode {
         this.#makeVisible(message, false, posts);
         for (let seq = outcome.fromSeq + 1; seq <= outcome.toSeq; seq++) {
           const held = this.#store.getMessage(message.nodeId, seq);
-          if (held) this.#makeVisible(stripState(held), true, posts);
+          if (held) this.#makeVisible(toWireMessage(held), true, posts);
         }
       });
     }
@@ -362,20 +359,9 @@ export class ChatNode {
    * (sender, clientMsgId) is; returns the copy that is visible afterwards.
    */
   #makeVisible(message: ChatMessage, stored: boolean, posts: Array<() => void>): ChatMessage {
-    let hidden = false;
-    let publish = true;
-    let winner = message;
-    if (message.clientMsgId !== undefined) {
-      const other = this.#store.findVisibleByClientMsgId(message.sender, message.clientMsgId);
-      if (other && !(other.nodeId === message.nodeId && other.seq === message.seq)) {
-        publish = false;
-        if (isLowerKey(other, message)) {
-          hidden = true;
-          winner = stripState(other);
-        } else {
-          this.#store.setMessageState(other.nodeId, other.seq, { held: false, hidden: true });
-        }
-      }
+    const { hidden, publish, winner, hideStored } = decideCopies(this.#store, message);
+    if (hideStored) {
+      this.#store.setMessageState(hideStored.nodeId, hideStored.seq, { held: false, hidden: true });
     }
     if (stored) {
       this.#store.setMessageState(message.nodeId, message.seq, { held: false, hidden });
@@ -398,9 +384,4 @@ export class ChatNode {
     this.#metrics.recordDelivery(message.dateTime);
     this.#metrics.delivered.inc(publishLiveMessage(this.#publisher, message, this.nodeId));
   }
-}
-
-function stripState(message: StoredMessage | ChatMessage): ChatMessage {
-  const { held: _held, hidden: _hidden, ...wire } = message as StoredMessage;
-  return wire;
 }

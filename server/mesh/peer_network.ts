@@ -72,6 +72,22 @@ export interface PeerNetwork extends Replicator {
   leaveDiscovery(): Promise<void>;
 }
 
+/** What GET /metrics shows of the mesh: sync lag and replication bytes. */
+function registerMeshGauges(metrics: MetricsRegistry, mesh: PeerMesh): void {
+  metrics.gauge(
+    "dsatter_sync_lag_messages",
+    "Messages peers are known to hold that this node lacks (set by the mesh)",
+  ).collectWith(() => mesh.syncLag());
+  metrics.gauge(
+    "dsatter_replication_bytes_sent",
+    "Bytes this node sent to replicate (peer frames)",
+  ).collectWith(() => mesh.traffic.sent);
+  metrics.gauge(
+    "dsatter_replication_bytes_received",
+    "Bytes this node received to replicate (peer frames)",
+  ).collectWith(() => mesh.traffic.received);
+}
+
 export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
   const syncIntervalMs = options.syncIntervalMs ?? 3000;
   const peerTimeoutMs = options.peerTimeoutMs;
@@ -83,18 +99,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     syncIntervalMs,
     deadAfterMs: peerTimeoutMs,
   });
-  options.metrics?.gauge(
-    "dsatter_sync_lag_messages",
-    "Messages peers are known to hold that this node lacks (set by the mesh)",
-  ).collectWith(() => mesh.syncLag());
-  options.metrics?.gauge(
-    "dsatter_replication_bytes_sent",
-    "Bytes this node sent to replicate (peer frames)",
-  ).collectWith(() => mesh.traffic.sent);
-  options.metrics?.gauge(
-    "dsatter_replication_bytes_received",
-    "Bytes this node received to replicate (peer frames)",
-  ).collectWith(() => mesh.traffic.received);
+  if (options.metrics) registerMeshGauges(options.metrics, mesh);
   const endpoint = createPeerEndpoint({ mesh, auth, log: options.log });
   const dialer = new PeerDialer({
     mesh,
