@@ -14,6 +14,7 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../../common/clock.ts";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   type BackboneNames,
@@ -47,6 +48,8 @@ export interface BackbonePeersOptions {
   syncIntervalMs?: number;
   /** A peer not heard this long is gone. @default 15_000 */
   peerTimeoutMs?: number;
+  /** @default systemClock */
+  clock?: Clock;
 }
 
 interface BackbonePeer {
@@ -190,7 +193,7 @@ export class BackbonePeers {
       peer = this.#addPeer(nodeId, vector);
       log.info("backbone peer joined", { peer: nodeId, peers: this.#peers.size });
     }
-    peer.lastHeardMs = Date.now();
+    peer.lastHeardMs = (this.#options.clock ?? systemClock).nowMs();
     peer.previousVector = peer.vector;
     peer.vector = vector;
     presence.noteBeat(nodeId, beat.value.presenceRev);
@@ -200,7 +203,7 @@ export class BackbonePeers {
     const { node, log } = this.#options;
     const peer: BackbonePeer = {
       nodeId,
-      lastHeardMs: Date.now(),
+      lastHeardMs: (this.#options.clock ?? systemClock).nowMs(),
       vector,
       previousVector: {},
       session: new AntiEntropySession({
@@ -230,7 +233,7 @@ export class BackbonePeers {
   }
 
   #syncRound(): void {
-    const now = Date.now();
+    const now = (this.#options.clock ?? systemClock).nowMs();
     for (const peer of [...this.#peers.values()]) {
       if (now - peer.lastHeardMs > this.#peerTimeoutMs) this.#forget(peer, "silent");
     }

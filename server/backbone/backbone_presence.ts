@@ -12,6 +12,7 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../../common/clock.ts";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { type BackboneNames, parseSubject } from "../../common/backbone_protocol.ts";
 import {
@@ -38,6 +39,8 @@ export interface BackbonePresenceOptions {
   names: BackboneNames;
   auth: BackboneAuth;
   log: Logger;
+  /** @default systemClock */
+  clock?: Clock;
 }
 
 interface RemoteList {
@@ -96,7 +99,7 @@ export class BackbonePresence {
   noteBeat(peerId: number, rev: number): void {
     const remote = this.#remoteOf(peerId);
     if (remote.heldRev === rev) return;
-    const now = Date.now();
+    const now = (this.#options.clock ?? systemClock).nowMs();
     if (now - remote.wantedAtMs < WANT_EVERY_MS) return;
     remote.wantedAtMs = now;
     const subject = this.#options.names.presenceWanted(peerId);
