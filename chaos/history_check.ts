@@ -12,7 +12,7 @@
 
 import { countByKind, type FaultKind } from "./fault_plan.ts";
 import { type ChaosHistory, DISK_PROBE_SENDER, type DiskFillRecord } from "./chaos_history.ts";
-import { checkReader, type ReaderFindings } from "./reader_check.ts";
+import { checkReader, type ReaderFindings, zeroReaderCounts } from "./reader_check.ts";
 import { checkStores, type StoreFindings } from "./store_check.ts";
 
 export interface CheckOptions {
@@ -113,15 +113,7 @@ export function checkHistory(history: ChaosHistory, options: CheckOptions): Chao
 }
 
 function sumReaders(readers: ReaderFindings[]): ReaderTotals {
-  const totals: ReaderTotals = {
-    received: 0,
-    liveCovered: 0,
-    replyCovered: 0,
-    resumeOverlap: 0,
-    reRead: 0,
-    unretractedSendDuplicates: 0,
-    missed: 0,
-  };
+  const totals: ReaderTotals = zeroReaderCounts();
   for (const reader of readers) {
     for (const key of Object.keys(totals) as Array<keyof ReaderTotals>) totals[key] += reader[key];
   }

@@ -47,6 +47,19 @@ export interface ReaderFindings {
   details: string[];
 }
 
+/** A reader's counts, every one of them zero (one reader's start, or the start of a sum). */
+export function zeroReaderCounts(): Omit<ReaderFindings, "name" | "connections" | "details"> {
+  return {
+    received: 0,
+    liveCovered: 0,
+    replyCovered: 0,
+    resumeOverlap: 0,
+    reRead: 0,
+    unretractedSendDuplicates: 0,
+    missed: 0,
+  };
+}
+
 const MAX_DETAILS = 10;
 
 interface WalkState {
@@ -84,13 +97,7 @@ export function checkReader(
   const findings: ReaderFindings = {
     name: reader.name,
     connections: reader.connections.length,
-    received: 0,
-    liveCovered: 0,
-    replyCovered: 0,
-    resumeOverlap: 0,
-    reRead: 0,
-    unretractedSendDuplicates: 0,
-    missed: 0,
+    ...zeroReaderCounts(),
     details: [],
   };
   const state: WalkState = { findings, had: new Set(), idsBySend: new Map(), retracted: new Set() };

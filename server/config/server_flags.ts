@@ -200,14 +200,35 @@ function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
   return { kind: "config", config };
 }
 
-/** An integer of at most maxDigits digits, at least min; fallback when the flag is absent. */
-function integerFlag(
-  value: string | undefined,
-  limits: { fallback: number; maxDigits: number; min: number; refusal: string },
-): number | Refusal {
-  if (value === undefined) return limits.fallback;
-  if (!new RegExp(`^[0-9]{1,${limits.maxDigits}}$`).test(value) || Number(value) < limits.min) {
-    return { refused: limits.refusal };
+/** The integer flags: their default, how many digits and the least value they take. */
+const INTEGER_FLAGS = {
+  "rate-limit": {
+    fallback: DEFAULT_RATE_LIMIT_PER_SECOND,
+    maxDigits: 9,
+    min: 1,
+    refusal: "--rate-limit must be an integer >= 1",
+  },
+  "idle-timeout": {
+    fallback: DEFAULT_IDLE_TIMEOUT_SECONDS,
+    maxDigits: 6,
+    min: 1,
+    refusal: "--idle-timeout must be an integer >= 1",
+  },
+  "drain-seconds": {
+    fallback: 0,
+    maxDigits: 4,
+    min: 0,
+    refusal: "--drain-seconds must be 0..9999",
+  },
+} as const;
+
+/** An integer flag's value, its default when absent, or why it was refused. */
+function integerFlag(values: FlagValues, flag: keyof typeof INTEGER_FLAGS): number | Refusal {
+  const rule = INTEGER_FLAGS[flag];
+  const value = values[flag];
+  if (value === undefined) return rule.fallback;
+  if (!new RegExp(`^[0-9]{1,${rule.maxDigits}}$`).test(value) || Number(value) < rule.min) {
+    return { refused: rule.refusal };
   }
   return Number(value);
 }
@@ -294,30 +315,15 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
   if (isRefusal(mode)) return mode;
   const backbone = backboneServers(values, mode);
   if (isRefusal(backbone)) return backbone;
-  const rateLimitPerSecond = integerFlag(values["rate-limit"], {
-    fallback: DEFAULT_RATE_LIMIT_PER_SECOND,
-    maxDigits: 9,
-    min: 1,
-    refusal: "--rate-limit must be an integer >= 1",
-  });
+  const rateLimitPerSecond = integerFlag(values, "rate-limit");
   if (isRefusal(rateLimitPerSecond)) return rateLimitPerSecond;
-  const idleTimeoutSeconds = integerFlag(values["idle-timeout"], {
-    fallback: DEFAULT_IDLE_TIMEOUT_SECONDS,
-    maxDigits: 6,
-    min: 1,
-    refusal: "--idle-timeout must be an integer >= 1",
-  });
+  const idleTimeoutSeconds = integerFlag(values, "idle-timeout");
   if (isRefusal(idleTimeoutSeconds)) return idleTimeoutSeconds;
   const advertised = addresses(values, host, mode);
   if (isRefusal(advertised)) return advertised;
   const tls = tlsFiles(values);
   if (isRefusal(tls)) return tls;
-  const drainSeconds = integerFlag(values["drain-seconds"], {
-    fallback: 0,
-    maxDigits: 4,
-    min: 0,
-    refusal: "--drain-seconds must be 0..9999",
-  });
+  const drainSeconds = integerFlag(values, "drain-seconds");
   if (isRefusal(drainSeconds)) return drainSeconds;
   return {
     port,

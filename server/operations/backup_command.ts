@@ -15,7 +15,7 @@ import { Database } from "bun:sqlite";
 import * as fs from "node:fs";
 import { createWriteStream, existsSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { once } from "node:events";
-import { parseArgs } from "node:util";
+import { parseCommandFlags } from "./command_flags.ts";
 import { ExitCode } from "../../common/exit_code.ts";
 import { clusterSecretFromDataDir } from "../../common/cluster_secret_file.ts";
 import { createOutbound } from "../process/outbound.ts";
@@ -34,33 +34,22 @@ export async function runBackupCommand(
   argv: readonly string[],
   env: (name: string) => string | undefined,
 ): Promise<number> {
-  let values;
+  const parsed = parseCommandFlags(argv, {
+    name: "backup",
+    action: "back up",
+    help: BACKUP_HELP,
+    options: {
+      node: { type: "string" },
+      out: { type: "string" },
+      ca: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    required: ["node", "out"],
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        node: { type: "string" },
-        out: { type: "string" },
-        ca: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    console.error(`Cannot parse backup flags: ${(error as Error).message}\n\n${BACKUP_HELP}`);
-    return ExitCode.usage;
-  }
-  if (values.help) {
-    console.log(BACKUP_HELP);
-    return ExitCode.ok;
-  }
-  if (!values.node || !values.out) {
-    console.error(`Cannot back up: --node and --out are required\n\n${BACKUP_HELP}`);
-    return ExitCode.usage;
-  }
-  try {
-    const summary = await backUp({ ...values, node: values.node, out: values.out }, env);
+    const summary = await backUp({ ...values, node: values.node!, out: values.out! }, env);
     console.log(summary);
     return ExitCode.ok;
   } catch (error) {

@@ -16,7 +16,7 @@
 
 import { Database } from "bun:sqlite";
 import { chmodSync, constants, copyFileSync, existsSync, unlinkSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseCommandFlags } from "./command_flags.ts";
 import { ExitCode } from "../../common/exit_code.ts";
 import { checkCopy } from "./backup_command.ts";
 
@@ -27,32 +27,21 @@ Makes a new node database at PATH (must not exist) from a backup made by
 node id and catches up from its peers on what the backup lacks.`;
 
 export function runRestoreCommand(argv: readonly string[]): number {
-  let values;
+  const parsed = parseCommandFlags(argv, {
+    name: "restore",
+    action: "restore",
+    help: RESTORE_HELP,
+    options: {
+      from: { type: "string" },
+      db: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    required: ["from", "db"],
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        from: { type: "string" },
-        db: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    console.error(`Cannot parse restore flags: ${(error as Error).message}\n\n${RESTORE_HELP}`);
-    return ExitCode.usage;
-  }
-  if (values.help) {
-    console.log(RESTORE_HELP);
-    return ExitCode.ok;
-  }
-  if (!values.from || !values.db) {
-    console.error(`Cannot restore: --from and --db are required\n\n${RESTORE_HELP}`);
-    return ExitCode.usage;
-  }
-  try {
-    console.log(restore(values.from, values.db));
+    console.log(restore(values.from!, values.db!));
     return ExitCode.ok;
   } catch (error) {
     console.error((error as Error).message);
