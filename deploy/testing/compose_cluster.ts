@@ -70,6 +70,16 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** `NAME=value` lines of an env file. */
+function readEnvFile(path: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (match) values[match[1]] = match[2];
+  }
+  return values;
+}
+
 export async function createComposeCluster(): Promise<ComposeCluster> {
   const [discoveryPort, ...nodePorts] = await freePorts(4);
   const project = `dsatter-test-${process.pid}`;
@@ -123,14 +133,7 @@ export async function createComposeCluster(): Promise<ComposeCluster> {
       if (!id) throw new Error(`Cannot find the running container of ${service}`);
       return id;
     },
-    secrets() {
-      const values: Record<string, string> = {};
-      for (const line of readFileSync(envFile, "utf8").split("\n")) {
-        const match = /^([A-Z_]+)=(.*)$/.exec(line);
-        if (match) values[match[1]] = match[2];
-      }
-      return values;
-    },
+    secrets: () => readEnvFile(envFile),
     async cleanup() {
       const errors: string[] = [];
       for (const target of ["delete-volumes", "delete-images"]) {
