@@ -18,7 +18,7 @@ NODES ?= 3
 SEED ?=
 FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-smoke chaos lint check clean ok \
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-search perf-smoke chaos lint check clean ok \
 	images up stop down delete-images delete-volumes
 
 help:
@@ -28,6 +28,7 @@ help:
 	@echo "make test        run every test (installs what is missing first)"
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
 	@echo "make chaos [DURATION=60 NODES=3 SEED= FAULTS=]  faults against a real cluster, then a history check"
+	@echo "make perf-search search on 1M stored messages: p99 and index size"
 	@echo "make lint check  formatting, lint, type checks"
 	@echo "make clean       remove data/ and build output"
 	@echo "make images      build the dsatter-discovery and dsatter-server images (docker or podman)"
@@ -74,6 +75,8 @@ perf-backbone: setup
 # Per-message CPU and bytes of mesh and backbone on 3 and 5 nodes, modelled up to 50 nodes.
 perf-model: setup
 	$(BUN) perf/transport_cost.ts
+perf-search: setup
+	$(BUN) perf/search_bench.ts
 
 lint: setup
 	$(DENO) fmt --check

@@ -20,6 +20,15 @@ import {
 } from "./protocol.ts";
 import { decodeVector } from "./version_vector.ts";
 import { decodeMessageId } from "./message_id.ts";
+import { checkChatId, checkString, fail, isChatId, isRecord } from "./field_checks.ts";
+import {
+  checkDeleteMessage,
+  checkEditMessage,
+  checkSearch,
+  checkTyping,
+} from "./message_event_validation.ts";
+
+export { charLength, isChatId, isWellFormedText } from "./field_checks.ts";
 
 /** A parsed frame, or the error plus the client's `ref` to echo on it. */
 export type ParsedFrame =
@@ -30,62 +39,6 @@ export type ParsedFrame =
 export const SUBSCRIBE_MAX_CHATS = 10_000;
 
 const KNOWN_TYPES = new Set<string>(Object.values(ClientFrameType));
-
-function fail(message: string, code: ProtocolError["code"] = "bad_frame") {
-  return { ok: false as const, error: { code, message } };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Length in characters (code points), cheap when the UTF-16 length already decides. */
-export function charLength(text: string): number {
-  if (text.length <= 1) return text.length;
-  let surrogates = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) surrogates++;
-  }
-  return text.length - surrogates;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * False when text holds a lone UTF-16 surrogate: such a string has no UTF-8 form,
- * so SQLite and every JSON encoder downstream would store and send it changed
- * (U+FFFD), and two different ids could become one.
- */
-export function isWellFormedText(text: string): boolean {
-  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
-  return native ? native.call(text) : !LONE_SURROGATE.test(text);
-}
-
-function checkString(
-  value: unknown,
-  field: string,
-  maxChars: number,
-): Parsed<string> {
-  if (typeof value !== "string") return fail(`${field} must be a string`);
-  if (!isWellFormedText(value)) {
-    return fail(`${field} must be valid Unicode text: it holds a lone surrogate`);
-  }
-  const length = charLength(value);
-  if (length < 1 || length > maxChars) {
-    return fail(`${field} must be 1..${maxChars} characters, got ${length}`);
-  }
-  return { ok: true, value };
-}
-
-/** A chat id: a safe integer >= 0. */
-export function isChatId(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-function checkChatId(value: unknown, field = "chatId"): Parsed<number> {
-  return isChatId(value) ? { ok: true, value } : fail(`${field} must be an integer >= 0`);
-}
 
 /** The fields of a new message, shared by the WebSocket frame and the REST body. */
 function checkMessageFields(
@@ -130,6 +83,13 @@ function checkSyncRequest(payload: unknown): Parsed<SyncRequestPayload> {
     const since = decodeVector(payload.since);
     if (!since) return fail('since must be a vector {"<nodeId>": seq}');
     value.since = payload.since as Record<string, number>;
+  }
+  if (payload.updatesSince !== undefined) {
+    if (payload.since === undefined) return fail("updatesSince goes with since");
+    if (!decodeVector(payload.updatesSince)) {
+      return fail('updatesSince must be a vector {"<nodeId>": seq}');
+    }
+    value.updatesSince = payload.updatesSince as Record<string, number>;
   }
   if (payload.before !== undefined) {
     if (typeof payload.before !== "string" || !decodeMessageId(payload.before)) {
@@ -196,6 +156,14 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
       const chat = checkChatId(payload.chatId);
       return chat.ok ? { ok: true, value: { chatId: chat.value } } : chat;
     }
+    case ClientFrameType.editMessage:
+      return checkEditMessage(payload);
+    case ClientFrameType.deleteMessage:
+      return checkDeleteMessage(payload);
+    case ClientFrameType.typing:
+      return checkTyping(payload);
+    case ClientFrameType.search:
+      return checkSearch(payload);
   }
 }
 

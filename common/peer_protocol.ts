@@ -15,9 +15,15 @@
  * @module
  */
 
-import type { Chat, ChatMessage, Parsed, VectorWire } from "./protocol.ts";
+import type { Chat, Parsed, VectorWire } from "./protocol.ts";
 import { Limits } from "./protocol.ts";
-import { parseChatMessages } from "./chat_message.ts";
+import { fail as failCheck } from "./field_checks.ts";
+import {
+  parsePeerUpdateFrame,
+  parseReplicatedMessages,
+  type PeerUpdateFrame,
+  type ReplicatedMessage,
+} from "./peer_update_protocol.ts";
 import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
 import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 import { decodeVector } from "./version_vector.ts";
@@ -53,7 +59,7 @@ export interface PeerHelloPayload {
 }
 
 export interface PeerMessagesPayload {
-  messages: ChatMessage[];
+  messages: ReplicatedMessage[];
 }
 
 export interface SyncRequestPayload {
@@ -66,7 +72,7 @@ export interface SyncRequestPayload {
 export interface SyncReplyPayload {
   requestId: number;
   /** In origin-seq order per origin, each origin's run contiguous from the requester's mark. */
-  messages: ChatMessage[];
+  messages: ReplicatedMessage[];
   /** True when a bound cut the page: ask again at once. */
   more: boolean;
 }
@@ -90,10 +96,11 @@ export type PeerFrame =
   | { type: typeof PeerFrameType.syncReply; payload: SyncReplyPayload }
   | { type: typeof PeerFrameType.chats; payload: { chats: PeerChat[] } }
   | { type: typeof PeerFrameType.presence; payload: PeerPresencePayload }
-  | { type: typeof PeerFrameType.ping; payload: Record<string, never> };
+  | { type: typeof PeerFrameType.ping; payload: Record<string, never> }
+  | PeerUpdateFrame;
 
 function fail<T>(message: string): Parsed<T> {
-  return { ok: false, error: { code: "bad_frame", message } };
+  return failCheck(message);
 }
 
 function parseChat(value: unknown): Parsed<PeerChat> {
@@ -143,7 +150,7 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       return { ok: true, value: { type: frame.type, payload: hello } };
     }
     case PeerFrameType.messages: {
-      const messages = parseChatMessages(payload.messages);
+      const messages = parseReplicatedMessages(payload.messages);
       if (!messages.ok) return messages;
       return { ok: true, value: { type: frame.type, payload: { messages: messages.value } } };
     }
@@ -162,7 +169,7 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
     case PeerFrameType.syncReply: {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
       if (typeof payload.more !== "boolean") return fail("bad more");
-      const messages = parseChatMessages(payload.messages);
+      const messages = parseReplicatedMessages(payload.messages);
       if (!messages.ok) return messages;
       return {
         ok: true,
@@ -196,7 +203,8 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
     case PeerFrameType.ping:
       return { ok: true, value: { type: frame.type, payload: {} } };
     default:
-      return { ok: false, error: { code: "unknown_type", message: `unknown peer frame type` } };
+      return parsePeerUpdateFrame(frame.type, payload) ??
+        { ok: false, error: { code: "unknown_type", message: `unknown peer frame type` } };
   }
 }
 

@@ -22,6 +22,10 @@ export const ClientFrameType = {
   createChat: "createChat",
   listChats: "listChats",
   presence: "presence",
+  editMessage: "editMessage",
+  deleteMessage: "deleteMessage",
+  typing: "typing",
+  search: "search",
 } as const;
 export type ClientFrameTypeName = typeof ClientFrameType[keyof typeof ClientFrameType];
 
@@ -57,6 +61,14 @@ export const Limits = {
   frameMaxBytes: 64 * 1024,
   /** A discovery request body larger than this gets 413. */
   discoveryBodyMaxBytes: 16 * 1024,
+  searchQueryMaxChars: 200,
+  searchLimitMax: 100,
+  /** `search` without a limit answers this many. */
+  searchDefaultLimit: 20,
+  /** A reader treats a `typing` event as over after this long (section 7). */
+  typingExpiresMs: 5000,
+  /** A connection's `typing` for one chat is relayed at most once per this long; extras are dropped. */
+  typingMinIntervalMs: 1000,
 } as const;
 
 /** The chat the original clients used; the default everywhere. */
@@ -122,6 +134,8 @@ export interface NewMessagePayload {
 export interface SyncRequestPayload {
   chatId?: number;
   since?: VectorWire;
+  /** With `since`: the update marks of the last reply (or welcome); see `updated` on the reply. */
+  updatesSince?: VectorWire;
   before?: string;
   limit?: number;
 }
@@ -146,18 +160,6 @@ export interface PresenceRequestPayload {
   chatId?: number;
 }
 
-export type ClientFrame =
-  | Frame<typeof ClientFrameType.newMessageFromClient, NewMessagePayload>
-  | Frame<typeof ClientFrameType.clientSyncRequest, SyncRequestPayload>
-  | Frame<typeof ClientFrameType.hello, HelloPayload>
-  | Frame<typeof ClientFrameType.subscribe, SubscribePayload>
-  | Frame<typeof ClientFrameType.createChat, CreateChatPayload>
-  | Frame<typeof ClientFrameType.listChats, Record<string, never>>
-  | Frame<typeof ClientFrameType.presence, PresenceRequestPayload>;
-
-// Section 7 client frames (editMessage, deleteMessage, typing, search): their payloads, for
-// the node side to validate and the SDK to send once the nodes take them.
-
 export interface EditMessagePayload {
   messageId: string;
   text: string;
@@ -175,7 +177,22 @@ export interface SearchRequestPayload {
   q: string;
   chatId?: number;
   limit?: number;
+  /** A messageId from the previous page's `before`: continue after it (older). */
+  before?: string;
 }
+
+export type ClientFrame =
+  | Frame<typeof ClientFrameType.newMessageFromClient, NewMessagePayload>
+  | Frame<typeof ClientFrameType.clientSyncRequest, SyncRequestPayload>
+  | Frame<typeof ClientFrameType.hello, HelloPayload>
+  | Frame<typeof ClientFrameType.subscribe, SubscribePayload>
+  | Frame<typeof ClientFrameType.createChat, CreateChatPayload>
+  | Frame<typeof ClientFrameType.listChats, Record<string, never>>
+  | Frame<typeof ClientFrameType.presence, PresenceRequestPayload>
+  | Frame<typeof ClientFrameType.editMessage, EditMessagePayload>
+  | Frame<typeof ClientFrameType.deleteMessage, DeleteMessagePayload>
+  | Frame<typeof ClientFrameType.typing, TypingRequestPayload>
+  | Frame<typeof ClientFrameType.search, SearchRequestPayload>;
 
 // ---- server to client payloads ----
 
@@ -187,6 +204,8 @@ export interface MessageAckPayload {
 export interface WelcomePayload {
   nodeId: number;
   vector: VectorWire;
+  /** The node's update marks: pass as `updatesSince` with `since` to learn missed edits. */
+  updates?: VectorWire;
 }
 
 export interface PresenceEventPayload {
@@ -237,6 +256,19 @@ export interface SyncReplyFrame
   more?: boolean;
   /** For a `since` request: the position to ask `since` for the next page. */
   vector?: VectorWire;
+  /** With `updatesSince`: older messages changed since then, as they now are. */
+  updated?: ChatMessage[];
+  /** With `updatesSince`: the update marks to pass next time. */
+  updates?: VectorWire;
+}
+
+/** `searchResults` carries its cursor on the envelope. */
+export interface SearchResultsFrame
+  extends Frame<typeof ServerFrameType.searchResults, ChatMessage[]> {
+  /** True when older matches may follow: ask again with `before`. */
+  more?: boolean;
+  /** With `more`: the `before` of the next page. */
+  before?: string;
 }
 
 export type ServerFrame =
@@ -251,7 +283,7 @@ export type ServerFrame =
   | Frame<typeof ServerFrameType.error, ErrorPayload>
   | Frame<typeof ServerFrameType.messageUpdated, MessageUpdatePayload>
   | Frame<typeof ServerFrameType.typing, TypingEventPayload>
-  | Frame<typeof ServerFrameType.searchResults, ChatMessage[]>;
+  | SearchResultsFrame;
 
 /** The frame of one type of the union, e.g. `ServerFrameOf<"welcome">`. */
 export type ServerFrameOf<T extends ServerFrameTypeName> = Extract<ServerFrame, { type: T }>;

@@ -41,6 +41,12 @@ export function encodeServerFrame(frame: ServerFrame): string {
   if (frame.type === ServerFrameType.clientSyncReply) {
     if (frame.more === true) text += `,"more":true`;
     if (frame.vector !== undefined) text += `,"vector":${JSON.stringify(frame.vector)}`;
+    if (frame.updated !== undefined) text += `,"updated":${JSON.stringify(frame.updated)}`;
+    if (frame.updates !== undefined) text += `,"updates":${JSON.stringify(frame.updates)}`;
+  }
+  if (frame.type === ServerFrameType.searchResults) {
+    if (frame.more === true) text += `,"more":true`;
+    if (frame.before !== undefined) text += `,"before":${JSON.stringify(frame.before)}`;
   }
   if (frame.ref !== undefined) text += `,"ref":${JSON.stringify(frame.ref)}`;
   return text + "}";
@@ -181,13 +187,31 @@ const DECODERS: { [T in ServerFrameTypeName]: Decoder<T> } = {
       if (!vector.ok) return vector;
       frame.vector = vector.value;
     }
+    if (envelope.updated !== undefined) {
+      const updated = parseChatMessages(envelope.updated);
+      if (!updated.ok) return updated;
+      frame.updated = updated.value;
+    }
+    if (envelope.updates !== undefined) {
+      const updates = parseVectorWire(envelope.updates);
+      if (!updates.ok) return updates;
+      frame.updates = updates.value;
+    }
     return ok(frame);
   },
   welcome(payload) {
     if (!isRecord(payload) || !isIntAtLeast(payload.nodeId, 0)) return bad("bad nodeId");
     const vector = parseVectorWire(payload.vector);
     if (!vector.ok) return vector;
-    const welcome = { nodeId: payload.nodeId, vector: vector.value };
+    const welcome: ServerFrameOf<"welcome">["payload"] = {
+      nodeId: payload.nodeId,
+      vector: vector.value,
+    };
+    if (payload.updates !== undefined) {
+      const updates = parseVectorWire(payload.updates);
+      if (!updates.ok) return updates;
+      welcome.updates = updates.value;
+    }
     return ok({ type: ServerFrameType.welcome, payload: welcome });
   },
   chatCreated(payload) {
@@ -235,10 +259,19 @@ const DECODERS: { [T in ServerFrameTypeName]: Decoder<T> } = {
     const event = { chatId: payload.chatId, ...entry.value };
     return ok({ type: ServerFrameType.typing, payload: event });
   },
-  searchResults(payload) {
+  searchResults(payload, envelope) {
     const messages = parseChatMessages(payload);
-    return messages.ok
-      ? ok({ type: ServerFrameType.searchResults, payload: messages.value })
-      : messages;
+    if (!messages.ok) return messages;
+    const frame: ServerFrameOf<"searchResults"> = {
+      type: ServerFrameType.searchResults,
+      payload: messages.value,
+    };
+    if (envelope.more !== undefined && typeof envelope.more !== "boolean") return bad("bad more");
+    if (envelope.more === true) frame.more = true;
+    if (envelope.before !== undefined) {
+      if (!isMessageId(envelope.before)) return bad("bad before");
+      frame.before = envelope.before;
+    }
+    return ok(frame);
   },
 };

@@ -43,6 +43,15 @@ const EVERY_FRAME: ServerFrame[] = [
   },
   { type: "typing", payload: { chatId: 11, name: "ann", nodeId: 3 } },
   { type: "searchResults", payload: [message(2), message(1)], ref: "s" },
+  { type: "searchResults", payload: [message(2)], more: true, before: "3000000000002", ref: "s2" },
+  {
+    type: "clientSyncReply",
+    payload: [],
+    vector: { "3": 2 },
+    updated: [{ ...message(1), text: "", deleted: true }],
+    updates: { "3": 4 },
+  },
+  { type: "welcome", payload: { nodeId: 3, vector: { "3": 2 }, updates: { "3": 1 } } },
 ];
 
 test("decodeServerFrame() gives back every frame encodeServerFrame() wrote", () => {

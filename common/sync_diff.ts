@@ -15,21 +15,29 @@ import { messageJson } from "./message_json.ts";
 import { PEER_FRAME_MAX_BYTES, utf8ByteLength } from "./peer_protocol.ts";
 import { missingRanges, type VersionVector } from "./version_vector.ts";
 
-export interface SyncPageOptions {
+/** What a page holds: messages, or anything else numbered per origin from 1 (updates). */
+export interface SyncItem {
+  nodeId: number;
+  seq: number;
+}
+
+export interface SyncPageOptions<T extends SyncItem = ChatMessage> {
   /** This node's contiguous marks. */
   responderVector: VersionVector;
   /** The requester's contiguous marks. */
   requesterVector: VersionVector;
-  /** Messages of one origin after afterSeq, in seq order, at most limit. */
-  readAfter: (originNodeId: number, afterSeq: number, limit: number) => ChatMessage[];
+  /** Items of one origin after afterSeq, in seq order, at most limit. */
+  readAfter: (originNodeId: number, afterSeq: number, limit: number) => T[];
+  /** One item's JSON (its size bounds the page). @default messageJson */
+  encodeItem?: (item: T) => string;
   /** Bytes of message JSON per page. @default PEER_FRAME_MAX_BYTES - 1024 */
   maxBytes?: number;
   /** Messages per page. @default 5000 */
   maxMessages?: number;
 }
 
-export interface SyncPage {
-  messages: ChatMessage[];
+export interface SyncPage<T extends SyncItem = ChatMessage> {
+  messages: T[];
   /** True when the requester still lacks something after this page. */
   more: boolean;
 }
@@ -37,14 +45,17 @@ export interface SyncPage {
 const READ_BATCH = 256;
 
 /** The next page; origins in node-id order, each in seq order. */
-export function buildSyncPage(options: SyncPageOptions): SyncPage {
+export function buildSyncPage<T extends SyncItem = ChatMessage>(
+  options: SyncPageOptions<T>,
+): SyncPage<T> {
   const { responderVector, requesterVector, readAfter } = options;
   const maxBytes = options.maxBytes ?? PEER_FRAME_MAX_BYTES - 1024;
   const maxMessages = options.maxMessages ?? 5000;
   if (!(maxBytes > 0) || !(maxMessages > 0)) {
     throw new RangeError("Cannot build a sync page: maxBytes and maxMessages must be > 0");
   }
-  const messages: ChatMessage[] = [];
+  const encodeItem = options.encodeItem ?? (messageJson as unknown as (item: T) => string);
+  const messages: T[] = [];
   let bytes = 0;
   for (const range of missingRanges(requesterVector, responderVector)) {
     let after = range.fromSeq - 1;
@@ -56,7 +67,7 @@ export function buildSyncPage(options: SyncPageOptions): SyncPage {
           after = range.toSeq; // a hole below our own mark: never pass it
           break;
         }
-        const size = utf8ByteLength(messageJson(message)) + 1;
+        const size = utf8ByteLength(encodeItem(message)) + 1;
         if (messages.length > 0 && (bytes + size > maxBytes || messages.length >= maxMessages)) {
           return { messages, more: true };
         }

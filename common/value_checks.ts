@@ -8,7 +8,7 @@
  * @module
  */
 
-import { charLength } from "./client_frame_validation.ts";
+import { charLength } from "./field_checks.ts";
 
 /** A plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {

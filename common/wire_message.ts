@@ -4,10 +4,10 @@
  * client's extras). Used wherever a message leaves a process.
  * @module
  */
-import type { ChatMessage } from "./protocol.ts";
+import type { MessageUpdatePayload } from "./protocol.ts";
 
-export function toWireMessage(message: ChatMessage): ChatMessage {
-  const wire: ChatMessage = {
+export function toWireMessage(message: MessageUpdatePayload): MessageUpdatePayload {
+  const wire: MessageUpdatePayload = {
     messageId: message.messageId,
     nodeId: message.nodeId,
     seq: message.seq,
@@ -20,5 +20,6 @@ export function toWireMessage(message: ChatMessage): ChatMessage {
   if (message.clientMsgId !== undefined) wire.clientMsgId = message.clientMsgId;
   if (message.editedAt !== undefined) wire.editedAt = message.editedAt;
   if (message.deleted === true) wire.deleted = true;
+  if (message.duplicateOf !== undefined) wire.duplicateOf = message.duplicateOf;
   return wire;
 }

@@ -313,6 +313,7 @@ async function main(): Promise<void> {
       publish: (topic, data) => transport?.publish(topic, data),
       publishMessage: (message, frame) => transport?.publishMessage(message, frame),
       subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
+      publishToReaders: (chatId, data, filter) => transport?.publishToReaders(chatId, data, filter),
     },
     onFatal: () => void shutdown(1),
   });

@@ -31,13 +31,21 @@ import {
 } from "../../common/protocol.ts";
 import { chatCreatedFrame, presenceFrame } from "./client_frames.ts";
 import { encodeVector, mergeVectors, type VersionVector } from "../../common/version_vector.ts";
-import { HELLO_TOPIC, type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
+import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
+import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
+import type { SearchRequestPayload } from "../../common/protocol.ts";
+import { MessageUpdates } from "./message_updates.ts";
+import { makeVisible, type VisibilityContext } from "./message_visibility.ts";
+import { searchMessages, type SearchOutcome } from "./message_search.ts";
+import { TypingRelay } from "./typing_relay.ts";
+import { SearchIndexer } from "./search_indexer.ts";
+import { withUpdatedSince } from "./update_reads.ts";
+import type { Reader } from "./read_access.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
 import { marksFromStore } from "./store_marks.ts";
 import { LocalCommitFeed } from "./local_commit_feed.ts";
-import { decideCopies } from "./duplicate_copies.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
 import type { ChatRecord, MessageStore } from "../store/message_store.ts";
@@ -93,6 +101,13 @@ export class ChatNode {
   #chats: ChatDirectory;
   #commits: GroupCommit;
   #storage: StorageGuard;
+  /** Edits and deletes (section 7): the update log, its replication and delivery. */
+  readonly updates: MessageUpdates;
+  /** Typing indicators (section 7). */
+  readonly typingRelay: TypingRelay;
+  #visibility: VisibilityContext;
+  #indexer: SearchIndexer;
+  #lastCommitMs = 0;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
   #feed: LocalCommitFeed;
 
@@ -122,8 +137,24 @@ export class ChatNode {
       onCommitted: (_size, durationMs) => {
         this.#metrics.recordCommit(durationMs);
         this.#storage.succeeded();
+        this.#lastCommitMs = performance.now();
       },
       onFailure: (error) => this.#commitFailed(error, options.onFatal),
+    });
+    this.updates = new MessageUpdates({
+      store: this.#store,
+      nodeId: this.nodeId,
+      clock: this.#clock,
+      commits: this.#commits,
+      publisher: this.#publisher,
+      refusal: () => this.#storage.refusal() ?? undefined,
+    });
+    this.typingRelay = new TypingRelay(this.nodeId, this.#publisher);
+    this.#visibility = this.#visibilityContext();
+    this.#indexer = new SearchIndexer({
+      store: this.#store,
+      msSinceLastCommit: () => performance.now() - this.#lastCommitMs,
+      onError: (error) => this.#logger.warn("search indexing failed", { error: error.message }),
     });
   }
 
@@ -154,7 +185,7 @@ export class ChatNode {
   }
 
   /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
-  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[] {
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
     const upTo = this.#committed.get(originNodeId) ?? 0;
     if (afterSeq >= upTo) return [];
     return this.#store.readAfter(originNodeId, afterSeq, Math.min(limit, upTo - afterSeq));
@@ -166,8 +197,18 @@ export class ChatNode {
   }
 
   /** Visible messages newer than `since`, canonical order, at most `limit`. */
-  since(query: SinceQuery): SinceResult {
-    return readSince(this.#store, this.#committed, query);
+  since(query: SinceQuery & { updatesSince?: VectorWire; reader?: Reader }): SinceResult {
+    const result = readSince(this.#store, this.#committed, query);
+    if (query.updatesSince === undefined) return result;
+    return withUpdatedSince(this.#store, this.updates.vector(), result, {
+      ...query,
+      updatesSince: query.updatesSince,
+    });
+  }
+
+  /** Search over what reader may read, newest first (section 7). */
+  search(query: SearchRequestPayload, reader: Reader): SearchOutcome {
+    return searchMessages(this.#store, query, reader);
   }
 
   // ---- writes ----
@@ -219,7 +260,7 @@ export class ChatNode {
   }
 
   /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
-  acceptRemote(messages: ChatMessage[]): Promise<void> {
+  acceptRemote(messages: ReplicatedMessage[]): Promise<void> {
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     const sorted = messages.filter((m) => {
       const ok = isAcceptableRemote(m);
@@ -238,7 +279,11 @@ export class ChatNode {
       }
       if (outcome.kind === "held") {
         writes.push(() => {
-          if (this.#store.insertMessage({ ...message, held: true, hidden: false })) {
+          const copies = message.clientMsgId === undefined
+            ? []
+            : this.#store.findCopies(message.sender, message.clientMsgId);
+          const revised = this.updates.reviseIncoming(message, copies, posts);
+          if (this.#store.insertMessage({ ...revised, held: true, hidden: false })) {
             this.#metrics.stored.inc();
           }
         });
@@ -329,6 +374,7 @@ export class ChatNode {
 
   /** Commits what is queued and refuses further writes (the store is closed by its owner). */
   close(): void {
+    this.#indexer.close();
     this.#commits.close();
   }
 
@@ -346,6 +392,7 @@ export class ChatNode {
       this.#nextSeq = nextSeq;
       this.#committed = mergeVectors(this.#committed, marks);
       this.#chats = new ChatDirectory(this.#store);
+      this.updates.reload();
     } catch (cause) {
       this.#logger.error("store unreadable after a failed commit", { error: String(cause) });
       onFatal?.(error);
@@ -354,34 +401,26 @@ export class ChatNode {
     this.#storage.failed(error);
   }
 
-  /**
-   * Inside a commit: makes a not-held message visible unless a lower copy of its
-   * (sender, clientMsgId) is; returns the copy that is visible afterwards.
-   */
-  #makeVisible(message: ChatMessage, stored: boolean, posts: Array<() => void>): ChatMessage {
-    const { hidden, publish, winner, hideStored } = decideCopies(this.#store, message);
-    if (hideStored) {
-      this.#store.setMessageState(hideStored.nodeId, hideStored.seq, { held: false, hidden: true });
-    }
-    if (stored) {
-      this.#store.setMessageState(message.nodeId, message.seq, { held: false, hidden });
-    } else if (this.#store.insertMessage({ ...message, held: false, hidden })) {
-      this.#metrics.stored.inc();
-    }
-    const created = hidden ? undefined : this.#chats.noteVisibleMessage(message);
-    posts.push(() => {
-      if (message.seq > (this.#committed.get(message.nodeId) ?? 0)) {
-        this.#committed.set(message.nodeId, message.seq);
-      }
-      if (created) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(created));
-      if (publish && !hidden) this.#publish(message);
-    });
-    return winner;
+  /** Inside a commit: see message_visibility.ts. */
+  #makeVisible(
+    incoming: ReplicatedMessage,
+    stored: boolean,
+    posts: Array<() => void>,
+  ): ChatMessage {
+    return makeVisible(this.#visibility, incoming, stored, posts);
   }
 
-  /** One frame per message, one JSON pass over it (message_json.ts), published to every topic. */
-  #publish(message: ChatMessage): void {
-    this.#metrics.recordDelivery(message.dateTime);
-    this.#metrics.delivered.inc(publishLiveMessage(this.#publisher, message, this.nodeId));
+  /** What the visibility step needs, read live (a failed commit replaces the chats and marks). */
+  #visibilityContext(): VisibilityContext {
+    return {
+      nodeId: this.nodeId,
+      store: this.#store,
+      updates: this.updates,
+      metrics: this.#metrics,
+      publisher: this.#publisher,
+      chats: () => this.#chats,
+      committed: () => this.#committed,
+      chatCreatedFrame: (chat) => this.chatCreatedFrame(chat),
+    };
   }
 }

@@ -12,6 +12,7 @@ import { DATE_TIME_PATTERN } from "../../common/hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
+import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { ChatRecord } from "../store/message_store.ts";
 
 /** What travels between nodes for a chat. */
@@ -52,10 +53,14 @@ export function isAcceptableRemote(m: ChatMessage): boolean {
     (m.clientMsgId === undefined || typeof m.clientMsgId === "string");
 }
 
-/** The wire fields only, messageId recomputed (never trusted from a peer). */
-export function normalizeRemote(m: ChatMessage): ChatMessage {
-  const message = toWireMessage(m);
-  message.messageId = encodeMessageId(m.nodeId, m.seq);
+/** The wire fields and revision only, messageId recomputed (never trusted from a peer). */
+export function normalizeRemote(m: ReplicatedMessage): ReplicatedMessage {
+  // editedAt follows from the edit stamp; duplicateOf is a client event, not a peer's say.
+  const { editedAt: _editedAt, duplicateOf: _duplicateOf, ...fields } = toWireMessage(m);
+  const message: ReplicatedMessage = { ...fields, messageId: encodeMessageId(m.nodeId, m.seq) };
+  if (m.edit) message.edit = { dateTime: m.edit.dateTime, lc: m.edit.lc, nodeId: m.edit.nodeId };
+  if (m.deleted === true) message.text = "";
+  else if (m.edit) message.editedAt = m.edit.dateTime;
   return message;
 }
 

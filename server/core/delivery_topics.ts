@@ -24,6 +24,14 @@ export function isMessageTopic(topic: string): boolean {
   return topic === ALL_CHATS_TOPIC || topic.startsWith("chat:");
 }
 
+/** Which hello readers of a chat a section 7 frame skips. */
+export interface ReaderFilter {
+  /** The connection that caused it (it gets its own reply instead). */
+  exceptConnection?: number;
+  /** Connections of this hello name (a typer does not see itself typing). */
+  exceptName?: string;
+}
+
 export interface LocalPublisher {
   publish(topic: string, data: string): unknown;
   /**
@@ -32,6 +40,11 @@ export interface LocalPublisher {
    * they already have it. Without it, the core publishes to the two topics itself.
    */
   publishMessage?(message: ChatMessage, frame: string): unknown;
+  /**
+   * Sends a frame to every hello connection on this node that follows chatId and may
+   * read it (server/core/read_access.ts), but those the filter skips.
+   */
+  publishToReaders?(chatId: number, data: string, filter?: ReaderFilter): void;
   /** Connections on a topic (for the delivered counter); 0 when unknown. */
   subscriberCount?(topic: string): number;
 }

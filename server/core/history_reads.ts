@@ -37,6 +37,10 @@ export interface SinceResult {
   more: boolean;
   /** Where to ask `since` for the next page (the node's vector when complete). */
   vector: VectorWire;
+  /** With `updatesSince`: older messages changed since, as they now are. */
+  updated?: ChatMessage[];
+  /** With `updatesSince`: the update marks to pass next time. */
+  updates?: VectorWire;
 }
 
 /**

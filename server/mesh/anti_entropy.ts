@@ -13,14 +13,13 @@
  */
 
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
-import { buildSyncPage } from "../../common/sync_diff.ts";
 import { type Clock, systemClock } from "../../common/clock.ts";
+import { buildSyncPage, type SyncItem } from "../../common/sync_diff.ts";
 import { messageJson } from "../../common/message_json.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
   PeerFrameType,
-  type SyncReplyPayload,
   type SyncRequestPayload,
 } from "../../common/peer_protocol.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
@@ -31,15 +30,42 @@ import {
   type VersionVector,
 } from "../../common/version_vector.ts";
 
-/** The part of the chat node anti-entropy needs. */
-export interface AntiEntropyNode {
+/** The part of the chat node anti-entropy needs: one log numbered per origin (messages, updates). */
+export interface AntiEntropyNode<T extends SyncItem = ChatMessage> {
   vector(): VectorWire;
-  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[];
-  acceptRemote(messages: ChatMessage[]): Promise<void>;
+  readAfter(originNodeId: number, afterSeq: number, limit: number): T[];
+  acceptRemote(items: T[]): Promise<void>;
 }
 
-export interface AntiEntropyOptions {
-  node: AntiEntropyNode;
+/** Which frames a session speaks: messages' (the default) or another log's. */
+export interface SyncChannel<T extends SyncItem> {
+  requestType: string;
+  replyType: string;
+  /** The reply payload's key for its items. */
+  itemsKey: string;
+  encodeItem: (item: T) => string;
+}
+
+/** The message log's frames: `syncRequest` / `syncReply {messages}`. */
+export const MESSAGE_SYNC_CHANNEL: SyncChannel<ChatMessage> = {
+  requestType: PeerFrameType.syncRequest,
+  replyType: PeerFrameType.syncReply,
+  itemsKey: "messages",
+  encodeItem: messageJson,
+};
+
+/** A reply page as the session takes it. */
+export interface SyncReply<T> {
+  requestId: number;
+  /** The items (the payload's messages or updates). */
+  messages: T[];
+  more: boolean;
+}
+
+export interface AntiEntropyOptions<T extends SyncItem = ChatMessage> {
+  node: AntiEntropyNode<T>;
+  /** @default MESSAGE_SYNC_CHANNEL */
+  channel?: SyncChannel<T>;
   /** Sends one frame on the link. */
   send: (text: string) => void;
   /** A request unanswered this long is abandoned and may be sent again. @default 30_000 */
@@ -54,8 +80,9 @@ export interface AntiEntropyOptions {
   baton?: CatchUpBaton;
 }
 
-export class AntiEntropySession {
-  #options: AntiEntropyOptions;
+export class AntiEntropySession<T extends SyncItem = ChatMessage> {
+  #options: AntiEntropyOptions<T>;
+  #channel: SyncChannel<T>;
   #nextRequestId = 1;
   #inFlight: { requestId: number; sentAtMs: number } | null = null;
   #againAfterReply = false;
@@ -67,8 +94,9 @@ export class AntiEntropySession {
   /** During a chain: the marks this node will have once every received page is stored. */
   #expected: VersionVector | undefined;
 
-  constructor(options: AntiEntropyOptions) {
+  constructor(options: AntiEntropyOptions<T>) {
     this.#options = options;
+    this.#channel = options.channel ?? (MESSAGE_SYNC_CHANNEL as unknown as SyncChannel<T>);
   }
 
   /** True while a request waits for its reply. */
@@ -96,7 +124,7 @@ export class AntiEntropySession {
    * ever pending (one storing, one in flight): each reply first waits for the store of
    * the one before.
    */
-  async handleReply(reply: SyncReplyPayload): Promise<void> {
+  async handleReply(reply: SyncReply<T>): Promise<void> {
     if (this.#closed || this.#inFlight?.requestId !== reply.requestId) return;
     this.#inFlight = null;
     try {
@@ -145,14 +173,16 @@ export class AntiEntropySession {
   /** Answers a peer's request with one page of what it lacks. */
   handleRequest(request: SyncRequestPayload): void {
     if (this.#closed) return;
-    for (const frame of syncReplyFrames(this.#options.node, request)) this.#options.send(frame);
+    for (const frame of syncReplyFrames(this.#options.node, request, this.#channel)) {
+      this.#options.send(frame);
+    }
   }
 
   #send(vector: VectorWire): void {
     const requestId = this.#nextRequestId++;
     this.#inFlight = { requestId, sentAtMs: (this.#options.clock ?? systemClock).nowMs() };
     const payload: SyncRequestPayload = { requestId, vector };
-    this.#options.send(encodePeerFrame(PeerFrameType.syncRequest, payload));
+    this.#options.send(encodePeerFrame(this.#channel.requestType, payload));
   }
 
   /** Stops sending; later replies are ignored. */
@@ -167,23 +197,28 @@ export class AntiEntropySession {
  * The reply frames to a sync request (one bounded page of what the requester lacks; the
  * page fits one frame), or none for a request whose vector does not parse.
  */
-export function syncReplyFrames(node: AntiEntropyNode, request: SyncRequestPayload): string[] {
+export function syncReplyFrames<T extends SyncItem = ChatMessage>(
+  node: AntiEntropyNode<T>,
+  request: SyncRequestPayload,
+  channel: SyncChannel<T> = MESSAGE_SYNC_CHANNEL as unknown as SyncChannel<T>,
+): string[] {
   const requesterVector = decodeVector(request.vector);
   const responderVector = decodeVector(node.vector());
   if (!requesterVector || !responderVector) return [];
-  const page = buildSyncPage({
+  const page = buildSyncPage<T>({
     responderVector,
     requesterVector,
+    encodeItem: channel.encodeItem,
     readAfter: (origin, afterSeq, limit) => node.readAfter(origin, afterSeq, limit),
   });
-  return encodeListFrames(PeerFrameType.syncReply, "messages", page.messages, {
-    encodeItem: messageJson,
+  return encodeListFrames(channel.replyType, channel.itemsKey, page.messages, {
+    encodeItem: channel.encodeItem as (item: never) => string,
     extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),
   });
 }
 
 /** Per origin, the highest seq in a page (pages hold contiguous runs from the requester's marks). */
-export function pageEnds(messages: ChatMessage[]): VersionVector {
+export function pageEnds(messages: SyncItem[]): VersionVector {
   const ends: VersionVector = new Map();
   for (const m of messages) if (m.seq > (ends.get(m.nodeId) ?? 0)) ends.set(m.nodeId, m.seq);
   return ends;

@@ -21,7 +21,8 @@ import {
 } from "../../common/peer_protocol.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
-import { AntiEntropySession } from "./anti_entropy.ts";
+import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
+import { AntiEntropySession, type SyncChannel } from "./anti_entropy.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Clock } from "../../common/clock.ts";
 import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
@@ -39,6 +40,14 @@ export type LinkDirection = "dialled" | "accepted";
 
 /** The chat node as the mesh sees it: the replication seam (server/replication/replicator.ts). */
 export type MeshNode = ReplicaNode;
+
+/** The update log's frames: `updateSyncRequest` / `updateSyncReply {updates}`. */
+export const UPDATE_SYNC_CHANNEL: SyncChannel<ReplicatedUpdate> = {
+  requestType: PeerUpdateFrameType.syncRequest,
+  replyType: PeerUpdateFrameType.syncReply,
+  itemsKey: "updates",
+  encodeItem: (update) => JSON.stringify(update),
+};
 
 /** What a link needs from the mesh that owns it. */
 export interface LinkHost {
@@ -82,6 +91,8 @@ export class PeerLink {
   /** The peer's contiguous marks as of its last sync request (for the sync-lag gauge). */
   peerVector: VectorWire | undefined;
   readonly antiEntropy: AntiEntropySession;
+  /** Anti-entropy of the update log (edits, deletes): small, so no catch-up baton. */
+  readonly updateSync: AntiEntropySession<ReplicatedUpdate>;
   #host: LinkHost;
   #options: PeerLinkOptions;
   #pending: string[] = [];
@@ -103,6 +114,16 @@ export class PeerLink {
       onCaughtUp: (messageCount, pages) =>
         this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
       onError: (error) => this.#notStored("peer sync page not stored", error),
+    });
+    this.updateSync = new AntiEntropySession({
+      node: options.host.node.updates,
+      channel: UPDATE_SYNC_CHANNEL,
+      send: (text) => this.send(text),
+      onError: (error) =>
+        this.#host.log.warn("peer updates not stored", {
+          peer: this.peerNodeId,
+          error: String(error),
+        }),
     });
   }
 
@@ -163,6 +184,7 @@ export class PeerLink {
     if (this.state === "closed") return;
     this.state = "closed";
     this.antiEntropy.close();
+    this.updateSync.close();
     this.#pending = [];
     this.#host.unregister(this);
   }
@@ -217,6 +239,7 @@ export class PeerLink {
     this.sendPresence(this.#host.node.localPresence());
     this.sendChats(this.#host.node.chats());
     this.antiEntropy.request();
+    this.updateSync.request();
     const pending = this.#pending;
     this.#pending = [];
     for (const text of pending) this.receive(text);
@@ -253,7 +276,35 @@ export class PeerLink {
         return;
       case PeerFrameType.ping:
         return;
+      case PeerUpdateFrameType.updates:
+        this.#acceptLiveUpdates(frame.payload.updates);
+        return;
+      case PeerUpdateFrameType.syncRequest:
+        this.updateSync.handleRequest(frame.payload);
+        return;
+      case PeerUpdateFrameType.syncReply: {
+        const { requestId, updates, more } = frame.payload;
+        void this.updateSync.handleReply({ requestId, messages: updates, more });
+        return;
+      }
+      case PeerUpdateFrameType.typing:
+        node.typingRelay.remote(frame.payload);
+        return;
     }
+  }
+
+  /** Stores live updates; a gap they reveal in the update log triggers its sync right away. */
+  #acceptLiveUpdates(updates: ReplicatedUpdate[]): void {
+    const node = this.#host.node;
+    node.updates.acceptRemote(updates).then(() => {
+      if (this.state !== "open") return;
+      if (revealsGap(updates, node.updates.vector())) this.updateSync.request();
+    }).catch((error) => {
+      this.#host.log.warn("peer updates not stored", {
+        peer: this.peerNodeId,
+        error: String(error),
+      });
+    });
   }
 
   /** Stores live messages; a gap they reveal triggers a sync right away. */
@@ -278,6 +329,9 @@ export class PeerLink {
 }
 
 /** True when some message lies past its origin's contiguous mark (something before it is missing). */
-export function revealsGap(messages: ChatMessage[], vector: VectorWire): boolean {
+export function revealsGap(
+  messages: Array<{ nodeId: number; seq: number }>,
+  vector: VectorWire,
+): boolean {
   return messages.some((m) => m.seq > (vector[String(m.nodeId)] ?? 0));
 }

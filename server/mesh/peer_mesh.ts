@@ -17,7 +17,13 @@
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { messageJson } from "../../common/message_json.ts";
 import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
-import { encodeListFrames, type PeerChat, PeerFrameType } from "../../common/peer_protocol.ts";
+import {
+  encodeListFrames,
+  encodePeerFrame,
+  type PeerChat,
+  PeerFrameType,
+} from "../../common/peer_protocol.ts";
+import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { PeerAuth } from "../../common/peer_auth_token.ts";
 import { CatchUpBaton } from "./catch_up_baton.ts";
@@ -87,6 +93,10 @@ export class PeerMesh implements LinkHost {
       this.node.onLocalCommitted((messages) => this.#fanOut(messages)),
       this.node.onLocalChatCreated((chat) => this.#announceChats([chat])),
       this.node.onLocalPresenceChanged(() => this.#schedulePresence()),
+      this.node.updates.onLocalUpdated((updates) => this.#fanOutUpdates(updates)),
+      this.node.typingRelay.onLocal((event) =>
+        this.#sendLive(encodePeerFrame(PeerUpdateFrameType.typing, event))
+      ),
       // Links that yielded to another's catch-up chain go again (the rest, if that link closed).
       this.catchUpBaton.onReleasedAfterContention(() =>
         queueMicrotask(() => {
@@ -234,6 +244,21 @@ export class PeerMesh implements LinkHost {
     }
   }
 
+  #fanOutUpdates(updates: ReplicatedUpdate[]): void {
+    if (updates.length === 0) return;
+    for (const frame of encodeListFrames(PeerUpdateFrameType.updates, "updates", updates)) {
+      this.#sendLive(frame);
+    }
+  }
+
+  /** A live frame to every open link that is not backed up (anti-entropy covers what is skipped). */
+  #sendLive(frame: string): void {
+    for (const link of this.#openLinks()) {
+      if (link.socket.bufferedAmount() > this.#liveBufferLimitBytes) continue;
+      link.send(frame);
+    }
+  }
+
   #announceChats(chats: PeerChat[]): void {
     for (const link of this.#openLinks()) link.sendChats(chats);
   }
@@ -252,6 +277,7 @@ export class PeerMesh implements LinkHost {
     const chats = this.#round % CHATS_EVERY_ROUNDS === 0 ? this.node.chats() : null;
     for (const link of this.#openLinks()) {
       link.antiEntropy.request();
+      link.updateSync.request();
       if (chats) link.sendChats(chats);
     }
   }

@@ -9,7 +9,8 @@ import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
 import { encodeMessageId } from "../../common/message_id.ts";
 import { createPeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
 import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts";
-import type { ChatMessage } from "../../common/protocol.ts";
+import type { ChatMessage, TypingEventPayload } from "../../common/protocol.ts";
+import type { ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import { encodeVector } from "../../common/version_vector.ts";
 import { silentLogger } from "../../common/logger.ts";
 import type { MeshNode, PeerLink, PeerSocket } from "./peer_link.ts";
@@ -29,6 +30,12 @@ class MemoryMeshNode implements MeshNode {
   #seq = 0;
   #committed = new Set<(messages: ChatMessage[]) => void>();
   #presence = new Set<() => void>();
+  updateLog = new Map<string, ReplicatedUpdate>();
+  updateTracker = new ContiguityTracker();
+  typingSeen: TypingEventPayload[] = [];
+  #updateSeq = 0;
+  #updated = new Set<(updates: ReplicatedUpdate[]) => void>();
+  #typing = new Set<(event: TypingEventPayload) => void>();
 
   constructor(nodeId: number) {
     this.nodeId = nodeId;
@@ -95,6 +102,59 @@ class MemoryMeshNode implements MeshNode {
       batch.push(message);
     }
     if (options.fanOut !== false) { for (const listener of this.#committed) listener(batch); }
+  }
+
+  readonly updates = {
+    vector: () => encodeVector(this.updateTracker.vector()),
+    readAfter: (origin: number, afterSeq: number, limit: number): ReplicatedUpdate[] => {
+      const out: ReplicatedUpdate[] = [];
+      for (let s = afterSeq + 1; s <= this.updateTracker.mark(origin) && out.length < limit; s++) {
+        out.push(this.updateLog.get(`${origin}:${s}`)!);
+      }
+      return out;
+    },
+    acceptRemote: (updates: ReplicatedUpdate[]): Promise<void> => {
+      for (const u of updates) {
+        if (this.updateLog.has(`${u.nodeId}:${u.seq}`)) continue;
+        this.updateLog.set(`${u.nodeId}:${u.seq}`, u);
+        this.updateTracker.add(u.nodeId, u.seq);
+      }
+      return Promise.resolve();
+    },
+    onLocalUpdated: (listener: (updates: ReplicatedUpdate[]) => void) => {
+      this.#updated.add(listener);
+      return () => this.#updated.delete(listener);
+    },
+  };
+  readonly typingRelay = {
+    remote: (event: TypingEventPayload) => void this.typingSeen.push(event),
+    onLocal: (listener: (event: TypingEventPayload) => void) => {
+      this.#typing.add(listener);
+      return () => this.#typing.delete(listener);
+    },
+  };
+
+  /** A local client's edit: logged, then handed to the mesh (unless its frame is "lost"). */
+  edit(text: string, options: { fanOut?: boolean } = {}): void {
+    const seq = ++this.#updateSeq;
+    const update: ReplicatedUpdate = {
+      nodeId: this.nodeId,
+      seq,
+      messageId: encodeMessageId(this.nodeId, 1),
+      text,
+      edit: {
+        dateTime: new Date(1_800_000_000_000 + seq).toISOString(),
+        lc: 0,
+        nodeId: this.nodeId,
+      },
+    };
+    this.updateLog.set(`${this.nodeId}:${seq}`, update);
+    this.updateTracker.add(this.nodeId, seq);
+    if (options.fanOut !== false) { for (const listener of this.#updated) listener([update]); }
+  }
+
+  type(chatId: number, name: string): void {
+    for (const listener of this.#typing) listener({ chatId, name, nodeId: this.nodeId });
   }
 
   join(name: string): void {
@@ -203,6 +263,23 @@ describe("PeerMesh", () => {
     a.send(2); // arrives past a gap
     await waitUntil(() => b.tracker.mark(1) === 5, { deadlineMs: 5000, pollMs: 5 });
     expect(b.tracker.heldBackCount()).toBe(0);
+  });
+
+  test("PeerMesh replicates updates live, by their own anti-entropy, and relays typing", async () => {
+    const a = new MemoryMeshNode(1);
+    const b = new MemoryMeshNode(2);
+    a.edit("before the link");
+    const [meshA, meshB] = [meshFor(a), meshFor(b)];
+    await connect(meshA, meshB);
+    await waitUntil(() => b.updateTracker.mark(1) === 1, { deadlineMs: 5000, pollMs: 5 });
+    a.edit("lost live frame", { fanOut: false });
+    a.edit("live");
+    await waitUntil(() => b.updateTracker.mark(1) === 3, { deadlineMs: 5000, pollMs: 5 });
+    expect(b.updateLog.get("1:2")?.text).toBe("lost live frame");
+    expect(b.tracker.mark(1)).toBe(0); // no message seq was used
+    a.type(11, "ann");
+    await waitUntil(() => b.typingSeen.length === 1, { deadlineMs: 5000, pollMs: 5 });
+    expect(b.typingSeen[0]).toEqual({ chatId: 11, name: "ann", nodeId: 1 });
   });
 
   test("PeerMesh relays: a node linked only to B gets A's messages through B", async () => {

@@ -14,7 +14,8 @@
 
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts";
-import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
+import type { ChatMessage, TypingEventPayload, VectorWire } from "../../common/protocol.ts";
+import type { ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import type { PeerEndpointHook } from "../transport/bun_transport.ts";
 
 /** Which replication a node runs; a cluster runs exactly one (docs/BACKBONE.md). */
@@ -39,6 +40,21 @@ export interface ReplicaNode {
   onLocalPresenceChanged(listener: () => void): () => void;
   /** Another node's complete member list; null when that node is gone. */
   setRemotePresence(nodeId: number, members: PeerPresenceMember[] | null): void;
+  /**
+   * The update log of edits and deletes (section 7), replicated like messages in a
+   * numbering of its own: marks, reads, remote updates, this node's own after commit.
+   */
+  readonly updates: {
+    vector(): VectorWire;
+    readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedUpdate[];
+    acceptRemote(updates: ReplicatedUpdate[]): Promise<void>;
+    onLocalUpdated(listener: (updates: ReplicatedUpdate[]) => void): () => void;
+  };
+  /** Typing (section 7): live only, never stored. */
+  readonly typingRelay: {
+    remote(event: TypingEventPayload): void;
+    onLocal(listener: (event: TypingEventPayload) => void): () => void;
+  };
 }
 
 /** What main.ts holds of the running replication. */

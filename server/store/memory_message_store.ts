@@ -9,16 +9,24 @@
  */
 
 import { compareCanonical } from "../../common/canonical_order.ts";
+import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import {
   type ChatRecord,
   type HistoryQuery,
   type MessageStore,
   type NodeIdentity,
+  type ReplicatedMessage,
   type SinceQuery,
   type StoredMessage,
+  type StoredUpdate,
+  type StoreSearchQuery,
+  type StoreSearchResult,
   toWireMessage,
+  type UpdateRecord,
 } from "./message_store.ts";
+import { MemoryUpdateLog } from "./memory_update_log.ts";
+import { searchMessages } from "./memory_search.ts";
 
 function keyOf(nodeId: number, seq: number): string {
   return `${nodeId}:${seq}`;
@@ -28,8 +36,29 @@ function isVisible(message: StoredMessage): boolean {
   return !message.held && !message.hidden;
 }
 
-export class MemoryMessageStore implements MessageStore {
+/** The client form of a stored message: editedAt while edited and not deleted. */
+function clientForm(message: StoredMessage): ChatMessage {
+  const wire = toWireMessage(message);
+  if (message.edit && !message.deleted) wire.editedAt = message.edit.dateTime;
+  return wire;
+}
+
+function replicatedForm(message: StoredMessage): ReplicatedMessage {
+  const replicated: ReplicatedMessage = clientForm(message);
+  if (message.edit) replicated.edit = { ...message.edit };
+  return replicated;
+}
+
+function copyOf(message: StoredMessage): StoredMessage {
+  const copy = { ...message };
+  if (message.edit) copy.edit = { ...message.edit };
+  return copy;
+}
+
+export class MemoryMessageStore extends MemoryUpdateLog implements MessageStore {
   #messages = new Map<string, StoredMessage>();
+  /** Arrival order, the tie-break of search within one millisecond. */
+  #arrival = new Map<string, number>();
   #chats = new Map<number, ChatRecord>();
   #identity: NodeIdentity | null = null;
 
@@ -40,7 +69,12 @@ export class MemoryMessageStore implements MessageStore {
   insertMessage(message: StoredMessage): boolean {
     const key = keyOf(message.nodeId, message.seq);
     if (this.#messages.has(key)) return false;
-    this.#messages.set(key, { ...message });
+    const stored = copyOf(message);
+    if (stored.deleted) stored.text = "";
+    else delete stored.deleted;
+    delete stored.editedAt;
+    this.#messages.set(key, stored);
+    this.#arrival.set(key, this.#arrival.size);
     return true;
   }
 
@@ -49,18 +83,56 @@ export class MemoryMessageStore implements MessageStore {
     if (message) Object.assign(message, state);
   }
 
+  reviseMessage(nodeId: number, seq: number, revision: MessageRevision): void {
+    const message = this.#messages.get(keyOf(nodeId, seq));
+    if (!message) return;
+    message.text = revision.deleted ? "" : revision.text;
+    if (revision.edit) message.edit = { ...revision.edit };
+    else delete message.edit;
+    if (revision.deleted) message.deleted = true;
+    else delete message.deleted;
+  }
+
   getMessage(nodeId: number, seq: number): StoredMessage | null {
     const message = this.#messages.get(keyOf(nodeId, seq));
-    return message ? { ...message } : null;
+    return message
+      ? { ...replicatedForm(message), held: message.held, hidden: message.hidden }
+      : null;
   }
 
   findVisibleByClientMsgId(sender: string, clientMsgId: string): StoredMessage | null {
-    for (const message of this.#messages.values()) {
-      if (
-        isVisible(message) && message.sender === sender && message.clientMsgId === clientMsgId
-      ) return { ...message };
-    }
-    return null;
+    return this.findCopies(sender, clientMsgId).find(isVisible) ?? null;
+  }
+
+  findCopies(sender: string, clientMsgId: string): StoredMessage[] {
+    return [...this.#messages.values()]
+      .filter((m) => m.sender === sender && m.clientMsgId === clientMsgId)
+      .sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq)
+      .map((m) => this.getMessage(m.nodeId, m.seq)!);
+  }
+
+  search(query: StoreSearchQuery): StoreSearchResult {
+    const candidateOf = (m: StoredMessage) => ({
+      message: clientForm(m),
+      arrival: this.#arrival.get(keyOf(m.nodeId, m.seq))!,
+    });
+    const before = query.before
+      ? this.#messages.get(keyOf(query.before.nodeId, query.before.seq))
+      : undefined;
+    return searchMessages(
+      [...this.#messages.values()].filter((m) => isVisible(m) && !m.deleted).map(candidateOf),
+      query,
+      query.before ? (before ? candidateOf(before) : null) : undefined,
+    );
+  }
+
+  /** A scan needs no index: nothing ever waits. */
+  searchBacklog(): number {
+    return 0;
+  }
+
+  indexSearchBacklog(_maxRows: number): number {
+    return 0;
   }
 
   contiguousMarks(): Map<number, number> {
@@ -99,7 +171,7 @@ export class MemoryMessageStore implements MessageStore {
       isVisible(m) && (query.chatId === undefined || m.chatId === query.chatId) &&
       (query.before === undefined || compareCanonical(m, query.before) < 0)
     ).sort(compareCanonical);
-    return matching.slice(Math.max(0, matching.length - query.limit)).map(toWireMessage);
+    return matching.slice(Math.max(0, matching.length - query.limit)).map(clientForm);
   }
 
   readSince(query: SinceQuery): ChatMessage[] {
@@ -110,15 +182,15 @@ export class MemoryMessageStore implements MessageStore {
         m.nodeId === nodeId && m.seq > from && m.seq <= upTo && isVisible(m) &&
         (query.chatId === undefined || m.chatId === query.chatId)
       ).sort((a, b) => a.seq - b.seq);
-      result.push(...ofOrigin.slice(0, query.limit + 1).map(toWireMessage));
+      result.push(...ofOrigin.slice(0, query.limit + 1).map(clientForm));
     }
     return result;
   }
 
-  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[] {
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
     return [...this.#messages.values()].filter((m) =>
       m.nodeId === originNodeId && m.seq > afterSeq && !m.held
-    ).sort((a, b) => a.seq - b.seq).slice(0, limit).map(toWireMessage);
+    ).sort((a, b) => a.seq - b.seq).slice(0, limit).map(replicatedForm);
   }
 
   putChat(chat: ChatRecord): void {
@@ -151,3 +223,5 @@ export class MemoryMessageStore implements MessageStore {
 
   close(): void {}
 }
+
+export type { StoredUpdate, UpdateRecord };

@@ -15,13 +15,58 @@
 
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { CanonicalKey } from "../../common/canonical_order.ts";
+import type { MessageKey } from "../../common/message_id.ts";
+import type { MessageRevision } from "../../common/message_revision.ts";
+import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
+import type { SearchTerm } from "../../common/search_terms.ts";
+
+export type { ReplicatedMessage };
 
 /** A message as stored, with its visibility state. */
-export interface StoredMessage extends ChatMessage {
+export interface StoredMessage extends ReplicatedMessage {
   /** Past a gap of its origin: stored, not yet visible, not in the vector. */
   held: boolean;
   /** Loses to a lower (nodeId, seq) copy of the same (sender, clientMsgId). */
   hidden: boolean;
+}
+
+/**
+ * One entry of the update log: node nodeId's seq-th edit or delete, of the message
+ * (messageNodeId, messageSeq). Numbered per origin from 1 without gaps, apart from
+ * message seqs; what it changed is in the message's revision, not here (so no text
+ * lives in the log).
+ */
+export interface UpdateRecord {
+  nodeId: number;
+  seq: number;
+  messageNodeId: number;
+  messageSeq: number;
+}
+
+export interface StoredUpdate extends UpdateRecord {
+  /** Past a gap of its origin: not in the update marks yet. */
+  held: boolean;
+}
+
+export interface StoreSearchQuery {
+  terms: SearchTerm[];
+  chatId?: number;
+  /** Only matches older than this message (the previous page's cursor). */
+  before?: MessageKey;
+  limit: number;
+  /** Readers' filter: matches it refuses are skipped. @default every match */
+  accept?: (message: ChatMessage) => boolean;
+  /** Matches looked at before giving up with `more`. @default 10 * limit + 1000 */
+  maxScanned?: number;
+}
+
+export interface StoreSearchResult {
+  /** Newest first: by dateTime (to the ms), then by arrival here. */
+  messages: ChatMessage[];
+  /** Older matches may follow. */
+  more: boolean;
+  /** With `more`: the messageId to pass as `before` for the next page. */
+  next?: string;
 }
 
 /** A chat and the stamp that decides between two names for one chatId. */
@@ -71,9 +116,43 @@ export interface MessageStore {
   insertMessage(message: StoredMessage): boolean;
   /** Changes the visibility state of a stored message. */
   setMessageState(nodeId: number, seq: number, state: { held: boolean; hidden: boolean }): void;
+  /**
+   * Writes a stored message's revision (text, edit, deleted). A deleted text is erased
+   * from storage and from the search index: once the surrounding transaction has
+   * committed, no file of the store holds it.
+   */
+  reviseMessage(nodeId: number, seq: number, revision: MessageRevision): void;
   getMessage(nodeId: number, seq: number): StoredMessage | null;
   /** The visible (not held, not hidden) copy of (sender, clientMsgId), if any. */
   findVisibleByClientMsgId(sender: string, clientMsgId: string): StoredMessage | null;
+  /** Every stored copy of (sender, clientMsgId), any state, lowest (nodeId, seq) first. */
+  findCopies(sender: string, clientMsgId: string): StoredMessage[];
+
+  /** Logs an update; false (and no change) when (nodeId, seq) is already logged. */
+  insertUpdate(update: StoredUpdate): boolean;
+  /** Moves a logged update out of (or into) the held state. */
+  setUpdateHeld(nodeId: number, seq: number, held: boolean): void;
+  /** Per origin, the highest update seq not held. */
+  updateMarks(): Map<number, number>;
+  /** Every held update's key. */
+  heldUpdateKeys(): Array<{ nodeId: number; seq: number }>;
+  /** Not-held updates of one origin after afterSeq, in seq order. */
+  readUpdatesAfter(originNodeId: number, afterSeq: number, limit: number): UpdateRecord[];
+  /** Keeps the revision of a message not stored yet (merged by the caller). */
+  putPendingRevision(nodeId: number, seq: number, revision: MessageRevision): void;
+  /** The kept revision of a message, removed from where it was kept; null when none. */
+  takePendingRevision(nodeId: number, seq: number): MessageRevision | null;
+  /** The kept revision of a message, left in place; null when none. */
+  peekPendingRevision(nodeId: number, seq: number): MessageRevision | null;
+  /** The keys of every kept revision (to rebuild the node's view at start). */
+  pendingRevisionKeys(): MessageKey[];
+
+  /** Visible, not deleted messages matching every term, newest first, paged. */
+  search(query: StoreSearchQuery): StoreSearchResult;
+  /** Messages stored but not yet in the search index (search finds them all the same). */
+  searchBacklog(): number;
+  /** Moves up to maxRows of the backlog into the search index, in one transaction; how many. */
+  indexSearchBacklog(maxRows: number): number;
 
   /** Per origin, the highest seq not held (the contiguous marks, as of the store). */
   contiguousMarks(): Map<number, number>;
@@ -92,7 +171,7 @@ export interface MessageStore {
    */
   readSince(query: SinceQuery): ChatMessage[];
   /** Not-held messages of one origin after afterSeq, in seq order, hidden ones included. */
-  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[];
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[];
 
   /** Inserts or replaces a chat record. */
   putChat(chat: ChatRecord): void;

@@ -11,6 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { MessageStore, StoredMessage } from "./message_store.ts";
+import { describeEventCases } from "./message_store_events_conformance.ts";
 
 /** A stored message with defaults; seconds offsets keep canonical order readable. */
 export function storedMessage(
@@ -40,6 +41,7 @@ export function describeMessageStoreConformance(name: string, open: () => Messag
   describe(`${name} conforms to MessageStore`, () => {
     messageTests(withStore);
     stateTests(withStore);
+    describeEventCases(withStore);
   });
 }
 

@@ -59,9 +59,50 @@ CREATE TABLE IF NOT EXISTS node_identity (
 );
 `;
 
-/** Every migration, in order. Add new ones at the end (next: version 2). */
+/**
+ * Version 2, section 7 (edits, deletes, search): each message's revision, the update log,
+ * revisions kept for messages not stored yet, and the full-text index with the backlog of
+ * rows it has yet to take (the node's indexer fills it in batches, so a large file opens
+ * at once; see server/store/sqlite_search_index.ts for the index's shape).
+ */
+const SCHEMA_V2 = `
+ALTER TABLE messages ADD COLUMN edit_date_time TEXT;
+ALTER TABLE messages ADD COLUMN edit_lc INTEGER;
+ALTER TABLE messages ADD COLUMN edit_node INTEGER;
+ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE message_updates (
+  node_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  message_node INTEGER NOT NULL,
+  message_seq INTEGER NOT NULL,
+  held INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (node_id, seq)
+);
+CREATE TABLE pending_revisions (
+  node_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  edit_date_time TEXT,
+  edit_lc INTEGER,
+  edit_node INTEGER,
+  deleted INTEGER NOT NULL,
+  PRIMARY KEY (node_id, seq)
+);
+CREATE TABLE search_backlog (rowid INTEGER PRIMARY KEY);
+CREATE VIRTUAL TABLE message_search USING fts5(
+  text, chat_id,
+  content = 'messages', content_rowid = 'rowid',
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
+INSERT INTO search_backlog (rowid) SELECT rowid FROM messages WHERE held = 0 AND hidden = 0;
+`;
+
+/** Every migration, in order. Add new ones at the end (next: version 3). */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "messages, chats and the node identity", sql: SCHEMA_V1 },
+  { version: 2, description: "edits, deletes and search (section 7)", sql: SCHEMA_V2 },
 ];
 
 export interface MigrationOutcome {

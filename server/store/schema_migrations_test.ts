@@ -39,7 +39,7 @@ describe("schema versions", () => {
     const store = new SqliteMessageStore(path);
     try {
       expect(store.migration).toEqual({ from: 0, to: MIGRATIONS.at(-1)!.version });
-      expect(store.schemaVersion()).toBe(1);
+      expect(store.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version);
       for (const file of [path, `${path}-wal`]) {
         expect(statSync(file).mode & 0o777).toBe(0o600);
       }
@@ -53,7 +53,7 @@ describe("schema versions", () => {
     writeVersion1File(path, 1);
     const store = new SqliteMessageStore(path);
     try {
-      expect(store.migration).toEqual({ from: 1, to: 1 });
+      expect(store.migration).toEqual({ from: 1, to: MIGRATIONS.at(-1)!.version });
       expect(store.getMessage(7, 1)?.text).toBe("kept since v1");
       expect(store.listChats().map((c) => c.chatId)).toEqual([11]);
       expect(store.loadIdentity()).toEqual({ nodeId: 7, password: "pw", origin: "discovery" });
@@ -62,12 +62,12 @@ describe("schema versions", () => {
     }
   });
 
-  test("a file from before versioning (user_version 0) is adopted as version 1, unchanged", () => {
+  test("a file from before versioning (user_version 0) is adopted as version 1, then migrated", () => {
     const path = tempDb();
     writeVersion1File(path, 0);
     const store = new SqliteMessageStore(path);
     try {
-      expect(store.migration).toEqual({ from: 0, to: 1 });
+      expect(store.migration).toEqual({ from: 0, to: MIGRATIONS.at(-1)!.version });
       expect(store.getMessage(7, 1)?.text).toBe("kept since v1");
     } finally {
       store.close();

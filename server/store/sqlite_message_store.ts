@@ -4,6 +4,10 @@
  * prepared once. The node group-commits a tick's writes in one transaction, so
  * FULL costs one fsync per tick, not per message.
  *
+ * Deleted texts are erased: `secure_delete` zeroes freed bytes, the search index
+ * uses FTS5 secure-delete, and a transaction that deleted a text is followed by
+ * a TRUNCATE checkpoint, so the WAL keeps no older page holding it.
+ *
  * Invariants: opening an existing file never drops data (the schema is versioned,
  * schema_migrations.ts, and a newer file is refused); a file left by SIGKILL is
  * recovered by SQLite's WAL; a file this store creates is mode 0600 (its -wal and
@@ -14,85 +18,65 @@
 import { Database, type Statement } from "bun:sqlite";
 import { closeSync, openSync } from "node:fs";
 import { migrate, type MigrationOutcome, schemaVersion } from "./schema_migrations.ts";
-import { encodeMessageId } from "../../common/message_id.ts";
+import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type {
   ChatRecord,
   HistoryQuery,
   MessageStore,
   NodeIdentity,
+  ReplicatedMessage,
   SinceQuery,
   StoredMessage,
+  StoredUpdate,
+  StoreSearchQuery,
+  StoreSearchResult,
+  UpdateRecord,
 } from "./message_store.ts";
+import {
+  type ChatRow,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  toChat,
+  toReplicated,
+  toStored,
+  toWire,
+} from "./sqlite_message_rows.ts";
+import { SqliteSearchIndex } from "./sqlite_search_index.ts";
+import { SqliteUpdateLog } from "./sqlite_update_log.ts";
 
-const MESSAGE_COLUMNS =
-  "node_id, seq, chat_id, sender, text, date_time, lc, client_msg_id, held, hidden";
 const VISIBLE = "held = 0 AND hidden = 0";
 /** Sorts after every dateTime: "no before" in one prepared statement. */
 const AFTER_ALL_DATE_TIMES = "~";
-
-interface MessageRow {
-  node_id: number;
-  seq: number;
-  chat_id: number;
-  sender: string;
-  text: string;
-  date_time: string;
-  lc: number;
-  client_msg_id: string | null;
-  held: number;
-  hidden: number;
-}
-
-interface ChatRow {
-  chat_id: number;
-  name: string;
-  last_message_at: string | null;
-  named: number;
-  created_at: string;
-  created_lc: number;
-  created_by: number;
-}
-
-function toStored(row: MessageRow): StoredMessage {
-  return { ...toWire(row), held: row.held === 1, hidden: row.hidden === 1 };
-}
-
-function toWire(row: MessageRow): ChatMessage {
-  const message: ChatMessage = {
-    messageId: encodeMessageId(row.node_id, row.seq),
-    nodeId: row.node_id,
-    seq: row.seq,
-    chatId: row.chat_id,
-    text: row.text,
-    sender: row.sender,
-    dateTime: row.date_time,
-    lc: row.lc,
-  };
-  if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
-  return message;
-}
-
-function toChat(row: ChatRow): ChatRecord {
-  const chat: ChatRecord = {
-    chatId: row.chat_id,
-    name: row.name,
-    named: row.named === 1,
-    createdAt: row.created_at,
-    createdLc: row.created_lc,
-    createdBy: row.created_by,
-  };
-  if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
-  return chat;
-}
+/**
+ * Rowids order messages by time for search (newest first): dateTime's ms times this,
+ * plus arrival within one ms. Stays under 2^53 until the year 2248.
+ */
+const ROWIDS_PER_MS = 1024;
+const ROWID_MAX_MS = Math.floor(Number.MAX_SAFE_INTEGER / ROWIDS_PER_MS) - 1;
 
 type Params = Array<string | number | null>;
+
+interface StateRow {
+  rowid: number;
+  held: number;
+  hidden: number;
+  deleted: number;
+}
+
+const isIndexed = (row: StateRow) => row.held === 0 && row.hidden === 0 && row.deleted === 0;
 
 export class SqliteMessageStore implements MessageStore {
   #db: Database;
   #statements: Record<string, Statement<unknown, Params>>;
   /** The schema versions found at open and now. */
   readonly migration: MigrationOutcome;
+  #search: SqliteSearchIndex;
+  #updates: SqliteUpdateLog;
+  /** Nesting depth of transaction(). */
+  #depth = 0;
+  /** A text was deleted in the open transaction: checkpoint the WAL after the commit. */
+  #erased = false;
 
   /** Opens (creating when absent) the database at path; ":memory:" for a throwaway one. */
   constructor(path: string) {
@@ -107,6 +91,7 @@ export class SqliteMessageStore implements MessageStore {
       this.#db.exec("PRAGMA locking_mode = EXCLUSIVE");
       this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = FULL");
+      this.#db.exec("PRAGMA secure_delete = ON");
       this.#db.exec("BEGIN IMMEDIATE; COMMIT");
       this.migration = migrate(this.#db);
     } catch (error) {
@@ -116,16 +101,33 @@ export class SqliteMessageStore implements MessageStore {
         cause: error,
       });
     }
+    this.#search = new SqliteSearchIndex(this.#db);
+    this.#updates = new SqliteUpdateLog(this.#db);
     const prepare = (sql: string) => this.#db.prepare<unknown, Params>(sql);
     this.#statements = {
       insert: prepare(
-        `INSERT OR IGNORE INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (rowid, ${MESSAGE_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (node_id, seq) DO NOTHING`,
       ),
-      setState: prepare("UPDATE messages SET held = ?, hidden = ? WHERE node_id = ? AND seq = ?"),
+      lastRowidIn: prepare("SELECT MAX(rowid) AS rowid FROM messages WHERE rowid BETWEEN ? AND ?"),
+      rowidTaken: prepare("SELECT 1 AS taken FROM messages WHERE rowid = ?"),
+      stateOf: prepare(
+        "SELECT rowid, held, hidden, deleted FROM messages WHERE node_id = ? AND seq = ?",
+      ),
+      setState: prepare("UPDATE messages SET held = ?, hidden = ? WHERE rowid = ?"),
+      revise: prepare(
+        `UPDATE messages SET text = ?, edit_date_time = ?, edit_lc = ?, edit_node = ?, deleted = ?
+         WHERE rowid = ?`,
+      ),
       get: prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE node_id = ? AND seq = ?`),
       byClientMsgId: prepare(
         `SELECT ${MESSAGE_COLUMNS} FROM messages
          WHERE sender = ? AND client_msg_id = ? AND ${VISIBLE} LIMIT 1`,
+      ),
+      copies: prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_msg_id = ?
+         ORDER BY node_id, seq`,
       ),
       marks: prepare(
         "SELECT node_id, MAX(seq) AS seq FROM messages WHERE held = 0 GROUP BY node_id",
@@ -173,31 +175,85 @@ export class SqliteMessageStore implements MessageStore {
       saveIdentity: prepare(
         "INSERT OR REPLACE INTO node_identity (singleton, node_id, password, origin) VALUES (1, ?, ?, ?)",
       ),
+      checkpoint: prepare("PRAGMA wal_checkpoint(TRUNCATE)"),
     };
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    if (this.#depth > 0) {
+      this.#depth += 1;
+      try {
+        return this.#db.transaction(fn)();
+      } finally {
+        this.#depth -= 1;
+      }
+    }
+    this.#depth = 1;
+    let result: T;
+    try {
+      result = this.#db.transaction(fn)();
+    } catch (error) {
+      this.#search.reset();
+      this.#erased = false;
+      throw error;
+    } finally {
+      this.#depth = 0;
+    }
+    if (this.#erased) this.#eraseFromWal();
+    return result;
   }
 
   insertMessage(m: StoredMessage): boolean {
+    const rowid = this.#freeRowid(m.dateTime);
+    const deleted = m.deleted === true;
     const result = this.#statements.insert.run(
+      rowid,
       m.nodeId,
       m.seq,
       m.chatId,
       m.sender,
-      m.text,
+      deleted ? "" : m.text,
       m.dateTime,
       m.lc,
       m.clientMsgId ?? null,
       m.held ? 1 : 0,
       m.hidden ? 1 : 0,
+      m.edit?.dateTime ?? null,
+      m.edit?.lc ?? null,
+      m.edit?.nodeId ?? null,
+      deleted ? 1 : 0,
     );
-    return result.changes === 1;
+    if (result.changes !== 1) return false;
+    if (!m.held && !m.hidden && !deleted) this.#search.inserted(rowid);
+    return true;
   }
 
   setMessageState(nodeId: number, seq: number, state: { held: boolean; hidden: boolean }): void {
-    this.#statements.setState.run(state.held ? 1 : 0, state.hidden ? 1 : 0, nodeId, seq);
+    const row = this.#statements.stateOf.get(nodeId, seq) as StateRow | null;
+    if (!row) return;
+    this.#search.beforeChange(row.rowid, isIndexed(row));
+    this.#statements.setState.run(state.held ? 1 : 0, state.hidden ? 1 : 0, row.rowid);
+    this.#search.afterChange(row.rowid);
+  }
+
+  reviseMessage(nodeId: number, seq: number, revision: MessageRevision): void {
+    const row = this.#statements.stateOf.get(nodeId, seq) as StateRow | null;
+    if (!row) return;
+    this.#search.beforeChange(row.rowid, isIndexed(row));
+    const edit = revision.edit;
+    this.#statements.revise.run(
+      revision.deleted ? "" : revision.text,
+      edit?.dateTime ?? null,
+      edit?.lc ?? null,
+      edit?.nodeId ?? null,
+      revision.deleted ? 1 : 0,
+      row.rowid,
+    );
+    this.#search.afterChange(row.rowid);
+    if (revision.deleted && row.deleted === 0) {
+      if (this.#depth > 0) this.#erased = true;
+      else this.#eraseFromWal();
+    }
   }
 
   getMessage(nodeId: number, seq: number): StoredMessage | null {
@@ -208,6 +264,63 @@ export class SqliteMessageStore implements MessageStore {
   findVisibleByClientMsgId(sender: string, clientMsgId: string): StoredMessage | null {
     const row = this.#statements.byClientMsgId.get(sender, clientMsgId) as MessageRow | null;
     return row ? toStored(row) : null;
+  }
+
+  findCopies(sender: string, clientMsgId: string): StoredMessage[] {
+    return (this.#statements.copies.all(sender, clientMsgId) as MessageRow[]).map(toStored);
+  }
+
+  insertUpdate(update: StoredUpdate): boolean {
+    return this.#updates.insert(update);
+  }
+
+  setUpdateHeld(nodeId: number, seq: number, held: boolean): void {
+    this.#updates.setHeld(nodeId, seq, held);
+  }
+
+  updateMarks(): Map<number, number> {
+    return this.#updates.marks();
+  }
+
+  heldUpdateKeys(): Array<{ nodeId: number; seq: number }> {
+    return this.#updates.heldKeys();
+  }
+
+  readUpdatesAfter(originNodeId: number, afterSeq: number, limit: number): UpdateRecord[] {
+    return this.#updates.readAfter(originNodeId, afterSeq, limit);
+  }
+
+  putPendingRevision(nodeId: number, seq: number, revision: MessageRevision): void {
+    this.#updates.putPending(nodeId, seq, revision);
+    // A kept edit's text may be replaced by a delete: older pages must not keep it.
+    if (revision.deleted) {
+      if (this.#depth > 0) this.#erased = true;
+      else this.#eraseFromWal();
+    }
+  }
+
+  takePendingRevision(nodeId: number, seq: number): MessageRevision | null {
+    return this.#updates.takePending(nodeId, seq);
+  }
+
+  peekPendingRevision(nodeId: number, seq: number): MessageRevision | null {
+    return this.#updates.peekPending(nodeId, seq);
+  }
+
+  pendingRevisionKeys(): Array<{ nodeId: number; seq: number }> {
+    return this.#updates.pendingKeys();
+  }
+
+  search(query: StoreSearchQuery): StoreSearchResult {
+    return this.#search.search(query);
+  }
+
+  searchBacklog(): number {
+    return this.#search.backlogSize();
+  }
+
+  indexSearchBacklog(maxRows: number): number {
+    return this.transaction(() => this.#search.indexBacklog(maxRows));
   }
 
   contiguousMarks(): Map<number, number> {
@@ -266,9 +379,9 @@ export class SqliteMessageStore implements MessageStore {
     return result;
   }
 
-  readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[] {
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
     const rows = this.#statements.readAfter.all(originNodeId, afterSeq, limit) as MessageRow[];
-    return rows.map(toWire);
+    return rows.map(toReplicated);
   }
 
   putChat(c: ChatRecord): void {
@@ -329,7 +442,28 @@ export class SqliteMessageStore implements MessageStore {
 
   close(): void {
     for (const statement of Object.values(this.#statements)) statement.finalize();
+    this.#search.finalize();
+    this.#updates.finalize();
     this.#db.close();
+  }
+
+  /** A rowid for a message of this dateTime: after every rowid of the same ms, unused. */
+  #freeRowid(dateTime: string): number {
+    const ms = Math.max(0, Math.min(ROWID_MAX_MS, Date.parse(dateTime) || 0));
+    const base = ms * ROWIDS_PER_MS;
+    const last = (this.#statements.lastRowidIn.get(base, base + ROWIDS_PER_MS - 1) as {
+      rowid: number | null;
+    }).rowid;
+    let rowid = last === null ? base : last + 1;
+    // A full millisecond (1,024 messages) spills into the next one's rowids.
+    while (rowid >= base + ROWIDS_PER_MS && this.#statements.rowidTaken.get(rowid)) rowid += 1;
+    return rowid;
+  }
+
+  /** Moves every page into the main file and empties the WAL, so no old page holds erased text. */
+  #eraseFromWal(): void {
+    this.#erased = false;
+    this.#statements.checkpoint.get();
   }
 }
 

@@ -19,6 +19,7 @@ import { CloseCode } from "../../common/errors.ts";
 import { type ChatMessage, Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../../common/logger.ts";
+import type { ReaderFilter } from "../core/delivery_topics.ts";
 import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
 import { ClientHub, type HubClient } from "./client_hub.ts";
 import { ClientSession, type ClientSessionContext, type RateLimit } from "./client_session.ts";
@@ -99,6 +100,8 @@ export interface NodeServer {
   publishMessage(message: ChatMessage, frame: string): void;
   /** Connections on a topic. */
   subscriberCount(topic: string): number;
+  /** A section 7 frame to the hello readers of a chat (see ClientHub.publishToReaders). */
+  publishToReaders(chatId: number, data: string, filter?: ReaderFilter): void;
   /** Plugs the mesh in: `/peer` upgrades and the peer count for /healthz. */
   setPeerEndpoint(endpoint: PeerEndpointHook, peerCount: () => number): void;
   clientCount(): number;
@@ -257,6 +260,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     publish: (topic, data) => hub.publish(topic, data),
     publishMessage: (message, frame) => hub.publishMessage(message, frame),
     subscriberCount: (topic) => hub.topicCount(topic),
+    publishToReaders: (chatId, data, filter) => hub.publishToReaders(chatId, data, filter),
     setPeerEndpoint(endpoint, count) {
       state.peerEndpoint = endpoint;
       state.peerCount = count;

@@ -31,6 +31,7 @@ import { ALL_CHATS_TOPIC, chatTopic, isMessageTopic } from "../core/delivery_top
 import { type CommittedSeq, ResumeGate } from "./resume_gate.ts";
 import type { ClientSession, ClientSocket } from "./client_session.ts";
 import type { Logger } from "../../common/logger.ts";
+import type { ReaderFilter } from "../core/delivery_topics.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 
 /** The part of a runtime WebSocket the hub and a session use. */
@@ -181,6 +182,19 @@ export class ClientHub {
   forget(client: HubClient): void {
     this.#held.delete(client);
   }
+  /**
+   * A section 7 frame (messageUpdated, typing) to every hello connection that follows
+   * chatId and may read it, but those the filter skips. Such events are rare, so a
+   * pass over the connections (each asks server/core/read_access.ts) beats a topic per
+   * reader kind.
+   */
+  publishToReaders(chatId: number, text: string, filter: ReaderFilter = {}): void {
+    for (const client of this.#clients) {
+      if (client.session?.wantsReaderFrame(chatId, filter)) client.session.deliver(text);
+    }
+    this.#scheduleDeliveryCheck();
+  }
+
   topicCount(topic: string): number {
     return this.#topicCounts.get(topic) ?? 0;
   }

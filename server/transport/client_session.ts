@@ -31,6 +31,10 @@ import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics
 import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import { TokenBucket } from "../../common/token_bucket.ts";
+import { TypingThrottle } from "../../common/typing_throttle.ts";
+import type { ReaderFilter } from "../core/delivery_topics.ts";
+import { mayRead } from "../core/read_access.ts";
+import { handleEventRequest, isEventFrame } from "./message_event_requests.ts";
 
 /** The part of a server WebSocket a session uses. */
 export interface ClientSocket {
@@ -83,7 +87,11 @@ export class ClientSession {
   #bucket: TokenBucket;
   #strikes = 0;
   #chatIds: number[] | null = null;
+  /** #chatIds as a set, for the per-event check of publishToReaders. */
+  #chatIdSet: Set<number> | null = null;
   #helloName: string | undefined;
+  /** Per-chat rate of relayed `typing` frames. */
+  readonly typingThrottle = new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
   #closing = false;
   /** Replies of this microtask checkpoint, sent together (see #sendText). */
   #outbox: string[] = [];
@@ -121,6 +129,24 @@ export class ClientSession {
     this.#socket.unsubscribeAll();
     this.#socket.close(code, reason);
     this.#terminateTimer = setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS);
+  }
+
+  /** The hello name; undefined before hello. */
+  get helloName(): string | undefined {
+    return this.#helloName;
+  }
+
+  /** True when a section 7 frame about chatId is for this connection (see ClientHub). */
+  wantsReaderFrame(chatId: number, filter: ReaderFilter): boolean {
+    const name = this.#helloName;
+    return name !== undefined && !this.#closing && filter.exceptConnection !== this.id &&
+      filter.exceptName !== name && (this.#chatIdSet === null || this.#chatIdSet.has(chatId)) &&
+      mayRead({ name }, chatId);
+  }
+
+  /** Sends a frame the hub fans out (with this microtask's other replies). */
+  deliver(text: string): void {
+    this.#sendText(text);
   }
 
   /** One inbound frame. */
@@ -166,6 +192,17 @@ export class ClientSession {
   #dispatch(frame: ClientFrame): void {
     const { node } = this.#context;
     const ref = frame.ref;
+    if (isEventFrame(frame)) {
+      handleEventRequest(frame, {
+        id: this.id,
+        helloName: this.#helloName,
+        typingThrottle: this.typingThrottle,
+        reply: (frame) => this.#reply(frame),
+        sendText: (text) => this.#sendText(text),
+        error: (code, message, ref) => this.#error(code, message, ref),
+      }, this.#context);
+      return;
+    }
     switch (frame.type) {
       case ClientFrameType.newMessageFromClient: {
         const clientMsgId = frame.payload.clientMsgId;
@@ -182,7 +219,11 @@ export class ClientSession {
       case ClientFrameType.hello: {
         const first = this.#helloName === undefined;
         this.#helloName = frame.payload.name;
-        const welcome = { nodeId: node.nodeId, vector: node.vector() };
+        const welcome = {
+          nodeId: node.nodeId,
+          vector: node.vector(),
+          updates: node.updates.vector(),
+        };
         this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
         // The welcome answers the hello: it leaves before the presence event the join publishes.
         this.#flushOutbox();
@@ -228,6 +269,8 @@ export class ClientSession {
         chatId: request.chatId,
         since,
         limit: request.limit ?? Limits.syncLimitMax,
+        updatesSince: request.updatesSince,
+        reader: { name: this.#helloName },
       });
       // In the same turn as the reply: no live frame can slip between the two.
       this.#socket.claimSince?.(since, request.chatId);
@@ -236,6 +279,8 @@ export class ClientSession {
         payload: result.messages,
         more: result.more || undefined,
         vector: result.vector,
+        updated: result.updated,
+        updates: result.updates,
         ref,
       });
       return;
@@ -254,6 +299,7 @@ export class ClientSession {
     if (this.#chatIds === null) this.#socket.unsubscribe(ALL_CHATS_TOPIC);
     else for (const chatId of this.#chatIds) this.#socket.unsubscribe(chatTopic(chatId));
     this.#chatIds = chatIds;
+    this.#chatIdSet = chatIds === null ? null : new Set(chatIds);
     if (chatIds === null) this.#socket.subscribe(ALL_CHATS_TOPIC);
     else for (const chatId of chatIds) this.#socket.subscribe(chatTopic(chatId));
   }

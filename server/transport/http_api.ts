@@ -15,6 +15,7 @@ import { StorageRefusedError } from "../core/storage_guard.ts";
 import { parseChatIdParam, validatePostMessageBody } from "../../common/client_frame_validation.ts";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { readJsonBody } from "../../common/json_body.ts";
+import { parseSearchQuery } from "../../common/message_event_validation.ts";
 import { Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -106,6 +107,10 @@ export async function handleApiRequest(
         ),
       );
     }
+    if (path === "/api/search" || path === "/api/search/") {
+      if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
+      return searchResponse(url, context);
+    }
     const match = MESSAGES_PATH.exec(path);
     if (!match) return undefined;
     const chatId = parseChatIdParam(match[1]);
@@ -142,6 +147,26 @@ function getMessages(url: URL, chatId: number, context: HttpApiContext): Respons
       ...JSON_HEADERS,
     },
   });
+}
+
+/** `GET /api/search`: the same answer as the `search` frame, the cursor in headers. */
+function searchResponse(url: URL, context: HttpApiContext): Response {
+  const query = parseSearchQuery(url.searchParams);
+  if (!query.ok) return fail(400, `Cannot search: ${query.error.message}`);
+  const outcome = context.node.search(query.value, {});
+  if (!outcome.ok) {
+    return fail(
+      outcome.error.code === "forbidden" ? 403 : 400,
+      `Cannot search: ${outcome.error.message}`,
+    );
+  }
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-more": String(outcome.more),
+    ...JSON_HEADERS,
+  };
+  if (outcome.before !== undefined) headers["x-next-before"] = outcome.before;
+  return new Response(JSON.stringify(outcome.messages), { headers });
 }
 
 async function postMessage(

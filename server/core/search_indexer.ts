@@ -1,0 +1,76 @@
+/**
+ * The loop that moves stored messages into the search index (see
+ * server/store/sqlite_search_index.ts) when the node has time: batch after
+ * batch once no group commit happened for a moment; while commits keep coming,
+ * only a small batch now and then once the backlog is large, so a burst of
+ * messages pays a few percent of a core for indexing (the rest waits for the
+ * burst to end) and the backlog a search must scan stays bounded.
+ *
+ * Invariants: at most one batch runs at a time, between event-loop turns; a
+ * failed batch is retried later and never stops the node; close() stops it.
+ * @module
+ */
+
+import type { MessageStore } from "../store/message_store.ts";
+
+export interface SearchIndexerOptions {
+  store: Pick<MessageStore, "searchBacklog" | "indexSearchBacklog">;
+  /** Milliseconds since the node's last group commit. */
+  msSinceLastCommit: () => number;
+  /** Rows per batch when the node is quiet (one transaction). @default 5000 */
+  batchRows?: number;
+  /** Rows per batch while commits keep coming. @default 1000 */
+  busyBatchRows?: number;
+  /** Quiet time after a commit before full batches run. @default 50 */
+  idleMs?: number;
+  /** A backlog this large gets busy batches even while commits keep coming. @default 5000 */
+  forceBacklogRows?: number;
+  /** How often an empty or busy backlog is looked at. @default 100 */
+  pollMs?: number;
+  onError?: (error: Error) => void;
+}
+
+export class SearchIndexer {
+  #options: SearchIndexerOptions;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(options: SearchIndexerOptions) {
+    this.#options = options;
+    this.#schedule(options.pollMs ?? 100);
+  }
+
+  /** Runs one step now: a batch when due. "quiet": a full batch ran; "busy": a small one. */
+  step(): "quiet" | "busy" | "none" {
+    const { store } = this.#options;
+    const backlog = store.searchBacklog();
+    if (backlog === 0) return "none";
+    if (this.#options.msSinceLastCommit() >= (this.#options.idleMs ?? 50)) {
+      return store.indexSearchBacklog(this.#options.batchRows ?? 5000) > 0 ? "quiet" : "none";
+    }
+    if (backlog < (this.#options.forceBacklogRows ?? 5000)) return "none";
+    return store.indexSearchBacklog(this.#options.busyBatchRows ?? 1000) > 0 ? "busy" : "none";
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => this.#tick(), delayMs);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  #tick(): void {
+    const pollMs = this.#options.pollMs ?? 100;
+    try {
+      // Quiet with more to do: come back soon, after other work of the loop had its turn.
+      this.#schedule(this.step() === "quiet" ? 5 : pollMs);
+    } catch (error) {
+      this.#options.onError?.(error as Error);
+      this.#schedule(10 * pollMs);
+    }
+  }
+}

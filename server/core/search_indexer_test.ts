@@ -1,0 +1,71 @@
+import { expect, test } from "bun:test";
+import { SearchIndexer } from "./search_indexer.ts";
+import {} from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
+
+function fakeStore(backlog: number) {
+  const store = {
+    backlog,
+    batches: [] as number[],
+    searchBacklog: () => store.backlog,
+    indexSearchBacklog(maxRows: number) {
+      const taken = Math.min(maxRows, store.backlog);
+      store.backlog -= taken;
+      store.batches.push(taken);
+      return taken;
+    },
+  };
+  return store;
+}
+
+test("SearchIndexer.step() waits for a quiet moment; a large backlog gets small batches", () => {
+  const store = fakeStore(100);
+  let sinceCommitMs = 0;
+  const indexer = new SearchIndexer({
+    store,
+    msSinceLastCommit: () => sinceCommitMs,
+    batchRows: 40,
+    busyBatchRows: 10,
+    idleMs: 50,
+    forceBacklogRows: 1000,
+    pollMs: 60_000,
+  });
+  try {
+    expect(indexer.step()).toBe("none"); // busy, small backlog
+    sinceCommitMs = 50;
+    expect(indexer.step()).toBe("quiet");
+    expect(store.batches).toEqual([40]);
+    sinceCommitMs = 0;
+    store.backlog = 5000;
+    expect(indexer.step()).toBe("busy"); // busy, but past forceBacklogRows: a small batch
+    expect(store.batches).toEqual([40, 10]);
+  } finally {
+    indexer.close();
+  }
+});
+
+test("SearchIndexer drains the backlog by itself, batch after batch, and survives a failure", async () => {
+  const store = fakeStore(95);
+  let failures = 1;
+  const errors: string[] = [];
+  const indexer = new SearchIndexer({
+    store: {
+      searchBacklog: store.searchBacklog,
+      indexSearchBacklog: (rows) => {
+        if (failures-- > 0) throw new Error("disk busy");
+        return store.indexSearchBacklog(rows);
+      },
+    },
+    msSinceLastCommit: () => 1000,
+    batchRows: 30,
+    pollMs: 5,
+    onError: (error) => errors.push(error.message),
+  });
+  try {
+    await waitUntil(() => store.backlog === 0, { deadlineMs: 10_000, pollMs: 5 });
+    expect(store.batches).toEqual([30, 30, 30, 5]);
+    expect(errors).toEqual(["disk busy"]);
+  } finally {
+    indexer.close();
+  }
+});

@@ -1,0 +1,109 @@
+/**
+ * Rows of the SQLite store as the store's types: messages (with their
+ * revision), chats, revisions. One mapping per shape, used by every query.
+ *
+ * Invariant: a message leaves as the contract writes it: `editedAt` only while
+ * edited and not deleted, `deleted: true` and "" once deleted; the edit stamp
+ * (what replicas merge by) only on the replicated and stored forms.
+ * @module
+ */
+
+import { encodeMessageId } from "../../common/message_id.ts";
+import type { EditStamp, MessageRevision } from "../../common/message_revision.ts";
+import type { ChatMessage } from "../../common/protocol.ts";
+import type { ChatRecord, ReplicatedMessage, StoredMessage } from "./message_store.ts";
+
+export const MESSAGE_COLUMNS =
+  "node_id, seq, chat_id, sender, text, date_time, lc, client_msg_id, held, hidden, " +
+  "edit_date_time, edit_lc, edit_node, deleted";
+
+export interface MessageRow {
+  node_id: number;
+  seq: number;
+  chat_id: number;
+  sender: string;
+  text: string;
+  date_time: string;
+  lc: number;
+  client_msg_id: string | null;
+  held: number;
+  hidden: number;
+  edit_date_time: string | null;
+  edit_lc: number | null;
+  edit_node: number | null;
+  deleted: number;
+}
+
+export interface ChatRow {
+  chat_id: number;
+  name: string;
+  last_message_at: string | null;
+  named: number;
+  created_at: string;
+  created_lc: number;
+  created_by: number;
+}
+
+export interface RevisionRow {
+  text: string;
+  edit_date_time: string | null;
+  edit_lc: number | null;
+  edit_node: number | null;
+  deleted: number;
+}
+
+export function editOf(row: RevisionRow): EditStamp | undefined {
+  return row.edit_date_time === null
+    ? undefined
+    : { dateTime: row.edit_date_time, lc: row.edit_lc ?? 0, nodeId: row.edit_node ?? 0 };
+}
+
+export function toRevision(row: RevisionRow): MessageRevision {
+  const revision: MessageRevision = { text: row.text, deleted: row.deleted === 1 };
+  const edit = editOf(row);
+  if (edit) revision.edit = edit;
+  return revision;
+}
+
+/** The client form. */
+export function toWire(row: MessageRow): ChatMessage {
+  const message: ChatMessage = {
+    messageId: encodeMessageId(row.node_id, row.seq),
+    nodeId: row.node_id,
+    seq: row.seq,
+    chatId: row.chat_id,
+    text: row.text,
+    sender: row.sender,
+    dateTime: row.date_time,
+    lc: row.lc,
+  };
+  if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
+  if (row.deleted === 1) message.deleted = true;
+  else if (row.edit_date_time !== null) message.editedAt = row.edit_date_time;
+  return message;
+}
+
+/** The peer form: the client form plus the edit stamp. */
+export function toReplicated(row: MessageRow): ReplicatedMessage {
+  const message: ReplicatedMessage = toWire(row);
+  const edit = editOf(row);
+  if (edit) message.edit = edit;
+  return message;
+}
+
+export function toStored(row: MessageRow): StoredMessage {
+  return { ...toReplicated(row), held: row.held === 1, hidden: row.hidden === 1 };
+}
+
+export function toChat(row: ChatRow): ChatRecord {
+  const chat: ChatRecord = {
+    chatId: row.chat_id,
+    name: row.name,
+    named: row.named === 1,
+    createdAt: row.created_at,
+    createdLc: row.created_lc,
+    createdBy: row.created_by,
+  };
+  if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
+  return chat;
+}
