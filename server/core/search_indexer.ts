@@ -19,8 +19,10 @@ export interface SearchIndexerOptions {
   msSinceLastCommit: () => number;
   /** Rows per batch when the node is quiet (one transaction). @default 5000 */
   batchRows?: number;
-  /** Rows per batch while commits keep coming. @default 1000 */
+  /** Rows per batch while commits keep coming. @default 500 */
   busyBatchRows?: number;
+  /** Pause after a batch while commits keep coming. @default 250 */
+  busyIntervalMs?: number;
   /** Quiet time after a commit before full batches run. @default 50 */
   idleMs?: number;
   /** A backlog this large gets busy batches even while commits keep coming. @default 5000 */
@@ -49,7 +51,7 @@ export class SearchIndexer {
       return store.indexSearchBacklog(this.#options.batchRows ?? 5000) > 0 ? "quiet" : "none";
     }
     if (backlog < (this.#options.forceBacklogRows ?? 5000)) return "none";
-    return store.indexSearchBacklog(this.#options.busyBatchRows ?? 1000) > 0 ? "busy" : "none";
+    return store.indexSearchBacklog(this.#options.busyBatchRows ?? 500) > 0 ? "busy" : "none";
   }
 
   close(): void {
@@ -67,7 +69,10 @@ export class SearchIndexer {
     const pollMs = this.#options.pollMs ?? 100;
     try {
       // Quiet with more to do: come back soon, after other work of the loop had its turn.
-      this.#schedule(this.step() === "quiet" ? 5 : pollMs);
+      const done = this.step();
+      this.#schedule(
+        done === "quiet" ? 5 : done === "busy" ? this.#options.busyIntervalMs ?? 250 : pollMs,
+      );
     } catch (error) {
       this.#options.onError?.(error as Error);
       this.#schedule(10 * pollMs);
