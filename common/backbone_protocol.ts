@@ -35,6 +35,12 @@ export interface BackboneNames {
   sync(nodeId: number): string;
   /** Core NATS request/reply: pages of node `nodeId`'s chats. */
   chatPages(nodeId: number): string;
+  /** Core NATS: node `nodeId`'s live section 7 frames (`peerUpdates`, `peerTyping`). */
+  events(nodeId: number): string;
+  /** Core NATS request/reply: update-log anti-entropy pages served by node `nodeId`. */
+  updateSync(nodeId: number): string;
+  /** Wildcard for the subscription to every node's live section 7 frames. */
+  allEvents: string;
   /** Wildcards for the subscriptions to every node's beat and presence. */
   allBeats: string;
   allPresence: string;
@@ -62,6 +68,9 @@ export function backboneNames(tag: string): BackboneNames {
     presenceWanted: (nodeId) => `${prefix}want.${nodeId}`,
     sync: (nodeId) => `${prefix}sync.${nodeId}`,
     chatPages: (nodeId) => `${prefix}chatpages.${nodeId}`,
+    events: (nodeId) => `${prefix}events.${nodeId}`,
+    updateSync: (nodeId) => `${prefix}updsync.${nodeId}`,
+    allEvents: `${prefix}events.*`,
     allBeats: `${prefix}beat.*`,
     allPresence: `${prefix}presence.*`,
     prefix,

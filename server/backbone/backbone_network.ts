@@ -32,6 +32,7 @@ import type { ReplicaNode, Replicator, ReplicatorHost } from "../replication/rep
 import { TransportGuard } from "../replication/transport_guard.ts";
 import { createBackboneAuth } from "./backbone_auth.ts";
 import { BackboneConsumer } from "./backbone_consumer.ts";
+import { BackboneEvents } from "./backbone_events.ts";
 import { BackbonePeers } from "./backbone_peers.ts";
 import { BackbonePresence } from "./backbone_presence.ts";
 import { BackbonePublisher } from "./backbone_publisher.ts";
@@ -82,6 +83,7 @@ interface BackboneParts {
   presence: BackbonePresence;
   publisher: BackbonePublisher;
   consumer: BackboneConsumer;
+  events: BackboneEvents;
   unsubscribe: Array<() => void>;
 }
 
@@ -132,6 +134,7 @@ class BackboneReplicator implements Replicator {
       for (const unsubscribe of parts.unsubscribe) unsubscribe();
       parts.publisher.close();
       parts.presence.close();
+      parts.events.close();
       await parts.peers.close();
       await parts.consumer.close();
     }
@@ -217,9 +220,19 @@ class BackboneReplicator implements Replicator {
       onGap: (origins) => peers.requestSync(origins),
       onFreshConsumer: () => setTimeout(() => peers.requestChats(), 1000),
     });
+    const events = new BackboneEvents({
+      node,
+      nc: connection,
+      names,
+      auth,
+      log,
+      livePeers: () => peers.livePeerIds(),
+      syncIntervalMs: this.#options.syncIntervalMs,
+    });
     presence.start();
     peers.start();
     consumer.start();
+    events.start();
     const ownMark = node.vector()[String(node.nodeId)] ?? 0;
     const inStream = await lastPublishedSeq(jsm, names, node.nodeId).catch(() => 0);
     publisher.start(inStream > 0 ? inStream : Math.max(0, ownMark - REPUBLISH_CAP));
@@ -230,7 +243,7 @@ class BackboneReplicator implements Replicator {
       ),
     ];
     log.info("backbone ready", { stream: names.stream, publishedUpTo: inStream, ownMark });
-    return { peers, presence, publisher, consumer, unsubscribe };
+    return { peers, presence, publisher, consumer, events, unsubscribe };
   }
 
   /** Connects (retrying with capped backoff) until the parts run or the backbone closes. */

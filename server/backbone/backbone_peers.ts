@@ -106,6 +106,11 @@ export class BackbonePeers {
     return this.#peers.size;
   }
 
+  /** The node ids of the peers heard within the timeout. */
+  livePeerIds(): number[] {
+    return [...this.#peers.keys()];
+  }
+
   /** The most messages one live peer holds that this node lacks (its last beat). */
   syncLag(): number {
     let lag = 0;

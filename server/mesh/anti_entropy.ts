@@ -16,6 +16,7 @@ import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { buildSyncPage, type SyncItem } from "../../common/sync_diff.ts";
 import { messageJson } from "../../common/message_json.ts";
+import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
@@ -52,6 +53,14 @@ export const MESSAGE_SYNC_CHANNEL: SyncChannel<ChatMessage> = {
   replyType: PeerFrameType.syncReply,
   itemsKey: "messages",
   encodeItem: messageJson,
+};
+
+/** The update log's frames: `updateSyncRequest` / `updateSyncReply {updates}`. */
+export const UPDATE_SYNC_CHANNEL: SyncChannel<ReplicatedUpdate> = {
+  requestType: PeerUpdateFrameType.syncRequest,
+  replyType: PeerUpdateFrameType.syncReply,
+  itemsKey: "updates",
+  encodeItem: (update) => JSON.stringify(update),
 };
 
 /** A reply page as the session takes it. */

@@ -22,7 +22,7 @@ import {
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
 import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
-import { AntiEntropySession, type SyncChannel } from "./anti_entropy.ts";
+import { AntiEntropySession, UPDATE_SYNC_CHANNEL } from "./anti_entropy.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Clock } from "../../common/clock.ts";
 import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
@@ -40,14 +40,6 @@ export type LinkDirection = "dialled" | "accepted";
 
 /** The chat node as the mesh sees it: the replication seam (server/replication/replicator.ts). */
 export type MeshNode = ReplicaNode;
-
-/** The update log's frames: `updateSyncRequest` / `updateSyncReply {updates}`. */
-export const UPDATE_SYNC_CHANNEL: SyncChannel<ReplicatedUpdate> = {
-  requestType: PeerUpdateFrameType.syncRequest,
-  replyType: PeerUpdateFrameType.syncReply,
-  itemsKey: "updates",
-  encodeItem: (update) => JSON.stringify(update),
-};
 
 /** What a link needs from the mesh that owns it. */
 export interface LinkHost {
