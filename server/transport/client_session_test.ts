@@ -121,7 +121,7 @@ describe("ClientSession", () => {
     const welcome = await exchange({ type: "hello", payload: { name: "ann" }, ref: "w" });
     expect(welcome).toEqual({
       type: "welcome",
-      payload: { nodeId: NODE_ID, vector: {} },
+      payload: { nodeId: NODE_ID, vector: {}, updates: {} },
       source: NODE_ID,
       ref: "w",
     });
