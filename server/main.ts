@@ -48,6 +48,7 @@ import {
 } from "./config/server_flags.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
 import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
+import { HOLD_ACKS_LINE, holdAcksFromEnv } from "./config/test_hold_acks.ts";
 import type { NodeIdentity } from "./store/message_store.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
@@ -70,6 +71,8 @@ interface StartSettings {
   files: StartFiles;
   /** DSATTER_CLOCK_OFFSET_MS: the chaos harness's clock skew (0 unless set; never in production). */
   clockOffsetMs: number;
+  /** DSATTER_TEST_HOLD_ACKS: the crash test's hook (never in production). */
+  holdAcks: boolean;
 }
 
 /** Flags, secret, production refusals and start files, or the right exit (0, 1 or 2). */
@@ -87,6 +90,8 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
 
   const clockOffset = clockOffsetFromEnv(env, production);
   if (!clockOffset.ok) exitWith(clockOffset.error, ExitCode.refused);
+  const holdAcks = holdAcksFromEnv(env, production);
+  if (!holdAcks.ok) exitWith(holdAcks.error, ExitCode.refused);
 
   const resolved = clusterSecretFromDataDir(dataDir, { env, fs });
   if (!resolved.ok) exitWith(resolved.error, ExitCode.refused);
@@ -112,6 +117,7 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
       secret,
       files: readStartFiles(config),
       clockOffsetMs: clockOffset.offsetMs,
+      holdAcks: holdAcks.hold,
     };
   } catch (error) {
     exitWith((error as Error).message, ExitCode.refused);
@@ -127,10 +133,12 @@ function listenOrExit(options: NodeServerOptions): NodeServer {
   }
 }
 
-function openStoreOrExit(dbPath: string): SqliteMessageStore {
+function openStoreOrExit(dbPath: string, logger: Logger): SqliteMessageStore {
   try {
     if (dbPath !== ":memory:") fs.mkdirSync(dirname(dbPath), { recursive: true });
-    return new SqliteMessageStore(dbPath);
+    return new SqliteMessageStore(dbPath, {
+      onCheckpointError: (error) => logger.warn("checkpoint failed", { error: error.message }),
+    });
   } catch (error) {
     exitWith((error as Error).message, ExitCode.refused);
   }
@@ -158,7 +166,7 @@ function identityOrExit(
 /** The transport's options that come from the flags and the store. */
 function transportOptions(
   settings: StartSettings,
-  parts: { store: SqliteMessageStore; identity: NodeIdentity; port: number },
+  parts: { store: SqliteMessageStore; node: ChatNode; identity: NodeIdentity; port: number },
 ) {
   const { config, logger, secret } = settings;
   return {
@@ -176,7 +184,8 @@ function transportOptions(
       secret,
       dbPath: config.dbPath,
       nodeId: parts.identity.nodeId,
-      backupTo: (path: string) => parts.store.backupTo(path),
+      // Between two group commits: the store then holds nothing that is not durable.
+      backupTo: (path: string) => parts.node.whenQuiet(() => parts.store.backupTo(path)),
       schemaVersion: () => parts.store.schemaVersion(),
       logger,
     },
@@ -278,7 +287,7 @@ async function main(): Promise<void> {
   const { config, logger, files, clockOffsetMs } = settings;
   const outbound = createOutbound(files.caPem);
 
-  const store = openStoreOrExit(config.dbPath);
+  const store = openStoreOrExit(config.dbPath, logger);
 
   const readiness = createReadiness();
   const started = await identityOrExit(settings, store, outbound);
@@ -299,7 +308,7 @@ async function main(): Promise<void> {
     async close() {
       await mesh?.close();
       await transport?.stop();
-      node.close();
+      await node.close();
       store.close();
     },
   });
@@ -316,12 +325,18 @@ async function main(): Promise<void> {
       publishToReaders: (chatId, data, filter) => transport?.publishToReaders(chatId, data, filter),
     },
     onFatal: () => void shutdown(1),
+    pauseWhenDurable: settings.holdAcks
+      ? () => {
+        logger.warn(HOLD_ACKS_LINE);
+        return new Promise<void>(() => {});
+      }
+      : undefined,
   });
 
   // The web page's failover list (GET /api/clients), known once the mesh has started.
   let peerClients: () => ClientEntry[] = () => [];
   transport = listenOrExit({
-    ...transportOptions(settings, { store, identity, port: started.port }),
+    ...transportOptions(settings, { store, node, identity, port: started.port }),
     node,
     registry,
     metrics,

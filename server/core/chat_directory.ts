@@ -4,8 +4,14 @@
  * createChat, and merging what peers send by the tie-break of chat_rules.ts.
  * Writes to the store happen inside the caller's commit.
  *
- * Invariant: the memory map and the store hold the same records once the
- * surrounding commit succeeded (a failed commit stops the node: fail-stop).
+ * Two views: the working one (what the next writes decide on) and the served
+ * one (list(), get(): what clients and peers are told), which takes a batch's
+ * records only once that batch is durable: seal() inside the commit copies what
+ * it wrote, publishSealed() after it is durable serves them.
+ *
+ * Invariants: the working map and the store hold the same records once the
+ * surrounding commit succeeded (a failed one rebuilds the directory from the
+ * store); nothing is served before the commit that wrote it is durable.
  * @module
  */
 
@@ -21,22 +27,43 @@ const CREATED_CHAT_ID_SPAN = 900_000_000;
 export class ChatDirectory {
   #store: MessageStore;
   #chats = new Map<number, ChatRecord>();
+  /** What clients and peers are told: records of durable commits only. */
+  #served = new Map<number, ChatRecord>();
   /** lastMessageAt moves of the commit in progress: written once per chat by flushTouched(). */
   #touched = new Map<number, string>();
+  /** Chats the commit in progress wrote. */
+  #written = new Set<number>();
+  /** Copies of what the commit being made durable wrote. */
+  #sealed: ChatRecord[] = [];
 
   constructor(store: MessageStore) {
     this.#store = store;
-    for (const chat of store.listChats()) this.#chats.set(chat.chatId, chat);
+    for (const chat of store.listChats()) {
+      this.#chats.set(chat.chatId, chat);
+      this.#served.set(chat.chatId, { ...chat });
+    }
   }
 
   /** Copies of every chat, by chat id. */
   list(): ChatRecord[] {
-    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map((c) => ({ ...c }));
+    return [...this.#served.values()].sort((a, b) => a.chatId - b.chatId).map((c) => ({ ...c }));
   }
 
   get(chatId: number): ChatRecord | undefined {
-    const chat = this.#chats.get(chatId);
+    const chat = this.#served.get(chatId);
     return chat ? { ...chat } : undefined;
+  }
+
+  /** Inside a commit, after its writes: what it wrote is served once publishSealed() is called. */
+  seal(): void {
+    this.#sealed = [...this.#written].map((chatId) => ({ ...this.#chats.get(chatId)! }));
+    this.#written.clear();
+  }
+
+  /** The sealed commit is durable: its records are served. */
+  publishSealed(): void {
+    for (const chat of this.#sealed) this.#served.set(chat.chatId, chat);
+    this.#sealed = [];
   }
 
   /** A new named chat with an unused id; the caller stores it with store(). */
@@ -59,7 +86,10 @@ export class ChatDirectory {
 
   /** Inside a commit: writes chat records. */
   store(chats: ChatRecord[]): void {
-    for (const chat of chats) this.#store.putChat(chat);
+    for (const chat of chats) {
+      this.#store.putChat(chat);
+      this.#written.add(chat.chatId);
+    }
   }
 
   /**
@@ -80,6 +110,7 @@ export class ChatDirectory {
       };
       this.#store.putChat(chat);
       this.#chats.set(chat.chatId, chat);
+      this.#written.add(chat.chatId);
     }
     const touched = this.#touched.get(message.chatId);
     if (touched === undefined || message.dateTime > touched) {
@@ -87,6 +118,7 @@ export class ChatDirectory {
     }
     if (chat.lastMessageAt === undefined || message.dateTime > chat.lastMessageAt) {
       chat.lastMessageAt = message.dateTime;
+      this.#written.add(chat.chatId);
     }
     return created ? { ...created } : undefined;
   }

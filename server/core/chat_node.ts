@@ -48,7 +48,7 @@ import { marksFromStore } from "./store_marks.ts";
 import { LocalCommitFeed } from "./local_commit_feed.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
-import type { ChatRecord, MessageStore } from "../store/message_store.ts";
+import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import {
   type HistoryQuery,
@@ -78,6 +78,11 @@ export interface ChatNodeOptions {
    * node refuses writes for a while and tries again, see storage_guard.ts.)
    */
   onFatal?: (error: Error) => void;
+  /**
+   * Tests only (DSATTER_TEST_HOLD_ACKS): awaited each time a batch is durable, before its
+   * acknowledgements and deliveries; a crash test kills the node while it waits.
+   */
+  pauseWhenDurable?: () => Promise<void>;
 }
 
 export interface SendOutcome {
@@ -133,13 +138,22 @@ export class ChatNode {
     this.#chats = new ChatDirectory(this.#store);
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
-      beforeCommit: () => this.#chats.flushTouched(),
+      beforeCommit: () => {
+        this.#chats.flushTouched();
+        this.#chats.seal();
+      },
       onCommitted: (_size, durationMs) => {
+        this.#chats.publishSealed();
         this.#metrics.recordCommit(durationMs);
         this.#storage.succeeded();
         this.#lastCommitMs = performance.now();
       },
       onFailure: (error) => this.#commitFailed(error, options.onFatal),
+      onNotDurable: (error) => {
+        this.#logger.error("store commit not durable: stopping", { error: error.message });
+        options.onFatal?.(error);
+      },
+      pauseWhenDurable: options.pauseWhenDurable,
     });
     this.updates = new MessageUpdates({
       store: this.#store,
@@ -152,7 +166,14 @@ export class ChatNode {
     this.typingRelay = new TypingRelay(this.nodeId, this.#publisher);
     this.#visibility = this.#visibilityContext();
     this.#indexer = new SearchIndexer({
-      store: this.#store,
+      backlog: () => this.#store.searchBacklog(),
+      // In a group commit of its own or with messages, like every other write.
+      index: (maxRows) => {
+        let indexed = 0;
+        return this.#commits.enqueue(() => {
+          indexed = this.#store.indexSearchBacklog(maxRows);
+        }, () => indexed);
+      },
       msSinceLastCommit: () => performance.now() - this.#lastCommitMs,
       onError: (error) => this.#logger.warn("search indexing failed", { error: error.message }),
     });
@@ -213,7 +234,11 @@ export class ChatNode {
 
   // ---- writes ----
 
-  /** A message from a local client (WebSocket or REST): resolves once durable and published. */
+  /**
+   * A message from a local client (WebSocket or REST): resolves once durable and published.
+   * It is numbered and stamped inside the group commit, after the one lookup of its
+   * (sender, clientMsgId): a resend of a stored message takes no seq and gets the stored one.
+   */
   sendLocal(input: NewMessagePayload): Promise<SendOutcome> {
     const dedupeKey = input.clientMsgId === undefined
       ? undefined
@@ -221,35 +246,34 @@ export class ChatNode {
     if (dedupeKey !== undefined) {
       const pending = this.#pendingByClientMsgId.get(dedupeKey);
       if (pending) return pending.then((outcome) => ({ ...outcome, duplicate: true }));
-      const existing = this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId!);
-      if (existing) return Promise.resolve({ message: toWireMessage(existing), duplicate: true });
     }
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    if (this.#nextSeq > MAX_SEQ) {
-      return Promise.reject(new Error("Cannot store message: this node's seq space is used up"));
-    }
-    const seq = this.#nextSeq++;
-    this.#tracker.add(this.nodeId, seq);
-    const stamp = this.#clock.now();
-    const message: ChatMessage = {
-      messageId: encodeMessageId(this.nodeId, seq),
-      nodeId: this.nodeId,
-      seq,
-      chatId: input.chatId,
-      text: input.text,
-      sender: input.sender,
-      dateTime: stamp.dateTime,
-      lc: stamp.lc,
-    };
-    if (input.clientMsgId !== undefined) message.clientMsgId = input.clientMsgId;
+    const refusal = this.#storage.refusal();
+    if (refusal) return this.#resendOrRefuse(input, refusal);
+    if (this.#nextSeq > MAX_SEQ) return Promise.reject(seqSpaceUsedUp());
     const posts: Array<() => void> = [];
-    let winner: ChatMessage = message;
+    let outcome: SendOutcome | Error | undefined;
+    let stored: ChatMessage | undefined;
     const promise = this.#commits.enqueue(() => {
-      winner = this.#makeVisible(message, false, posts);
+      const copies = input.clientMsgId === undefined
+        ? []
+        : this.#store.findCopies(input.sender, input.clientMsgId);
+      const visible = copies.find((copy) => !copy.held && !copy.hidden);
+      if (visible) {
+        outcome = { message: toWireMessage(visible), duplicate: true };
+        return;
+      }
+      if (this.#nextSeq > MAX_SEQ) {
+        outcome = seqSpaceUsedUp();
+        return;
+      }
+      stored = this.#numbered(input);
+      const winner = this.#makeVisible(stored, false, posts, copies);
+      outcome = { message: winner, duplicate: winner !== stored };
     }, () => {
       for (const post of posts) post();
-      this.#feed.committed(message);
-      return { message: winner, duplicate: winner !== message };
+      if (stored) this.#feed.committed(stored);
+      if (outcome instanceof Error) throw outcome;
+      return outcome!;
     }).catch((error) => Promise.reject(this.#storage.explain(error)));
     if (dedupeKey !== undefined) {
       this.#pendingByClientMsgId.set(dedupeKey, promise);
@@ -372,13 +396,52 @@ export class ChatNode {
     this.#commits.flush();
   }
 
-  /** Commits what is queued and refuses further writes (the store is closed by its owner). */
-  close(): void {
+  /**
+   * Runs task with no commit in flight (the store then holds nothing that is not durable),
+   * before the next batch commits: a backup, for one.
+   */
+  whenQuiet<T>(task: () => T): Promise<T> {
+    return this.#commits.whenQuiet(task);
+  }
+
+  /**
+   * Refuses further writes and resolves once everything queued is durable (the store is
+   * closed by its owner afterwards).
+   */
+  async close(): Promise<void> {
     this.#indexer.close();
-    this.#commits.close();
+    await this.#commits.close();
   }
 
   // ---- internals ----
+
+  /** Inside a commit: the next seq and a stamp for a local message. */
+  #numbered(input: NewMessagePayload): ChatMessage {
+    const seq = this.#nextSeq++;
+    this.#tracker.add(this.nodeId, seq);
+    const stamp = this.#clock.now();
+    const message: ChatMessage = {
+      messageId: encodeMessageId(this.nodeId, seq),
+      nodeId: this.nodeId,
+      seq,
+      chatId: input.chatId,
+      text: input.text,
+      sender: input.sender,
+      dateTime: stamp.dateTime,
+      lc: stamp.lc,
+    };
+    if (input.clientMsgId !== undefined) message.clientMsgId = input.clientMsgId;
+    return message;
+  }
+
+  /** While writes are refused, a resend of a stored message is still acknowledged. */
+  #resendOrRefuse(input: NewMessagePayload, refusal: Error): Promise<SendOutcome> {
+    const existing = input.clientMsgId === undefined
+      ? null
+      : this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId);
+    if (existing) return Promise.resolve({ message: toWireMessage(existing), duplicate: true });
+    return Promise.reject(refusal);
+  }
 
   /**
    * A batch failed and rolled back: what was numbered, tracked or named for it in memory
@@ -406,8 +469,9 @@ export class ChatNode {
     incoming: ReplicatedMessage,
     stored: boolean,
     posts: Array<() => void>,
+    copies?: StoredMessage[],
   ): ChatMessage {
-    return makeVisible(this.#visibility, incoming, stored, posts);
+    return makeVisible(this.#visibility, { incoming, stored, posts, copies });
   }
 
   /** What the visibility step needs, read live (a failed commit replaces the chats and marks). */
@@ -423,4 +487,8 @@ export class ChatNode {
       chatCreatedFrame: (chat) => this.chatCreatedFrame(chat),
     };
   }
+}
+
+function seqSpaceUsedUp(): Error {
+  return new Error("Cannot store message: this node's seq space is used up");
 }

@@ -1,7 +1,7 @@
 /**
  * ChatNode on a store whose commits fail with SQLITE_FULL (a real SQLite store
- * in memory, behind the store seam, whose transaction throws after its writes so
- * that SQLite rolls them back): writes are refused with `storage_full`, nothing
+ * in memory, behind the store seam, whose transactions throw after their writes
+ * so that SQLite rolls them back): writes are refused with `storage_full`, nothing
  * is published or acknowledged, reads go on, and once space is back the node
  * takes writes again with every origin's seqs gapless.
  */
@@ -28,18 +28,22 @@ interface FullDisk {
 function fullDiskStore(): FullDisk {
   const inner = new SqliteMessageStore(":memory:");
   const disk: FullDisk = { store: inner, full: false, failedCommits: 0 };
+  /** fn, then the failure a full disk gives at COMMIT (SQLite rolls the writes back). */
+  const failingWhenFull = <T>(fn: () => T) => () => {
+    const result = fn();
+    if (disk.full) {
+      disk.failedCommits += 1;
+      throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+    }
+    return result;
+  };
   disk.store = new Proxy(inner, {
     get(target, property) {
       if (property === "transaction") {
-        return <T>(fn: () => T): T =>
-          target.transaction(() => {
-            const result = fn();
-            if (disk.full) {
-              disk.failedCommits += 1;
-              throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
-            }
-            return result;
-          });
+        return <T>(fn: () => T): T => target.transaction(failingWhenFull(fn));
+      }
+      if (property === "commitLater") {
+        return <T>(fn: () => T) => target.commitLater(failingWhenFull(fn));
       }
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;

@@ -11,7 +11,7 @@
 
 import type { ChatMessage } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
-import type { MessageStore } from "../store/message_store.ts";
+import type { StoredMessage } from "../store/message_store.ts";
 import { isLowerKey } from "./chat_rules.ts";
 
 export interface CopyDecision {
@@ -25,14 +25,14 @@ export interface CopyDecision {
   hideStored?: { nodeId: number; seq: number };
 }
 
-/** Decides, inside the commit, between `message` and the visible copy of its clientMsgId. */
-export function decideCopies(
-  store: Pick<MessageStore, "findVisibleByClientMsgId">,
-  message: ChatMessage,
-): CopyDecision {
+/**
+ * Decides, inside the commit, between `message` and `visible`, the copy of its clientMsgId
+ * that is visible now (null when none is).
+ */
+export function decideCopies(visible: StoredMessage | null, message: ChatMessage): CopyDecision {
   const alone: CopyDecision = { hidden: false, publish: true, winner: message };
   if (message.clientMsgId === undefined) return alone;
-  const other = store.findVisibleByClientMsgId(message.sender, message.clientMsgId);
+  const other = visible;
   if (!other || (other.nodeId === message.nodeId && other.seq === message.seq)) return alone;
   if (isLowerKey(other, message)) {
     return { hidden: true, publish: false, winner: toWireMessage(other) };

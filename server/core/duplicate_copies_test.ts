@@ -3,10 +3,9 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import { testMessage } from "../../common/testing/message_fixture.ts";
 import { decideCopies } from "./duplicate_copies.ts";
 
-/** A store that knows one visible copy (or none). */
-const storeWith = (visible: ChatMessage | null) => ({
-  findVisibleByClientMsgId: () => visible ? { ...visible, held: false, hidden: false } : null,
-});
+/** The visible copy (or none), as the commit read it. */
+const storeWith = (visible: ChatMessage | null) =>
+  visible ? { ...visible, held: false, hidden: false } : null;
 
 describe("decideCopies()", () => {
   const mine = testMessage(5, 3, { clientMsgId: "c" });

@@ -1,12 +1,18 @@
 /**
- * Group commit: writes queued during one event-loop turn run in ONE store
- * transaction (one fsync), then their after-commit steps run in queue order,
- * then their promises resolve. Acks and fan-out live in those steps, so nothing
- * is acknowledged or delivered before it is durable.
+ * Group commit: the writes queued while the event loop runs go into ONE store
+ * transaction, committed without waiting for the disk (MessageStore.commitLater);
+ * while the store makes it durable off the loop, the loop keeps reading,
+ * validating and queueing the next writes. Once it is durable, the batch's
+ * after-commit steps run in queue order and its promises resolve, and the
+ * writes queued meanwhile commit as the next batch. Acks and fan-out live in
+ * those steps, so nothing is acknowledged or delivered before it is durable.
  *
- * Invariant: a queued write either commits with its batch and then its `after`
- * runs, or the whole batch fails, no `after` runs and every promise rejects
- * (and onFailure is told: in-memory state built on the batch is then stale).
+ * Invariants: one batch in flight at a time; a queued write either commits
+ * with its batch and then, once durable, its `after` runs, or the whole batch
+ * fails, no `after` runs and every promise rejects. A batch that fails to
+ * commit is reported to onFailure (in-memory state built on it is stale); one
+ * that committed but could not be made durable is reported to onNotDurable,
+ * and every later write is refused (the store is in doubt: its owner stops).
  * @module
  */
 
@@ -22,59 +28,126 @@ interface QueuedWrite {
 export interface GroupCommitOptions {
   /** Runs the flush later in the same turn's end. @default setImmediate */
   schedule?: (flush: () => void) => void;
-  /** Told when a batch fails to commit. */
+  /** Told when a batch fails to commit (it rolled back). */
   onFailure?: (error: Error) => void;
+  /** Told when a committed batch cannot be made durable (the store is in doubt). */
+  onNotDurable?: (error: Error) => void;
   /** Runs inside the transaction after the batch's writes (per-batch bookkeeping). */
   beforeCommit?: () => void;
-  /** Told after every committed batch with its size and how long the transaction took. */
+  /** Told once a batch is durable, before its after-commit steps, with its size and time taken. */
   onCommitted?: (size: number, durationMs: number) => void;
+  /** Tests only: awaited once a batch is durable, before anything else happens with it. */
+  pauseWhenDurable?: () => Promise<void>;
 }
 
 export class GroupCommit {
-  #store: MessageStore;
+  #store: Pick<MessageStore, "commitLater">;
   #queue: QueuedWrite[] = [];
   #scheduled = false;
   #options: GroupCommitOptions;
   #closed = false;
+  /** The batch being made durable; the next one commits once it is. */
+  #inFlight: Promise<void> | undefined;
+  /** Tasks that need the store with no batch in flight (whenQuiet). */
+  #quietTasks: Array<() => void> = [];
+  /** Set when a batch could not be made durable: every later write is refused with it. */
+  #broken: Error | undefined;
 
-  constructor(store: MessageStore, options: GroupCommitOptions = {}) {
+  constructor(store: Pick<MessageStore, "commitLater">, options: GroupCommitOptions = {}) {
     this.#store = store;
     this.#options = options;
   }
 
-  /** Queues a write; resolves with after()'s value once the batch committed. */
+  /** Queues a write; resolves with after()'s value once the batch is durable. */
   enqueue<T>(write: () => void, after: () => T): Promise<T> {
+    if (this.#broken) return Promise.reject(this.#broken);
     if (this.#closed) return Promise.reject(new Error("Cannot write: the store is closing"));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, after, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        (this.#options.schedule ?? setImmediate)(() => this.flush());
-      }
+      this.#scheduleFlush();
     });
   }
 
-  /** Commits everything queued now (also called at shutdown). */
+  /** True while a batch is being made durable. */
+  get inFlight(): boolean {
+    return this.#inFlight !== undefined;
+  }
+
+  /**
+   * Commits everything queued now, unless a batch is in flight (then the queue commits as
+   * soon as that one is durable).
+   */
   flush(): void {
     this.#scheduled = false;
+    if (this.#inFlight) return;
+    this.#runQuietTasks();
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
     const startMs = performance.now();
+    let durable: Promise<void>;
     try {
-      this.#store.transaction(() => {
+      durable = this.#store.commitLater(() => {
         for (const item of batch) item.write();
         this.#options.beforeCommit?.();
-      });
+      }).durable;
     } catch (cause) {
-      const error = new Error(`Cannot commit ${batch.length} writes: ${(cause as Error).message}`, {
-        cause,
-      });
-      for (const item of batch) item.reject(error);
-      this.#options.onFailure?.(error);
+      this.#fail(batch, `Cannot commit ${batch.length} writes`, cause, this.#options.onFailure);
       return;
     }
-    this.#options.onCommitted?.(batch.length, performance.now() - startMs);
+    const pause = this.#options.pauseWhenDurable;
+    this.#inFlight = durable.then(
+      () => {
+        const durationMs = performance.now() - startMs;
+        if (pause) return pause().then(() => this.#durable(batch, durationMs));
+        this.#durable(batch, durationMs);
+      },
+      (cause) => {
+        const error = this.#fail(batch, "Cannot make writes durable", cause);
+        this.#broken = error;
+        this.#options.onNotDurable?.(error);
+      },
+    ).finally(() => {
+      this.#inFlight = undefined;
+      this.flush();
+    });
+  }
+
+  /**
+   * Runs task with no batch in flight (nothing committed that is not durable): now if so,
+   * else as soon as the batch in flight is durable, before the next one commits.
+   */
+  whenQuiet<T>(task: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = () => {
+        try {
+          resolve(task());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (this.#inFlight) this.#quietTasks.push(run);
+      else run();
+    });
+  }
+
+  /** Refuses further writes, commits what is queued and waits until all of it is durable. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#inFlight || this.#queue.length > 0) {
+      if (this.#inFlight) await this.#inFlight;
+      else this.flush();
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#scheduled || this.#inFlight) return;
+    this.#scheduled = true;
+    (this.#options.schedule ?? setImmediate)(() => this.flush());
+  }
+
+  #durable(batch: QueuedWrite[], durationMs: number): void {
+    this.#options.onCommitted?.(batch.length, durationMs);
     for (const item of batch) {
       try {
         item.resolve(item.after());
@@ -84,9 +157,21 @@ export class GroupCommit {
     }
   }
 
-  /** Flushes and refuses further writes. */
-  close(): void {
-    this.flush();
-    this.#closed = true;
+  #fail(
+    batch: QueuedWrite[],
+    what: string,
+    cause: unknown,
+    report?: (error: Error) => void,
+  ): Error {
+    const error = new Error(`${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    for (const item of batch) item.reject(error);
+    report?.(error);
+    return error;
+  }
+
+  #runQuietTasks(): void {
+    const tasks = this.#quietTasks;
+    this.#quietTasks = [];
+    for (const task of tasks) task();
   }
 }

@@ -3,34 +3,91 @@ import { GroupCommit } from "./group_commit.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { storedMessage } from "../store/message_store_conformance.ts";
 
+/** A memory store whose commits become durable only when the test says so. */
+function manualDurabilityStore() {
+  const waiting: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  const store = new MemoryMessageStore({
+    whenDurable: () => new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })),
+  });
+  let commits = 0;
+  const commitLater = store.commitLater.bind(store);
+  store.commitLater = <T>(fn: () => T) => {
+    commits += 1;
+    return commitLater(fn);
+  };
+  return {
+    store,
+    commits: () => commits,
+    makeDurable: () => waiting.shift()!.resolve(),
+    failDurability: (error: Error) => waiting.shift()!.reject(error),
+  };
+}
+
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 describe("GroupCommit", () => {
-  test("writes of one turn share one transaction; after() runs in order after it", async () => {
-    const store = new MemoryMessageStore();
-    let transactions = 0;
-    const original = store.transaction.bind(store);
-    store.transaction = (fn) => {
-      transactions++;
-      return original(fn);
-    };
+  test("writes of one turn share one commit; after() runs in order once it is durable", async () => {
+    const disk = manualDurabilityStore();
     const order: string[] = [];
-    const commits = new GroupCommit(store);
-    const results = await Promise.all([1, 2, 3].map((seq) =>
+    const commits = new GroupCommit(disk.store);
+    const results = Promise.all([1, 2, 3].map((seq) =>
       commits.enqueue(() => {
         order.push(`write ${seq}`);
-        store.insertMessage(storedMessage(1, seq));
+        disk.store.insertMessage(storedMessage(1, seq));
       }, () => {
         order.push(`after ${seq}`);
         return seq * 10;
       })
     ));
-    expect(results).toEqual([10, 20, 30]);
-    expect(transactions).toBe(1);
+    await turn();
+    expect(order).toEqual(["write 1", "write 2", "write 3"]);
+    expect(disk.store.countMessages()).toBe(0); // committed, not durable: reads do not see it
+    disk.makeDurable();
+    expect(await results).toEqual([10, 20, 30]);
+    expect(disk.commits()).toBe(1);
     expect(order).toEqual(["write 1", "write 2", "write 3", "after 1", "after 2", "after 3"]);
+    expect(disk.store.countMessages()).toBe(3);
+  });
+
+  test("writes queued while a batch is in flight commit together once it is durable", async () => {
+    const disk = manualDurabilityStore();
+    const commits = new GroupCommit(disk.store);
+    const first = commits.enqueue(() => disk.store.insertMessage(storedMessage(1, 1)), () => 1);
+    await turn();
+    expect(commits.inFlight).toBe(true);
+    const later = [2, 3].map((seq) =>
+      commits.enqueue(() => disk.store.insertMessage(storedMessage(1, seq)), () => seq)
+    );
+    await turn();
+    expect(disk.commits()).toBe(1); // the loop went on; the next batch waits for the disk
+    disk.makeDurable();
+    expect(await first).toBe(1);
+    await turn();
+    expect(disk.commits()).toBe(2);
+    disk.makeDurable();
+    expect(await Promise.all(later)).toEqual([2, 3]);
+  });
+
+  test("whenQuiet() runs between batches, never while one is in flight", async () => {
+    const disk = manualDurabilityStore();
+    const commits = new GroupCommit(disk.store);
+    expect(await commits.whenQuiet(() => "now")).toBe("now");
+    void commits.enqueue(() => disk.store.insertMessage(storedMessage(1, 1)), () => 0);
+    await turn();
+    let ran = false;
+    const quiet = commits.whenQuiet(() => {
+      ran = true;
+      return disk.store.countMessages();
+    });
+    await turn();
+    expect(ran).toBe(false);
+    disk.makeDurable();
+    expect(await quiet).toBe(1);
   });
 
   test("a failed batch rejects every write, runs no after(), and reports the failure", async () => {
     const store = new MemoryMessageStore();
-    store.transaction = () => {
+    store.commitLater = () => {
       throw new Error("disk full");
     };
     const failures: Error[] = [];
@@ -46,11 +103,25 @@ describe("GroupCommit", () => {
     expect(failures[0].message).toStartWith("Cannot commit 2 writes: disk full");
   });
 
-  test("close() commits what is queued and refuses later writes", async () => {
+  test("a batch that cannot be made durable is reported, and every later write refused", async () => {
+    const disk = manualDurabilityStore();
+    const notDurable: Error[] = [];
+    const commits = new GroupCommit(disk.store, { onNotDurable: (e) => notDurable.push(e) });
+    let afters = 0;
+    const write = commits.enqueue(() => {}, () => afters++);
+    await turn();
+    disk.failDurability(new Error("EIO"));
+    await expect(write).rejects.toThrow("Cannot make writes durable: EIO");
+    expect(afters).toBe(0);
+    expect(notDurable.map((e) => e.message)).toEqual(["Cannot make writes durable: EIO"]);
+    await expect(commits.enqueue(() => {}, () => 0)).rejects.toThrow("EIO");
+  });
+
+  test("close() commits what is queued, waits until durable, and refuses later writes", async () => {
     const store = new MemoryMessageStore();
     const commits = new GroupCommit(store, { schedule: () => {} });
     const queued = commits.enqueue(() => store.insertMessage(storedMessage(1, 1)), () => "done");
-    commits.close();
+    await commits.close();
     expect(await queued).toBe("done");
     expect(store.countMessages()).toBe(1);
     await expect(commits.enqueue(() => {}, () => 0)).rejects.toThrow(/Cannot write/);

@@ -12,8 +12,9 @@
  * copy is a change of the send, so an edit or delete made on a copy that later
  * turns out a hidden duplicate still shows on the copy that stays.
  *
- * Invariants: update marks cover only committed updates, each origin
- * contiguous; a message's revision only ever moves up the merge order, so
+ * Invariants: update marks (vector(), readAfter()) cover only durable updates,
+ * each origin contiguous (the tracker numbers ahead of them: what is queued and
+ * in flight); a message's revision only ever moves up the merge order, so
  * every node that saw the same updates shows the same text.
  * @module
  */
@@ -42,7 +43,7 @@ import type {
 } from "../../common/protocol.ts";
 import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { ServerFrameType } from "../../common/protocol.ts";
-import { encodeVector } from "../../common/version_vector.ts";
+import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { LocalPublisher } from "./delivery_topics.ts";
@@ -105,7 +106,10 @@ export function messageUpdatedFrame(
 
 export class MessageUpdates {
   #options: MessageUpdatesOptions;
+  /** Every update numbered or accepted here, committed or not yet. */
   #tracker: ContiguityTracker;
+  /** Per origin, the contiguous mark of durable updates: what is served. */
+  #durable: VersionVector = new Map();
   #nextSeq: number;
   /** Messages with a kept revision (they have not arrived yet). */
   #pendingKeys: Set<string>;
@@ -122,15 +126,17 @@ export class MessageUpdates {
   /** Rebuilds the numbering, marks and kept keys from the store (at start, after a failed commit). */
   reload(): void {
     const { store, nodeId } = this.#options;
-    this.#tracker = new ContiguityTracker(store.updateMarks());
+    const marks = store.updateMarks();
+    this.#tracker = new ContiguityTracker(marks);
+    this.#durable = new Map(marks);
     for (const { nodeId: origin, seq } of store.heldUpdateKeys()) this.#tracker.add(origin, seq);
     this.#nextSeq = this.#tracker.mark(nodeId) + 1;
     this.#pendingKeys = new Set(store.pendingRevisionKeys().map((k) => keyOf(k.nodeId, k.seq)));
   }
 
-  /** Contiguous committed update marks per origin. */
+  /** Contiguous durable update marks per origin. */
   vector(): VectorWire {
-    return encodeVector(this.#tracker.vector());
+    return encodeVector(this.#durable);
   }
 
   /** Listener gets this node's own updates after their commit. */
@@ -181,6 +187,7 @@ export class MessageUpdates {
       });
       joined = this.#applyToCopies(target, revision, posts, exceptConnection);
     }, () => {
+      this.#markDurable(nodeId, seq);
       for (const post of posts) post();
       const update = updateOf(nodeId, seq, target.messageId, joined);
       for (const listener of this.#localListeners) listener([update]);
@@ -218,6 +225,7 @@ export class MessageUpdates {
           for (let seq = outcome.fromSeq + 1; seq <= outcome.toSeq; seq++) {
             store.setUpdateHeld(update.nodeId, seq, false);
           }
+          posts.push(() => this.#markDurable(update.nodeId, outcome.toSeq));
         }
         this.#applyRemote(key.nodeId, key.seq, revisionOfUpdate(update), posts);
       });
@@ -233,7 +241,7 @@ export class MessageUpdates {
   /** Committed, not-held updates of one origin after afterSeq, each with its message's revision. */
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedUpdate[] {
     const { store } = this.#options;
-    const upTo = this.#tracker.mark(originNodeId);
+    const upTo = this.#durable.get(originNodeId) ?? 0;
     if (afterSeq >= upTo) return [];
     const records = store.readUpdatesAfter(
       originNodeId,
@@ -271,6 +279,11 @@ export class MessageUpdates {
       revision = this.#applyToCopies(others[0], revision, posts, undefined, others);
     }
     return sameRevision(revision, revisionOf(message)) ? message : withRevision(message, revision);
+  }
+
+  /** An update's commit is durable: the marks may show it. */
+  #markDurable(nodeId: number, seq: number): void {
+    if (seq > (this.#durable.get(nodeId) ?? 0)) this.#durable.set(nodeId, seq);
   }
 
   #applyRemote(nodeId: number, seq: number, revision: MessageRevision, posts: Array<() => void>) {

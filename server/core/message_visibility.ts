@@ -17,7 +17,7 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import type { VersionVector } from "../../common/version_vector.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
-import type { ChatRecord, MessageStore } from "../store/message_store.ts";
+import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { ChatDirectory } from "./chat_directory.ts";
 import { decideCopies } from "./duplicate_copies.ts";
 import { HELLO_TOPIC, type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
@@ -37,23 +37,32 @@ export interface VisibilityContext {
   chatCreatedFrame(chat: ChatRecord): string;
 }
 
+/** One message to make visible, inside a commit. */
+export interface VisibleStep {
+  incoming: ReplicatedMessage;
+  /** The message is already in the store (held until now). */
+  stored: boolean;
+  /** Where the steps after the commit go. */
+  posts: Array<() => void>;
+  /** Every stored copy of its (sender, clientMsgId), when the caller read them already. */
+  copies?: StoredMessage[];
+}
+
 /**
  * Inside a commit: makes a not-held message visible unless a lower copy of its
- * (sender, clientMsgId) is; returns the copy that is visible afterwards.
- * `stored`: the message is already in the store (held until now).
+ * (sender, clientMsgId) is; returns the copy that is visible afterwards. The copies are
+ * read once (or given): the same lookup settles the revision and the duplicate.
  */
-export function makeVisible(
-  context: VisibilityContext,
-  incoming: ReplicatedMessage,
-  stored: boolean,
-  posts: Array<() => void>,
-): ChatMessage {
+export function makeVisible(context: VisibilityContext, step: VisibleStep): ChatMessage {
   const { store, updates } = context;
-  const copies = incoming.clientMsgId === undefined
-    ? []
-    : store.findCopies(incoming.sender, incoming.clientMsgId);
+  const { incoming, stored, posts } = step;
+  const copies = step.copies ??
+    (incoming.clientMsgId === undefined
+      ? []
+      : store.findCopies(incoming.sender, incoming.clientMsgId));
   const message = stored ? incoming : updates.reviseIncoming(incoming, copies, posts);
-  const { hidden, publish, winner, hideStored } = decideCopies(store, message);
+  const visible = copies.find((c) => !c.held && !c.hidden) ?? null;
+  const { hidden, publish, winner, hideStored } = decideCopies(visible, message);
   if (hideStored) {
     store.setMessageState(hideStored.nodeId, hideStored.seq, { held: false, hidden: true });
   }

@@ -6,15 +6,20 @@
  * messages pays a few percent of a core for indexing (the rest waits for the
  * burst to end) and the backlog a search must scan stays bounded.
  *
- * Invariants: at most one batch runs at a time, between event-loop turns; a
- * failed batch is retried later and never stops the node; close() stops it.
+ * A batch is a write like any other: it goes through the node's group commit
+ * (chat_node.ts), so it commits with the batch of its turn and counts as done
+ * once durable.
+ *
+ * Invariants: at most one batch runs at a time; a failed batch is retried later
+ * and never stops the node; close() stops it.
  * @module
  */
 
-import type { MessageStore } from "../store/message_store.ts";
-
 export interface SearchIndexerOptions {
-  store: Pick<MessageStore, "searchBacklog" | "indexSearchBacklog">;
+  /** Rows waiting for the index (MessageStore.searchBacklog). */
+  backlog: () => number;
+  /** Indexes up to maxRows of the backlog; resolves with how many, once durable. */
+  index: (maxRows: number) => Promise<number>;
   /** Milliseconds since the node's last group commit. */
   msSinceLastCommit: () => number;
   /** Rows per batch when the node is quiet (one transaction). @default 5000 */
@@ -43,15 +48,15 @@ export class SearchIndexer {
   }
 
   /** Runs one step now: a batch when due. "quiet": a full batch ran; "busy": a small one. */
-  step(): "quiet" | "busy" | "none" {
-    const { store } = this.#options;
-    const backlog = store.searchBacklog();
-    if (backlog === 0) return "none";
+  async step(): Promise<"quiet" | "busy" | "none"> {
+    const { backlog, index } = this.#options;
+    const waiting = backlog();
+    if (waiting === 0) return "none";
     if (this.#options.msSinceLastCommit() >= (this.#options.idleMs ?? 50)) {
-      return store.indexSearchBacklog(this.#options.batchRows ?? 5000) > 0 ? "quiet" : "none";
+      return await index(this.#options.batchRows ?? 5000) > 0 ? "quiet" : "none";
     }
-    if (backlog < (this.#options.forceBacklogRows ?? 5000)) return "none";
-    return store.indexSearchBacklog(this.#options.busyBatchRows ?? 500) > 0 ? "busy" : "none";
+    if (waiting < (this.#options.forceBacklogRows ?? 5000)) return "none";
+    return await index(this.#options.busyBatchRows ?? 500) > 0 ? "busy" : "none";
   }
 
   close(): void {
@@ -65,15 +70,16 @@ export class SearchIndexer {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  #tick(): void {
+  async #tick(): Promise<void> {
     const pollMs = this.#options.pollMs ?? 100;
     try {
       // Quiet with more to do: come back soon, after other work of the loop had its turn.
-      const done = this.step();
+      const done = await this.step();
       this.#schedule(
         done === "quiet" ? 5 : done === "busy" ? this.#options.busyIntervalMs ?? 250 : pollMs,
       );
     } catch (error) {
+      if (this.#closed) return;
       this.#options.onError?.(error as Error);
       this.#schedule(10 * pollMs);
     }

@@ -8,21 +8,22 @@ function fakeStore(backlog: number) {
     backlog,
     batches: [] as number[],
     searchBacklog: () => store.backlog,
-    indexSearchBacklog(maxRows: number) {
+    index(maxRows: number) {
       const taken = Math.min(maxRows, store.backlog);
       store.backlog -= taken;
       store.batches.push(taken);
-      return taken;
+      return Promise.resolve(taken);
     },
   };
   return store;
 }
 
-test("SearchIndexer.step() waits for a quiet moment; a large backlog gets small batches", () => {
+test("SearchIndexer.step() waits for a quiet moment; a large backlog gets small batches", async () => {
   const store = fakeStore(100);
   let sinceCommitMs = 0;
   const indexer = new SearchIndexer({
-    store,
+    backlog: store.searchBacklog,
+    index: store.index,
     msSinceLastCommit: () => sinceCommitMs,
     batchRows: 40,
     busyBatchRows: 10,
@@ -31,13 +32,13 @@ test("SearchIndexer.step() waits for a quiet moment; a large backlog gets small 
     pollMs: 60_000,
   });
   try {
-    expect(indexer.step()).toBe("none"); // busy, small backlog
+    expect(await indexer.step()).toBe("none"); // busy, small backlog
     sinceCommitMs = 50;
-    expect(indexer.step()).toBe("quiet");
+    expect(await indexer.step()).toBe("quiet");
     expect(store.batches).toEqual([40]);
     sinceCommitMs = 0;
     store.backlog = 5000;
-    expect(indexer.step()).toBe("busy"); // busy, but past forceBacklogRows: a small batch
+    expect(await indexer.step()).toBe("busy"); // busy, but past forceBacklogRows: a small batch
     expect(store.batches).toEqual([40, 10]);
   } finally {
     indexer.close();
@@ -49,12 +50,10 @@ test("SearchIndexer drains the backlog by itself, batch after batch, and survive
   let failures = 1;
   const errors: string[] = [];
   const indexer = new SearchIndexer({
-    store: {
-      searchBacklog: store.searchBacklog,
-      indexSearchBacklog: (rows) => {
-        if (failures-- > 0) throw new Error("disk busy");
-        return store.indexSearchBacklog(rows);
-      },
+    backlog: store.searchBacklog,
+    index: (rows) => {
+      if (failures-- > 0) return Promise.reject(new Error("disk busy"));
+      return store.index(rows);
     },
     msSinceLastCommit: () => 1000,
     batchRows: 30,

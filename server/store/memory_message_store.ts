@@ -3,127 +3,150 @@
  * pins down, and a store for tests that need no disk. Nothing survives the
  * process, so a node never uses it in production.
  *
+ * It keeps the store's durability rules as the SQLite store does: a
+ * transaction works on one state (`#working`); reads outside a transaction see
+ * another (`#durable`), on which a commit's writes are replayed once it is
+ * durable (at once for transaction(), a microtask later for commitLater(),
+ * since memory has no disk to wait for). A transaction that throws leaves
+ * nothing behind.
+ *
  * Invariant: same observable behaviour as SqliteMessageStore (one suite runs
- * against both).
+ * against both); `#working` equals `#durable` plus the journal's writes.
  * @module
  */
 
-import { compareCanonical } from "../../common/canonical_order.ts";
 import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
-import {
-  type ChatRecord,
-  type HistoryQuery,
-  type MessageStore,
-  type NodeIdentity,
-  type ReplicatedMessage,
-  type SinceQuery,
-  type StoredMessage,
-  type StoredUpdate,
-  type StoreSearchQuery,
-  type StoreSearchResult,
-  toWireMessage,
-  type UpdateRecord,
+import type {
+  ChatRecord,
+  DeferredCommit,
+  HistoryQuery,
+  MessageStore,
+  NodeIdentity,
+  ReplicatedMessage,
+  SinceQuery,
+  StoredMessage,
+  StoredUpdate,
+  StoreSearchQuery,
+  StoreSearchResult,
+  UpdateRecord,
 } from "./message_store.ts";
-import { MemoryUpdateLog } from "./memory_update_log.ts";
-import { searchMessages } from "./memory_search.ts";
+import { MemoryStoreState } from "./memory_store_state.ts";
 
-function keyOf(nodeId: number, seq: number): string {
-  return `${nodeId}:${seq}`;
+type Write<T> = (state: MemoryStoreState) => T;
+
+export interface MemoryMessageStoreOptions {
+  /**
+   * What a commitLater() waits for before it is durable: a test's stand-in for the disk
+   * (a rejection is a disk that failed). @default the next microtask
+   */
+  whenDurable?: () => Promise<void>;
 }
 
-function isVisible(message: StoredMessage): boolean {
-  return !message.held && !message.hidden;
-}
+export class MemoryMessageStore implements MessageStore {
+  #options: MemoryMessageStoreOptions;
+  /** What transactions read and write. */
+  #working = new MemoryStoreState();
+  /** What reads outside a transaction see: the store as of the last durable point. */
+  #durable = new MemoryStoreState();
+  /** Writes since the last durable point, to replay on #durable. */
+  #journal: Array<Write<unknown>> = [];
+  #depth = 0;
+  /** A commitLater() not durable yet: no write may start. */
+  #pending = false;
 
-/** The client form of a stored message: editedAt while edited and not deleted. */
-function clientForm(message: StoredMessage): ChatMessage {
-  const wire = toWireMessage(message);
-  if (message.edit && !message.deleted) wire.editedAt = message.edit.dateTime;
-  return wire;
-}
-
-function replicatedForm(message: StoredMessage): ReplicatedMessage {
-  const replicated: ReplicatedMessage = clientForm(message);
-  if (message.edit) replicated.edit = { ...message.edit };
-  return replicated;
-}
-
-function copyOf(message: StoredMessage): StoredMessage {
-  const copy = { ...message };
-  if (message.edit) copy.edit = { ...message.edit };
-  return copy;
-}
-
-export class MemoryMessageStore extends MemoryUpdateLog implements MessageStore {
-  #messages = new Map<string, StoredMessage>();
-  /** Arrival order, the tie-break of search within one millisecond. */
-  #arrival = new Map<string, number>();
-  #chats = new Map<number, ChatRecord>();
-  #identity: NodeIdentity | null = null;
+  constructor(options: MemoryMessageStoreOptions = {}) {
+    this.#options = options;
+  }
 
   transaction<T>(fn: () => T): T {
-    return fn();
+    const value = this.#run(fn);
+    if (this.#depth === 0) this.#makeDurable(this.#takeJournal());
+    return value;
+  }
+
+  commitLater<T>(fn: () => T): DeferredCommit<T> {
+    if (this.#depth > 0) throw new Error("Cannot commit later inside a transaction");
+    const value = this.#run(fn);
+    const journal = this.#takeJournal();
+    this.#pending = true;
+    const durable = (this.#options.whenDurable?.() ?? Promise.resolve()).then(() => {
+      this.#makeDurable(journal);
+      this.#pending = false;
+    }, (error) => {
+      this.#pending = false;
+      throw error;
+    });
+    return { value, durable };
   }
 
   insertMessage(message: StoredMessage): boolean {
-    const key = keyOf(message.nodeId, message.seq);
-    if (this.#messages.has(key)) return false;
-    const stored = copyOf(message);
-    if (stored.deleted) stored.text = "";
-    else delete stored.deleted;
-    delete stored.editedAt;
-    this.#messages.set(key, stored);
-    this.#arrival.set(key, this.#arrival.size);
-    return true;
+    const copy = structuredClone(message);
+    return this.#write((state) => state.insertMessage(copy));
   }
 
   setMessageState(nodeId: number, seq: number, state: { held: boolean; hidden: boolean }): void {
-    const message = this.#messages.get(keyOf(nodeId, seq));
-    if (message) Object.assign(message, state);
+    const copy = { held: state.held, hidden: state.hidden };
+    this.#write((s) => s.setMessageState(nodeId, seq, copy));
   }
 
   reviseMessage(nodeId: number, seq: number, revision: MessageRevision): void {
-    const message = this.#messages.get(keyOf(nodeId, seq));
-    if (!message) return;
-    message.text = revision.deleted ? "" : revision.text;
-    if (revision.edit) message.edit = { ...revision.edit };
-    else delete message.edit;
-    if (revision.deleted) message.deleted = true;
-    else delete message.deleted;
+    const copy = structuredClone(revision);
+    this.#write((state) => state.reviseMessage(nodeId, seq, copy));
   }
 
   getMessage(nodeId: number, seq: number): StoredMessage | null {
-    const message = this.#messages.get(keyOf(nodeId, seq));
-    return message
-      ? { ...replicatedForm(message), held: message.held, hidden: message.hidden }
-      : null;
+    return this.#view().getMessage(nodeId, seq);
   }
 
   findVisibleByClientMsgId(sender: string, clientMsgId: string): StoredMessage | null {
-    return this.findCopies(sender, clientMsgId).find(isVisible) ?? null;
+    return this.#view().findVisibleByClientMsgId(sender, clientMsgId);
   }
 
   findCopies(sender: string, clientMsgId: string): StoredMessage[] {
-    return [...this.#messages.values()]
-      .filter((m) => m.sender === sender && m.clientMsgId === clientMsgId)
-      .sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq)
-      .map((m) => this.getMessage(m.nodeId, m.seq)!);
+    return this.#view().findCopies(sender, clientMsgId);
+  }
+
+  insertUpdate(update: StoredUpdate): boolean {
+    const copy = { ...update };
+    return this.#write((state) => state.insertUpdate(copy));
+  }
+
+  setUpdateHeld(nodeId: number, seq: number, held: boolean): void {
+    this.#write((state) => state.setUpdateHeld(nodeId, seq, held));
+  }
+
+  updateMarks(): Map<number, number> {
+    return this.#view().updateMarks();
+  }
+
+  heldUpdateKeys(): Array<{ nodeId: number; seq: number }> {
+    return this.#view().heldUpdateKeys();
+  }
+
+  readUpdatesAfter(originNodeId: number, afterSeq: number, limit: number): UpdateRecord[] {
+    return this.#view().readUpdatesAfter(originNodeId, afterSeq, limit);
+  }
+
+  putPendingRevision(nodeId: number, seq: number, revision: MessageRevision): void {
+    const copy = structuredClone(revision);
+    this.#write((state) => state.putPendingRevision(nodeId, seq, copy));
+  }
+
+  takePendingRevision(nodeId: number, seq: number): MessageRevision | null {
+    return this.#write((state) => state.takePendingRevision(nodeId, seq));
+  }
+
+  peekPendingRevision(nodeId: number, seq: number): MessageRevision | null {
+    return this.#view().peekPendingRevision(nodeId, seq);
+  }
+
+  pendingRevisionKeys(): Array<{ nodeId: number; seq: number }> {
+    return this.#view().pendingRevisionKeys();
   }
 
   search(query: StoreSearchQuery): StoreSearchResult {
-    const candidateOf = (m: StoredMessage) => ({
-      message: clientForm(m),
-      arrival: this.#arrival.get(keyOf(m.nodeId, m.seq))!,
-    });
-    const before = query.before
-      ? this.#messages.get(keyOf(query.before.nodeId, query.before.seq))
-      : undefined;
-    return searchMessages(
-      [...this.#messages.values()].filter((m) => isVisible(m) && !m.deleted).map(candidateOf),
-      query,
-      query.before ? (before ? candidateOf(before) : null) : undefined,
-    );
+    return this.#view().search(query);
   }
 
   /** A scan needs no index: nothing ever waits. */
@@ -136,92 +159,102 @@ export class MemoryMessageStore extends MemoryUpdateLog implements MessageStore 
   }
 
   contiguousMarks(): Map<number, number> {
-    const marks = new Map<number, number>();
-    for (const message of this.#messages.values()) {
-      if (message.held) continue;
-      if (message.seq > (marks.get(message.nodeId) ?? 0)) marks.set(message.nodeId, message.seq);
-    }
-    return marks;
+    return this.#view().contiguousMarks();
   }
 
   heldKeys(): Array<{ nodeId: number; seq: number }> {
-    return [...this.#messages.values()].filter((m) => m.held).map((m) => ({
-      nodeId: m.nodeId,
-      seq: m.seq,
-    }));
+    return this.#view().heldKeys();
   }
 
   lastStamp(): { dateTime: string; lc: number } | null {
-    let last: StoredMessage | null = null;
-    for (const message of this.#messages.values()) {
-      if (
-        !last || message.dateTime > last.dateTime ||
-        (message.dateTime === last.dateTime && message.lc > last.lc)
-      ) last = message;
-    }
-    return last ? { dateTime: last.dateTime, lc: last.lc } : null;
+    return this.#view().lastStamp();
   }
 
   countMessages(): number {
-    return this.#messages.size;
+    return this.#view().countMessages();
   }
 
   history(query: HistoryQuery): ChatMessage[] {
-    const matching = [...this.#messages.values()].filter((m) =>
-      isVisible(m) && (query.chatId === undefined || m.chatId === query.chatId) &&
-      (query.before === undefined || compareCanonical(m, query.before) < 0)
-    ).sort(compareCanonical);
-    return matching.slice(Math.max(0, matching.length - query.limit)).map(clientForm);
+    return this.#view().history(query);
   }
 
   readSince(query: SinceQuery): ChatMessage[] {
-    const result: ChatMessage[] = [];
-    for (const [nodeId, upTo] of query.upTo) {
-      const from = query.since.get(nodeId) ?? 0;
-      const ofOrigin = [...this.#messages.values()].filter((m) =>
-        m.nodeId === nodeId && m.seq > from && m.seq <= upTo && isVisible(m) &&
-        (query.chatId === undefined || m.chatId === query.chatId)
-      ).sort((a, b) => a.seq - b.seq);
-      result.push(...ofOrigin.slice(0, query.limit + 1).map(clientForm));
-    }
-    return result;
+    return this.#view().readSince(query);
   }
 
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
-    return [...this.#messages.values()].filter((m) =>
-      m.nodeId === originNodeId && m.seq > afterSeq && !m.held
-    ).sort((a, b) => a.seq - b.seq).slice(0, limit).map(replicatedForm);
+    return this.#view().readAfter(originNodeId, afterSeq, limit);
   }
 
   putChat(chat: ChatRecord): void {
-    this.#chats.set(chat.chatId, { ...chat });
+    const copy = { ...chat };
+    this.#write((state) => state.putChat(copy));
   }
 
   getChat(chatId: number): ChatRecord | null {
-    const chat = this.#chats.get(chatId);
-    return chat ? { ...chat } : null;
+    return this.#view().getChat(chatId);
   }
 
   touchChat(chatId: number, dateTime: string): void {
-    const chat = this.#chats.get(chatId);
-    if (chat && (chat.lastMessageAt === undefined || dateTime > chat.lastMessageAt)) {
-      chat.lastMessageAt = dateTime;
-    }
+    this.#write((state) => state.touchChat(chatId, dateTime));
   }
 
   listChats(): ChatRecord[] {
-    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map((c) => ({ ...c }));
+    return this.#view().listChats();
   }
 
   loadIdentity(): NodeIdentity | null {
-    return this.#identity ? { ...this.#identity } : null;
+    return this.#view().loadIdentity();
   }
 
   saveIdentity(identity: NodeIdentity): void {
-    this.#identity = { ...identity };
+    const copy = { ...identity };
+    this.#write((state) => state.saveIdentity(copy));
   }
 
   close(): void {}
+
+  /** Inside a transaction the working state, outside it the durable one. */
+  #view(): MemoryStoreState {
+    return this.#depth > 0 ? this.#working : this.#durable;
+  }
+
+  /** A write: on the working state now, on the durable one once its commit is durable. */
+  #write<T>(write: Write<T>): T {
+    if (this.#depth === 0) return this.transaction(() => this.#write(write));
+    const value = write(this.#working);
+    this.#journal.push(write);
+    return value;
+  }
+
+  /** Runs fn as (part of) a transaction; the outermost one undoes everything when fn throws. */
+  #run<T>(fn: () => T): T {
+    if (this.#depth === 0 && this.#pending) {
+      throw new Error("Cannot write: the previous commit is not durable yet");
+    }
+    this.#depth += 1;
+    try {
+      return fn();
+    } catch (error) {
+      if (this.#depth === 1) {
+        this.#working = this.#durable.clone();
+        this.#journal = [];
+      }
+      throw error;
+    } finally {
+      this.#depth -= 1;
+    }
+  }
+
+  #takeJournal(): Array<Write<unknown>> {
+    const journal = this.#journal;
+    this.#journal = [];
+    return journal;
+  }
+
+  #makeDurable(journal: Array<Write<unknown>>): void {
+    for (const write of journal) write(this.#durable);
+  }
 }
 
 export type { StoredUpdate, UpdateRecord };

@@ -69,6 +69,14 @@ export class MemoryUpdateLog {
     });
   }
 
+  /** Makes this log a deep copy of other's (MemoryStoreState.clone()). */
+  protected copyUpdateLogFrom(other: MemoryUpdateLog): void {
+    this.#updates = new Map([...other.#updates].map(([key, update]) => [key, { ...update }]));
+    this.#pending = new Map(
+      [...other.#pending].map(([key, revision]) => [key, structuredClone(revision)]),
+    );
+  }
+
   takePendingRevision(nodeId: number, seq: number): MessageRevision | null {
     const revision = this.peekPendingRevision(nodeId, seq);
     this.#pending.delete(`${nodeId}:${seq}`);

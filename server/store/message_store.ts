@@ -3,8 +3,12 @@
  * the node's identity. Two implementations (MemoryMessageStore,
  * SqliteMessageStore) pass one conformance suite (message_store_conformance.ts).
  *
- * Calls are synchronous (bun:sqlite is); transaction() makes a group of writes
- * atomic and durable together, which is how the node group-commits a tick.
+ * Calls are synchronous (bun:sqlite is). transaction() makes a group of writes
+ * atomic and durable together before it returns; commitLater() makes them
+ * atomic at once and durable a little later, off the caller's thread, which is
+ * how the node group-commits a tick without waiting for the disk (group_commit.ts).
+ * Reads outside a transaction see the store as of its last durable point, so
+ * nothing read from the store is ever something a crash could still take back.
  *
  * Invariant: a message is visible to clients (history, since) only when it is
  * neither held (behind a gap of its origin) nor hidden (a losing duplicate of
@@ -108,9 +112,32 @@ export interface SinceQuery {
   limit: number;
 }
 
+/** A transaction committed without waiting for the disk (MessageStore.commitLater). */
+export interface DeferredCommit<T> {
+  /** What the transaction's function returned. */
+  value: T;
+  /**
+   * Resolves once the transaction is durable. Rejects when it cannot be made durable: the
+   * store is then in doubt (committed, maybe not on disk) and its owner must stop.
+   */
+  durable: Promise<void>;
+}
+
 export interface MessageStore {
-  /** Runs fn in one atomic, durable transaction (nested calls join the outer one). */
+  /**
+   * Runs fn in one atomic transaction and returns once it is durable; every read sees it.
+   * Nested calls join the outer transaction (or commitLater). A write outside any
+   * transaction is a transaction of its own. Throws when fn throws: nothing of it stays.
+   */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn in one atomic transaction and returns once it is committed, before it is
+   * durable (the flush to disk runs off the caller's thread). Until `durable` resolves, reads
+   * outside a transaction still see the store as it was before, so nothing of it can be
+   * served before it is durable; reads inside fn see its writes. No write may start before
+   * `durable` has settled (it throws): the caller commits one batch at a time.
+   */
+  commitLater<T>(fn: () => T): DeferredCommit<T>;
 
   /** Inserts; false (and no change) when (nodeId, seq) is already stored. */
   insertMessage(message: StoredMessage): boolean;

@@ -12,6 +12,7 @@ import { describe, expect, test } from "bun:test";
 import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { MessageStore, StoredMessage } from "./message_store.ts";
 import { describeEventCases } from "./message_store_events_conformance.ts";
+import { describeDurabilityCases } from "./message_store_durability_conformance.ts";
 
 /** A stored message with defaults; seconds offsets keep canonical order readable. */
 export function storedMessage(
@@ -38,10 +39,19 @@ export function describeMessageStoreConformance(name: string, open: () => Messag
       store.close();
     }
   };
+  const withStoreAsync = async (fn: (store: MessageStore) => Promise<void>) => {
+    const store = open();
+    try {
+      await fn(store);
+    } finally {
+      store.close();
+    }
+  };
   describe(`${name} conforms to MessageStore`, () => {
     messageTests(withStore);
     stateTests(withStore);
     describeEventCases(withStore);
+    describeDurabilityCases(withStoreAsync);
   });
 }
 

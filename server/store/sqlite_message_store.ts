@@ -1,27 +1,36 @@
 /**
- * MessageStore on bun:sqlite: WAL journal with synchronous=FULL, so a committed
- * transaction survives a process kill and a power loss; every statement is
- * prepared once. The node group-commits a tick's writes in one transaction, so
- * FULL costs one fsync per tick, not per message.
+ * MessageStore on bun:sqlite, in WAL mode. A committed transaction survives a
+ * process kill at once (it is in the log, in the kernel's page cache) and a
+ * power loss once it is durable: transaction() flushes the log before it
+ * returns; commitLater() returns at the commit and lets the durability worker
+ * flush it off the event loop (sqlite_durability.ts), which is how the node
+ * group-commits without its loop waiting on the disk. Reads outside a
+ * transaction go to a reader connection whose snapshot is the last durable
+ * point; reads inside one go to the writer. Every statement is prepared once
+ * per connection (sqlite_message_statements.ts).
  *
  * Deleted texts are erased: `secure_delete` zeroes freed bytes, the search index
  * uses FTS5 secure-delete, and a transaction that deleted a text is followed by
- * a TRUNCATE checkpoint, so the WAL keeps no older page holding it.
+ * a TRUNCATE checkpoint before it counts as durable, so the log keeps no older
+ * page holding it.
  *
  * Invariants: opening an existing file never drops data (the schema is versioned,
  * schema_migrations.ts, and a newer file is refused); a file left by SIGKILL is
- * recovered by SQLite's WAL; a file this store creates is mode 0600 (its -wal and
- * -shm take the same mode from it).
+ * recovered by SQLite's WAL; one process per file (sqlite_process_lock.ts); a
+ * file this store creates is mode 0600 (its -wal and -shm take the same mode
+ * from it). ":memory:" is a throwaway store without files: its commits are
+ * durable (and read) at once.
  * @module
  */
 
-import { Database, type Statement } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import { closeSync, openSync } from "node:fs";
 import { migrate, type MigrationOutcome, schemaVersion } from "./schema_migrations.ts";
 import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type {
   ChatRecord,
+  DeferredCommit,
   HistoryQuery,
   MessageStore,
   NodeIdentity,
@@ -35,27 +44,26 @@ import type {
 } from "./message_store.ts";
 import {
   type ChatRow,
-  MESSAGE_COLUMNS,
   type MessageRow,
   toChat,
   toReplicated,
   toStored,
   toWire,
 } from "./sqlite_message_rows.ts";
+import {
+  finalizeMessageStatements,
+  type MessageStatements,
+  prepareMessageStatements,
+} from "./sqlite_message_statements.ts";
 import { SqliteSearchIndex } from "./sqlite_search_index.ts";
 import { SqliteUpdateLog } from "./sqlite_update_log.ts";
+import { SqliteDurability } from "./sqlite_durability.ts";
+import { type ProcessLock, takeProcessLock } from "./sqlite_process_lock.ts";
+import { RowidAllocator } from "./sqlite_rowid_allocator.ts";
 
-const VISIBLE = "held = 0 AND hidden = 0";
 /** Sorts after every dateTime: "no before" in one prepared statement. */
 const AFTER_ALL_DATE_TIMES = "~";
-/**
- * Rowids order messages by time for search (newest first): dateTime's ms times this,
- * plus arrival within one ms. Stays under 2^53 until the year 2248.
- */
-const ROWIDS_PER_MS = 1024;
-const ROWID_MAX_MS = Math.floor(Number.MAX_SAFE_INTEGER / ROWIDS_PER_MS) - 1;
-
-type Params = Array<string | number | null>;
+const BUSY_TIMEOUT_MS = 2000;
 
 interface StateRow {
   rowid: number;
@@ -65,148 +73,117 @@ interface StateRow {
 }
 
 const isIndexed = (row: StateRow) => row.held === 0 && row.hidden === 0 && row.deleted === 0;
+const byKey = (a: StoredMessage, b: StoredMessage) => a.nodeId - b.nodeId || a.seq - b.seq;
+
+/** One connection's statements, search index and update log. */
+interface Connection {
+  db: Database;
+  statements: MessageStatements;
+  search: SqliteSearchIndex;
+  updates: SqliteUpdateLog;
+}
+
+export interface SqliteMessageStoreOptions {
+  /** Told when a checkpoint fails (nothing is lost; the next durable point tries again). */
+  onCheckpointError?: (error: Error) => void;
+}
 
 export class SqliteMessageStore implements MessageStore {
-  #db: Database;
-  #statements: Record<string, Statement<unknown, Params>>;
   /** The schema versions found at open and now. */
   readonly migration: MigrationOutcome;
-  #search: SqliteSearchIndex;
-  #updates: SqliteUpdateLog;
-  /** Nesting depth of transaction(). */
+  #writer: Connection;
+  /** Reads outside transactions: the last durable point (the writer itself for ":memory:"). */
+  #reader: Connection;
+  #durability: SqliteDurability | undefined;
+  #lock: ProcessLock | undefined;
+  #rowids: RowidAllocator;
+  /** Nesting depth of transaction() / commitLater(). */
   #depth = 0;
-  /** A text was deleted in the open transaction: checkpoint the WAL after the commit. */
+  /** A commitLater() that is not durable yet. */
+  #pending: Promise<void> | undefined;
+  /** A text was deleted in the open transaction: checkpoint the WAL before it is durable. */
   #erased = false;
 
   /** Opens (creating when absent) the database at path; ":memory:" for a throwaway one. */
-  constructor(path: string) {
+  constructor(path: string, options: SqliteMessageStoreOptions = {}) {
     let db: Database | undefined;
+    let reader: Database | undefined;
     try {
-      if (path !== ":memory:") createPrivateFile(path);
+      if (path !== ":memory:") {
+        createPrivateFile(path);
+        // One node per file: a second node started on the same --db fails instead of
+        // reusing its node id.
+        this.#lock = takeProcessLock(path, BUSY_TIMEOUT_MS);
+      }
       db = new Database(path, { create: true });
-      this.#db = db;
-      // One node per file: the first process keeps the lock until it exits (or is killed),
-      // so a second node started on the same --db fails instead of reusing its node id.
-      this.#db.exec("PRAGMA busy_timeout = 2000");
-      this.#db.exec("PRAGMA locking_mode = EXCLUSIVE");
-      this.#db.exec("PRAGMA journal_mode = WAL");
-      this.#db.exec("PRAGMA synchronous = FULL");
-      this.#db.exec("PRAGMA secure_delete = ON");
-      this.#db.exec("BEGIN IMMEDIATE; COMMIT");
-      this.migration = migrate(this.#db);
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = FULL");
+      db.exec("PRAGMA secure_delete = ON");
+      this.migration = migrate(db);
+      if (path !== ":memory:") {
+        db.exec("PRAGMA wal_autocheckpoint = 0");
+        db.exec("PRAGMA synchronous = OFF");
+        reader = new Database(path);
+        reader.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        reader.exec("PRAGMA query_only = 1");
+      }
     } catch (error) {
       // A refused file (locked, newer schema) must not stay locked by this process.
+      reader?.close();
       db?.close();
+      this.#lock?.release();
       throw new Error(`Cannot open database ${path}: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    this.#search = new SqliteSearchIndex(this.#db);
-    this.#updates = new SqliteUpdateLog(this.#db);
-    const prepare = (sql: string) => this.#db.prepare<unknown, Params>(sql);
-    this.#statements = {
-      insert: prepare(
-        `INSERT INTO messages (rowid, ${MESSAGE_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (node_id, seq) DO NOTHING`,
-      ),
-      lastRowidIn: prepare("SELECT MAX(rowid) AS rowid FROM messages WHERE rowid BETWEEN ? AND ?"),
-      rowidTaken: prepare("SELECT 1 AS taken FROM messages WHERE rowid = ?"),
-      stateOf: prepare(
-        "SELECT rowid, held, hidden, deleted FROM messages WHERE node_id = ? AND seq = ?",
-      ),
-      setState: prepare("UPDATE messages SET held = ?, hidden = ? WHERE rowid = ?"),
-      revise: prepare(
-        `UPDATE messages SET text = ?, edit_date_time = ?, edit_lc = ?, edit_node = ?, deleted = ?
-         WHERE rowid = ?`,
-      ),
-      get: prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE node_id = ? AND seq = ?`),
-      byClientMsgId: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE sender = ? AND client_msg_id = ? AND ${VISIBLE} LIMIT 1`,
-      ),
-      copies: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_msg_id = ?
-         ORDER BY node_id, seq`,
-      ),
-      marks: prepare(
-        "SELECT node_id, MAX(seq) AS seq FROM messages WHERE held = 0 GROUP BY node_id",
-      ),
-      heldKeys: prepare("SELECT node_id, seq FROM messages WHERE held = 1"),
-      lastStamp: prepare(
-        "SELECT date_time, lc FROM messages ORDER BY date_time DESC, lc DESC LIMIT 1",
-      ),
-      count: prepare("SELECT COUNT(*) AS count FROM messages"),
-      historyAll: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE ${VISIBLE} AND (date_time, lc, node_id, seq) < (?, ?, ?, ?)
-         ORDER BY date_time DESC, lc DESC, node_id DESC, seq DESC LIMIT ?`,
-      ),
-      historyChat: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE chat_id = ? AND ${VISIBLE} AND (date_time, lc, node_id, seq) < (?, ?, ?, ?)
-         ORDER BY date_time DESC, lc DESC, node_id DESC, seq DESC LIMIT ?`,
-      ),
-      sinceAll: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE node_id = ? AND seq > ? AND seq <= ? AND ${VISIBLE} ORDER BY seq LIMIT ?`,
-      ),
-      sinceChat: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE node_id = ? AND seq > ? AND seq <= ? AND ${VISIBLE} AND chat_id = ?
-         ORDER BY seq LIMIT ?`,
-      ),
-      readAfter: prepare(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE node_id = ? AND seq > ? AND held = 0 ORDER BY seq LIMIT ?`,
-      ),
-      putChat: prepare(
-        `INSERT OR REPLACE INTO chats
-         (chat_id, name, last_message_at, named, created_at, created_lc, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      getChat: prepare("SELECT * FROM chats WHERE chat_id = ?"),
-      touchChat: prepare(
-        `UPDATE chats SET last_message_at = ?
-         WHERE chat_id = ? AND (last_message_at IS NULL OR last_message_at < ?)`,
-      ),
-      listChats: prepare("SELECT * FROM chats ORDER BY chat_id"),
-      loadIdentity: prepare("SELECT node_id, password, origin FROM node_identity"),
-      saveIdentity: prepare(
-        "INSERT OR REPLACE INTO node_identity (singleton, node_id, password, origin) VALUES (1, ?, ?, ?)",
-      ),
-      checkpoint: prepare("PRAGMA wal_checkpoint(TRUNCATE)"),
-    };
+    this.#writer = connect(db);
+    this.#reader = reader ? connect(reader) : this.#writer;
+    this.#rowids = new RowidAllocator(this.#writer.statements);
+    if (reader) {
+      this.#durability = new SqliteDurability({
+        path,
+        writer: db,
+        reader,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        onCheckpointError: options.onCheckpointError,
+      });
+    }
   }
 
   transaction<T>(fn: () => T): T {
-    if (this.#depth > 0) {
-      this.#depth += 1;
-      try {
-        return this.#db.transaction(fn)();
-      } finally {
-        this.#depth -= 1;
-      }
-    }
-    this.#depth = 1;
-    let result: T;
-    try {
-      result = this.#db.transaction(fn)();
-    } catch (error) {
-      this.#search.reset();
-      this.#erased = false;
-      throw error;
-    } finally {
-      this.#depth = 0;
-    }
-    if (this.#erased) this.#eraseFromWal();
+    if (this.#depth > 0) return this.#nested(fn);
+    const result = this.#run(fn);
+    this.#durability?.makeDurableNow({ erase: this.#takeErased() });
+    this.#readerSeesBacklog(this.#writer.search.backlogSize());
     return result;
   }
 
+  commitLater<T>(fn: () => T): DeferredCommit<T> {
+    if (this.#depth > 0) throw new Error("Cannot commit later inside a transaction");
+    const value = this.#run(fn);
+    const erase = this.#takeErased();
+    const backlog = this.#writer.search.backlogSize();
+    if (!this.#durability) return { value, durable: Promise.resolve() };
+    const durable = this.#durability.makeDurable({ erase }).then(
+      () => {
+        this.#pending = undefined;
+        this.#readerSeesBacklog(backlog);
+      },
+      (error) => {
+        this.#pending = undefined;
+        throw error;
+      },
+    );
+    this.#pending = durable;
+    return { value, durable };
+  }
+
   insertMessage(m: StoredMessage): boolean {
-    const rowid = this.#freeRowid(m.dateTime);
+    if (this.#depth === 0) return this.transaction(() => this.insertMessage(m));
+    const rowid = this.#rowids.next(m.dateTime);
     const deleted = m.deleted === true;
-    const result = this.#statements.insert.run(
+    const result = this.#writer.statements.insert.run(
       rowid,
       m.nodeId,
       m.seq,
@@ -224,24 +201,29 @@ export class SqliteMessageStore implements MessageStore {
       deleted ? 1 : 0,
     );
     if (result.changes !== 1) return false;
-    if (!m.held && !m.hidden && !deleted) this.#search.inserted(rowid);
+    this.#rowids.used(m.dateTime, rowid);
+    if (!m.held && !m.hidden && !deleted) this.#writer.search.inserted(rowid);
     return true;
   }
 
   setMessageState(nodeId: number, seq: number, state: { held: boolean; hidden: boolean }): void {
-    const row = this.#statements.stateOf.get(nodeId, seq) as StateRow | null;
+    if (this.#depth === 0) return this.transaction(() => this.setMessageState(nodeId, seq, state));
+    const { statements, search } = this.#writer;
+    const row = statements.stateOf.get(nodeId, seq) as StateRow | null;
     if (!row) return;
-    this.#search.beforeChange(row.rowid, isIndexed(row));
-    this.#statements.setState.run(state.held ? 1 : 0, state.hidden ? 1 : 0, row.rowid);
-    this.#search.afterChange(row.rowid);
+    search.beforeChange(row.rowid, isIndexed(row));
+    statements.setState.run(state.held ? 1 : 0, state.hidden ? 1 : 0, row.rowid);
+    search.afterChange(row.rowid);
   }
 
   reviseMessage(nodeId: number, seq: number, revision: MessageRevision): void {
-    const row = this.#statements.stateOf.get(nodeId, seq) as StateRow | null;
+    if (this.#depth === 0) return this.transaction(() => this.reviseMessage(nodeId, seq, revision));
+    const { statements, search } = this.#writer;
+    const row = statements.stateOf.get(nodeId, seq) as StateRow | null;
     if (!row) return;
-    this.#search.beforeChange(row.rowid, isIndexed(row));
+    search.beforeChange(row.rowid, isIndexed(row));
     const edit = revision.edit;
-    this.#statements.revise.run(
+    statements.revise.run(
       revision.deleted ? "" : revision.text,
       edit?.dateTime ?? null,
       edit?.lc ?? null,
@@ -249,105 +231,113 @@ export class SqliteMessageStore implements MessageStore {
       revision.deleted ? 1 : 0,
       row.rowid,
     );
-    this.#search.afterChange(row.rowid);
-    if (revision.deleted && row.deleted === 0) {
-      if (this.#depth > 0) this.#erased = true;
-      else this.#eraseFromWal();
-    }
+    search.afterChange(row.rowid);
+    if (revision.deleted && row.deleted === 0) this.#erased = true;
   }
 
   getMessage(nodeId: number, seq: number): StoredMessage | null {
-    const row = this.#statements.get.get(nodeId, seq) as MessageRow | null;
+    const row = this.#reads().statements.get.get(nodeId, seq) as MessageRow | null;
     return row ? toStored(row) : null;
   }
 
   findVisibleByClientMsgId(sender: string, clientMsgId: string): StoredMessage | null {
-    const row = this.#statements.byClientMsgId.get(sender, clientMsgId) as MessageRow | null;
+    const row = this.#reads().statements.byClientMsgId.get(sender, clientMsgId) as
+      | MessageRow
+      | null;
     return row ? toStored(row) : null;
   }
 
   findCopies(sender: string, clientMsgId: string): StoredMessage[] {
-    return (this.#statements.copies.all(sender, clientMsgId) as MessageRow[]).map(toStored);
+    const rows = this.#reads().statements.copies.all(sender, clientMsgId) as MessageRow[];
+    return rows.length === 0 ? [] : rows.map(toStored).sort(byKey);
   }
 
   insertUpdate(update: StoredUpdate): boolean {
-    return this.#updates.insert(update);
+    if (this.#depth === 0) return this.transaction(() => this.insertUpdate(update));
+    return this.#writer.updates.insert(update);
   }
 
   setUpdateHeld(nodeId: number, seq: number, held: boolean): void {
-    this.#updates.setHeld(nodeId, seq, held);
+    if (this.#depth === 0) return this.transaction(() => this.setUpdateHeld(nodeId, seq, held));
+    this.#writer.updates.setHeld(nodeId, seq, held);
   }
 
   updateMarks(): Map<number, number> {
-    return this.#updates.marks();
+    return this.#reads().updates.marks();
   }
 
   heldUpdateKeys(): Array<{ nodeId: number; seq: number }> {
-    return this.#updates.heldKeys();
+    return this.#reads().updates.heldKeys();
   }
 
   readUpdatesAfter(originNodeId: number, afterSeq: number, limit: number): UpdateRecord[] {
-    return this.#updates.readAfter(originNodeId, afterSeq, limit);
+    return this.#reads().updates.readAfter(originNodeId, afterSeq, limit);
   }
 
   putPendingRevision(nodeId: number, seq: number, revision: MessageRevision): void {
-    this.#updates.putPending(nodeId, seq, revision);
-    // A kept edit's text may be replaced by a delete: older pages must not keep it.
-    if (revision.deleted) {
-      if (this.#depth > 0) this.#erased = true;
-      else this.#eraseFromWal();
+    if (this.#depth === 0) {
+      return this.transaction(() => this.putPendingRevision(nodeId, seq, revision));
     }
+    this.#writer.updates.putPending(nodeId, seq, revision);
+    // A kept edit's text may be replaced by a delete: older pages must not keep it.
+    if (revision.deleted) this.#erased = true;
   }
 
   takePendingRevision(nodeId: number, seq: number): MessageRevision | null {
-    return this.#updates.takePending(nodeId, seq);
+    if (this.#depth === 0) return this.transaction(() => this.takePendingRevision(nodeId, seq));
+    return this.#writer.updates.takePending(nodeId, seq);
   }
 
   peekPendingRevision(nodeId: number, seq: number): MessageRevision | null {
-    return this.#updates.peekPending(nodeId, seq);
+    return this.#reads().updates.peekPending(nodeId, seq);
   }
 
   pendingRevisionKeys(): Array<{ nodeId: number; seq: number }> {
-    return this.#updates.pendingKeys();
+    return this.#reads().updates.pendingKeys();
   }
 
   search(query: StoreSearchQuery): StoreSearchResult {
-    return this.#search.search(query);
+    return this.#reads().search.search(query);
   }
 
   searchBacklog(): number {
-    return this.#search.backlogSize();
+    return this.#writer.search.backlogSize();
   }
 
   indexSearchBacklog(maxRows: number): number {
-    return this.transaction(() => this.#search.indexBacklog(maxRows));
+    return this.transaction(() => this.#writer.search.indexBacklog(maxRows));
   }
 
   contiguousMarks(): Map<number, number> {
-    const rows = this.#statements.marks.all() as Array<{ node_id: number; seq: number }>;
+    const rows = this.#reads().statements.marks.all() as Array<{ node_id: number; seq: number }>;
     return new Map(rows.map((row) => [row.node_id, row.seq]));
   }
 
   heldKeys(): Array<{ nodeId: number; seq: number }> {
-    const rows = this.#statements.heldKeys.all() as Array<{ node_id: number; seq: number }>;
+    const rows = this.#reads().statements.heldKeys.all() as Array<
+      { node_id: number; seq: number }
+    >;
     return rows.map((row) => ({ nodeId: row.node_id, seq: row.seq }));
   }
 
   lastStamp(): { dateTime: string; lc: number } | null {
-    const row = this.#statements.lastStamp.get() as { date_time: string; lc: number } | null;
+    const row = this.#reads().statements.lastStamp.get() as
+      | { date_time: string; lc: number }
+      | null;
     return row ? { dateTime: row.date_time, lc: row.lc } : null;
   }
 
   countMessages(): number {
-    return (this.#statements.count.get() as { count: number }).count;
+    return (this.#reads().statements.count.get() as { count: number }).count;
   }
 
   history(query: HistoryQuery): ChatMessage[] {
+    const { statements } = this.#reads();
     const b = query.before ?? { dateTime: AFTER_ALL_DATE_TIMES, lc: 0, nodeId: 0, seq: 0 };
     const rows =
       (query.chatId === undefined
-        ? this.#statements.historyAll.all(b.dateTime, b.lc, b.nodeId, b.seq, query.limit)
-        : this.#statements.historyChat.all(
+        ? statements.historyAll.all(b.dateTime, b.lc, b.nodeId, b.seq, query.limit)
+        : statements.historyChat.all(
           query.chatId,
           b.dateTime,
           b.lc,
@@ -359,13 +349,14 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   readSince(query: SinceQuery): ChatMessage[] {
+    const { statements } = this.#reads();
     const result: ChatMessage[] = [];
     for (const [nodeId, upTo] of query.upTo) {
       const from = query.since.get(nodeId) ?? 0;
       if (upTo <= from) continue;
       const rows = (query.chatId === undefined
-        ? this.#statements.sinceAll.all(nodeId, from, upTo, query.limit + 1)
-        : this.#statements.sinceChat.all(
+        ? statements.sinceAll.all(nodeId, from, upTo, query.limit + 1)
+        : statements.sinceChat.all(
           nodeId,
           from,
           upTo,
@@ -380,12 +371,17 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
-    const rows = this.#statements.readAfter.all(originNodeId, afterSeq, limit) as MessageRow[];
+    const rows = this.#reads().statements.readAfter.all(
+      originNodeId,
+      afterSeq,
+      limit,
+    ) as MessageRow[];
     return rows.map(toReplicated);
   }
 
   putChat(c: ChatRecord): void {
-    this.#statements.putChat.run(
+    if (this.#depth === 0) return this.transaction(() => this.putChat(c));
+    this.#writer.statements.putChat.run(
       c.chatId,
       c.name,
       c.lastMessageAt ?? null,
@@ -397,20 +393,21 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   getChat(chatId: number): ChatRecord | null {
-    const row = this.#statements.getChat.get(chatId) as ChatRow | null;
+    const row = this.#reads().statements.getChat.get(chatId) as ChatRow | null;
     return row ? toChat(row) : null;
   }
 
   touchChat(chatId: number, dateTime: string): void {
-    this.#statements.touchChat.run(dateTime, chatId, dateTime);
+    if (this.#depth === 0) return this.transaction(() => this.touchChat(chatId, dateTime));
+    this.#writer.statements.touchChat.run(dateTime, chatId, dateTime);
   }
 
   listChats(): ChatRecord[] {
-    return (this.#statements.listChats.all() as ChatRow[]).map(toChat);
+    return (this.#reads().statements.listChats.all() as ChatRow[]).map(toChat);
   }
 
   loadIdentity(): NodeIdentity | null {
-    const row = this.#statements.loadIdentity.get() as
+    const row = this.#reads().statements.loadIdentity.get() as
       | { node_id: number; password: string; origin: string }
       | null;
     if (!row) return null;
@@ -422,49 +419,88 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   saveIdentity(identity: NodeIdentity): void {
-    this.#statements.saveIdentity.run(identity.nodeId, identity.password, identity.origin);
+    if (this.#depth === 0) return this.transaction(() => this.saveIdentity(identity));
+    this.#writer.statements.saveIdentity.run(identity.nodeId, identity.password, identity.origin);
   }
 
   /** The schema version of the open file (`PRAGMA user_version`). */
   schemaVersion(): number {
-    return schemaVersion(this.#db);
+    return schemaVersion(this.#reader.db);
   }
 
   /**
-   * A consistent copy of everything committed, written to `path` (which must not exist or
-   * be empty) while the node runs: `VACUUM INTO` on this connection, so the exclusive lock
-   * is no obstacle. Writes wait while it runs (it is one synchronous statement).
+   * A consistent copy of everything durable, written to `path` (which must not exist or be
+   * empty) while the node runs: `VACUUM INTO` on the writer, which holds nothing that is not
+   * durable then. Refused while a commit is being made durable: the node calls it between
+   * two (GroupCommit.whenQuiet). Writes wait while it runs (it is one synchronous statement).
    */
   backupTo(path: string): void {
+    if (this.#pending) throw new Error("Cannot back up: a commit is being made durable");
     createPrivateFile(path);
-    this.#db.run("VACUUM INTO ?", [path]);
+    this.#writer.db.run("VACUUM INTO ?", [path]);
   }
 
   close(): void {
-    for (const statement of Object.values(this.#statements)) statement.finalize();
-    this.#search.finalize();
-    this.#updates.finalize();
-    this.#db.close();
+    for (const connection of new Set([this.#reader, this.#writer])) {
+      finalizeMessageStatements(connection.statements);
+      connection.search.finalize();
+      connection.updates.finalize();
+    }
+    this.#durability?.close();
+    if (this.#reader !== this.#writer) this.#reader.db.close();
+    this.#writer.db.close();
+    this.#lock?.release();
   }
 
-  /** A rowid for a message of this dateTime: after every rowid of the same ms, unused. */
-  #freeRowid(dateTime: string): number {
-    const ms = Math.max(0, Math.min(ROWID_MAX_MS, Date.parse(dateTime) || 0));
-    const base = ms * ROWIDS_PER_MS;
-    const last = (this.#statements.lastRowidIn.get(base, base + ROWIDS_PER_MS - 1) as {
-      rowid: number | null;
-    }).rowid;
-    let rowid = last === null ? base : last + 1;
-    // A full millisecond (1,024 messages) spills into the next one's rowids.
-    while (rowid >= base + ROWIDS_PER_MS && this.#statements.rowidTaken.get(rowid)) rowid += 1;
-    return rowid;
+  /** Inside a transaction the writer (it sees the transaction), outside the durable snapshot. */
+  #reads(): Connection {
+    return this.#depth > 0 ? this.#writer : this.#reader;
   }
 
-  /** Moves every page into the main file and empties the WAL, so no old page holds erased text. */
-  #eraseFromWal(): void {
+  /** The outermost transaction: on the writer; a failure rolls back and forgets its marks. */
+  #run<T>(fn: () => T): T {
+    if (this.#pending) throw new Error("Cannot write: the previous commit is not durable yet");
+    this.#depth = 1;
+    try {
+      return this.#writer.db.transaction(fn)();
+    } catch (error) {
+      this.#writer.search.reset();
+      this.#rowids.forget();
+      this.#erased = false;
+      throw error;
+    } finally {
+      this.#depth = 0;
+    }
+  }
+
+  #nested<T>(fn: () => T): T {
+    this.#depth += 1;
+    try {
+      return this.#writer.db.transaction(fn)();
+    } finally {
+      this.#depth -= 1;
+    }
+  }
+
+  #takeErased(): boolean {
+    const erased = this.#erased;
     this.#erased = false;
-    this.#statements.checkpoint.get();
+    return erased;
   }
+
+  /** The reader's search sees the backlog as of its snapshot. */
+  #readerSeesBacklog(rows: number): void {
+    if (this.#reader !== this.#writer) this.#reader.search.setBacklogSize(rows);
+  }
+}
+
+function connect(db: Database): Connection {
+  return {
+    db,
+    statements: prepareMessageStatements(db),
+    search: new SqliteSearchIndex(db),
+    updates: new SqliteUpdateLog(db),
+  };
 }
 
 /** Creates `path` empty with mode 0600 when it does not exist (SQLite copies the mode to -wal). */

@@ -1,11 +1,18 @@
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeMessageStoreConformance, storedMessage } from "./message_store_conformance.ts";
 import { SqliteMessageStore } from "./sqlite_message_store.ts";
 
-describeMessageStoreConformance("SqliteMessageStore", () => new SqliteMessageStore(":memory:"));
+// On files, as a node runs it: the writer, the durable snapshot and the durability worker.
+const conformanceDir = mkdtempSync(join(tmpdir(), "dsatter-conformance-"));
+afterAll(() => rmSync(conformanceDir, { recursive: true, force: true }));
+let opened = 0;
+describeMessageStoreConformance(
+  "SqliteMessageStore",
+  () => new SqliteMessageStore(join(conformanceDir, `store-${++opened}.db`)),
+);
 
 test("SqliteMessageStore keeps messages, chats and identity across a reopen", () => {
   const dir = mkdtempSync(join(tmpdir(), "dsatter-store-"));

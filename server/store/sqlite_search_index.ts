@@ -119,6 +119,14 @@ export class SqliteSearchIndex {
     return this.#backlogSize;
   }
 
+  /**
+   * Sets the backlog's size as this index's connection sees it (the store's reader sees the
+   * backlog as of its snapshot, which the writer's count may have passed).
+   */
+  setBacklogSize(rows: number): void {
+    this.#backlogSize = rows;
+  }
+
   /** Recounts the backlog (after a rolled-back transaction). */
   reset(): void {
     this.#backlogSize = (this.#statements.backlogSize.get() as { count: number }).count;

@@ -23,8 +23,8 @@ export interface AdminContext {
   /** The database file (the temporary copy goes beside it). */
   dbPath: string;
   nodeId: number;
-  /** Writes a consistent copy of the store to a new file at path. */
-  backupTo(path: string): void;
+  /** Writes a consistent copy of the store to a new file at path (when the store allows). */
+  backupTo(path: string): Promise<void> | void;
   schemaVersion(): number;
   logger: Logger;
 }
@@ -46,7 +46,10 @@ function fail(status: number, error: string, headers: Record<string, string> = {
 }
 
 /** The answer for an `/admin/` path; undefined for any other path. */
-export function handleAdminRequest(request: Request, context: AdminContext): Response | undefined {
+export function handleAdminRequest(
+  request: Request,
+  context: AdminContext,
+): Response | Promise<Response> | undefined {
   const path = new URL(request.url).pathname;
   if (!path.startsWith("/admin/")) return undefined;
   if (!hasClusterSecret(request, context.secret)) {
@@ -64,13 +67,13 @@ export function handleAdminRequest(request: Request, context: AdminContext): Res
   return backup(context);
 }
 
-function backup(context: AdminContext): Response {
+async function backup(context: AdminContext): Promise<Response> {
   const stamp = new Date().toISOString().replace(/[-:.]/g, "");
   const temporary = `${context.dbPath}.backup-${stamp}-${process.pid}.tmp`;
   const startMs = performance.now();
   let fd: number;
   try {
-    context.backupTo(temporary);
+    await context.backupTo(temporary);
     fd = openSync(temporary, "r");
   } catch (error) {
     removeQuietly(temporary);

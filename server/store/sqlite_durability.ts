@@ -1,0 +1,192 @@
+/**
+ * When what the SQLite store committed is durable, and what reads may see
+ * meanwhile. The store writes through one connection (the writer) with
+ * `synchronous=OFF`: a COMMIT puts the transaction in the write-ahead log (the
+ * kernel's page cache, so a killed process loses nothing of it) without waiting
+ * for the disk. Then:
+ *
+ * - makeDurable() asks the durability worker (sqlite_sync_worker.ts, its own
+ *   thread) to flush the log to disk, and resolves once it has; the event loop
+ *   keeps serving meanwhile. makeDurableNow() does the same on the caller's
+ *   thread (startup, tools, tests).
+ * - Reads outside a transaction go to a second connection (the reader) that
+ *   holds a read transaction open: a snapshot of the database as of the last
+ *   durable point, renewed only once everything committed so far is on disk.
+ *   So a read never shows a commit a power loss could still take back.
+ * - Checkpoints (the log copied into the database file) run only then too, in
+ *   the worker, with the reader let go, once the log holds `checkpointFrames`
+ *   frames or when a text was erased (then the log is truncated as well).
+ *   SQLite's automatic checkpoint is off: with `synchronous=OFF` it would not
+ *   sync the database file before reusing the log.
+ *
+ * Invariants: the reader's snapshot never holds a transaction that is not
+ * durable; between makeDurable()'s start and its end the writer commits
+ * nothing (the caller, MessageStore.commitLater's contract, waits); a failed
+ * flush of the log rejects (the store is in doubt, its owner stops); a failed
+ * checkpoint is reported and tried again later, and loses nothing (the log
+ * still holds every frame).
+ * @module
+ */
+
+import type { Database, Statement } from "bun:sqlite";
+import { closeSync, fdatasyncSync, openSync } from "node:fs";
+import type { SyncReply, SyncRequest } from "./sqlite_sync_worker.ts";
+import { readWalFrames } from "./sqlite_wal_index.ts";
+
+/** SQLite's own automatic checkpoint threshold (pages of the log). */
+const DEFAULT_CHECKPOINT_FRAMES = 1000;
+
+type Request = SyncRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
+  : never;
+type Answered = Extract<SyncReply, { ok: true }>;
+
+export interface SqliteDurabilityOptions {
+  /** The database file (its `-wal` and `-shm` exist: the writer opened it in WAL mode). */
+  path: string;
+  writer: Database;
+  reader: Database;
+  busyTimeoutMs: number;
+  /** Checkpoint once the log holds this many frames. @default 1000 */
+  checkpointFrames?: number;
+  /** Told when a checkpoint fails (the next durable point tries again). */
+  onCheckpointError?: (error: Error) => void;
+}
+
+export class SqliteDurability {
+  #options: SqliteDurabilityOptions;
+  #worker: Worker;
+  #nextId = 1;
+  #waiting = new Map<number, { resolve: (reply: Answered) => void; reject: (e: Error) => void }>();
+  #workerFailure: Error | undefined;
+  /** The reader holds a read transaction (its snapshot). */
+  #readerInSnapshot = false;
+  #snapshotRead: Statement;
+  #walFd: number;
+  #shmFd: number;
+  /** A text was erased and the log not yet truncated (a failed checkpoint owes it). */
+  #eraseOwed = false;
+
+  constructor(options: SqliteDurabilityOptions) {
+    this.#options = options;
+    this.#walFd = openSync(`${options.path}-wal`, "r+");
+    this.#shmFd = openSync(`${options.path}-shm`, "r");
+    this.#snapshotRead = options.reader.prepare("SELECT 1 FROM sqlite_master LIMIT 1");
+    this.#worker = new Worker(new URL("./sqlite_sync_worker.ts", import.meta.url).href);
+    this.#worker.onmessage = (event: MessageEvent<SyncReply>) => this.#answered(event.data);
+    this.#worker.onerror = (event) => {
+      this.#failAll(new Error(`the durability worker failed: ${event.message}`));
+    };
+    // The worker never keeps the process alive (Bun's Worker has unref(); the DOM type lacks it).
+    (this.#worker as unknown as { unref?: () => void }).unref?.();
+    this.#request({ op: "open", path: options.path, busyTimeoutMs: options.busyTimeoutMs })
+      .catch(() => {}); // the first sync reports it
+    this.renewReader();
+  }
+
+  /** The reader's snapshot becomes the writer's state now (all of which must be durable). */
+  renewReader(): void {
+    this.#releaseReader();
+    this.#options.reader.exec("BEGIN");
+    this.#snapshotRead.get(); // a read takes the snapshot; BEGIN alone does not
+    this.#readerInSnapshot = true;
+  }
+
+  /** Flushes what the writer committed, off this thread; then reads see it. */
+  async makeDurable(options: { erase: boolean }): Promise<void> {
+    const synced = await this.#request({ op: "sync" });
+    const erase = options.erase || this.#eraseOwed;
+    if (erase || synced.walFrames >= this.#checkpointFrames()) {
+      this.#releaseReader();
+      try {
+        await this.#request({ op: "checkpoint", mode: erase ? "TRUNCATE" : "PASSIVE" });
+        this.#eraseOwed = false;
+      } catch (error) {
+        this.#eraseOwed = erase;
+        this.#options.onCheckpointError?.(error as Error);
+      }
+    }
+    this.renewReader();
+  }
+
+  /** makeDurable() on this thread: returns once the commit is on disk and seen by reads. */
+  makeDurableNow(options: { erase: boolean }): void {
+    fdatasyncSync(this.#walFd);
+    const erase = options.erase || this.#eraseOwed;
+    if (erase || readWalFrames(this.#shmFd) >= this.#checkpointFrames()) {
+      this.#releaseReader();
+      const { writer } = this.#options;
+      try {
+        writer.exec("PRAGMA synchronous = FULL");
+        writer.query(`PRAGMA wal_checkpoint(${erase ? "TRUNCATE" : "PASSIVE"})`).get();
+        if (erase) fdatasyncSync(this.#walFd);
+        this.#eraseOwed = false;
+      } catch (error) {
+        this.#eraseOwed = erase;
+        this.#options.onCheckpointError?.(error as Error);
+      } finally {
+        writer.exec("PRAGMA synchronous = OFF");
+      }
+    }
+    this.renewReader();
+  }
+
+  /**
+   * Before the store closes: the log goes into the database file with full syncs and is
+   * emptied, the reader lets go, the worker closes its connection and ends.
+   */
+  close(): void {
+    this.#releaseReader();
+    this.#snapshotRead.finalize();
+    const { writer } = this.#options;
+    try {
+      writer.exec("PRAGMA synchronous = FULL");
+      writer.query("PRAGMA wal_checkpoint(TRUNCATE)").get();
+    } catch {
+      // the log stays; the next open recovers from it
+    }
+    closeSync(this.#walFd);
+    closeSync(this.#shmFd);
+    const worker = this.#worker;
+    this.#request({ op: "close" }).finally(() => worker.terminate()).catch(() => {});
+  }
+
+  #checkpointFrames(): number {
+    return this.#options.checkpointFrames ?? DEFAULT_CHECKPOINT_FRAMES;
+  }
+
+  /** The reader ends its snapshot (a checkpoint can then empty the whole log). */
+  #releaseReader(): void {
+    if (!this.#readerInSnapshot) return;
+    this.#options.reader.exec("COMMIT");
+    this.#readerInSnapshot = false;
+  }
+
+  #request(request: Request): Promise<Answered> {
+    if (this.#workerFailure) return Promise.reject(this.#workerFailure);
+    const id = this.#nextId++;
+    return new Promise<Answered>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id } as SyncRequest);
+    });
+  }
+
+  #answered(reply: SyncReply): void {
+    const waiting = this.#waiting.get(reply.id);
+    if (!waiting) return;
+    this.#waiting.delete(reply.id);
+    if (reply.ok) waiting.resolve(reply);
+    else {
+      waiting.reject(
+        Object.assign(new Error(`Cannot make the commit durable: ${reply.error}`), {
+          code: reply.code,
+        }),
+      );
+    }
+  }
+
+  #failAll(error: Error): void {
+    this.#workerFailure = error;
+    for (const waiting of this.#waiting.values()) waiting.reject(error);
+    this.#waiting.clear();
+  }
+}
