@@ -1,8 +1,9 @@
 /**
- * Where a scenario's work went: each node's CPU time (from /proc, for the
- * processes this run started) and its counters from /metrics (stored,
- * delivered, acknowledged, group-commit batches), plus the load generator's
- * own CPU, snapshotted before and after a scenario and subtracted.
+ * Where a scenario's work went: each node's CPU time (user + system from
+ * /proc/PID/stat, for the processes this run started) and its counters from
+ * /metrics (stored, delivered, acknowledged, group-commit batches), plus the
+ * load generator's own CPU, snapshotted before and after a scenario and
+ * subtracted; per node, the CPU per stored and per delivered message.
  *
  * Invariant: read-only and best effort: a figure that cannot be read is left
  * out, never guessed, and a failed probe never fails the scenario it observes.
@@ -44,12 +45,19 @@ export interface NodeUsage {
   messagesPerCommit?: number;
   /** CPU microseconds per stored message: the hot path's cost, whatever else loads the machine. */
   cpuMicrosPerMessage?: number;
+  /** CPU microseconds per message delivered live to a local connection (the same CPU, shared). */
+  cpuMicrosPerDelivery?: number;
 }
 
 export interface ClusterUsage {
   seconds: number;
   generatorCpuSeconds: number;
   generatorCores: number;
+  /**
+   * The load generator's CPU per delivery (all nodes' deliveries): a yardstick of the
+   * machine's speed in the same run, to compare the nodes' figures with across runs.
+   */
+  generatorMicrosPerDelivery?: number;
   nodes: NodeUsage[];
 }
 
@@ -110,7 +118,7 @@ export function diffSnapshots(
   const seconds = Math.max(0.001, (after.atMs - before.atMs) / 1000);
   const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
   const generatorCpuSeconds = (after.generatorCpuMs - before.generatorCpuMs) / 1000;
-  return {
+  const usage: ClusterUsage = {
     seconds: round(seconds),
     generatorCpuSeconds: round(generatorCpuSeconds),
     generatorCores: round(generatorCpuSeconds / seconds, 2),
@@ -135,7 +143,15 @@ export function diffSnapshots(
       if (usage.cpuSeconds !== undefined && (counters.stored ?? 0) >= 1_000) {
         usage.cpuMicrosPerMessage = Math.round((usage.cpuSeconds * 1e6) / counters.stored!);
       }
+      if (usage.cpuSeconds !== undefined && (counters.delivered ?? 0) >= 1_000) {
+        usage.cpuMicrosPerDelivery = round((usage.cpuSeconds * 1e6) / counters.delivered!, 1);
+      }
       return usage;
     }),
   };
+  const deliveries = usage.nodes.reduce((sum, node) => sum + (node.counters.delivered ?? 0), 0);
+  if (deliveries >= 1_000) {
+    usage.generatorMicrosPerDelivery = round((generatorCpuSeconds * 1e6) / deliveries, 1);
+  }
+  return usage;
 }

@@ -19,26 +19,28 @@ describe("parseCounters()", () => {
 });
 
 describe("diffSnapshots()", () => {
-  test("subtracts counters and CPU, and derives cores, batch size and CPU per message", () => {
+  test("subtracts counters and CPU, and derives cores, batch size, CPU per message and per delivery", () => {
     const nodes = [{ url: "http://127.0.0.1:1", wsUrl: "ws://127.0.0.1:1/" }];
     const usage = diffSnapshots(nodes, {
       atMs: 1_000,
       generatorCpuMs: 100,
-      nodes: [{ cpuMs: 1_000, counters: { stored: 100, commitBatches: 10 } }],
+      nodes: [{ cpuMs: 1_000, counters: { stored: 100, delivered: 0, commitBatches: 10 } }],
     }, {
       atMs: 3_000,
       generatorCpuMs: 1_100,
-      nodes: [{ cpuMs: 2_000, counters: { stored: 20_100, commitBatches: 30 } }],
+      nodes: [{ cpuMs: 2_000, counters: { stored: 20_100, delivered: 80_000, commitBatches: 30 } }],
     });
     expect(usage.seconds).toBe(2);
     expect(usage.generatorCores).toBe(0.5);
+    expect(usage.generatorMicrosPerDelivery).toBe(12.5);
     expect(usage.nodes[0]).toEqual({
       node: "http://127.0.0.1:1",
-      counters: { stored: 20_000, commitBatches: 20 },
+      counters: { stored: 20_000, delivered: 80_000, commitBatches: 20 },
       cpuSeconds: 1,
       cpuCores: 0.5,
       messagesPerCommit: 1_000,
       cpuMicrosPerMessage: 50,
+      cpuMicrosPerDelivery: 12.5,
     });
   });
 });

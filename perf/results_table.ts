@@ -66,9 +66,12 @@ const USAGE_HEADERS = [
   "scenario",
   "seconds",
   "generator cores",
+  "generator µs/delivery",
   "node cores",
   "stored",
   "CPU µs/msg",
+  "delivered",
+  "CPU µs/delivery",
   "msgs/commit",
 ];
 
@@ -81,9 +84,12 @@ function usageCells(row: ScenarioRow): string[] | undefined {
     row.scenario,
     String(usage.seconds),
     String(usage.generatorCores),
+    usage.generatorMicrosPerDelivery === undefined ? "-" : String(usage.generatorMicrosPerDelivery),
     list(usage.nodes.map((node) => node.cpuCores)),
     list(usage.nodes.map((node) => node.counters.stored)),
     list(usage.nodes.map((node) => node.cpuMicrosPerMessage)),
+    list(usage.nodes.map((node) => node.counters.delivered)),
+    list(usage.nodes.map((node) => node.cpuMicrosPerDelivery)),
     list(usage.nodes.map((node) => node.messagesPerCommit)),
   ];
 }
