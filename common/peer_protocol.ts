@@ -9,6 +9,13 @@
  * `peerChats`, `peerPresence` (the sender's full hello list) and `peerPing`
  * (liveness: any frame proves the link alive).
  *
+ * Messages travel in one of two forms: objects (`messages: [...]`, the first
+ * form) or packed runs (`runs: [...]`, common/packed_messages.ts), which a
+ * node sends only to a peer whose hello said `packed: 1` (live frames) or
+ * whose sync request did (replies). A packed sync reply may span several
+ * frames (`last: false` on all but the final one), so one page, and one commit
+ * on the requester, holds up to `pageBytes` instead of one frame's worth.
+ *
  * Invariant: parsePeerFrame never throws and returns only frames whose every
  * field has the type written here; every encoded frame is at most the byte bound
  * it was given (a single message always fits: the contract caps a message far below it).
@@ -27,6 +34,10 @@ import {
 import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
 import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 import { decodeVector } from "./version_vector.ts";
+import { parsePackedRuns } from "./packed_messages.ts";
+import { utf8ByteLength } from "./utf8_length.ts";
+
+export { utf8ByteLength };
 
 export const PeerFrameType = {
   hello: "peerHello",
@@ -44,6 +55,12 @@ export const PeerFrameType = {
  */
 export const PEER_FRAME_MAX_BYTES = 60 * 1024;
 
+/** The version of the packed message form this node reads (peerHello, syncRequest). */
+export const PACKED_FORM = 1;
+
+/** The largest sync page a requester may ask for (its frames are each under the frame bound). */
+export const MAX_SYNC_PAGE_BYTES = 1024 * 1024;
+
 /** A chat as it replicates: the client fields plus what decides between two names. */
 export interface PeerChat extends Chat {
   named?: boolean;
@@ -56,6 +73,8 @@ export interface PeerHelloPayload {
   nodeId: number;
   /** On the accepting side: HMAC over the dialler's nonce (see peer_auth_token.ts). */
   acceptProof?: string;
+  /** The sender reads packed messages (PACKED_FORM): live frames to it may be packed. */
+  packed?: number;
 }
 
 export interface PeerMessagesPayload {
@@ -67,14 +86,20 @@ export interface SyncRequestPayload {
   requestId: number;
   /** The requester's contiguous marks. */
   vector: VectorWire;
+  /** The requester reads packed replies (PACKED_FORM), spanning frames. */
+  packed?: number;
+  /** With packed: the page size it takes, in bytes of packed messages (<= MAX_SYNC_PAGE_BYTES). */
+  pageBytes?: number;
 }
 
 export interface SyncReplyPayload {
   requestId: number;
   /** In origin-seq order per origin, each origin's run contiguous from the requester's mark. */
   messages: ReplicatedMessage[];
-  /** True when a bound cut the page: ask again at once. */
+  /** True when a bound cut the page: ask again at once (read on the page's last frame). */
   more: boolean;
+  /** False on every frame of a page but its last (packed replies); absent means true. */
+  last?: boolean;
 }
 
 /** One hello name on the sending node and the chats it follows (null: every chat). */
@@ -131,6 +156,13 @@ function parsePresenceMember(value: unknown): Parsed<PeerPresenceMember> {
   return { ok: true, value: { name: value.name, chatIds: chatIds as number[] | null } };
 }
 
+/** A payload's messages: packed `runs`, or the object form's `messages`. */
+function parseMessagesOf(payload: Record<string, unknown>): Parsed<ReplicatedMessage[]> {
+  return payload.runs !== undefined
+    ? parsePackedRuns(payload.runs)
+    : parseReplicatedMessages(payload.messages);
+}
+
 /** Parses one peer frame's text. */
 export function parsePeerFrame(text: string): Parsed<PeerFrame> {
   let frame: unknown;
@@ -147,10 +179,11 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       if (!isIntAtLeast(payload.nodeId, 0)) return fail("bad nodeId");
       const hello: PeerHelloPayload = { nodeId: payload.nodeId };
       if (typeof payload.acceptProof === "string") hello.acceptProof = payload.acceptProof;
+      if (isIntAtLeast(payload.packed, 1)) hello.packed = payload.packed;
       return { ok: true, value: { type: frame.type, payload: hello } };
     }
     case PeerFrameType.messages: {
-      const messages = parseReplicatedMessages(payload.messages);
+      const messages = parseMessagesOf(payload);
       if (!messages.ok) return messages;
       return { ok: true, value: { type: frame.type, payload: { messages: messages.value } } };
     }
@@ -158,26 +191,32 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
       const vector = decodeVector(payload.vector);
       if (!vector) return fail("bad vector");
-      return {
-        ok: true,
-        value: {
-          type: frame.type,
-          payload: { requestId: payload.requestId, vector: payload.vector as VectorWire },
-        },
+      const request: SyncRequestPayload = {
+        requestId: payload.requestId,
+        vector: payload.vector as VectorWire,
       };
+      if (isIntAtLeast(payload.packed, 1)) request.packed = payload.packed;
+      if (payload.pageBytes !== undefined) {
+        if (!isIntAtLeast(payload.pageBytes, 1) || payload.pageBytes > MAX_SYNC_PAGE_BYTES) {
+          return fail("bad pageBytes");
+        }
+        request.pageBytes = payload.pageBytes;
+      }
+      return { ok: true, value: { type: frame.type, payload: request } };
     }
     case PeerFrameType.syncReply: {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
       if (typeof payload.more !== "boolean") return fail("bad more");
-      const messages = parseReplicatedMessages(payload.messages);
+      if (payload.last !== undefined && typeof payload.last !== "boolean") return fail("bad last");
+      const messages = parseMessagesOf(payload);
       if (!messages.ok) return messages;
-      return {
-        ok: true,
-        value: {
-          type: frame.type,
-          payload: { requestId: payload.requestId, messages: messages.value, more: payload.more },
-        },
+      const reply: SyncReplyPayload = {
+        requestId: payload.requestId,
+        messages: messages.value,
+        more: payload.more,
       };
+      if (payload.last === false) reply.last = false;
+      return { ok: true, value: { type: frame.type, payload: reply } };
     }
     case PeerFrameType.chats: {
       if (!Array.isArray(payload.chats)) return fail("chats must be an array");
@@ -206,26 +245,6 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       return parsePeerUpdateFrame(frame.type, payload) ??
         { ok: false, error: { code: "unknown_type", message: `unknown peer frame type` } };
   }
-}
-
-// deno-lint-ignore no-control-regex -- every ASCII code, control characters included
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
-
-/** UTF-8 length of a string, without allocating. */
-export function utf8ByteLength(text: string): number {
-  // Nearly every frame is ASCII: one native scan instead of a loop over characters.
-  if (ASCII_ONLY.test(text)) return text.length;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 /**

@@ -42,7 +42,7 @@ export interface SyncPage<T extends SyncItem = ChatMessage> {
   more: boolean;
 }
 
-const READ_BATCH = 256;
+const READ_BATCH = 1024;
 
 /** The next page; origins in node-id order, each in seq order. */
 export function buildSyncPage<T extends SyncItem = ChatMessage>(

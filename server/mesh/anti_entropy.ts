@@ -16,10 +16,14 @@ import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { buildSyncPage, type SyncItem } from "../../common/sync_diff.ts";
 import { messageJson } from "../../common/message_json.ts";
+import { encodePackedFrames, packedMessageJson } from "../../common/packed_messages.ts";
 import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
+  MAX_SYNC_PAGE_BYTES,
+  PACKED_FORM,
+  PEER_FRAME_MAX_BYTES,
   PeerFrameType,
   type SyncRequestPayload,
 } from "../../common/peer_protocol.ts";
@@ -45,15 +49,25 @@ export interface SyncChannel<T extends SyncItem> {
   /** The reply payload's key for its items. */
   itemsKey: string;
   encodeItem: (item: T) => string;
+  /** The packed form of the items, when the log has one (common/packed_messages.ts). */
+  packed?: {
+    encodeItem: (item: T) => string;
+    encodeFrames: typeof encodePackedFrames;
+  };
 }
 
-/** The message log's frames: `syncRequest` / `syncReply {messages}`. */
+/** The message log's frames: `syncRequest` / `syncReply {messages}` or `{runs}`. */
 export const MESSAGE_SYNC_CHANNEL: SyncChannel<ChatMessage> = {
   requestType: PeerFrameType.syncRequest,
   replyType: PeerFrameType.syncReply,
   itemsKey: "messages",
   encodeItem: messageJson,
+  packed: { encodeItem: packedMessageJson, encodeFrames: encodePackedFrames },
 };
+
+/** Frames and messages one page may span (a peer past them is not answered: memory stays bounded). */
+const MAX_PAGE_FRAMES = 64;
+const MAX_PAGE_MESSAGES = 50_000;
 
 /** The update log's frames: `updateSyncRequest` / `updateSyncReply {updates}`. */
 export const UPDATE_SYNC_CHANNEL: SyncChannel<ReplicatedUpdate> = {
@@ -69,6 +83,8 @@ export interface SyncReply<T> {
   /** The items (the payload's messages or updates). */
   messages: T[];
   more: boolean;
+  /** False on every frame of a multi-frame page but its last; absent means true. */
+  last?: boolean;
 }
 
 export interface AntiEntropyOptions<T extends SyncItem = ChatMessage> {
@@ -87,6 +103,11 @@ export interface AntiEntropyOptions<T extends SyncItem = ChatMessage> {
   clock?: Clock;
   /** Shared by a node's sessions: one multi-page chain at a time (see catch_up_baton.ts). */
   baton?: CatchUpBaton;
+  /**
+   * Ask for packed pages of this many bytes (the channel must have a packed form). A page
+   * then spans frames, and the requester stores it in one commit.
+   */
+  packedPageBytes?: number;
 }
 
 export class AntiEntropySession<T extends SyncItem = ChatMessage> {
@@ -102,6 +123,8 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
   #storing: Promise<void> = Promise.resolve();
   /** During a chain: the marks this node will have once every received page is stored. */
   #expected: VersionVector | undefined;
+  /** The frames of a page received so far (packed pages span frames). */
+  #parts: { requestId: number; messages: T[]; frames: number } | undefined;
 
   constructor(options: AntiEntropyOptions<T>) {
     this.#options = options;
@@ -179,6 +202,37 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
     this.#chainPages = 0;
   }
 
+  /**
+   * One frame of a reply; a page that spans frames (`last: false` on all but its final
+   * one) is handled once whole. Frames of any other request are dropped; a page past the
+   * bounds abandons its request (the next round asks again).
+   */
+  handleReplyPart(reply: SyncReply<T>): Promise<void> {
+    if (reply.last !== false && this.#parts === undefined) return this.handleReply(reply);
+    if (this.#closed || this.#inFlight?.requestId !== reply.requestId) {
+      this.#parts = undefined;
+      return Promise.resolve();
+    }
+    if (this.#parts?.requestId !== reply.requestId) {
+      this.#parts = { requestId: reply.requestId, messages: [], frames: 0 };
+    }
+    const parts = this.#parts;
+    parts.frames += 1;
+    for (const message of reply.messages) parts.messages.push(message);
+    if (parts.frames > MAX_PAGE_FRAMES || parts.messages.length > MAX_PAGE_MESSAGES) {
+      this.#parts = undefined;
+      this.#inFlight = null;
+      return Promise.resolve();
+    }
+    if (reply.last === false) return Promise.resolve();
+    this.#parts = undefined;
+    return this.handleReply({
+      requestId: reply.requestId,
+      messages: parts.messages,
+      more: reply.more,
+    });
+  }
+
   /** Answers a peer's request with one page of what it lacks. */
   handleRequest(request: SyncRequestPayload): void {
     if (this.#closed) return;
@@ -190,7 +244,13 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
   #send(vector: VectorWire): void {
     const requestId = this.#nextRequestId++;
     this.#inFlight = { requestId, sentAtMs: (this.#options.clock ?? systemClock).nowMs() };
+    this.#parts = undefined;
     const payload: SyncRequestPayload = { requestId, vector };
+    const pageBytes = this.#options.packedPageBytes;
+    if (pageBytes !== undefined && this.#channel.packed) {
+      payload.packed = PACKED_FORM;
+      payload.pageBytes = Math.min(pageBytes, MAX_SYNC_PAGE_BYTES);
+    }
     this.#options.send(encodePeerFrame(this.#channel.requestType, payload));
   }
 
@@ -203,22 +263,45 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
 }
 
 /**
- * The reply frames to a sync request (one bounded page of what the requester lacks; the
- * page fits one frame), or none for a request whose vector does not parse.
+ * The reply frames to a sync request: one bounded page of what the requester lacks, in one
+ * frame (object form), or, when it asked for packed pages, in as many frames of at most
+ * frameBytes as its page size takes. None for a request whose vector does not parse.
  */
 export function syncReplyFrames<T extends SyncItem = ChatMessage>(
   node: AntiEntropyNode<T>,
   request: SyncRequestPayload,
   channel: SyncChannel<T> = MESSAGE_SYNC_CHANNEL as unknown as SyncChannel<T>,
+  options: { frameBytes?: number } = {},
 ): string[] {
   const requesterVector = decodeVector(request.vector);
   const responderVector = decodeVector(node.vector());
   if (!requesterVector || !responderVector) return [];
+  const packed = request.packed === PACKED_FORM ? channel.packed : undefined;
+  const frameBytes = options.frameBytes ?? PEER_FRAME_MAX_BYTES;
+  const readAfter = (origin: number, afterSeq: number, limit: number) =>
+    node.readAfter(origin, afterSeq, limit);
+  if (packed) {
+    const page = buildSyncPage<T>({
+      responderVector,
+      requesterVector,
+      encodeItem: packed.encodeItem,
+      readAfter,
+      maxBytes: Math.min(request.pageBytes ?? frameBytes, MAX_SYNC_PAGE_BYTES),
+      maxMessages: MAX_PAGE_MESSAGES,
+    });
+    return packed.encodeFrames(channel.replyType, page.messages as unknown as ChatMessage[], {
+      maxBytes: frameBytes,
+      extra: (isLast) =>
+        isLast
+          ? { requestId: request.requestId, more: page.more }
+          : { requestId: request.requestId, more: false, last: false },
+    });
+  }
   const page = buildSyncPage<T>({
     responderVector,
     requesterVector,
     encodeItem: channel.encodeItem,
-    readAfter: (origin, afterSeq, limit) => node.readAfter(origin, afterSeq, limit),
+    readAfter,
   });
   return encodeListFrames(channel.replyType, channel.itemsKey, page.messages, {
     encodeItem: channel.encodeItem as (item: never) => string,

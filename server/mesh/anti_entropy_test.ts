@@ -172,6 +172,88 @@ describe("AntiEntropySession", () => {
     expect(sink.tracker.mark(1)).toBe(0);
   });
 
+  test("AntiEntropySession takes packed pages spanning frames, one store per page", async () => {
+    const source = seededNode(20_000);
+    const sink = memoryNode(1);
+    const stores: number[] = [];
+    const accept = sink.node.acceptRemote;
+    sink.node.acceptRemote = (messages) => {
+      stores.push(messages.length);
+      return accept(messages);
+    };
+    const frames = { replies: 0, packed: 0 };
+    let caughtUp = 0;
+    const server = new AntiEntropySession({
+      node: source.node,
+      send: (text) => {
+        frames.replies++;
+        if (text.includes('"runs":')) frames.packed++;
+        setTimeout(() => {
+          const frame = parsePeerFrame(text);
+          if (frame.ok && frame.value.type === PeerFrameType.syncReply) {
+            void client.handleReplyPart(frame.value.payload);
+          }
+        }, 1);
+      },
+    });
+    const client: AntiEntropySession = new AntiEntropySession({
+      node: sink.node,
+      packedPageBytes: 256 * 1024,
+      send: (text) => {
+        setTimeout(() => {
+          const frame = parsePeerFrame(text);
+          if (frame.ok && frame.value.type === PeerFrameType.syncRequest) {
+            expect(frame.value.payload).toMatchObject({ packed: 1, pageBytes: 256 * 1024 });
+            server.handleRequest(frame.value.payload);
+          }
+        }, 1);
+      },
+      onCaughtUp: (count) => caughtUp = count,
+    });
+    client.request();
+    await waitUntil(() => caughtUp > 0, { deadlineMs: 20_000, pollMs: 5 });
+    expect(sink.tracker.mark(7)).toBe(20_000);
+    expect(frames.packed).toBe(frames.replies);
+    // Pages of ~256 KiB (several frames each): a few stores, not one per 60 KiB frame.
+    expect(stores.length).toBeLessThan(frames.replies / 2);
+    expect(stores.reduce((a, b) => a + b, 0)).toBe(20_000);
+  });
+
+  test("AntiEntropySession drops page frames of another request, and a page past its bounds", async () => {
+    const sink = memoryNode(0);
+    const sent: string[] = [];
+    const session = new AntiEntropySession({ node: sink.node, send: (t) => sent.push(t) });
+    session.request();
+    const request = parsePeerFrame(sent[0]);
+    if (!request.ok || request.value.type !== PeerFrameType.syncRequest) {
+      throw new Error("no request");
+    }
+    const requestId = request.value.payload.requestId;
+    await session.handleReplyPart({
+      requestId: requestId + 1,
+      messages: [message(1, 1)],
+      more: false,
+      last: false,
+    });
+    await session.handleReplyPart({
+      requestId: requestId + 1,
+      messages: [message(1, 2)],
+      more: false,
+    });
+    expect(sink.tracker.mark(1)).toBe(0);
+    for (let part = 0; part < 70; part++) {
+      await session.handleReplyPart({
+        requestId,
+        messages: [message(1, part + 1)],
+        more: false,
+        last: false,
+      });
+    }
+    await session.handleReplyPart({ requestId, messages: [], more: false });
+    expect(sink.tracker.mark(1)).toBe(0); // 70 frames: past the bound, the page was dropped
+    expect(session.busy).toBe(false); // and its request abandoned: the next round asks again
+  });
+
   test("pageEnds() gives each origin's highest seq", () => {
     expect(pageEnds([message(1, 4), message(1, 5), message(2, 9)])).toEqual(
       new Map([[1, 5], [2, 9]]),

@@ -13,6 +13,7 @@ import { StorageRefusedError } from "../core/storage_guard.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
+  PACKED_FORM,
   parsePeerFrame,
   type PeerChat,
   type PeerFrame,
@@ -37,6 +38,12 @@ export interface PeerSocket {
 }
 
 export type LinkDirection = "dialled" | "accepted";
+
+/**
+ * Bytes of packed messages a sync page asks for: ~3,000-4,000 messages, one commit on this
+ * node, about a dozen frames from the peer (each under the frame bound).
+ */
+export const SYNC_PAGE_BYTES = 512 * 1024;
 
 /** The chat node as the mesh sees it: the replication seam (server/replication/replicator.ts). */
 export type MeshNode = ReplicaNode;
@@ -82,6 +89,8 @@ export class PeerLink {
   registeredAtMs: number | undefined;
   /** The peer's contiguous marks as of its last sync request (for the sync-lag gauge). */
   peerVector: VectorWire | undefined;
+  /** The peer's hello said it reads packed messages: live frames to it are packed. */
+  peerReadsPacked = false;
   readonly antiEntropy: AntiEntropySession;
   /** Anti-entropy of the update log (edits, deletes): small, so no catch-up baton. */
   readonly updateSync: AntiEntropySession<ReplicatedUpdate>;
@@ -103,6 +112,7 @@ export class PeerLink {
       clock: options.host.clock,
       send: (text) => this.send(text),
       baton: options.host.catchUpBaton,
+      packedPageBytes: SYNC_PAGE_BYTES,
       onCaughtUp: (messageCount, pages) =>
         this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
       onError: (error) => this.#notStored("peer sync page not stored", error),
@@ -121,7 +131,7 @@ export class PeerLink {
 
   /** Sends our hello; an accepted link registers at once (the dialler is already verified). */
   start(): void {
-    const hello: Record<string, unknown> = { nodeId: this.#host.node.nodeId };
+    const hello: Record<string, unknown> = { nodeId: this.#host.node.nodeId, packed: PACKED_FORM };
     if (this.#options.acceptProof) hello.acceptProof = this.#options.acceptProof;
     this.send(encodePeerFrame(PeerFrameType.hello, hello));
     if (this.direction === "accepted") this.#becomeOpen();
@@ -217,6 +227,7 @@ export class PeerLink {
       return;
     }
     this.peerNodeId = hello.nodeId;
+    this.peerReadsPacked = hello.packed === PACKED_FORM;
     if (hello.nodeId === this.#host.node.nodeId) {
       this.close(PeerCloseCode.self, "self");
       return;
@@ -243,6 +254,7 @@ export class PeerLink {
     switch (frame.type) {
       case PeerFrameType.hello:
         if (frame.payload.nodeId !== peer) this.close(PeerCloseCode.refused, "hello id mismatch");
+        this.peerReadsPacked = frame.payload.packed === PACKED_FORM;
         return;
       case PeerFrameType.messages:
         this.#acceptLive(frame.payload.messages);
@@ -252,7 +264,7 @@ export class PeerLink {
         this.antiEntropy.handleRequest(frame.payload);
         return;
       case PeerFrameType.syncReply:
-        void this.antiEntropy.handleReply(frame.payload);
+        void this.antiEntropy.handleReplyPart(frame.payload);
         return;
       case PeerFrameType.chats:
         Promise.resolve(node.acceptRemoteChats(frame.payload.chats)).catch((error) =>

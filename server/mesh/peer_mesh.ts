@@ -20,9 +20,11 @@ import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
+  PEER_FRAME_MAX_BYTES,
   type PeerChat,
   PeerFrameType,
 } from "../../common/peer_protocol.ts";
+import { encodePackedFrames } from "../../common/packed_messages.ts";
 import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { PeerAuth } from "../../common/peer_auth_token.ts";
@@ -232,14 +234,21 @@ export class PeerMesh implements LinkHost {
     return [...this.#links.values()].filter((link) => link.state === "open");
   }
 
+  /** Live fan-out: packed frames to peers that read them, the object form to the others. */
   #fanOut(messages: ChatMessage[]): void {
     const links = this.#openLinks();
     if (links.length === 0 || messages.length === 0) return;
-    const frames = encodeListFrames(PeerFrameType.messages, "messages", messages, {
-      encodeItem: messageJson,
-    });
+    let packed: string[] | undefined;
+    let objects: string[] | undefined;
     for (const link of links) {
       if (link.socket.bufferedAmount() > this.#liveBufferLimitBytes) continue;
+      const frames = link.peerReadsPacked
+        ? packed ??= encodePackedFrames(PeerFrameType.messages, messages, {
+          maxBytes: PEER_FRAME_MAX_BYTES,
+        })
+        : objects ??= encodeListFrames(PeerFrameType.messages, "messages", messages, {
+          encodeItem: messageJson,
+        });
       for (const frame of frames) link.send(frame);
     }
   }

@@ -167,11 +167,17 @@ class MemoryMeshNode implements MeshNode {
 class MemorySocket implements PeerSocket {
   other!: MemorySocket;
   closed = false;
+  /** Every frame sent, as it went out (after rewrite). */
+  sent: string[] = [];
+  /** Changes what goes out (a test playing an older node). */
+  rewrite: (text: string) => string = (text) => text;
   onText: (text: string) => void = () => {};
   onClose: (code: number) => void = () => {};
   send(text: string): void {
     if (this.closed) return;
-    setTimeout(() => !this.other.closed && this.other.onText(text), 0);
+    const out = this.rewrite(text);
+    this.sent.push(out);
+    setTimeout(() => !this.other.closed && this.other.onText(out), 0);
   }
   close(code: number): void {
     if (this.closed) return;
@@ -195,11 +201,15 @@ function meshFor(node: MemoryMeshNode, syncIntervalMs = 100): PeerMesh {
 }
 
 /** Dials `acceptor` from `dialler` the way the endpoint and dialer do, over memory sockets. */
-async function connect(dialler: PeerMesh, acceptor: PeerMesh): Promise<[PeerLink, PeerLink]> {
+async function connect(
+  dialler: PeerMesh,
+  acceptor: PeerMesh,
+  sockets: { dialSide?: MemorySocket; acceptSide?: MemorySocket } = {},
+): Promise<[PeerLink, PeerLink]> {
   const nonce = randomNonce();
   const acceptProof = await auth.signAccept(acceptor.node.nodeId, nonce);
-  const dialSide = new MemorySocket();
-  const acceptSide = new MemorySocket();
+  const dialSide = sockets.dialSide ?? new MemorySocket();
+  const acceptSide = sockets.acceptSide ?? new MemorySocket();
   dialSide.other = acceptSide;
   acceptSide.other = dialSide;
   const accepted = acceptor.attachAccepted(acceptSide, dialler.node.nodeId, acceptProof);
@@ -245,6 +255,32 @@ describe("PeerMesh", () => {
       pollMs: 5,
     });
     expect(b.messages.size).toBe(1515);
+  });
+
+  test("PeerMesh sends packed frames to a peer whose hello reads them, objects to an older one", async () => {
+    const a = new MemoryMeshNode(10);
+    const b = new MemoryMeshNode(20);
+    a.send(300); // before the link: sync pages
+    const dialSide = new MemorySocket(); // b's side: b plays a node that never heard of packing
+    dialSide.rewrite = (text) => text.replace(',"packed":1', "");
+    const acceptSide = new MemorySocket();
+    await connect(meshFor(b), meshFor(a), { dialSide, acceptSide });
+    await waitUntil(() => b.tracker.mark(10) === 300, { deadlineMs: 10_000, pollMs: 5 });
+    a.send(5);
+    b.send(5);
+    await waitUntil(() => b.tracker.mark(10) === 305 && a.tracker.mark(20) === 5, {
+      deadlineMs: 10_000,
+      pollMs: 5,
+    });
+    const messageFrames = (sent: string[]) =>
+      sent.filter((t) => /"type":"(peerMessages|syncReply)"/.test(t));
+    // a answers b (no packed in its hello or requests) in the object form only.
+    expect(messageFrames(acceptSide.sent).every((t) => t.includes('"messages":['))).toBe(true);
+    expect(messageFrames(acceptSide.sent).length).toBeGreaterThan(1);
+    // b's live frames to a, whose hello said packed, are packed.
+    const live = dialSide.sent.filter((t) => t.includes('"type":"peerMessages"'));
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.every((t) => t.includes('"runs":['))).toBe(true);
   });
 
   test("PeerMesh repairs a lost live frame by a sync on the gap it reveals", async () => {
