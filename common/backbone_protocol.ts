@@ -89,20 +89,35 @@ export function parseSubject(
   return Number.isSafeInteger(nodeId) && nodeId > 0 ? { kind: match[1], nodeId } : null;
 }
 
-/** The JetStream message id (Nats-Msg-Id) of message (nodeId, seq). */
-export function backboneMessageId(nodeId: number, seq: number): string {
-  return `${nodeId}.${seq}`;
+/**
+ * The JetStream message id (Nats-Msg-Id) of a batch of node nodeId's messages firstSeq to
+ * lastSeq: `<nodeId>.<seq>` for one message (what a node published before batches),
+ * `<nodeId>.<firstSeq>-<lastSeq>` for more. The same range always gets the same id (a
+ * republished batch is stored once); another range a different one (never dropped as a
+ * duplicate of a batch that lacks some of its messages).
+ */
+export function backboneBatchId(nodeId: number, firstSeq: number, lastSeq: number): string {
+  return firstSeq === lastSeq ? `${nodeId}.${lastSeq}` : `${nodeId}.${firstSeq}-${lastSeq}`;
 }
 
-/** The (nodeId, seq) of a JetStream message id, or null when it is not one of ours. */
+/** The JetStream message id of the single message (nodeId, seq). */
+export function backboneMessageId(nodeId: number, seq: number): string {
+  return backboneBatchId(nodeId, seq, seq);
+}
+
+/**
+ * The origin and last seq (`seq`) of a JetStream message id, with the batch's first seq,
+ * or null when it is not one of ours.
+ */
 export function parseBackboneMessageId(
   text: string | undefined,
-): { nodeId: number; seq: number } | null {
-  const match = /^([0-9]{1,15})\.([0-9]{1,15})$/.exec(text ?? "");
+): { nodeId: number; firstSeq: number; seq: number } | null {
+  const match = /^([0-9]{1,15})\.(?:([0-9]{1,15})-)?([0-9]{1,15})$/.exec(text ?? "");
   if (!match) return null;
   const nodeId = Number(match[1]);
-  const seq = Number(match[2]);
-  return nodeId > 0 && seq > 0 ? { nodeId, seq } : null;
+  const seq = Number(match[3]);
+  const firstSeq = match[2] === undefined ? seq : Number(match[2]);
+  return nodeId > 0 && firstSeq > 0 && firstSeq <= seq ? { nodeId, firstSeq, seq } : null;
 }
 
 /** A node's heartbeat on the backbone. */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  backboneBatchId,
   backboneMessageId,
   backboneNames,
   encodeBeat,
@@ -32,10 +33,13 @@ test("parseSubject() reads kind and node id, and refuses other clusters and junk
   }
 });
 
-test("backboneMessageId() round-trips through parseBackboneMessageId()", () => {
+test("backboneMessageId() and backboneBatchId() round-trip through parseBackboneMessageId()", () => {
   assert.equal(backboneMessageId(12, 345), "12.345");
-  assert.deepEqual(parseBackboneMessageId("12.345"), { nodeId: 12, seq: 345 });
-  for (const text of [undefined, "", "12", "12.0", "a.1", "1.2.3"]) {
+  assert.deepEqual(parseBackboneMessageId("12.345"), { nodeId: 12, firstSeq: 345, seq: 345 });
+  assert.equal(backboneBatchId(12, 340, 345), "12.340-345");
+  assert.equal(backboneBatchId(12, 345, 345), "12.345");
+  assert.deepEqual(parseBackboneMessageId("12.340-345"), { nodeId: 12, firstSeq: 340, seq: 345 });
+  for (const text of [undefined, "", "12", "12.0", "a.1", "1.2.3", "1.5-4", "1.0-4", "1.-4"]) {
     assert.equal(parseBackboneMessageId(text), null, String(text));
   }
 });

@@ -64,25 +64,26 @@ interface OpenRun {
   items: string[];
 }
 
+/** Packed runs (`[nodeId,firstSeq,m,...]` texts) and how many messages they hold. */
+export interface PackedGroup {
+  runs: string[];
+  messages: number;
+}
+
 /**
- * Encodes messages as frames `{"type":T,"payload":{"runs":[...], ...extra}}`, as many per
- * frame as fit in maxBytes (at least one). Consecutive seqs of one origin share a run.
+ * Groups messages, in their order, into packed runs, as many per group as fit in maxBytes
+ * together with overheadBytes (at least one message per group). Consecutive seqs of one
+ * origin share a run.
  */
-export function encodePackedFrames(
-  type: string,
+export function groupPackedRuns(
   messages: readonly ReplicatedMessage[],
-  options: { maxBytes: number; extra?: (isLast: boolean) => Record<string, unknown> },
-): string[] {
-  const head = `{"type":${JSON.stringify(type)},"payload":{"runs":[`;
-  const tailFor = (isLast: boolean) => {
-    const fields = options.extra ? JSON.stringify(options.extra(isLast)).slice(1, -1) : "";
-    return fields ? `],${fields}}}` : "]}}";
-  };
-  const overhead = utf8ByteLength(head) + utf8ByteLength(tailFor(false)) + 16;
-  const frames: string[][] = [];
+  options: { maxBytes: number; overheadBytes: number },
+): PackedGroup[] {
+  const groups: PackedGroup[] = [];
   let runs: string[] = [];
+  let count = 0;
   let run: OpenRun | undefined;
-  let bytes = overhead;
+  let bytes = options.overheadBytes;
   const closeRun = () => {
     if (run) runs.push(`[${run.nodeId},${run.firstSeq},${run.items.join(",")}]`);
     run = undefined;
@@ -96,9 +97,10 @@ export function encodePackedFrames(
     const added = size + (continues(message) ? 0 : RUN_HEAD_BYTES);
     if (bytes + added > options.maxBytes && (runs.length > 0 || run)) {
       closeRun();
-      frames.push(runs);
+      groups.push({ runs, messages: count });
       runs = [];
-      bytes = overhead;
+      count = 0;
+      bytes = options.overheadBytes;
     }
     if (!continues(message)) {
       closeRun();
@@ -106,12 +108,32 @@ export function encodePackedFrames(
       bytes += RUN_HEAD_BYTES;
     }
     run!.items.push(json);
+    count += 1;
     bytes += size;
   }
   closeRun();
-  frames.push(runs);
-  return frames.map((group, index) =>
-    head + group.join(",") + tailFor(index === frames.length - 1)
+  groups.push({ runs, messages: count });
+  return groups;
+}
+
+/**
+ * Encodes messages as frames `{"type":T,"payload":{"runs":[...], ...extra}}`, as many per
+ * frame as fit in maxBytes (at least one).
+ */
+export function encodePackedFrames(
+  type: string,
+  messages: readonly ReplicatedMessage[],
+  options: { maxBytes: number; extra?: (isLast: boolean) => Record<string, unknown> },
+): string[] {
+  const head = `{"type":${JSON.stringify(type)},"payload":{"runs":[`;
+  const tailFor = (isLast: boolean) => {
+    const fields = options.extra ? JSON.stringify(options.extra(isLast)).slice(1, -1) : "";
+    return fields ? `],${fields}}}` : "]}}";
+  };
+  const overheadBytes = utf8ByteLength(head) + utf8ByteLength(tailFor(false)) + 16;
+  const groups = groupPackedRuns(messages, { maxBytes: options.maxBytes, overheadBytes });
+  return groups.map((group, index) =>
+    head + group.runs.join(",") + tailFor(index === groups.length - 1)
   );
 }
 

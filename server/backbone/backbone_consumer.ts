@@ -6,10 +6,13 @@
  * batch) only after the batch is committed, so a node killed mid-batch gets it
  * again. A missing stream or consumer (a wiped or restarted NATS, a consumer
  * expired while the node was away) is created again and reading resumes.
+ * A delivery holds one message (object form) or a batch (packed runs,
+ * backbone_publisher.ts); the node's own deliveries are skipped unread (it
+ * holds them: they come back only because one consumer reads every subject).
  *
  * Invariant: nothing is acknowledged before its commit; a delivery without a
- * valid cluster proof, or whose message names another origin than its subject,
- * is dropped (and acknowledged, so it is not redelivered forever).
+ * valid cluster proof, or whose messages name another origin than its subject,
+ * is dropped whole (and acknowledged, so it is not redelivered forever).
  * @module
  */
 
@@ -22,6 +25,7 @@ import type {
 import { type BackboneNames, parseSubject } from "../../common/backbone_protocol.ts";
 import { backoffDelayMs } from "../../common/backoff.ts";
 import { parseChatMessage } from "../../common/chat_message.ts";
+import { parsePackedRuns } from "../../common/packed_messages.ts";
 import { parsePeerFrame, type PeerChat, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { BackboneSettings } from "../config/backbone_settings.ts";
@@ -169,19 +173,20 @@ export class BackboneConsumer {
 
   /** The valid messages and chats of a batch; the rest is dropped (counted, logged rarely). */
   #decode(batch: JsMsg[]): { messages: ChatMessage[]; chats: PeerChat[] } {
-    const { names, auth } = this.#options;
+    const { names, auth, node } = this.#options;
     const messages: ChatMessage[] = [];
     const chats: PeerChat[] = [];
     for (const delivery of batch) {
       const origin = parseSubject(names, delivery.subject);
+      if (origin?.nodeId === node.nodeId) continue; // our own: stored here already
       const proof = delivery.headers?.get(BACKBONE_AUTH_HEADER);
       let kept = false;
       if (origin && auth.verify(delivery.subject, delivery.data, proof, false)) {
         const text = delivery.string();
         if (origin.kind === "msg") {
-          const parsed = parseJson(text, parseChatMessage);
-          if (parsed && parsed.nodeId === origin.nodeId) {
-            messages.push(parsed);
+          const decoded = parseJson(text, parseDelivery);
+          if (decoded && decoded.every((m) => m.nodeId === origin.nodeId)) {
+            for (const message of decoded) messages.push(message);
             kept = true;
           }
         } else if (origin.kind === "chat") {
@@ -203,6 +208,13 @@ export class BackboneConsumer {
     }
     this.#dropped += 1;
   }
+}
+
+/** A message delivery: a batch of packed runs, or one message in the object form. */
+function parseDelivery(value: unknown): { ok: true; value: ChatMessage[] } | { ok: false } {
+  if (Array.isArray(value)) return parsePackedRuns(value);
+  const message = parseChatMessage(value);
+  return message.ok ? { ok: true, value: [message.value] } : message;
 }
 
 function parseJson<T>(

@@ -1,7 +1,9 @@
 /**
  * The backbone's outbox: puts every message this node originated on the
- * stream, in seq order, once it is committed, with (nodeId, seq) as its
- * JetStream message id. It reads what to send from the node's own store
+ * stream, in seq order, once it is committed (durable), in batches: one
+ * JetStream message carries a run of consecutive messages in the packed form
+ * (common/packed_messages.ts), with one cluster proof, and the batch's range
+ * of seqs as its JetStream message id. It reads what to send from the node's own store
  * (`readAfter`), never from a queue of its own, so whatever was committed but
  * not yet acknowledged by JetStream when the process died is found again on the
  * next start: `start(fromSeq)` begins after the last own message the stream
@@ -16,8 +18,8 @@
  */
 
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { backboneMessageId, type BackboneNames } from "../../common/backbone_protocol.ts";
-import { messageJson } from "../../common/message_json.ts";
+import { backboneBatchId, type BackboneNames } from "../../common/backbone_protocol.ts";
+import { groupPackedRuns } from "../../common/packed_messages.ts";
 import { backoffDelayMs } from "../../common/backoff.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -35,11 +37,13 @@ export interface BackbonePublisherOptions {
   names: BackboneNames;
   auth: BackboneAuth;
   log: Logger;
-  /** Publishes awaiting their acknowledgement at most. @default 2048 */
+  /** Batches awaiting their acknowledgement at most. @default 64 */
   maxInFlight?: number;
+  /** Bytes of packed messages per batch (a stream message holds up to 256 KiB). @default 64 KiB */
+  batchBytes?: number;
 }
 
-const READ_BATCH = 256;
+const READ_BATCH = 1024;
 
 export class BackbonePublisher {
   #options: BackbonePublisherOptions;
@@ -92,23 +96,29 @@ export class BackbonePublisher {
 
   async #pump(): Promise<void> {
     const { node, js, names, auth } = this.#options;
-    const maxInFlight = this.#options.maxInFlight ?? 2048;
+    const maxInFlight = this.#options.maxInFlight ?? 64;
+    const maxBytes = this.#options.batchBytes ?? 64 * 1024;
     const subject = names.messages(node.nodeId);
     const inFlight: Array<{ seq: number; ack: Promise<unknown> }> = [];
     let sentUpTo = this.#ackedUpTo;
     try {
       while (!this.#closed) {
-        const batch = node.readAfter(node.nodeId, sentUpTo, READ_BATCH);
-        if (batch.length === 0) break;
-        for (const message of batch) {
-          const payload = messageJson(message);
+        const read = node.readAfter(node.nodeId, sentUpTo, READ_BATCH);
+        if (read.length === 0) break;
+        // Own messages in seq order: each group is one run (`[[nodeId,firstSeq,...]]`).
+        let first = 0;
+        for (const group of groupPackedRuns(read, { maxBytes, overheadBytes: 2 })) {
+          const payload = `[${group.runs.join(",")}]`;
+          const firstSeq = read[first].seq;
+          const lastSeq = read[first + group.messages - 1].seq;
+          first += group.messages;
           const ack = js.publish(subject, payload, {
-            msgID: backboneMessageId(message.nodeId, message.seq),
+            msgID: backboneBatchId(node.nodeId, firstSeq, lastSeq),
             headers: signedHeaders(auth, subject, payload),
           });
           ack.catch(() => {}); // awaited below, in order
-          inFlight.push({ seq: message.seq, ack });
-          sentUpTo = message.seq;
+          inFlight.push({ seq: lastSeq, ack });
+          sentUpTo = lastSeq;
           while (inFlight.length >= maxInFlight) await this.#settle(inFlight.shift()!);
         }
       }
