@@ -5,19 +5,24 @@
  * kernel's page cache, so a killed process loses nothing of it) without waiting
  * for the disk. Then:
  *
- * - makeDurable() asks the durability worker (sqlite_sync_worker.ts, its own
- *   thread) to flush the log to disk, and resolves once it has; the event loop
- *   keeps serving meanwhile. makeDurableNow() does the same on the caller's
- *   thread (startup, tools, tests).
+ * - makeDurable() flushes the log to disk (`fdatasync` on the runtime's I/O
+ *   thread pool) and resolves once it has; the event loop keeps serving
+ *   meanwhile. makeDurableNow() does the same on the caller's thread (startup,
+ *   tools, tests).
  * - Reads outside a transaction go to a second connection (the reader) that
  *   holds a read transaction open: a snapshot of the database as of the last
  *   durable point, renewed only once everything committed so far is on disk.
  *   So a read never shows a commit a power loss could still take back.
- * - Checkpoints (the log copied into the database file) run only then too, in
- *   the worker, with the reader let go, once the log holds `checkpointFrames`
- *   frames or when a text was erased (then the log is truncated as well).
- *   SQLite's automatic checkpoint is off: with `synchronous=OFF` it would not
- *   sync the database file before reusing the log.
+ * - Checkpoints (the log copied into the database file) run in the durability
+ *   worker (sqlite_sync_worker.ts, a Bun Worker with its own connection and
+ *   SQLite's full syncs), in two steps once the log holds `checkpointFrames`
+ *   frames: first in the background while the node keeps committing (it copies
+ *   nearly all of the log), then, at the next durable point, a short one with
+ *   the reader let go and no batch in flight, which copies the little that came
+ *   since and lets the writer restart the log from its beginning. A text was
+ *   erased: one checkpoint that also truncates the log, at once. SQLite's
+ *   automatic checkpoint is off: with `synchronous=OFF` it would not sync the
+ *   database file before reusing the log.
  *
  * Invariants: the reader's snapshot never holds a transaction that is not
  * durable; between makeDurable()'s start and its end the writer commits
@@ -29,7 +34,7 @@
  */
 
 import type { Database, Statement } from "bun:sqlite";
-import { closeSync, fdatasyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, openSync } from "node:fs";
 import type { SyncReply, SyncRequest } from "./sqlite_sync_worker.ts";
 import { readWalFrames } from "./sqlite_wal_index.ts";
 
@@ -65,6 +70,10 @@ export class SqliteDurability {
   #shmFd: number;
   /** A text was erased and the log not yet truncated (a failed checkpoint owes it). */
   #eraseOwed = false;
+  /** The background step of a checkpoint, while it runs. */
+  #background: Promise<void> | undefined;
+  /** The background step finished: the short step is due at the next durable point. */
+  #finishCheckpoint = false;
 
   constructor(options: SqliteDurabilityOptions) {
     this.#options = options;
@@ -93,19 +102,18 @@ export class SqliteDurability {
 
   /** Flushes what the writer committed, off this thread; then reads see it. */
   async makeDurable(options: { erase: boolean }): Promise<void> {
-    const synced = await this.#request({ op: "sync" });
+    await flushFile(this.#walFd);
     const erase = options.erase || this.#eraseOwed;
-    if (erase || synced.walFrames >= this.#checkpointFrames()) {
-      this.#releaseReader();
-      try {
-        await this.#request({ op: "checkpoint", mode: erase ? "TRUNCATE" : "PASSIVE" });
-        this.#eraseOwed = false;
-      } catch (error) {
-        this.#eraseOwed = erase;
-        this.#options.onCheckpointError?.(error as Error);
-      }
+    if (erase) {
+      await this.#checkpointHoldingReads("TRUNCATE");
+    } else if (this.#finishCheckpoint && !this.#background) {
+      this.#finishCheckpoint = false;
+      await this.#checkpointHoldingReads("PASSIVE");
     }
     this.renewReader();
+    if (!this.#background && !this.#finishCheckpoint) {
+      if (readWalFrames(this.#shmFd) >= this.#checkpointFrames()) this.#startBackground();
+    }
   }
 
   /** makeDurable() on this thread: returns once the commit is on disk and seen by reads. */
@@ -150,6 +158,34 @@ export class SqliteDurability {
     this.#request({ op: "close" }).finally(() => worker.terminate()).catch(() => {});
   }
 
+  /**
+   * The short step (or an erasing checkpoint): with the reader let go and nothing committed
+   * meanwhile (the caller waits), the whole log goes into the file, so it restarts.
+   */
+  async #checkpointHoldingReads(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
+    await this.#background;
+    this.#releaseReader();
+    try {
+      await this.#request({ op: "checkpoint", mode });
+      this.#eraseOwed = false;
+    } catch (error) {
+      this.#eraseOwed = mode === "TRUNCATE";
+      this.#options.onCheckpointError?.(error as Error);
+    }
+  }
+
+  /** The background step: copies the log up to the reader's snapshot while commits go on. */
+  #startBackground(): void {
+    this.#background = this.#request({ op: "checkpoint", mode: "PASSIVE" }).then(
+      () => {
+        this.#finishCheckpoint = true;
+      },
+      (error) => this.#options.onCheckpointError?.(error as Error),
+    ).finally(() => {
+      this.#background = undefined;
+    });
+  }
+
   #checkpointFrames(): number {
     return this.#options.checkpointFrames ?? DEFAULT_CHECKPOINT_FRAMES;
   }
@@ -177,7 +213,7 @@ export class SqliteDurability {
     if (reply.ok) waiting.resolve(reply);
     else {
       waiting.reject(
-        Object.assign(new Error(`Cannot make the commit durable: ${reply.error}`), {
+        Object.assign(new Error(`Cannot checkpoint the database: ${reply.error}`), {
           code: reply.code,
         }),
       );
@@ -189,4 +225,11 @@ export class SqliteDurability {
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
   }
+}
+
+/** fdatasync on the runtime's I/O threads: the event loop does not wait for the disk. */
+function flushFile(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fdatasync(fd, (error) => error ? reject(error) : resolve());
+  });
 }

@@ -86,6 +86,8 @@ interface Connection {
 export interface SqliteMessageStoreOptions {
   /** Told when a checkpoint fails (nothing is lost; the next durable point tries again). */
   onCheckpointError?: (error: Error) => void;
+  /** Checkpoint once the WAL holds this many pages. @default 1000 */
+  checkpointFrames?: number;
 }
 
 export class SqliteMessageStore implements MessageStore {
@@ -147,6 +149,7 @@ export class SqliteMessageStore implements MessageStore {
         reader,
         busyTimeoutMs: BUSY_TIMEOUT_MS,
         onCheckpointError: options.onCheckpointError,
+        checkpointFrames: options.checkpointFrames,
       });
     }
   }

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeMessageStoreConformance, storedMessage } from "./message_store_conformance.ts";
@@ -44,6 +44,39 @@ test("SqliteMessageStore refuses a file another store has open", () => {
       first.close();
     }
     new SqliteMessageStore(path).close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SqliteMessageStore keeps its WAL bounded while commits keep coming, and loses nothing", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsatter-store-"));
+  try {
+    const path = join(dir, "node.db");
+    const errors: Error[] = [];
+    const store = new SqliteMessageStore(path, {
+      checkpointFrames: 64,
+      onCheckpointError: (error) => errors.push(error),
+    });
+    let largestWal = 0;
+    let seq = 0;
+    for (let batch = 0; batch < 300; batch++) {
+      const commit = store.commitLater(() => {
+        for (let i = 0; i < 20; i++) {
+          store.insertMessage(storedMessage(1, ++seq, { text: `message ${seq} `.repeat(8) }));
+        }
+      });
+      await commit.durable;
+      largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
+    }
+    expect(errors).toEqual([]);
+    // 6,000 messages put ~2,000 pages through the log; checkpoints keep it to a few hundred.
+    expect(largestWal).toBeLessThan(2 * 1024 * 1024);
+    expect(store.countMessages()).toBe(6000);
+    store.close();
+    const reopened = new SqliteMessageStore(path);
+    expect(reopened.contiguousMarks()).toEqual(new Map([[1, 6000]]));
+    reopened.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

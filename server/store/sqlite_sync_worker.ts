@@ -1,11 +1,10 @@
 /**
  * The store's durability worker (a Bun Worker, started by sqlite_durability.ts):
- * it makes what the node's connection committed durable, off the event loop.
- * `sync` flushes the write-ahead log to disk (fdatasync); `checkpoint` copies
- * the log into the database file through the worker's own connection, with
- * SQLite's full syncs (log before, database after), and with `TRUNCATE` empties
- * the log (an erased text must leave no older page behind). Each answer carries
- * the log's frame count, so the node knows when a checkpoint is due.
+ * checkpoints off the event loop. `checkpoint` copies the write-ahead log into
+ * the database file through the worker's own connection, with SQLite's full
+ * syncs (log before, database after), and with `TRUNCATE` empties the log (an
+ * erased text must leave no older page behind). Each answer carries the log's
+ * frame count afterwards.
  *
  * Invariants: requests are answered one at a time, in the order they came;
  * an answer `ok` means what it did is on disk; a failure is answered, never
@@ -19,7 +18,6 @@ import { readWalFrames } from "./sqlite_wal_index.ts";
 
 export type SyncRequest =
   | { id: number; op: "open"; path: string; busyTimeoutMs: number }
-  | { id: number; op: "sync" }
   | { id: number; op: "checkpoint"; mode: "PASSIVE" | "TRUNCATE" }
   | { id: number; op: "close" };
 
@@ -74,11 +72,6 @@ function answer(request: SyncRequest): SyncReply {
     case "open":
       files = open(request.path, request.busyTimeoutMs);
       return { id: request.id, ok: true, walFrames: readWalFrames(files.shmFd) };
-    case "sync": {
-      const { walFd, shmFd } = opened();
-      fdatasyncSync(walFd);
-      return { id: request.id, ok: true, walFrames: readWalFrames(shmFd) };
-    }
     case "checkpoint": {
       const complete = checkpoint(request.mode);
       return { id: request.id, ok: true, walFrames: readWalFrames(opened().shmFd), complete };
