@@ -24,6 +24,51 @@ function isDateTime(value: unknown): value is string {
   return typeof value === "string" && DATE_TIME_PATTERN.test(value);
 }
 
+/** The fields of a message besides its identity, as they came (unchecked). */
+export interface MessageFields {
+  chatId: unknown;
+  text: unknown;
+  sender: unknown;
+  dateTime: unknown;
+  lc: unknown;
+  /** undefined: the message has none. */
+  clientMsgId: unknown;
+  /** A deleted message's text is "" (section 7). */
+  deleted: boolean;
+}
+
+/**
+ * A message from its identity (already checked) and its other fields, checked one by one:
+ * the one set of checks of every form a message travels in (objects here, packed runs in
+ * packed_messages.ts). `deleted` is left to the caller (it comes after `editedAt`).
+ */
+export function checkMessageFields(
+  identity: { messageId: string; nodeId: number; seq: number },
+  fields: MessageFields,
+): Parsed<ChatMessage> {
+  const { chatId, text, sender, dateTime, lc, clientMsgId, deleted } = fields;
+  if (!isIntAtLeast(chatId, 0)) return fail("bad chatId");
+  if (!(deleted && text === "") && !isBoundedString(text, Limits.textMaxChars)) {
+    return fail("bad text");
+  }
+  if (!isBoundedString(sender, Limits.senderMaxChars)) return fail("bad sender");
+  if (!isDateTime(dateTime)) return fail("bad dateTime");
+  if (!isIntAtLeast(lc, 0)) return fail("bad lc");
+  const message: ChatMessage = {
+    ...identity,
+    chatId,
+    text: text as string,
+    sender,
+    dateTime,
+    lc,
+  };
+  if (clientMsgId !== undefined) {
+    if (!isBoundedString(clientMsgId, Limits.clientMsgIdMaxChars)) return fail("bad clientMsgId");
+    message.clientMsgId = clientMsgId;
+  }
+  return { ok: true, value: message };
+}
+
 /** A message, checked field by field; extra fields are dropped. */
 export function parseChatMessage(value: unknown): Parsed<ChatMessage> {
   if (!isRecord(value)) return fail("message must be an object");
@@ -32,20 +77,14 @@ export function parseChatMessage(value: unknown): Parsed<ChatMessage> {
   if (typeof messageId !== "string") return fail("bad messageId");
   const key = decodeMessageId(messageId);
   if (!key || key.nodeId !== nodeId || key.seq !== seq) return fail("bad messageId");
-  if (!isIntAtLeast(chatId, 0)) return fail("bad chatId");
-  const deleted = value.deleted === true;
   if (value.deleted !== undefined && typeof value.deleted !== "boolean") return fail("bad deleted");
-  if (!(deleted && text === "") && !isBoundedString(text, Limits.textMaxChars)) {
-    return fail("bad text");
-  }
-  if (!isBoundedString(sender, Limits.senderMaxChars)) return fail("bad sender");
-  if (!isDateTime(dateTime)) return fail("bad dateTime");
-  if (!isIntAtLeast(lc, 0)) return fail("bad lc");
-  const message: ChatMessage = { messageId, nodeId, seq, chatId, text, sender, dateTime, lc };
-  if (clientMsgId !== undefined) {
-    if (!isBoundedString(clientMsgId, Limits.clientMsgIdMaxChars)) return fail("bad clientMsgId");
-    message.clientMsgId = clientMsgId;
-  }
+  const deleted = value.deleted === true;
+  const checked = checkMessageFields(
+    { messageId, nodeId, seq },
+    { chatId, text, sender, dateTime, lc, clientMsgId, deleted },
+  );
+  if (!checked.ok) return checked;
+  const message = checked.value;
   if (value.editedAt !== undefined) {
     if (!isDateTime(value.editedAt)) return fail("bad editedAt");
     message.editedAt = value.editedAt;

@@ -23,8 +23,9 @@ import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "./message_id.ts";
 import type { EditStamp } from "./message_revision.ts";
 import type { ReplicatedMessage } from "./peer_update_protocol.ts";
-import { Limits, type Parsed } from "./protocol.ts";
-import { isBoundedString, isIntAtLeast } from "./value_checks.ts";
+import type { Parsed } from "./protocol.ts";
+import { isIntAtLeast } from "./value_checks.ts";
+import { checkMessageFields } from "./chat_message.ts";
 import { utf8ByteLength } from "./utf8_length.ts";
 
 /** The largest node id whose messageIds stay within what decodeMessageId accepts. */
@@ -158,29 +159,14 @@ function parsePacked(value: unknown, nodeId: number, seq: number): Parsed<Replic
     return fail("message must be an array of 6 to 8 fields");
   }
   const [chatId, text, sender, dateTime, lc, clientMsgId, edit, deletedMark] = value;
-  if (!isIntAtLeast(chatId, 0)) return fail("bad chatId");
   if (deletedMark !== undefined && deletedMark !== 1) return fail("bad deleted");
   const deleted = deletedMark === 1;
-  if (!(deleted && text === "") && !isBoundedString(text, Limits.textMaxChars)) {
-    return fail("bad text");
-  }
-  if (!isBoundedString(sender, Limits.senderMaxChars)) return fail("bad sender");
-  if (!isDateTime(dateTime)) return fail("bad dateTime");
-  if (!isIntAtLeast(lc, 0)) return fail("bad lc");
-  const message: ReplicatedMessage = {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId,
-    text,
-    sender,
-    dateTime,
-    lc,
-  };
-  if (clientMsgId !== null) {
-    if (!isBoundedString(clientMsgId, Limits.clientMsgIdMaxChars)) return fail("bad clientMsgId");
-    message.clientMsgId = clientMsgId;
-  }
+  const checked = checkMessageFields(
+    { messageId: encodeMessageId(nodeId, seq), nodeId, seq },
+    { chatId, text, sender, dateTime, lc, clientMsgId: clientMsgId ?? undefined, deleted },
+  );
+  if (!checked.ok) return checked;
+  const message: ReplicatedMessage = checked.value;
   if (edit !== undefined && edit !== null) {
     const stamp = parseEdit(edit);
     if (!stamp) return fail("bad edit");
