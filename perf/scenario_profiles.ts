@@ -18,8 +18,13 @@ export interface ScenarioProfile {
   original: { messages: number; pushers: number; receiversPerNode: number };
   /** (b) throughput at full speed. */
   throughput: { messages: number; pushers: number; receiversPerNode: number; window: number };
-  /** (c) a fixed rate, this share of (b)'s message rate, for this long. */
-  latency: { shareOfThroughput: number; seconds: number; fallbackRatePerSecond: number };
+  /** (c) a fixed rate, this share of (b)'s message rate, for this long; (c2) the same at a higher share. */
+  latency: {
+    shareOfThroughput: number;
+    highShareOfThroughput: number;
+    seconds: number;
+    fallbackRatePerSecond: number;
+  };
   /** (d) one pusher, many receivers. */
   fanout: { messages: number; receivers: number; window: number };
   /** (e) idle connections to try on one node (capped by the fd limit). */
@@ -36,7 +41,12 @@ export const PROFILES: Record<ProfileName, ScenarioProfile> = {
     http: { durationSeconds: 10, connections: 16 },
     original: { messages: 8_000, pushers: 3, receiversPerNode: 1 },
     throughput: { messages: 200_000, pushers: 3, receiversPerNode: 1, window: 1_000 },
-    latency: { shareOfThroughput: 0.25, seconds: 10, fallbackRatePerSecond: 5_000 },
+    latency: {
+      shareOfThroughput: 0.25,
+      highShareOfThroughput: 0.5,
+      seconds: 10,
+      fallbackRatePerSecond: 5_000,
+    },
     fanout: { messages: 1_000, receivers: 1_000, window: 100 },
     idle: { target: 19_000 },
     catchUp: { messages: 1_000_000 },
@@ -47,7 +57,12 @@ export const PROFILES: Record<ProfileName, ScenarioProfile> = {
     http: { requests: 300, connections: 8 },
     original: { messages: 8_000, pushers: 3, receiversPerNode: 1 },
     throughput: { messages: 20_000, pushers: 3, receiversPerNode: 1, window: 1_000 },
-    latency: { shareOfThroughput: 0.25, seconds: 2, fallbackRatePerSecond: 2_000 },
+    latency: {
+      shareOfThroughput: 0.25,
+      highShareOfThroughput: 0.5,
+      seconds: 2,
+      fallbackRatePerSecond: 2_000,
+    },
     fanout: { messages: 200, receivers: 100, window: 100 },
     idle: { target: 500 },
     catchUp: { messages: 5_000 },
@@ -63,6 +78,7 @@ export const SCENARIO_KEYS = [
   "a",
   "b",
   "c",
+  "c2",
   "d",
   "e",
   "g",
