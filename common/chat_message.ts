@@ -55,7 +55,9 @@ export function checkMessageFields(
   if (!isDateTime(dateTime)) return fail("bad dateTime");
   if (!isIntAtLeast(lc, 0)) return fail("bad lc");
   const message: ChatMessage = {
-    ...identity,
+    messageId: identity.messageId,
+    nodeId: identity.nodeId,
+    seq: identity.seq,
     chatId,
     text: text as string,
     sender,

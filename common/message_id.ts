@@ -25,8 +25,9 @@ export function encodeMessageId(nodeId: number, seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 1 || seq > MAX_SEQ) {
     throw new RangeError(`Cannot encode messageId: seq ${seq} is outside 1..${MAX_SEQ}`);
   }
-  // nodeId * 10^12 + seq with seq < 10^12: the node id's digits, then seq on 12 digits.
-  return nodeId === 0 ? String(seq) : String(nodeId) + String(seq).padStart(12, "0");
+  // nodeId * 10^12 + seq with seq < 10^12: the node id's digits, then seq on 12 digits
+  // (10^12 + seq is exact, under 2^53: its last 12 digits are seq zero-padded, without padStart).
+  return nodeId === 0 ? String(seq) : String(nodeId) + String(1e12 + seq).slice(1);
 }
 
 /** Decodes a messageId; null when it is not one (not digits, seq 0, node id past safe range). */
