@@ -7,9 +7,8 @@ import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 
-function setup(nodeId = 5) {
+function setup(nodeId = 5, store = new MemoryMessageStore()) {
   const published: Array<{ topic: string; frame: { type: string; payload: unknown } }> = [];
-  const store = new MemoryMessageStore();
   const node = new ChatNode({
     store,
     nodeId,
@@ -37,6 +36,45 @@ describe("ChatNode", () => {
     expect(live()).toEqual(["5/1", "5/2"]);
     expect(node.vector()).toEqual({ "5": 2 });
     expect(node.chat(11)?.name).toBe("chat 11");
+  });
+
+  test("nothing of a batch is acknowledged, delivered or read before it is durable", async () => {
+    const flushes: Array<() => void> = [];
+    const store = new MemoryMessageStore({
+      whenDurable: () => new Promise<void>((resolve) => flushes.push(resolve)),
+    });
+    const { node, live } = setup(5, store);
+    let acked = false;
+    const sent = node.sendLocal({ text: "a", sender: "ann", chatId: 11, clientMsgId: "c1" })
+      .then((outcome) => {
+        acked = true;
+        return outcome;
+      });
+    const remoteStored = node.acceptRemote([remote(7, 1, { chatId: 12 })]);
+    const created = node.createChat("room");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(flushes.length).toBe(1); // committed, being made durable
+    expect(acked).toBe(false);
+    expect(live()).toEqual([]);
+    expect(node.vector()).toEqual({});
+    expect(node.readAfter(5, 0, 10)).toEqual([]);
+    expect(node.history({ limit: 10 }).messages).toEqual([]);
+    expect(node.since({ since: new Map(), limit: 10 }).messages).toEqual([]);
+    expect(node.chats()).toEqual([]);
+    // A resend meanwhile is the same message, not a second one.
+    const resent = node.sendLocal({ text: "a", sender: "ann", chatId: 11, clientMsgId: "c1" });
+    flushes.shift()!();
+    const outcome = await sent;
+    await remoteStored;
+    const chat = await created;
+    expect(outcome.message.seq).toBe(1);
+    expect((await resent).message.messageId).toBe(outcome.message.messageId);
+    expect(live().sort()).toEqual(["5/1", "7/1"]);
+    expect(node.vector()).toEqual({ "5": 1, "7": 1 });
+    expect(node.history({ limit: 10 }).messages.map((m) => m.text)).toEqual(["r 7/1", "a"]);
+    expect(node.chats().map((c) => c.chatId).sort((a, b) => a - b)).toEqual(
+      [11, 12, chat.chatId],
+    );
   });
 
   test("sendLocal() with a known (sender, clientMsgId) acks again without a second message", async () => {
