@@ -25,17 +25,17 @@ function liveMessages(client: TestClient): ChatMessage[] {
   );
 }
 
+/** Sends count messages and waits for their acks (on top of the acks this client had). */
 async function sendAll(client: TestClient, label: string, count: number): Promise<void> {
+  const acks = () => client.frames.filter((f) => f.type === "clientMessageResponse").length;
+  const expected = acks() + count;
   for (let i = 0; i < count; i++) {
     client.send({
       type: "newMessageFromClient",
       payload: { chatId: CHAT, sender: label, text: `${label} ${i}`, clientMsgId: `${label}${i}` },
     });
   }
-  await waitUntil(
-    () => client.frames.filter((f) => f.type === "clientMessageResponse").length >= count,
-    { deadlineMs: 20_000, pollMs: 10 },
-  );
+  await waitUntil(() => acks() >= expected, { deadlineMs: 20_000, pollMs: 10 });
 }
 
 describe.each(TEST_TRANSPORTS)("resume with since on another node (%s)", (transport) => {

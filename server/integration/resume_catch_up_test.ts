@@ -33,17 +33,17 @@ async function peersOf(node: { url: string }): Promise<number> {
   }
 }
 
+/** Sends count messages and waits for their acks (on top of the acks this client had). */
 async function sendAcked(client: TestClient, sender: string, count: number): Promise<void> {
+  const acks = () => client.frames.filter((f) => f.type === "clientMessageResponse").length;
+  const expected = acks() + count;
   for (let i = 0; i < count; i++) {
     client.send({
       type: "newMessageFromClient",
       payload: { chatId: CHAT, sender, text: `${sender} ${i}`, clientMsgId: `${sender}-${i}` },
     });
   }
-  await waitUntil(
-    () => client.frames.filter((f) => f.type === "clientMessageResponse").length >= count,
-    { deadlineMs: 20_000 },
-  );
+  await waitUntil(() => acks() >= expected, { deadlineMs: 20_000 });
 }
 
 function liveIds(client: TestClient): string[] {
