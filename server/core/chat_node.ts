@@ -270,16 +270,17 @@ export class ChatNode {
       const winner = this.#makeVisible(stored, false, posts, copies);
       outcome = { message: winner, duplicate: winner !== stored };
     }, () => {
+      // Durable: a resend from now on finds the message in the store.
+      if (dedupeKey !== undefined) this.#pendingByClientMsgId.delete(dedupeKey);
       for (const post of posts) post();
       if (stored) this.#feed.committed(stored);
       if (outcome instanceof Error) throw outcome;
       return outcome!;
-    }).catch((error) => Promise.reject(this.#storage.explain(error)));
-    if (dedupeKey !== undefined) {
-      this.#pendingByClientMsgId.set(dedupeKey, promise);
-      const forget = () => this.#pendingByClientMsgId.delete(dedupeKey);
-      promise.then(forget, forget);
-    }
+    }).catch((error) => {
+      if (dedupeKey !== undefined) this.#pendingByClientMsgId.delete(dedupeKey);
+      throw this.#storage.explain(error);
+    });
+    if (dedupeKey !== undefined) this.#pendingByClientMsgId.set(dedupeKey, promise);
     return promise;
   }
 
