@@ -46,6 +46,7 @@ import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
 import { marksFromStore } from "./store_marks.ts";
 import { LocalCommitFeed } from "./local_commit_feed.ts";
+import { type LocalSendContext, sendLocalMessage, type SendOutcome } from "./local_send.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
@@ -63,6 +64,7 @@ import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
+export type { SendOutcome } from "./local_send.ts";
 
 export interface ChatNodeOptions {
   store: MessageStore;
@@ -83,13 +85,6 @@ export interface ChatNodeOptions {
    * acknowledgements and deliveries; a crash test kills the node while it waits.
    */
   pauseWhenDurable?: () => Promise<void>;
-}
-
-export interface SendOutcome {
-  /** The stored message (for a resend: the visible copy it duplicates). */
-  message: ChatMessage;
-  /** True when (sender, clientMsgId) was already stored. */
-  duplicate: boolean;
 }
 
 export class ChatNode {
@@ -113,8 +108,8 @@ export class ChatNode {
   #visibility: VisibilityContext;
   #indexer: SearchIndexer;
   #lastCommitMs = 0;
-  #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
   #feed: LocalCommitFeed;
+  #localSends: LocalSendContext;
 
   constructor(options: ChatNodeOptions) {
     this.nodeId = options.nodeId;
@@ -165,6 +160,15 @@ export class ChatNode {
     });
     this.typingRelay = new TypingRelay(this.nodeId, this.#publisher);
     this.#visibility = this.#visibilityContext();
+    this.#localSends = {
+      store: this.#store,
+      commits: this.#commits,
+      storage: this.#storage,
+      feed: this.#feed,
+      pending: new Map(),
+      number: (input) => this.#numbered(input),
+      makeVisible: (message, posts, copies) => this.#makeVisible(message, false, posts, copies),
+    };
     this.#indexer = new SearchIndexer({
       backlog: () => this.#store.searchBacklog(),
       // In a group commit of its own or with messages, like every other write.
@@ -235,53 +239,11 @@ export class ChatNode {
   // ---- writes ----
 
   /**
-   * A message from a local client (WebSocket or REST): resolves once durable and published.
-   * It is numbered and stamped inside the group commit, after the one lookup of its
-   * (sender, clientMsgId): a resend of a stored message takes no seq and gets the stored one.
+   * A message from a local client (WebSocket or REST): resolves once durable and published
+   * (local_send.ts: one lookup of its (sender, clientMsgId), numbered inside the commit).
    */
   sendLocal(input: NewMessagePayload): Promise<SendOutcome> {
-    const dedupeKey = input.clientMsgId === undefined
-      ? undefined
-      : `${input.sender}\u0000${input.clientMsgId}`;
-    if (dedupeKey !== undefined) {
-      const pending = this.#pendingByClientMsgId.get(dedupeKey);
-      if (pending) return pending.then((outcome) => ({ ...outcome, duplicate: true }));
-    }
-    const refusal = this.#storage.refusal();
-    if (refusal) return this.#resendOrRefuse(input, refusal);
-    if (this.#nextSeq > MAX_SEQ) return Promise.reject(seqSpaceUsedUp());
-    const posts: Array<() => void> = [];
-    let outcome: SendOutcome | Error | undefined;
-    let stored: ChatMessage | undefined;
-    const promise = this.#commits.enqueue(() => {
-      const copies = input.clientMsgId === undefined
-        ? []
-        : this.#store.findCopies(input.sender, input.clientMsgId);
-      const visible = copies.find((copy) => !copy.held && !copy.hidden);
-      if (visible) {
-        outcome = { message: toWireMessage(visible), duplicate: true };
-        return;
-      }
-      if (this.#nextSeq > MAX_SEQ) {
-        outcome = seqSpaceUsedUp();
-        return;
-      }
-      stored = this.#numbered(input);
-      const winner = this.#makeVisible(stored, false, posts, copies);
-      outcome = { message: winner, duplicate: winner !== stored };
-    }, () => {
-      // Durable: a resend from now on finds the message in the store.
-      if (dedupeKey !== undefined) this.#pendingByClientMsgId.delete(dedupeKey);
-      for (const post of posts) post();
-      if (stored) this.#feed.committed(stored);
-      if (outcome instanceof Error) throw outcome;
-      return outcome!;
-    }).catch((error) => {
-      if (dedupeKey !== undefined) this.#pendingByClientMsgId.delete(dedupeKey);
-      throw this.#storage.explain(error);
-    });
-    if (dedupeKey !== undefined) this.#pendingByClientMsgId.set(dedupeKey, promise);
-    return promise;
+    return sendLocalMessage(this.#localSends, input);
   }
 
   /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
@@ -416,8 +378,9 @@ export class ChatNode {
 
   // ---- internals ----
 
-  /** Inside a commit: the next seq and a stamp for a local message. */
-  #numbered(input: NewMessagePayload): ChatMessage {
+  /** Inside a commit: the next seq and a stamp for a local message; null past the seq space. */
+  #numbered(input: NewMessagePayload): ChatMessage | null {
+    if (this.#nextSeq > MAX_SEQ) return null;
     const seq = this.#nextSeq++;
     this.#tracker.add(this.nodeId, seq);
     const stamp = this.#clock.now();
@@ -433,15 +396,6 @@ export class ChatNode {
     };
     if (input.clientMsgId !== undefined) message.clientMsgId = input.clientMsgId;
     return message;
-  }
-
-  /** While writes are refused, a resend of a stored message is still acknowledged. */
-  #resendOrRefuse(input: NewMessagePayload, refusal: Error): Promise<SendOutcome> {
-    const existing = input.clientMsgId === undefined
-      ? null
-      : this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId);
-    if (existing) return Promise.resolve({ message: toWireMessage(existing), duplicate: true });
-    return Promise.reject(refusal);
   }
 
   /**
@@ -488,8 +442,4 @@ export class ChatNode {
       chatCreatedFrame: (chat) => this.chatCreatedFrame(chat),
     };
   }
-}
-
-function seqSpaceUsedUp(): Error {
-  return new Error("Cannot store message: this node's seq space is used up");
 }

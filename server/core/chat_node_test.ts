@@ -22,6 +22,13 @@ function setup(nodeId = 5, store = new MemoryMessageStore()) {
   return { node, store, published, live };
 }
 
+/** The texts of the node's latest history. */
+function historyTexts(node: ChatNode): string[] {
+  const history = node.history({ limit: 10 });
+  if (!history.ok) throw new Error(history.error.message);
+  return history.messages.map((m) => m.text);
+}
+
 const remote = (nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage =>
   testMessage(nodeId, seq, { text: `r ${nodeId}/${seq}`, sender: "bob", ...fields });
 
@@ -58,7 +65,7 @@ describe("ChatNode", () => {
     expect(live()).toEqual([]);
     expect(node.vector()).toEqual({});
     expect(node.readAfter(5, 0, 10)).toEqual([]);
-    expect(node.history({ limit: 10 }).messages).toEqual([]);
+    expect(historyTexts(node)).toEqual([]);
     expect(node.since({ since: new Map(), limit: 10 }).messages).toEqual([]);
     expect(node.chats()).toEqual([]);
     // A resend meanwhile is the same message, not a second one.
@@ -71,7 +78,7 @@ describe("ChatNode", () => {
     expect((await resent).message.messageId).toBe(outcome.message.messageId);
     expect(live().sort()).toEqual(["5/1", "7/1"]);
     expect(node.vector()).toEqual({ "5": 1, "7": 1 });
-    expect(node.history({ limit: 10 }).messages.map((m) => m.text)).toEqual(["r 7/1", "a"]);
+    expect(historyTexts(node)).toEqual(["r 7/1", "a"]);
     expect(node.chats().map((c) => c.chatId).sort((a, b) => a - b)).toEqual(
       [11, 12, chat.chatId],
     );

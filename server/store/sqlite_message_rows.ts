@@ -1,6 +1,7 @@
 /**
- * Rows of the SQLite store as the store's types: messages (with their
- * revision), chats, revisions. One mapping per shape, used by every query.
+ * Rows of the SQLite store as the store's types and back: messages (with their
+ * revision), chats, revisions, the identity. One mapping per shape, used by
+ * every query.
  *
  * Invariant: a message leaves as the contract writes it: `editedAt` only while
  * edited and not deleted, `deleted: true` and "" once deleted; the edit stamp
@@ -11,7 +12,12 @@
 import { encodeMessageId } from "../../common/message_id.ts";
 import type { EditStamp, MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
-import type { ChatRecord, ReplicatedMessage, StoredMessage } from "./message_store.ts";
+import type {
+  ChatRecord,
+  NodeIdentity,
+  ReplicatedMessage,
+  StoredMessage,
+} from "./message_store.ts";
 
 export const MESSAGE_COLUMNS =
   "node_id, seq, chat_id, sender, text, date_time, lc, client_msg_id, held, hidden, " +
@@ -65,6 +71,28 @@ export function toRevision(row: RevisionRow): MessageRevision {
   return revision;
 }
 
+/** The values of the insert statement (sqlite_message_statements.ts), in MESSAGE_COLUMNS order. */
+export function messageRowValues(rowid: number, m: StoredMessage): Array<string | number | null> {
+  const deleted = m.deleted === true;
+  return [
+    rowid,
+    m.nodeId,
+    m.seq,
+    m.chatId,
+    m.sender,
+    deleted ? "" : m.text,
+    m.dateTime,
+    m.lc,
+    m.clientMsgId ?? null,
+    m.held ? 1 : 0,
+    m.hidden ? 1 : 0,
+    m.edit?.dateTime ?? null,
+    m.edit?.lc ?? null,
+    m.edit?.nodeId ?? null,
+    deleted ? 1 : 0,
+  ];
+}
+
 /** The client form. */
 export function toWire(row: MessageRow): ChatMessage {
   const message: ChatMessage = {
@@ -106,4 +134,31 @@ export function toChat(row: ChatRow): ChatRecord {
   };
   if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
   return chat;
+}
+
+/** The values of the chat insert, in the statement's column order. */
+export function chatRowValues(chat: ChatRecord): Array<string | number | null> {
+  return [
+    chat.chatId,
+    chat.name,
+    chat.lastMessageAt ?? null,
+    chat.named ? 1 : 0,
+    chat.createdAt,
+    chat.createdLc,
+    chat.createdBy,
+  ];
+}
+
+export interface IdentityRow {
+  node_id: number;
+  password: string;
+  origin: string;
+}
+
+export function toIdentity(row: IdentityRow): NodeIdentity {
+  return {
+    nodeId: row.node_id,
+    password: row.password,
+    origin: row.origin === "discovery" ? "discovery" : "local",
+  };
 }

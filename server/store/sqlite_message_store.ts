@@ -23,9 +23,8 @@
  * @module
  */
 
-import { Database } from "bun:sqlite";
-import { closeSync, openSync } from "node:fs";
-import { migrate, type MigrationOutcome, schemaVersion } from "./schema_migrations.ts";
+import { type MigrationOutcome, schemaVersion } from "./schema_migrations.ts";
+import { BUSY_TIMEOUT_MS, createPrivateFile, openSqliteFiles } from "./sqlite_files.ts";
 import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type {
@@ -44,26 +43,20 @@ import type {
 } from "./message_store.ts";
 import {
   type ChatRow,
+  chatRowValues,
+  type IdentityRow,
   type MessageRow,
+  messageRowValues,
   toChat,
+  toIdentity,
   toReplicated,
   toStored,
-  toWire,
 } from "./sqlite_message_rows.ts";
-import {
-  finalizeMessageStatements,
-  type MessageStatements,
-  prepareMessageStatements,
-} from "./sqlite_message_statements.ts";
-import { SqliteSearchIndex } from "./sqlite_search_index.ts";
-import { SqliteUpdateLog } from "./sqlite_update_log.ts";
+import { readHistoryRows, readSinceRows } from "./sqlite_message_reads.ts";
+import { connect, type Connection, finalizeConnection } from "./sqlite_connection.ts";
 import { SqliteDurability } from "./sqlite_durability.ts";
-import { type ProcessLock, takeProcessLock } from "./sqlite_process_lock.ts";
+import type { ProcessLock } from "./sqlite_process_lock.ts";
 import { RowidAllocator } from "./sqlite_rowid_allocator.ts";
-
-/** Sorts after every dateTime: "no before" in one prepared statement. */
-const AFTER_ALL_DATE_TIMES = "~";
-const BUSY_TIMEOUT_MS = 2000;
 
 interface StateRow {
   rowid: number;
@@ -74,14 +67,6 @@ interface StateRow {
 
 const isIndexed = (row: StateRow) => row.held === 0 && row.hidden === 0 && row.deleted === 0;
 const byKey = (a: StoredMessage, b: StoredMessage) => a.nodeId - b.nodeId || a.seq - b.seq;
-
-/** One connection's statements, search index and update log. */
-interface Connection {
-  db: Database;
-  statements: MessageStatements;
-  search: SqliteSearchIndex;
-  updates: SqliteUpdateLog;
-}
 
 export interface SqliteMessageStoreOptions {
   /** Told when a checkpoint fails (nothing is lost; the next durable point tries again). */
@@ -108,45 +93,17 @@ export class SqliteMessageStore implements MessageStore {
 
   /** Opens (creating when absent) the database at path; ":memory:" for a throwaway one. */
   constructor(path: string, options: SqliteMessageStoreOptions = {}) {
-    let db: Database | undefined;
-    let reader: Database | undefined;
-    try {
-      if (path !== ":memory:") {
-        createPrivateFile(path);
-        // One node per file: a second node started on the same --db fails instead of
-        // reusing its node id.
-        this.#lock = takeProcessLock(path, BUSY_TIMEOUT_MS);
-      }
-      db = new Database(path, { create: true });
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = FULL");
-      db.exec("PRAGMA secure_delete = ON");
-      this.migration = migrate(db);
-      if (path !== ":memory:") {
-        db.exec("PRAGMA wal_autocheckpoint = 0");
-        db.exec("PRAGMA synchronous = OFF");
-        reader = new Database(path);
-        reader.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-        reader.exec("PRAGMA query_only = 1");
-      }
-    } catch (error) {
-      // A refused file (locked, newer schema) must not stay locked by this process.
-      reader?.close();
-      db?.close();
-      this.#lock?.release();
-      throw new Error(`Cannot open database ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    this.#writer = connect(db);
-    this.#reader = reader ? connect(reader) : this.#writer;
+    const files = openSqliteFiles(path);
+    this.migration = files.migration;
+    this.#lock = files.lock;
+    this.#writer = connect(files.writer);
+    this.#reader = files.reader ? connect(files.reader) : this.#writer;
     this.#rowids = new RowidAllocator(this.#writer.statements);
-    if (reader) {
+    if (files.reader) {
       this.#durability = new SqliteDurability({
         path,
-        writer: db,
-        reader,
+        writer: files.writer,
+        reader: files.reader,
         busyTimeoutMs: BUSY_TIMEOUT_MS,
         onCheckpointError: options.onCheckpointError,
         checkpointFrames: options.checkpointFrames,
@@ -183,59 +140,46 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   insertMessage(m: StoredMessage): boolean {
+    // The hot path: no closure when a transaction is open (it always is for the node).
     if (this.#depth === 0) return this.transaction(() => this.insertMessage(m));
     const rowid = this.#rowids.next(m.dateTime);
-    const deleted = m.deleted === true;
-    const result = this.#writer.statements.insert.run(
-      rowid,
-      m.nodeId,
-      m.seq,
-      m.chatId,
-      m.sender,
-      deleted ? "" : m.text,
-      m.dateTime,
-      m.lc,
-      m.clientMsgId ?? null,
-      m.held ? 1 : 0,
-      m.hidden ? 1 : 0,
-      m.edit?.dateTime ?? null,
-      m.edit?.lc ?? null,
-      m.edit?.nodeId ?? null,
-      deleted ? 1 : 0,
-    );
-    if (result.changes !== 1) return false;
+    const inserted =
+      this.#writer.statements.insert.run(...messageRowValues(rowid, m)).changes === 1;
+    if (!inserted) return false;
     this.#rowids.used(m.dateTime, rowid);
-    if (!m.held && !m.hidden && !deleted) this.#writer.search.inserted(rowid);
+    if (!m.held && !m.hidden && !m.deleted) this.#writer.search.inserted(rowid);
     return true;
   }
 
   setMessageState(nodeId: number, seq: number, state: { held: boolean; hidden: boolean }): void {
-    if (this.#depth === 0) return this.transaction(() => this.setMessageState(nodeId, seq, state));
-    const { statements, search } = this.#writer;
-    const row = statements.stateOf.get(nodeId, seq) as StateRow | null;
-    if (!row) return;
-    search.beforeChange(row.rowid, isIndexed(row));
-    statements.setState.run(state.held ? 1 : 0, state.hidden ? 1 : 0, row.rowid);
-    search.afterChange(row.rowid);
+    this.#write(() => {
+      const { statements, search } = this.#writer;
+      const row = statements.stateOf.get(nodeId, seq) as StateRow | null;
+      if (!row) return;
+      search.beforeChange(row.rowid, isIndexed(row));
+      statements.setState.run(state.held ? 1 : 0, state.hidden ? 1 : 0, row.rowid);
+      search.afterChange(row.rowid);
+    });
   }
 
   reviseMessage(nodeId: number, seq: number, revision: MessageRevision): void {
-    if (this.#depth === 0) return this.transaction(() => this.reviseMessage(nodeId, seq, revision));
-    const { statements, search } = this.#writer;
-    const row = statements.stateOf.get(nodeId, seq) as StateRow | null;
-    if (!row) return;
-    search.beforeChange(row.rowid, isIndexed(row));
-    const edit = revision.edit;
-    statements.revise.run(
-      revision.deleted ? "" : revision.text,
-      edit?.dateTime ?? null,
-      edit?.lc ?? null,
-      edit?.nodeId ?? null,
-      revision.deleted ? 1 : 0,
-      row.rowid,
-    );
-    search.afterChange(row.rowid);
-    if (revision.deleted && row.deleted === 0) this.#erased = true;
+    this.#write(() => {
+      const { statements, search } = this.#writer;
+      const row = statements.stateOf.get(nodeId, seq) as StateRow | null;
+      if (!row) return;
+      search.beforeChange(row.rowid, isIndexed(row));
+      const edit = revision.edit;
+      statements.revise.run(
+        revision.deleted ? "" : revision.text,
+        edit?.dateTime ?? null,
+        edit?.lc ?? null,
+        edit?.nodeId ?? null,
+        revision.deleted ? 1 : 0,
+        row.rowid,
+      );
+      search.afterChange(row.rowid);
+      if (revision.deleted && row.deleted === 0) this.#erased = true;
+    });
   }
 
   getMessage(nodeId: number, seq: number): StoredMessage | null {
@@ -256,13 +200,15 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   insertUpdate(update: StoredUpdate): boolean {
-    if (this.#depth === 0) return this.transaction(() => this.insertUpdate(update));
-    return this.#writer.updates.insert(update);
+    return this.#write(() => {
+      return this.#writer.updates.insert(update);
+    });
   }
 
   setUpdateHeld(nodeId: number, seq: number, held: boolean): void {
-    if (this.#depth === 0) return this.transaction(() => this.setUpdateHeld(nodeId, seq, held));
-    this.#writer.updates.setHeld(nodeId, seq, held);
+    this.#write(() => {
+      this.#writer.updates.setHeld(nodeId, seq, held);
+    });
   }
 
   updateMarks(): Map<number, number> {
@@ -278,17 +224,17 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   putPendingRevision(nodeId: number, seq: number, revision: MessageRevision): void {
-    if (this.#depth === 0) {
-      return this.transaction(() => this.putPendingRevision(nodeId, seq, revision));
-    }
-    this.#writer.updates.putPending(nodeId, seq, revision);
-    // A kept edit's text may be replaced by a delete: older pages must not keep it.
-    if (revision.deleted) this.#erased = true;
+    this.#write(() => {
+      this.#writer.updates.putPending(nodeId, seq, revision);
+      // A kept edit's text may be replaced by a delete: older pages must not keep it.
+      if (revision.deleted) this.#erased = true;
+    });
   }
 
   takePendingRevision(nodeId: number, seq: number): MessageRevision | null {
-    if (this.#depth === 0) return this.transaction(() => this.takePendingRevision(nodeId, seq));
-    return this.#writer.updates.takePending(nodeId, seq);
+    return this.#write(() => {
+      return this.#writer.updates.takePending(nodeId, seq);
+    });
   }
 
   peekPendingRevision(nodeId: number, seq: number): MessageRevision | null {
@@ -335,42 +281,11 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   history(query: HistoryQuery): ChatMessage[] {
-    const { statements } = this.#reads();
-    const b = query.before ?? { dateTime: AFTER_ALL_DATE_TIMES, lc: 0, nodeId: 0, seq: 0 };
-    const rows =
-      (query.chatId === undefined
-        ? statements.historyAll.all(b.dateTime, b.lc, b.nodeId, b.seq, query.limit)
-        : statements.historyChat.all(
-          query.chatId,
-          b.dateTime,
-          b.lc,
-          b.nodeId,
-          b.seq,
-          query.limit,
-        )) as MessageRow[];
-    return rows.reverse().map(toWire);
+    return readHistoryRows(this.#reads().statements, query);
   }
 
   readSince(query: SinceQuery): ChatMessage[] {
-    const { statements } = this.#reads();
-    const result: ChatMessage[] = [];
-    for (const [nodeId, upTo] of query.upTo) {
-      const from = query.since.get(nodeId) ?? 0;
-      if (upTo <= from) continue;
-      const rows = (query.chatId === undefined
-        ? statements.sinceAll.all(nodeId, from, upTo, query.limit + 1)
-        : statements.sinceChat.all(
-          nodeId,
-          from,
-          upTo,
-          query.chatId,
-          query.limit + 1,
-        )) as MessageRow[];
-      for (const row of rows) {
-        result.push(toWire(row));
-      }
-    }
-    return result;
+    return readSinceRows(this.#reads().statements, query);
   }
 
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
@@ -382,17 +297,8 @@ export class SqliteMessageStore implements MessageStore {
     return rows.map(toReplicated);
   }
 
-  putChat(c: ChatRecord): void {
-    if (this.#depth === 0) return this.transaction(() => this.putChat(c));
-    this.#writer.statements.putChat.run(
-      c.chatId,
-      c.name,
-      c.lastMessageAt ?? null,
-      c.named ? 1 : 0,
-      c.createdAt,
-      c.createdLc,
-      c.createdBy,
-    );
+  putChat(chat: ChatRecord): void {
+    this.#write(() => this.#writer.statements.putChat.run(...chatRowValues(chat)));
   }
 
   getChat(chatId: number): ChatRecord | null {
@@ -401,8 +307,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   touchChat(chatId: number, dateTime: string): void {
-    if (this.#depth === 0) return this.transaction(() => this.touchChat(chatId, dateTime));
-    this.#writer.statements.touchChat.run(dateTime, chatId, dateTime);
+    this.#write(() => this.#writer.statements.touchChat.run(dateTime, chatId, dateTime));
   }
 
   listChats(): ChatRecord[] {
@@ -410,20 +315,13 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   loadIdentity(): NodeIdentity | null {
-    const row = this.#reads().statements.loadIdentity.get() as
-      | { node_id: number; password: string; origin: string }
-      | null;
-    if (!row) return null;
-    return {
-      nodeId: row.node_id,
-      password: row.password,
-      origin: row.origin === "discovery" ? "discovery" : "local",
-    };
+    const row = this.#reads().statements.loadIdentity.get() as IdentityRow | null;
+    return row ? toIdentity(row) : null;
   }
 
   saveIdentity(identity: NodeIdentity): void {
-    if (this.#depth === 0) return this.transaction(() => this.saveIdentity(identity));
-    this.#writer.statements.saveIdentity.run(identity.nodeId, identity.password, identity.origin);
+    const { nodeId, password, origin } = identity;
+    this.#write(() => this.#writer.statements.saveIdentity.run(nodeId, password, origin));
   }
 
   /** The schema version of the open file (`PRAGMA user_version`). */
@@ -444,15 +342,16 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   close(): void {
-    for (const connection of new Set([this.#reader, this.#writer])) {
-      finalizeMessageStatements(connection.statements);
-      connection.search.finalize();
-      connection.updates.finalize();
-    }
+    for (const connection of new Set([this.#reader, this.#writer])) finalizeConnection(connection);
     this.#durability?.close();
     if (this.#reader !== this.#writer) this.#reader.db.close();
     this.#writer.db.close();
     this.#lock?.release();
+  }
+
+  /** A write: in the open transaction, or a transaction of its own. */
+  #write<T>(fn: () => T): T {
+    return this.#depth === 0 ? this.transaction(fn) : fn();
   }
 
   /** Inside a transaction the writer (it sees the transaction), outside the durable snapshot. */
@@ -494,23 +393,5 @@ export class SqliteMessageStore implements MessageStore {
   /** The reader's search sees the backlog as of its snapshot. */
   #readerSeesBacklog(rows: number): void {
     if (this.#reader !== this.#writer) this.#reader.search.setBacklogSize(rows);
-  }
-}
-
-function connect(db: Database): Connection {
-  return {
-    db,
-    statements: prepareMessageStatements(db),
-    search: new SqliteSearchIndex(db),
-    updates: new SqliteUpdateLog(db),
-  };
-}
-
-/** Creates `path` empty with mode 0600 when it does not exist (SQLite copies the mode to -wal). */
-function createPrivateFile(path: string): void {
-  try {
-    closeSync(openSync(path, "wx", 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
 }
