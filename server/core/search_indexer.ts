@@ -24,9 +24,12 @@ export interface SearchIndexerOptions {
   msSinceLastCommit: () => number;
   /** Rows per batch when the node is quiet (one transaction). @default 5000 */
   batchRows?: number;
-  /** Rows per batch while commits keep coming. @default 500 */
+  /**
+   * Rows per batch while commits keep coming: small, since the batch's group commit (and
+   * the acks of the messages in it) waits for it. @default 100
+   */
   busyBatchRows?: number;
-  /** Pause after a batch while commits keep coming. @default 250 */
+  /** Pause after a batch while commits keep coming. @default 50 */
   busyIntervalMs?: number;
   /** Quiet time after a commit before full batches run. @default 50 */
   idleMs?: number;
@@ -56,7 +59,7 @@ export class SearchIndexer {
       return await index(this.#options.batchRows ?? 5000) > 0 ? "quiet" : "none";
     }
     if (waiting < (this.#options.forceBacklogRows ?? 5000)) return "none";
-    return await index(this.#options.busyBatchRows ?? 500) > 0 ? "busy" : "none";
+    return await index(this.#options.busyBatchRows ?? 100) > 0 ? "busy" : "none";
   }
 
   close(): void {
@@ -76,7 +79,7 @@ export class SearchIndexer {
       // Quiet with more to do: come back soon, after other work of the loop had its turn.
       const done = await this.step();
       this.#schedule(
-        done === "quiet" ? 5 : done === "busy" ? this.#options.busyIntervalMs ?? 250 : pollMs,
+        done === "quiet" ? 5 : done === "busy" ? this.#options.busyIntervalMs ?? 50 : pollMs,
       );
     } catch (error) {
       if (this.#closed) return;
