@@ -29,6 +29,7 @@ import {
 import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
 import type { ReplicaNode, Replicator, ReplicatorHost } from "../replication/replicator.ts";
+import { KnownClients } from "../replication/known_clients.ts";
 import { TransportGuard } from "../replication/transport_guard.ts";
 import { createBackboneAuth } from "./backbone_auth.ts";
 import { BackboneConsumer } from "./backbone_consumer.ts";
@@ -93,6 +94,7 @@ class BackboneReplicator implements Replicator {
   #names: ReturnType<typeof backboneNames>;
   #stop = new AbortController();
   #clientEntries: ClientEntry[] = [];
+  #known = new KnownClients();
   #parts: BackboneParts | undefined;
   #nc: NatsConnection | undefined;
   #membership: DiscoveryMembership | undefined;
@@ -118,6 +120,10 @@ class BackboneReplicator implements Replicator {
 
   peerClients(): ClientEntry[] {
     return this.#clientEntries;
+  }
+
+  knownClients(): ClientEntry[] {
+    return this.#known.list();
   }
 
   async leaveDiscovery(): Promise<void> {
@@ -182,6 +188,7 @@ class BackboneReplicator implements Replicator {
           address,
           clientport,
         }));
+        this.#known.remember(this.#clientEntries);
       },
       log,
     });

@@ -87,6 +87,9 @@ export class PeerMesh implements LinkHost {
       this.node.onLocalCommitted((messages) => this.#fanOut(messages)),
       this.node.onLocalChatCreated((chat) => this.#announceChats([chat])),
       this.node.onLocalPresenceChanged(() => this.#schedulePresence()),
+      this.node.tokenNames.onLocalNames((names) => {
+        for (const link of this.#openLinks()) link.sendNames(names);
+      }),
       // Links that yielded to another's catch-up chain go again (the rest, if that link closed).
       this.catchUpBaton.onReleasedAfterContention(() =>
         queueMicrotask(() => {

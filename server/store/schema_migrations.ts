@@ -59,9 +59,16 @@ CREATE TABLE IF NOT EXISTS node_identity (
 );
 `;
 
-/** Every migration, in order. Add new ones at the end (next: version 2). */
+/** Version 2 (section 6): private chats' members, token holders' names. */
+const SCHEMA_V2 = `
+ALTER TABLE chats ADD COLUMN members TEXT;
+CREATE TABLE IF NOT EXISTS token_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
+`;
+
+/** Every migration, in order. Add new ones at the end (next: version 3). */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "messages, chats and the node identity", sql: SCHEMA_V1 },
+  { version: 2, description: "private chat members and token holders' names", sql: SCHEMA_V2 },
 ];
 
 export interface MigrationOutcome {

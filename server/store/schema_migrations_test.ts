@@ -39,7 +39,7 @@ describe("schema versions", () => {
     const store = new SqliteMessageStore(path);
     try {
       expect(store.migration).toEqual({ from: 0, to: MIGRATIONS.at(-1)!.version });
-      expect(store.schemaVersion()).toBe(1);
+      expect(store.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version);
       for (const file of [path, `${path}-wal`]) {
         expect(statSync(file).mode & 0o777).toBe(0o600);
       }
@@ -53,10 +53,16 @@ describe("schema versions", () => {
     writeVersion1File(path, 1);
     const store = new SqliteMessageStore(path);
     try {
-      expect(store.migration).toEqual({ from: 1, to: 1 });
+      expect(store.migration).toEqual({ from: 1, to: MIGRATIONS.at(-1)!.version });
       expect(store.getMessage(7, 1)?.text).toBe("kept since v1");
       expect(store.listChats().map((c) => c.chatId)).toEqual([11]);
       expect(store.loadIdentity()).toEqual({ nodeId: 7, password: "pw", origin: "discovery" });
+      // Version 2: a v1 chat has no members; private chats and token names can be stored.
+      expect(store.getChat(11)?.members).toBeUndefined();
+      store.putChat({ ...store.getChat(11)!, chatId: 9_000_000_001, members: ["ann"] });
+      expect(store.getChat(9_000_000_001)?.members).toEqual(["ann"]);
+      store.putTokenName("ann");
+      expect(store.listTokenNames()).toEqual(["ann"]);
     } finally {
       store.close();
     }
@@ -67,7 +73,7 @@ describe("schema versions", () => {
     writeVersion1File(path, 0);
     const store = new SqliteMessageStore(path);
     try {
-      expect(store.migration).toEqual({ from: 0, to: 1 });
+      expect(store.migration).toEqual({ from: 0, to: MIGRATIONS.at(-1)!.version });
       expect(store.getMessage(7, 1)?.text).toBe("kept since v1");
     } finally {
       store.close();
