@@ -12,8 +12,8 @@
  */
 
 import { CloseCode } from "../common/errors.ts";
-import type { Dialer } from "./node_dialer.ts";
-import { withToken } from "../common/client_token.ts";
+import type { Dialer } from "../sdk/node_connection.ts";
+import { urlWithToken } from "../sdk/websocket_dialer.ts";
 
 export interface TokenDialerOptions {
   /** The user token; undefined: none is sent (a 401 then says one is needed). */
@@ -26,7 +26,7 @@ export function tokenDialer(dial: Dialer, options: TokenDialerOptions): Dialer {
   return async (url, dialOptions) => {
     let connection;
     try {
-      connection = await dial(withToken(url, options.token), dialOptions);
+      connection = await dial(urlWithToken(url, options.token), dialOptions);
     } catch (error) {
       if (/HTTP 401\b/.test((error as Error).message)) {
         options.onAuthFailure(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CloseInfo, Dialer, NodeConnection } from "./node_dialer.ts";
+import type { CloseInfo, Dialer, NodeConnection } from "../sdk/node_connection.ts";
 import { tokenDialer } from "./token_dialer.ts";
 
 function fakeConnection(url: string, closed: Promise<CloseInfo>): NodeConnection {

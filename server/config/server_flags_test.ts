@@ -48,6 +48,13 @@ describe("parseServerFlags()", () => {
       maxTokenLifetimeSeconds: 3600,
       tokenLeewaySeconds: 0,
     });
+    const fromEnv = parseServerFlags([], {
+      env: (name) => ({ DSATTER_AUTH: "required", DSATTER_TOKEN_LEEWAY: "5" })[name],
+    });
+    expect(fromEnv.kind === "config" && fromEnv.config).toMatchObject({
+      auth: "required",
+      tokenLeewaySeconds: 5,
+    });
     const errors: Array<[string[], RegExp]> = [
       [["--auth", "maybe"], /--auth must be off, optional or required/],
       [["--allowed-origins", "evil"], /--allowed-origins entry evil/],

@@ -32,7 +32,15 @@ export class ChatDirectory {
 
   constructor(store: MessageStore) {
     this.#store = store;
-    for (const chat of store.listChats()) this.#set(chat);
+    this.reload();
+  }
+
+  /** Forgets what memory holds and reads the store again (after a failed commit). */
+  reload(): void {
+    this.#chats.clear();
+    this.#touched.clear();
+    this.#byMember.clear();
+    for (const chat of this.#store.listChats()) this.#set(chat);
   }
 
   /** Copies of every chat, by chat id. */

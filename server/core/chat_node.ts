@@ -105,7 +105,7 @@ export class ChatNode {
   #tracker: ContiguityTracker;
   #committed: VersionVector;
   #nextSeq: number;
-  #chats: ChatDirectory;
+  readonly #chats: ChatDirectory;
   #commits: GroupCommit;
   #storage: StorageGuard;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
@@ -393,7 +393,8 @@ export class ChatNode {
       this.#tracker = tracker;
       this.#nextSeq = nextSeq;
       this.#committed = mergeVectors(this.#committed, marks);
-      this.#chats = new ChatDirectory(this.#store);
+      this.#chats.reload();
+      this.tokenNames.reload();
     } catch (cause) {
       this.#logger.error("store unreadable after a failed commit", { error: String(cause) });
       onFatal?.(error);

@@ -31,7 +31,14 @@ export class TokenNames {
   constructor(store: MessageStore, commits: GroupCommit) {
     this.#store = store;
     this.#commits = commits;
-    for (const name of store.listTokenNames()) this.#remember(name);
+    this.reload();
+  }
+
+  /** Forgets what memory holds and reads the store again (after a failed commit). */
+  reload(): void {
+    this.#names.clear();
+    this.#folded.clear();
+    for (const name of this.#store.listTokenNames()) this.#remember(name);
   }
 
   /**

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { CloseCode } from "../../../common/errors.ts";
+
 const TOKEN_STORAGE_KEY = "dsatter.token";
 
 export interface PageTokenEnvironment {
@@ -58,4 +60,19 @@ export function createPageToken(env: PageTokenEnvironment): PageToken {
       return true;
     },
   };
+}
+
+/**
+ * Why the page needs a new token, from an offline state: the node closed with 4401 (the
+ * token expired), or the page's own node refused to connect and answers `probe()` (a GET
+ * with the token) with 401. Undefined when the token is not the trouble.
+ */
+export async function tokenTrouble(
+  offline: { url?: string; closeCode?: number },
+  context: { primaryUrl: string; hasToken: boolean; probe: () => Promise<number | undefined> },
+): Promise<string | undefined> {
+  if (offline.closeCode === CloseCode.tokenExpired) return "Your token expired";
+  if (offline.closeCode !== undefined || offline.url !== context.primaryUrl) return undefined;
+  if (await context.probe() !== 401) return undefined;
+  return context.hasToken ? "The node refused your token" : "This node needs a token";
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createPageToken, type PageTokenEnvironment } from "./page_token.ts";
+import { createPageToken, type PageTokenEnvironment, tokenTrouble } from "./page_token.ts";
 
 function environment(search: string, answers: Array<string | null> = []) {
   const stored = new Map<string, string>();
@@ -42,5 +42,29 @@ describe("createPageToken()", () => {
     expect(token.renew("Your token expired")).toBe(false);
     expect(token.renew("Your token expired")).toBe(false);
     expect(questions.length).toBe(2);
+  });
+});
+
+describe("tokenTrouble()", () => {
+  const primaryUrl = "ws://127.0.0.1:3001/";
+  const context = (status: number | undefined, hasToken = true) => ({
+    primaryUrl,
+    hasToken,
+    probe: () => Promise.resolve(status),
+  });
+
+  test("4401 is an expired token; a refused dial of the own node is a token only on 401", async () => {
+    expect(await tokenTrouble({ closeCode: 4401, url: "ws://other:1/" }, context(200)))
+      .toBe("Your token expired");
+    expect(await tokenTrouble({ url: primaryUrl }, context(401))).toBe(
+      "The node refused your token",
+    );
+    expect(await tokenTrouble({ url: primaryUrl }, context(401, false))).toBe(
+      "This node needs a token",
+    );
+    expect(await tokenTrouble({ url: primaryUrl }, context(200))).toBeUndefined();
+    expect(await tokenTrouble({ url: primaryUrl }, context(undefined))).toBeUndefined();
+    expect(await tokenTrouble({ url: "ws://other:1/" }, context(401))).toBeUndefined();
+    expect(await tokenTrouble({ url: primaryUrl, closeCode: 1006 }, context(401))).toBeUndefined();
   });
 });
