@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fullHistory } from "../testing/peer_test_cluster.ts";
 import { BUN_PATH, REPO_ROOT, spawnNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
 import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { MIGRATIONS } from "../store/schema_migrations.ts";
 
 setDefaultTimeout(90_000);
 
@@ -97,7 +98,9 @@ describe("backup and restore", () => {
       expect(backup.code).toBe(0);
       expect(backup.stdout).toMatch(
         new RegExp(
-          `^backup of node ${node.nodeId} written to .*backup\\.db \\(\\d+ bytes, \\d+ messages, schema 1\\)`,
+          `^backup of node ${node.nodeId} written to .*backup\\.db \\(\\d+ bytes, \\d+ messages, schema ${
+            MIGRATIONS.at(-1)!.version
+          }\\)`,
         ),
       );
       expect(statSync(backupPath).mode & 0o777).toBe(0o600);
