@@ -61,7 +61,7 @@ test("client --token sends as the token's name on a node that requires tokens", 
     ]);
     if (code === -1) await follower.stop();
     assert.equal(code, 1);
-    assert.match(follower.stderrLines.join("\n"), /the token expired \(close 4401\)/);
+    assert.match(follower.stderrLines.join("\n"), /the token expired \(close 4003\)/);
   } finally {
     await node.stop();
   }

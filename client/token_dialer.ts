@@ -3,7 +3,7 @@
  * every dial carries it as `?token=` (Deno's WebSocket sets no headers), and
  * the two ends a token can meet are told apart from ordinary failures: a node
  * refusing the upgrade with 401 (a token refused, or none where one is
- * required), and a close with 4401 (the token expired). Both are final: the
+ * required), and a close with 4003 (the token expired). Both are final: the
  * client says so in one sentence and stops instead of failing over forever.
  *
  * Invariant: onAuthFailure is called at most once per dial, with a sentence a

@@ -6,7 +6,7 @@ function fakeConnection(url: string, closed: Promise<CloseInfo>): NodeConnection
   return { url, send() {}, listen() {}, close() {}, closed };
 }
 
-Deno.test("tokenDialer() dials with the token and reports a 401 and a 4401 close once each", async () => {
+Deno.test("tokenDialer() dials with the token and reports a 401 and a 4003 close once each", async () => {
   const dialled: string[] = [];
   const failures: string[] = [];
   let closeWith: (info: CloseInfo) => void = () => {};
@@ -30,8 +30,8 @@ Deno.test("tokenDialer() dials with the token and reports a 401 and a 4401 close
   const connection = await withTokenDial("ws://ok:1/", {});
   assert.equal(dialled[1], "ws://ok:1/?token=a.b.c");
   assert.equal(connection.url, "ws://ok:1/");
-  closeWith({ code: 4401, reason: "token expired: connect with a new token" });
-  assert.equal((await connection.closed).code, 4401);
+  closeWith({ code: 4003, reason: "token expired: connect with a new token" });
+  assert.equal((await connection.closed).code, 4003);
   assert.match(failures[1], /token expired/);
   assert.equal(failures.length, 2);
 

@@ -30,7 +30,7 @@ export const CloseCode = {
    * The connection's user token expired (section 6): a connection lives no longer than its
    * token. Terminal for that token: reconnect only with a new one.
    */
-  tokenExpired: 4401,
+  tokenExpired: 4003,
 } as const;
 
 /** Close codes of a peer link (`/peer`), besides goingAway and internalError. */

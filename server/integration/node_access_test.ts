@@ -230,7 +230,7 @@ describe("--auth required", () => {
     await ann.next(ofType("welcome", "h2"));
   });
 
-  test("a connection is closed with 4401 when its token expires", async () => {
+  test("a connection is closed with 4003 when its token expires", async () => {
     const short = await token("ann", { ttlSeconds: 3 });
     const ann = await client(`${required.wsUrl}?token=${short}`);
     const closed = await Promise.race([
@@ -239,7 +239,7 @@ describe("--auth required", () => {
         setTimeout(() => reject(new Error("not closed within 30 s")), 30_000)
       ),
     ]);
-    expect(closed.code).toBe(4401);
+    expect(closed.code).toBe(4003);
     expect(closed.reason).toMatch(/token expired/);
   });
 });

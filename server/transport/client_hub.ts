@@ -3,7 +3,7 @@
  * on (with O(1) per-topic counts instead of Bun's scan), and the fan-out to
  * them, with the two rules that keep one connection from hurting the others:
  * a reader that falls behind is dropped (4000) and a silent one is pinged, then
- * closed (4001); and a connection whose user token expired is closed (4401). It
+ * closed (4001); and a connection whose user token expired is closed (4003). It
  * sees sockets only through the narrow HubSocket shape, so tests drive it with
  * plain objects.
  *
@@ -20,7 +20,7 @@
  * - A held connection is on no message topic (ALL_CHATS_TOPIC, chat topics) in
  *   Bun, only on its others; any other open one is on exactly client.topics;
  *   either way it gets each frame of its topics once.
- * - A connection with validUntilMs is closed with 4401 within one sweep after it.
+ * - A connection with validUntilMs is closed with 4003 within one sweep after it.
  * @module
  */
 
@@ -112,7 +112,7 @@ export class ClientHub {
 
   /**
    * A new connection; the caller creates its session with hub.socketOf(client). With
-   * validUntilMs (its token's end), it is closed with 4401 then.
+   * validUntilMs (its token's end), it is closed with 4003 then.
    */
   add(socket: HubSocket, validUntilMs?: number): HubClient {
     const client: HubClient = {

@@ -189,7 +189,7 @@ describe("handleApiRequest()", () => {
       JSON.stringify({ text: "t", sender: "a" }),
     );
     expect(refused.status).toBe(503);
-    node.chats = () => {
+    node.access.chatsFor = () => {
       throw new Error("disk full at /var/secret");
     };
     const broken = await call("/api/chats");

@@ -1,7 +1,7 @@
 /**
  * The web page with a user token, in Chromium against a real `--auth required`
  * node (PROTOCOL.md section 6): `/?token=T` connects, leaves the address bar at
- * once and speaks as the token's name; when the token expires (close 4401) the
+ * once and speaks as the token's name; when the token expires (close 4003) the
  * page asks for a new one and carries on with it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -64,7 +64,7 @@ describe("web client with a user token", () => {
           headers: { authorization: `Bearer ${renewed}` },
         })).json() as Array<{ sender: string; text: string }>;
         expect(stored.map((m) => [m.sender, m.text])).toEqual([["ann", "hello with a token"]]);
-        // The short token runs out: the node closes with 4401, the page asks, goes on.
+        // The short token runs out: the node closes with 4003, the page asks, goes on.
         const deadline = Date.now() + 30_000;
         while (dialogs.length === 0 && Date.now() < deadline) await page.waitForTimeout(100);
         expect(dialogs[0]).toMatch(/token expired/i);

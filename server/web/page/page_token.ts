@@ -3,7 +3,7 @@
  * once, kept in sessionStorage for the visit (this tab, until it closes) and
  * removed from the address bar at once, so it is neither bookmarked, shared by
  * copying the URL, nor left in history. When a node says the token is no good
- * (close 4401, or a refused upgrade), the page asks for a new one.
+ * (close 4003, or a refused upgrade), the page asks for a new one.
  *
  * Invariant: the token never stays in the location; a token asked for and
  * refused by the person is not asked for again in that visit.
@@ -63,7 +63,7 @@ export function createPageToken(env: PageTokenEnvironment): PageToken {
 }
 
 /**
- * Why the page needs a new token, from an offline state: the node closed with 4401 (the
+ * Why the page needs a new token, from an offline state: the node closed with 4003 (the
  * token expired), or the page's own node refused to connect and answers `probe()` (a GET
  * with the token) with 401. Undefined when the token is not the trouble.
  */

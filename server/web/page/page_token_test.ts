@@ -53,8 +53,8 @@ describe("tokenTrouble()", () => {
     probe: () => Promise.resolve(status),
   });
 
-  test("4401 is an expired token; a refused dial of the own node is a token only on 401", async () => {
-    expect(await tokenTrouble({ closeCode: 4401, url: "ws://other:1/" }, context(200)))
+  test("4003 is an expired token; a refused dial of the own node is a token only on 401", async () => {
+    expect(await tokenTrouble({ closeCode: 4003, url: "ws://other:1/" }, context(200)))
       .toBe("Your token expired");
     expect(await tokenTrouble({ url: primaryUrl }, context(401))).toBe(
       "The node refused your token",
