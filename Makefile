@@ -52,7 +52,7 @@ test: setup
 	@.ci/run-tests
 
 test-deno: setup
-	$(DENO) test -A common/ sdk/ discovery/ client/
+	$(DENO) test -A common/ sdk/ discovery/ client/ tools/
 
 test-bun: setup
 	$(BUN) test --timeout 60000 common/ sdk/ server/ perf/
@@ -91,7 +91,7 @@ lint: setup
 		|| { echo "server/store must not import server/core (see docs/ARCHITECTURE.md)"; exit 1; }
 
 check: setup
-	$(DENO) check common/ sdk/ discovery/ client/ deploy/healthcheck.ts
+	$(DENO) check common/ sdk/ discovery/ client/ tools/ deploy/healthcheck.ts
 	$(TSC) --noEmit -p server/tsconfig.json
 	$(TSC) --noEmit -p deploy/tsconfig.json
 	$(TSC) --noEmit -p chaos/tsconfig.json

@@ -12,6 +12,7 @@ import {
   type ClientFrame,
   ClientFrameType,
   type ClientFrameTypeName,
+  type CreateChatPayload,
   Limits,
   type NewMessagePayload,
   type Parsed,
@@ -111,6 +112,31 @@ function checkSyncRequest(payload: unknown): Parsed<SyncRequestPayload> {
   return { ok: true, value };
 }
 
+/** createChat's `private` and `members` (section 6): members only with private: true. */
+function checkChatAccess(
+  payload: Record<string, unknown>,
+  name: string,
+): Parsed<CreateChatPayload> {
+  const value: CreateChatPayload = { name };
+  if (payload.private !== undefined && typeof payload.private !== "boolean") {
+    return fail("private must be true or false");
+  }
+  if (payload.members !== undefined) {
+    if (payload.private !== true) return fail("members need private: true");
+    const members = payload.members;
+    if (!Array.isArray(members) || members.length > Limits.chatMembersMax) {
+      return fail(`members must be a list of up to ${Limits.chatMembersMax} names`);
+    }
+    for (const member of members) {
+      const checked = checkString(member, "a member name", Limits.senderMaxChars);
+      if (!checked.ok) return checked;
+    }
+    value.members = [...new Set(members as string[])];
+  }
+  if (payload.private === true) value.private = true;
+  return { ok: true, value };
+}
+
 function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unknown> {
   switch (type) {
     case ClientFrameType.newMessageFromClient:
@@ -138,7 +164,7 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
       const name = checkString(payload.name, "name", Limits.chatNameMaxChars);
       if (!name.ok) return name;
       if (name.value.trim() === "") return fail("name must not be blank");
-      return { ok: true, value: { name: name.value } };
+      return checkChatAccess(payload, name.value);
     }
     case ClientFrameType.listChats:
       if (

@@ -6,8 +6,9 @@
  * Conversation: each side's first frame is `peerHello`; then, in any order,
  * `peerMessages` (live fan-out of local commits), `syncRequest` / `syncReply`
  * (anti-entropy: "this is my vector, send me the next page of what I lack"),
- * `peerChats`, `peerPresence` (the sender's full hello list) and `peerPing`
- * (liveness: any frame proves the link alive).
+ * `peerChats` (a private chat with its members), `peerPresence` (the sender's
+ * full hello list), `peerNames` (token holders' names: all on open, then each new
+ * one) and `peerPing` (liveness: any frame proves the link alive).
  *
  * Invariant: parsePeerFrame never throws and returns only frames whose every
  * field has the type written here; every encoded frame is at most the byte bound
@@ -35,6 +36,7 @@ export const PeerFrameType = {
   syncReply: "syncReply",
   chats: "peerChats",
   presence: "peerPresence",
+  names: "peerNames",
   ping: "peerPing",
 } as const;
 
@@ -50,6 +52,8 @@ export interface PeerChat extends Chat {
   createdAt?: string;
   createdLc?: number;
   createdBy?: number;
+  /** A private chat's members (its privacy is its id's, chat_access.ts): merged by union. */
+  members?: string[];
 }
 
 export interface PeerHelloPayload {
@@ -96,6 +100,7 @@ export type PeerFrame =
   | { type: typeof PeerFrameType.syncReply; payload: SyncReplyPayload }
   | { type: typeof PeerFrameType.chats; payload: { chats: PeerChat[] } }
   | { type: typeof PeerFrameType.presence; payload: PeerPresencePayload }
+  | { type: typeof PeerFrameType.names; payload: { names: string[] } }
   | { type: typeof PeerFrameType.ping; payload: Record<string, never> }
   | PeerUpdateFrame;
 
@@ -117,8 +122,25 @@ function parseChat(value: unknown): Parsed<PeerChat> {
   }
   if (isIntAtLeast(value.createdLc, 0)) chat.createdLc = value.createdLc;
   if (isIntAtLeast(value.createdBy, 0)) chat.createdBy = value.createdBy;
+  if (value.members !== undefined) {
+    const members = parseNames(value.members, Limits.chatMembersMax);
+    if (!members.ok) return members;
+    chat.members = members.value;
+  }
   return { ok: true, value: chat };
 }
+
+/** A list of user names (senders' length bound), at most max long. */
+function parseNames(value: unknown, max: number): Parsed<string[]> {
+  if (!Array.isArray(value) || value.length > max) return fail("bad names");
+  if (!value.every((name) => isBoundedString(name, Limits.senderMaxChars))) {
+    return fail("bad name");
+  }
+  return { ok: true, value: value as string[] };
+}
+
+/** One peerNames frame carries at most this many names (encodeListFrames splits by bytes). */
+const NAMES_PER_FRAME_MAX = 10_000;
 
 function parsePresenceMember(value: unknown): Parsed<PeerPresenceMember> {
   if (!isRecord(value) || !isBoundedString(value.name, Limits.helloNameMaxChars)) {
@@ -199,6 +221,11 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       }
       if (typeof payload.done !== "boolean") return fail("bad done");
       return { ok: true, value: { type: frame.type, payload: { members, done: payload.done } } };
+    }
+    case PeerFrameType.names: {
+      const names = parseNames(payload.names, NAMES_PER_FRAME_MAX);
+      if (!names.ok) return names;
+      return { ok: true, value: { type: frame.type, payload: { names: names.value } } };
     }
     case PeerFrameType.ping:
       return { ok: true, value: { type: frame.type, payload: {} } };

@@ -59,6 +59,8 @@ export const Limits = {
   syncDefaultLimit: 100,
   /** A client frame larger than this closes its connection with 1009. */
   frameMaxBytes: 64 * 1024,
+  /** The most member names a createChat may list. */
+  chatMembersMax: 1000,
   /** A discovery request body larger than this gets 413. */
   discoveryBodyMaxBytes: 16 * 1024,
   searchQueryMaxChars: 200,
@@ -104,6 +106,9 @@ export interface Chat {
   name: string;
   /** dateTime of the newest message, when there is one. */
   lastMessageAt?: string;
+  /** Private chats only (section 6): true, with the member names. */
+  private?: true;
+  members?: string[];
 }
 
 export interface PresenceEntry {

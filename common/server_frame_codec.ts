@@ -131,6 +131,16 @@ function parseChat(value: unknown): Parsed<Chat> {
     if (typeof value.lastMessageAt !== "string") return bad("bad lastMessageAt");
     chat.lastMessageAt = value.lastMessageAt;
   }
+  if (value.private === true) {
+    const members = value.members;
+    if (
+      !Array.isArray(members) || !members.every((m) => isBoundedString(m, Limits.senderMaxChars))
+    ) {
+      return bad("bad members");
+    }
+    chat.private = true;
+    chat.members = members as string[];
+  }
   return ok(chat);
 }
 

@@ -26,6 +26,7 @@ export { nodeListSource } from "./node_list_source.ts";
 export { type NodeSource, staticNodeSource } from "./node_source.ts";
 export type { CloseInfo, Dialer, NodeConnection } from "./node_connection.ts";
 export { createWebSocketDialer, type WebSocketConstructor } from "./websocket_dialer.ts";
+export { tokenSubject } from "./token_subject.ts";
 export { systemTimers, type Timers } from "./timers.ts";
 
 export type {

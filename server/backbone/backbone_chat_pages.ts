@@ -91,10 +91,15 @@ export async function pullChats(options: PullChatsOptions): Promise<number> {
   return total;
 }
 
-/** A chat as it replicates (the client fields plus what settles a name conflict). */
+/**
+ * A chat as it replicates (the client fields plus what settles a name conflict, and a
+ * private chat's members, section 6).
+ */
 function wireChat(chat: PeerChat): PeerChat {
-  const { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy } = chat;
-  return { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy };
+  const { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy, members } = chat;
+  const wire: PeerChat = { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy };
+  if (members !== undefined) wire.members = members;
+  return wire;
 }
 
 export interface PublishChatOptions {

@@ -1,17 +1,21 @@
 /**
  * Every chat this node knows, in memory over the store's `chats` table: lookups
  * for replies, the implicit `chat <id>` a first message creates, named chats from
- * createChat, and merging what peers send by the tie-break of chat_rules.ts.
+ * createChat (private ones in the private id range, with members), merging what
+ * peers send by the tie-break of chat_rules.ts (members: union), and which
+ * private chats a name is a member of.
  * Writes to the store happen inside the caller's commit.
  *
- * Invariant: the memory map and the store hold the same records once the
- * surrounding commit succeeded (a failed commit stops the node: fail-stop).
+ * Invariants: the memory map and the store hold the same records once the
+ * surrounding commit succeeded (a failed commit stops the node: fail-stop);
+ * memberOf(name) lists exactly the known private chats whose members hold name.
  * @module
  */
 
 import type { Stamp } from "../../common/hybrid_logical_clock.ts";
 import type { Chat, ChatMessage } from "../../common/protocol.ts";
-import { completeChat, preferChat, type ReplicatedChat } from "./chat_rules.ts";
+import { completeChat, mergeMembers, preferChat, type ReplicatedChat } from "./chat_rules.ts";
+import { isPrivateChatId, PRIVATE_CHAT_ID_MAX, PRIVATE_CHAT_ID_MIN } from "./chat_access.ts";
 import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 
 /** Node-allocated chat ids: 100,000,000..999,999,999 (small ids stay free for people). */
@@ -23,27 +27,48 @@ export class ChatDirectory {
   #chats = new Map<number, ChatRecord>();
   /** lastMessageAt moves of the commit in progress: written once per chat by flushTouched(). */
   #touched = new Map<number, string>();
+  /** Private chats by member name. */
+  #byMember = new Map<string, Set<number>>();
 
   constructor(store: MessageStore) {
     this.#store = store;
-    for (const chat of store.listChats()) this.#chats.set(chat.chatId, chat);
+    this.reload();
+  }
+
+  /** Forgets what memory holds and reads the store again (after a failed commit). */
+  reload(): void {
+    this.#chats.clear();
+    this.#touched.clear();
+    this.#byMember.clear();
+    for (const chat of this.#store.listChats()) this.#set(chat);
   }
 
   /** Copies of every chat, by chat id. */
   list(): ChatRecord[] {
-    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map((c) => ({ ...c }));
+    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map(copy);
   }
 
   get(chatId: number): ChatRecord | undefined {
     const chat = this.#chats.get(chatId);
-    return chat ? { ...chat } : undefined;
+    return chat ? copy(chat) : undefined;
   }
 
-  /** A new named chat with an unused id; the caller stores it with store(). */
-  create(name: string, stamp: Stamp, nodeId: number): ChatRecord {
+  /** The private chats known here that list name among their members. */
+  memberOf(name: string): number[] {
+    return [...this.#byMember.get(name) ?? []];
+  }
+
+  /**
+   * A new named chat with an unused id; with members, a private one (id in the private
+   * range). The caller stores it with store().
+   */
+  create(name: string, stamp: Stamp, nodeId: number, members?: readonly string[]): ChatRecord {
+    const [min, span] = members === undefined
+      ? [CREATED_CHAT_ID_MIN, CREATED_CHAT_ID_SPAN]
+      : [PRIVATE_CHAT_ID_MIN, PRIVATE_CHAT_ID_MAX - PRIVATE_CHAT_ID_MIN + 1];
     let chatId: number;
     do {
-      chatId = CREATED_CHAT_ID_MIN + Math.floor(Math.random() * CREATED_CHAT_ID_SPAN);
+      chatId = min + Math.floor(Math.random() * span);
     } while (this.#chats.has(chatId));
     const chat: ChatRecord = {
       chatId,
@@ -53,8 +78,9 @@ export class ChatDirectory {
       createdLc: stamp.lc,
       createdBy: nodeId,
     };
-    this.#chats.set(chatId, chat);
-    return chat;
+    if (members !== undefined) chat.members = mergeMembers([], members);
+    this.#set(chat);
+    return copy(chat);
   }
 
   /** Inside a commit: writes chat records. */
@@ -78,8 +104,9 @@ export class ChatDirectory {
         createdLc: message.lc,
         createdBy: message.nodeId,
       };
+      if (isPrivateChatId(chat.chatId)) chat.members = [];
       this.#store.putChat(chat);
-      this.#chats.set(chat.chatId, chat);
+      this.#set(chat);
     }
     const touched = this.#touched.get(message.chatId);
     if (touched === undefined || message.dateTime > touched) {
@@ -88,7 +115,7 @@ export class ChatDirectory {
     if (chat.lastMessageAt === undefined || message.dateTime > chat.lastMessageAt) {
       chat.lastMessageAt = message.dateTime;
     }
-    return created ? { ...created } : undefined;
+    return created ? copy(created) : undefined;
   }
 
   /** Inside a commit, last: one touchChat per chat instead of one per message. */
@@ -97,7 +124,10 @@ export class ChatDirectory {
     this.#touched.clear();
   }
 
-  /** Peers' chats: returns the records that are new or renamed here (to store and announce). */
+  /**
+   * Peers' chats: returns the records that are new, renamed or with new members here
+   * (to store and announce).
+   */
   merge(received: Array<ReplicatedChat | Chat>): ChatRecord[] {
     const changed: ChatRecord[] = [];
     for (const item of received) {
@@ -105,12 +135,44 @@ export class ChatDirectory {
       if (!incoming) continue;
       const existing = this.#chats.get(incoming.chatId);
       const chosen = preferChat(existing, incoming);
-      if (chosen === existing) continue;
+      const members = incoming.members === undefined
+        ? undefined
+        : mergeMembers(existing?.members ?? [], incoming.members);
+      const gainedMembers = members !== undefined &&
+        members.length !== (existing?.members?.length ?? 0);
+      if (chosen === existing && !gainedMembers) continue;
       const record: ChatRecord = { ...chosen, lastMessageAt: existing?.lastMessageAt };
       if (record.lastMessageAt === undefined) delete record.lastMessageAt;
-      this.#chats.set(record.chatId, record);
-      changed.push(record);
+      if (members !== undefined) record.members = members;
+      this.#set(record);
+      changed.push(copy(record));
     }
     return changed;
   }
+
+  #set(chat: ChatRecord): void {
+    this.#chats.set(chat.chatId, chat);
+    for (const name of chat.members ?? []) {
+      let chats = this.#byMember.get(name);
+      if (!chats) this.#byMember.set(name, chats = new Set());
+      chats.add(chat.chatId);
+    }
+  }
 }
+
+/** A chat as clients see it: a private one says so and lists its members. */
+export function clientChat(chat: ChatRecord): Chat {
+  const view: Chat = { chatId: chat.chatId, name: chat.name };
+  if (chat.lastMessageAt !== undefined) view.lastMessageAt = chat.lastMessageAt;
+  if (isPrivateChatId(chat.chatId)) {
+    view.private = true;
+    view.members = [...chat.members ?? []];
+  }
+  return view;
+}
+
+export function copyChat(chat: ChatRecord): ChatRecord {
+  return chat.members ? { ...chat, members: [...chat.members] } : { ...chat };
+}
+
+const copy = copyChat;

@@ -13,6 +13,10 @@
  *   never when a copy of its (sender, clientMsgId) was already visible.
  * - Of all copies of one (sender, clientMsgId), the lowest (nodeId, seq) that is
  *   not held is the one visible; the others are stored hidden.
+ * - A private chat's messages go to its chat topic only (never ALL_CHATS_TOPIC)
+ *   and its chatCreated to the chat listeners only (never HELLO_TOPIC): only
+ *   connections that canRead it subscribe there (chat_access.ts); every read
+ *   takes the reader's Identity (default: anonymous, who reads no private chat).
  * @module
  */
 
@@ -29,9 +33,13 @@ import {
   type NewMessagePayload,
   type VectorWire,
 } from "../../common/protocol.ts";
-import { chatCreatedFrame, presenceFrame } from "./client_frames.ts";
+import { presenceFrame } from "./client_frames.ts";
 import { encodeVector, mergeVectors, type VersionVector } from "../../common/version_vector.ts";
 import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
+import { ANONYMOUS, type AuthMode, type Identity } from "./chat_access.ts";
+import { AccessControl } from "./access_control.ts";
+import { type ChatChangedListener, ChatRecords } from "./chat_records.ts";
+import { TokenNames } from "./token_names.ts";
 import { ChatDirectory } from "./chat_directory.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { SearchRequestPayload } from "../../common/protocol.ts";
@@ -41,7 +49,7 @@ import { searchMessages, type SearchOutcome } from "./message_search.ts";
 import { TypingRelay } from "./typing_relay.ts";
 import { SearchIndexer } from "./search_indexer.ts";
 import { withUpdatedSince } from "./update_reads.ts";
-import type { Reader } from "./read_access.ts";
+import { readableChats } from "./read_access.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
 import { marksFromStore } from "./store_marks.ts";
@@ -62,6 +70,7 @@ import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
+export type { ChatChangedListener } from "./chat_records.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
 
 export interface ChatNodeOptions {
@@ -78,6 +87,8 @@ export interface ChatNodeOptions {
    * node refuses writes for a while and tries again, see storage_guard.ts.)
    */
   onFatal?: (error: Error) => void;
+  /** Decides whether anonymous names are checked against token holders'. @default "off" */
+  authMode?: AuthMode;
 }
 
 export interface SendOutcome {
@@ -90,6 +101,10 @@ export interface SendOutcome {
 export class ChatNode {
   readonly nodeId: number;
   readonly presence: PresenceRegistry;
+  readonly tokenNames: TokenNames;
+  readonly authMode: AuthMode;
+  /** Who may use which chat, and what each reader sees (chat_access.ts applied). */
+  readonly access: AccessControl;
   #store: MessageStore;
   #publisher: LocalPublisher;
   #metrics: NodeMetrics;
@@ -98,7 +113,7 @@ export class ChatNode {
   #tracker: ContiguityTracker;
   #committed: VersionVector;
   #nextSeq: number;
-  #chats: ChatDirectory;
+  readonly #chats: ChatDirectory;
   #commits: GroupCommit;
   #storage: StorageGuard;
   /** Edits and deletes (section 7): the update log, its replication and delivery. */
@@ -110,6 +125,7 @@ export class ChatNode {
   #lastCommitMs = 0;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
   #feed: LocalCommitFeed;
+  #chatRecords: ChatRecords;
 
   constructor(options: ChatNodeOptions) {
     this.nodeId = options.nodeId;
@@ -131,6 +147,7 @@ export class ChatNode {
       initial: this.#store.lastStamp() ?? undefined,
     });
     this.#chats = new ChatDirectory(this.#store);
+    this.authMode = options.authMode ?? "off";
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
       beforeCommit: () => this.#chats.flushTouched(),
@@ -141,12 +158,30 @@ export class ChatNode {
       },
       onFailure: (error) => this.#commitFailed(error, options.onFatal),
     });
+    this.tokenNames = new TokenNames(this.#store, this.#commits);
+    this.#chatRecords = new ChatRecords({
+      nodeId: this.nodeId,
+      directory: this.#chats,
+      tokenNames: this.tokenNames,
+      commits: this.#commits,
+      publisher: this.#publisher,
+      stamp: () => this.#clock.now(),
+      logger: this.#logger,
+      onLocalCreated: (chat) => this.#feed.chatCreated(chat),
+    });
+    this.access = new AccessControl({
+      chats: this.#chats,
+      presence: this.presence,
+      tokenNames: this.tokenNames,
+      authMode: this.authMode,
+    });
     this.updates = new MessageUpdates({
       store: this.#store,
       nodeId: this.nodeId,
       clock: this.#clock,
       commits: this.#commits,
       publisher: this.#publisher,
+      access: this.access,
       refusal: () => this.#storage.refusal() ?? undefined,
     });
     this.typingRelay = new TypingRelay(this.nodeId, this.#publisher);
@@ -191,24 +226,45 @@ export class ChatNode {
     return this.#store.readAfter(originNodeId, afterSeq, Math.min(limit, upTo - afterSeq));
   }
 
-  /** The newest `limit` visible messages (before `before`), canonical order. */
-  history(query: HistoryQuery): HistoryResult {
-    return readHistory(this.#store, query);
+  /**
+   * The newest `limit` visible messages (before `before`) that reader may read, canonical
+   * order; `forbidden` for a private chat it may not use.
+   */
+  history(query: HistoryQuery, reader: Identity = ANONYMOUS): HistoryResult {
+    if (query.chatId !== undefined) {
+      const forbidden = this.access.checkChat(query.chatId, reader);
+      if (forbidden) return { ok: false, error: forbidden };
+    }
+    return readHistory(this.#store, { ...query, scope: this.access.scopeOf(reader) });
   }
 
-  /** Visible messages newer than `since`, canonical order, at most `limit`. */
-  since(query: SinceQuery & { updatesSince?: VectorWire; reader?: Reader }): SinceResult {
-    const result = readSince(this.#store, this.#committed, query);
+  /**
+   * Visible messages newer than `since` that reader may read, canonical order, at most
+   * `limit`; with `updatesSince`, the edits and deletes since then too (update_reads.ts).
+   * A chat it may not use reads as empty: callers answer checkChat() first.
+   */
+  since(
+    query: SinceQuery & { updatesSince?: VectorWire },
+    reader: Identity = ANONYMOUS,
+  ): SinceResult {
+    if (query.chatId !== undefined && this.access.checkChat(query.chatId, reader)) {
+      return { messages: [], more: false, vector: this.vector() };
+    }
+    const result = readSince(this.#store, this.#committed, {
+      ...query,
+      scope: this.access.scopeOf(reader),
+    });
     if (query.updatesSince === undefined) return result;
     return withUpdatedSince(this.#store, this.updates.vector(), result, {
       ...query,
       updatesSince: query.updatesSince,
+      readable: readableChats(this.access, reader),
     });
   }
 
   /** Search over what reader may read, newest first (section 7). */
-  search(query: SearchRequestPayload, reader: Reader): SearchOutcome {
-    return searchMessages(this.#store, query, reader);
+  search(query: SearchRequestPayload, reader: Identity = ANONYMOUS): SearchOutcome {
+    return searchMessages(this.#store, query, { identity: reader, access: this.access });
   }
 
   // ---- writes ----
@@ -305,30 +361,33 @@ export class ChatNode {
     });
   }
 
-  /** Creates a named chat; resolves after commit. announce defaults to the hello topic. */
-  createChat(name: string, announce?: (frameText: string) => void): Promise<ChatRecord> {
+  /**
+   * Creates a named chat; with members, a private one (chat_records.ts). Resolves after
+   * commit with the chat.
+   */
+  createChat(
+    name: string,
+    announce?: (frameText: string) => void,
+    options: { members?: string[]; cause?: unknown } = {},
+  ): Promise<ChatRecord> {
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId);
-    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
-      const frame = this.chatCreatedFrame(chat);
-      if (announce) announce(frame);
-      else this.#publisher.publish(HELLO_TOPIC, frame);
-      this.#feed.chatCreated(chat);
-      this.#logger.info("chat created", { chatId: chat.chatId, by: this.nodeId });
-      return { ...chat };
-    });
+    return this.#chatRecords.create(name, announce, options);
   }
 
   /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const changed = this.#chats.merge(chats);
-    if (changed.length === 0) return Promise.resolve();
-    return this.#commits.enqueue(() => {
-      this.#chats.store(changed);
-    }, () => {
-      for (const chat of changed) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(chat));
-    });
+    return this.#chatRecords.acceptRemote(chats);
+  }
+
+  /** Listener gets every chat record new or changed here, after its commit, with its cause. */
+  onChatChanged(listener: ChatChangedListener): () => void {
+    return this.#chatRecords.onChanged(listener);
+  }
+
+  /** The `chatCreated` frame text for a chat (a private one with its members). */
+  chatCreatedFrame(chat: ChatRecord, ref?: string): string {
+    return this.#chatRecords.frame(chat, ref);
   }
 
   /** Listener gets this node's own messages after their commit (batched per tick). */
@@ -362,11 +421,6 @@ export class ChatNode {
     else this.presence.replaceRemote(nodeId, members);
   }
 
-  /** The `chatCreated` frame text for a chat. */
-  chatCreatedFrame(chat: ChatRecord, ref?: string): string {
-    return chatCreatedFrame(chat, this.nodeId, ref);
-  }
-
   /** Commits whatever is queued now. */
   flush(): void {
     this.#commits.flush();
@@ -391,7 +445,8 @@ export class ChatNode {
       this.#tracker = tracker;
       this.#nextSeq = nextSeq;
       this.#committed = mergeVectors(this.#committed, marks);
-      this.#chats = new ChatDirectory(this.#store);
+      this.#chats.reload();
+      this.tokenNames.reload();
       this.updates.reload();
     } catch (cause) {
       this.#logger.error("store unreadable after a failed commit", { error: String(cause) });
@@ -410,7 +465,7 @@ export class ChatNode {
     return makeVisible(this.#visibility, incoming, stored, posts);
   }
 
-  /** What the visibility step needs, read live (a failed commit replaces the chats and marks). */
+  /** What the visibility step needs, read live (a failed commit replaces the marks). */
   #visibilityContext(): VisibilityContext {
     return {
       nodeId: this.nodeId,
@@ -420,7 +475,7 @@ export class ChatNode {
       publisher: this.#publisher,
       chats: () => this.#chats,
       committed: () => this.#committed,
-      chatCreatedFrame: (chat) => this.chatCreatedFrame(chat),
+      chatCreated: (chat) => this.#chatRecords.changed(chat, undefined),
     };
   }
 }

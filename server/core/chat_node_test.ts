@@ -3,7 +3,8 @@ import { encodeMessageId } from "../../common/message_id.ts";
 import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { ChatNode } from "./chat_node.ts";
-import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
+import { ALL_CHATS_TOPIC, chatTopic } from "./delivery_topics.ts";
+import { ANONYMOUS, PRIVATE_CHAT_ID_MIN } from "./chat_access.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 
@@ -25,6 +26,63 @@ function setup(nodeId = 5) {
 
 const remote = (nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage =>
   testMessage(nodeId, seq, { text: `r ${nodeId}/${seq}`, sender: "bob", ...fields });
+
+describe("ChatNode private chats", () => {
+  const P = PRIVATE_CHAT_ID_MIN + 7;
+  /** P's record as a peer sends it. */
+  const record = (members: string[]) => ({
+    chatId: P,
+    name: "plans",
+    named: true,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    createdLc: 0,
+    createdBy: 9,
+    members,
+  });
+  const user = (name: string, chats: number[] = []) => ({
+    kind: "user" as const,
+    name,
+    chats: new Set(chats),
+  });
+
+  test("a message that arrives before its chat's record leaks nowhere", async () => {
+    const { node, published } = setup();
+    await node.acceptRemote([remote(9, 1, { chatId: P, text: "early secret" })]);
+    const topics = published.filter((p) => p.frame.type === "newMessagesForClient")
+      .map((p) => p.topic);
+    expect(topics).toEqual([chatTopic(P)]); // never ALL_CHATS_TOPIC
+    expect(published.some((p) => p.topic === "hello")).toBe(false); // no chatCreated to all
+    const texts = (reader: Parameters<ChatNode["history"]>[1]) => {
+      const result = node.history({ limit: 10 }, reader);
+      return result.ok ? result.messages.map((m) => m.text) : [result.error.code];
+    };
+    expect(texts(ANONYMOUS)).toEqual([]);
+    expect(texts(user("ann"))).toEqual([]); // members unknown until the record arrives
+    expect(texts(user("carol", [P]))).toEqual(["early secret"]);
+    expect(node.history({ chatId: P, limit: 10 }, user("ann"))).toMatchObject({ ok: false });
+    expect(node.since({ since: new Map(), limit: 10 }, ANONYMOUS).messages).toEqual([]);
+    expect(node.since({ chatId: P, since: new Map(), limit: 10 }, ANONYMOUS).messages).toEqual([]);
+    await node.acceptRemoteChats([record(["ann", "bob"])]);
+    expect(texts(user("ann"))).toEqual(["early secret"]);
+    expect(texts(user("eve"))).toEqual([]);
+    expect(node.access.chatsFor(user("eve")).some((c) => c.chatId === P)).toBe(false);
+    expect(node.access.chatsFor(user("bob"))).toContainEqual(
+      expect.objectContaining({ chatId: P, private: true, members: ["ann", "bob"] }),
+    );
+    expect(node.tokenNames.isTaken("BOB")).toBe(true);
+  });
+
+  test("members merge by union, whatever order the records come in", async () => {
+    const one = setup().node;
+    const two = setup().node;
+    await one.acceptRemoteChats([record(["ann"])]);
+    await one.acceptRemoteChats([record(["bob", "ann"])]);
+    await two.acceptRemoteChats([record(["bob", "ann"])]);
+    await two.acceptRemoteChats([record(["ann"])]);
+    expect(one.chat(P)?.members).toEqual(["ann", "bob"]);
+    expect(two.chat(P)?.members).toEqual(["ann", "bob"]);
+  });
+});
 
 describe("ChatNode", () => {
   test("sendLocal() numbers from 1, publishes after commit, acks the same messageId", async () => {

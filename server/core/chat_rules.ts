@@ -1,7 +1,8 @@
 /**
  * Pure rules every node applies the same way, so replicas converge without
  * coordination: which copy of a duplicated (sender, clientMsgId) wins, which name
- * a chat id ends up with, and what a peer's message or chat must look like.
+ * a chat id ends up with, how a private chat's members merge, and what a peer's
+ * message or chat must look like.
  *
  * Invariant: the tie-breaks are deterministic and symmetric (the answer does not
  * depend on which side is "existing").
@@ -14,6 +15,7 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { ChatRecord } from "../store/message_store.ts";
+import { isPrivateChatId } from "./chat_access.ts";
 
 /** What travels between nodes for a chat. */
 export type ReplicatedChat = Omit<ChatRecord, "lastMessageAt"> & { lastMessageAt?: string };
@@ -70,7 +72,7 @@ export function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | nu
     typeof chat !== "object" || chat === null || !Number.isSafeInteger(chat.chatId) ||
     chat.chatId! < 0 || typeof chat.name !== "string" || chat.name.length === 0
   ) return null;
-  return {
+  const complete: ReplicatedChat = {
     chatId: chat.chatId!,
     name: chat.name,
     named: typeof chat.named === "boolean" ? chat.named : chat.name !== `chat ${chat.chatId}`,
@@ -78,4 +80,15 @@ export function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | nu
     createdLc: Number.isSafeInteger(chat.createdLc) ? chat.createdLc! : 0,
     createdBy: Number.isSafeInteger(chat.createdBy) ? chat.createdBy! : 0,
   };
+  if (isPrivateChatId(complete.chatId)) {
+    complete.members = Array.isArray(chat.members)
+      ? mergeMembers([], chat.members.filter((m) => typeof m === "string"))
+      : [];
+  }
+  return complete;
+}
+
+/** The union of two member lists, sorted (membership only grows, so replicas converge). */
+export function mergeMembers(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
 }

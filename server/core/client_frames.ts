@@ -12,6 +12,7 @@ import type { ChatMessage, PresenceEventPayload } from "../../common/protocol.ts
 import { ServerFrameType } from "../../common/protocol.ts";
 import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import type { ChatRecord } from "../store/message_store.ts";
+import { clientChat } from "./chat_directory.ts";
 
 /** `newMessagesForClient` with one message, from node `source`. */
 export function liveMessageFrame(message: ChatMessage, source: number): string {
@@ -22,9 +23,12 @@ export function liveMessageFrame(message: ChatMessage, source: number): string {
   });
 }
 
-/** `chatCreated` with the chat's client fields only (never its replication fields). */
+/**
+ * `chatCreated` with the chat's client fields only (never its replication fields); a
+ * private chat says so and lists its members.
+ */
 export function chatCreatedFrame(chat: ChatRecord, source: number, ref?: string): string {
-  const payload = { chatId: chat.chatId, name: chat.name };
+  const { lastMessageAt: _last, ...payload } = clientChat(chat);
   return encodeServerFrame({ type: ServerFrameType.chatCreated, payload, source, ref });
 }
 

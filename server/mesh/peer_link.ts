@@ -189,6 +189,12 @@ export class PeerLink {
     for (const frame of frames) this.send(frame);
   }
 
+  /** Sends token holders' names (all of them on open, new ones live). */
+  sendNames(names: string[]): void {
+    if (names.length === 0) return;
+    for (const frame of encodeListFrames(PeerFrameType.names, "names", names)) this.send(frame);
+  }
+
   /** Sends chats (all of them on open, new ones live). */
   sendChats(chats: PeerChat[]): void {
     if (chats.length === 0) return;
@@ -230,6 +236,7 @@ export class PeerLink {
     this.registeredAtMs = this.#host.clock.nowMs();
     this.sendPresence(this.#host.node.localPresence());
     this.sendChats(this.#host.node.chats());
+    this.sendNames(this.#host.node.tokenNames.list());
     this.antiEntropy.request();
     this.updateSync.request();
     const pending = this.#pending;
@@ -265,6 +272,11 @@ export class PeerLink {
           node.setRemotePresence(peer, this.#presence);
           this.#presence = [];
         }
+        return;
+      case PeerFrameType.names:
+        node.tokenNames.acceptRemote(frame.payload.names).catch((error) =>
+          this.#host.log.warn("peer names not stored", { peer, error: String(error) })
+        );
         return;
       case PeerFrameType.ping:
         return;

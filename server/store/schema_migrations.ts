@@ -99,10 +99,17 @@ INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 INSERT INTO search_backlog (rowid) SELECT rowid FROM messages WHERE held = 0 AND hidden = 0;
 `;
 
-/** Every migration, in order. Add new ones at the end (next: version 3). */
+/** Version 3 (section 6): private chats' members, token holders' names. */
+const SCHEMA_V3 = `
+ALTER TABLE chats ADD COLUMN members TEXT;
+CREATE TABLE IF NOT EXISTS token_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
+`;
+
+/** Every migration, in order. Add new ones at the end (next: version 4). */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "messages, chats and the node identity", sql: SCHEMA_V1 },
   { version: 2, description: "edits, deletes and search (section 7)", sql: SCHEMA_V2 },
+  { version: 3, description: "private chat members and token holders' names", sql: SCHEMA_V3 },
 ];
 
 export interface MigrationOutcome {

@@ -42,6 +42,8 @@ export interface ChatRow {
   created_at: string;
   created_lc: number;
   created_by: number;
+  /** A private chat's members as a JSON array; null for a public chat. */
+  members: string | null;
 }
 
 export interface RevisionRow {
@@ -105,5 +107,6 @@ export function toChat(row: ChatRow): ChatRecord {
     createdBy: row.created_by,
   };
   if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
+  if (row.members !== null) chat.members = JSON.parse(row.members) as string[];
   return chat;
 }

@@ -22,6 +22,7 @@ import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type {
   ChatRecord,
+  ChatScope,
   HistoryQuery,
   MessageStore,
   NodeIdentity,
@@ -65,6 +66,13 @@ interface StateRow {
 }
 
 const isIndexed = (row: StateRow) => row.held === 0 && row.hidden === 0 && row.deleted === 0;
+
+/** A read across chats kept to a reader's scope (chat_id outside a range, or listed). */
+const IN_SCOPE = "(chat_id < ? OR chat_id > ? OR chat_id IN (SELECT value FROM json_each(?)))";
+
+function scopeParams(scope: ChatScope): [number, number, string] {
+  return [scope.excludeMin, scope.excludeMax, JSON.stringify(scope.except)];
+}
 
 export class SqliteMessageStore implements MessageStore {
   #db: Database;
@@ -147,6 +155,16 @@ export class SqliteMessageStore implements MessageStore {
          WHERE chat_id = ? AND ${VISIBLE} AND (date_time, lc, node_id, seq) < (?, ?, ?, ?)
          ORDER BY date_time DESC, lc DESC, node_id DESC, seq DESC LIMIT ?`,
       ),
+      historyScoped: prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE ${VISIBLE} AND (date_time, lc, node_id, seq) < (?, ?, ?, ?) AND ${IN_SCOPE}
+         ORDER BY date_time DESC, lc DESC, node_id DESC, seq DESC LIMIT ?`,
+      ),
+      sinceScoped: prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE node_id = ? AND seq > ? AND seq <= ? AND ${VISIBLE} AND ${IN_SCOPE}
+         ORDER BY seq LIMIT ?`,
+      ),
       sinceAll: prepare(
         `SELECT ${MESSAGE_COLUMNS} FROM messages
          WHERE node_id = ? AND seq > ? AND seq <= ? AND ${VISIBLE} ORDER BY seq LIMIT ?`,
@@ -162,8 +180,8 @@ export class SqliteMessageStore implements MessageStore {
       ),
       putChat: prepare(
         `INSERT OR REPLACE INTO chats
-         (chat_id, name, last_message_at, named, created_at, created_lc, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+         (chat_id, name, last_message_at, named, created_at, created_lc, created_by, members)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getChat: prepare("SELECT * FROM chats WHERE chat_id = ?"),
       touchChat: prepare(
@@ -171,6 +189,8 @@ export class SqliteMessageStore implements MessageStore {
          WHERE chat_id = ? AND (last_message_at IS NULL OR last_message_at < ?)`,
       ),
       listChats: prepare("SELECT * FROM chats ORDER BY chat_id"),
+      listTokenNames: prepare("SELECT name FROM token_names"),
+      putTokenName: prepare("INSERT OR IGNORE INTO token_names (name) VALUES (?)"),
       loadIdentity: prepare("SELECT node_id, password, origin FROM node_identity"),
       saveIdentity: prepare(
         "INSERT OR REPLACE INTO node_identity (singleton, node_id, password, origin) VALUES (1, ?, ?, ?)",
@@ -344,17 +364,24 @@ export class SqliteMessageStore implements MessageStore {
 
   history(query: HistoryQuery): ChatMessage[] {
     const b = query.before ?? { dateTime: AFTER_ALL_DATE_TIMES, lc: 0, nodeId: 0, seq: 0 };
-    const rows =
-      (query.chatId === undefined
-        ? this.#statements.historyAll.all(b.dateTime, b.lc, b.nodeId, b.seq, query.limit)
-        : this.#statements.historyChat.all(
-          query.chatId,
-          b.dateTime,
-          b.lc,
-          b.nodeId,
-          b.seq,
-          query.limit,
-        )) as MessageRow[];
+    const { chatId, scope } = query;
+    let rows: MessageRow[];
+    if (chatId !== undefined) {
+      const params = [chatId, b.dateTime, b.lc, b.nodeId, b.seq, query.limit];
+      rows = this.#statements.historyChat.all(...params) as MessageRow[];
+    } else if (scope !== undefined) {
+      rows = this.#statements.historyScoped.all(
+        b.dateTime,
+        b.lc,
+        b.nodeId,
+        b.seq,
+        ...scopeParams(scope),
+        query.limit,
+      ) as MessageRow[];
+    } else {
+      const params = [b.dateTime, b.lc, b.nodeId, b.seq, query.limit];
+      rows = this.#statements.historyAll.all(...params) as MessageRow[];
+    }
     return rows.reverse().map(toWire);
   }
 
@@ -363,15 +390,18 @@ export class SqliteMessageStore implements MessageStore {
     for (const [nodeId, upTo] of query.upTo) {
       const from = query.since.get(nodeId) ?? 0;
       if (upTo <= from) continue;
-      const rows = (query.chatId === undefined
-        ? this.#statements.sinceAll.all(nodeId, from, upTo, query.limit + 1)
-        : this.#statements.sinceChat.all(
+      const { chatId, scope } = query;
+      const rows = (chatId !== undefined
+        ? this.#statements.sinceChat.all(nodeId, from, upTo, chatId, query.limit + 1)
+        : scope !== undefined
+        ? this.#statements.sinceScoped.all(
           nodeId,
           from,
           upTo,
-          query.chatId,
+          ...scopeParams(scope),
           query.limit + 1,
-        )) as MessageRow[];
+        )
+        : this.#statements.sinceAll.all(nodeId, from, upTo, query.limit + 1)) as MessageRow[];
       for (const row of rows) {
         result.push(toWire(row));
       }
@@ -393,6 +423,7 @@ export class SqliteMessageStore implements MessageStore {
       c.createdAt,
       c.createdLc,
       c.createdBy,
+      c.members ? JSON.stringify(c.members) : null,
     );
   }
 
@@ -407,6 +438,14 @@ export class SqliteMessageStore implements MessageStore {
 
   listChats(): ChatRecord[] {
     return (this.#statements.listChats.all() as ChatRow[]).map(toChat);
+  }
+
+  listTokenNames(): string[] {
+    return (this.#statements.listTokenNames.all() as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  putTokenName(name: string): void {
+    this.#statements.putTokenName.run(name);
   }
 
   loadIdentity(): NodeIdentity | null {

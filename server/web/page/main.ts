@@ -11,7 +11,8 @@
  * @module
  */
 
-import { DSatterClient, nodeListSource } from "../../../sdk/mod.ts";
+import { DSatterClient, nodeListSource, tokenSubject } from "../../../sdk/mod.ts";
+import { createPageToken, tokenTrouble } from "./page_token.ts";
 import { createChatView } from "./chat_view.ts";
 import { wirePageControls } from "./page_controls.ts";
 import { createPageHistory } from "./page_history.ts";
@@ -26,15 +27,32 @@ import {
 } from "./page_storage.ts";
 
 const view = createChatView();
-const state = createPageState(chatIdFromUrl(location.search), storedName());
-saveName(state.myName);
+// `/?token=T` (section 6): kept for the visit, out of the address bar; the page speaks as its sub.
+const pageToken = createPageToken({
+  location,
+  storage: sessionStorage,
+  replaceUrl: (url) => history.replaceState(null, "", url),
+  ask: (question) => prompt(question),
+});
+const state = createPageState(
+  chatIdFromUrl(location.search),
+  tokenSubject(pageToken.current()) ?? storedName(),
+);
+if (pageToken.current() === undefined) saveName(state.myName);
 view.elements.name.value = state.myName;
+view.elements.name.readOnly = pageToken.current() !== undefined;
 
 const primaryUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`;
+const token = () => pageToken.current();
 const client = new DSatterClient({
   name: state.myName,
+  token,
   // Only the page's own node is asked for the others (same origin: the CSP stays tight).
-  source: nodeListSource({ nodeUrls: [primaryUrl], askOnly: (url) => url === primaryUrl }),
+  source: nodeListSource({
+    nodeUrls: [primaryUrl],
+    askOnly: (url) => url === primaryUrl,
+    token,
+  }),
 });
 const render = createPageRenderer({
   view,
@@ -56,8 +74,28 @@ function switchChat(chatId: number) {
   render.schedule({ list: true, timeline: true, reset: true });
 }
 
+/** A node ended or refused the token: ask for a new one, and speak as its sub. */
+async function renewToken(offline: { url?: string; closeCode?: number }) {
+  const reason = await tokenTrouble(offline, {
+    primaryUrl,
+    hasToken: token() !== undefined,
+    probe: async () => {
+      const headers: Record<string, string> = {};
+      if (token() !== undefined) headers.authorization = `Bearer ${token()}`;
+      const signal = AbortSignal.timeout(5_000);
+      return (await fetch("/api/chats", { headers, signal }).catch(() => undefined))?.status;
+    },
+  });
+  if (reason === undefined || !pageToken.renew(reason)) return;
+  state.myName = tokenSubject(token()) ?? state.myName;
+  view.elements.name.value = state.myName;
+  view.elements.name.readOnly = true;
+  client.setName(state.myName);
+}
+
 client.on("state", (connection) => {
   view.renderConnection(connection);
+  if (connection.kind === "offline") void renewToken(connection);
   if (connection.kind !== "online") return;
   state.greetedName = state.myName; // this connection's hello said it
   const current = state.current();
