@@ -15,16 +15,18 @@
  */
 
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type BackboneNames, parseSubject } from "../../common/backbone_protocol.ts";
+import type { BackboneNames } from "../../common/backbone_protocol.ts";
 import type { Logger } from "../../common/logger.ts";
-import { encodeListFrames, parsePeerFrame, PeerFrameType } from "../../common/peer_protocol.ts";
+import { encodeListFrames, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
+import type { BackboneAuth } from "./backbone_auth.ts";
 import {
-  BACKBONE_AUTH_HEADER,
-  type BackboneAuth,
-  replySubject,
-  signedHeaders,
-} from "./backbone_auth.ts";
+  isSigned,
+  publishSigned,
+  receivedFrame,
+  requestFrame,
+  respondSigned,
+} from "./backbone_messages.ts";
 
 export interface BackboneTokenNamesOptions {
   node: Pick<ReplicaNode, "nodeId" | "tokenNames">;
@@ -94,35 +96,27 @@ export class BackboneTokenNames {
 
   #publish(added: string[]): void {
     const { nc, names, node, auth } = this.#options;
-    if (this.#closed || nc.isClosed()) return;
+    if (this.#closed) return;
     const subject = names.tokenNames(node.nodeId);
-    for (const frame of encodeListFrames(PeerFrameType.names, "names", added)) {
-      try {
-        nc.publish(subject, frame, { headers: signedHeaders(auth, subject, frame) });
-      } catch {
-        // disconnected: the peers' next pull brings the name
-      }
+    for (const payload of encodeListFrames(PeerFrameType.names, "names", added)) {
+      // Not taken (disconnected): the peers' next pull brings the names.
+      publishSigned(nc, auth, { subject, payload });
     }
   }
 
   #onNames(msg: Msg): void {
     const { names, node, auth, log } = this.#options;
-    const origin = parseSubject(names, msg.subject);
-    if (!origin || origin.nodeId === node.nodeId || this.#closed) return;
-    if (!auth.verify(msg.subject, msg.data, msg.headers?.get(BACKBONE_AUTH_HEADER), true)) return;
-    const frame = parsePeerFrame(msg.string());
-    if (!frame.ok || frame.value.type !== PeerFrameType.names) return;
-    node.tokenNames.acceptRemote(frame.value.payload.names).catch((error) =>
-      log.warn("backbone names not stored", { peer: origin.nodeId, error: String(error) })
+    if (this.#closed) return;
+    const received = receivedFrame(msg, { names, auth, selfId: node.nodeId });
+    if (received?.frame.type !== PeerFrameType.names) return;
+    node.tokenNames.acceptRemote(received.frame.payload.names).catch((error) =>
+      log.warn("backbone names not stored", { peer: received.origin, error: String(error) })
     );
   }
 
   #serve(msg: Msg): void {
     const { node, auth } = this.#options;
-    if (!auth.verify(msg.subject, msg.data, msg.headers?.get(BACKBONE_AUTH_HEADER), true)) return;
-    const reply = tokenNamePageReply(node, msg.string());
-    if (reply === undefined || !msg.reply) return;
-    msg.respond(reply, { headers: signedHeaders(auth, replySubject(msg.subject), reply) });
+    if (isSigned(auth, msg)) respondSigned(auth, msg, tokenNamePageReply(node, msg.string()));
   }
 
   /** Until a first pull succeeded every round, then every tenth: one live peer, in turn. */
@@ -148,20 +142,16 @@ export class BackboneTokenNames {
     const subject = names.tokenNamePages(peerId);
     let after: string | null = null;
     for (let page = 0; page < MAX_PAGES && !this.#closed; page++) {
-      const request = JSON.stringify({ after });
-      const reply = await nc.request(subject, request, {
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: signedHeaders(auth, subject, request),
+      const payload = JSON.stringify({ after });
+      const frame = await requestFrame(nc, auth, {
+        subject,
+        payload,
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
-      const proof = reply.headers?.get(BACKBONE_AUTH_HEADER);
-      if (!auth.verify(replySubject(subject), reply.data, proof, true)) {
-        throw new Error("Cannot pull names: the reply has no valid cluster proof");
-      }
-      const frame = parsePeerFrame(reply.string());
-      if (!frame.ok || frame.value.type !== PeerFrameType.names) {
+      if (frame.type !== PeerFrameType.names) {
         throw new Error("Cannot pull names: the reply is not a names page");
       }
-      const received = frame.value.payload.names.filter((name) => after === null || name > after);
+      const received = frame.payload.names.filter((name) => after === null || name > after);
       if (received.length === 0) return;
       await node.tokenNames.acceptRemote(received);
       after = received.reduce((last, name) => (name > last ? name : last));
