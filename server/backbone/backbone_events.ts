@@ -12,33 +12,24 @@
  * @module
  */
 
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { BackboneNames } from "../../common/backbone_protocol.ts";
+import type { Msg, Subscription } from "@nats-io/transport-node";
 import { encodeListFrames, encodePeerFrame, parsePeerFrame } from "../../common/peer_protocol.ts";
 import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import { AntiEntropySession, syncReplyFrames, UPDATE_SYNC_CHANNEL } from "../mesh/anti_entropy.ts";
 import { revealsGap } from "../mesh/peer_link.ts";
-import type { Logger } from "../../common/logger.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
-import type { BackboneAuth } from "./backbone_auth.ts";
 import {
   isSigned,
+  type LivePeersPartOptions,
   publishSigned,
   receivedFrame,
   requestFrame,
   respondSigned,
 } from "./backbone_messages.ts";
 
-export interface BackboneEventsOptions {
+/** The update log's anti-entropy runs every sync round (syncIntervalMs). */
+export interface BackboneEventsOptions extends LivePeersPartOptions {
   node: Pick<ReplicaNode, "nodeId" | "updates" | "typingRelay">;
-  nc: NatsConnection;
-  names: BackboneNames;
-  auth: BackboneAuth;
-  log: Logger;
-  /** The peers heard lately (BackbonePeers). */
-  livePeers: () => number[];
-  /** Anti-entropy period. @default 3000 */
-  syncIntervalMs?: number;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -13,6 +13,7 @@
 
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { type BackboneNames, parseSubject } from "../../common/backbone_protocol.ts";
+import type { Logger } from "../../common/logger.ts";
 import { parsePeerFrame, type PeerFrame } from "../../common/peer_protocol.ts";
 import {
   BACKBONE_AUTH_HEADER,
@@ -20,6 +21,18 @@ import {
   replySubject,
   signedHeaders,
 } from "./backbone_auth.ts";
+
+/** What a backbone part that speaks with the live peers takes (events, token names). */
+export interface LivePeersPartOptions {
+  nc: NatsConnection;
+  names: BackboneNames;
+  auth: BackboneAuth;
+  log: Logger;
+  /** The peers heard lately (BackbonePeers). */
+  livePeers: () => number[];
+  /** The sync round's period. @default 3000 */
+  syncIntervalMs?: number;
+}
 
 /** The part of a received NATS message a check reads. */
 export interface ReceivedMessage {

@@ -39,6 +39,7 @@ import { BackbonePeers } from "./backbone_peers.ts";
 import { BackbonePresence } from "./backbone_presence.ts";
 import { BackbonePublisher } from "./backbone_publisher.ts";
 import { BackboneTokenNames } from "./backbone_token_names.ts";
+import type { LivePeersPartOptions } from "./backbone_messages.ts";
 import { lastPublishedSeq } from "./backbone_stream.ts";
 import { publishChat } from "./backbone_chat_pages.ts";
 import { refusingPeerEndpoint } from "./refusing_peer_endpoint.ts";
@@ -231,24 +232,16 @@ class BackboneReplicator implements Replicator {
       onGap: (origins) => peers.requestSync(origins),
       onFreshConsumer: () => setTimeout(() => peers.requestChats(), 1000),
     });
-    const events = new BackboneEvents({
-      node,
+    const live: LivePeersPartOptions = {
       nc: connection,
       names,
       auth,
       log,
       livePeers: () => peers.livePeerIds(),
       syncIntervalMs: this.#options.syncIntervalMs,
-    });
-    const tokenNames = new BackboneTokenNames({
-      node,
-      nc: connection,
-      names,
-      auth,
-      log,
-      livePeers: () => peers.livePeerIds(),
-      syncIntervalMs: this.#options.syncIntervalMs,
-    });
+    };
+    const events = new BackboneEvents({ ...live, node });
+    const tokenNames = new BackboneTokenNames({ ...live, node });
     presence.start();
     peers.start();
     consumer.start();

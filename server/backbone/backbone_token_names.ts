@@ -14,30 +14,21 @@
  * @module
  */
 
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { BackboneNames } from "../../common/backbone_protocol.ts";
-import type { Logger } from "../../common/logger.ts";
+import type { Msg, Subscription } from "@nats-io/transport-node";
 import { encodeListFrames, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
-import type { BackboneAuth } from "./backbone_auth.ts";
 import {
   isSigned,
+  type LivePeersPartOptions,
   publishSigned,
   receivedFrame,
   requestFrame,
   respondSigned,
 } from "./backbone_messages.ts";
 
-export interface BackboneTokenNamesOptions {
+/** A whole list is pulled every tenth sync round (syncIntervalMs). */
+export interface BackboneTokenNamesOptions extends LivePeersPartOptions {
   node: Pick<ReplicaNode, "nodeId" | "tokenNames">;
-  nc: NatsConnection;
-  names: BackboneNames;
-  auth: BackboneAuth;
-  log: Logger;
-  /** The peers heard lately (BackbonePeers). */
-  livePeers: () => number[];
-  /** The sync round's period: a whole list is pulled every tenth round. @default 3000 */
-  syncIntervalMs?: number;
 }
 
 const PULL_EVERY_ROUNDS = 10;
