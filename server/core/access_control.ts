@@ -46,6 +46,8 @@ export class AccessControl {
 
   /** `forbidden` when reader may not use the chat (chat_access.ts canRead). */
   checkChat(chatId: number, reader: Identity): ProtocolError | undefined {
+    // A public chat needs no record (asked per connection for every section 7 event).
+    if (!isPrivateChatId(chatId)) return undefined;
     if (canRead(reader, this.#chats.get(chatId) ?? { chatId })) return undefined;
     return { code: "forbidden", message: `chat ${chatId} is private: members only` };
   }
@@ -82,6 +84,26 @@ export class AccessControl {
     if (!isPrivateChatId(chatId)) return { ok: true, value: this.#presence.list(chatId) };
     const members = new Set(this.#chats.get(chatId)?.members ?? []);
     return { ok: true, value: this.#presence.list(chatId, (name) => members.has(name)) };
+  }
+
+  /**
+   * A createChat's members: undefined for a public chat, the names asked for plus the
+   * creator's for a private one, or why not: private chats need a token (with --auth off,
+   * none has one).
+   */
+  privateMembers(
+    payload: { private?: boolean; members?: string[] },
+    creator: Identity,
+  ): Parsed<string[] | undefined> {
+    if (payload.private !== true) return { ok: true, value: undefined };
+    if (creator.kind !== "user") {
+      const why = this.#authMode === "off"
+        ? "this node runs with --auth off"
+        : "connect with a user token";
+      const message = `Cannot create a private chat: ${why}`;
+      return { ok: false, error: { code: "forbidden", message } };
+    }
+    return { ok: true, value: [...payload.members ?? [], creator.name] };
   }
 
   /** What reader may read across chats (history without a chat, since, search). */

@@ -72,6 +72,20 @@ describe("ChatNode private chats", () => {
     expect(node.tokenNames.isTaken("BOB")).toBe(true);
   });
 
+  test("access.privateMembers() adds the creator to a private chat and needs a token", () => {
+    const { node } = setup();
+    expect(node.access.privateMembers({}, user("ann"))).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(node.access.privateMembers({ private: true, members: ["bob"] }, user("ann")))
+      .toEqual({ ok: true, value: ["bob", "ann"] });
+    expect(node.access.privateMembers({ private: true }, ANONYMOUS)).toMatchObject({
+      ok: false,
+      error: { code: "forbidden", message: expect.stringContaining("--auth off") },
+    });
+  });
+
   test("members merge by union, whatever order the records come in", async () => {
     const one = setup().node;
     const two = setup().node;

@@ -276,14 +276,12 @@ export class ClientSession {
         return;
       }
       case ClientFrameType.createChat: {
-        const members = this.#privateMembers(frame.payload);
-        if (members !== undefined && !Array.isArray(members)) {
-          return this.#error(members.code, members.message, ref);
-        }
+        const members = node.access.privateMembers(frame.payload, this.#identity);
+        if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
         node.createChat(frame.payload.name, (text) => {
           if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
           else this.#context.node.publishToHello(text);
-        }, { members, cause: this }).then((chat) => {
+        }, { members: members.value, cause: this }).then((chat) => {
           this.#sendText(node.chatCreatedFrame(chat, ref));
         }, (error: Error) => this.#refused(error, "chat", ref));
         return;
@@ -341,23 +339,6 @@ export class ClientSession {
     if (!result.ok) return this.#error(result.error.code, result.error.message, ref);
     const more = result.more || undefined;
     this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
-  }
-
-  /**
-   * A private createChat's members (the creator's name added), undefined for a public
-   * one, or why not: private chats need a token (section 6; with --auth off, none has one).
-   */
-  #privateMembers(
-    payload: { private?: boolean; members?: string[] },
-  ): string[] | undefined | { code: ErrorCode; message: string } {
-    if (payload.private !== true) return undefined;
-    if (this.#identity.kind !== "user") {
-      const why = this.#context.node.authMode === "off"
-        ? "this node runs with --auth off"
-        : "connect with a user token";
-      return { code: "forbidden", message: `Cannot create a private chat: ${why}` };
-    }
-    return [...payload.members ?? [], this.#identity.name];
   }
 
   /** Sends a reply, from this node (`source`), through the one encoder. */
