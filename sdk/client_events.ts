@@ -31,8 +31,11 @@ export interface DSatterClientEvents {
   state: ConnectionState;
   /** Who is online, cluster-wide (names, sorted), after a list or a change. */
   presence: { names: string[] };
-  /** The chats known so far (created, listed, or named by a message), by chatId. */
-  chats: { chats: Chat[] };
+  /**
+   * The chats known so far (created, listed, or named by a message), by chatId; `listed`:
+   * a node's chat list has been taken (from then on a chat not among them is unknown).
+   */
+  chats: { chats: Chat[]; listed: boolean };
   /** A node's error that is not about a send (a refused request, a malformed frame). */
   error: { code: string; message: string };
   /** Section 7: a message as it now is (edited, deleted, or a hidden duplicate). */

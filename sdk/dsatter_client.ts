@@ -66,6 +66,8 @@ export class DSatterClient {
   /** Counts connections that went online, so a late timer can tell it is about an old one. */
   #onlineCount = 0;
   #peerRefresh?: TimerHandle;
+  /** A node's chat list was taken at least once. */
+  #chatsListed = false;
 
   constructor(options: DSatterClientOptions) {
     if (!(charLength(options.name) >= 1 && charLength(options.name) <= Limits.helloNameMaxChars)) {
@@ -227,6 +229,11 @@ export class DSatterClient {
     return this.#chats.timeline(chatId);
   }
 
+  /** True once a node's chat list was taken: a chat not in chats() then is unknown. */
+  get chatsListed(): boolean {
+    return this.#chatsListed;
+  }
+
   /** The chats known so far, by chatId. */
   chats(): Chat[] {
     return this.#chats.list();
@@ -272,7 +279,11 @@ export class DSatterClient {
       case "chatList":
       case "chatCreated": {
         const chats = event.kind === "chatList" ? event.chats : [event.chat];
-        if (this.#chats.merge(chats)) emit("chats", { chats: this.chats() });
+        const firstList = event.kind === "chatList" && !this.#chatsListed;
+        if (event.kind === "chatList") this.#chatsListed = true;
+        if (this.#chats.merge(chats) || firstList) {
+          emit("chats", { chats: this.chats(), listed: this.#chatsListed });
+        }
         return;
       }
       case "presenceList":
@@ -303,7 +314,7 @@ export class DSatterClient {
       return; // a page of history had it already
     }
     if (this.#chats.noteChat(message.chatId)) {
-      this.#listeners.emit("chats", { chats: this.chats() });
+      this.#listeners.emit("chats", { chats: this.chats(), listed: this.#chatsListed });
     }
     this.#listeners.emit("message", { message, origin });
   }

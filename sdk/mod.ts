@@ -18,6 +18,7 @@ export type { ConnectionState } from "./connection_state.ts";
 export type { ChatTimeline, TimelineEntry } from "./chat_timeline.ts";
 export type { PendingSend } from "./pending_sends.ts";
 export type { HistoryOptions, HistoryPage } from "./node_queries.ts";
+export { describeTyping, TYPING_EXPIRES_MS, TypingRoster } from "./typing_roster.ts";
 
 export { ChatSession, type ChatSessionOptions, type SessionEvent } from "./chat_session.ts";
 export { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";
