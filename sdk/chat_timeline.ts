@@ -58,7 +58,8 @@ export function ownMessageKey(sender: string, clientMsgId: string): string {
   return `own:${JSON.stringify([sender, clientMsgId])}`;
 }
 
-function entryKey(message: ChatMessage): string {
+/** The row key of a message: by (sender, clientMsgId) when it has one, else by messageId. */
+export function timelineKey(message: ChatMessage): string {
   return message.clientMsgId === undefined
     ? `id:${message.messageId}`
     : ownMessageKey(message.sender, message.clientMsgId);
@@ -107,7 +108,7 @@ class SortedChatTimeline implements ChatTimeline {
     if (duplicateOf !== undefined) this.#seenIds.add(message.messageId); // never shown again
     if (index < 0) return false;
     const old = this.#sorted[index];
-    const key = entryKey(old);
+    const key = timelineKey(old);
     if (duplicateOf !== undefined) {
       this.#sorted.splice(index, 1);
       if (this.#byKey.get(key) === old) this.#byKey.delete(key);
@@ -141,7 +142,7 @@ class SortedChatTimeline implements ChatTimeline {
   entries(): TimelineEntry[] {
     const rows: TimelineEntry[] = this.#sorted.map((message) => ({
       kind: "message",
-      key: entryKey(message),
+      key: timelineKey(message),
       message,
     }));
     for (const send of this.#pending.values()) {
@@ -165,7 +166,7 @@ class SortedChatTimeline implements ChatTimeline {
   #addOne(message: ChatMessage): boolean {
     if (this.#seenIds.has(message.messageId)) return false;
     this.#seenIds.add(message.messageId);
-    const key = entryKey(message);
+    const key = timelineKey(message);
     const holder = this.#byKey.get(key);
     if (holder) {
       if (!isLowerIdentity(message, holder)) return false;

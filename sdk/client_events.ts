@@ -16,6 +16,7 @@ import type {
   TypingEventPayload,
 } from "../common/protocol.ts";
 import type { ConnectionState } from "./connection_state.ts";
+import type { FailoverStatus } from "./failover_loop.ts";
 import type { PendingSend } from "./pending_sends.ts";
 
 export interface DSatterClientEvents {
@@ -42,6 +43,8 @@ export interface DSatterClientEvents {
   messageUpdated: { update: MessageUpdatePayload };
   /** Section 7: someone is typing in a chat (over after 5 s without another). */
   typing: TypingEventPayload;
+  /** Every report of the failover loop (dialing, lost, waiting, ...), for status lines. */
+  failover: FailoverStatus;
 }
 
 export type EventKind = keyof DSatterClientEvents;

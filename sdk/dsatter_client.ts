@@ -122,6 +122,7 @@ export class DSatterClient {
       signal: abort.signal,
       onStatus: (status) => {
         if (status.kind === "lost") this.#onlineCount += 1; // ends peer refreshes of that one
+        this.#listeners.emit("failover", status);
         const state = this.#tracker.onStatus(status);
         if (state) this.#listeners.emit("state", state);
       },

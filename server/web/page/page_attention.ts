@@ -11,7 +11,7 @@
  */
 
 import type { ChatMessage } from "../../../sdk/mod.ts";
-import { mentions } from "./mention.ts";
+import { mentions } from "../../../sdk/mentions.ts";
 import { parseMarkup, plainText } from "./message_markup.ts";
 import type { PageRenderer } from "./page_render.ts";
 import type { PageState } from "./page_state.ts";

@@ -12,7 +12,7 @@
  */
 
 import type { TimelineEntry } from "../../../sdk/mod.ts";
-import { mentions } from "./mention.ts";
+import { mentions } from "../../../sdk/mentions.ts";
 
 /** Messages of one sender this close together form one group. */
 export const GROUP_GAP_MS = 5 * 60_000;

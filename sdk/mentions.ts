@@ -1,7 +1,8 @@
 /**
  * Whether a message mentions someone: their name as a whole word, with or
  * without `@`, in any letter case ("ann", "@Ann", "ann:"; not "annie" nor
- * "joann"). Pure, for the page's notifications and mention highlight.
+ * "joann"). Pure: the web page's notifications and highlight, and the
+ * terminal's activity marker use it.
  *
  * Invariant: a name is matched as literal text, never as a pattern.
  * @module
