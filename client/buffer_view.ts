@@ -46,8 +46,10 @@ export function showNote(context: InteractiveContext, text: string, buffer?: Cha
   if (target === context.buffers.current()) context.screen.show(line);
 }
 
-/** Prints lines that are not kept (help, lists): they go when the buffer is redrawn. */
-export function showTransient(context: InteractiveContext, ...lines: string[]): void {
+/** Prints lines (help, lists, search results) in the buffer shown, kept like a note. */
+export function showLines(context: InteractiveContext, ...lines: string[]): void {
+  const buffer = context.buffers.current();
+  context.buffers.recordNote(buffer, { atMs: Date.now(), text: lines.join("\n") });
   context.screen.show(...lines);
 }
 

@@ -74,10 +74,10 @@ export class ChatScreen {
   redraw(lines: readonly string[]): void {
     const footer = this.#footer();
     const room = Math.max(0, this.#options.size().rows - footer.lines.length);
-    const split = lines.flatMap((line) => line.split("\n"));
-    this.#options.write(
-      "\x1b[H\x1b[2J" + this.#screen.render(split.slice(-room), footer, { fresh: true }),
-    );
+    const split = lines.flatMap((line) => line.split("\n")).slice(-room);
+    // Blank rows first: the newest line sits right above the footer, at the bottom.
+    const padded = [...Array(room - split.length).fill(""), ...split];
+    this.#options.write("\x1b[H\x1b[2J" + this.#screen.render(padded, footer, { fresh: true }));
   }
 
   /** Takes the footer away (on the way out). */

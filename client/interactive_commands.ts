@@ -13,7 +13,7 @@
 
 import { DEFAULT_CHAT_ID } from "../common/protocol.ts";
 import type { ChatMessage } from "../common/protocol.ts";
-import { openBuffer, showBlock, showNote, showTransient } from "./buffer_view.ts";
+import { openBuffer, showBlock, showLines, showNote } from "./buffer_view.ts";
 import { COMMAND_HELP, parseCommand } from "./command_parser.ts";
 import type { InteractiveContext } from "./interactive_context.ts";
 import { formatTimestamp, sanitizeForTerminal } from "./message_format.ts";
@@ -49,7 +49,7 @@ export function runCommandLine(context: InteractiveContext, line: string, quit: 
     case "chats":
       return ask(context, async () => {
         const chats = await client.listChats();
-        showTransient(
+        showLines(
           context,
           screen.dim("-- chats (* shown, + open):"),
           ...chats.map((chat) => {
@@ -68,7 +68,12 @@ export function runCommandLine(context: InteractiveContext, line: string, quit: 
       context.creating = command.name;
       return ask(context, async () => {
         const chat = await client.createChat(command.name);
-        showNote(context, `created chat ${chat.chatId} "${sanitizeForTerminal(chat.name)}"`);
+        const buffer = buffers.open(chat.chatId, chat.name);
+        showNote(
+          context,
+          `created chat ${chat.chatId} "${sanitizeForTerminal(chat.name)}"`,
+          buffer,
+        );
         context.remember({ chat: chat.chatId });
         await openBuffer(context, chat.chatId);
       });
@@ -92,7 +97,7 @@ export function runCommandLine(context: InteractiveContext, line: string, quit: 
     case "rename":
       return runMessageCommand(context, command);
     case "help":
-      return showTransient(context, screen.dim(COMMAND_HELP));
+      return showLines(context, screen.dim(COMMAND_HELP));
     case "quit":
       return quit();
     case "invalid":

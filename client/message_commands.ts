@@ -11,7 +11,7 @@
  */
 
 import type { ChatMessage } from "../common/protocol.ts";
-import { showNote, showTransient } from "./buffer_view.ts";
+import { showLines, showNote } from "./buffer_view.ts";
 import type { Command } from "./command_parser.ts";
 import type { InteractiveContext } from "./interactive_context.ts";
 import { ask } from "./node_request.ts";
@@ -65,7 +65,7 @@ export function runMessageCommand(context: InteractiveContext, command: MessageC
       return ask(context, async () => {
         const page = await client.search(command.query, { limit: 20 });
         const more = page.more ? " (the newest 20)" : "";
-        showTransient(
+        showLines(
           context,
           context.screen.noteLine(
             `${page.messages.length} message(s) match ${

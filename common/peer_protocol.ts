@@ -50,6 +50,8 @@ export interface PeerChat extends Chat {
   createdAt?: string;
   createdLc?: number;
   createdBy?: number;
+  /** The latest rename's hybrid-clock stamp and node (the latest wins on every node). */
+  renamed?: { at: string; lc: number; by: number };
 }
 
 export interface PeerHelloPayload {
@@ -117,6 +119,12 @@ function parseChat(value: unknown): Parsed<PeerChat> {
   }
   if (isIntAtLeast(value.createdLc, 0)) chat.createdLc = value.createdLc;
   if (isIntAtLeast(value.createdBy, 0)) chat.createdBy = value.createdBy;
+  if (isBoundedString(value.creator, Limits.helloNameMaxChars)) chat.creator = value.creator;
+  const renamed = value.renamed;
+  if (
+    isRecord(renamed) && typeof renamed.at === "string" && DATE_TIME_PATTERN.test(renamed.at) &&
+    isIntAtLeast(renamed.lc, 0) && isIntAtLeast(renamed.by, 0)
+  ) chat.renamed = { at: renamed.at, lc: renamed.lc, by: renamed.by };
   return { ok: true, value: chat };
 }
 

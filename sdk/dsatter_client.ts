@@ -26,12 +26,23 @@
  */
 
 import { Limits } from "../common/protocol.ts";
-import type { Chat, PresenceEntry } from "../common/protocol.ts";
+import type { Chat, ChatMessage, PresenceEntry } from "../common/protocol.ts";
 import { charLength } from "../common/client_frame_validation.ts";
 import { ChatSession, type HistoryOptions, type HistoryPage } from "./chat_session.ts";
 import type { SessionEvent } from "./chat_session.ts";
 import type { ChatTimeline } from "./chat_timeline.ts";
 import { ClientChats } from "./client_chats.ts";
+import {
+  chatListQuery,
+  createChatQuery,
+  deleteMessageQuery,
+  editMessageQuery,
+  presenceQuery,
+  renameChatQuery,
+  type SearchOptions,
+  type SearchPage,
+  searchQuery,
+} from "./node_queries.ts";
 import { ClientListeners, type DSatterClientEvents, type EventKind } from "./client_events.ts";
 import { type ConnectionState, ConnectionStateTracker } from "./connection_state.ts";
 import { clientNodeSource, type DSatterClientOptions } from "./dsatter_client_options.ts";
@@ -204,17 +215,50 @@ export class DSatterClient {
 
   /** Every chat known cluster-wide (also a `chats` event). */
   listChats(): Promise<Chat[]> {
-    return this.#session.listChats();
+    return this.#session.query(chatListQuery());
   }
 
   /** Who is connected, cluster-wide (also a `presence` event). */
   presence(chatId?: number): Promise<PresenceEntry[]> {
-    return this.#session.presence(chatId);
+    return this.#session.query(presenceQuery(chatId));
   }
 
   /** Creates a chat (everyone's `chats` event tells it). */
   createChat(name: string): Promise<Chat> {
-    return this.#session.createChat(name);
+    return this.#session.query(createChatQuery(name));
+  }
+
+  /**
+   * Renames a chat this client created (an extension of the protocol: docs/SERVER.md).
+   * Resolves with the chat under its new name (every client's `chats` event tells it);
+   * rejects with `forbidden` for someone else's chat.
+   */
+  renameChat(chatId: number, name: string): Promise<Chat> {
+    return this.#session.query(renameChatQuery(chatId, name));
+  }
+
+  /**
+   * Section 7: changes the text of one of this client's messages. Resolves with the
+   * message as it now is (also a `messageUpdated` event, here and for every reader);
+   * rejects with the node's reason (`forbidden`: not the sender; `not_found`).
+   */
+  editMessage(messageId: string, text: string): Promise<ChatMessage> {
+    return this.#session.query(editMessageQuery(messageId, text));
+  }
+
+  /** Section 7: deletes one of this client's messages (its text is erased on every node). */
+  deleteMessage(messageId: string): Promise<ChatMessage> {
+    return this.#session.query(deleteMessageQuery(messageId));
+  }
+
+  /** Section 7: tells a chat's readers this client is typing (they show it for 5 s). */
+  typing(chatId: number): void {
+    this.#session.typing(chatId);
+  }
+
+  /** Section 7: messages matching q in the chats this client can read, newest first. */
+  search(q: string, options?: SearchOptions): Promise<SearchPage> {
+    return this.#session.query(searchQuery(q, options));
   }
 
   /**
@@ -278,8 +322,13 @@ export class DSatterClient {
         this.#syncPendingRows();
         return emit("pending", { sends: this.pending() });
       case "chatList":
-      case "chatCreated": {
-        const chats = event.kind === "chatList" ? event.chats : [event.chat];
+      case "chatCreated":
+      case "chatRenamed": {
+        const chats = event.kind === "chatList"
+          ? event.chats
+          : event.kind === "chatCreated" && event.mine
+          ? [{ ...event.chat, creator: this.name }] // its creator: this client
+          : [event.chat];
         const firstList = event.kind === "chatList" && !this.#chatsListed;
         if (event.kind === "chatList") this.#chatsListed = true;
         if (this.#chats.merge(chats) || firstList) {
@@ -323,8 +372,8 @@ export class DSatterClient {
   /** Online: lists and presence afresh, and the node list now and every peerRefreshMs. */
   #onReady(ready: SessionEvent & { kind: "ready" }): void {
     this.#listeners.emit("state", this.#tracker.onReady(ready));
-    this.#session.listChats().catch(noop);
-    this.#session.presence().catch(noop);
+    this.#session.query(chatListQuery()).catch(noop);
+    this.#session.query(presenceQuery()).catch(noop);
     const online = ++this.#onlineCount;
     const refresh = () => {
       const run = this.#run;

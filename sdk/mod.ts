@@ -17,7 +17,7 @@ export type { DSatterClientEvents, EventKind } from "./client_events.ts";
 export type { ConnectionState } from "./connection_state.ts";
 export { type ChatTimeline, type TimelineEntry, timelineKey } from "./chat_timeline.ts";
 export type { PendingSend } from "./pending_sends.ts";
-export type { HistoryOptions, HistoryPage } from "./node_queries.ts";
+export type { HistoryOptions, HistoryPage, SearchOptions, SearchPage } from "./node_queries.ts";
 export { mentions } from "./mentions.ts";
 export { describeTyping, TYPING_EXPIRES_MS, TypingRoster } from "./typing_roster.ts";
 

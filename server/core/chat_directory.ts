@@ -1,7 +1,8 @@
 /**
  * Every chat this node knows, in memory over the store's `chats` table: lookups
  * for replies, the implicit `chat <id>` a first message creates, named chats from
- * createChat, and merging what peers send by the tie-break of chat_rules.ts.
+ * createChat (with their creator), renames, and merging what peers send by the
+ * rules of chat_rules.ts (the earliest creation, the latest rename).
  * Writes to the store happen inside the caller's commit.
  *
  * Invariant: the memory map and the store hold the same records once the
@@ -11,7 +12,7 @@
 
 import type { Stamp } from "../../common/hybrid_logical_clock.ts";
 import type { Chat, ChatMessage } from "../../common/protocol.ts";
-import { completeChat, preferChat, type ReplicatedChat } from "./chat_rules.ts";
+import { completeChat, mergeChat, type ReplicatedChat } from "./chat_rules.ts";
 import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 
 /** Node-allocated chat ids: 100,000,000..999,999,999 (small ids stay free for people). */
@@ -39,8 +40,11 @@ export class ChatDirectory {
     return chat ? { ...chat } : undefined;
   }
 
-  /** A new named chat with an unused id; the caller stores it with store(). */
-  create(name: string, stamp: Stamp, nodeId: number): ChatRecord {
+  /**
+   * A new named chat with an unused id, `creator` (a hello name) the one who may rename
+   * it; the caller stores it with store().
+   */
+  create(name: string, stamp: Stamp, nodeId: number, creator?: string): ChatRecord {
     let chatId: number;
     do {
       chatId = CREATED_CHAT_ID_MIN + Math.floor(Math.random() * CREATED_CHAT_ID_SPAN);
@@ -53,8 +57,18 @@ export class ChatDirectory {
       createdLc: stamp.lc,
       createdBy: nodeId,
     };
+    if (creator !== undefined) chat.creator = creator;
     this.#chats.set(chatId, chat);
     return chat;
+  }
+
+  /** A chat's new name, stamped by the hybrid clock; the caller stores it with store(). */
+  rename(chatId: number, name: string, stamp: Stamp, nodeId: number): ChatRecord | undefined {
+    const chat = this.#chats.get(chatId);
+    if (!chat) return undefined;
+    const renamed = { ...chat, name, renamed: { at: stamp.dateTime, lc: stamp.lc, by: nodeId } };
+    this.#chats.set(chatId, renamed);
+    return { ...renamed };
   }
 
   /** Inside a commit: writes chat records. */
@@ -97,19 +111,22 @@ export class ChatDirectory {
     this.#touched.clear();
   }
 
-  /** Peers' chats: returns the records that are new or renamed here (to store and announce). */
-  merge(received: Array<ReplicatedChat | Chat>): ChatRecord[] {
-    const changed: ChatRecord[] = [];
+  /**
+   * Peers' chats: returns the records that are new or changed here (to store and
+   * announce); `existed`: the chat was known here before (a new name, not a new chat).
+   */
+  merge(received: Array<ReplicatedChat | Chat>): Array<{ chat: ChatRecord; existed: boolean }> {
+    const changed: Array<{ chat: ChatRecord; existed: boolean }> = [];
     for (const item of received) {
       const incoming = completeChat(item);
       if (!incoming) continue;
       const existing = this.#chats.get(incoming.chatId);
-      const chosen = preferChat(existing, incoming);
+      const chosen = mergeChat(existing, incoming);
       if (chosen === existing) continue;
       const record: ChatRecord = { ...chosen, lastMessageAt: existing?.lastMessageAt };
       if (record.lastMessageAt === undefined) delete record.lastMessageAt;
       this.#chats.set(record.chatId, record);
-      changed.push(record);
+      changed.push({ chat: record, existed: existing !== undefined });
     }
     return changed;
   }

@@ -29,7 +29,7 @@ import {
   type NewMessagePayload,
   type VectorWire,
 } from "../../common/protocol.ts";
-import { chatCreatedFrame, presenceFrame } from "./client_frames.ts";
+import { chatCreatedFrame, chatRenamedFrame, presenceFrame } from "./client_frames.ts";
 import { encodeVector, mergeVectors, type VersionVector } from "../../common/version_vector.ts";
 import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
@@ -59,7 +59,12 @@ import {
   type SinceResult,
 } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
-import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
+import {
+  checkRename,
+  isAcceptableRemote,
+  normalizeRemote,
+  type ReplicatedChat,
+} from "./chat_rules.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
@@ -305,10 +310,17 @@ export class ChatNode {
     });
   }
 
-  /** Creates a named chat; resolves after commit. announce defaults to the hello topic. */
-  createChat(name: string, announce?: (frameText: string) => void): Promise<ChatRecord> {
+  /**
+   * Creates a named chat, `creator` (a hello name) the one who may rename it; resolves
+   * after commit. announce defaults to the hello topic.
+   */
+  createChat(
+    name: string,
+    announce?: (frameText: string) => void,
+    creator?: string,
+  ): Promise<ChatRecord> {
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId);
+    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId, creator);
     return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
       const frame = this.chatCreatedFrame(chat);
       if (announce) announce(frame);
@@ -319,15 +331,40 @@ export class ChatNode {
     });
   }
 
-  /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
+  /**
+   * Renames a chat for its creator (`by`, a hello name): `chatRenamed` to every hello
+   * client here and, through the mesh, everywhere; resolves with the renamed record, or
+   * rejects with a RenameRefusedError (`forbidden`, `not_found`).
+   */
+  renameChat(chatId: number, name: string, by: string | undefined): Promise<ChatRecord> {
+    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
+    const refusal = checkRename(this.#chats.get(chatId), by);
+    if (refusal) return Promise.reject(refusal);
+    const chat = this.#chats.rename(chatId, name, this.#clock.now(), this.nodeId)!;
+    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
+      this.#publisher.publish(HELLO_TOPIC, chatRenamedFrame(chat, this.nodeId));
+      for (const listener of this.#localChatListeners) listener({ ...chat });
+      this.#logger.info("chat renamed", { chatId, by: this.nodeId });
+      return { ...chat };
+    });
+  }
+
+  /**
+   * Chats from a peer: new ones are stored and announced (`chatCreated`), the earliest
+   * creation and the latest rename win (chat_rules.ts mergeChat); a known chat whose name
+   * changed is announced as `chatRenamed`.
+   */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     const changed = this.#chats.merge(chats);
     if (changed.length === 0) return Promise.resolve();
     return this.#commits.enqueue(() => {
-      this.#chats.store(changed);
+      this.#chats.store(changed.map(({ chat }) => chat));
     }, () => {
-      for (const chat of changed) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(chat));
+      for (const { chat, existed } of changed) {
+        const frame = existed ? chatRenamedFrame(chat, this.nodeId) : this.chatCreatedFrame(chat);
+        this.#publisher.publish(HELLO_TOPIC, frame);
+      }
     });
   }
 
@@ -336,7 +373,7 @@ export class ChatNode {
     return this.#feed.onMessages(listener);
   }
 
-  /** Listener gets chats created on this node after their commit. */
+  /** Listener gets chats created or renamed on this node after their commit (for peers). */
   onLocalChatCreated(listener: (chat: ChatRecord) => void): () => void {
     return this.#feed.onChat(listener);
   }

@@ -81,6 +81,17 @@ export interface ChatRecord {
   createdAt: string;
   createdLc: number;
   createdBy: number;
+  /** Who created a named chat (hello name, or token subject): the one who may rename it. */
+  creator?: string;
+  /** The latest rename (extension): its HLC stamp and node; the latest wins everywhere. */
+  renamed?: RenameStamp;
+}
+
+/** When a chat was renamed, as a hybrid-clock stamp and the node that did it. */
+export interface RenameStamp {
+  at: string;
+  lc: number;
+  by: number;
 }
 
 /** The node's identity, from discovery or made locally once. */

@@ -42,6 +42,10 @@ export interface ChatRow {
   created_at: string;
   created_lc: number;
   created_by: number;
+  creator: string | null;
+  renamed_at: string | null;
+  renamed_lc: number | null;
+  renamed_by: number | null;
 }
 
 export interface RevisionRow {
@@ -105,5 +109,9 @@ export function toChat(row: ChatRow): ChatRecord {
     createdBy: row.created_by,
   };
   if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
+  if (row.creator !== null) chat.creator = row.creator;
+  if (row.renamed_at !== null && row.renamed_lc !== null && row.renamed_by !== null) {
+    chat.renamed = { at: row.renamed_at, lc: row.renamed_lc, by: row.renamed_by };
+  }
   return chat;
 }

@@ -27,6 +27,7 @@ import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { decodeVector, type VersionVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { StorageRefusedError } from "../core/storage_guard.ts";
+import { chatListPayload, renameChat } from "./chat_requests.ts";
 import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -240,18 +241,23 @@ export class ClientSession {
         node.createChat(frame.payload.name, (text) => {
           if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
           else this.#context.node.publishToHello(text);
-        }).then((chat) => {
+        }, this.#helloName).then((chat) => {
           this.#sendText(node.chatCreatedFrame(chat, ref));
         }, (error: Error) => this.#refused(error, "chat", ref));
         return;
       }
       case ClientFrameType.listChats: {
-        const chats = node.chats().map(({ chatId, name, lastMessageAt }) =>
-          lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
-        );
+        const chats = chatListPayload(node, frame.payload);
         this.#reply({ type: ServerFrameType.chatList, payload: chats, ref });
         return;
       }
+      case ClientFrameType.renameChat:
+        return renameChat(node, frame.payload, {
+          helloName: this.#helloName,
+          sendText: (text) => this.#sendText(text),
+          error: (code, message, ref) => this.#error(code, message, ref),
+          refused: (error, ref) => this.#refused(error, "chat", ref),
+        }, ref);
       case ClientFrameType.presence: {
         const entries = node.presence.list(frame.payload.chatId);
         this.#reply({ type: ServerFrameType.presenceList, payload: entries, ref });
