@@ -16,7 +16,7 @@
 import { DSatterClient } from "../sdk/mod.ts";
 import type { Dialer } from "../sdk/node_connection.ts";
 import type { NodeSource } from "../sdk/node_source.ts";
-import { showNote } from "./buffer_view.ts";
+import { redrawBuffer, showNote } from "./buffer_view.ts";
 import type { CliOptions } from "./cli_options.ts";
 import { type ClientConfig, saveConfig } from "./config_file.ts";
 import { runCommandLine } from "./interactive_commands.ts";
@@ -24,7 +24,6 @@ import { createInteractiveContext, type InteractiveContext } from "./interactive
 import { wireClientEvents } from "./interactive_events.ts";
 import { handleKey, noteTyping } from "./interactive_keys.ts";
 import { KeyDecoder } from "./line_editor.ts";
-import { redrawBuffer } from "./buffer_view.ts";
 import { writeAllSync } from "./text_output.ts";
 
 export interface InteractiveModeContext {
@@ -66,7 +65,13 @@ export async function runInteractiveMode(context: InteractiveModeContext): Promi
   try {
     Deno.addSignalListener("SIGWINCH", onResize);
   } catch { /* not supported here */ }
-  showNote(chat, `DSatter: chat ${options.chatId} as ${options.name}. /help lists the commands.`);
+  chat.buffers.recordNote(chat.buffers.current(), {
+    atMs: Date.now(),
+    text: chat.screen.noteLine(
+      `DSatter: chat ${options.chatId} as ${options.name}. /help lists the commands.`,
+    ),
+  });
+  redrawBuffer(chat); // a clean screen (the line `deno task` printed goes too)
   client.start();
   try {
     await readKeys(chat, signal, () => stop.abort());

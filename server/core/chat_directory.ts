@@ -12,7 +12,8 @@
 
 import type { Stamp } from "../../common/hybrid_logical_clock.ts";
 import type { Chat, ChatMessage } from "../../common/protocol.ts";
-import { completeChat, mergeChat, type ReplicatedChat } from "./chat_rules.ts";
+import { completeChat, type ReplicatedChat } from "./chat_rules.ts";
+import { mergeChat } from "./chat_rename.ts";
 import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 
 /** Node-allocated chat ids: 100,000,000..999,999,999 (small ids stay free for people). */

@@ -59,12 +59,8 @@ import {
   type SinceResult,
 } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
-import {
-  checkRename,
-  isAcceptableRemote,
-  normalizeRemote,
-  type ReplicatedChat,
-} from "./chat_rules.ts";
+import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
+import { checkRename } from "./chat_rename.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";

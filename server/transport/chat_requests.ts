@@ -17,7 +17,7 @@ import type {
   RenameChatPayload,
 } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
-import { RenameRefusedError } from "../core/chat_rules.ts";
+import { RenameRefusedError } from "../core/chat_rename.ts";
 import { chatRenamedFrame } from "../core/client_frames.ts";
 
 /** The chatList payload for a request. */

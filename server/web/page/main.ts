@@ -19,6 +19,7 @@ import { wirePageControls } from "./page_controls.ts";
 import { createPageHistory } from "./page_history.ts";
 import { createMessageChanges } from "./page_message_changes.ts";
 import { createPageRenderer } from "./page_render.ts";
+import { wireRename } from "./page_rename.ts";
 import { wireSearch } from "./page_search.ts";
 import { createPageState } from "./page_state.ts";
 import {
@@ -60,9 +61,13 @@ const render = createPageRenderer({
     createNamedChat: () => view.elements.newChat.focus(),
   },
   typingLine: typing.line,
-  afterRender: () => pageHistory.fillView(),
+  afterRender: () => {
+    pageHistory.fillView();
+    rename.render();
+  },
 });
 const pageHistory = createPageHistory(client, state, view, render);
+const rename = wireRename(view.elements, client, state);
 const attention = wireAttention({
   bell: view.elements.notify,
   state,
