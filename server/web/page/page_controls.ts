@@ -67,7 +67,8 @@ function wireNameField({ view, client, state, render }: PageControlsContext): vo
   });
   field.addEventListener("change", () => {
     if (!field.value.trim()) field.value = state.myName;
-    if (client.state.kind === "online" && state.myName !== state.greetedName) {
+    // Said at once on a connection (whatever its phase); offline, the next hello says it.
+    if (state.myName !== state.greetedName) {
       state.greetedName = state.myName;
       client.setName(state.myName);
     }

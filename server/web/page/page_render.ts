@@ -66,8 +66,12 @@ export function createPageRenderer(options: PageRendererOptions): PageRenderer {
     const chats = client.chats();
     if (state.badAddress === undefined && !chats.some((c) => c.chatId === state.currentChatId)) {
       chats.push({ chatId: state.currentChatId, name: `chat ${state.currentChatId}` });
-      chats.sort((a, b) => a.chatId - b.chatId);
     }
+    // By name, as people read a list (numbers in names in number order), not by id.
+    chats.sort((a, b) =>
+      a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: "base" }) ||
+      a.chatId - b.chatId
+    );
     return chats.map((chat) => ({ ...chat, unread: state.chat(chat.chatId).unread }));
   }
 

@@ -14,6 +14,7 @@ import type { ChatMessage } from "../../../sdk/mod.ts";
 import type { PageElements } from "./chat_view.ts";
 import { peopleText, textElement } from "./dom_text.ts";
 import { dayLabel, fullDateTime, timeOfDay } from "./local_time.ts";
+import { parseMarkup, plainText } from "./message_markup.ts";
 import { highlightPieces, queryTerms, snippet } from "./search_highlight.ts";
 
 export interface SearchPage {
@@ -108,7 +109,8 @@ function resultItem(
     time,
   );
   const text = peopleText("span", "hit-text", "");
-  for (const piece of highlightPieces(snippet(message.text, terms), terms)) {
+  const readable = plainText(parseMarkup(message.text)); // what the timeline shows, no ** or `
+  for (const piece of highlightPieces(snippet(readable, terms), terms)) {
     text.append(piece.match ? textElement("mark", "", piece.text) : piece.text);
   }
   button.append(meta, text);
