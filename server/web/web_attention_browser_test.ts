@@ -140,7 +140,11 @@ describe("web client in Chromium, 3-node cluster: attention", () => {
         .toBe(true);
       expect(await ray.page.locator('#chat-list button[aria-current="true"]').count()).toBe(0);
       await ray.page.getByRole("button", { name: "Open chat 11" }).click();
-      await waitForPage(ray.page, async () => ray.page.url().endsWith("?chat=11"), "chat 11");
+      await waitForPage(
+        ray.page,
+        () => Promise.resolve(ray.page.url().endsWith("?chat=11")),
+        "chat 11",
+      );
       expect(await ray.page.getByRole("textbox", { name: "Message", exact: true }).isDisabled())
         .toBe(false);
       expect(await ray.page.locator("#chat-notice").isHidden()).toBe(true);
