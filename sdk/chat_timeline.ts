@@ -8,12 +8,14 @@
  * page, live frame, resume, twice from two nodes): by messageId, and by
  * (sender, clientMsgId), where the copy with the lowest (nodeId, seq) wins, as
  * on every node. A pending send disappears the moment its confirmed copy
- * arrives, so it never shows twice either.
+ * arrives, so it never shows twice either; a copy the nodes declare hidden
+ * (`duplicateOf`) gives its row to the copy that stays.
  * @module
  */
 
 import type { ChatMessage, MessageUpdatePayload } from "../common/protocol.ts";
 import { compareCanonical } from "../common/canonical_order.ts";
+import { decodeMessageId } from "../common/message_id.ts";
 import type { PendingSend as QueuedSend } from "./pending_sends.ts";
 
 /** An own send not delivered back yet, as shown: waiting, acknowledged, or refused. */
@@ -112,6 +114,13 @@ class SortedChatTimeline implements ChatTimeline {
     if (duplicateOf !== undefined) {
       this.#sorted.splice(index, 1);
       if (this.#byKey.get(key) === old) this.#byKey.delete(key);
+      const winner = decodeMessageId(duplicateOf);
+      if (winner && !this.#sorted.some((held) => held.messageId === duplicateOf)) {
+        // The copy that stays was never delivered here (nodes do not send it again): the
+        // send stays on screen once, under the identity every node keeps.
+        this.#seenIds.delete(duplicateOf);
+        this.#addOne({ ...message, messageId: duplicateOf, ...winner });
+      }
     } else {
       this.#sorted[index] = message; // same identity, same place in canonical order
       if (this.#byKey.get(key) === old) this.#byKey.set(key, message);

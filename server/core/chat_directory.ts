@@ -113,11 +113,13 @@ export class ChatDirectory {
   }
 
   /**
-   * Peers' chats: returns the records that are new or changed here (to store and
-   * announce); `existed`: the chat was known here before (a new name, not a new chat).
+   * Peers' chats: returns the records that are new or changed here (to store), with the
+   * record each replaced (none: a new chat), to announce what people see change.
    */
-  merge(received: Array<ReplicatedChat | Chat>): Array<{ chat: ChatRecord; existed: boolean }> {
-    const changed: Array<{ chat: ChatRecord; existed: boolean }> = [];
+  merge(
+    received: Array<ReplicatedChat | Chat>,
+  ): Array<{ chat: ChatRecord; before?: ChatRecord }> {
+    const changed: Array<{ chat: ChatRecord; before?: ChatRecord }> = [];
     for (const item of received) {
       const incoming = completeChat(item);
       if (!incoming) continue;
@@ -127,7 +129,7 @@ export class ChatDirectory {
       const record: ChatRecord = { ...chosen, lastMessageAt: existing?.lastMessageAt };
       if (record.lastMessageAt === undefined) delete record.lastMessageAt;
       this.#chats.set(record.chatId, record);
-      changed.push({ chat: record, existed: existing !== undefined });
+      changed.push({ chat: record, before: existing && { ...existing } });
     }
     return changed;
   }

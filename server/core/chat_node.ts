@@ -60,7 +60,7 @@ import {
 } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
-import { checkRename } from "./chat_rename.ts";
+import { checkRename, compareRenames } from "./chat_rename.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
@@ -357,8 +357,12 @@ export class ChatNode {
     return this.#commits.enqueue(() => {
       this.#chats.store(changed.map(({ chat }) => chat));
     }, () => {
-      for (const { chat, existed } of changed) {
-        const frame = existed ? chatRenamedFrame(chat, this.nodeId) : this.chatCreatedFrame(chat);
+      for (const { chat, before } of changed) {
+        if (before?.name === chat.name) continue; // the same name (a creator or a stamp learnt)
+        // A rename says chatRenamed; a new chat, or a named creation winning over `chat <id>`,
+        // says chatCreated (as before renames existed).
+        const renamed = before !== undefined && compareRenames(chat.renamed, before.renamed) !== 0;
+        const frame = renamed ? chatRenamedFrame(chat, this.nodeId) : this.chatCreatedFrame(chat);
         this.#publisher.publish(HELLO_TOPIC, frame);
       }
     });

@@ -40,6 +40,7 @@ export function hueOf(name: string): number {
 function signature(row: TimelineRow, modes: RowModes, day: string): string {
   const id = row.messageId;
   return JSON.stringify([
+    id,
     row.state,
     row.own,
     row.continued,
