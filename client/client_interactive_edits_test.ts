@@ -8,23 +8,39 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openClient, type ReceivedFrame } from "../server/testing/ws_test_client.ts";
+import {
+  openClient,
+  type ReceivedFrame,
+  type TestClient,
+} from "../server/testing/ws_test_client.ts";
 import { startTestCluster } from "../server/testing/peer_test_cluster.ts";
 import type { ChatMessage } from "../common/protocol.ts";
-import { startTmuxClient } from "./testing/tmux_terminal.ts";
+import { startTmuxClient, type TmuxClient } from "./testing/tmux_terminal.ts";
 
 const updated = (text: string) => (frame: ReceivedFrame) =>
   frame.type === "messageUpdated" && (frame.payload as ChatMessage).text === text;
 
-test("interactive client in tmux: /edit (Up), someone's edit, /delete, /search", async () => {
+/** Two meshed nodes, ann in the terminal on the first, bob (raw, hello'd) on the second. */
+async function scene(run: (bob: TestClient, term: TmuxClient) => Promise<void>): Promise<void> {
   const cluster = await startTestCluster({ size: 2 });
-  const nodes = cluster.nodes;
-  const bob = await openClient(nodes[1].wsUrl);
-  const term = await startTmuxClient(["--server", nodes[0].wsUrl, "--name", "ann"]);
+  const bob = await openClient(cluster.nodes[1].wsUrl);
+  const term = await startTmuxClient(["--server", cluster.nodes[0].wsUrl, "--name", "ann"]);
   try {
     bob.send({ type: "hello", payload: { name: "bob" } });
     await bob.next((f) => f.type === "welcome");
     await term.waitForScreen((s) => s.includes("-- connected to node"), "connected");
+    await run(bob, term);
+    await term.press("C-c");
+    assert.equal(await term.waitForExit(), 0);
+  } finally {
+    await term.close();
+    await bob.close();
+    await cluster.stop();
+  }
+}
+
+test("interactive client in tmux: /edit (Up), someone's edit, /delete, /search", async () => {
+  await scene(async (bob, term) => {
     await term.type("the meeting is at 3pm");
     await term.press("Enter");
     const sent = await bob.next((f) =>
@@ -83,24 +99,11 @@ test("interactive client in tmux: /edit (Up), someone's edit, /delete, /search",
     await term.type("/delete");
     await term.press("Enter");
     await term.waitForScreen((s) => s.includes("you have no message here"), "nothing left");
-    await term.press("C-c");
-    assert.equal(await term.waitForExit(), 0);
-  } finally {
-    await term.close();
-    await bob.close();
-    await cluster.stop();
-  }
+  });
 });
 
 test("interactive client in tmux: /rename by the creator reaches everyone; others are refused", async () => {
-  const cluster = await startTestCluster({ size: 2 });
-  const nodes = cluster.nodes;
-  const bob = await openClient(nodes[1].wsUrl);
-  const term = await startTmuxClient(["--server", nodes[0].wsUrl, "--name", "ann"]);
-  try {
-    bob.send({ type: "hello", payload: { name: "bob" } });
-    await bob.next((f) => f.type === "welcome");
-    await term.waitForScreen((s) => s.includes("-- connected to node"), "connected");
+  await scene(async (bob, term) => {
     await term.type("hi"); // chat 11 comes to exist by its first message: nobody created it
     await term.press("Enter");
     await term.waitForScreen((s) => s.includes("ann: hi"), "chat 11 exists");
@@ -127,11 +130,5 @@ test("interactive client in tmux: /rename by the creator reaches everyone; other
     );
     const renamed = await bob.next((f) => f.type === "chatRenamed");
     assert.deepEqual(renamed.payload, { chatId, name: "Q3 plans" });
-    await term.press("C-c");
-    assert.equal(await term.waitForExit(), 0);
-  } finally {
-    await term.close();
-    await bob.close();
-    await cluster.stop();
-  }
+  });
 });

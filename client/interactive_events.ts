@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type ConnectionState, mentions } from "../sdk/mod.ts";
+import { type ConnectionState, mentions, watchTypingExpiry } from "../sdk/mod.ts";
 import { loadLatest, redrawBuffer, showMessage, showNote } from "./buffer_view.ts";
 import type { InteractiveContext } from "./interactive_context.ts";
 import { sanitizeForTerminal } from "./message_format.ts";
@@ -18,16 +18,10 @@ import { sanitizeForTerminal } from "./message_format.ts";
 /** Wires the client's events to the screen; returns the function that unwires them. */
 export function wireClientEvents(context: InteractiveContext): () => void {
   const { client, screen, buffers, typing } = context;
-  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopExpiry = () => {};
   const redrawTypingLater = () => {
-    clearTimeout(typingTimer);
-    const waitMs = typing.msUntilChange(Date.now());
-    if (waitMs !== undefined) {
-      typingTimer = setTimeout(() => {
-        screen.show();
-        redrawTypingLater();
-      }, waitMs + 50);
-    }
+    stopExpiry();
+    stopExpiry = watchTypingExpiry(typing, () => screen.show());
   };
   const stops = [
     client.on("state", (state) => onState(context, state)),
@@ -87,7 +81,7 @@ export function wireClientEvents(context: InteractiveContext): () => void {
     ),
   ];
   return () => {
-    clearTimeout(typingTimer);
+    stopExpiry();
     for (const stop of stops) stop();
   };
 }

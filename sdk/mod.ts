@@ -19,7 +19,12 @@ export { type ChatTimeline, type TimelineEntry, timelineKey } from "./chat_timel
 export type { PendingSend } from "./pending_sends.ts";
 export type { HistoryOptions, HistoryPage, SearchOptions, SearchPage } from "./node_queries.ts";
 export { mentions } from "./mentions.ts";
-export { describeTyping, TYPING_EXPIRES_MS, TypingRoster } from "./typing_roster.ts";
+export {
+  describeTyping,
+  TYPING_EXPIRES_MS,
+  TypingRoster,
+  watchTypingExpiry,
+} from "./typing_roster.ts";
 
 export { ChatSession, type ChatSessionOptions, type SessionEvent } from "./chat_session.ts";
 export { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { systemTimers, type TimerHandle, type Timers } from "./timers.ts";
+
 /** A reader treats a typing event as over after this long (section 7). */
 export const TYPING_EXPIRES_MS = 5000;
 
@@ -51,6 +53,29 @@ export class TypingRoster {
     }
     return soonest === undefined ? undefined : Math.max(0, soonest - nowMs);
   }
+}
+
+/**
+ * Calls onChange each time an entry of the roster expires (to redraw a typing line), from
+ * now on; call it again after each note(). Returns the function that stops it.
+ */
+export function watchTypingExpiry(
+  roster: TypingRoster,
+  onChange: () => void,
+  timers: Pick<Timers, "setTimeout" | "clearTimeout" | "nowMs"> = systemTimers,
+): () => void {
+  let timer: TimerHandle | undefined;
+  const arm = () => {
+    timers.clearTimeout(timer);
+    const waitMs = roster.msUntilChange(timers.nowMs());
+    if (waitMs === undefined) return;
+    timer = timers.setTimeout(() => {
+      onChange();
+      arm();
+    }, waitMs + 50); // just past the deadline: the entry is gone when onChange looks
+  };
+  arm();
+  return () => timers.clearTimeout(timer);
 }
 
 /** "ann is typing…", "ann and bob are typing…", "ann, bob and 2 others are typing…", or "". */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { describeTyping, TypingRoster } from "./typing_roster.ts";
+import { describeTyping, TypingRoster, watchTypingExpiry } from "./typing_roster.ts";
+import { createFakeTimers } from "./testing/fake_timers.ts";
 
 test("TypingRoster names() lists who typed in the last 5 s, first starter first", () => {
   const roster = new TypingRoster();
@@ -25,4 +26,18 @@ test("describeTyping() says who is typing in a sentence", () => {
   assert.equal(describeTyping(["ann", "bob"]), "ann and bob are typing…");
   assert.equal(describeTyping(["a", "b", "c"]), "a, b and c are typing…");
   assert.equal(describeTyping(["a", "b", "c", "d"]), "a, b and 2 others are typing…");
+});
+
+test("watchTypingExpiry() calls back as each entry expires, then stops", async () => {
+  const timers = createFakeTimers();
+  const roster = new TypingRoster();
+  roster.note({ chatId: 1, name: "ann" }, timers.nowMs());
+  roster.note({ chatId: 1, name: "bob" }, timers.nowMs() + 2_000);
+  const seen: string[][] = [];
+  const stop = watchTypingExpiry(roster, () => seen.push(roster.names(1, timers.nowMs())), timers);
+  await timers.advance(5_100);
+  assert.deepEqual(seen, [["bob"]]);
+  await timers.advance(2_000);
+  assert.deepEqual(seen, [["bob"], []]);
+  stop();
 });

@@ -45,6 +45,10 @@ function setHidden(page: Page, hidden: boolean) {
   }, hidden);
 }
 
+function waitForTitle(page: Page, title: string, what: string) {
+  return waitForPage(page, async () => (await page.title()) === title, what);
+}
+
 function notifications(page: Page) {
   return page.evaluate(() =>
     (globalThis as unknown as { __attention: { notifications: unknown[] } }).__attention
@@ -56,37 +60,17 @@ describe("web client in Chromium, 3-node cluster: attention", () => {
   test("unread messages count in the tab title, other chats and the hidden tab's own", async () => {
     const [a, b] = cluster.nodes;
     const nia = await cluster.open(a, "nia", { chatId: 401, initScript: watchAttention });
-    await waitForPage(
-      nia.page,
-      async () => (await nia.page.title()) === "chat 401 · DSatter",
-      "title",
-    );
+    await waitForTitle(nia.page, "chat 401 · DSatter", "title");
     await cluster.post(b, 402, "oli", "elsewhere 1");
     await cluster.post(b, 402, "oli", "elsewhere 2");
-    await waitForPage(
-      nia.page,
-      async () => (await nia.page.title()) === "(2) chat 401 · DSatter",
-      "two unread in the title",
-    );
+    await waitForTitle(nia.page, "(2) chat 401 · DSatter", "two unread in the title");
     await setHidden(nia.page, true);
     await cluster.post(b, 401, "oli", "here, while away");
-    await waitForPage(
-      nia.page,
-      async () => (await nia.page.title()) === "(3) chat 401 · DSatter",
-      "the hidden tab's own chat counts too",
-    );
+    await waitForTitle(nia.page, "(3) chat 401 · DSatter", "the hidden tab's own chat counts too");
     await setHidden(nia.page, false);
-    await waitForPage(
-      nia.page,
-      async () => (await nia.page.title()) === "(2) chat 401 · DSatter",
-      "seen again when visible",
-    );
+    await waitForTitle(nia.page, "(2) chat 401 · DSatter", "seen again when visible");
     await nia.page.locator('#chat-list button[data-chat-id="402"]').click();
-    await waitForPage(
-      nia.page,
-      async () => (await nia.page.title()) === "chat 402 · DSatter",
-      "read",
-    );
+    await waitForTitle(nia.page, "chat 402 · DSatter", "read");
     cluster.expectNoProblems();
   }, TEST_TIMEOUT_MS);
 

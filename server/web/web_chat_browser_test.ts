@@ -12,7 +12,6 @@ import { spawnNode } from "../testing/spawn_node.ts";
 import { TEST_TIMEOUT_MS, useBrowserCluster } from "./testing/browser_cluster.ts";
 import {
   countText,
-  PHONE_VIEWPORT,
   sendWithButton,
   sendWithEnter,
   shownMessages,
@@ -22,12 +21,7 @@ import {
 
 const cluster = useBrowserCluster();
 const { nodes } = cluster;
-const open = (
-  node: (typeof nodes)[number],
-  name: string,
-  chatId?: number,
-  viewport?: typeof PHONE_VIEWPORT,
-) => cluster.open(node, name, { chatId, viewport });
+const open = cluster.openAt;
 const expectNoProblems = () => cluster.expectNoProblems();
 const postMessage = cluster.post;
 

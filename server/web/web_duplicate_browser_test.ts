@@ -11,8 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { health } from "../testing/peer_test_cluster.ts";
-import { type GatedTcpProxy, startGatedTcpProxy } from "../testing/gated_tcp_proxy.ts";
-import { type SpawnedNode, spawnNode } from "../testing/spawn_node.ts";
+import { type PartitionedPair, startPartitionedPair } from "../testing/partitioned_pair.ts";
 import { waitUntil } from "../testing/ws_test_client.ts";
 import { postMessage, TEST_TIMEOUT_MS } from "./testing/browser_cluster.ts";
 import {
@@ -23,33 +22,25 @@ import {
 } from "./testing/chat_page.ts";
 
 const CHAT = 601;
-const MESH_ENV = { DSATTER_SYNC_INTERVAL_MS: "300", DSATTER_PEER_TIMEOUT_MS: "3000" };
 
 describe("web client in Chromium: a send accepted on both sides of a partition", () => {
-  const nodes: SpawnedNode[] = [];
   const pages: ChatPage[] = [];
-  let proxy: GatedTcpProxy | undefined;
+  let pair: PartitionedPair | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    const y = await spawnNode({ extraArgs: ["--standalone"], env: MESH_ENV });
-    nodes.push(y);
-    proxy = await startGatedTcpProxy(y.port);
-    nodes.push(
-      await spawnNode({ extraArgs: ["--peers", `127.0.0.1:${proxy.port}`], env: MESH_ENV }),
-    );
+    pair = await startPartitionedPair();
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await Promise.allSettled(pages.map((chatPage) => chatPage.close()));
     await browser?.close().catch(() => {});
-    await Promise.all(nodes.map((node) => node.stop().catch(() => null)));
-    await proxy?.close();
+    await pair?.stop();
   });
 
   test("each page ends with the copy that stays, shown once", async () => {
-    const [y, x] = nodes;
+    const { y, x, proxy } = pair!;
     const onX = await openChatPage(browser!, x.url, { name: "viewer-x", chatId: CHAT });
     const onY = await openChatPage(browser!, y.url, { name: "viewer-y", chatId: CHAT });
     pages.push(onX, onY);
@@ -82,7 +73,7 @@ describe("web client in Chromium: a send accepted on both sides of a partition",
         }));
       chatPage.page.on("console", (m) => console.log(chatPage.name, m.text()));
     }
-    proxy!.open();
+    proxy.open();
     await waitUntil(async () => (await health(x)).peers === 1, 30_000, 100);
     for (const chatPage of [onX, onY]) {
       const rows = await waitForMessages(

@@ -10,22 +10,11 @@ import { describe, expect, test } from "bun:test";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 import { spawnNode } from "../testing/spawn_node.ts";
 import { TEST_TIMEOUT_MS, useBrowserCluster } from "./testing/browser_cluster.ts";
-import {
-  type ChatPage,
-  countText,
-  PHONE_VIEWPORT,
-  sendWithEnter,
-  waitForMessages,
-} from "./testing/chat_page.ts";
+import { type ChatPage, countText, sendWithEnter, waitForMessages } from "./testing/chat_page.ts";
 
 const cluster = useBrowserCluster();
 const { nodes } = cluster;
-const open = (
-  node: (typeof nodes)[number],
-  name: string,
-  chatId?: number,
-  viewport?: typeof PHONE_VIEWPORT,
-) => cluster.open(node, name, { chatId, viewport });
+const open = cluster.openAt;
 
 describe("web client in Chromium, 3-node cluster: failover", () => {
   test("offline, the page counts its retry down and greys the stale presence list", async () => {

@@ -9,7 +9,12 @@
  * @module
  */
 
-import { describeTyping, type DSatterClient, TypingRoster } from "../../../sdk/mod.ts";
+import {
+  describeTyping,
+  type DSatterClient,
+  TypingRoster,
+  watchTypingExpiry,
+} from "../../../sdk/mod.ts";
 import type { PageRenderer } from "./page_render.ts";
 import type { PageState } from "./page_state.ts";
 
@@ -30,16 +35,10 @@ export function wireTyping(
 ): PageTyping {
   const roster = new TypingRoster();
   let lastSent = { chatId: -1, atMs: 0 };
-  let expiry: ReturnType<typeof setTimeout> | undefined;
+  let stopExpiry = () => {};
   const redrawLater = () => {
-    clearTimeout(expiry);
-    const waitMs = roster.msUntilChange(Date.now());
-    if (waitMs !== undefined) {
-      expiry = setTimeout(() => {
-        render.schedule({ typing: true });
-        redrawLater();
-      }, waitMs + 50);
-    }
+    stopExpiry();
+    stopExpiry = watchTypingExpiry(roster, () => render.schedule({ typing: true }));
   };
   client.on("typing", (event) => {
     if (event.name === state.myName) return;

@@ -45,6 +45,13 @@ export interface BrowserCluster {
     name: string,
     options?: Omit<OpenChatPageOptions, "name">,
   ): Promise<ChatPage>;
+  /** The same, chat and viewport by position (the older tests' shape). */
+  openAt(
+    node: SpawnedNode,
+    name: string,
+    chatId?: number,
+    viewport?: { width: number; height: number },
+  ): Promise<ChatPage>;
   /** No script error, console error (a CSP violation is one) or HTTP error on any page. */
   expectNoProblems(): void;
   /** Posts a message over REST; resolves with its messageId once stored. */
@@ -105,15 +112,22 @@ export function useBrowserCluster(): BrowserCluster {
 
   afterAll(stopEverything, 60_000);
 
+  async function open(
+    node: SpawnedNode,
+    name: string,
+    options: Omit<OpenChatPageOptions, "name"> = {},
+  ): Promise<ChatPage> {
+    const chatPage = await openChatPage(browser!, node.url, { ...options, name });
+    pages.push(chatPage);
+    opened.push(chatPage);
+    return chatPage;
+  }
+
   return {
     nodes,
     browser: () => browser!,
-    async open(node, name, options = {}) {
-      const chatPage = await openChatPage(browser!, node.url, { ...options, name });
-      pages.push(chatPage);
-      opened.push(chatPage);
-      return chatPage;
-    },
+    open,
+    openAt: (node, name, chatId, viewport) => open(node, name, { chatId, viewport }),
     expectNoProblems() {
       expect(opened.flatMap((chatPage) => chatPage.problems)).toEqual([]);
     },
