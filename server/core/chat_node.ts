@@ -29,7 +29,8 @@ import {
   type NewMessagePayload,
   type VectorWire,
 } from "../../common/protocol.ts";
-import { chatCreatedFrame, chatRenamedFrame, presenceFrame } from "./client_frames.ts";
+import { presenceFrame } from "./client_frames.ts";
+import { ChatRecords } from "./chat_records.ts";
 import { encodeVector, mergeVectors, type VersionVector } from "../../common/version_vector.ts";
 import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ChatDirectory } from "./chat_directory.ts";
@@ -60,7 +61,6 @@ import {
 } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
-import { checkRename, compareRenames } from "./chat_rename.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
@@ -111,6 +111,7 @@ export class ChatNode {
   #lastCommitMs = 0;
   #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
   #feed: LocalCommitFeed;
+  #records: ChatRecords;
 
   constructor(options: ChatNodeOptions) {
     this.nodeId = options.nodeId;
@@ -151,6 +152,16 @@ export class ChatNode {
       refusal: () => this.#storage.refusal() ?? undefined,
     });
     this.typingRelay = new TypingRelay(this.nodeId, this.#publisher);
+    this.#records = new ChatRecords({
+      nodeId: this.nodeId,
+      directory: () => this.#chats,
+      commits: this.#commits,
+      stamp: () => this.#clock.now(),
+      publisher: this.#publisher,
+      feed: this.#feed,
+      refusal: () => this.#storage.refusal() ?? undefined,
+      logger: this.#logger,
+    });
     this.#visibility = this.#visibilityContext();
     this.#indexer = new SearchIndexer({
       store: this.#store,
@@ -306,66 +317,23 @@ export class ChatNode {
     });
   }
 
-  /**
-   * Creates a named chat, `creator` (a hello name) the one who may rename it; resolves
-   * after commit. announce defaults to the hello topic.
-   */
+  /** Creates a named chat (chat_records.ts); resolves after commit. */
   createChat(
     name: string,
     announce?: (frameText: string) => void,
     creator?: string,
   ): Promise<ChatRecord> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId, creator);
-    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
-      const frame = this.chatCreatedFrame(chat);
-      if (announce) announce(frame);
-      else this.#publisher.publish(HELLO_TOPIC, frame);
-      this.#feed.chatCreated(chat);
-      this.#logger.info("chat created", { chatId: chat.chatId, by: this.nodeId });
-      return { ...chat };
-    });
+    return this.#records.create(name, announce, creator);
   }
 
-  /**
-   * Renames a chat for its creator (`by`, a hello name): `chatRenamed` to every hello
-   * client here and, through the mesh, everywhere; resolves with the renamed record, or
-   * rejects with a RenameRefusedError (`forbidden`, `not_found`).
-   */
+  /** The creator renames a chat (chat_records.ts; an extension: docs/SERVER.md). */
   renameChat(chatId: number, name: string, by: string | undefined): Promise<ChatRecord> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const refusal = checkRename(this.#chats.get(chatId), by);
-    if (refusal) return Promise.reject(refusal);
-    const chat = this.#chats.rename(chatId, name, this.#clock.now(), this.nodeId)!;
-    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
-      this.#publisher.publish(HELLO_TOPIC, chatRenamedFrame(chat, this.nodeId));
-      for (const listener of this.#localChatListeners) listener({ ...chat });
-      this.#logger.info("chat renamed", { chatId, by: this.nodeId });
-      return { ...chat };
-    });
+    return this.#records.rename(chatId, name, by);
   }
 
-  /**
-   * Chats from a peer: new ones are stored and announced (`chatCreated`), the earliest
-   * creation and the latest rename win (chat_rules.ts mergeChat); a known chat whose name
-   * changed is announced as `chatRenamed`.
-   */
+  /** Chats from a peer, merged and announced (chat_records.ts). */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const changed = this.#chats.merge(chats);
-    if (changed.length === 0) return Promise.resolve();
-    return this.#commits.enqueue(() => {
-      this.#chats.store(changed.map(({ chat }) => chat));
-    }, () => {
-      for (const { chat, before } of changed) {
-        if (before?.name === chat.name) continue; // the same name (a creator or a stamp learnt)
-        // A rename says chatRenamed; a new chat, or a named creation winning over `chat <id>`,
-        // says chatCreated (as before renames existed).
-        const renamed = before !== undefined && compareRenames(chat.renamed, before.renamed) !== 0;
-        const frame = renamed ? chatRenamedFrame(chat, this.nodeId) : this.chatCreatedFrame(chat);
-        this.#publisher.publish(HELLO_TOPIC, frame);
-      }
-    });
+    return this.#records.acceptRemote(chats);
   }
 
   /** Listener gets this node's own messages after their commit (batched per tick). */
@@ -401,7 +369,7 @@ export class ChatNode {
 
   /** The `chatCreated` frame text for a chat. */
   chatCreatedFrame(chat: ChatRecord, ref?: string): string {
-    return chatCreatedFrame(chat, this.nodeId, ref);
+    return this.#records.frame(chat, ref);
   }
 
   /** Commits whatever is queued now. */

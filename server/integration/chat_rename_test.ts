@@ -15,7 +15,8 @@ import { join } from "node:path";
 import type { Chat } from "../../common/protocol.ts";
 import { startTestCluster, type TestCluster, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { helloClient, request, sendAcked } from "../testing/chat_test_helpers.ts";
-import { openClient, type TestClient, waitUntil } from "../testing/ws_test_client.ts";
+import { openClient, type TestClient } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 
 setDefaultTimeout(60_000);
 
@@ -96,7 +97,7 @@ describe("chat renames across three nodes", () => {
     // B must know the chat (and its creator) before ann can rename it there.
     await waitUntil(
       async () => (await chatList(annB)).some((chat) => chat.chatId === chatId),
-      20_000,
+      { what: "the chat known on node B", deadlineMs: 20_000 },
     );
     annA.send({ type: "renameChat", payload: { chatId, name: "from A" }, ref: "ra" });
     annB.send({ type: "renameChat", payload: { chatId, name: "from B" }, ref: "rb" });
@@ -114,7 +115,7 @@ describe("chat renames across three nodes", () => {
     await waitUntil(async () => {
       const seen = await names();
       return seen[0] !== undefined && seen.every((name) => name === seen[0]);
-    }, 30_000);
+    }, { deadlineMs: 30_000 });
     const agreed = (await names())[0]!;
     expect(["from A", "from B"]).toContain(agreed);
 

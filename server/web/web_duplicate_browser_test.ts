@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { health } from "../testing/peer_test_cluster.ts";
 import { type PartitionedPair, startPartitionedPair } from "../testing/partitioned_pair.ts";
-import { waitUntil } from "../testing/ws_test_client.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import { postMessage, TEST_TIMEOUT_MS } from "./testing/browser_cluster.ts";
 import {
   type ChatPage,
@@ -74,7 +74,7 @@ describe("web client in Chromium: a send accepted on both sides of a partition",
       chatPage.page.on("console", (m) => console.log(chatPage.name, m.text()));
     }
     proxy.open();
-    await waitUntil(async () => (await health(x)).peers === 1, 30_000, 100);
+    await waitUntil(async () => (await health(x)).peers === 1, { deadlineMs: 30_000, pollMs: 100 });
     for (const chatPage of [onX, onY]) {
       const rows = await waitForMessages(
         chatPage.page,
