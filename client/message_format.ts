@@ -13,7 +13,7 @@
 import type { ChatMessage } from "../common/protocol.ts";
 import { toWireMessage } from "../common/wire_message.ts";
 import { preferredNickColor } from "./nick_colors.ts";
-import { charColumns, textColumns } from "./terminal_width.ts";
+import { graphemeColumns, graphemes, textColumns } from "./terminal_width.ts";
 
 export interface FormatOptions {
   /** ANSI colours on. */
@@ -99,11 +99,11 @@ export function wrapColumns(text: string, firstColumns: number, columns: number)
       used += textColumns(word);
       continue;
     }
-    for (const char of word) { // a word longer than a row: cut it
-      const charWidth = charColumns(char);
-      if (used + charWidth > limit) flush();
-      row += char;
-      used += charWidth;
+    for (const grapheme of graphemes(word)) { // a word longer than a row: cut it
+      const width = graphemeColumns(grapheme);
+      if (used + width > limit) flush();
+      row += grapheme;
+      used += width;
     }
   }
   rows.push(row.trimEnd());
