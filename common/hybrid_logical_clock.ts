@@ -45,6 +45,10 @@ export function createHybridLogicalClock(
     if (wall > physicalMs) {
       physicalMs = wall;
       logical = 0;
+    } else if (logical >= LOGICAL_COUNTER_MAX) {
+      // The counter stays a small integer on every node: the next millisecond instead.
+      physicalMs += 1;
+      logical = 0;
     } else {
       logical += 1;
     }
@@ -52,6 +56,7 @@ export function createHybridLogicalClock(
   }
 
   function observe(stamp: Stamp): void {
+    if (!Number.isSafeInteger(stamp.lc) || stamp.lc < 0 || stamp.lc > LOGICAL_COUNTER_MAX) return;
     const remoteMs = parseDateTimeMs(stamp.dateTime);
     if (remoteMs > physicalMs) {
       physicalMs = remoteMs;
@@ -76,8 +81,22 @@ export function formatDateTime(ms: number): string {
 /** ms since the epoch for a contract dateTime; NaN when it is not one. */
 export function parseDateTimeMs(dateTime: string): number {
   if (!DATE_TIME_PATTERN.test(dateTime)) return NaN;
-  return Date.parse(dateTime);
+  const ms = Date.parse(dateTime);
+  // The shape alone lets "2026-02-30" or hour 24 through; a real instant prints back the same.
+  return Number.isNaN(ms) || formatDateTime(ms) !== dateTime ? NaN : ms;
 }
+
+/** True for a contract dateTime that names a real instant. */
+export function isContractDateTime(value: unknown): value is string {
+  return typeof value === "string" && !Number.isNaN(parseDateTimeMs(value));
+}
+
+/**
+ * The largest logical part a clock issues or accepts. Far above any real burst
+ * within one millisecond, and far below 2^53, so that `lc + 1` stays an exact
+ * integer on every node (past 2^53 a peer would refuse the node's messages forever).
+ */
+export const LOGICAL_COUNTER_MAX = 2 ** 31 - 1;
 
 /** The contract's dateTime shape. */
 export const DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -24,7 +24,7 @@ import {
   type PeerUpdateFrame,
   type ReplicatedMessage,
 } from "./peer_update_protocol.ts";
-import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
+import { isContractDateTime } from "./hybrid_logical_clock.ts";
 import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 import { decodeVector } from "./version_vector.ts";
 
@@ -110,11 +110,11 @@ function parseChat(value: unknown): Parsed<PeerChat> {
   if (!isIntAtLeast(value.chatId, 0)) return fail("bad chatId");
   if (!isBoundedString(value.name, Limits.chatNameMaxChars)) return fail("bad chat name");
   const chat: PeerChat = { chatId: value.chatId, name: value.name };
-  if (typeof value.lastMessageAt === "string" && DATE_TIME_PATTERN.test(value.lastMessageAt)) {
+  if (isContractDateTime(value.lastMessageAt)) {
     chat.lastMessageAt = value.lastMessageAt;
   }
   if (typeof value.named === "boolean") chat.named = value.named;
-  if (typeof value.createdAt === "string" && DATE_TIME_PATTERN.test(value.createdAt)) {
+  if (isContractDateTime(value.createdAt)) {
     chat.createdAt = value.createdAt;
   }
   if (isIntAtLeast(value.createdLc, 0)) chat.createdLc = value.createdLc;
