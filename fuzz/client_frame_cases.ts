@@ -95,7 +95,11 @@ function oddCase(random: SeededRandom, ref: string): ClientCase {
         random,
       );
     case 4:
-      return { kind: "binary", label: "binary", bytes: encoder.encode(toJsonText({ type: "listChats", payload: {}, ref })) };
+      return {
+        kind: "binary",
+        label: "binary",
+        bytes: encoder.encode(toJsonText({ type: "listChats", payload: {}, ref })),
+      };
     default:
       return textCase("empty", random.pick(["", " ", "{}", "[]", "null", '""']), random);
   }
@@ -103,7 +107,13 @@ function oddCase(random: SeededRandom, ref: string): ClientCase {
 
 /** Invalid UTF-8 in a frame that would otherwise be valid. */
 function invalidUtf8(random: SeededRandom): Uint8Array {
-  const bad = random.pick([[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]]);
+  const bad = random.pick([[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0x80], [
+    0xf8,
+    0x88,
+    0x80,
+    0x80,
+    0x80,
+  ], [0xe2, 0x82]]);
   const head = encoder.encode('{"type":"hello","payload":{"name":"a');
   const tail = encoder.encode('"}}');
   return Uint8Array.from([...head, ...bad, ...tail]);
@@ -112,11 +122,24 @@ function invalidUtf8(random: SeededRandom): Uint8Array {
 function transportCase(random: SeededRandom): ClientCase {
   switch (random.int(0, 5)) {
     case 0:
-      return { kind: "transport", label: "invalid UTF-8", send: { frame: { opcode: 1, payload: invalidUtf8(random) } }, closeCodes: [1007] };
+      return {
+        kind: "transport",
+        label: "invalid UTF-8",
+        send: { frame: { opcode: 1, payload: invalidUtf8(random) } },
+        closeCodes: [1007],
+      };
     case 1: {
       const size = random.pick([FRAME_MAX_BYTES + 1, FRAME_MAX_BYTES + 1000, 200_000, 1_000_000]);
-      const text = toJsonText({ type: "newMessageFromClient", payload: { text: "x".repeat(size), sender: "s", chatId: 1 } });
-      return { kind: "transport", label: "oversized", send: { frame: { opcode: 1, payload: encoder.encode(text) } }, closeCodes: [1009] };
+      const text = toJsonText({
+        type: "newMessageFromClient",
+        payload: { text: "x".repeat(size), sender: "s", chatId: 1 },
+      });
+      return {
+        kind: "transport",
+        label: "oversized",
+        send: { frame: { opcode: 1, payload: encoder.encode(text) } },
+        closeCodes: [1009],
+      };
     }
     case 2: {
       const frame = random.pick([
@@ -127,15 +150,53 @@ function transportCase(random: SeededRandom): ClientCase {
         { opcode: 9, payload: new Uint8Array(2), fin: false },
         { opcode: 8, payload: Uint8Array.from([0x00, 0x05]) },
       ]);
-      return { kind: "transport", label: "protocol violation", send: { frame }, closeCodes: [1002] };
+      return {
+        kind: "transport",
+        label: "protocol violation",
+        send: { frame },
+        closeCodes: [1002],
+      };
     }
     case 3: // an unmasked client frame
-      return { kind: "transport", label: "unmasked", send: { bytes: Uint8Array.from([0x81, 0x02, 0x7b, 0x7d]), thenTerminate: false }, closeCodes: [1002] };
+      return {
+        kind: "transport",
+        label: "unmasked",
+        send: { bytes: Uint8Array.from([0x81, 0x02, 0x7b, 0x7d]), thenTerminate: false },
+        closeCodes: [1002],
+      };
     case 4: // a length past any limit
-      return { kind: "transport", label: "huge length", send: { bytes: Uint8Array.from([0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]), thenTerminate: false }, closeCodes: [1009] };
+      return {
+        kind: "transport",
+        label: "huge length",
+        send: {
+          bytes: Uint8Array.from([
+            0x81,
+            0xff,
+            0x7f,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            1,
+            2,
+            3,
+            4,
+          ]),
+          thenTerminate: false,
+        },
+        closeCodes: [1009],
+      };
     default: { // half a frame, then the TCP connection drops
       const whole = Uint8Array.from([0x81, 0x85, 1, 2, 3, 4, 0x7a, 0x20, 0x7a, 0x20, 0x7a]);
-      return { kind: "transport", label: "truncated", send: { bytes: whole.subarray(0, random.int(1, whole.length - 1)), thenTerminate: true }, closeCodes: [] };
+      return {
+        kind: "transport",
+        label: "truncated",
+        send: { bytes: whole.subarray(0, random.int(1, whole.length - 1)), thenTerminate: true },
+        closeCodes: [],
+      };
     }
   }
 }

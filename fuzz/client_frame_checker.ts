@@ -56,7 +56,9 @@ function syncProblem(testCase: SentCase, frames: ServerFrame[]): string | undefi
   const expect = testCase.expect;
   const refs = frames.every((frame) => frame.ref === expect.ref);
   if (!refs) return "a reply without the frame's ref";
-  if (expect.async && expect.verdict !== "bad") return frames.length === 0 ? undefined : "sync frames for an async case";
+  if (expect.async && expect.verdict !== "bad") {
+    return frames.length === 0 ? undefined : "sync frames for an async case";
+  }
   if (frames.length === 0) {
     return expect.verdict !== "bad" && expect.reply === undefined ? undefined : "no answer";
   }
@@ -64,9 +66,13 @@ function syncProblem(testCase: SentCase, frames: ServerFrame[]): string | undefi
   const [frame] = frames;
   if (frame.type === "error") {
     const code = (frame.payload as { code?: unknown })?.code;
-    return expect.verdict !== "ok" && expect.errorCodes.includes(code as string) ? undefined : `error ${code}`;
+    return expect.verdict !== "ok" && expect.errorCodes.includes(code as string)
+      ? undefined
+      : `error ${code}`;
   }
-  return expect.verdict !== "bad" && frame.type === expect.reply ? undefined : `a ${frame.type} frame`;
+  return expect.verdict !== "bad" && frame.type === expect.reply
+    ? undefined
+    : `a ${frame.type} frame`;
 }
 
 export class ClientFrameChecker {
@@ -122,7 +128,11 @@ export class ClientFrameChecker {
     const step = Math.ceil(bytes.length / fragments);
     for (let i = 0; i < fragments; i++) {
       const last = i === fragments - 1;
-      this.#ws.sendFrame(i === 0 ? 1 : 0, bytes.subarray(i * step, last ? bytes.length : (i + 1) * step), { fin: last });
+      this.#ws.sendFrame(
+        i === 0 ? 1 : 0,
+        bytes.subarray(i * step, last ? bytes.length : (i + 1) * step),
+        { fin: last },
+      );
     }
   }
 
@@ -130,7 +140,9 @@ export class ClientFrameChecker {
   async waitBelow(maxInFlight: number, deadlineMs = 30_000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (this.#inFlight.length >= maxInFlight && !this.closedUnexpectedly) {
-      if (Date.now() > deadline) throw new Error(`Cannot get answers from the node within ${deadlineMs} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`Cannot get answers from the node within ${deadlineMs} ms`);
+      }
       await new Promise<void>((resolve) => {
         this.#waiters.push(resolve);
         setTimeout(resolve, 250);
@@ -142,12 +154,18 @@ export class ClientFrameChecker {
   async drain(deadlineMs = 30_000): Promise<void> {
     await this.waitBelow(1, deadlineMs);
     const deadline = Date.now() + deadlineMs;
-    const pending = () => [...this.#async.values()].filter((w) => !w.answered && w.testCase.expect.reply !== undefined);
+    const pending = () =>
+      [...this.#async.values()].filter((w) => !w.answered && w.testCase.expect.reply !== undefined);
     while (pending().length > 0 && Date.now() < deadline && !this.closedUnexpectedly) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     for (const wait of pending()) {
-      this.#recorder.fail({ label: wait.testCase.label, input: wait.testCase.text, expected: describe(wait.testCase.expect), got: "no async answer" });
+      this.#recorder.fail({
+        label: wait.testCase.label,
+        input: wait.testCase.text,
+        expected: describe(wait.testCase.expect),
+        got: "no async answer",
+      });
     }
     this.#async.clear();
   }
@@ -166,8 +184,16 @@ export class ClientFrameChecker {
       return;
     }
     const ref = frame.ref;
-    if (frame.type !== "newMessagesForClient" && frame.type !== "presence" && frame.source !== this.#nodeId) {
-      this.#recorder.fail({ label: "source", input: "", expected: `source ${this.#nodeId}`, got: text });
+    if (
+      frame.type !== "newMessagesForClient" && frame.type !== "presence" &&
+      frame.source !== this.#nodeId
+    ) {
+      this.#recorder.fail({
+        label: "source",
+        input: "",
+        expected: `source ${this.#nodeId}`,
+        got: text,
+      });
     }
     if (frame.type === "presenceList" && typeof ref === "string" && ref.startsWith("~")) {
       return this.#finishHead(ref);
@@ -193,19 +219,38 @@ export class ClientFrameChecker {
     const ok = frame.type === "error"
       ? expect.verdict !== "ok" && expect.errorCodes.includes(code as string)
       : expect.verdict !== "bad";
-    if (!ok) this.#recorder.fail({ label: wait.testCase.label, input: wait.testCase.text, expected: describe(expect), got: text });
+    if (!ok) {
+      this.#recorder.fail({
+        label: wait.testCase.label,
+        input: wait.testCase.text,
+        expected: describe(expect),
+        got: text,
+      });
+    }
   }
 
   #finishHead(sentinel: string): void {
     const head = this.#inFlight.shift();
     if (!head || head.sentinel !== sentinel) {
-      this.#recorder.fail({ label: "order", input: "", expected: head?.sentinel ?? "no sentinel", got: sentinel });
+      this.#recorder.fail({
+        label: "order",
+        input: "",
+        expected: head?.sentinel ?? "no sentinel",
+        got: sentinel,
+      });
     } else {
       const problem = syncProblem(head.testCase, head.frames);
       if (problem !== undefined) {
         const input = head.testCase.kind === "text" ? head.testCase.text : "<binary>";
-        const expected = head.testCase.kind === "text" ? describe(head.testCase.expect) : "error bad_frame";
-        this.#recorder.fail({ label: head.testCase.label, input, expected, got: `${problem}: ${JSON.stringify(head.frames)}` });
+        const expected = head.testCase.kind === "text"
+          ? describe(head.testCase.expect)
+          : "error bad_frame";
+        this.#recorder.fail({
+          label: head.testCase.label,
+          input,
+          expected,
+          got: `${problem}: ${JSON.stringify(head.frames)}`,
+        });
       }
     }
     this.#wake();
@@ -216,7 +261,12 @@ export class ClientFrameChecker {
     this.closedUnexpectedly = true;
     for (const head of this.#inFlight) {
       const input = head.testCase.kind === "text" ? head.testCase.text : "<binary>";
-      this.#recorder.fail({ label: head.testCase.label, input, expected: "connection stays open", got: `closed ${code}` });
+      this.#recorder.fail({
+        label: head.testCase.label,
+        input,
+        expected: "connection stays open",
+        got: `closed ${code}`,
+      });
     }
     this.#inFlight = [];
     this.#wake();

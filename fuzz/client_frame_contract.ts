@@ -13,7 +13,6 @@ import type { SeededRandom } from "./seeded_random.ts";
 import { validValue } from "./value_generation.ts";
 import {
   checkObject,
-  checkValue,
   type FieldSpec,
   isPlainObject,
   ownField,
@@ -45,7 +44,10 @@ export const CLIENT_PAYLOADS: Record<string, Record<string, FieldSpec>> = {
   hello: { name: { schema: { kind: "text", minChars: 1, maxChars: 64 } } },
   subscribe: {
     chatIds: {
-      schema: { kind: "nullable", inner: { kind: "array", items: chatId, maxItems: 10_000, overMax: "either" } },
+      schema: {
+        kind: "nullable",
+        inner: { kind: "array", items: chatId, maxItems: 10_000, overMax: "either" },
+      },
     },
   },
   createChat: { name: { schema: { kind: "text", minChars: 1, maxChars: 100, blank: "either" } } },
@@ -121,19 +123,22 @@ export function expectFrame(text: string): FrameExpectation {
   const ref = typeof rawRef === "string" ? rawRef : undefined;
   if (rawRef !== undefined && ref === undefined) codes.add("bad_frame");
   const type = ownField(frame, "type");
-  if (typeof type !== "string") return refused([...codes, "bad_frame"], ref);
+  if (typeof type !== "string") return refused([...new Set([...codes, "bad_frame"])], ref);
   if (!Object.hasOwn(CLIENT_PAYLOADS, type)) return refused([...codes, "unknown_type"], ref);
   const payload = ownField(frame, "payload");
   let verdict = payloadVerdict(type, payload);
   if (codes.size > 0) verdict = "bad";
-  const errorCodes = [...codes, "bad_frame"];
+  const errorCodes = [...new Set([...codes, "bad_frame"])];
   const stored = type === "newMessageFromClient" || type === "createChat";
   let reply = REPLIES[type].reply;
   if (type === "newMessageFromClient") {
     const id = isPlainObject(payload) ? ownField(payload, "clientMsgId") : undefined;
     if (id === undefined || id === null) reply = undefined;
   }
-  if (type === "clientSyncRequest" && isPlainObject(payload) && ownField(payload, "before") !== undefined) {
+  if (
+    type === "clientSyncRequest" && isPlainObject(payload) &&
+    ownField(payload, "before") !== undefined
+  ) {
     errorCodes.push("not_found"); // a well-formed messageId this node does not hold
     if (verdict === "ok") verdict = "either";
   }
@@ -162,4 +167,3 @@ export function frameSchema(type: string): Schema {
     },
   };
 }
-

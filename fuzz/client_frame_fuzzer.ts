@@ -14,7 +14,12 @@ import { readRssBytes } from "../soak/process_stats.ts";
 import { type ClientCase, isRefusedCase, nextClientCase } from "./client_frame_cases.ts";
 import { ClientFrameChecker } from "./client_frame_checker.ts";
 import { FuzzRecorder, type SurfaceReport } from "./fuzz_report.ts";
-import { type FuzzTarget, proveNodeStillWorks, readNodeState, stateDifferences } from "./node_state.ts";
+import {
+  type FuzzTarget,
+  proveNodeStillWorks,
+  readNodeState,
+  stateDifferences,
+} from "./node_state.ts";
 import type { SeededRandom } from "./seeded_random.ts";
 
 export interface ClientFuzzOptions {
@@ -42,27 +47,37 @@ export async function isHealthy(url: string): Promise<boolean> {
 type TransportCase = Extract<ClientCase, { kind: "transport" }>;
 
 /** One transport case on its own connection: the node must close it with an expected code. */
-async function runTransportCase(target: FuzzTarget, testCase: TransportCase, recorder: FuzzRecorder) {
+async function runTransportCase(
+  target: FuzzTarget,
+  testCase: TransportCase,
+  recorder: FuzzRecorder,
+) {
   const ws = await connectRawWebSocket(target.wsUrl, { onText() {} });
   const { send } = testCase;
   if ("frame" in send) {
-    ws.sendFrame(send.frame.opcode, send.frame.payload, { fin: send.frame.fin, rsv: send.frame.rsv });
+    ws.sendFrame(send.frame.opcode, send.frame.payload, {
+      fin: send.frame.fin,
+      rsv: send.frame.rsv,
+    });
   } else {
     ws.writeBytes(send.bytes);
   }
   ws.flush();
   if ("bytes" in send && send.thenTerminate) return ws.terminate();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const code = await Promise.race([
-    ws.closed,
-    new Promise<undefined>((resolve) => timer = setTimeout(resolve, 10_000)),
-  ]);
-  clearTimeout(timer);
+  const code = await new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 10_000);
+    ws.closed.then((closeCode) => {
+      clearTimeout(timer);
+      resolve(closeCode);
+    });
+  });
   if (code === undefined || !testCase.closeCodes.includes(code)) {
     ws.terminate();
     recorder.fail({
       label: testCase.label,
-      input: "frame" in send ? `opcode ${send.frame.opcode}, ${send.frame.payload.length} bytes` : `${send.bytes.length} raw bytes`,
+      input: "frame" in send
+        ? `opcode ${send.frame.opcode}, ${send.frame.payload.length} bytes`
+        : `${send.bytes.length} raw bytes`,
       expected: `close ${testCase.closeCodes.join("|")}`,
       got: code === undefined ? "still open after 10 s" : `close ${code}`,
     });
@@ -78,8 +93,15 @@ async function runPhase(
   const { target, random } = options;
   const window = options.window ?? 16;
   const batchSize = options.batchSize ?? 1000;
-  const checkers = Array.from({ length: options.connections ?? 4 }, (_, i) =>
-    new ClientFrameChecker({ wsUrl: target.wsUrl, nodeId: target.nodeId, recorder, name: `${refusedOnly ? "r" : "m"}${i}` })
+  const checkers = Array.from(
+    { length: options.connections ?? 4 },
+    (_, i) =>
+      new ClientFrameChecker({
+        wsUrl: target.wsUrl,
+        nodeId: target.nodeId,
+        recorder,
+        name: `${refusedOnly ? "r" : "m"}${i}`,
+      }),
   );
   await Promise.all(checkers.map((checker) => checker.open()));
   try {
@@ -121,11 +143,23 @@ export async function fuzzClientFrames(options: ClientFuzzOptions): Promise<Surf
     if (alive) {
       const after = await readNodeState(options.target);
       for (const difference of stateDifferences(before, after)) {
-        recorder.fail({ label: "unchanged", input: "refused input only", expected: "no change", got: difference });
+        recorder.fail({
+          label: "unchanged",
+          input: "refused input only",
+          expected: "no change",
+          got: difference,
+        });
       }
       recorder.report.unchangedChecked = true;
       const problem = await proveNodeStillWorks(options.target, "client frames");
-      if (problem) recorder.fail({ label: "still works", input: "", expected: "ack and history", got: problem });
+      if (problem) {
+        recorder.fail({
+          label: "still works",
+          input: "",
+          expected: "ack and history",
+          got: problem,
+        });
+      }
     }
   }
   return recorder.finish();

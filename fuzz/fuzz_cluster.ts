@@ -26,7 +26,9 @@ export interface FuzzCluster {
 }
 
 function targetOf(node: SpawnedNode): FuzzTarget {
-  if (node.nodeId === undefined) throw new Error("Cannot fuzz a node whose /healthz gave no nodeId");
+  if (node.nodeId === undefined) {
+    throw new Error("Cannot fuzz a node whose /healthz gave no nodeId");
+  }
   return { url: node.url, wsUrl: node.wsUrl, nodeId: node.nodeId, pid: node.child.pid };
 }
 
@@ -52,7 +54,11 @@ export async function startFuzzCluster(options: { echo?: boolean } = {}): Promis
         }),
       );
     }
-    await waitUntil(async () => (await peerCount(nodes[0].url)) === 1 && (await peerCount(nodes[1].url)) === 1, 30_000, 100);
+    await waitUntil(
+      async () => (await peerCount(nodes[0].url)) === 1 && (await peerCount(nodes[1].url)) === 1,
+      30_000,
+      100,
+    );
     return {
       discovery,
       target: targetOf(nodes[0]),

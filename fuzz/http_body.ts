@@ -25,7 +25,14 @@ export interface FuzzBody {
 }
 
 const encoder = new TextEncoder();
-const BAD_UTF8 = [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]];
+const BAD_UTF8 = [
+  [0xff],
+  [0xc3, 0x28],
+  [0xed, 0xa0, 0x80],
+  [0xc0, 0xaf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+];
 
 function judge(text: string): BodyValue {
   if (text.startsWith("\ufeff")) {
@@ -54,21 +61,37 @@ export function fuzzBody(
 ): FuzzBody {
   const roll = random.next();
   if (roll < 0.2) return fromText("valid", toJsonText(base), maxBytes);
-  if (roll < 0.7) return fromText("mutated", toJsonText(mutateValue(base, schema, random)), maxBytes);
-  if (roll < 0.85) return fromText("text-mutated", mutateJsonText(toJsonText(base), random), maxBytes);
+  if (roll < 0.7) {
+    return fromText("mutated", toJsonText(mutateValue(base, schema, random)), maxBytes);
+  }
+  if (roll < 0.85) {
+    return fromText("text-mutated", mutateJsonText(toJsonText(base), random), maxBytes);
+  }
   if (roll < 0.9) {
     const json = toJsonText(base);
     const text = encoder.encode(json);
     // Inside the first string value (`":"` then the value's quote), else after the first byte.
-    const at = json.indexOf('":"') >= 0 ? encoder.encode(json.slice(0, json.indexOf('":"') + 3)).length : 1;
-    const bytes = Uint8Array.from([...text.subarray(0, at), ...random.pick(BAD_UTF8), ...text.subarray(at)]);
+    const at = json.indexOf('":"') >= 0
+      ? encoder.encode(json.slice(0, json.indexOf('":"') + 3)).length
+      : 1;
+    const bytes = Uint8Array.from([
+      ...text.subarray(0, at),
+      ...random.pick(BAD_UTF8),
+      ...text.subarray(at),
+    ]);
     return { label: "invalid UTF-8", bytes, value: { kind: "not utf-8" } };
   }
   if (roll < 0.93) {
     const over = random.pick([1, 100, maxBytes]);
     return fromText("over the size limit", toJsonText(base).padEnd(maxBytes + over, " "), maxBytes);
   }
-  if (roll < 0.95) return fromText("at the size limit", toJsonText(base).padEnd(maxBytes, " "), maxBytes);
+  if (roll < 0.95) {
+    return fromText("at the size limit", toJsonText(base).padEnd(maxBytes, " "), maxBytes);
+  }
   if (roll < 0.97) return fromText("nasty value", toJsonText(nastyValue(random)), maxBytes);
-  return fromText("empty or noise", random.chance(0.5) ? random.pick(["", " ", "null", "[]"]) : noiseText(random, 100), maxBytes);
+  return fromText(
+    "empty or noise",
+    random.chance(0.5) ? random.pick(["", " ", "null", "[]"]) : noiseText(random, 100),
+    maxBytes,
+  );
 }

@@ -40,7 +40,11 @@ export function jsonBytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-async function sendRaw(baseUrl: string, bytes: Uint8Array, endAfterWrite: boolean): Promise<HttpOutcome> {
+async function sendRaw(
+  baseUrl: string,
+  bytes: Uint8Array,
+  endAfterWrite: boolean,
+): Promise<HttpOutcome> {
   const url = new URL(baseUrl);
   return await new Promise<HttpOutcome>((resolve) => {
     let answer = "";
@@ -52,7 +56,10 @@ async function sendRaw(baseUrl: string, bytes: Uint8Array, endAfterWrite: boolea
       clearTimeout(timer);
       socket.destroy();
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer);
-      resolve({ status: status ? Number(status[1]) : 0, bodyText: answer.slice(answer.indexOf("\r\n\r\n") + 4) });
+      resolve({
+        status: status ? Number(status[1]) : 0,
+        bodyText: answer.slice(answer.indexOf("\r\n\r\n") + 4),
+      });
     };
     const timer = setTimeout(finish, 3000);
     socket.on("data", (chunk) => {
@@ -71,7 +78,7 @@ export async function sendHttpCase(baseUrl: string, testCase: HttpCase): Promise
     const response = await fetch(baseUrl + testCase.path, {
       method: testCase.method,
       headers: testCase.headers,
-      body: testCase.body,
+      body: testCase.body as Uint8Array<ArrayBuffer> | undefined,
       signal: AbortSignal.timeout(30_000),
     });
     return { status: response.status, bodyText: await response.text() };
@@ -88,7 +95,7 @@ export function httpProblem(testCase: HttpCase, outcome: HttpOutcome): string | 
   if (outcome.status >= 400) {
     try {
       const body = JSON.parse(outcome.bodyText) as { error?: unknown };
-      if (typeof body.error !== "string") return "a 4xx body without {\"error\": string}";
+      if (typeof body.error !== "string") return 'a 4xx body without {"error": string}';
     } catch {
       return "a 4xx body that is not JSON";
     }
@@ -98,9 +105,20 @@ export function httpProblem(testCase: HttpCase, outcome: HttpOutcome): string | 
 
 /** Raw HTTP/1.1 request bytes around a body, with a Content-Length that may lie. */
 export function rawRequest(
-  options: { method: string; path: string; host: string; headers: Record<string, string>; body: Uint8Array; declaredLength?: number | "chunked" },
+  options: {
+    method: string;
+    path: string;
+    host: string;
+    headers: Record<string, string>;
+    body: Uint8Array;
+    declaredLength?: number | "chunked";
+  },
 ): Uint8Array {
-  const lines = [`${options.method} ${options.path} HTTP/1.1`, `Host: ${options.host}`, "Connection: close"];
+  const lines = [
+    `${options.method} ${options.path} HTTP/1.1`,
+    `Host: ${options.host}`,
+    "Connection: close",
+  ];
   for (const [name, value] of Object.entries(options.headers)) lines.push(`${name}: ${value}`);
   if (options.declaredLength === "chunked") lines.push("Transfer-Encoding: chunked");
   else lines.push(`Content-Length: ${options.declaredLength ?? options.body.length}`);

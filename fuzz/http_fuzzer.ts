@@ -36,13 +36,23 @@ async function healthy(baseUrl: string): Promise<boolean> {
   }
 }
 
-async function runOne(surface: HttpSurface, testCase: HttpCase, recorder: FuzzRecorder): Promise<void> {
+async function runOne(
+  surface: HttpSurface,
+  testCase: HttpCase,
+  recorder: FuzzRecorder,
+): Promise<void> {
   const outcome = await sendHttpCase(surface.baseUrl, testCase);
   const problem = httpProblem(testCase, outcome);
   if (problem !== undefined) {
-    const input = `${testCase.method} ${testCase.path.slice(0, 200)} ${JSON.stringify(testCase.headers)} ` +
+    const input =
+      `${testCase.method} ${testCase.path.slice(0, 200)} ${JSON.stringify(testCase.headers)} ` +
       (testCase.body ? new TextDecoder().decode(testCase.body) : testCase.raw ? "<raw>" : "");
-    recorder.fail({ label: testCase.label, input, expected: `status ${testCase.statuses.join("|") || "any but 5xx"}`, got: `${problem}: ${outcome.bodyText}` });
+    recorder.fail({
+      label: testCase.label,
+      input,
+      expected: `status ${testCase.statuses.join("|") || "any but 5xx"}`,
+      got: `${problem}: ${outcome.bodyText}`,
+    });
   } else if (outcome.status >= 200 && outcome.status < 300 && testCase.onAccepted) {
     try {
       testCase.onAccepted(JSON.parse(outcome.bodyText));
@@ -84,18 +94,38 @@ export async function fuzzHttpSurface(
   recorder.sampleRss(await readRssBytes(surface.pid));
   const run = { concurrency: options.concurrency ?? 8, batchSize: options.batchSize ?? 500 };
   const mixed = Math.ceil(options.cases / 2);
-  if (!(await runPhase(surface, recorder, { ...run, cases: mixed, refusedOnly: false }))) return recorder.finish();
+  if (!(await runPhase(surface, recorder, { ...run, cases: mixed, refusedOnly: false }))) {
+    return recorder.finish();
+  }
   await surface.beforeUnchanged?.();
   const before = await surface.snapshot();
-  if (!(await runPhase(surface, recorder, { ...run, cases: options.cases - mixed, refusedOnly: true }))) {
+  if (
+    !(await runPhase(surface, recorder, {
+      ...run,
+      cases: options.cases - mixed,
+      refusedOnly: true,
+    }))
+  ) {
     return recorder.finish();
   }
   const after = await surface.snapshot();
   if (after !== before) {
-    recorder.fail({ label: "unchanged", input: "refused requests only", expected: before, got: after });
+    recorder.fail({
+      label: "unchanged",
+      input: "refused requests only",
+      expected: before,
+      got: after,
+    });
   }
   recorder.report.unchangedChecked = true;
   const problem = await surface.proveStillWorks();
-  if (problem) recorder.fail({ label: "still works", input: "", expected: "a valid request accepted", got: problem });
+  if (problem) {
+    recorder.fail({
+      label: "still works",
+      input: "",
+      expected: "a valid request accepted",
+      got: problem,
+    });
+  }
   return recorder.finish();
 }

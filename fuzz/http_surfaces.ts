@@ -21,7 +21,11 @@ interface DiscoveryTarget {
   secret: string;
 }
 
-async function post(url: string, secret: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function post(
+  url: string,
+  secret: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
@@ -33,7 +37,9 @@ async function post(url: string, secret: string, body: unknown): Promise<{ statu
 async function register(discovery: DiscoveryTarget, password: string): Promise<number> {
   const answer = await post(`${discovery.url}/api/nodes/register`, discovery.secret, { password });
   if (answer.status !== 200 || typeof answer.body.id !== "number") {
-    throw new Error(`Cannot register the fuzzer's node: ${answer.status} ${JSON.stringify(answer.body)}`);
+    throw new Error(
+      `Cannot register the fuzzer's node: ${answer.status} ${JSON.stringify(answer.body)}`,
+    );
   }
   return answer.body.id;
 }
@@ -76,9 +82,13 @@ export async function discoverySurface(
     },
     async proveStillWorks() {
       const id = await register(discovery, "counter-after");
-      if (id !== lastRegisteredId + 1) return `registered ${id} after ${lastRegisteredId}: an id was used`;
+      if (id !== lastRegisteredId + 1) {
+        return `registered ${id} after ${lastRegisteredId}: an id was used`;
+      }
       const answer = await login();
-      return answer.status === 200 ? undefined : `the fuzzer's node cannot log in: ${answer.status}`;
+      return answer.status === 200
+        ? undefined
+        : `the fuzzer's node cannot log in: ${answer.status}`;
     },
   };
 }
@@ -98,9 +108,14 @@ export function nodeHttpSurface(target: FuzzTarget, random: SeededRandom): HttpS
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ text, sender: "fuzz" }),
       });
-      if (response.status !== 201) return `a valid POST got ${response.status} ${await response.text()}`;
-      const messages = await (await fetch(`${target.url}/api/chats/11/messages?limit=5`)).json() as { text: string }[];
-      return messages.some((message) => message.text === text) ? undefined : "the stored message is not in history";
+      if (response.status !== 201) {
+        return `a valid POST got ${response.status} ${await response.text()}`;
+      }
+      const messages = await (await fetch(`${target.url}/api/chats/11/messages?limit=5`))
+        .json() as { text: string }[];
+      return messages.some((message) => message.text === text)
+        ? undefined
+        : "the stored message is not in history";
     },
   };
 }

@@ -37,7 +37,23 @@ export function deepNesting(depth: number, kind: "array" | "object"): RawJson {
   return new RawJson('{"a":'.repeat(depth) + "0" + "}".repeat(depth));
 }
 
-const STRAY = ['"', "{", "}", "[", "]", ",", ":", "\\", "\u0000", "\n", "x", "0", "-", " ", "\u00e9"];
+const STRAY = [
+  '"',
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ":",
+  "\\",
+  "\u0000",
+  "\n",
+  "x",
+  "0",
+  "-",
+  " ",
+  "\u00e9",
+];
 
 /** One change to JSON text; the result may or may not be JSON (the oracle decides). */
 export function mutateJsonText(text: string, random: SeededRandom): string {

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { formatMachineInfo, readMachineInfo } from "../perf/machine_info.ts";
 import { summaryLine } from "./fuzz_report.ts";
-import { runFuzz, SURFACES, type SurfaceName } from "./run_fuzz.ts";
+import { runFuzz, type SurfaceName, SURFACES } from "./run_fuzz.ts";
 import { seedFromEnv } from "./seeded_random.ts";
 
 function parseSurfaces(value: string | undefined): SurfaceName[] {
@@ -27,10 +27,16 @@ function parseSurfaces(value: string | undefined): SurfaceName[] {
 
 const seed = seedFromEnv(process.env.SEED);
 const cases = Number(process.env.CASES || 10_000);
-if (!Number.isSafeInteger(cases) || cases < 2) throw new RangeError(`Cannot run CASES=${process.env.CASES}`);
+if (!Number.isSafeInteger(cases) || cases < 2) {
+  throw new RangeError(`Cannot run CASES=${process.env.CASES}`);
+}
 const surfaces = parseSurfaces(process.env.SURFACES);
 const loadAtStart = (await import("node:os")).loadavg();
-console.log(`fuzz: seed ${seed} (repeat with SEED=${seed}), ${cases} cases per surface: ${surfaces.join(", ")}`);
+console.log(
+  `fuzz: seed ${seed} (repeat with SEED=${seed}), ${cases} cases per surface: ${
+    surfaces.join(", ")
+  }`,
+);
 const run = await runFuzz({
   seed,
   cases,
@@ -38,17 +44,27 @@ const run = await runFuzz({
   onSurface(report) {
     console.log(summaryLine(report));
     for (const failure of report.failures.slice(0, 10)) {
-      console.log(`  FAIL ${failure.label}: expected ${failure.expected}; got ${failure.got}\n    input: ${failure.input}`);
+      console.log(
+        `  FAIL ${failure.label}: expected ${failure.expected}; got ${failure.got}\n    input: ${failure.input}`,
+      );
     }
   },
 });
 const machine = readMachineInfo(undefined, loadAtStart);
 for (const crash of run.crashed) console.log(`CRASHED ${crash}`);
-const failures = run.reports.reduce((sum, report) => sum + report.failureCount, 0) + run.crashed.length;
-console.log(`${failures === 0 ? "ok" : "FAILED"}: ${failures} failures, ${run.crashed.length} crashed processes`);
+const failures = run.reports.reduce((sum, report) => sum + report.failureCount, 0) +
+  run.crashed.length;
+console.log(
+  `${
+    failures === 0 ? "ok" : "FAILED"
+  }: ${failures} failures, ${run.crashed.length} crashed processes`,
+);
 console.log(formatMachineInfo(machine));
 mkdirSync("test-artifacts", { recursive: true });
 const file = `test-artifacts/fuzz-seed${seed}.json`;
-writeFileSync(file, JSON.stringify({ command: `make fuzz CASES=${cases} SEED=${seed}`, machine, ...run }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ command: `make fuzz CASES=${cases} SEED=${seed}`, machine, ...run }, null, 2),
+);
 console.log(`figures: ${file}`);
 process.exit(failures === 0 ? 0 : 1);

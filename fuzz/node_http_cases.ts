@@ -17,16 +17,39 @@ import { checkObject, type FieldSpec, type Verdict } from "./value_schema.ts";
 
 export const NODE_BODY_MAX_BYTES = 64 * 1024;
 
-const POST_FIELDS: Record<string, FieldSpec> = {
+export const POST_FIELDS: Record<string, FieldSpec> = {
   text: { schema: { kind: "text", minChars: 1, maxChars: 4000 } },
   sender: { schema: { kind: "text", minChars: 1, maxChars: 64 } },
-  clientMsgId: { schema: { kind: "text", minChars: 1, maxChars: 64 }, optional: true, nullVerdict: "either" },
+  clientMsgId: {
+    schema: { kind: "text", minChars: 1, maxChars: 64 },
+    optional: true,
+    nullVerdict: "either",
+  },
 };
 
 const GOOD_CHAT_IDS = ["0", "11", "12", "424242", "9007199254740991"];
-const BAD_CHAT_IDS = ["-1", "01", "1e3", "abc", "9007199254740993", "%31", "1.0", "%00", "11%2F12", "", "😀", "0x10"];
+const BAD_CHAT_IDS = [
+  "-1",
+  "01",
+  "1e3",
+  "abc",
+  "9007199254740993",
+  "%31",
+  "1.0",
+  "%00",
+  "11%2F12",
+  "",
+  "😀",
+  "0x10",
+];
 const JSON_TYPES = ["application/json", "application/json; charset=utf-8", "Application/JSON"];
-const OTHER_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", ""];
+const OTHER_TYPES = [
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/jsonx",
+  "",
+];
 
 /** Expected statuses of a POST body at a valid path, as if its Content-Type were JSON. */
 function postStatuses(body: FuzzBody): { statuses: number[]; stores: boolean } {
@@ -37,8 +60,14 @@ function postStatuses(body: FuzzBody): { statuses: number[]; stores: boolean } {
   return { statuses: verdict === "ok" && !body.value.lenient ? [201] : [400, 201], stores: true };
 }
 
-function queryValue(random: SeededRandom, good: string[], bad: string[]): { text: string; good: boolean } {
-  return random.chance(0.6) ? { text: random.pick(good), good: true } : { text: random.pick(bad), good: false };
+function queryValue(
+  random: SeededRandom,
+  good: string[],
+  bad: string[],
+): { text: string; good: boolean } {
+  return random.chance(0.6)
+    ? { text: random.pick(good), good: true }
+    : { text: random.pick(bad), good: false };
 }
 
 export class NodeHttpCaseSource {
@@ -53,7 +82,11 @@ export class NodeHttpCaseSource {
   next(options: { refusedOnly: boolean }): HttpCase {
     for (;;) {
       const random = this.#random;
-      const testCase = random.chance(0.6) ? this.#post() : random.chance(0.8) ? this.#getMessages() : this.#getOther();
+      const testCase = random.chance(0.6)
+        ? this.#post()
+        : random.chance(0.8)
+        ? this.#getMessages()
+        : this.#getOther();
       if (!options.refusedOnly || testCase.refused) return testCase;
     }
   }
@@ -64,7 +97,12 @@ export class NodeHttpCaseSource {
     const chatId = badPath ? random.pick(BAD_CHAT_IDS) : random.pick(GOOD_CHAT_IDS.slice(0, 4));
     const base: Record<string, unknown> = { text: `fuzz ${random.int(0, 1e9)}`, sender: "fuzzer" };
     if (random.chance(0.5)) base.clientMsgId = `h-${random.int(0, 1e12)}`;
-    const body = fuzzBody(base, { kind: "object", fields: POST_FIELDS }, random, NODE_BODY_MAX_BYTES);
+    const body = fuzzBody(
+      base,
+      { kind: "object", fields: POST_FIELDS },
+      random,
+      NODE_BODY_MAX_BYTES,
+    );
     const jsonType = random.chance(0.9);
     const contentType = jsonType ? random.pick(JSON_TYPES) : random.pick(OTHER_TYPES);
     let { statuses, stores } = postStatuses(body);
@@ -75,13 +113,37 @@ export class NodeHttpCaseSource {
     // Section 6: not application/json gets 415; a node may still refuse the body first.
     if (!jsonType) statuses = [415, ...statuses.filter((status) => status >= 400 || !badPath)];
     const path = `/api/chats/${chatId}/messages`;
-    const headers: Record<string, string> = contentType === "" ? {} : { "content-type": contentType };
+    const headers: Record<string, string> = contentType === ""
+      ? {}
+      : { "content-type": contentType };
     const refused = !stores || statuses.every((status) => status >= 400);
     if (random.chance(0.01)) {
-      const declaredLength = random.pick<number | "chunked">([body.bytes.length + 50, 0, "chunked"]);
-      const bytes = rawRequest({ method: "POST", path, host: "localhost", headers, body: declaredLength === "chunked" ? Uint8Array.from([0x71, 0x0d, 0x0a, ...body.bytes]) : body.bytes, declaredLength });
-      const endAfterWrite = typeof declaredLength === "number" && declaredLength > body.bytes.length;
-      return { label: "POST raw", method: "POST", path, headers, statuses: [], refused: true, raw: { bytes, endAfterWrite } };
+      const declaredLength = random.pick<number | "chunked">([
+        body.bytes.length + 50,
+        0,
+        "chunked",
+      ]);
+      const bytes = rawRequest({
+        method: "POST",
+        path,
+        host: "localhost",
+        headers,
+        body: declaredLength === "chunked"
+          ? Uint8Array.from([0x71, 0x0d, 0x0a, ...body.bytes])
+          : body.bytes,
+        declaredLength,
+      });
+      const endAfterWrite = typeof declaredLength === "number" &&
+        declaredLength > body.bytes.length;
+      return {
+        label: "POST raw",
+        method: "POST",
+        path,
+        headers,
+        statuses: [],
+        refused: true,
+        raw: { bytes, endAfterWrite },
+      };
     }
     return {
       label: `POST ${badPath ? "bad path" : body.label}${jsonType ? "" : " (not JSON type)"}`,
@@ -93,7 +155,9 @@ export class NodeHttpCaseSource {
       refused,
       onAccepted: (answer) => {
         const messageId = (answer as { messageId?: unknown }).messageId;
-        if (typeof messageId === "string" && this.#knownMessageIds.length < 1000) this.#knownMessageIds.push(messageId);
+        if (typeof messageId === "string" && this.#knownMessageIds.length < 1000) {
+          this.#knownMessageIds.push(messageId);
+        }
       },
     };
   }
@@ -101,13 +165,33 @@ export class NodeHttpCaseSource {
   #getMessages(): HttpCase {
     const random = this.#random;
     const chat = queryValue(random, GOOD_CHAT_IDS, BAD_CHAT_IDS);
-    const limit = queryValue(random, ["1", "100", "1000", ""], ["0", "1001", "-1", "abc", "1e3", "99999999999999999999", "%00", "5%20"]);
-    const known = this.#knownMessageIds.length > 0 ? random.pick(this.#knownMessageIds) : "11000000000001";
-    const before = queryValue(random, [known, ""], ["abc", "-5", "1.5", "%FF", "x".repeat(5000), "1".repeat(41)]);
+    const limit = queryValue(random, ["1", "100", "1000", ""], [
+      "0",
+      "1001",
+      "-1",
+      "abc",
+      "1e3",
+      "99999999999999999999",
+      "%00",
+      "5%20",
+    ]);
+    const known = this.#knownMessageIds.length > 0
+      ? random.pick(this.#knownMessageIds)
+      : "11000000000001";
+    const before = queryValue(random, [known, ""], [
+      "abc",
+      "-5",
+      "1.5",
+      "%FF",
+      "x".repeat(5000),
+      "1".repeat(41),
+    ]);
     const parts: string[] = [];
     if (random.chance(0.7)) parts.push(`limit=${limit.text}`);
     if (random.chance(0.5)) parts.push(`before=${before.text}`);
-    if (random.chance(0.05)) parts.push(random.pick(["limit=5&limit=abc", "x=1", "&&&", "before", "%"]));
+    if (random.chance(0.05)) {
+      parts.push(random.pick(["limit=5&limit=abc", "x=1", "&&&", "before", "%"]));
+    }
     const query = parts.join("&");
     const usesLimit = query.includes("limit=");
     const usesBefore = query.includes("before=");
@@ -116,13 +200,34 @@ export class NodeHttpCaseSource {
     if (!chat.good) statuses = [400, 404];
     else if ((usesLimit && !limit.good) || (usesBefore && !before.good)) statuses = [400, 404];
     if (strange) statuses = [200, 400, 404];
-    return { label: `GET messages${chat.good ? "" : " bad path"}`, method: "GET", path: `/api/chats/${chat.text}/messages${query ? "?" + query : ""}`, headers: {}, statuses, refused: true };
+    return {
+      label: `GET messages${chat.good ? "" : " bad path"}`,
+      method: "GET",
+      path: `/api/chats/${chat.text}/messages${query ? "?" + query : ""}`,
+      headers: {},
+      statuses,
+      refused: true,
+    };
   }
 
   #getOther(): HttpCase {
     const random = this.#random;
     const path = random.pick(["/healthz", "/metrics", "/api/chats", "/api/chats/"]);
-    const query = random.pick(["", "?x=1", "?limit=abc", "?%FF", "?" + "a".repeat(3000), "?before=1&before=2"]);
-    return { label: "GET other", method: "GET", path: path + query, headers: {}, statuses: [200], refused: true };
+    const query = random.pick([
+      "",
+      "?x=1",
+      "?limit=abc",
+      "?%FF",
+      "?" + "a".repeat(3000),
+      "?before=1&before=2",
+    ]);
+    return {
+      label: "GET other",
+      method: "GET",
+      path: path + query,
+      headers: {},
+      statuses: [200],
+      refused: true,
+    };
   }
 }

@@ -86,7 +86,10 @@ export function stateDifferences(before: NodeState, after: NodeState): string[] 
 }
 
 /** A valid message with a clientMsgId is acknowledged and then readable: the node still works. */
-export async function proveNodeStillWorks(target: FuzzTarget, label: string): Promise<string | undefined> {
+export async function proveNodeStillWorks(
+  target: FuzzTarget,
+  label: string,
+): Promise<string | undefined> {
   const client = await openClient(target.wsUrl);
   try {
     const clientMsgId = `${label}-${crypto.randomUUID()}`;

@@ -18,7 +18,15 @@
 import { mutateJsonText, noiseText, toJsonText } from "./json_text.ts";
 import type { SeededRandom } from "./seeded_random.ts";
 import { mutateValue } from "./value_generation.ts";
-import { checkValue, type FieldSpec, isPlainObject, ownField, type Schema, type Verdict, worse } from "./value_schema.ts";
+import {
+  checkValue,
+  type FieldSpec,
+  isPlainObject,
+  ownField,
+  type Schema,
+  type Verdict,
+  worse,
+} from "./value_schema.ts";
 
 export const VALID_CHAT_BASE = 900_000;
 export const REFUSED_CHAT_BASE = 800_000;
@@ -46,7 +54,9 @@ const MEMBER: Schema = {
   kind: "object",
   fields: {
     name: { schema: text(64) },
-    chatIds: { schema: { kind: "nullable", inner: { kind: "array", items: int(0), maxItems: 10_000 } } },
+    chatIds: {
+      schema: { kind: "nullable", inner: { kind: "array", items: int(0), maxItems: 10_000 } },
+    },
   },
 };
 
@@ -70,7 +80,8 @@ export const PEER_PAYLOADS: Record<string, Record<string, FieldSpec>> = {
 function messageVerdict(message: unknown): Verdict {
   const verdict = checkValue(MESSAGE, message);
   if (verdict === "bad" || !isPlainObject(message)) return "bad";
-  const expected = BigInt(message.nodeId as number) * 1_000_000_000_000n + BigInt(message.seq as number);
+  const expected = BigInt(message.nodeId as number) * 1_000_000_000_000n +
+    BigInt(message.seq as number);
   return message.messageId === String(expected) ? verdict : "bad";
 }
 
@@ -137,20 +148,50 @@ export class PeerCaseSource {
     const random = this.#random;
     if (random.chance(0.6)) {
       const count = random.int(1, 3);
-      const messages = Array.from({ length: count }, () => this.#message(this.#peerId, this.#nextSeq++));
-      return { kind: "text", label: "valid peerMessages", text: toJsonText({ type: "peerMessages", payload: { messages } }), valid: true, messages: count, chats: [] };
+      const messages = Array.from(
+        { length: count },
+        () => this.#message(this.#peerId, this.#nextSeq++),
+      );
+      return {
+        kind: "text",
+        label: "valid peerMessages",
+        text: toJsonText({ type: "peerMessages", payload: { messages } }),
+        valid: true,
+        messages: count,
+        chats: [],
+      };
     }
     if (random.chance(0.3)) {
       const chatId = VALID_CHAT_BASE + 100 + this.#nextChat++;
-      const frame = { type: "peerChats", payload: { chats: [{ chatId, name: `peer chat ${chatId}` }] } };
-      return { kind: "text", label: "valid peerChats", text: toJsonText(frame), valid: true, messages: 0, chats: [chatId] };
+      const frame = {
+        type: "peerChats",
+        payload: { chats: [{ chatId, name: `peer chat ${chatId}` }] },
+      };
+      return {
+        kind: "text",
+        label: "valid peerChats",
+        text: toJsonText(frame),
+        valid: true,
+        messages: 0,
+        chats: [chatId],
+      };
     }
     const frame = random.pick([
       { type: "peerPing", payload: {} },
-      { type: "peerPresence", payload: { members: [{ name: "peer-user", chatIds: null }], done: true } },
+      {
+        type: "peerPresence",
+        payload: { members: [{ name: "peer-user", chatIds: null }], done: true },
+      },
       { type: "syncRequest", payload: { requestId: random.int(0, 1000), vector: {} } },
     ]);
-    return { kind: "text", label: `valid ${frame.type}`, text: toJsonText(frame), valid: true, messages: 0, chats: [] };
+    return {
+      kind: "text",
+      label: `valid ${frame.type}`,
+      text: toJsonText(frame),
+      valid: true,
+      messages: 0,
+      chats: [],
+    };
   }
 
   /** A frame the contract calls malformed, built from a valid one of the refused origin. */
@@ -163,7 +204,11 @@ export class PeerCaseSource {
       peerChats: { chats: [{ chatId: refusedChat, name: `refused ${refusedChat}` }] },
       peerPresence: { members: [{ name: "refused", chatIds: [1] }], done: true },
       syncRequest: { requestId: 1, vector: { "1": 1 } },
-      syncReply: { requestId: 1, messages: [this.#message(this.#peerId + 1, this.#nextRefusedSeq++)], more: false },
+      syncReply: {
+        requestId: 1,
+        messages: [this.#message(this.#peerId + 1, this.#nextRefusedSeq++)],
+        more: false,
+      },
       peerPing: {},
     };
     const frame = { type, payload: payloads[type] };
@@ -171,16 +216,38 @@ export class PeerCaseSource {
     for (let attempt = 0; attempt < 50; attempt++) {
       const roll = random.next();
       const candidate = roll < 0.7
-        ? toJsonText(mutateValue(frame, { kind: "object", fields: { type: { schema: { kind: "any" } }, payload: { schema: { kind: "object", fields: PEER_PAYLOADS[type] } } } }, random))
+        ? toJsonText(
+          mutateValue(frame, {
+            kind: "object",
+            fields: {
+              type: { schema: { kind: "any" } },
+              payload: { schema: { kind: "object", fields: PEER_PAYLOADS[type] } },
+            },
+          }, random),
+        )
         : roll < 0.9
         ? mutateJsonText(toJsonText(frame), random)
         : noiseText(random, 300);
       const sent = candidate.toWellFormed();
       if (peerFrameVerdict(sent) === "bad") {
-        return { kind: "text", label: `refused ${type}`, text: sent, valid: false, messages: 0, chats: [] };
+        return {
+          kind: "text",
+          label: `refused ${type}`,
+          text: sent,
+          valid: false,
+          messages: 0,
+          chats: [],
+        };
       }
     }
-    return { kind: "text", label: "refused noise", text: "{", valid: false, messages: 0, chats: [] };
+    return {
+      kind: "text",
+      label: "refused noise",
+      text: "{",
+      valid: false,
+      messages: 0,
+      chats: [],
+    };
   }
 
   /** A message that parses as JSON of the right types but is not one the contract allows. */
@@ -200,14 +267,28 @@ export class PeerCaseSource {
       { text: "x".repeat(4001) },
       { sender: "😀".repeat(65) },
     ]);
-    const text = toJsonText({ type: "peerMessages", payload: { messages: [{ ...message, ...flaw }] } });
-    return { kind: "text", label: "refused peerMessages (subtle)", text, valid: false, messages: 0, chats: [] };
+    const text = toJsonText({
+      type: "peerMessages",
+      payload: { messages: [{ ...message, ...flaw }] },
+    });
+    return {
+      kind: "text",
+      label: "refused peerMessages (subtle)",
+      text,
+      valid: false,
+      messages: 0,
+      chats: [],
+    };
   }
 
   next(options: { refusedOnly: boolean }): PeerCase {
     const random = this.#random;
     if (random.chance(0.01)) {
-      return { kind: "binary", label: "binary", bytes: new TextEncoder().encode('{"type":"peerPing","payload":{}}') };
+      return {
+        kind: "binary",
+        label: "binary",
+        bytes: new TextEncoder().encode('{"type":"peerPing","payload":{}}'),
+      };
     }
     if (!options.refusedOnly && random.chance(0.3)) return this.#validCase();
     return this.#refusedCase();

@@ -14,8 +14,19 @@ import { readRssBytes } from "../soak/process_stats.ts";
 import { waitUntil } from "../server/testing/ws_test_client.ts";
 import { isHealthy } from "./client_frame_fuzzer.ts";
 import { FuzzRecorder, type SurfaceReport } from "./fuzz_report.ts";
-import { type FuzzTarget, metricValue, proveNodeStillWorks, readNodeState, stateDifferences } from "./node_state.ts";
-import { type PeerCase, PeerCaseSource, REFUSED_CHAT_BASE, VALID_CHAT_BASE } from "./peer_frame_cases.ts";
+import {
+  type FuzzTarget,
+  metricValue,
+  proveNodeStillWorks,
+  readNodeState,
+  stateDifferences,
+} from "./node_state.ts";
+import {
+  type PeerCase,
+  PeerCaseSource,
+  REFUSED_CHAT_BASE,
+  VALID_CHAT_BASE,
+} from "./peer_frame_cases.ts";
 import type { SeededRandom } from "./seeded_random.ts";
 import { TestPeer } from "./test_peer.ts";
 
@@ -49,29 +60,53 @@ async function checkStoredExactlyValid(
   const problems: string[] = [];
   let vector: Record<string, number> = {};
   try {
-    await waitUntil(async () => {
-      vector = (await readNodeState(options.target)).vector;
-      return (vector[String(peerId)] ?? 0) === source.validMessages;
-    }, 30_000, 250);
+    await waitUntil(
+      async () => {
+        vector = (await readNodeState(options.target)).vector;
+        return (vector[String(peerId)] ?? 0) === source.validMessages;
+      },
+      30_000,
+      250,
+    );
   } catch {
-    problems.push(`vector[${peerId}] is ${vector[String(peerId)]}, ${source.validMessages} valid messages sent`);
+    problems.push(
+      `vector[${peerId}] is ${vector[String(peerId)]}, ${source.validMessages} valid messages sent`,
+    );
   }
-  if (vector[String(peerId + 1)] !== undefined) problems.push(`messages of the refused origin are visible`);
+  if (vector[String(peerId + 1)] !== undefined) {
+    problems.push(`messages of the refused origin are visible`);
+  }
   const held = metricValue(await metrics(options.target), "dsatter_messages_held_back");
   if (held !== 0) problems.push(`${held} messages held back (stored past a gap)`);
-  const chats = await (await fetch(`${options.target.url}/api/chats`)).json() as { chatId: number }[];
+  const chats = await (await fetch(`${options.target.url}/api/chats`)).json() as {
+    chatId: number;
+  }[];
   const ids = new Set(chats.map((chat) => chat.chatId));
-  for (const chatId of validChats) if (!ids.has(chatId)) problems.push(`valid chat ${chatId} missing`);
+  for (const chatId of validChats) {
+    if (!ids.has(chatId)) problems.push(`valid chat ${chatId} missing`);
+  }
   const refused = chats.filter((c) => c.chatId >= REFUSED_CHAT_BASE && c.chatId < VALID_CHAT_BASE);
-  if (refused.length > 0) problems.push(`chats of malformed frames stored: ${JSON.stringify(refused.slice(0, 5))}`);
+  if (refused.length > 0) {
+    problems.push(`chats of malformed frames stored: ${JSON.stringify(refused.slice(0, 5))}`);
+  }
   return problems;
 }
 
 async function sendCase(peer: TestPeer, testCase: PeerCase, recorder: FuzzRecorder): Promise<void> {
   if (testCase.kind === "binary") {
     peer.sendBinary(testCase.bytes);
-    const code = await Promise.race([peer.closed, new Promise<undefined>((r) => setTimeout(r, 10_000))]);
-    if (code !== 1003) recorder.fail({ label: "binary", input: "<binary>", expected: "link closed 1003", got: String(code) });
+    const code = await Promise.race([
+      peer.closed,
+      new Promise<undefined>((r) => setTimeout(r, 10_000)),
+    ]);
+    if (code !== 1003) {
+      recorder.fail({
+        label: "binary",
+        input: "<binary>",
+        expected: "link closed 1003",
+        got: String(code),
+      });
+    }
     return await peer.connect();
   }
   peer.sendText(testCase.text);
@@ -94,7 +129,12 @@ async function runPhase(
       await sendCase(peer, testCase, recorder);
     }
     if (!(await peer.barrier())) {
-      recorder.fail({ label: "link", input: "", expected: "test peer stays linked", got: `closed ${peer.closeCode}` });
+      recorder.fail({
+        label: "link",
+        input: "",
+        expected: "test peer stays linked",
+        got: `closed ${peer.closeCode}`,
+      });
       await peer.connect();
     }
     recorder.sampleRss(await readRssBytes(options.target.pid));
@@ -103,7 +143,14 @@ async function runPhase(
       return false;
     }
     const peers = (await healthOf(options.target.url)).peers;
-    if (peers !== 2) recorder.fail({ label: "peers", input: "", expected: "2 peers (B and the test peer)", got: String(peers) });
+    if (peers !== 2) {
+      recorder.fail({
+        label: "peers",
+        input: "",
+        expected: "2 peers (B and the test peer)",
+        got: String(peers),
+      });
+    }
   }
   return true;
 }
@@ -113,27 +160,51 @@ export async function fuzzPeerFrames(options: PeerFuzzOptions): Promise<SurfaceR
   recorder.sampleRss(await readRssBytes(options.target.pid));
   const peerId = 8_000_000 + options.random.int(0, 999_999) * 2;
   const source = new PeerCaseSource(options.random, peerId);
-  const peer = new TestPeer({ url: options.target.wsUrl + "peer", peerId, clusterSecret: options.clusterSecret });
+  const peer = new TestPeer({
+    url: options.target.wsUrl + "peer",
+    peerId,
+    clusterSecret: options.clusterSecret,
+  });
   await peer.connect();
   const validChats: number[] = [];
   try {
     const mixed = Math.ceil(options.cases / 2);
-    if (!(await runPhase(options, recorder, source, { cases: mixed, refusedOnly: false, validChats }, peer))) {
+    if (
+      !(await runPhase(
+        options,
+        recorder,
+        source,
+        { cases: mixed, refusedOnly: false, validChats },
+        peer,
+      ))
+    ) {
       return recorder.finish();
     }
     for (const problem of await checkStoredExactlyValid(options, source, validChats, peerId)) {
-      recorder.fail({ label: "stored", input: "mixed phase", expected: "exactly the valid frames stored", got: problem });
+      recorder.fail({
+        label: "stored",
+        input: "mixed phase",
+        expected: "exactly the valid frames stored",
+        got: problem,
+      });
     }
     const before = await readNodeState(options.target);
     const refused = { cases: options.cases - mixed, refusedOnly: true, validChats };
     if (!(await runPhase(options, recorder, source, refused, peer))) return recorder.finish();
     const after = await readNodeState(options.target);
     for (const difference of stateDifferences(before, after)) {
-      recorder.fail({ label: "unchanged", input: "refused peer frames only", expected: "no change", got: difference });
+      recorder.fail({
+        label: "unchanged",
+        input: "refused peer frames only",
+        expected: "no change",
+        got: difference,
+      });
     }
     recorder.report.unchangedChecked = true;
     const problem = await proveNodeStillWorks(options.target, "peer frames");
-    if (problem) recorder.fail({ label: "still works", input: "", expected: "ack and history", got: problem });
+    if (problem) {
+      recorder.fail({ label: "still works", input: "", expected: "ack and history", got: problem });
+    }
     await checkRealPeerConverges(options, recorder);
   } finally {
     await peer.close().catch(() => 0);
@@ -146,10 +217,14 @@ async function checkRealPeerConverges(options: PeerFuzzOptions, recorder: FuzzRe
   const wanted = JSON.stringify((await readNodeState(options.target)).vector);
   let got = "";
   try {
-    await waitUntil(async () => {
-      got = JSON.stringify((await readNodeState(options.realPeer)).vector);
-      return got === wanted;
-    }, 30_000, 250);
+    await waitUntil(
+      async () => {
+        got = JSON.stringify((await readNodeState(options.realPeer)).vector);
+        return got === wanted;
+      },
+      30_000,
+      250,
+    );
   } catch {
     recorder.fail({ label: "real peer", input: "", expected: `B's vector ${wanted}`, got });
   }

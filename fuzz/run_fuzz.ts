@@ -48,13 +48,28 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRun> {
     const wanted = new Set(options.surfaces ?? SURFACES);
     const { target, realPeer } = cluster;
     const runners: Record<SurfaceName, () => Promise<SurfaceReport>> = {
-      client: () => fuzzClientFrames({ target, random: random.fork("client"), cases: options.cases }),
-      rest: () => fuzzHttpSurface(nodeHttpSurface(target, random.fork("rest")), { cases: options.cases }),
+      client: () =>
+        fuzzClientFrames({ target, random: random.fork("client"), cases: options.cases }),
+      rest: () =>
+        fuzzHttpSurface(nodeHttpSurface(target, random.fork("rest")), { cases: options.cases }),
       peer: () =>
-        fuzzPeerFrames({ target, realPeer, clusterSecret: cluster.clusterSecret, random: random.fork("peer"), cases: options.cases }),
+        fuzzPeerFrames({
+          target,
+          realPeer,
+          clusterSecret: cluster.clusterSecret,
+          random: random.fork("peer"),
+          cases: options.cases,
+        }),
       discovery: async () => {
-        const discovery = { url: cluster.discovery.url, pid: cluster.discovery.pid, secret: cluster.clusterSecret };
-        const surface = await discoverySurface(discovery, random.fork("discovery"), [target.nodeId, realPeer.nodeId]);
+        const discovery = {
+          url: cluster.discovery.url,
+          pid: cluster.discovery.pid,
+          secret: cluster.clusterSecret,
+        };
+        const surface = await discoverySurface(discovery, random.fork("discovery"), [
+          target.nodeId,
+          realPeer.nodeId,
+        ]);
         return await fuzzHttpSurface(surface, { cases: options.cases });
       },
     };
@@ -69,8 +84,13 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRun> {
         crashed.push(`node ${node.nodeId} exited: ${node.stderrLines.slice(-5).join(" | ")}`);
       }
     }
-    const discoveryExited = await Promise.race([cluster.discovery.exited, Promise.resolve(undefined)]);
-    if (discoveryExited) crashed.push(`discovery exited: ${cluster.discovery.stderrText().slice(-500)}`);
+    const discoveryExited = await Promise.race([
+      cluster.discovery.exited,
+      Promise.resolve(undefined),
+    ]);
+    if (discoveryExited) {
+      crashed.push(`discovery exited: ${cluster.discovery.stderrText().slice(-500)}`);
+    }
   } finally {
     await cluster.stop();
   }

@@ -17,9 +17,9 @@ const WORDS = ["hi", "héllo", "中文", "😀 ok", "a b", "x", "ünï", "שלו
 const HOSTS = ["127.0.0.1", "10.0.0.7", "node-1.example", "localhost", "192.168.1.20"];
 
 function textOf(random: SeededRandom, chars: number): string {
-  let text = "";
-  while ([...text].length < chars) text += random.pick(WORDS);
-  return [...text].slice(0, chars).join("");
+  const points: string[] = [];
+  while (points.length < chars) points.push(...random.pick(WORDS));
+  return points.slice(0, chars).join("");
 }
 
 /** A random instant between 2001 and 2099, as the contract writes it. */
@@ -71,7 +71,9 @@ export function validValue(schema: Schema, random: SeededRandom): unknown {
       return vector;
     }
     case "messageId":
-      return String(BigInt(random.int(1, 9_999_999)) * 1_000_000_000_000n + BigInt(random.int(1, 99)));
+      return String(
+        BigInt(random.int(1, 9_999_999)) * 1_000_000_000_000n + BigInt(random.int(1, 99)),
+      );
     case "dateTime":
       return dateTimeOf(random);
     case "host":
@@ -199,7 +201,11 @@ export function mutateValue(value: unknown, schema: Schema, random: SeededRandom
       break;
     case 4: // an extra field, or the value wrapped
       if (isPlainObject(current)) {
-        replacement = { ...current, [random.pick(["extra", "__proto__", "constructor", "id", "held", "hidden", "type"])]: nastyValue(random) };
+        replacement = {
+          ...current,
+          [random.pick(["extra", "__proto__", "constructor", "id", "held", "hidden", "type"])]:
+            nastyValue(random),
+        };
       } else replacement = random.chance(0.5) ? [current] : { value: current };
       break;
     case 5: // the same value as another JSON type
@@ -217,6 +223,11 @@ export function mutateValue(value: unknown, schema: Schema, random: SeededRandom
   ) as Record<string | number, unknown>;
   const key = place.path[place.path.length - 1];
   if (remove && !Array.isArray(parent)) delete parent[key];
-  else Object.defineProperty(parent, key, { value: replacement, enumerable: true, writable: true, configurable: true });
+  else {Object.defineProperty(parent, key, {
+      value: replacement,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });}
   return root;
 }

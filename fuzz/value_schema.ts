@@ -88,7 +88,9 @@ function hostVerdict(text: string, maxChars: number): Verdict {
   if (/[\s/@?#]/.test(text.trim())) return "bad";
   if (/^[0-9a-f:.]*:[0-9a-f:.]*$/i.test(text) || text.startsWith("[")) return "either"; // IPv6
   if (/^[a-z0-9.-]+:\d+$/i.test(text)) return "bad"; // a port
-  if (/^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(text)) {
+  if (
+    /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(text)
+  ) {
     return text === "0.0.0.0" ? "either" : "ok";
   }
   if (/^[a-z](?:[a-z0-9-]{0,20}[a-z0-9])?(?:\.[a-z](?:[a-z0-9-]{0,20}[a-z0-9])?)*$/.test(text)) {
