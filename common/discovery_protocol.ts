@@ -171,7 +171,9 @@ function checkPassword(value: unknown): string | undefined {
 
 /** 1..maxChars characters (code points, as the nodes count), no lone surrogate. */
 function checkCharacters(name: string, value: string, maxChars: number): string | undefined {
-  if (!isWellFormedText(value)) return `${name} must be valid Unicode text: it holds a lone surrogate`;
+  if (!isWellFormedText(value)) {
+    return `${name} must be valid Unicode text: it holds a lone surrogate`;
+  }
   const length = charLength(value);
   if (length < 1 || length > maxChars) return `${name} must be 1..${maxChars} characters`;
   return undefined;
