@@ -9,7 +9,8 @@
  * @module
  */
 
-import { DATE_TIME_PATTERN } from "../../common/hybrid_logical_clock.ts";
+import { isWellFormedText } from "../../common/client_frame_validation.ts";
+import { isContractDateTime, LOGICAL_COUNTER_MAX } from "../../common/hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
@@ -44,14 +45,22 @@ export function preferChat<T extends ReplicatedChat>(
   return order <= 0 ? existing : incoming;
 }
 
-/** True when a peer's message has every field of the right type and range. */
+/**
+ * True when a peer's message has every field of the right type and range: valid
+ * Unicode text (a lone surrogate would be stored changed), a real instant, and a
+ * logical counter the clock can still count past. Checked here too, behind the
+ * peer parser, because every replication path (mesh, backbone) ends here.
+ */
 export function isAcceptableRemote(m: ChatMessage): boolean {
   return typeof m === "object" && m !== null && Number.isSafeInteger(m.nodeId) &&
     m.nodeId >= 0 && Number.isSafeInteger(m.seq) && m.seq >= 1 && m.seq <= MAX_SEQ &&
-    Number.isSafeInteger(m.chatId) && m.chatId >= 0 && typeof m.text === "string" &&
-    typeof m.sender === "string" && typeof m.dateTime === "string" &&
-    DATE_TIME_PATTERN.test(m.dateTime) && Number.isSafeInteger(m.lc) && m.lc >= 0 &&
-    (m.clientMsgId === undefined || typeof m.clientMsgId === "string");
+    Number.isSafeInteger(m.chatId) && m.chatId >= 0 && isText(m.text) && isText(m.sender) &&
+    isContractDateTime(m.dateTime) && Number.isSafeInteger(m.lc) && m.lc >= 0 &&
+    m.lc <= LOGICAL_COUNTER_MAX && (m.clientMsgId === undefined || isText(m.clientMsgId));
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && isWellFormedText(value);
 }
 
 /** The wire fields and revision only, messageId recomputed (never trusted from a peer). */
