@@ -8,7 +8,11 @@
  * @module
  */
 
+import { checkBoundedGrowth } from "../soak/growth_check.ts";
+
 export const MAX_FAILURES = 50;
+/** Fewer batches than this are too few to judge a trend (a short run only shows the peak). */
+export const RSS_TREND_MIN_SAMPLES = 12;
 
 export interface FuzzFailure {
   label: string;
@@ -67,8 +71,17 @@ export class FuzzRecorder {
     if (bytes !== undefined) this.report.rssBytes.push(bytes);
   }
 
+  /**
+   * Ends the surface: with enough batches, the target's RSS must not keep growing
+   * (medians of the last and middle thirds, soak/growth_check.ts).
+   */
   finish(): SurfaceReport {
     this.report.elapsedMs = Math.round(performance.now() - this.#startMs);
+    const rss = this.report.rssBytes;
+    if (rss.length >= RSS_TREND_MIN_SAMPLES) {
+      const verdict = checkBoundedGrowth(rss, { relative: 0.25, absolute: 32 * 1024 * 1024 });
+      if (!verdict.ok) this.fail({ label: "rss", input: "", expected: "RSS bounded", got: verdict.reason });
+    }
     return this.report;
   }
 }
