@@ -14,12 +14,7 @@ import { readRssBytes } from "../soak/process_stats.ts";
 import { type ClientCase, isRefusedCase, nextClientCase } from "./client_frame_cases.ts";
 import { ClientFrameChecker } from "./client_frame_checker.ts";
 import { FuzzRecorder, type SurfaceReport } from "./fuzz_report.ts";
-import {
-  type FuzzTarget,
-  proveNodeStillWorks,
-  readNodeState,
-  stateDifferences,
-} from "./node_state.ts";
+import { checkRefusedPhase, type FuzzTarget } from "./node_state.ts";
 import type { SeededRandom } from "./seeded_random.ts";
 
 export interface ClientFuzzOptions {
@@ -138,29 +133,12 @@ export async function fuzzClientFrames(options: ClientFuzzOptions): Promise<Surf
   recorder.sampleRss(await readRssBytes(options.target.pid));
   const mixed = Math.ceil(options.cases / 2);
   if (await runPhase(options, recorder, mixed, false)) {
-    const before = await readNodeState(options.target);
-    const alive = await runPhase(options, recorder, options.cases - mixed, true);
-    if (alive) {
-      const after = await readNodeState(options.target);
-      for (const difference of stateDifferences(before, after)) {
-        recorder.fail({
-          label: "unchanged",
-          input: "refused input only",
-          expected: "no change",
-          got: difference,
-        });
-      }
-      recorder.report.unchangedChecked = true;
-      const problem = await proveNodeStillWorks(options.target, "client frames");
-      if (problem) {
-        recorder.fail({
-          label: "still works",
-          input: "",
-          expected: "ack and history",
-          got: problem,
-        });
-      }
-    }
+    await checkRefusedPhase(
+      options.target,
+      recorder,
+      "client frames",
+      () => runPhase(options, recorder, options.cases - mixed, true),
+    );
   }
   return recorder.finish();
 }

@@ -9,9 +9,9 @@
  * @module
  */
 
-import { spawnDiscovery, type SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
-import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
-import { waitUntil } from "../server/testing/ws_test_client.ts";
+import type { SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
+import { startTestCluster, waitForPeers } from "../server/testing/peer_test_cluster.ts";
+import { type SpawnedNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
 import type { FuzzTarget } from "./node_state.ts";
 
 export interface FuzzCluster {
@@ -32,43 +32,29 @@ function targetOf(node: SpawnedNode): FuzzTarget {
   return { url: node.url, wsUrl: node.wsUrl, nodeId: node.nodeId, pid: node.child.pid };
 }
 
-async function peerCount(url: string): Promise<number> {
-  const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) });
-  return ((await response.json()) as { peers: number }).peers;
-}
-
 export async function startFuzzCluster(options: { echo?: boolean } = {}): Promise<FuzzCluster> {
-  const discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET, ttlSeconds: 3600 });
-  const nodes: SpawnedNode[] = [];
-  const stop = async () => {
-    await Promise.all(nodes.map((node) => node.stop(10_000).catch(() => null)));
-    await discovery.stop().catch(() => null);
-  };
+  const cluster = await startTestCluster({
+    size: 0,
+    ttlSeconds: 3600,
+    syncIntervalMs: 500,
+    echo: options.echo,
+  });
   try {
+    const nodes: SpawnedNode[] = [];
     for (let i = 0; i < 2; i++) {
-      nodes.push(
-        await spawnNode({
-          extraArgs: ["--discovery", discovery.url, "--rate-limit", "1000000"],
-          env: { DSATTER_SYNC_INTERVAL_MS: "500" },
-          echo: options.echo,
-        }),
-      );
+      nodes.push(await cluster.addNode({ extraArgs: ["--rate-limit", "1000000"] }));
     }
-    await waitUntil(
-      async () => (await peerCount(nodes[0].url)) === 1 && (await peerCount(nodes[1].url)) === 1,
-      30_000,
-      100,
-    );
+    await waitForPeers(nodes, 1);
     return {
-      discovery,
+      discovery: cluster.discovery,
       target: targetOf(nodes[0]),
       realPeer: targetOf(nodes[1]),
       nodes,
       clusterSecret: TEST_CLUSTER_SECRET,
-      stop,
+      stop: () => cluster.stop(),
     };
   } catch (error) {
-    await stop();
+    await cluster.stop();
     throw error;
   }
 }

@@ -80,7 +80,9 @@ export class FuzzRecorder {
     const rss = this.report.rssBytes;
     if (rss.length >= RSS_TREND_MIN_SAMPLES) {
       const verdict = checkBoundedGrowth(rss, { relative: 0.25, absolute: 32 * 1024 * 1024 });
-      if (!verdict.ok) this.fail({ label: "rss", input: "", expected: "RSS bounded", got: verdict.reason });
+      if (!verdict.ok) {
+        this.fail({ label: "rss", input: "", expected: "RSS bounded", got: verdict.reason });
+      }
     }
     return this.report;
   }

@@ -10,6 +10,7 @@
  */
 
 import { openClient, type TestClient } from "../server/testing/ws_test_client.ts";
+import type { FuzzRecorder } from "./fuzz_report.ts";
 
 export interface FuzzTarget {
   url: string;
@@ -108,4 +109,34 @@ export async function proveNodeStillWorks(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Runs the refused-only phase between two reads of the node: a difference is a
+ * failure, and a valid message afterwards must still be acknowledged and readable.
+ * False when the phase itself gave up (the node stopped answering).
+ */
+export async function checkRefusedPhase(
+  target: FuzzTarget,
+  recorder: FuzzRecorder,
+  label: string,
+  runRefused: () => Promise<boolean>,
+): Promise<boolean> {
+  const before = await readNodeState(target);
+  if (!(await runRefused())) return false;
+  const after = await readNodeState(target);
+  for (const difference of stateDifferences(before, after)) {
+    recorder.fail({
+      label: "unchanged",
+      input: `refused ${label} only`,
+      expected: "no change",
+      got: difference,
+    });
+  }
+  recorder.report.unchangedChecked = true;
+  const problem = await proveNodeStillWorks(target, label);
+  if (problem) {
+    recorder.fail({ label: "still works", input: "", expected: "ack and history", got: problem });
+  }
+  return true;
 }

@@ -14,13 +14,7 @@ import { readRssBytes } from "../soak/process_stats.ts";
 import { waitUntil } from "../server/testing/ws_test_client.ts";
 import { isHealthy } from "./client_frame_fuzzer.ts";
 import { FuzzRecorder, type SurfaceReport } from "./fuzz_report.ts";
-import {
-  type FuzzTarget,
-  metricValue,
-  proveNodeStillWorks,
-  readNodeState,
-  stateDifferences,
-} from "./node_state.ts";
+import { checkRefusedPhase, type FuzzTarget, metricValue, readNodeState } from "./node_state.ts";
 import {
   type PeerCase,
   PeerCaseSource,
@@ -188,23 +182,14 @@ export async function fuzzPeerFrames(options: PeerFuzzOptions): Promise<SurfaceR
         got: problem,
       });
     }
-    const before = await readNodeState(options.target);
     const refused = { cases: options.cases - mixed, refusedOnly: true, validChats };
-    if (!(await runPhase(options, recorder, source, refused, peer))) return recorder.finish();
-    const after = await readNodeState(options.target);
-    for (const difference of stateDifferences(before, after)) {
-      recorder.fail({
-        label: "unchanged",
-        input: "refused peer frames only",
-        expected: "no change",
-        got: difference,
-      });
-    }
-    recorder.report.unchangedChecked = true;
-    const problem = await proveNodeStillWorks(options.target, "peer frames");
-    if (problem) {
-      recorder.fail({ label: "still works", input: "", expected: "ack and history", got: problem });
-    }
+    const alive = await checkRefusedPhase(
+      options.target,
+      recorder,
+      "peer frames",
+      () => runPhase(options, recorder, source, refused, peer),
+    );
+    if (!alive) return recorder.finish();
     await checkRealPeerConverges(options, recorder);
   } finally {
     await peer.close().catch(() => 0);

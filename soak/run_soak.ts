@@ -10,8 +10,13 @@
  * @module
  */
 
-import { spawnDiscovery, type SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
-import { type SpawnedNode, spawnNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
+import {
+  startTestCluster,
+  type TestCluster,
+  waitForConvergence,
+  waitForPeers,
+} from "../server/testing/peer_test_cluster.ts";
+import type { SpawnedNode } from "../server/testing/spawn_node.ts";
 import { openClient, waitUntil } from "../server/testing/ws_test_client.ts";
 import { metricValue, readAllMessages } from "../fuzz/node_state.ts";
 import { SeededRandom } from "../fuzz/seeded_random.ts";
@@ -51,48 +56,13 @@ async function nodeJson(node: SpawnedNode, path: string): Promise<string> {
   return await (await fetch(`${node.url}${path}`, { signal: AbortSignal.timeout(10_000) })).text();
 }
 
-async function vectorOf(node: SpawnedNode): Promise<string> {
-  const client = await openClient(node.wsUrl);
+async function startCluster(): Promise<TestCluster> {
+  const cluster = await startTestCluster({ size: 3, syncIntervalMs: 1000, ttlSeconds: 10 });
   try {
-    client.send({ type: "hello", payload: { name: "soak-check" }, ref: "v" });
-    const welcome = await client.next((f) => f.ref === "v");
-    return JSON.stringify((welcome.payload as { vector: Record<string, number> }).vector);
-  } finally {
-    await client.close();
-  }
-}
-
-async function startCluster(): Promise<
-  { discovery: SpawnedDiscovery; nodes: SpawnedNode[]; stop(): Promise<void> }
-> {
-  const discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET });
-  const nodes: SpawnedNode[] = [];
-  const stop = async () => {
-    await Promise.all(nodes.map((node) => node.stop(15_000).catch(() => null)));
-    await discovery.stop().catch(() => null);
-  };
-  try {
-    for (let i = 0; i < 3; i++) {
-      nodes.push(
-        await spawnNode({
-          extraArgs: ["--discovery", discovery.url],
-          env: { DSATTER_SYNC_INTERVAL_MS: "1000" },
-        }),
-      );
-    }
-    await waitUntil(
-      async () => {
-        const peers = await Promise.all(
-          nodes.map(async (n) => JSON.parse(await nodeJson(n, "/healthz")).peers),
-        );
-        return peers.every((count) => count === 2);
-      },
-      30_000,
-      200,
-    );
-    return { discovery, nodes, stop };
+    await waitForPeers(cluster.nodes, 2);
+    return cluster;
   } catch (error) {
-    await stop();
+    await cluster.stop();
     throw error;
   }
 }
@@ -138,16 +108,11 @@ async function endChecks(
   baselineFds: number[],
 ): Promise<SoakCheck[]> {
   const checks: SoakCheck[] = [];
-  let vectors: string[] = [];
-  const converged = await waitUntil(
-    async () => {
-      vectors = await Promise.all(nodes.map(vectorOf));
-      return vectors.every((vector) => vector === vectors[0]);
-    },
-    60_000,
-    500,
-  ).then(() => true, () => false);
-  checks.push({ name: "nodes converge", ok: converged, detail: vectors.join(" ") });
+  const converged = await waitForConvergence(nodes, ledger.acked.size, 60_000).then(
+    (vector) => ({ ok: true, detail: JSON.stringify(vector) }),
+    (error: Error) => ({ ok: false, detail: error.message }),
+  );
+  checks.push({ name: "nodes converge", ...converged });
   for (const [i, node] of nodes.entries()) {
     const client = await openClient(node.wsUrl);
     try {
