@@ -119,86 +119,70 @@ function invalidUtf8(random: SeededRandom): Uint8Array {
   return Uint8Array.from([...head, ...bad, ...tail]);
 }
 
-function transportCase(random: SeededRandom): ClientCase {
-  switch (random.int(0, 5)) {
-    case 0:
-      return {
-        kind: "transport",
-        label: "invalid UTF-8",
-        send: { frame: { opcode: 1, payload: invalidUtf8(random) } },
-        closeCodes: [1007],
-      };
-    case 1: {
-      const size = random.pick([FRAME_MAX_BYTES + 1, FRAME_MAX_BYTES + 1000, 200_000, 1_000_000]);
-      const text = toJsonText({
-        type: "newMessageFromClient",
-        payload: { text: "x".repeat(size), sender: "s", chatId: 1 },
-      });
-      return {
-        kind: "transport",
-        label: "oversized",
-        send: { frame: { opcode: 1, payload: encoder.encode(text) } },
-        closeCodes: [1009],
-      };
-    }
-    case 2: {
-      const frame = random.pick([
+type TransportCase = Extract<ClientCase, { kind: "transport" }>;
+
+function closingFrame(
+  label: string,
+  frame: FrameSend["frame"],
+  closeCodes: number[],
+): TransportCase {
+  return { kind: "transport", label, send: { frame }, closeCodes };
+}
+
+type FrameSend = Extract<TransportAction, { frame: unknown }>;
+
+/** A frame header that claims 2^63 - 1 bytes (masked, with its key). */
+const HUGE_LENGTH_HEADER = [0x81, 0xff, 0x7f, ...new Array(7).fill(0xff), 1, 2, 3, 4];
+/** A masked 5-byte text frame, for cutting short. */
+const WHOLE_FRAME = [0x81, 0x85, 1, 2, 3, 4, 0x7a, 0x20, 0x7a, 0x20, 0x7a];
+
+/** Abuse below the JSON: what Bun closes, and with which code (a table of makers). */
+const TRANSPORT_CASES: Array<(random: SeededRandom) => TransportCase> = [
+  (random) => closingFrame("invalid UTF-8", { opcode: 1, payload: invalidUtf8(random) }, [1007]),
+  (random) => {
+    const size = random.pick([FRAME_MAX_BYTES + 1, FRAME_MAX_BYTES + 1000, 200_000, 1_000_000]);
+    const payload = { text: "x".repeat(size), sender: "s", chatId: 1 };
+    const text = toJsonText({ type: "newMessageFromClient", payload });
+    return closingFrame("oversized", { opcode: 1, payload: encoder.encode(text) }, [1009]);
+  },
+  (random) =>
+    closingFrame(
+      "protocol violation",
+      random.pick([
         { opcode: 1, payload: encoder.encode("{}"), rsv: random.int(1, 7) },
         { opcode: random.pick([3, 4, 5, 6, 7, 11, 12, 15]), payload: encoder.encode("{}") },
-        { opcode: 0, payload: encoder.encode("{}") },
-        { opcode: 9, payload: new Uint8Array(126) },
-        { opcode: 9, payload: new Uint8Array(2), fin: false },
-        { opcode: 8, payload: Uint8Array.from([0x00, 0x05]) },
-      ]);
-      return {
-        kind: "transport",
-        label: "protocol violation",
-        send: { frame },
-        closeCodes: [1002],
-      };
-    }
-    case 3: // an unmasked client frame
-      return {
-        kind: "transport",
-        label: "unmasked",
-        send: { bytes: Uint8Array.from([0x81, 0x02, 0x7b, 0x7d]), thenTerminate: false },
-        closeCodes: [1002],
-      };
-    case 4: // a length past any limit
-      return {
-        kind: "transport",
-        label: "huge length",
-        send: {
-          bytes: Uint8Array.from([
-            0x81,
-            0xff,
-            0x7f,
-            0xff,
-            0xff,
-            0xff,
-            0xff,
-            0xff,
-            0xff,
-            0xff,
-            1,
-            2,
-            3,
-            4,
-          ]),
-          thenTerminate: false,
-        },
-        closeCodes: [1009],
-      };
-    default: { // half a frame, then the TCP connection drops
-      const whole = Uint8Array.from([0x81, 0x85, 1, 2, 3, 4, 0x7a, 0x20, 0x7a, 0x20, 0x7a]);
-      return {
-        kind: "transport",
-        label: "truncated",
-        send: { bytes: whole.subarray(0, random.int(1, whole.length - 1)), thenTerminate: true },
-        closeCodes: [],
-      };
-    }
-  }
+        { opcode: 0, payload: encoder.encode("{}") }, // a continuation without a start
+        { opcode: 9, payload: new Uint8Array(126) }, // a ping over 125 bytes
+        { opcode: 9, payload: new Uint8Array(2), fin: false }, // a fragmented ping
+        { opcode: 8, payload: Uint8Array.from([0x00, 0x05]) }, // a close code no one may send
+      ]),
+      [1002],
+    ),
+  () => ({
+    kind: "transport",
+    label: "unmasked",
+    send: { bytes: Uint8Array.from([0x81, 0x02, 0x7b, 0x7d]), thenTerminate: false },
+    closeCodes: [1002],
+  }),
+  () => ({
+    kind: "transport",
+    label: "huge length",
+    send: { bytes: Uint8Array.from(HUGE_LENGTH_HEADER), thenTerminate: false },
+    closeCodes: [1009],
+  }),
+  (random) => ({
+    kind: "transport",
+    label: "truncated", // half a frame, then the TCP connection drops
+    send: {
+      bytes: Uint8Array.from(WHOLE_FRAME.slice(0, random.int(1, WHOLE_FRAME.length - 1))),
+      thenTerminate: true,
+    },
+    closeCodes: [],
+  }),
+];
+
+function transportCase(random: SeededRandom): ClientCase {
+  return random.pick(TRANSPORT_CASES)(random);
 }
 
 /** True when the node must refuse the case and store nothing. */
