@@ -17,7 +17,7 @@ import {
   validFrame,
 } from "./client_frame_contract.ts";
 import { mutateJsonText, noiseText, toJsonText } from "./json_text.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import { mutateValue, nastyValue } from "./value_generation.ts";
 
 export const FRAME_MAX_BYTES = 64 * 1024;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import { validValue } from "./value_generation.ts";
 import {
   checkObject,

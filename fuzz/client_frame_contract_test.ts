@@ -2,7 +2,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { parseClientFrame } from "../common/client_frame_validation.ts";
 import { nextClientCase } from "./client_frame_cases.ts";
 import { expectFrame } from "./client_frame_contract.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { createSeededRandom } from "../chaos/seeded_random.ts";
 
 setDefaultTimeout(60_000);
 
@@ -68,7 +68,7 @@ for (const [what, text, wanted] of table) {
 }
 
 test("expectFrame() and the nodes' parseClientFrame() agree on 20,000 fuzz cases (a fast check before the real run)", () => {
-  const random = new SeededRandom(20_260_101);
+  const random = createSeededRandom(20_260_101);
   const disagreements: string[] = [];
   for (let i = 0; i < 20_000; i++) {
     const testCase = nextClientCase(random, `c${i}`, { refusedOnly: false });

@@ -15,7 +15,7 @@ import { type ClientCase, isRefusedCase, nextClientCase } from "./client_frame_c
 import { ClientFrameChecker } from "./client_frame_checker.ts";
 import { FuzzRecorder, type SurfaceReport } from "./fuzz_report.ts";
 import { checkRefusedPhase, type FuzzTarget } from "./node_state.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 
 export interface ClientFuzzOptions {
   target: FuzzTarget;

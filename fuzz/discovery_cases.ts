@@ -12,7 +12,7 @@
 
 import { type HttpCase, rawRequest } from "./http_case.ts";
 import { type FuzzBody, fuzzBody } from "./http_body.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import {
   checkObject,
   type FieldSpec,

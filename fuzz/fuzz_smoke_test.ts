@@ -6,7 +6,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { summaryLine } from "./fuzz_report.ts";
 import { runFuzz } from "./run_fuzz.ts";
-import { seedFromEnv } from "./seeded_random.ts";
+import { seedFromEnv } from "./seed_from_env.ts";
 
 setDefaultTimeout(300_000);
 

@@ -9,7 +9,7 @@
  */
 
 import { mutateJsonText, noiseText, toJsonText } from "./json_text.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import { mutateValue, nastyValue } from "./value_generation.ts";
 import type { Schema } from "./value_schema.ts";
 

@@ -8,7 +8,7 @@ import {
 import { DISCOVERY_BODY_MAX_BYTES, DISCOVERY_FIELDS } from "./discovery_cases.ts";
 import { fuzzBody } from "./http_body.ts";
 import { NODE_BODY_MAX_BYTES, POST_FIELDS } from "./node_http_cases.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { createSeededRandom } from "../chaos/seeded_random.ts";
 import { checkObject, type FieldSpec } from "./value_schema.ts";
 
 setDefaultTimeout(60_000);
@@ -19,7 +19,7 @@ function disagreements(
   validate: (body: unknown) => { ok: boolean },
   maxBytes: number,
 ): string[] {
-  const random = new SeededRandom(31);
+  const random = createSeededRandom(31);
   const found: string[] = [];
   for (let i = 0; i < 5000; i++) {
     const body = fuzzBody(base, { kind: "object", fields }, random, maxBytes);
@@ -36,7 +36,7 @@ function disagreements(
 }
 
 test("fuzzBody() marks invalid UTF-8, oversize and BOM bodies for what they are", () => {
-  const random = new SeededRandom(5);
+  const random = createSeededRandom(5);
   const kinds = new Set<string>();
   for (let i = 0; i < 2000; i++) {
     const body = fuzzBody(

@@ -13,7 +13,7 @@ import { DiscoveryCaseSource, type KnownNode } from "./discovery_cases.ts";
 import type { HttpSurface } from "./http_fuzzer.ts";
 import { NodeHttpCaseSource } from "./node_http_cases.ts";
 import { type FuzzTarget, readNodeState } from "./node_state.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 
 interface DiscoveryTarget {
   url: string;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 
 /** A piece of JSON text inserted as is. */
 export class RawJson {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { deepNesting, mutateJsonText, RawJson, toJsonText } from "./json_text.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { createSeededRandom } from "../chaos/seeded_random.ts";
 
 test("toJsonText() writes raw tokens verbatim and the rest as JSON.stringify does", () => {
   const value = {
@@ -23,7 +23,7 @@ test("deepNesting() nests as deep as asked", () => {
 
 test("mutateJsonText() is a pure function of the seed", () => {
   const run = () => {
-    const random = new SeededRandom(11);
+    const random = createSeededRandom(11);
     return Array.from(
       { length: 30 },
       () => mutateJsonText('{"type":"hello","payload":{"name":"a"}}', random),

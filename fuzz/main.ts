@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { formatMachineInfo, readMachineInfo } from "../perf/machine_info.ts";
 import { summaryLine } from "./fuzz_report.ts";
 import { runFuzz, type SurfaceName, SURFACES } from "./run_fuzz.ts";
-import { seedFromEnv } from "./seeded_random.ts";
+import { seedFromEnv } from "./seed_from_env.ts";
 
 function parseSurfaces(value: string | undefined): SurfaceName[] {
   if (!value) return [...SURFACES];

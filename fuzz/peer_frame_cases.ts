@@ -16,7 +16,7 @@
  */
 
 import { mutateJsonText, noiseText, toJsonText } from "./json_text.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import { mutateValue } from "./value_generation.ts";
 import {
   checkValue,

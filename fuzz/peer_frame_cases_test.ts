@@ -1,7 +1,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { parsePeerFrame } from "../common/peer_protocol.ts";
 import { PeerCaseSource, peerFrameVerdict } from "./peer_frame_cases.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { createSeededRandom } from "../chaos/seeded_random.ts";
 
 setDefaultTimeout(60_000);
 
@@ -28,7 +28,7 @@ test("peerFrameVerdict() reads messages as the contract defines them", () => {
 });
 
 test("the nodes' parsePeerFrame() refuses every refused case and takes every valid one (20,000 cases)", () => {
-  const source = new PeerCaseSource(new SeededRandom(77), 8_000_000);
+  const source = new PeerCaseSource(createSeededRandom(77), 8_000_000);
   const wrong: string[] = [];
   for (let i = 0; i < 20_000; i++) {
     const testCase = source.next({ refusedOnly: false });

@@ -21,7 +21,7 @@ import {
   REFUSED_CHAT_BASE,
   VALID_CHAT_BASE,
 } from "./peer_frame_cases.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import { TestPeer } from "./test_peer.ts";
 
 export interface PeerFuzzOptions {

@@ -5,7 +5,7 @@
  * `make fuzz` (fuzz/main.ts) and by the short run in `make test`.
  *
  * Invariant: the cluster is stopped before this returns, even on failure; each
- * surface draws from its own fork of the seed, so one surface's cases repeat
+ * surface draws from its own stream of the seed, so one surface's cases repeat
  * with the same SEED whatever the others did.
  * @module
  */
@@ -16,7 +16,7 @@ import type { SurfaceReport } from "./fuzz_report.ts";
 import { fuzzHttpSurface } from "./http_fuzzer.ts";
 import { discoverySurface, nodeHttpSurface } from "./http_surfaces.ts";
 import { fuzzPeerFrames } from "./peer_frame_fuzzer.ts";
-import { SeededRandom } from "./seeded_random.ts";
+import { createSeededRandom, type SeededRandom } from "../chaos/seeded_random.ts";
 
 export const SURFACES = ["client", "rest", "peer", "discovery"] as const;
 export type SurfaceName = typeof SURFACES[number];
@@ -40,7 +40,12 @@ export interface FuzzRun {
 }
 
 export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRun> {
-  const random = new SeededRandom(options.seed);
+  const root = createSeededRandom(options.seed);
+  // One stream per surface, drawn in this fixed order, whichever surfaces run.
+  const streams = Object.fromEntries(SURFACES.map((name) => [name, root.fork()])) as Record<
+    SurfaceName,
+    SeededRandom
+  >;
   const cluster = await startFuzzCluster({ echo: options.echo });
   const reports: SurfaceReport[] = [];
   const crashed: string[] = [];
@@ -48,16 +53,14 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRun> {
     const wanted = new Set(options.surfaces ?? SURFACES);
     const { target, realPeer } = cluster;
     const runners: Record<SurfaceName, () => Promise<SurfaceReport>> = {
-      client: () =>
-        fuzzClientFrames({ target, random: random.fork("client"), cases: options.cases }),
-      rest: () =>
-        fuzzHttpSurface(nodeHttpSurface(target, random.fork("rest")), { cases: options.cases }),
+      client: () => fuzzClientFrames({ target, random: streams.client, cases: options.cases }),
+      rest: () => fuzzHttpSurface(nodeHttpSurface(target, streams.rest), { cases: options.cases }),
       peer: () =>
         fuzzPeerFrames({
           target,
           realPeer,
           clusterSecret: cluster.clusterSecret,
-          random: random.fork("peer"),
+          random: streams.peer,
           cases: options.cases,
         }),
       discovery: async () => {
@@ -66,7 +69,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRun> {
           pid: cluster.discovery.pid,
           secret: cluster.clusterSecret,
         };
-        const surface = await discoverySurface(discovery, random.fork("discovery"), [
+        const surface = await discoverySurface(discovery, streams.discovery, [
           target.nodeId,
           realPeer.nodeId,
         ]);

@@ -10,7 +10,7 @@
  */
 
 import { deepNesting, RawJson } from "./json_text.ts";
-import type { SeededRandom } from "./seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import { isPlainObject, type Schema } from "./value_schema.ts";
 
 const WORDS = ["hi", "héllo", "中文", "😀 ok", "a b", "x", "ünï", "שלום", "\u200b", "tab\tx"];

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { abortableSleep } from "../client/failover_loop.ts";
+import { sleep } from "../chaos/sleep.ts";
 import { connectRawWebSocket, type RawWebSocket } from "../perf/raw_websocket.ts";
-import type { SeededRandom } from "../fuzz/seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import type { SoakLedger, SoakNode } from "./soak_ledger.ts";
 
 export class ChatChurner {
@@ -40,7 +40,7 @@ export class ChatChurner {
         if (frame.type === "error") this.#ledger.recordError(frame.payload.code ?? "?");
       },
     }).catch(() => undefined);
-    if (!ws) return await abortableSleep(1000, signal);
+    if (!ws) return await sleep(1000, signal);
     ws.sendText(JSON.stringify({ type: "hello", payload: { name: "chat-churner" } }));
     for (let step = 0; step < 15 && !signal.aborted && ws.isOpen; step++) {
       ws.sendText(
@@ -61,7 +61,7 @@ export class ChatChurner {
         ws.sendText(JSON.stringify({ type: "listChats", payload: {} }));
         ws.sendText(JSON.stringify({ type: "presence", payload: {} }));
       }
-      await abortableSleep(2000, signal);
+      await sleep(2000, signal);
     }
     await ws.close(2000);
   }

@@ -4,15 +4,16 @@
  * reads live messages for a few seconds, then leaves, politely or by dropping
  * the connection, and comes back a moment later, maybe to another node.
  * It remembers every messageId it got: the contract says a resuming client
- * gets nothing twice, so a second delivery is counted.
+ * gets nothing twice, so a second delivery is counted (the two kinds that
+ * docs/SERVER.md allows while a resume crosses live frames, apart).
  *
  * Invariant: its `since` vector only moves forward.
  * @module
  */
 
-import { abortableSleep } from "../client/failover_loop.ts";
+import { sleep } from "../chaos/sleep.ts";
 import { connectRawWebSocket } from "../perf/raw_websocket.ts";
-import type { SeededRandom } from "../fuzz/seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import type { SoakLedger, SoakNode } from "./soak_ledger.ts";
 
 interface Message {
@@ -27,10 +28,12 @@ export class ChurnReader {
   #random: SeededRandom;
   #name: string;
   #vector: Record<string, number> = {};
-  /** messageId -> how and in which cycle it first came. */
-  #seen = new Map<string, string>();
+  /** messageId -> how and in which cycle (connection) it first came. */
+  #seen = new Map<string, { how: "live" | "since"; cycle: number }>();
   #cycles = 0;
   #leaving = false;
+  /** True once this connection got its first `since` reply. */
+  #replied = false;
   /** Highest live seq per origin on the current connection, merged once the resume is done. */
   #liveMax: Record<string, number> = {};
   #close: (() => void) | undefined;
@@ -44,23 +47,38 @@ export class ChurnReader {
     this.#name = options.name;
   }
 
-  #receive(message: Message, how: string): void {
+  #receive(message: Message, how: "live" | "since"): void {
     if (this.#leaving) return; // past the position it will resume from: it will come again
     this.#ledger.counters.churnMessages += 1;
-    if (this.#seen.has(message.messageId)) {
-      this.#ledger.counters.churnDuplicates += 1;
-      if (this.#ledger.duplicateExamples.length < 10) {
-        this.#ledger.duplicateExamples.push(
-          `${this.#name} got ${message.messageId} again (${how}, cycle ${this.#cycles}; first ${
-            this.#seen.get(message.messageId)
-          })`,
-        );
-      }
-      return;
-    }
-    this.#seen.set(message.messageId, `${how}, cycle ${this.#cycles}`);
+    const first = this.#seen.get(message.messageId);
+    if (first) return this.#again(message, how, first);
+    this.#seen.set(message.messageId, { how, cycle: this.#cycles });
     if (how === "live") {
       this.#liveMax = maxVector(this.#liveMax, { [String(message.nodeId)]: message.seq });
+    }
+  }
+
+  /**
+   * A second delivery. docs/SERVER.md allows two kinds while a resume and live frames
+   * cross (the client keeps the first): one that came live on this connection and again
+   * in its `since` reply, and a live frame sent before the node read the `since` request
+   * of something an earlier connection had. Any other is a broken promise.
+   */
+  #again(message: Message, how: "live" | "since", first: { how: string; cycle: number }): void {
+    const counters = this.#ledger.counters;
+    const sameConnection = first.cycle === this.#cycles;
+    if (how === "since" && sameConnection && first.how === "live") {
+      counters.churnLiveThenReply += 1;
+    } else if (how === "live" && !sameConnection && !this.#replied) {
+      counters.churnCrossedResume += 1;
+    } else {
+      counters.churnDuplicates += 1;
+      if (this.#ledger.duplicateExamples.length < 10) {
+        this.#ledger.duplicateExamples.push(
+          `${this.#name} got ${message.messageId} again (${how}, connection ${this.#cycles}; ` +
+            `first ${first.how}, connection ${first.cycle})`,
+        );
+      }
     }
   }
 
@@ -70,6 +88,7 @@ export class ChurnReader {
     let page = 0;
     this.#cycles += 1;
     this.#leaving = false;
+    this.#replied = false;
     this.#liveMax = {};
     const ws = await connectRawWebSocket(node.wsUrl, {
       onText: (text) => {
@@ -81,6 +100,7 @@ export class ChurnReader {
         };
         if (frame.type === "newMessagesForClient") return this.#receive(frame.payload[0], "live");
         if (frame.type !== "clientSyncReply") return;
+        this.#replied = true;
         for (const message of frame.payload) this.#receive(message, "since");
         if (frame.vector) this.#vector = maxVector(this.#vector, frame.vector);
         if (frame.more) {
@@ -94,7 +114,7 @@ export class ChurnReader {
         } else resumed = true;
       },
     }).catch(() => undefined);
-    if (!ws) return await abortableSleep(1000, signal);
+    if (!ws) return await sleep(1000, signal);
     this.#close = () => ws.terminate();
     ws.sendText(JSON.stringify({ type: "hello", payload: { name: this.#name } }));
     ws.sendText(
@@ -104,9 +124,9 @@ export class ChurnReader {
         ref: "p0",
       }),
     );
-    await abortableSleep(this.#random.int(1000, 4000), signal);
+    await sleep(this.#random.int(1000, 4000), signal);
     for (let waited = 0; !resumed && waited < 30_000 && ws.isOpen; waited += 100) {
-      await abortableSleep(100, signal);
+      await sleep(100, signal);
     }
     // Live messages move the position only after the resume finished (a page boundary is exact).
     if (resumed) this.#vector = maxVector(this.#vector, this.#liveMax);
@@ -114,7 +134,7 @@ export class ChurnReader {
     if (this.#random.chance(0.5)) await ws.close(2000);
     else ws.terminate();
     this.#ledger.counters.churnCycles += 1;
-    await abortableSleep(this.#random.int(200, 1500), signal);
+    await sleep(this.#random.int(200, 1500), signal);
   }
 
   async run(signal: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@
 
 import { mkdirSync } from "node:fs";
 import { formatMachineInfo, readMachineInfo } from "../perf/machine_info.ts";
-import { seedFromEnv } from "../fuzz/seeded_random.ts";
+import { seedFromEnv } from "../fuzz/seed_from_env.ts";
 import { runSoak } from "./run_soak.ts";
 import { writeSamples } from "./soak_sampler.ts";
 

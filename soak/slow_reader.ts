@@ -9,7 +9,7 @@
  * @module
  */
 
-import { abortableSleep } from "../client/failover_loop.ts";
+import { sleep } from "../chaos/sleep.ts";
 import { connectRawWebSocket, type RawWebSocket } from "../perf/raw_websocket.ts";
 import type { SoakLedger, SoakNode } from "./soak_ledger.ts";
 
@@ -44,17 +44,17 @@ export class SlowReader {
 
   async #neverCycle(signal: AbortSignal): Promise<void> {
     const ws = this.#ws = await this.#open();
-    if (!ws) return await abortableSleep(1000, signal);
+    if (!ws) return await sleep(1000, signal);
     ws.pauseReading();
     const endMs = Date.now() + this.#cycleMs;
     while (!signal.aborted && Date.now() < endMs) {
       ws.sendText(JSON.stringify({ type: "clientSyncRequest", payload: { limit: 1000 } }));
-      await abortableSleep(250, signal);
+      await sleep(250, signal);
     }
     ws.resumeReading();
     const code = await Promise.race([
       ws.closed,
-      abortableSleep(3000, signal).then(() => undefined),
+      sleep(3000, signal).then(() => undefined),
     ]);
     if (code === 4000) this.#ledger.counters.slowReaderDropsSeen += 1;
     ws.terminate();
@@ -64,12 +64,12 @@ export class SlowReader {
   async #rareCycle(signal: AbortSignal): Promise<void> {
     if (!this.#ws?.isOpen) {
       this.#ws = await this.#open();
-      if (!this.#ws) return await abortableSleep(1000, signal);
+      if (!this.#ws) return await sleep(1000, signal);
     }
     this.#ws.pauseReading();
-    await abortableSleep(9000, signal);
+    await sleep(9000, signal);
     this.#ws.resumeReading();
-    await abortableSleep(1000, signal);
+    await sleep(1000, signal);
   }
 
   async run(signal: AbortSignal): Promise<void> {

@@ -19,8 +19,12 @@ export interface SoakCounters {
   rareReaderBytes: number;
   churnCycles: number;
   churnMessages: number;
-  /** Messages a resuming reader got a second time on one connection or across its resumes. */
+  /** Messages a resuming reader got a second time, beyond what docs/SERVER.md allows. */
   churnDuplicates: number;
+  /** Allowed (docs/SERVER.md): live on a connection, then again in its `since` reply. */
+  churnLiveThenReply: number;
+  /** Allowed (docs/SERVER.md): live before the node read the `since` request that covered it. */
+  churnCrossedResume: number;
   chatsCreated: number;
   errors: Record<string, number>;
 }
@@ -41,6 +45,8 @@ export class SoakLedger {
     churnCycles: 0,
     churnMessages: 0,
     churnDuplicates: 0,
+    churnLiveThenReply: 0,
+    churnCrossedResume: 0,
     chatsCreated: 0,
     errors: {},
   };

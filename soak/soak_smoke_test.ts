@@ -5,7 +5,7 @@
  * as long as asked.
  */
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { seedFromEnv } from "../fuzz/seeded_random.ts";
+import { seedFromEnv } from "../fuzz/seed_from_env.ts";
 import { runSoak } from "./run_soak.ts";
 import { writeSamples } from "./soak_sampler.ts";
 import { mkdirSync } from "node:fs";

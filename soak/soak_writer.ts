@@ -9,9 +9,9 @@
  * @module
  */
 
-import { abortableSleep } from "../client/failover_loop.ts";
+import { sleep } from "../chaos/sleep.ts";
 import { connectRawWebSocket, type RawWebSocket } from "../perf/raw_websocket.ts";
-import type { SeededRandom } from "../fuzz/seeded_random.ts";
+import type { SeededRandom } from "../chaos/seeded_random.ts";
 import type { SoakLedger, SoakNode } from "./soak_ledger.ts";
 
 export class SoakWriter {
@@ -60,7 +60,7 @@ export class SoakWriter {
         }
         return ws;
       } catch {
-        await abortableSleep(500, signal);
+        await sleep(500, signal);
       }
     }
     return undefined;
@@ -100,7 +100,7 @@ export class SoakWriter {
       }
       const due = Math.floor(((performance.now() - startMs) / 1000) * this.#ratePerSecond);
       while (this.#next < due && this.#ws) this.#send();
-      await abortableSleep(50, signal);
+      await sleep(50, signal);
     }
   }
 
