@@ -110,7 +110,8 @@ export class NodeHttpCaseSource {
       statuses = [400, 404, 405]; // a path that is no chat's: the contract does not say which
       stores = false;
     }
-    // Section 6: not application/json gets 415; a node may still refuse the body first.
+    // Section 6: not application/json gets 415. Until issue 15 lands, nodes answer as for JSON:
+    // both pass for now; keep only 415 (and a refusal of a bad path) once it does.
     if (!jsonType) statuses = [415, ...statuses.filter((status) => status >= 400 || !badPath)];
     const path = `/api/chats/${chatId}/messages`;
     const headers: Record<string, string> = contentType === ""
