@@ -80,7 +80,7 @@ perf-model: setup
 perf-search: setup
 	$(BUN) perf/search_bench.ts
 
-# Fuzzers and soak (docs/FUZZ_AND_SOAK.md): figures and samples go to test-artifacts/.
+# Fuzzers and soak (docs/RELIABILITY.md): figures and samples go to test-artifacts/.
 fuzz: setup
 	CASES="$(CASES)" SEED="$(SEED)" SURFACES="$(SURFACES)" $(BUN) fuzz/main.ts
 
