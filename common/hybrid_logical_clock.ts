@@ -80,15 +80,31 @@ export function formatDateTime(ms: number): string {
 
 /** ms since the epoch for a contract dateTime; NaN when it is not one. */
 export function parseDateTimeMs(dateTime: string): number {
-  if (!DATE_TIME_PATTERN.test(dateTime)) return NaN;
-  const ms = Date.parse(dateTime);
-  // The shape alone lets "2026-02-30" or hour 24 through; a real instant prints back the same.
-  return Number.isNaN(ms) || formatDateTime(ms) !== dateTime ? NaN : ms;
+  return isContractDateTime(dateTime) ? Date.parse(dateTime) : NaN;
 }
 
-/** True for a contract dateTime that names a real instant. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The two digits of text at index, as a number (no allocation). */
+function twoDigits(text: string, index: number): number {
+  return (text.charCodeAt(index) - 48) * 10 + text.charCodeAt(index + 1) - 48;
+}
+
+/**
+ * True for a contract dateTime that names a real instant: the shape alone lets
+ * "2026-02-30" or hour 24 through. Checked by arithmetic, without a Date, because
+ * every replicated message goes through it (a 100k-message catch-up).
+ */
 export function isContractDateTime(value: unknown): value is string {
-  return typeof value === "string" && !Number.isNaN(parseDateTimeMs(value));
+  if (typeof value !== "string" || !DATE_TIME_PATTERN.test(value)) return false;
+  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return day <= days && twoDigits(value, 11) <= 23 && twoDigits(value, 14) <= 59 &&
+    twoDigits(value, 17) <= 59;
 }
 
 /**

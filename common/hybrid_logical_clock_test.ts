@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { compareCanonical } from "./canonical_order.ts";
 import {
   createHybridLogicalClock,
+  isContractDateTime,
   LOGICAL_COUNTER_MAX,
   parseDateTimeMs,
   type Stamp,
@@ -95,4 +96,29 @@ test("observe() ignores a stamp whose lc is past LOGICAL_COUNTER_MAX or whose da
   const next = clock.now();
   assert.ok(Number.isSafeInteger(next.lc) && next.lc <= LOGICAL_COUNTER_MAX);
   assert.equal(next.dateTime < "2027", true);
+});
+
+test("isContractDateTime() knows month lengths and leap years, without a Date", () => {
+  for (
+    const good of [
+      "2024-02-29T00:00:00.000Z",
+      "2000-02-29T23:59:59.999Z",
+      "2026-12-31T00:00:00.000Z",
+    ]
+  ) {
+    assert.equal(isContractDateTime(good), true, good);
+    assert.equal(parseDateTimeMs(good), Date.parse(good), good);
+  }
+  for (
+    const bad of [
+      "2026-02-29T00:00:00.000Z",
+      "1900-02-29T00:00:00.000Z",
+      "2026-04-31T00:00:00.000Z",
+      "2026-00-10T00:00:00.000Z",
+      "2026-01-00T00:00:00.000Z",
+      5,
+    ]
+  ) {
+    assert.equal(isContractDateTime(bad), false, String(bad));
+  }
 });
