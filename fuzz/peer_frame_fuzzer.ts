@@ -11,7 +11,7 @@
  */
 
 import { readRssBytes } from "../soak/process_stats.ts";
-import { waitUntil } from "../server/testing/ws_test_client.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { isHealthy } from "./client_frame_fuzzer.ts";
 import { FuzzRecorder, type SurfaceReport } from "./fuzz_report.ts";
 import { checkRefusedPhase, type FuzzTarget, metricValue, readNodeState } from "./node_state.ts";
@@ -59,8 +59,7 @@ async function checkStoredExactlyValid(
         vector = (await readNodeState(options.target)).vector;
         return (vector[String(peerId)] ?? 0) === source.validMessages;
       },
-      30_000,
-      250,
+      { deadlineMs: 30_000, pollMs: 250 },
     );
   } catch {
     problems.push(
@@ -207,8 +206,7 @@ async function checkRealPeerConverges(options: PeerFuzzOptions, recorder: FuzzRe
         got = JSON.stringify((await readNodeState(options.realPeer)).vector);
         return got === wanted;
       },
-      30_000,
-      250,
+      { deadlineMs: 30_000, pollMs: 250 },
     );
   } catch {
     recorder.fail({ label: "real peer", input: "", expected: `B's vector ${wanted}`, got });

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { sleep } from "../chaos/sleep.ts";
+import { sleep } from "../common/abortable_sleep.ts";
 import { connectRawWebSocket } from "../perf/raw_websocket.ts";
 import type { SeededRandom } from "../chaos/seeded_random.ts";
 import type { SoakLedger, SoakNode } from "./soak_ledger.ts";

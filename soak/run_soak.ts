@@ -17,7 +17,8 @@ import {
   waitForPeers,
 } from "../server/testing/peer_test_cluster.ts";
 import type { SpawnedNode } from "../server/testing/spawn_node.ts";
-import { openClient, waitUntil } from "../server/testing/ws_test_client.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
+import { openClient } from "../server/testing/ws_test_client.ts";
 import { metricValue, readAllMessages } from "../fuzz/node_state.ts";
 import { createSeededRandom, type SeededRandom } from "../chaos/seeded_random.ts";
 import { ChatChurner } from "./chat_churner.ts";
@@ -133,8 +134,7 @@ async function endChecks(
         fds = (await readOpenFdCount(node.child.pid)) ?? Infinity;
         return fds <= baselineFds[i] + 8;
       },
-      20_000,
-      250,
+      { deadlineMs: 20_000, pollMs: 250 },
     ).then(() => true, () => false);
     checks.push({
       name: `node ${i + 1} open files back to baseline`,

@@ -189,7 +189,9 @@ export class PeerLink {
   #refused(reason: string): void {
     this.#refusedCount += 1;
     this.#refusedReason = reason;
-    if (this.#host.clock.nowMs() - this.#refusedLoggedAtMs >= REFUSED_LOG_PERIOD_MS) this.#logRefused();
+    if (this.#host.clock.nowMs() - this.#refusedLoggedAtMs >= REFUSED_LOG_PERIOD_MS) {
+      this.#logRefused();
+    }
   }
 
   #logRefused(): void {

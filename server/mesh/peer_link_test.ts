@@ -2,7 +2,7 @@
  * PeerLink on an in-memory socket: what a link does with frames it refuses.
  */
 import { describe, expect, test } from "bun:test";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { type LinkHost, type MeshNode, PeerLink } from "./peer_link.ts";
 
 function quietNode(): MeshNode {
