@@ -42,6 +42,10 @@ const TYPE_WEIGHTS: [string, number][] = [
   ["createChat", 1],
   ["listChats", 1],
   ["presence", 2],
+  ["editMessage", 1],
+  ["deleteMessage", 1],
+  ["typing", 1],
+  ["search", 2],
 ];
 
 function pickType(random: SeededRandom): string {

@@ -12,7 +12,7 @@
 
 import { connectRawWebSocket, type RawWebSocket } from "../perf/raw_websocket.ts";
 import type { ClientCase } from "./client_frame_cases.ts";
-import type { FrameExpectation } from "./client_frame_contract.ts";
+import { type FrameExpectation, withoutHello } from "./client_frame_contract.ts";
 import type { FuzzRecorder } from "./fuzz_report.ts";
 
 interface ServerFrame {
@@ -45,6 +45,13 @@ function describe(expect: FrameExpectation): string {
   return [accepted, refused].filter(Boolean).join(" or ") + ` (ref ${JSON.stringify(expect.ref)})`;
 }
 
+/** True when an error with this code is a right answer to the case. */
+function errorAllowed(expect: FrameExpectation, code: unknown): boolean {
+  if (typeof code !== "string") return false;
+  if (expect.verdict !== "ok" && expect.errorCodes.includes(code)) return true;
+  return expect.verdict !== "bad" && expect.answerCodes.includes(code);
+}
+
 /** Sync frames of one case against its expectation; a problem as text, or undefined. */
 function syncProblem(testCase: SentCase, frames: ServerFrame[]): string | undefined {
   if (testCase.kind === "binary") {
@@ -66,9 +73,7 @@ function syncProblem(testCase: SentCase, frames: ServerFrame[]): string | undefi
   const [frame] = frames;
   if (frame.type === "error") {
     const code = (frame.payload as { code?: unknown })?.code;
-    return expect.verdict !== "ok" && expect.errorCodes.includes(code as string)
-      ? undefined
-      : `error ${code}`;
+    return errorAllowed(expect, code) ? undefined : `error ${code}`;
   }
   return expect.verdict !== "bad" && frame.type === expect.reply
     ? undefined
@@ -86,6 +91,8 @@ export class ClientFrameChecker {
   #sentinels = 0;
   #name: string;
   #closing = false;
+  /** A hello of this connection was (or will be, in order) accepted. */
+  #saidHello = false;
   closedUnexpectedly = false;
 
   constructor(options: { wsUrl: string; nodeId: number; recorder: FuzzRecorder; name: string }) {
@@ -97,6 +104,7 @@ export class ClientFrameChecker {
 
   async open(): Promise<void> {
     this.closedUnexpectedly = false;
+    this.#saidHello = false;
     this.#ws = await connectRawWebSocket(this.#url, {
       onText: (text) => this.#onText(text),
       onClose: (code) => this.#onClose(code),
@@ -108,8 +116,15 @@ export class ClientFrameChecker {
   }
 
   /** Sends one case and its sentinel. */
-  send(testCase: SentCase): void {
+  send(sent: SentCase): void {
     const sentinel = `~${this.#name}.${this.#sentinels++}`;
+    // What this connection has said so far decides the section 7 answers.
+    const testCase: SentCase = sent.kind === "text" && !this.#saidHello
+      ? { ...sent, expect: withoutHello(sent.expect) }
+      : sent;
+    if (testCase.kind === "text" && testCase.expect.type === "hello") {
+      this.#saidHello ||= testCase.expect.verdict === "ok";
+    }
     this.#inFlight.push({ testCase, sentinel, frames: [] });
     if (testCase.kind === "binary") this.#ws.sendFrame(2, testCase.bytes);
     else {
@@ -203,7 +218,11 @@ export class ClientFrameChecker {
     if (wait && (frame.type === "error" || frame.type === wait.testCase.expect.reply)) {
       return this.#answerAsync(wait, frame, text);
     }
-    if (frame.type === "chatCreated" && ref === undefined) return; // another connection's chat
+    // Other connections' events: chats created, edits and deletes, typing.
+    if ((frame.type === "chatCreated" || frame.type === "messageUpdated") && ref === undefined) {
+      return;
+    }
+    if (frame.type === "typing") return;
     const head = this.#inFlight[0];
     if (!head) {
       this.#recorder.fail({ label: "unsolicited", input: "", expected: "nothing", got: text });
@@ -216,9 +235,7 @@ export class ClientFrameChecker {
     const { expect } = wait.testCase;
     wait.answered = true;
     const code = (frame.payload as { code?: unknown })?.code;
-    const ok = frame.type === "error"
-      ? expect.verdict !== "ok" && expect.errorCodes.includes(code as string)
-      : expect.verdict !== "bad";
+    const ok = frame.type === "error" ? errorAllowed(expect, code) : expect.verdict !== "bad";
     if (!ok) {
       this.#recorder.fail({
         label: wait.testCase.label,

@@ -53,10 +53,36 @@ export const CLIENT_PAYLOADS: Record<string, Record<string, FieldSpec>> = {
   createChat: { name: { schema: { kind: "text", minChars: 1, maxChars: 100, blank: "either" } } },
   listChats: {},
   presence: { chatId: { schema: chatId, optional: true } },
+  // Section 7 (hello clients only).
+  editMessage: {
+    messageId: { schema: { kind: "messageId", canonical: "either" } },
+    text: { schema: { kind: "text", minChars: 1, maxChars: 4000 } },
+  },
+  deleteMessage: { messageId: { schema: { kind: "messageId", canonical: "either" } } },
+  typing: { chatId: { schema: chatId } },
+  search: {
+    q: { schema: { kind: "text", minChars: 1, maxChars: 200 } },
+    chatId: { schema: chatId, optional: true, nullVerdict: "either" },
+    limit: { schema: { kind: "int", min: 1, max: 100 }, optional: true, nullVerdict: "either" },
+    // Not in the contract: the nodes page search results with it.
+    before: {
+      schema: { kind: "messageId", canonical: "either" },
+      optional: true,
+      nullVerdict: "either",
+      extension: true,
+    },
+  },
 };
 
-/** The reply each accepted type gets (undefined: none), and whether it waits for a commit. */
-const REPLIES: Record<string, { reply?: string; async: boolean }> = {
+/**
+ * The reply each accepted type gets (undefined: none), whether it waits for a commit,
+ * the errors a valid frame may still get (it names no message, or not one of the
+ * sender's), and whether it needs a `hello` first (else `forbidden`).
+ */
+const REPLIES: Record<
+  string,
+  { reply?: string; async: boolean; answerCodes?: string[]; needsHello?: boolean }
+> = {
   newMessageFromClient: { reply: "clientMessageResponse", async: true },
   clientSyncRequest: { reply: "clientSyncReply", async: false },
   hello: { reply: "welcome", async: false },
@@ -64,6 +90,20 @@ const REPLIES: Record<string, { reply?: string; async: boolean }> = {
   createChat: { reply: "chatCreated", async: true },
   listChats: { reply: "chatList", async: false },
   presence: { reply: "presenceList", async: false },
+  editMessage: {
+    reply: "messageUpdated",
+    async: true,
+    answerCodes: ["not_found", "forbidden"],
+    needsHello: true,
+  },
+  deleteMessage: {
+    reply: "messageUpdated",
+    async: true,
+    answerCodes: ["not_found", "forbidden"],
+    needsHello: true,
+  },
+  typing: { async: false, needsHello: true },
+  search: { reply: "searchResults", async: false, answerCodes: ["not_found"] },
 };
 
 export const CLIENT_FRAME_TYPES = Object.keys(CLIENT_PAYLOADS);
@@ -71,8 +111,12 @@ export const CLIENT_FRAME_TYPES = Object.keys(CLIENT_PAYLOADS);
 export interface FrameExpectation {
   /** ok: the reply (or nothing); bad: an error; either: one of them. */
   verdict: Verdict;
-  /** Codes an error may carry. */
+  /** Codes an error may carry when the frame is refused. */
   errorCodes: string[];
+  /** Codes an error may carry although the frame is valid (not_found, forbidden). */
+  answerCodes: string[];
+  /** Valid, it is answered only on a connection that said hello (else `forbidden`). */
+  needsHello: boolean;
   /** The frame's type when it is a known one. */
   type?: string;
   /** Reply type when accepted; undefined when an accepted frame gets no reply. */
@@ -102,11 +146,28 @@ function payloadVerdict(type: string, payload: unknown): Verdict {
   return checkObject(fields, payload);
 }
 
+/**
+ * The expectation on a connection that has not said hello: a valid section 7 edit,
+ * delete or typing frame is refused with `forbidden` there.
+ */
+export function withoutHello(expect: FrameExpectation): FrameExpectation {
+  if (!expect.needsHello || expect.verdict === "bad") return expect;
+  return {
+    ...expect,
+    verdict: "bad",
+    errorCodes: [...expect.errorCodes, "forbidden"],
+    answerCodes: [],
+    async: false,
+  };
+}
+
 /** What the node must answer to one text frame (already within the size limit). */
 export function expectFrame(text: string): FrameExpectation {
   const refused = (codes: string[], ref?: string): FrameExpectation => ({
     verdict: "bad",
     errorCodes: codes,
+    answerCodes: [],
+    needsHello: false,
     async: false,
     ref,
     stores: false,
@@ -129,7 +190,10 @@ export function expectFrame(text: string): FrameExpectation {
   let verdict = payloadVerdict(type, payload);
   if (codes.size > 0) verdict = "bad";
   const errorCodes = [...new Set([...codes, "bad_frame"])];
-  const stored = type === "newMessageFromClient" || type === "createChat";
+  const stored = ["newMessageFromClient", "createChat", "editMessage", "deleteMessage"].includes(
+    type,
+  );
+  const answerCodes = [...(REPLIES[type].answerCodes ?? [])];
   let reply = REPLIES[type].reply;
   if (type === "newMessageFromClient") {
     const id = isPlainObject(payload) ? ownField(payload, "clientMsgId") : undefined;
@@ -139,10 +203,19 @@ export function expectFrame(text: string): FrameExpectation {
     type === "clientSyncRequest" && isPlainObject(payload) &&
     ownField(payload, "before") !== undefined
   ) {
-    errorCodes.push("not_found"); // a well-formed messageId this node does not hold
-    if (verdict === "ok") verdict = "either";
+    answerCodes.push("not_found"); // a well-formed messageId this node does not hold
   }
-  return { verdict, errorCodes, type, reply, async: REPLIES[type].async, ref, stores: stored };
+  return {
+    verdict,
+    errorCodes,
+    answerCodes,
+    needsHello: REPLIES[type].needsHello ?? false,
+    type,
+    reply,
+    async: REPLIES[type].async,
+    ref,
+    stores: stored,
+  };
 }
 
 /** A valid frame of a type (payload from its schema). */

@@ -82,10 +82,13 @@ export class NodeHttpCaseSource {
   next(options: { refusedOnly: boolean }): HttpCase {
     for (;;) {
       const random = this.#random;
-      const testCase = random.chance(0.6)
+      const roll = random.next();
+      const testCase = roll < 0.55
         ? this.#post()
-        : random.chance(0.8)
+        : roll < 0.8
         ? this.#getMessages()
+        : roll < 0.9
+        ? this.#getSearch()
         : this.#getOther();
       if (!options.refusedOnly || testCase.refused) return testCase;
     }
@@ -205,6 +208,45 @@ export class NodeHttpCaseSource {
       label: `GET messages${chat.good ? "" : " bad path"}`,
       method: "GET",
       path: `/api/chats/${chat.text}/messages${query ? "?" + query : ""}`,
+      headers: {},
+      statuses,
+      refused: true,
+    };
+  }
+
+  /** `GET /api/search` (section 7): q 1..200 characters, chatId, limit 1..100, before. */
+  #getSearch(): HttpCase {
+    const random = this.#random;
+    // Invalid UTF-8 percent-encoded: URL decoding turns it into U+FFFD, a search for that finds
+    // nothing; refusing it would be as right (the contract is silent), so both pass.
+    const odd = random.chance(0.05);
+    const q = odd
+      ? { text: random.pick(["%ED%A0%80", "%FF", "%C3%28"]), good: true }
+      : queryValue(random, ["hello", "fuzz", "%C3%BCn%C3%AF", "%E4%B8%AD%E6%96%87", "a"], [
+        "",
+        "x".repeat(201),
+      ]);
+    const limit = queryValue(random, ["1", "100", ""], ["0", "101", "abc", "-1"]);
+    const chat = queryValue(random, ["11", "0", ""], ["-1", "x", "01"]);
+    const known = this.#knownMessageIds.length > 0
+      ? random.pick(this.#knownMessageIds)
+      : "11000000000001";
+    const before = queryValue(random, [known], ["abc", "0", "-5"]);
+    const parts: string[] = [];
+    if (random.chance(0.9)) parts.push(`q=${q.text}`);
+    if (random.chance(0.4)) parts.push(`limit=${limit.text}`);
+    if (random.chance(0.4)) parts.push(`chatId=${chat.text}`);
+    if (random.chance(0.2)) parts.push(`before=${before.text}`);
+    const has = (name: string) => parts.some((part) => part.startsWith(`${name}=`));
+    const good = has("q") && q.good && (!has("limit") || limit.good) &&
+      (!has("chatId") || chat.good) &&
+      (!has("before") || before.good);
+    // A well-formed `before` this node does not hold: 400 (the contract is silent).
+    const statuses = !good ? [400] : has("before") || odd ? [200, 400] : [200];
+    return {
+      label: `GET search${good ? "" : " bad query"}`,
+      method: "GET",
+      path: `/api/search?${parts.join("&")}`,
       headers: {},
       statuses,
       refused: true,
