@@ -122,7 +122,7 @@ function parseChat(value: unknown): Parsed<PeerChat> {
   if (isBoundedString(value.creator, Limits.helloNameMaxChars)) chat.creator = value.creator;
   const renamed = value.renamed;
   if (
-    isRecord(renamed) && typeof renamed.at === "string" && DATE_TIME_PATTERN.test(renamed.at) &&
+    isRecord(renamed) && isContractDateTime(renamed.at) &&
     isIntAtLeast(renamed.lc, 0) && isIntAtLeast(renamed.by, 0)
   ) chat.renamed = { at: renamed.at, lc: renamed.lc, by: renamed.by };
   return { ok: true, value: chat };

@@ -91,7 +91,7 @@ export function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | nu
   if (typeof chat.creator === "string" && chat.creator !== "") complete.creator = chat.creator;
   const renamed = chat.renamed;
   if (
-    renamed && typeof renamed.at === "string" && DATE_TIME_PATTERN.test(renamed.at) &&
+    renamed && isContractDateTime(renamed.at) &&
     Number.isSafeInteger(renamed.lc) && Number.isSafeInteger(renamed.by)
   ) complete.renamed = { at: renamed.at, lc: renamed.lc, by: renamed.by };
   return complete;
