@@ -161,10 +161,8 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
     }
     case ClientFrameType.createChat: {
       if (!isRecord(payload)) return fail("payload must be an object {name}");
-      const name = checkString(payload.name, "name", Limits.chatNameMaxChars);
-      if (!name.ok) return name;
-      if (name.value.trim() === "") return fail("name must not be blank");
-      return checkChatAccess(payload, name.value);
+      const name = checkChatName(payload.name);
+      return name.ok ? checkChatAccess(payload, name.value) : name;
     }
     case ClientFrameType.listChats:
       if (
@@ -172,7 +170,18 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
       ) {
         return fail("payload must be an object {}");
       }
-      return { ok: true, value: {} };
+      // Extension: `creators: true` adds each chat's creator; anything else reads as `{}`.
+      return {
+        ok: true,
+        value: isRecord(payload) && payload.creators === true ? { creators: true } : {},
+      };
+    case ClientFrameType.renameChat: {
+      if (!isRecord(payload)) return fail("payload must be an object {chatId, name}");
+      const chatId = checkChatId(payload.chatId);
+      if (!chatId.ok) return chatId;
+      const name = checkChatName(payload.name);
+      return name.ok ? { ok: true, value: { chatId: chatId.value, name: name.value } } : name;
+    }
     case ClientFrameType.presence: {
       if (payload === undefined || payload === null || Array.isArray(payload)) {
         return { ok: true, value: {} };
@@ -191,6 +200,13 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
     case ClientFrameType.search:
       return checkSearch(payload);
   }
+}
+
+/** A chat's name: 1..100 characters, not blank. */
+function checkChatName(value: unknown): Parsed<string> {
+  const name = checkString(value, "name", Limits.chatNameMaxChars);
+  if (!name.ok) return name;
+  return name.value.trim() === "" ? fail("name must not be blank") : name;
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   type PeerUpdateFrame,
   type ReplicatedMessage,
 } from "./peer_update_protocol.ts";
-import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
+import { isContractDateTime } from "./hybrid_logical_clock.ts";
 import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 import { decodeVector } from "./version_vector.ts";
 
@@ -54,6 +54,8 @@ export interface PeerChat extends Chat {
   createdBy?: number;
   /** A private chat's members (its privacy is its id's, chat_access.ts): merged by union. */
   members?: string[];
+  /** The latest rename's hybrid-clock stamp and node (the latest wins on every node). */
+  renamed?: { at: string; lc: number; by: number };
 }
 
 export interface PeerHelloPayload {
@@ -113,11 +115,11 @@ function parseChat(value: unknown): Parsed<PeerChat> {
   if (!isIntAtLeast(value.chatId, 0)) return fail("bad chatId");
   if (!isBoundedString(value.name, Limits.chatNameMaxChars)) return fail("bad chat name");
   const chat: PeerChat = { chatId: value.chatId, name: value.name };
-  if (typeof value.lastMessageAt === "string" && DATE_TIME_PATTERN.test(value.lastMessageAt)) {
+  if (isContractDateTime(value.lastMessageAt)) {
     chat.lastMessageAt = value.lastMessageAt;
   }
   if (typeof value.named === "boolean") chat.named = value.named;
-  if (typeof value.createdAt === "string" && DATE_TIME_PATTERN.test(value.createdAt)) {
+  if (isContractDateTime(value.createdAt)) {
     chat.createdAt = value.createdAt;
   }
   if (isIntAtLeast(value.createdLc, 0)) chat.createdLc = value.createdLc;
@@ -127,6 +129,12 @@ function parseChat(value: unknown): Parsed<PeerChat> {
     if (!members.ok) return members;
     chat.members = members.value;
   }
+  if (isBoundedString(value.creator, Limits.helloNameMaxChars)) chat.creator = value.creator;
+  const renamed = value.renamed;
+  if (
+    isRecord(renamed) && isContractDateTime(renamed.at) &&
+    isIntAtLeast(renamed.lc, 0) && isIntAtLeast(renamed.by, 0)
+  ) chat.renamed = { at: renamed.at, lc: renamed.lc, by: renamed.by };
   return { ok: true, value: chat };
 }
 

@@ -141,6 +141,10 @@ function parseChat(value: unknown): Parsed<Chat> {
     chat.private = true;
     chat.members = members as string[];
   }
+  if (value.creator !== undefined) {
+    if (!isBoundedString(value.creator, Limits.helloNameMaxChars)) return bad("bad creator");
+    chat.creator = value.creator;
+  }
   return ok(chat);
 }
 
@@ -227,6 +231,10 @@ const DECODERS: { [T in ServerFrameTypeName]: Decoder<T> } = {
   chatCreated(payload) {
     const chat = parseChat(payload);
     return chat.ok ? ok({ type: ServerFrameType.chatCreated, payload: chat.value }) : chat;
+  },
+  chatRenamed(payload) {
+    const chat = parseChat(payload);
+    return chat.ok ? ok({ type: ServerFrameType.chatRenamed, payload: chat.value }) : chat;
   },
   chatList(payload) {
     const chats = parseList(payload, parseChat);

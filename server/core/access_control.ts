@@ -68,9 +68,13 @@ export class AccessControl {
     return undefined;
   }
 
-  /** The chats reader may use, as clients see them (private ones with their members). */
-  chatsFor(reader: Identity): Chat[] {
-    return this.#chats.list().filter((chat) => canRead(reader, chat)).map(clientChat);
+  /**
+   * The chats reader may use, as clients see them (private ones with their members; with
+   * `creators`, each named chat's creator: an extension, docs/SERVER.md).
+   */
+  chatsFor(reader: Identity, options: { creators?: boolean } = {}): Chat[] {
+    return this.#chats.list().filter((chat) => canRead(reader, chat))
+      .map((chat) => clientChat(chat, options));
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
  * Every chat this node knows, in memory over the store's `chats` table: lookups
  * for replies, the implicit `chat <id>` a first message creates, named chats from
- * createChat (private ones in the private id range, with members), merging what
- * peers send by the tie-break of chat_rules.ts (members: union), and which
- * private chats a name is a member of.
+ * createChat (with their creator; private ones in the private id range, with
+ * members), renames, merging what peers send by the rules of chat_rules.ts (the
+ * earliest creation, the latest rename, members by union), and which private
+ * chats a name is a member of.
  * Writes to the store happen inside the caller's commit.
  *
  * Invariants: the memory map and the store hold the same records once the
@@ -14,7 +15,8 @@
 
 import type { Stamp } from "../../common/hybrid_logical_clock.ts";
 import type { Chat, ChatMessage } from "../../common/protocol.ts";
-import { completeChat, mergeMembers, preferChat, type ReplicatedChat } from "./chat_rules.ts";
+import { completeChat, mergeMembers, type ReplicatedChat } from "./chat_rules.ts";
+import { mergeChat } from "./chat_rename.ts";
 import { isPrivateChatId, PRIVATE_CHAT_ID_MAX, PRIVATE_CHAT_ID_MIN } from "./chat_access.ts";
 import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 
@@ -59,10 +61,17 @@ export class ChatDirectory {
   }
 
   /**
-   * A new named chat with an unused id; with members, a private one (id in the private
-   * range). The caller stores it with store().
+   * A new named chat with an unused id, `creator` (a hello name) the one who may rename
+   * it; with members, a private one (id in the private range). The caller stores it with
+   * store().
    */
-  create(name: string, stamp: Stamp, nodeId: number, members?: readonly string[]): ChatRecord {
+  create(
+    name: string,
+    stamp: Stamp,
+    nodeId: number,
+    options: { creator?: string; members?: readonly string[] } = {},
+  ): ChatRecord {
+    const { creator, members } = options;
     const [min, span] = members === undefined
       ? [CREATED_CHAT_ID_MIN, CREATED_CHAT_ID_SPAN]
       : [PRIVATE_CHAT_ID_MIN, PRIVATE_CHAT_ID_MAX - PRIVATE_CHAT_ID_MIN + 1];
@@ -78,9 +87,19 @@ export class ChatDirectory {
       createdLc: stamp.lc,
       createdBy: nodeId,
     };
+    if (creator !== undefined) chat.creator = creator;
     if (members !== undefined) chat.members = mergeMembers([], members);
     this.#set(chat);
     return copy(chat);
+  }
+
+  /** A chat's new name, stamped by the hybrid clock; the caller stores it with store(). */
+  rename(chatId: number, name: string, stamp: Stamp, nodeId: number): ChatRecord | undefined {
+    const chat = this.#chats.get(chatId);
+    if (!chat) return undefined;
+    const renamed = { ...chat, name, renamed: { at: stamp.dateTime, lc: stamp.lc, by: nodeId } };
+    this.#set(renamed);
+    return copy(renamed);
   }
 
   /** Inside a commit: writes chat records. */
@@ -125,16 +144,19 @@ export class ChatDirectory {
   }
 
   /**
-   * Peers' chats: returns the records that are new, renamed or with new members here
-   * (to store and announce).
+   * Peers' chats: returns the records that are new or changed here (to store), with the
+   * record each replaced (none: a new chat), to announce what people see change: a name,
+   * a private chat's new members.
    */
-  merge(received: Array<ReplicatedChat | Chat>): ChatRecord[] {
-    const changed: ChatRecord[] = [];
+  merge(
+    received: Array<ReplicatedChat | Chat>,
+  ): Array<{ chat: ChatRecord; before?: ChatRecord }> {
+    const changed: Array<{ chat: ChatRecord; before?: ChatRecord }> = [];
     for (const item of received) {
       const incoming = completeChat(item);
       if (!incoming) continue;
       const existing = this.#chats.get(incoming.chatId);
-      const chosen = preferChat(existing, incoming);
+      const chosen = mergeChat(existing, incoming);
       const members = incoming.members === undefined
         ? undefined
         : mergeMembers(existing?.members ?? [], incoming.members);
@@ -144,8 +166,9 @@ export class ChatDirectory {
       const record: ChatRecord = { ...chosen, lastMessageAt: existing?.lastMessageAt };
       if (record.lastMessageAt === undefined) delete record.lastMessageAt;
       if (members !== undefined) record.members = members;
+      else if (existing?.members !== undefined) record.members = existing.members;
       this.#set(record);
-      changed.push(copy(record));
+      changed.push({ chat: copy(record), before: existing && copy(existing) });
     }
     return changed;
   }
@@ -160,10 +183,14 @@ export class ChatDirectory {
   }
 }
 
-/** A chat as clients see it: a private one says so and lists its members. */
-export function clientChat(chat: ChatRecord): Chat {
+/**
+ * A chat as clients see it: a private one says so and lists its members; with `creators`
+ * (the listChats extension), a named chat's creator too.
+ */
+export function clientChat(chat: ChatRecord, options: { creators?: boolean } = {}): Chat {
   const view: Chat = { chatId: chat.chatId, name: chat.name };
   if (chat.lastMessageAt !== undefined) view.lastMessageAt = chat.lastMessageAt;
+  if (options.creators === true && chat.creator !== undefined) view.creator = chat.creator;
   if (isPrivateChatId(chat.chatId)) {
     view.private = true;
     view.members = [...chat.members ?? []];

@@ -38,7 +38,7 @@ import { encodeVector, mergeVectors, type VersionVector } from "../../common/ver
 import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ANONYMOUS, type AuthMode, type Identity } from "./chat_access.ts";
 import { AccessControl } from "./access_control.ts";
-import { type ChatChangedListener, ChatRecords } from "./chat_records.ts";
+import { type ChatChangedListener, ChatRecords, type CreateChatOptions } from "./chat_records.ts";
 import { TokenNames } from "./token_names.ts";
 import { ChatDirectory } from "./chat_directory.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
@@ -70,7 +70,7 @@ import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
-export type { ChatChangedListener } from "./chat_records.ts";
+export type { ChatChange, ChatChangedListener } from "./chat_records.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
 
 export interface ChatNodeOptions {
@@ -161,13 +161,14 @@ export class ChatNode {
     this.tokenNames = new TokenNames(this.#store, this.#commits);
     this.#chatRecords = new ChatRecords({
       nodeId: this.nodeId,
-      directory: this.#chats,
+      directory: () => this.#chats,
       tokenNames: this.tokenNames,
       commits: this.#commits,
-      publisher: this.#publisher,
       stamp: () => this.#clock.now(),
+      publisher: this.#publisher,
+      feed: this.#feed,
+      refusal: () => this.#storage.refusal() ?? undefined,
       logger: this.#logger,
-      onLocalCreated: (chat) => this.#feed.chatCreated(chat),
     });
     this.access = new AccessControl({
       chats: this.#chats,
@@ -362,25 +363,28 @@ export class ChatNode {
   }
 
   /**
-   * Creates a named chat; with members, a private one (chat_records.ts). Resolves after
-   * commit with the chat.
+   * Creates a named chat: `creator` (a hello name) may rename it; with members, a private
+   * one (chat_records.ts). Resolves after commit with the chat.
    */
   createChat(
     name: string,
     announce?: (frameText: string) => void,
-    options: { members?: string[]; cause?: unknown } = {},
+    options: CreateChatOptions = {},
   ): Promise<ChatRecord> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     return this.#chatRecords.create(name, announce, options);
   }
 
-  /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
+  /** The creator renames a chat (chat_records.ts; an extension: docs/SERVER.md). */
+  renameChat(chatId: number, name: string, by: string | undefined): Promise<ChatRecord> {
+    return this.#chatRecords.rename(chatId, name, by);
+  }
+
+  /** Chats from a peer, merged and announced (chat_records.ts). */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     return this.#chatRecords.acceptRemote(chats);
   }
 
-  /** Listener gets every chat record new or changed here, after its commit, with its cause. */
+  /** Listener gets every chat record change a reader sees, after its commit (chat_records.ts). */
   onChatChanged(listener: ChatChangedListener): () => void {
     return this.#chatRecords.onChanged(listener);
   }
@@ -395,7 +399,7 @@ export class ChatNode {
     return this.#feed.onMessages(listener);
   }
 
-  /** Listener gets chats created on this node after their commit. */
+  /** Listener gets chats created or renamed on this node after their commit (for peers). */
   onLocalChatCreated(listener: (chat: ChatRecord) => void): () => void {
     return this.#feed.onChat(listener);
   }

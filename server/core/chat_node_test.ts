@@ -139,6 +139,20 @@ describe("ChatNode", () => {
     expect(node.readAfter(7, 1, 10).map((m) => m.seq)).toEqual([2, 3]);
   });
 
+  test("acceptRemote() refuses what the contract calls malformed, even past the peer parser", async () => {
+    const { node, store } = setup();
+    await node.acceptRemote([
+      remote(7, 1, { dateTime: "2026-02-30T00:00:00.000Z" }),
+      remote(8, 1, { lc: 2 ** 31 }),
+      remote(9, 1, { text: "a\ud800" }),
+      remote(10, 1, { sender: "\udc00" }),
+    ]);
+    expect(store.countMessages()).toBe(0);
+    expect(node.vector()).toEqual({});
+    const next = await node.sendLocal({ text: "mine", sender: "ann", chatId: 11 });
+    expect(Number.isSafeInteger(next.message.lc) && next.message.lc < 2 ** 31).toBe(true);
+  });
+
   test("duplicates of (sender, clientMsgId): the lowest (nodeId, seq) wins, shown once", async () => {
     const { node, live } = setup(5);
     const local = await node.sendLocal({ text: "x", sender: "bob", chatId: 11, clientMsgId: "k" });

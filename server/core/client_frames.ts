@@ -32,6 +32,12 @@ export function chatCreatedFrame(chat: ChatRecord, source: number, ref?: string)
   return encodeServerFrame({ type: ServerFrameType.chatCreated, payload, source, ref });
 }
 
+/** `chatRenamed` (an extension, to hello clients only): the chat's new name. */
+export function chatRenamedFrame(chat: ChatRecord, source: number, ref?: string): string {
+  const payload = { chatId: chat.chatId, name: chat.name };
+  return encodeServerFrame({ type: ServerFrameType.chatRenamed, payload, source, ref });
+}
+
 /** `presence`: a name came online or went offline on a node. */
 export function presenceFrame(event: PresenceEventPayload, source: number): string {
   return encodeServerFrame({ type: ServerFrameType.presence, payload: event, source });

@@ -5,7 +5,8 @@
  * `updatesSince` reach the chat's members only. A non-member following every
  * chat on either node gets the same events of a public chat (so a leak would
  * have shown), never those of the private one; naming it gets `forbidden`, and
- * changing one of its messages reads as an unknown messageId.
+ * changing one of its messages reads as an unknown messageId. Renaming (an
+ * extension, docs/SERVER.md) a private chat follows the same rule.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { ChatMessage } from "../../common/protocol.ts";
@@ -199,5 +200,34 @@ describe("section 7 on a private chat", () => {
     );
     const bobs = await request(bob, "clientSyncRequest", { since: {}, updatesSince: eveUpdates });
     expect(bobs.raw).toContain(secretId);
+  });
+
+  test("a private chat's rename reaches its members only; a non-member naming it is forbidden", async () => {
+    const refused = await request(eve, "renameChat", { chatId, name: "eve was here" });
+    expect(refused.payload).toMatchObject({ code: "forbidden" });
+    const renamed = await request(ann, "renameChat", { chatId, name: "ops, renamed" });
+    expect(renamed.type).toBe("chatRenamed");
+    await bob.next(
+      (f) => f.type === "chatRenamed" && (f.payload as { chatId: number }).chatId === chatId,
+      20_000,
+    );
+    const bobsList = await request(bob, "listChats", { creators: true });
+    expect(bobsList.payload).toContainEqual(
+      expect.objectContaining({ chatId, name: "ops, renamed", creator: "ann", private: true }),
+    );
+    // A public chat renamed afterwards: a non-member hears that one.
+    const created = await request(ann, "createChat", { name: "lobby" });
+    const lobby = (created.payload as { chatId: number }).chatId;
+    await request(ann, "renameChat", { chatId: lobby, name: "lobby, renamed" });
+    for (const client of [eve, eveOnA]) {
+      await client.next(
+        (f) => f.type === "chatRenamed" && (f.payload as { chatId: number }).chatId === lobby,
+        20_000,
+      );
+      expect(client.frames.some(mentionsChat)).toBe(false);
+      const list = await request(client, "listChats", { creators: true });
+      expect(list.raw).not.toContain(String(chatId));
+      expect(list.raw).not.toContain("ops, renamed");
+    }
   });
 });

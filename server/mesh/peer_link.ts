@@ -71,6 +71,9 @@ export interface PeerLinkOptions {
   acceptProof?: string;
 }
 
+/** At most one "peer frames refused" line per link per this period. */
+const REFUSED_LOG_PERIOD_MS = 10_000;
+
 export class PeerLink {
   readonly direction: LinkDirection;
   readonly socket: PeerSocket;
@@ -90,6 +93,9 @@ export class PeerLink {
   #pending: string[] = [];
   #verifying = false;
   #presence: PeerPresenceMember[] = [];
+  #refusedCount = 0;
+  #refusedReason = "";
+  #refusedLoggedAtMs = -Infinity;
 
   constructor(options: PeerLinkOptions) {
     this.#options = options;
@@ -138,13 +144,7 @@ export class PeerLink {
       return;
     }
     const parsed = parsePeerFrame(text);
-    if (!parsed.ok) {
-      this.#host.log.warn("peer frame refused", {
-        peer: this.peerNodeId,
-        reason: parsed.error.message,
-      });
-      return;
-    }
+    if (!parsed.ok) return this.#refused(parsed.error.message);
     this.#dispatch(parsed.value);
   }
 
@@ -175,10 +175,34 @@ export class PeerLink {
   closed(): void {
     if (this.state === "closed") return;
     this.state = "closed";
+    this.#logRefused();
     this.antiEntropy.close();
     this.updateSync.close();
     this.#pending = [];
     this.#host.unregister(this);
+  }
+
+  /**
+   * A refused frame: one log line per REFUSED_LOG_PERIOD_MS with the count, so that a
+   * peer sending garbage (a bug, an old version) cannot flood the log with a line each.
+   */
+  #refused(reason: string): void {
+    this.#refusedCount += 1;
+    this.#refusedReason = reason;
+    if (this.#host.clock.nowMs() - this.#refusedLoggedAtMs >= REFUSED_LOG_PERIOD_MS) {
+      this.#logRefused();
+    }
+  }
+
+  #logRefused(): void {
+    if (this.#refusedCount === 0) return;
+    this.#host.log.warn("peer frames refused", {
+      peer: this.peerNodeId,
+      count: this.#refusedCount,
+      lastReason: this.#refusedReason,
+    });
+    this.#refusedCount = 0;
+    this.#refusedLoggedAtMs = this.#host.clock.nowMs();
   }
 
   /** Sends this node's whole presence list. */

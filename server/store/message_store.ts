@@ -83,6 +83,17 @@ export interface ChatRecord {
   createdBy: number;
   /** A private chat's members (token `sub` names), grow-only; absent for public chats. */
   members?: string[];
+  /** Who created a named chat (hello name, or token subject): the one who may rename it. */
+  creator?: string;
+  /** The latest rename (extension): its HLC stamp and node; the latest wins everywhere. */
+  renamed?: RenameStamp;
+}
+
+/** When a chat was renamed, as a hybrid-clock stamp and the node that did it. */
+export interface RenameStamp {
+  at: string;
+  lc: number;
+  by: number;
 }
 
 /**

@@ -164,6 +164,10 @@ function stateTests(withStore: WithStore): void {
       expect(store.listChats().map((c) => c.chatId)).toEqual([3, 20]);
       store.putChat({ chatId: 3, name: "renamed", createdBy: 2, ...base, named: false });
       expect(store.getChat(3)).toMatchObject({ name: "renamed", named: false, createdBy: 2 });
+      expect(store.getChat(3)?.creator).toBeUndefined();
+      const renamed = { at: "2026-01-03T00:00:00.000Z", lc: 4, by: 7 };
+      store.putChat({ chatId: 5, name: "Ops", createdBy: 1, ...base, creator: "ann", renamed });
+      expect(store.getChat(5)).toMatchObject({ name: "Ops", creator: "ann", renamed });
     }));
 
   test("chats: a private chat keeps its members; token names are a grow-only set", () =>

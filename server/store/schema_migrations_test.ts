@@ -57,7 +57,7 @@ describe("schema versions", () => {
       expect(store.getMessage(7, 1)?.text).toBe("kept since v1");
       expect(store.listChats().map((c) => c.chatId)).toEqual([11]);
       expect(store.loadIdentity()).toEqual({ nodeId: 7, password: "pw", origin: "discovery" });
-      // Version 3: a v1 chat has no members; private chats and token names can be stored.
+      // Version 4: a v1 chat has no members; private chats and token names can be stored.
       expect(store.getChat(11)?.members).toBeUndefined();
       store.putChat({ ...store.getChat(11)!, chatId: 9_000_000_001, members: ["ann"] });
       expect(store.getChat(9_000_000_001)?.members).toEqual(["ann"]);
@@ -94,15 +94,15 @@ describe("schema versions", () => {
     writeVersion1File(path, 1);
     const db = new Database(path);
     try {
-      const newest = MIGRATIONS.at(-1)!.version;
+      const newest = MIGRATIONS[MIGRATIONS.length - 1].version;
       const next: Migration = {
         version: newest + 1,
-        description: "edited_at",
-        sql: "ALTER TABLE messages ADD COLUMN edited_at TEXT",
+        description: "note",
+        sql: "ALTER TABLE messages ADD COLUMN note TEXT",
       };
       expect(migrate(db, [...MIGRATIONS, next])).toEqual({ from: 1, to: newest + 1 });
-      const row = db.query("SELECT text, edited_at FROM messages").get();
-      expect(row).toEqual({ text: "kept since v1", edited_at: null });
+      const row = db.query("SELECT text, note FROM messages").get();
+      expect(row).toEqual({ text: "kept since v1", note: null });
       const broken: Migration = {
         version: newest + 2,
         description: "broken",

@@ -44,6 +44,10 @@ export interface ChatRow {
   created_by: number;
   /** A private chat's members as a JSON array; null for a public chat. */
   members: string | null;
+  creator: string | null;
+  renamed_at: string | null;
+  renamed_lc: number | null;
+  renamed_by: number | null;
 }
 
 export interface RevisionRow {
@@ -108,5 +112,9 @@ export function toChat(row: ChatRow): ChatRecord {
   };
   if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
   if (row.members !== null) chat.members = JSON.parse(row.members) as string[];
+  if (row.creator !== null) chat.creator = row.creator;
+  if (row.renamed_at !== null && row.renamed_lc !== null && row.renamed_by !== null) {
+    chat.renamed = { at: row.renamed_at, lc: row.renamed_lc, by: row.renamed_by };
+  }
   return chat;
 }

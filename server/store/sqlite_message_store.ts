@@ -180,8 +180,9 @@ export class SqliteMessageStore implements MessageStore {
       ),
       putChat: prepare(
         `INSERT OR REPLACE INTO chats
-         (chat_id, name, last_message_at, named, created_at, created_lc, created_by, members)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         (chat_id, name, last_message_at, named, created_at, created_lc, created_by,
+          creator, renamed_at, renamed_lc, renamed_by, members)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getChat: prepare("SELECT * FROM chats WHERE chat_id = ?"),
       touchChat: prepare(
@@ -423,6 +424,10 @@ export class SqliteMessageStore implements MessageStore {
       c.createdAt,
       c.createdLc,
       c.createdBy,
+      c.creator ?? null,
+      c.renamed?.at ?? null,
+      c.renamed?.lc ?? null,
+      c.renamed?.by ?? null,
       c.members ? JSON.stringify(c.members) : null,
     );
   }

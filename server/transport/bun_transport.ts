@@ -307,9 +307,9 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
   });
 
   // A private chat reaches the connections that may read it, one by one (not a topic).
-  const stopChatChanges = node.onChatChanged((chat, cause) => {
-    if (!isPrivateChatId(chat.chatId)) return;
-    for (const session of hub.sessions()) session.chatChanged(chat, cause);
+  const stopChatChanges = node.onChatChanged((change) => {
+    if (!isPrivateChatId(change.chat.chatId)) return;
+    for (const session of hub.sessions()) session.chatChanged(change);
   });
 
   return {

@@ -32,8 +32,9 @@ import type { ChatNode } from "../core/chat_node.ts";
 import { StorageRefusedError } from "../core/storage_guard.ts";
 import { HELLO_TOPIC } from "../core/delivery_topics.ts";
 import { ANONYMOUS, canRead, type Identity } from "../core/chat_access.ts";
-import type { ChatRecord } from "../store/message_store.ts";
+import type { ChatChange } from "../core/chat_records.ts";
 import { ChatSubscriptions } from "./chat_subscriptions.ts";
+import { chatListPayload, renameChat } from "./chat_requests.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import { TokenBucket } from "../../common/token_bucket.ts";
@@ -127,12 +128,10 @@ export class ClientSession {
    * A private chat record is new or changed (ChatNode.onChatChanged): followed when now
    * readable, and announced to a hello connection (unless this one caused it).
    */
-  chatChanged(chat: ChatRecord, cause: unknown): void {
+  chatChanged({ chat, cause, frame }: ChatChange): void {
     if (this.#closing || !canRead(this.#identity, chat)) return;
     this.#subscriptions.chatChanged(chat);
-    if (this.#helloName !== undefined && cause !== this) {
-      this.#sendText(this.#context.node.chatCreatedFrame(chat));
-    }
+    if (this.#helloName !== undefined && cause !== this) this.#sendText(frame);
   }
 
   /** Called once the socket closed. */
@@ -281,16 +280,24 @@ export class ClientSession {
         node.createChat(frame.payload.name, (text) => {
           if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
           else this.#context.node.publishToHello(text);
-        }, { members: members.value, cause: this }).then((chat) => {
+        }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
           this.#sendText(node.chatCreatedFrame(chat, ref));
         }, (error: Error) => this.#refused(error, "chat", ref));
         return;
       }
       case ClientFrameType.listChats: {
-        const chats = node.access.chatsFor(this.#identity);
+        const chats = chatListPayload(node, frame.payload, this.#identity);
         this.#reply({ type: ServerFrameType.chatList, payload: chats, ref });
         return;
       }
+      case ClientFrameType.renameChat:
+        return renameChat(node, frame.payload, {
+          helloName: this.#helloName,
+          identity: this.#identity,
+          sendText: (text) => this.#sendText(text),
+          error: (code, message, ref) => this.#error(code, message, ref),
+          refused: (error, ref) => this.#refused(error, "chat", ref),
+        }, ref);
       case ClientFrameType.presence: {
         const list = node.access.presenceFor(frame.payload.chatId, this.#identity);
         if (!list.ok) return this.#error(list.error.code, list.error.message, ref);
