@@ -97,7 +97,9 @@ test("interactive client in tmux: /create, /chats, /who, /history, /nick, /help"
   const term = await startTmuxClient(["--server", node.wsUrl, "--name", "ann", "--history", "3"]);
   try {
     const entry = await term.waitForScreen(
-      (s) => s.includes("-- connected to node") && s.includes("[chat 11] ann>"),
+      (s) =>
+        s.includes("-- connected to node") && s.includes("[chat 11] ann>") &&
+        s.includes("seed: old 8"),
       "the history and the prompt",
     );
     assert.ok(entry.includes("seed: old 8") && entry.includes("seed: old 6"), entry);
