@@ -18,8 +18,8 @@ NODES ?= 3
 SEED ?=
 FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-search perf-smoke chaos lint check clean ok \
-	images up stop down delete-images delete-volumes
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-search \
+	perf-smoke chaos fuzz soak lint check clean ok images up stop down delete-images delete-volumes
 
 help:
 	@echo "make dev [N=3] [PORT=3001] [DISCOVERY_PORT=8080]"
@@ -29,6 +29,8 @@ help:
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
 	@echo "make chaos [DURATION=60 NODES=3 SEED= FAULTS=]  faults against a real cluster, then a history check"
 	@echo "make perf-search search on 1M stored messages: p99 and index size"
+	@echo "make fuzz [CASES=10000 SEED= SURFACES=]  fuzzers on real processes (cases per surface)"
+	@echo "make soak [DURATION=1800 SEED= SAMPLE_MS=5000]  soak a 3-node cluster under mixed load"
 	@echo "make lint check  formatting, lint, type checks"
 	@echo "make clean       remove data/ and build output"
 	@echo "make images      build the dsatter-discovery and dsatter-server images (docker or podman)"
@@ -52,7 +54,7 @@ test: setup
 	@.ci/run-tests
 
 test-deno: setup
-	$(DENO) test -A common/ sdk/ discovery/ client/
+	$(DENO) test -A common/ sdk/ discovery/ client/ tools/
 
 test-bun: setup
 	$(BUN) test --timeout 60000 common/ sdk/ server/ perf/
@@ -78,6 +80,15 @@ perf-model: setup
 perf-search: setup
 	$(BUN) perf/search_bench.ts
 
+# Fuzzers and soak (docs/RELIABILITY.md): figures and samples go to test-artifacts/.
+fuzz: setup
+	CASES="$(CASES)" SEED="$(SEED)" SURFACES="$(SURFACES)" $(BUN) fuzz/main.ts
+
+# The soak's DURATION is its own (1800 s unless given): the 60 above is chaos's default.
+soak: setup
+	DURATION="$(if $(filter command line environment,$(origin DURATION)),$(DURATION),1800)" \
+		SEED="$(SEED)" SAMPLE_MS="$(SAMPLE_MS)" $(BUN) soak/main.ts
+
 lint: setup
 	$(DENO) fmt --check
 	$(DENO) lint
@@ -91,7 +102,7 @@ lint: setup
 		|| { echo "server/store must not import server/core (see docs/ARCHITECTURE.md)"; exit 1; }
 
 check: setup
-	$(DENO) check common/ sdk/ discovery/ client/ deploy/healthcheck.ts
+	$(DENO) check common/ sdk/ discovery/ client/ tools/ deploy/healthcheck.ts
 	$(TSC) --noEmit -p server/tsconfig.json
 	$(TSC) --noEmit -p deploy/tsconfig.json
 	$(TSC) --noEmit -p chaos/tsconfig.json

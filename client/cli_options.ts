@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_CHAT_ID, Limits } from "../common/protocol.ts";
 import { charLength } from "../common/client_frame_validation.ts";
 import { parseChatIdArgument } from "./command_parser.ts";
+import { tokenSubject } from "../sdk/token_subject.ts";
 import type { ClientConfig } from "./config_file.ts";
 
 export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
@@ -37,6 +38,8 @@ export interface CliOptions {
   /** Messages of history on entry (interactive) or before following (`--follow`). */
   historyLimit: number;
   verbose: boolean;
+  /** `--token` (or $DSATTER_TOKEN): the user token (section 6); never remembered. */
+  token?: string;
   /** Which values came from flags, so only those are remembered. */
   explicit: { discovery: boolean; name: boolean; chat: boolean };
 }
@@ -54,7 +57,9 @@ Usage: deno task client [options]
   --discovery URL   discovery service (default ${DEFAULT_DISCOVERY_URL}, or the last one used)
   --server URL      connect straight to this node (ws://HOST:PORT/); comma-separate several
   --region R        prefer nodes of this region (default $DSATTER_REGION, else any)
-  --name NICK       your name (default: remembered, else $USER)
+  --name NICK       your name (default: the token's name, else remembered, else $USER)
+  --token T         user token for nodes that ask for one (default $DSATTER_TOKEN; see
+                    deno task token); never remembered
   --chat ID         chat to use (default ${DEFAULT_CHAT_ID}, or the last one used)
   --send TEXT       send one message, wait for its acknowledgement, exit 0 (1 if none comes)
   --follow          print every new message as it arrives (stdin lines are sent too, when piped)
@@ -84,6 +89,7 @@ const FLAGS = {
   server: { type: "string" },
   region: { type: "string" },
   name: { type: "string" },
+  token: { type: "string" },
   chat: { type: "string" },
   send: { type: "string" },
   follow: { type: "boolean", default: false },
@@ -124,7 +130,11 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
   if (isFailure(serverUrls)) return serverUrls;
   const region = regionOf(values.region ?? (env.get("DSATTER_REGION") || undefined));
   if (isFailure(region)) return region;
-  const name = nameOf(values.name ?? config.name ?? env.get("USER") ?? env.get("USERNAME"));
+  const token = tokenOf(values.token ?? env.get("DSATTER_TOKEN"));
+  if (isFailure(token)) return token;
+  const name = nameOf(
+    values.name ?? tokenSubject(token) ?? config.name ?? env.get("USER") ?? env.get("USERNAME"),
+  );
   if (isFailure(name)) return name;
   const chatId = chatIdOf(values.chat, config.chat ?? DEFAULT_CHAT_ID);
   if (isFailure(chatId)) return chatId;
@@ -157,6 +167,7 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       ackTimeoutMs,
       historyLimit,
       verbose: values.verbose,
+      token,
       explicit: {
         discovery: values.discovery !== undefined,
         name: values.name !== undefined,
@@ -164,6 +175,15 @@ export function parseCliOptions(args: string[], context: CliContext): CliParse {
       },
     },
   };
+}
+
+/** `--token` or $DSATTER_TOKEN: a JWT's three base64url parts (the node verifies it). */
+function tokenOf(value: string | undefined): string | undefined | Failure {
+  const token = value?.trim() || undefined;
+  if (token === undefined || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) return token;
+  return fail(
+    "Cannot use --token: it is not a token (three base64url parts, as deno task token prints)",
+  );
 }
 
 /** `--server`: comma-separated node URLs, as WebSocket URLs. */

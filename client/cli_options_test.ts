@@ -132,3 +132,19 @@ test("parseCliOptions() takes --version and --ca", () => {
   assert.equal(run([]).caPath, undefined);
   assert.equal(parseCliOptions(["--ca", ""], context()).kind, "error");
 });
+
+test("parseCliOptions() takes --token or $DSATTER_TOKEN, and the token's name as default name", () => {
+  const utf8 = new TextEncoder().encode(JSON.stringify({ sub: "zoë", exp: 1 }));
+  const payload = btoa(String.fromCharCode(...utf8)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
+  const token = `eyJhbGciOiJIUzI1NiJ9.${payload}.c2ln`;
+  const fromFlag = run(["--token", token]);
+  assert.equal(fromFlag.token, token);
+  assert.equal(fromFlag.name, "zoë");
+  assert.equal(run(["--token", token, "--name", "bob"]).name, "bob");
+  const fromEnv = run([], context({ env: { get: (name) => ({ DSATTER_TOKEN: token })[name] } }));
+  assert.equal(fromEnv.token, token);
+  assert.equal(run([]).token, undefined);
+  const bad = parseCliOptions(["--token", "not a token"], context());
+  assert.equal(bad.kind, "error");
+});

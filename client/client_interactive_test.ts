@@ -1,9 +1,12 @@
 /**
  * The interactive client as a person uses it: in a real terminal (tmux),
  * typing with send-keys and reading the screen with capture-pane, against real
- * nodes: join a chat, send, see another client's message arrive without losing
- * the half-typed line, the other commands, a message typed while the node is
- * gone (pending, then sent after failover), quit; the settings are remembered.
+ * nodes: join a chat (an unknown one only once confirmed), send, see another
+ * client's message arrive without losing the half-typed line, the other
+ * commands, a message typed while the node is gone (pending, then sent after
+ * failover), quit; the settings are remembered. Buffers, completion, typing:
+ * client_interactive_buffers_test.ts; edits and search:
+ * client_interactive_edits_test.ts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +24,14 @@ test("interactive client in tmux: join, send, see another client's message, quit
 
     const bob = await openClient(node.wsUrl);
     try {
+      // Chat 12 does not exist: the first /join asks, the same command again confirms.
+      await term.type("/join 12");
+      await term.press("Enter");
+      await term.waitForScreen(
+        (s) => s.includes("-- chat 12 does not exist yet: /join 12 again to start it"),
+        "the question",
+      );
+      assert.ok((await term.screen()).includes("[chat 11] ann>"));
       await term.type("/join 12");
       await term.press("Enter");
       await term.waitForScreen((s) => s.includes("-- joined chat 12"), "the join");
@@ -49,7 +60,8 @@ test("interactive client in tmux: join, send, see another client's message, quit
         "bob's message above the half-typed line",
       );
       const lines = after.split("\n").filter((line) => line.trim() !== "");
-      assert.match(lines.at(-2)!, /\] bob: hi ann$/, after);
+      assert.match(lines.at(-2)!, /^ 1:chat 11 +\[2:chat 12\]/, after); // the buffer bar
+      assert.match(lines.at(-3)!, /\] bob: hi ann$/, after);
 
       await term.press("C-u");
       await term.type("/quit");
@@ -85,7 +97,9 @@ test("interactive client in tmux: /create, /chats, /who, /history, /nick, /help"
   const term = await startTmuxClient(["--server", node.wsUrl, "--name", "ann", "--history", "3"]);
   try {
     const entry = await term.waitForScreen(
-      (s) => s.includes("-- connected to node") && s.includes("[chat 11] ann>"),
+      (s) =>
+        s.includes("-- connected to node") && s.includes("[chat 11] ann>") &&
+        s.includes("seed: old 8"),
       "the history and the prompt",
     );
     assert.ok(entry.includes("seed: old 8") && entry.includes("seed: old 6"), entry);
@@ -112,8 +126,8 @@ test("interactive client in tmux: /create, /chats, /who, /history, /nick, /help"
     await term.type("/chats");
     await term.press("Enter");
     await term.waitForScreen(
-      (s) => new RegExp(`\\* +${chatId} {2}Team room`).test(s) && /^ +11 {2}/m.test(s),
-      "the chat list",
+      (s) => new RegExp(`\\* +${chatId} {2}Team room`).test(s) && /^\+ +11 {2}chat 11/m.test(s),
+      "the chat list (* shown, + open)",
     );
 
     await term.type("/nick annie");

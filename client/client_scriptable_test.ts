@@ -135,12 +135,26 @@ test("client --send exits non-zero with one line when no node acknowledges", asy
   } finally {
     await discovery.stop();
   }
+  // Nothing answers at all: it says so at once, without waiting out --timeout (30 s here).
+  const started = Date.now();
   const unreachable = await runClient(
-    ["--discovery", discovery.url, "--send", "x", "--timeout", "2"],
+    ["--discovery", discovery.url, "--send", "x", "--timeout", "30"],
   );
   assert.equal(unreachable.code, 1);
   assert.equal(unreachable.stderr.length, 1);
-  assert.match(unreachable.stderr[0], /Cannot reach discovery at http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(
+    unreachable.stderr[0],
+    /^Cannot send message: nothing answered \(Cannot reach discovery at http:\/\/127\.0\.0\.1:\d+/,
+  );
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const refused = await runClient(
+    ["--server", `ws://127.0.0.1:${closedPort}/`, "--send", "x", "--timeout", "30"],
+  );
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr[0], /^Cannot send message: nothing answered \(Cannot connect to/);
+  assert.ok(Date.now() - started < 20_000, "both gave up long before --timeout");
 
   const badUrl = await runClient(["--discovery", "localhost:8080/x", "--send", "x"]);
   assert.equal(badUrl.code, 2);

@@ -14,6 +14,14 @@ import { charLength, parseChatIdParam } from "../common/client_frame_validation.
 export type Command =
   | { kind: "say"; text: string }
   | { kind: "join"; chatId: number }
+  | { kind: "part" }
+  /** A buffer by number (1-based) or by name. */
+  | { kind: "switch"; index?: number; name?: string }
+  /** `back`: 1 is your last message in this buffer, 2 the one before, ... */
+  | { kind: "edit"; back: number; text: string }
+  | { kind: "delete"; back: number }
+  | { kind: "search"; query: string }
+  | { kind: "rename"; name: string }
   | { kind: "chats" }
   | { kind: "create"; name: string }
   | { kind: "who" }
@@ -27,16 +35,49 @@ export type Command =
 export const DEFAULT_HISTORY_PAGE = 20;
 
 export const COMMAND_HELP = [
-  "/join ID       switch to chat ID (shows its latest messages)",
-  "/chats         list every chat",
-  "/create NAME   create a chat and join it",
-  "/who           who is in this chat, on every node",
-  "/history [N]   N older messages of this chat (default 20)",
-  "/nick NAME     change your name",
-  "/help          this list",
-  "/quit          leave (Ctrl-D on an empty line or Ctrl-C too)",
-  "//text         send a message that starts with /",
+  "/join ID         open chat ID in a new buffer (an unknown ID asks to confirm)",
+  "/part            close this buffer",
+  "/switch N|NAME   show buffer N or the one named NAME (also Alt+1..9, Alt+0)",
+  "/chats           list every chat",
+  "/create NAME     create a chat and open it",
+  "/rename NAME     rename this chat (its creator only)",
+  "/who             who is in this chat, on every node",
+  "/history [N]     N older messages of this chat (default 20)",
+  "/edit [#N] TEXT  replace your last (or Nth last) message here; Up on an empty line too",
+  "/delete [#N]     delete your last (or Nth last) message here",
+  "/search WORDS    find messages in every chat you can read",
+  "/nick NAME       change your name",
+  "/help            this list",
+  "/quit            leave (Ctrl-D on an empty line or Ctrl-C too)",
+  "//text           send a message that starts with /",
+  "Tab completes commands and names; Ctrl-L redraws.",
 ].join("\n");
+
+/** The command names, for Tab completion. */
+export const COMMAND_NAMES = [
+  "/join",
+  "/part",
+  "/switch",
+  "/chats",
+  "/create",
+  "/rename",
+  "/who",
+  "/history",
+  "/edit",
+  "/delete",
+  "/search",
+  "/nick",
+  "/help",
+  "/quit",
+];
+
+/** `#N` (1..999) before the rest of the text: which of your messages, counting back. */
+function messageBack(argument: string): { back: number; rest: string } | null {
+  const match = /^#([0-9]{1,3})(?:\s+|$)/.exec(argument);
+  if (!match) return { back: 1, rest: argument };
+  const back = Number(match[1]);
+  return back >= 1 ? { back, rest: argument.slice(match[0].length) } : null;
+}
 
 /** A chat id typed by a person (`--chat`, `/join`): digits, leading zeros allowed, up to 2^53 - 1. */
 export function parseChatIdArgument(text: string): number | null {
@@ -58,6 +99,46 @@ export function parseCommand(line: string): Command {
         return invalid("Cannot join: usage /join ID, where ID is a chat number");
       }
       return { kind: "join", chatId };
+    }
+    case "/part":
+    case "/close":
+      return { kind: "part" };
+    case "/switch":
+    case "/buffer": {
+      if (argument === "") return invalid("Cannot switch: usage /switch N or /switch NAME");
+      if (/^[0-9]{1,4}$/.test(argument)) return { kind: "switch", index: Number(argument) };
+      return { kind: "switch", name: argument };
+    }
+    case "/edit": {
+      const target = messageBack(argument);
+      if (!target || target.rest.trim() === "") {
+        return invalid("Cannot edit: usage /edit NEW TEXT, or /edit #N NEW TEXT");
+      }
+      if (charLength(target.rest) > Limits.textMaxChars) {
+        return invalid(`Cannot edit: the text has more than ${Limits.textMaxChars} characters`);
+      }
+      return { kind: "edit", back: target.back, text: target.rest };
+    }
+    case "/delete": {
+      const target = messageBack(argument);
+      if (!target || target.rest !== "") {
+        return invalid("Cannot delete: usage /delete or /delete #N");
+      }
+      return { kind: "delete", back: target.back };
+    }
+    case "/search": {
+      if (argument === "" || charLength(argument) > 200) {
+        return invalid("Cannot search: usage /search WORDS (1..200 characters)");
+      }
+      return { kind: "search", query: argument };
+    }
+    case "/rename": {
+      if (argument.length === 0 || charLength(argument) > Limits.chatNameMaxChars) {
+        return invalid(
+          `Cannot rename chat: usage /rename NAME (1..${Limits.chatNameMaxChars} chars)`,
+        );
+      }
+      return { kind: "rename", name: argument };
     }
     case "/chats":
       return { kind: "chats" };

@@ -11,6 +11,19 @@ test("parseCommand() maps lines to commands", () => {
     ["/JOIN 0", { kind: "join", chatId: 0 }],
     ["/join 9007199254740991", { kind: "join", chatId: 9007199254740991 }],
     ["/chats", { kind: "chats" }],
+    ["/part", { kind: "part" }],
+    ["/switch 2", { kind: "switch", index: 2 }],
+    ["/switch Team room", { kind: "switch", name: "Team room" }],
+    ["/edit fixed typo", { kind: "edit", back: 1, text: "fixed typo" }],
+    ["/edit #3 older one", { kind: "edit", back: 3, text: "older one" }],
+    ["/edit #3", {
+      kind: "invalid",
+      message: "Cannot edit: usage /edit NEW TEXT, or /edit #N NEW TEXT",
+    }],
+    ["/delete", { kind: "delete", back: 1 }],
+    ["/delete #2", { kind: "delete", back: 2 }],
+    ["/search café menu", { kind: "search", query: "café menu" }],
+    ["/rename Ops", { kind: "rename", name: "Ops" }],
     ["/create Team room", { kind: "create", name: "Team room" }],
     ["/who", { kind: "who" }],
     ["/history", { kind: "history", limit: 20 }],
@@ -33,6 +46,12 @@ test("parseCommand() explains bad commands in one line", () => {
       "/nick",
       "/create",
       "/frob",
+      "/switch",
+      "/edit",
+      "/edit #0 x",
+      "/delete now",
+      "/search",
+      "/rename",
     ]
   ) {
     const command = parseCommand(line);

@@ -22,9 +22,12 @@ export interface Footer {
 export class FooterScreen {
   #rowsDrawn = 0;
 
-  /** Prints logLines above the footer and draws the footer again. */
-  render(logLines: readonly string[], footer: Footer): string {
-    let out = this.#eraseFooter();
+  /**
+   * Prints logLines above the footer and draws the footer again. `fresh`: the screen
+   * was just cleared (no footer to erase first).
+   */
+  render(logLines: readonly string[], footer: Footer, options: { fresh?: boolean } = {}): string {
+    let out = options.fresh ? "" : this.#eraseFooter();
     for (const line of logLines) out += `${line}\x1b[0m\r\n`;
     out += footer.lines.join("\r\n");
     out += "\r";

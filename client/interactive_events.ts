@@ -1,102 +1,121 @@
 /**
- * What the interactive terminal prints for each session event and failover
- * report: messages, notes about the connection, chats, people, refusals.
+ * What the interactive terminal shows for each client event: messages into
+ * their buffers (counted as unread in the others), edits and deletes (the
+ * buffer is drawn again), who is typing (the footer), the connection's notes,
+ * people coming and going, new chats, refusals.
  *
  * Invariant: text from the network reaches the terminal only through
- * sanitizeForTerminal() or formatMessageLine(); presence notes about this
+ * sanitizeForTerminal() or message_format.ts; presence notes about this
  * client itself (under any name it used) are not printed.
  * @module
  */
 
-import type { Chat } from "../common/protocol.ts";
-import type { ChatSession, SessionEvent } from "../sdk/chat_session.ts";
-import type { FailoverStatus } from "../sdk/failover_loop.ts";
-import type { ChatScreen } from "./chat_screen.ts";
-import type { ClientConfig } from "./config_file.ts";
-import { formatMessageLine, formatTimestamp, sanitizeForTerminal } from "./message_format.ts";
-import type { OlderPages } from "./older_pages.ts";
-import type { StatusNarrator } from "./status_lines.ts";
+import { type ConnectionState, mentions, watchTypingExpiry } from "../sdk/mod.ts";
+import { loadLatest, redrawBuffer, showMessage, showNote } from "./buffer_view.ts";
+import type { InteractiveContext } from "./interactive_context.ts";
+import { sanitizeForTerminal } from "./message_format.ts";
 
-export interface InteractiveContext {
-  session: ChatSession;
-  screen: ChatScreen;
-  narrator: StatusNarrator;
-  older: OlderPages;
-  /** Names this client has used: presence events about them are about us. */
-  ownNames: Set<string>;
-  color: boolean;
-  verbose: boolean;
-  /** Saves the settings (with this change). */
-  remember(update: ClientConfig): void;
+/** Wires the client's events to the screen; returns the function that unwires them. */
+export function wireClientEvents(context: InteractiveContext): () => void {
+  const { client, screen, buffers, typing } = context;
+  let stopExpiry = () => {};
+  const redrawTypingLater = () => {
+    stopExpiry();
+    stopExpiry = watchTypingExpiry(typing, () => screen.show());
+  };
+  const stops = [
+    client.on("state", (state) => onState(context, state)),
+    client.on("failover", (status) => {
+      if (status.kind === "lost") {
+        screen.online = false;
+        screen.offlineReason = "connection lost: reconnecting…";
+      }
+      if (status.kind === "noCandidates" || status.kind === "dialFailed") {
+        screen.offlineReason = `${status.error}; retrying`;
+        if (context.verbose) showNote(context, status.error);
+        return screen.show();
+      }
+      const line = context.narrator.failover(status);
+      if (line) showNote(context, line);
+    }),
+    client.on("message", ({ message }) => {
+      typing.stopped(message.chatId, message.sender);
+      showMessage(context, message);
+      const mention = message.sender !== client.name && mentions(message.text, client.name);
+      if (buffers.arrived(message.chatId, mention)) screen.show();
+    }),
+    client.on("messageUpdated", ({ update }) => {
+      if (update.chatId === buffers.current().chatId) redrawBuffer(context);
+    }),
+    client.on("typing", (event) => {
+      typing.note(event, Date.now());
+      if (event.chatId === buffers.current().chatId) screen.show();
+      redrawTypingLater();
+    }),
+    client.on("pending", () => screen.show()),
+    client.on("ack", () => screen.show()),
+    client.on(
+      "rejected",
+      ({ send, reason }) =>
+        showNote(context, `not sent: ${sanitizeForTerminal(send.text)} (${reason})`),
+    ),
+    client.on("presence", ({ names }) => onPeople(context, names)),
+    client.on("chats", ({ chats, listed }) => {
+      const announce = context.chatsListed; // the first listing is not news
+      let renamed = false;
+      for (const chat of chats) {
+        renamed = buffers.rename(chat.chatId, chat.name) || renamed;
+        if (context.knownChats.has(chat.chatId)) continue;
+        context.knownChats.add(chat.chatId);
+        if (announce && !buffers.find(chat.chatId) && chat.name !== context.creating) {
+          showNote(context, `new chat ${chat.chatId} "${sanitizeForTerminal(chat.name)}"`);
+        }
+      }
+      if (listed) context.chatsListed = true;
+      if (renamed) screen.show();
+    }),
+    client.on(
+      "error",
+      ({ code, message }) =>
+        showNote(context, `node error: ${code}: ${sanitizeForTerminal(message)}`),
+    ),
+  ];
+  return () => {
+    stopExpiry();
+    for (const stop of stops) stop();
+  };
 }
 
-/** Prints a session event. */
-export function showSessionEvent(context: InteractiveContext, event: SessionEvent): void {
-  const { session, screen, older } = context;
-  switch (event.kind) {
-    case "message":
-      older.noteShown(event.message, event.origin);
-      return screen.show(formatMessageLine(event.message, { color: context.color }));
-    case "ready": {
-      screen.online = true;
-      const line = context.narrator.session(event);
-      if (line) screen.note(line);
-      return context.remember({});
-    }
-    case "acked":
-    case "pendingChanged":
-      return screen.show();
-    case "rejected":
-      return screen.note(`not sent: ${sanitizeForTerminal(event.entry.text)} (${event.reason})`);
-    case "joined":
-      older.reset();
-      context.remember({ chat: event.chatId });
-      return screen.note(`joined chat ${event.chatId}`);
-    case "chatList":
-      return screen.show(screen.dim("-- chats:"), ...event.chats.map((c) => chatLine(context, c)));
-    case "presenceList": {
-      const names = event.entries.map((e) => `${sanitizeForTerminal(e.name)} (node ${e.nodeId})`);
-      return screen.note(names.length ? `here: ${names.join(", ")}` : "nobody is here");
-    }
-    case "presence":
-      // That is us, under this name or one we left with /nick.
-      if (event.nodeId === session.nodeId && context.ownNames.has(event.name)) return;
-      return screen.note(
-        `${sanitizeForTerminal(event.name)} is ${event.online ? "online" : "offline"}`,
-      );
-    case "chatCreated": {
-      const chat = `${event.chat.chatId} "${sanitizeForTerminal(event.chat.name)}"`;
-      if (!event.mine) return screen.note(`new chat ${chat}`);
-      screen.note(`created chat ${chat}`);
-      return session.join(event.chat.chatId);
-    }
-    case "serverError":
-      return screen.note(`node error: ${event.code}: ${sanitizeForTerminal(event.message)}`);
-    default:
-      return; // edits and typing: not shown by this client yet; malformed frames: ignored
-  }
-}
-
-function chatLine(context: InteractiveContext, chat: Chat): string {
-  const last = chat.lastMessageAt
-    ? `  last message ${formatTimestamp(chat.lastMessageAt, { color: context.color })}`
-    : "";
-  const marker = chat.chatId === context.session.chatId ? "*" : " ";
-  return `${marker} ${String(chat.chatId).padStart(4)}  ${sanitizeForTerminal(chat.name)}${last}`;
-}
-
-/** Prints a failover report (the footer says when offline, and why). */
-export function showFailoverStatus(context: InteractiveContext, status: FailoverStatus): void {
+function onState(context: InteractiveContext, state: ConnectionState): void {
   const { screen } = context;
-  if (status.kind === "lost") {
-    screen.online = false;
-    screen.offlineReason = "connection lost: reconnecting…";
-  }
-  if (status.kind === "noCandidates" || status.kind === "dialFailed") {
-    screen.offlineReason = `${status.error}; retrying`;
-    if (context.verbose) screen.note(status.error);
+  if (state.kind !== "online") {
+    if (state.kind === "offline" || state.kind === "closed") screen.online = false;
     return screen.show();
   }
-  const line = context.narrator.failover(status);
-  if (line) screen.note(line);
+  screen.online = true;
+  const { url, nodeId, resumed, missed } = state;
+  const line = context.narrator.session({ kind: "ready", url, nodeId, resumed, missed });
+  if (line) showNote(context, line);
+  else screen.show();
+  context.remember({});
+  void loadLatest(context, context.buffers.current());
+}
+
+/** Who came and went, from one presence list to the next (never about ourselves). */
+function onPeople(context: InteractiveContext, names: string[]): void {
+  const before = new Set(context.people);
+  const now = new Set(names);
+  const first = context.people.length === 0;
+  context.people = names;
+  if (first) return;
+  for (const name of names) {
+    if (!before.has(name) && !context.ownNames.has(name)) {
+      showNote(context, `${sanitizeForTerminal(name)} is online`);
+    }
+  }
+  for (const name of before) {
+    if (!now.has(name) && !context.ownNames.has(name)) {
+      showNote(context, `${sanitizeForTerminal(name)} is offline`);
+    }
+  }
 }

@@ -24,9 +24,20 @@ export type Key =
   | { kind: "deleteWord" }
   | { kind: "interrupt" }
   | { kind: "eof" }
-  | { kind: "redraw" };
+  | { kind: "redraw" }
+  | { kind: "tab" }
+  | { kind: "up" }
+  | { kind: "down" }
+  | { kind: "pageUp" }
+  | { kind: "pageDown" }
+  /** Alt (or Esc) and a key: Alt+1..9, Alt+0 switch buffers. */
+  | { kind: "alt"; char: string };
 
 const ESCAPES: Record<string, Key> = {
+  "\x1b[A": { kind: "up" },
+  "\x1b[B": { kind: "down" },
+  "\x1b[5~": { kind: "pageUp" },
+  "\x1b[6~": { kind: "pageDown" },
   "\x1b[C": { kind: "right" },
   "\x1b[D": { kind: "left" },
   "\x1b[H": { kind: "home" },
@@ -52,6 +63,7 @@ const CONTROLS: Record<string, Key> = {
   "\x02": { kind: "left" },
   "\x06": { kind: "right" },
   "\x0c": { kind: "redraw" },
+  "\t": { kind: "tab" },
 };
 
 /** Turns decoded terminal input into keys; an escape sequence split across reads is kept for the next. */
@@ -78,6 +90,12 @@ export class KeyDecoder {
           if (text.length - i < 8 && /^\x1b(\[[0-9;]*|O)?$/.test(text.slice(i))) {
             this.#carry = text.slice(i);
             break;
+          }
+          const next = text[i + 1];
+          if (next !== undefined && next >= " " && next !== "\x7f") {
+            keys.push({ kind: "alt", char: next }); // Alt+key arrives as Esc, key
+            i += 2;
+            continue;
           }
           i += 1; // a lone escape: ignored
           continue;
@@ -107,7 +125,9 @@ export type EditOutcome =
   | { kind: "edited" }
   | { kind: "submit"; line: string }
   | { kind: "quit" }
-  | { kind: "redraw" };
+  | { kind: "redraw" }
+  /** A key the editor leaves to its user (completion, buffers, history). */
+  | { kind: "key"; key: Key & { kind: "tab" | "up" | "down" | "pageUp" | "pageDown" | "alt" } };
 
 export class LineEditor {
   /** The line as grapheme clusters. */
@@ -120,6 +140,12 @@ export class LineEditor {
 
   get cursor(): number {
     return this.#cursor;
+  }
+
+  /** Replaces the line; the cursor goes to `cursor` (code points), else the end. */
+  setLine(line: string, cursor?: number): void {
+    this.#chars = [...line];
+    this.#cursor = Math.max(0, Math.min(cursor ?? this.#chars.length, this.#chars.length));
   }
 
   apply(key: Key): EditOutcome {
@@ -171,6 +197,13 @@ export class LineEditor {
         break;
       case "redraw":
         return { kind: "redraw" };
+      case "tab":
+      case "up":
+      case "down":
+      case "pageUp":
+      case "pageDown":
+      case "alt":
+        return { kind: "key", key };
     }
     return { kind: "edited" };
   }

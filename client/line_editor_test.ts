@@ -17,6 +17,36 @@ test("KeyDecoder.decode() splits text, controls and escape sequences", () => {
   ]);
 });
 
+test("KeyDecoder.decode() reads Tab, arrows, page keys and Alt+key (Esc then the key)", () => {
+  const decoder = new KeyDecoder();
+  assert.deepEqual(decoder.decode("a\t\x1b[A\x1b[B\x1b[5~\x1b[6~\x1b1\x1bx"), [
+    { kind: "text", text: "a" },
+    { kind: "tab" },
+    { kind: "up" },
+    { kind: "down" },
+    { kind: "pageUp" },
+    { kind: "pageDown" },
+    { kind: "alt", char: "1" },
+    { kind: "alt", char: "x" },
+  ]);
+  assert.deepEqual(decoder.decode("\x1b"), []);
+  assert.deepEqual(decoder.decode("2"), [{ kind: "alt", char: "2" }]);
+});
+
+test("LineEditor.apply() leaves Tab, arrows and Alt keys to its user; setLine() replaces", () => {
+  const editor = new LineEditor();
+  assert.deepEqual(editor.apply({ kind: "tab" }), { kind: "key", key: { kind: "tab" } });
+  assert.deepEqual(editor.apply({ kind: "alt", char: "3" }), {
+    kind: "key",
+    key: { kind: "alt", char: "3" },
+  });
+  editor.setLine("/edit hello", 5);
+  assert.equal(editor.line, "/edit hello");
+  assert.equal(editor.cursor, 5);
+  editor.setLine("x");
+  assert.equal(editor.cursor, 1);
+});
+
 test("KeyDecoder.decode() keeps an escape sequence split across reads", () => {
   const decoder = new KeyDecoder();
   assert.deepEqual(decoder.decode("a\x1b["), [{ kind: "text", text: "a" }]);

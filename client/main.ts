@@ -13,6 +13,8 @@ import { runFollowMode } from "./follow_mode.ts";
 import { runInteractiveMode } from "./interactive_mode.ts";
 import { shouldUseColor } from "./message_format.ts";
 import { dialNodeTrusting } from "./node_dialer.ts";
+import { tokenDialer } from "./token_dialer.ts";
+import type { Dialer } from "../sdk/node_connection.ts";
 import { discoveryNodeSource } from "../sdk/discovery_source.ts";
 import { type NodeSource, staticNodeSource } from "../sdk/node_source.ts";
 import { tlsAwareNodeSource } from "./node_tls.ts";
@@ -71,9 +73,28 @@ async function main(args: string[]): Promise<number> {
       discoveryNodeSource({ discoveryUrl, region: options.region, fetch: fetchTrusting }),
       { discoveryUrl, fetch: fetchTrusting },
     );
-  const dial = dialNodeTrusting(httpClient);
+  // A refused or expired token ends the client with one sentence, whatever the mode.
+  let authFailure: string | undefined;
+  const dial = tokenDialer(dialNodeTrusting(httpClient), {
+    token: options.token,
+    onAuthFailure: (sentence) => {
+      authFailure ??= sentence;
+      interrupt.abort();
+    },
+  });
   const common = { options, source, dial, signal: interrupt.signal };
+  const code = await runMode(options, common, stdinIsTerminal, configPath);
+  if (authFailure === undefined) return code;
+  printError(authFailure);
+  return 1;
+}
 
+async function runMode(
+  options: CliOptions,
+  common: { options: CliOptions; source: NodeSource; dial: Dialer; signal: AbortSignal },
+  stdinIsTerminal: boolean,
+  configPath: string | undefined,
+): Promise<number> {
   switch (options.mode) {
     case "send":
       return await runSendMode({ ...common, texts: [options.sendText!], printError });

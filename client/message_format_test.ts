@@ -4,6 +4,7 @@ import type { ChatMessage } from "../common/protocol.ts";
 import {
   formatMessageJson,
   formatMessageLine,
+  formatMessageLines,
   formatTimestamp,
   nameColor,
   sanitizeForTerminal,
@@ -31,8 +32,43 @@ test("formatMessageLine() shows time, name and text without control characters",
 
 test("formatMessageLine() colours the name the same way every time", () => {
   const line = formatMessageLine(message, { color: true, utcOffsetMinutes: 0 });
-  assert.ok(line.includes(`\x1b[1;${nameColor("alice")}malice\x1b[0m`));
+  assert.ok(line.includes(`\x1b[1;38;5;${nameColor("alice")}malice\x1b[0m`));
   assert.equal(nameColor("alice"), nameColor("alice"));
+});
+
+test("formatMessageLines() wraps long text and indents it under the text, keeping line breaks", () => {
+  const now = new Date("2026-11-25T12:00:00Z");
+  const long = { ...message, text: "one two three four five six seven eight nine ten\nnext line" };
+  const rows = formatMessageLines(long, { color: false, now, utcOffsetMinutes: 0, width: 40 });
+  assert.deepEqual(rows, [
+    "[09:05:03] alice: one two three four",
+    "                  five six seven eight",
+    "                  nine ten",
+    "                  next line",
+  ]);
+  for (const row of rows) assert.ok(row.length <= 39, row);
+  const edited = formatMessageLines({ ...message, text: "fixed" }, {
+    color: false,
+    now,
+    utcOffsetMinutes: 0,
+    width: 80,
+    edited: true,
+  });
+  assert.deepEqual(edited, ["[09:05:03] alice: fixed (edited)"]);
+  const deleted = formatMessageLines({ ...message, text: "", deleted: true }, {
+    color: false,
+    now,
+    utcOffsetMinutes: 0,
+    width: 80,
+  });
+  assert.deepEqual(deleted, ["[09:05:03] alice: (deleted)"]);
+  const narrow = formatMessageLines({ ...message, text: "abcdefghijklmnop" }, {
+    color: false,
+    now,
+    utcOffsetMinutes: 0,
+    width: 24,
+  });
+  assert.deepEqual(narrow, ["[09:05:03] alice: abcde", "  fghijklmnop"]);
 });
 
 test("formatTimestamp() adds the date when the message is not from today", () => {

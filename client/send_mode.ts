@@ -5,6 +5,10 @@
  *
  * Invariant: exit code 0 only when every message got a clientMessageResponse
  * (or was seen delivered); otherwise 1, with one line on stderr saying why.
+ * When nothing answers at all on the first round (discovery unreachable, no
+ * node listening), it fails at once instead of waiting out `--timeout`; a
+ * discovery that answers with no node yet, or a node that accepts the
+ * connection, is waited for.
  * @module
  */
 
@@ -34,6 +38,8 @@ export interface SendModeContext {
 interface SendRun {
   failure?: string;
   lastProblem?: string;
+  /** Something answered on the first round: a node connected, or discovery said "none yet". */
+  answered: boolean;
   nodeId?: number;
   inputDone: boolean;
   /** Lines not sent (too long): the exit code says so. */
@@ -48,7 +54,7 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
   const narrator = new StatusNarrator({ verbose: options.verbose });
   const stop = new AbortController();
   const signal = AbortSignal.any([stop.signal, context.signal]);
-  const run: SendRun = { inputDone: false, skipped: 0, wake: () => {} };
+  const run: SendRun = { inputDone: false, skipped: 0, answered: false, wake: () => {} };
   const session = createSendSession(context, run, narrator);
   const loop = runFailoverLoop({
     session,
@@ -58,6 +64,14 @@ export async function runSendMode(context: SendModeContext): Promise<number> {
     onStatus(status) {
       if (status.kind === "dialFailed" || status.kind === "noCandidates") {
         run.lastProblem = status.error;
+      }
+      if (status.kind === "connected" || (status.kind === "noCandidates" && status.answered)) {
+        run.answered = true;
+      }
+      if (status.kind === "waiting" && !run.answered && !run.failure) {
+        // The first round found nobody at all: say so now rather than after --timeout.
+        run.failure = `Cannot send message: nothing answered (${run.lastProblem ?? "no node"})`;
+        run.wake();
       }
       if (status.kind === "lost") run.lastProblem = `lost the connection to ${status.url}`;
       const line = narrator.failover(status);

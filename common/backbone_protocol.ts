@@ -39,8 +39,14 @@ export interface BackboneNames {
   events(nodeId: number): string;
   /** Core NATS request/reply: update-log anti-entropy pages served by node `nodeId`. */
   updateSync(nodeId: number): string;
+  /** Core NATS: token holders' names first seen on node `nodeId` (`peerNames`, live). */
+  tokenNames(nodeId: number): string;
+  /** Core NATS request/reply: pages of every token holder's name node `nodeId` knows. */
+  tokenNamePages(nodeId: number): string;
   /** Wildcard for the subscription to every node's live section 7 frames. */
   allEvents: string;
+  /** Wildcard for the subscription to every node's new token holders' names. */
+  allTokenNames: string;
   /** Wildcards for the subscriptions to every node's beat and presence. */
   allBeats: string;
   allPresence: string;
@@ -70,7 +76,10 @@ export function backboneNames(tag: string): BackboneNames {
     chatPages: (nodeId) => `${prefix}chatpages.${nodeId}`,
     events: (nodeId) => `${prefix}events.${nodeId}`,
     updateSync: (nodeId) => `${prefix}updsync.${nodeId}`,
+    tokenNames: (nodeId) => `${prefix}names.${nodeId}`,
+    tokenNamePages: (nodeId) => `${prefix}namepages.${nodeId}`,
     allEvents: `${prefix}events.*`,
+    allTokenNames: `${prefix}names.*`,
     allBeats: `${prefix}beat.*`,
     allPresence: `${prefix}presence.*`,
     prefix,

@@ -18,6 +18,9 @@ test("backboneNames() puts every subject of a cluster under dsatter.<tag>.", () 
   assert.equal(names.messages(7), "dsatter.ab12.msg.7");
   assert.equal(names.sync(7), "dsatter.ab12.sync.7");
   assert.equal(names.allBeats, "dsatter.ab12.beat.*");
+  assert.equal(names.tokenNames(7), "dsatter.ab12.names.7");
+  assert.equal(names.tokenNamePages(7), "dsatter.ab12.namepages.7");
+  assert.equal(names.allTokenNames, "dsatter.ab12.names.*");
   assert.throws(() => backboneNames("a.b"), /Cannot name the backbone/);
   assert.throws(() => backboneNames(""), /Cannot name the backbone/);
 });

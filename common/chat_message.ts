@@ -12,17 +12,16 @@
 
 import type { ChatMessage, Parsed } from "./protocol.ts";
 import { Limits } from "./protocol.ts";
-import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
-import { decodeMessageId } from "./message_id.ts";
+import { isContractDateTime, LOGICAL_COUNTER_MAX } from "./hybrid_logical_clock.ts";
+import { encodeMessageId, MAX_SEQ } from "./message_id.ts";
 import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 
 function fail<T>(message: string): Parsed<T> {
   return { ok: false, error: { code: "bad_frame", message } };
 }
 
-function isDateTime(value: unknown): value is string {
-  return typeof value === "string" && DATE_TIME_PATTERN.test(value);
-}
+/** The contract's shape and a real instant (not February 30th, not hour 24). */
+const isDateTime = isContractDateTime;
 
 /** The fields of a message besides its identity, as they came (unchecked). */
 export interface MessageFields {
@@ -53,7 +52,7 @@ export function checkMessageFields(
   }
   if (!isBoundedString(sender, Limits.senderMaxChars)) return fail("bad sender");
   if (!isDateTime(dateTime)) return fail("bad dateTime");
-  if (!isIntAtLeast(lc, 0)) return fail("bad lc");
+  if (!isIntAtLeast(lc, 0) || lc > LOGICAL_COUNTER_MAX) return fail("bad lc");
   const message: ChatMessage = {
     messageId: identity.messageId,
     nodeId: identity.nodeId,
@@ -75,10 +74,11 @@ export function checkMessageFields(
 export function parseChatMessage(value: unknown): Parsed<ChatMessage> {
   if (!isRecord(value)) return fail("message must be an object");
   const { messageId, nodeId, seq, chatId, text, sender, dateTime, lc, clientMsgId } = value;
-  if (!isIntAtLeast(nodeId, 0) || !isIntAtLeast(seq, 1)) return fail("bad nodeId or seq");
-  if (typeof messageId !== "string") return fail("bad messageId");
-  const key = decodeMessageId(messageId);
-  if (!key || key.nodeId !== nodeId || key.seq !== seq) return fail("bad messageId");
+  if (!isIntAtLeast(nodeId, 0) || !isIntAtLeast(seq, 1) || seq > MAX_SEQ) {
+    return fail("bad nodeId or seq");
+  }
+  // The canonical digits exactly: "0" + id would name the same message and be stored apart.
+  if (messageId !== encodeMessageId(nodeId, seq)) return fail("bad messageId");
   if (value.deleted !== undefined && typeof value.deleted !== "boolean") return fail("bad deleted");
   const deleted = value.deleted === true;
   const checked = checkMessageFields(

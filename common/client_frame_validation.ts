@@ -12,6 +12,7 @@ import {
   type ClientFrame,
   ClientFrameType,
   type ClientFrameTypeName,
+  type CreateChatPayload,
   Limits,
   type NewMessagePayload,
   type Parsed,
@@ -111,6 +112,31 @@ function checkSyncRequest(payload: unknown): Parsed<SyncRequestPayload> {
   return { ok: true, value };
 }
 
+/** createChat's `private` and `members` (section 6): members only with private: true. */
+function checkChatAccess(
+  payload: Record<string, unknown>,
+  name: string,
+): Parsed<CreateChatPayload> {
+  const value: CreateChatPayload = { name };
+  if (payload.private !== undefined && typeof payload.private !== "boolean") {
+    return fail("private must be true or false");
+  }
+  if (payload.members !== undefined) {
+    if (payload.private !== true) return fail("members need private: true");
+    const members = payload.members;
+    if (!Array.isArray(members) || members.length > Limits.chatMembersMax) {
+      return fail(`members must be a list of up to ${Limits.chatMembersMax} names`);
+    }
+    for (const member of members) {
+      const checked = checkString(member, "a member name", Limits.senderMaxChars);
+      if (!checked.ok) return checked;
+    }
+    value.members = [...new Set(members as string[])];
+  }
+  if (payload.private === true) value.private = true;
+  return { ok: true, value };
+}
+
 function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unknown> {
   switch (type) {
     case ClientFrameType.newMessageFromClient:
@@ -135,10 +161,8 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
     }
     case ClientFrameType.createChat: {
       if (!isRecord(payload)) return fail("payload must be an object {name}");
-      const name = checkString(payload.name, "name", Limits.chatNameMaxChars);
-      if (!name.ok) return name;
-      if (name.value.trim() === "") return fail("name must not be blank");
-      return { ok: true, value: { name: name.value } };
+      const name = checkChatName(payload.name);
+      return name.ok ? checkChatAccess(payload, name.value) : name;
     }
     case ClientFrameType.listChats:
       if (
@@ -146,7 +170,18 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
       ) {
         return fail("payload must be an object {}");
       }
-      return { ok: true, value: {} };
+      // Extension: `creators: true` adds each chat's creator; anything else reads as `{}`.
+      return {
+        ok: true,
+        value: isRecord(payload) && payload.creators === true ? { creators: true } : {},
+      };
+    case ClientFrameType.renameChat: {
+      if (!isRecord(payload)) return fail("payload must be an object {chatId, name}");
+      const chatId = checkChatId(payload.chatId);
+      if (!chatId.ok) return chatId;
+      const name = checkChatName(payload.name);
+      return name.ok ? { ok: true, value: { chatId: chatId.value, name: name.value } } : name;
+    }
     case ClientFrameType.presence: {
       if (payload === undefined || payload === null || Array.isArray(payload)) {
         return { ok: true, value: {} };
@@ -165,6 +200,13 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
     case ClientFrameType.search:
       return checkSearch(payload);
   }
+}
+
+/** A chat's name: 1..100 characters, not blank. */
+function checkChatName(value: unknown): Parsed<string> {
+  const name = checkString(value, "name", Limits.chatNameMaxChars);
+  if (!name.ok) return name;
+  return name.value.trim() === "" ? fail("name must not be blank") : name;
 }
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { charLength, isWellFormedText } from "./client_frame_validation.ts";
 import { hostKind } from "./host_address.ts";
 
 /** The contract's paths, in one place. */
@@ -165,9 +166,16 @@ function isIntInRange(value: unknown, min: number, max: number): value is number
 function checkPassword(value: unknown): string | undefined {
   if (value === undefined) return "password is required";
   if (typeof value !== "string") return "password must be a string";
-  if (value.length < 1 || value.length > NODE_PASSWORD_MAX_CHARS) {
-    return `password must be 1..${NODE_PASSWORD_MAX_CHARS} characters`;
+  return checkCharacters("password", value, NODE_PASSWORD_MAX_CHARS);
+}
+
+/** 1..maxChars characters (code points, as the nodes count), no lone surrogate. */
+function checkCharacters(name: string, value: string, maxChars: number): string | undefined {
+  if (!isWellFormedText(value)) {
+    return `${name} must be valid Unicode text: it holds a lone surrogate`;
   }
+  const length = charLength(value);
+  if (length < 1 || length > maxChars) return `${name} must be 1..${maxChars} characters`;
   return undefined;
 }
 
@@ -237,9 +245,8 @@ export function validateLoginBody(body: unknown): Validated<LoginRequest> {
   }
   if (body.region !== undefined && body.region !== null) {
     if (typeof body.region !== "string") return fail("region must be a string");
-    if (body.region.length < 1 || body.region.length > REGION_MAX_CHARS) {
-      return fail(`region must be 1..${REGION_MAX_CHARS} characters`);
-    }
+    const problem = checkCharacters("region", body.region, REGION_MAX_CHARS);
+    if (problem) return fail(problem);
     value.region = body.region;
   }
   if (body.tls !== undefined && body.tls !== null) {

@@ -84,6 +84,15 @@ test("validateLoginBody() keeps the optional fields and checks each one", () => 
   }
 });
 
+test("validateLoginBody() counts characters (code points) and refuses lone surrogates, as the nodes do", () => {
+  const emoji = "😀".repeat(64); // 64 characters, 128 UTF-16 code units
+  assert.equal(validateLoginBody({ ...login, region: emoji }).ok, true);
+  assert.equal(validateLoginBody({ ...login, password: "😀".repeat(1024) }).ok, true);
+  assert.equal(validateLoginBody({ ...login, region: emoji + "😀" }).ok, false);
+  assert.equal(validateLoginBody({ ...login, region: "eu\ud800" }).ok, false);
+  assert.equal(validateRegisterBody({ password: "a\udc00" }).ok, false);
+});
+
 test("validateLogoutBody() needs id and password", () => {
   assert.deepEqual(validateLogoutBody({ id: 1, password: "p" }), {
     ok: true,

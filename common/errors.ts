@@ -26,6 +26,11 @@ export const CloseCode = {
   slowReader: 4000,
   /** Idle for too long without a pong. */
   idleTimeout: 4001,
+  /**
+   * The connection's user token expired (section 6): a connection lives no longer than its
+   * token. Terminal for that token: reconnect only with a new one.
+   */
+  tokenExpired: 4003,
 } as const;
 
 /** Close codes of a peer link (`/peer`), besides goingAway and internalError. */
@@ -42,5 +47,5 @@ export const PeerCloseCode = {
 
 /** True when a client should reconnect (with backoff) after this close code. */
 export function isRetryableClose(code: number): boolean {
-  return code !== CloseCode.messageTooBig;
+  return code !== CloseCode.messageTooBig && code !== CloseCode.tokenExpired;
 }

@@ -11,8 +11,9 @@ test("CloseCode and PeerCloseCode: client codes below 4100, peer codes 4100-4499
   assert.equal(new Set(all).size, all.length);
 });
 
-test("isRetryableClose() is false only for a frame that was too big", () => {
+test("isRetryableClose() is false only for a frame that was too big and an expired token", () => {
   assert.equal(isRetryableClose(CloseCode.messageTooBig), false);
+  assert.equal(isRetryableClose(CloseCode.tokenExpired), false);
   for (const code of [1000, 1001, 1006, 1008, 1011, 4000, 4001]) {
     assert.equal(isRetryableClose(code), true, String(code));
   }

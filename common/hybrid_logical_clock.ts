@@ -45,6 +45,10 @@ export function createHybridLogicalClock(
     if (wall > physicalMs) {
       physicalMs = wall;
       logical = 0;
+    } else if (logical >= LOGICAL_COUNTER_MAX) {
+      // The counter stays a small integer on every node: the next millisecond instead.
+      physicalMs += 1;
+      logical = 0;
     } else {
       logical += 1;
     }
@@ -52,6 +56,7 @@ export function createHybridLogicalClock(
   }
 
   function observe(stamp: Stamp): void {
+    if (!Number.isSafeInteger(stamp.lc) || stamp.lc < 0 || stamp.lc > LOGICAL_COUNTER_MAX) return;
     const remoteMs = parseDateTimeMs(stamp.dateTime);
     if (remoteMs > physicalMs) {
       physicalMs = remoteMs;
@@ -75,9 +80,39 @@ export function formatDateTime(ms: number): string {
 
 /** ms since the epoch for a contract dateTime; NaN when it is not one. */
 export function parseDateTimeMs(dateTime: string): number {
-  if (!DATE_TIME_PATTERN.test(dateTime)) return NaN;
-  return Date.parse(dateTime);
+  return isContractDateTime(dateTime) ? Date.parse(dateTime) : NaN;
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The two digits of text at index, as a number (no allocation). */
+function twoDigits(text: string, index: number): number {
+  return (text.charCodeAt(index) - 48) * 10 + text.charCodeAt(index + 1) - 48;
+}
+
+/**
+ * True for a contract dateTime that names a real instant: the shape alone lets
+ * "2026-02-30" or hour 24 through. Checked by arithmetic, without a Date, because
+ * every replicated message goes through it (a 100k-message catch-up).
+ */
+export function isContractDateTime(value: unknown): value is string {
+  if (typeof value !== "string" || !DATE_TIME_PATTERN.test(value)) return false;
+  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return day <= days && twoDigits(value, 11) <= 23 && twoDigits(value, 14) <= 59 &&
+    twoDigits(value, 17) <= 59;
+}
+
+/**
+ * The largest logical part a clock issues or accepts. Far above any real burst
+ * within one millisecond, and far below 2^53, so that `lc + 1` stays an exact
+ * integer on every node (past 2^53 a peer would refuse the node's messages forever).
+ */
+export const LOGICAL_COUNTER_MAX = 2 ** 31 - 1;
 
 /** The contract's dateTime shape. */
 export const DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
+import { isContractDateTime, LOGICAL_COUNTER_MAX } from "./hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "./message_id.ts";
 import type { EditStamp } from "./message_revision.ts";
 import type { ReplicatedMessage } from "./peer_update_protocol.ts";
@@ -142,14 +142,11 @@ function fail<T>(message: string): Parsed<T> {
   return { ok: false, error: { code: "bad_frame", message } };
 }
 
-function isDateTime(value: unknown): value is string {
-  return typeof value === "string" && DATE_TIME_PATTERN.test(value);
-}
-
 function parseEdit(value: unknown): EditStamp | null {
   if (!Array.isArray(value) || value.length !== 3) return null;
   const [dateTime, lc, nodeId] = value;
-  if (!isDateTime(dateTime) || !isIntAtLeast(lc, 0) || !isIntAtLeast(nodeId, 0)) return null;
+  if (!isContractDateTime(dateTime) || !isIntAtLeast(nodeId, 0)) return null;
+  if (!isIntAtLeast(lc, 0) || lc > LOGICAL_COUNTER_MAX) return null;
   return { dateTime, lc, nodeId };
 }
 

@@ -6,8 +6,9 @@
  * Conversation: each side's first frame is `peerHello`; then, in any order,
  * `peerMessages` (live fan-out of local commits), `syncRequest` / `syncReply`
  * (anti-entropy: "this is my vector, send me the next page of what I lack"),
- * `peerChats`, `peerPresence` (the sender's full hello list) and `peerPing`
- * (liveness: any frame proves the link alive).
+ * `peerChats` (a private chat with its members), `peerPresence` (the sender's
+ * full hello list), `peerNames` (token holders' names: all on open, then each new
+ * one) and `peerPing` (liveness: any frame proves the link alive).
  *
  * Messages travel in one of two forms: objects (`messages: [...]`, the first
  * form) or packed runs (`runs: [...]`, common/packed_messages.ts), which a
@@ -31,7 +32,7 @@ import {
   type PeerUpdateFrame,
   type ReplicatedMessage,
 } from "./peer_update_protocol.ts";
-import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
+import { isContractDateTime } from "./hybrid_logical_clock.ts";
 import { isBoundedString, isIntAtLeast, isRecord } from "./value_checks.ts";
 import { decodeVector } from "./version_vector.ts";
 import { parsePackedRuns } from "./packed_messages.ts";
@@ -46,6 +47,7 @@ export const PeerFrameType = {
   syncReply: "syncReply",
   chats: "peerChats",
   presence: "peerPresence",
+  names: "peerNames",
   ping: "peerPing",
 } as const;
 
@@ -67,6 +69,10 @@ export interface PeerChat extends Chat {
   createdAt?: string;
   createdLc?: number;
   createdBy?: number;
+  /** A private chat's members (its privacy is its id's, chat_access.ts): merged by union. */
+  members?: string[];
+  /** The latest rename's hybrid-clock stamp and node (the latest wins on every node). */
+  renamed?: { at: string; lc: number; by: number };
 }
 
 export interface PeerHelloPayload {
@@ -121,6 +127,7 @@ export type PeerFrame =
   | { type: typeof PeerFrameType.syncReply; payload: SyncReplyPayload }
   | { type: typeof PeerFrameType.chats; payload: { chats: PeerChat[] } }
   | { type: typeof PeerFrameType.presence; payload: PeerPresencePayload }
+  | { type: typeof PeerFrameType.names; payload: { names: string[] } }
   | { type: typeof PeerFrameType.ping; payload: Record<string, never> }
   | PeerUpdateFrame;
 
@@ -133,17 +140,40 @@ function parseChat(value: unknown): Parsed<PeerChat> {
   if (!isIntAtLeast(value.chatId, 0)) return fail("bad chatId");
   if (!isBoundedString(value.name, Limits.chatNameMaxChars)) return fail("bad chat name");
   const chat: PeerChat = { chatId: value.chatId, name: value.name };
-  if (typeof value.lastMessageAt === "string" && DATE_TIME_PATTERN.test(value.lastMessageAt)) {
+  if (isContractDateTime(value.lastMessageAt)) {
     chat.lastMessageAt = value.lastMessageAt;
   }
   if (typeof value.named === "boolean") chat.named = value.named;
-  if (typeof value.createdAt === "string" && DATE_TIME_PATTERN.test(value.createdAt)) {
+  if (isContractDateTime(value.createdAt)) {
     chat.createdAt = value.createdAt;
   }
   if (isIntAtLeast(value.createdLc, 0)) chat.createdLc = value.createdLc;
   if (isIntAtLeast(value.createdBy, 0)) chat.createdBy = value.createdBy;
+  if (value.members !== undefined) {
+    const members = parseNames(value.members, Limits.chatMembersMax);
+    if (!members.ok) return members;
+    chat.members = members.value;
+  }
+  if (isBoundedString(value.creator, Limits.helloNameMaxChars)) chat.creator = value.creator;
+  const renamed = value.renamed;
+  if (
+    isRecord(renamed) && isContractDateTime(renamed.at) &&
+    isIntAtLeast(renamed.lc, 0) && isIntAtLeast(renamed.by, 0)
+  ) chat.renamed = { at: renamed.at, lc: renamed.lc, by: renamed.by };
   return { ok: true, value: chat };
 }
+
+/** A list of user names (senders' length bound), at most max long. */
+function parseNames(value: unknown, max: number): Parsed<string[]> {
+  if (!Array.isArray(value) || value.length > max) return fail("bad names");
+  if (!value.every((name) => isBoundedString(name, Limits.senderMaxChars))) {
+    return fail("bad name");
+  }
+  return { ok: true, value: value as string[] };
+}
+
+/** One peerNames frame carries at most this many names (encodeListFrames splits by bytes). */
+const NAMES_PER_FRAME_MAX = 10_000;
 
 function parsePresenceMember(value: unknown): Parsed<PeerPresenceMember> {
   if (!isRecord(value) || !isBoundedString(value.name, Limits.helloNameMaxChars)) {
@@ -238,6 +268,11 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       }
       if (typeof payload.done !== "boolean") return fail("bad done");
       return { ok: true, value: { type: frame.type, payload: { members, done: payload.done } } };
+    }
+    case PeerFrameType.names: {
+      const names = parseNames(payload.names, NAMES_PER_FRAME_MAX);
+      if (!names.ok) return names;
+      return { ok: true, value: { type: frame.type, payload: { names: names.value } } };
     }
     case PeerFrameType.ping:
       return { ok: true, value: { type: frame.type, payload: {} } };

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatMessage } from "./protocol.ts";
 import { testMessage } from "./testing/message_fixture.ts";
+import { LOGICAL_COUNTER_MAX } from "./hybrid_logical_clock.ts";
 import {
   encodeListFrames,
   encodePeerFrame,
@@ -65,6 +66,39 @@ test("parsePeerFrame() refuses malformed frames as values", () => {
     assert.equal(parsed.ok, false, text);
     assert.equal(!parsed.ok && parsed.error.code, code, text);
   }
+});
+
+test("parsePeerFrame() refuses what the contract calls malformed, not only what breaks types", () => {
+  const good = message(3, 1);
+  const cases: [string, Record<string, unknown>][] = [
+    ["a lone surrogate in the text", { text: "a\ud800b" }],
+    ["a lone surrogate in the sender", { sender: "\udc00" }],
+    ["a lone surrogate in the clientMsgId", { clientMsgId: "x\ud800" }],
+    ["a messageId with leading zeros", { messageId: "0" + good.messageId }],
+    ["the 13th month", { dateTime: "2026-13-01T00:00:00.000Z" }],
+    ["February 30th", { dateTime: "2026-02-30T10:00:00.000Z" }],
+    ["hour 24", { dateTime: "2026-01-01T24:00:00.000Z" }],
+    ["a logical counter past LOGICAL_COUNTER_MAX", { lc: LOGICAL_COUNTER_MAX + 1 }],
+    ["a seq past what a messageId holds", { seq: 10 ** 12, messageId: "3" + "0".repeat(12) }],
+  ];
+  for (const [what, change] of cases) {
+    const text = encodePeerFrame("peerMessages", { messages: [{ ...good, ...change }] });
+    assert.equal(parsePeerFrame(text).ok, false, what);
+  }
+  for (
+    const [what, payload] of [
+      ["a chat name", { chats: [{ chatId: 5, name: "\ud800" }] }],
+      ["a presence name", { members: [{ name: "a\udc00", chatIds: null }], done: true }],
+    ] as const
+  ) {
+    const type = "chats" in payload ? "peerChats" : "peerPresence";
+    assert.equal(parsePeerFrame(encodePeerFrame(type, payload)).ok, false, what);
+  }
+  assert.ok(
+    parsePeerFrame(
+      encodePeerFrame("peerMessages", { messages: [{ ...good, lc: LOGICAL_COUNTER_MAX }] }),
+    ).ok,
+  );
 });
 
 test("encodeListFrames() splits under the byte bound and keeps every item once, in order", () => {

@@ -16,9 +16,15 @@
  */
 
 import type { EditStamp, MessageRevision } from "./message_revision.ts";
-import { charLength, fail as failCheck, isIntAtLeast, isRecord } from "./field_checks.ts";
+import {
+  charLength,
+  fail as failCheck,
+  isIntAtLeast,
+  isRecord,
+  isWellFormedText,
+} from "./field_checks.ts";
 import { parseChatMessage } from "./chat_message.ts";
-import { DATE_TIME_PATTERN } from "./hybrid_logical_clock.ts";
+import { isContractDateTime, LOGICAL_COUNTER_MAX } from "./hybrid_logical_clock.ts";
 import { decodeMessageId } from "./message_id.ts";
 import { type ChatMessage, Limits, type Parsed, type TypingEventPayload } from "./protocol.ts";
 import { decodeVector } from "./version_vector.ts";
@@ -69,8 +75,8 @@ function fail<T>(message: string): Parsed<T> {
 function parseEditStamp(value: unknown): EditStamp | null {
   if (!isRecord(value)) return null;
   const { dateTime, lc, nodeId } = value;
-  if (typeof dateTime !== "string" || !DATE_TIME_PATTERN.test(dateTime)) return null;
-  if (!isIntAtLeast(lc, 0) || !isIntAtLeast(nodeId, 0)) return null;
+  if (!isContractDateTime(dateTime)) return null;
+  if (!isIntAtLeast(lc, 0) || lc > LOGICAL_COUNTER_MAX || !isIntAtLeast(nodeId, 0)) return null;
   return { dateTime, lc, nodeId };
 }
 
@@ -79,7 +85,7 @@ export function parseRevision(value: Record<string, unknown>): Parsed<MessageRev
   const deleted = value.deleted === true;
   if (value.deleted !== undefined && typeof value.deleted !== "boolean") return fail("bad deleted");
   const { text } = value;
-  if (typeof text !== "string") return fail("bad text");
+  if (typeof text !== "string" || !isWellFormedText(text)) return fail("bad text");
   if (deleted ? text !== "" : text.length === 0 || charLength(text) > Limits.textMaxChars) {
     return fail("bad text");
   }

@@ -39,6 +39,24 @@ test("parsePeerFrame() refuses inconsistent revisions and bad typing", () => {
     }],
     [PeerUpdateFrameType.typing, { chatId: 11, name: "", nodeId: 2 }],
     [PeerUpdateFrameType.syncReply, { requestId: 1, updates: [] }],
+    // What the contract calls malformed, as for messages (common/chat_message.ts):
+    [PeerUpdateFrameType.updates, {
+      updates: [updateOf(2, 1, ID, { text: "a\ud800", deleted: false })],
+    }],
+    [PeerUpdateFrameType.updates, {
+      updates: [
+        updateOf(2, 1, ID, {
+          text: "x",
+          edit: { ...EDIT, dateTime: "2026-02-30T00:00:00.000Z" },
+          deleted: false,
+        }),
+      ],
+    }],
+    [PeerUpdateFrameType.updates, {
+      updates: [
+        updateOf(2, 1, ID, { text: "x", edit: { ...EDIT, lc: 2 ** 53 - 1 }, deleted: false }),
+      ],
+    }],
   ];
   for (const [type, payload] of bad) {
     assert.equal(parsePeerFrame(peerFrame(type, payload)).ok, false, JSON.stringify(payload));

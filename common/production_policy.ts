@@ -12,6 +12,7 @@
  */
 
 import { isLoopbackHost } from "./host_address.ts";
+import { AUTH_SECRET_ENV, AUTH_SECRET_MIN_CHARS } from "./auth_secret.ts";
 
 /** The shortest cluster secret a production start accepts (32 hex digits = 128 bits). */
 export const PRODUCTION_MIN_SECRET_CHARS = 32;
@@ -31,7 +32,7 @@ export interface ProductionSettings {
   peerUrls?: readonly string[];
   /** The store: `--db` of a node, `--kv` of discovery. */
   storePath?: string;
-  /** `--auth` (PROTOCOL.md section 6), once the node has that flag. */
+  /** `--auth` (PROTOCOL.md section 6) as it applies (production's default: required). */
   authMode?: string;
   /** The environment, for rules that read more than flags. */
   env: (name: string) => string | undefined;
@@ -77,8 +78,17 @@ export const PRODUCTION_RULES: readonly ProductionRule[] = [
     storePath === ":memory:"
       ? `${REFUSE} the store is :memory:, so nothing would survive a restart; give a file path`
       : undefined,
-  // Auth (PROTOCOL.md section 6): the rule for `--auth required` without DSATTER_AUTH_SECRET
-  // belongs here, reading `authMode` and `env("DSATTER_AUTH_SECRET")`.
+  // User tokens (PROTOCOL.md section 6): a mode that verifies them needs a strong key.
+  ({ authMode, env }) => {
+    if (authMode === undefined || authMode === "off") return undefined;
+    const key = env(AUTH_SECRET_ENV)?.trim() ?? "";
+    if (key.length === 0) {
+      return `${REFUSE} --auth ${authMode} needs ${AUTH_SECRET_ENV} (the secret that signs user tokens)`;
+    }
+    return key.length < AUTH_SECRET_MIN_CHARS
+      ? `${REFUSE} ${AUTH_SECRET_ENV} has ${key.length} characters, fewer than ${AUTH_SECRET_MIN_CHARS}: tokens could be forged`
+      : undefined;
+  },
 ];
 
 /** Every refusal line that applies (empty: the settings may run in production). */

@@ -65,3 +65,15 @@ test("productionRefusals() gives one line per weak setting", () => {
   assert.match(lines[4], /:memory:/);
   assert.match(productionRefusals({ ...safe, secret: "" })[0], /DSATTER_CLUSTER_SECRET is not set/);
 });
+
+test("productionRefusals() wants a strong DSATTER_AUTH_SECRET when tokens are checked", () => {
+  const withKey = (key?: string) => (name: string) =>
+    name === "DSATTER_AUTH_SECRET" ? key : undefined;
+  assert.deepEqual(productionRefusals({ ...safe, authMode: "off" }), []);
+  assert.deepEqual(productionRefusals({ ...safe, authMode: "required", env: withKey(STRONG) }), []);
+  const missing = productionRefusals({ ...safe, authMode: "required" });
+  assert.equal(missing.length, 1);
+  assert.match(missing[0], /--auth required needs DSATTER_AUTH_SECRET/);
+  const short = productionRefusals({ ...safe, authMode: "optional", env: withKey("short") });
+  assert.match(short[0], /DSATTER_AUTH_SECRET has 5 characters, fewer than 32/);
+});

@@ -26,6 +26,8 @@ export const ClientFrameType = {
   deleteMessage: "deleteMessage",
   typing: "typing",
   search: "search",
+  /** Extension (docs/SERVER.md): the creator renames a chat. Not in the contract. */
+  renameChat: "renameChat",
 } as const;
 export type ClientFrameTypeName = typeof ClientFrameType[keyof typeof ClientFrameType];
 
@@ -44,6 +46,8 @@ export const ServerFrameType = {
   messageUpdated: "messageUpdated",
   typing: "typing",
   searchResults: "searchResults",
+  /** Extension (docs/SERVER.md): a chat's name changed, to `hello` clients only. */
+  chatRenamed: "chatRenamed",
 } as const;
 export type ServerFrameTypeName = typeof ServerFrameType[keyof typeof ServerFrameType];
 
@@ -59,6 +63,8 @@ export const Limits = {
   syncDefaultLimit: 100,
   /** A client frame larger than this closes its connection with 1009. */
   frameMaxBytes: 64 * 1024,
+  /** The most member names a createChat may list. */
+  chatMembersMax: 1000,
   /** A discovery request body larger than this gets 413. */
   discoveryBodyMaxBytes: 16 * 1024,
   searchQueryMaxChars: 200,
@@ -104,6 +110,14 @@ export interface Chat {
   name: string;
   /** dateTime of the newest message, when there is one. */
   lastMessageAt?: string;
+  /** Private chats only (section 6): true, with the member names. */
+  private?: true;
+  members?: string[];
+  /**
+   * Extension: who created the chat (its creator may rename it); only in a `chatList`
+   * answering `listChats {"creators": true}`.
+   */
+  creator?: string;
 }
 
 export interface PresenceEntry {
@@ -156,6 +170,17 @@ export interface CreateChatPayload {
   members?: string[];
 }
 
+/** `listChats`: the contract's `{}`; `creators: true` (extension) adds each chat's creator. */
+export interface ListChatsPayload {
+  creators?: boolean;
+}
+
+/** Extension: `renameChat`, answered by `chatRenamed` (or `forbidden`, `not_found`). */
+export interface RenameChatPayload {
+  chatId: number;
+  name: string;
+}
+
 export interface PresenceRequestPayload {
   chatId?: number;
 }
@@ -187,12 +212,13 @@ export type ClientFrame =
   | Frame<typeof ClientFrameType.hello, HelloPayload>
   | Frame<typeof ClientFrameType.subscribe, SubscribePayload>
   | Frame<typeof ClientFrameType.createChat, CreateChatPayload>
-  | Frame<typeof ClientFrameType.listChats, Record<string, never>>
+  | Frame<typeof ClientFrameType.listChats, ListChatsPayload>
   | Frame<typeof ClientFrameType.presence, PresenceRequestPayload>
   | Frame<typeof ClientFrameType.editMessage, EditMessagePayload>
   | Frame<typeof ClientFrameType.deleteMessage, DeleteMessagePayload>
   | Frame<typeof ClientFrameType.typing, TypingRequestPayload>
-  | Frame<typeof ClientFrameType.search, SearchRequestPayload>;
+  | Frame<typeof ClientFrameType.search, SearchRequestPayload>
+  | Frame<typeof ClientFrameType.renameChat, RenameChatPayload>;
 
 // ---- server to client payloads ----
 
@@ -283,7 +309,8 @@ export type ServerFrame =
   | Frame<typeof ServerFrameType.error, ErrorPayload>
   | Frame<typeof ServerFrameType.messageUpdated, MessageUpdatePayload>
   | Frame<typeof ServerFrameType.typing, TypingEventPayload>
-  | SearchResultsFrame;
+  | SearchResultsFrame
+  | Frame<typeof ServerFrameType.chatRenamed, Chat>;
 
 /** The frame of one type of the union, e.g. `ServerFrameOf<"welcome">`. */
 export type ServerFrameOf<T extends ServerFrameTypeName> = Extract<ServerFrame, { type: T }>;

@@ -131,6 +131,20 @@ function parseChat(value: unknown): Parsed<Chat> {
     if (typeof value.lastMessageAt !== "string") return bad("bad lastMessageAt");
     chat.lastMessageAt = value.lastMessageAt;
   }
+  if (value.private === true) {
+    const members = value.members;
+    if (
+      !Array.isArray(members) || !members.every((m) => isBoundedString(m, Limits.senderMaxChars))
+    ) {
+      return bad("bad members");
+    }
+    chat.private = true;
+    chat.members = members as string[];
+  }
+  if (value.creator !== undefined) {
+    if (!isBoundedString(value.creator, Limits.helloNameMaxChars)) return bad("bad creator");
+    chat.creator = value.creator;
+  }
   return ok(chat);
 }
 
@@ -217,6 +231,10 @@ const DECODERS: { [T in ServerFrameTypeName]: Decoder<T> } = {
   chatCreated(payload) {
     const chat = parseChat(payload);
     return chat.ok ? ok({ type: ServerFrameType.chatCreated, payload: chat.value }) : chat;
+  },
+  chatRenamed(payload) {
+    const chat = parseChat(payload);
+    return chat.ok ? ok({ type: ServerFrameType.chatRenamed, payload: chat.value }) : chat;
   },
   chatList(payload) {
     const chats = parseList(payload, parseChat);

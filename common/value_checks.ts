@@ -8,7 +8,7 @@
  * @module
  */
 
-import { charLength } from "./field_checks.ts";
+import { charLength, isWellFormedText } from "./field_checks.ts";
 
 /** A plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -20,7 +20,8 @@ export function isIntAtLeast(value: unknown, min: number): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= min;
 }
 
-/** A string of 1..maxChars characters (code points). */
+/** A string of 1..maxChars characters (code points) of valid Unicode (no lone surrogate). */
 export function isBoundedString(value: unknown, maxChars: number): value is string {
-  return typeof value === "string" && value.length > 0 && charLength(value) <= maxChars;
+  return typeof value === "string" && value.length > 0 && charLength(value) <= maxChars &&
+    isWellFormedText(value);
 }

@@ -2,8 +2,9 @@
 #   docker build -f deploy/server.Dockerfile -t dsatter-server .   (podman build alike)
 # Bun is the binary `npm ci` installed at the version package.json pins (checked below);
 # nothing is downloaded. Runs as an unprivileged user in production mode with its data in
-# the /data volume; needs DSATTER_CLUSTER_SECRET (and DSATTER_AUTH_SECRET once user auth is
-# on). compose.yaml shows a whole cluster; docs/OPERATIONS.md explains it.
+# the /data volume; needs DSATTER_CLUSTER_SECRET and DSATTER_AUTH_SECRET (production means
+# --auth required unless told otherwise). jose (user tokens) is the node's one npm package.
+# compose.yaml shows a whole cluster; docs/OPERATIONS.md explains it.
 
 FROM debian:bookworm-slim
 COPY node_modules/bun/bin/bun.exe /usr/local/bin/bun
@@ -15,6 +16,7 @@ RUN sh /tmp/check-runtime.sh bun /tmp/package.json \
     && install -d -o dsatter -g dsatter -m 0700 /data
 WORKDIR /app
 COPY package.json bunfig.toml ./
+COPY node_modules/jose/ node_modules/jose/
 COPY common/ common/
 COPY server/ server/
 # The NATS client (--backbone) and its one dependency outside @nats-io.

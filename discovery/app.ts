@@ -23,7 +23,13 @@ import {
 } from "./discovery_metrics.ts";
 import { createExpirySweeper, type ExpirySweeper } from "./expiry_sweeper.ts";
 import { createKvRegistry, type KvRegistry } from "./kv_registry.ts";
-import { type DiscoveryEnv, fail, registerNodeRoutes, type RouteDeps } from "./node_routes.ts";
+import {
+  type DiscoveryEnv,
+  fail,
+  hasClusterSecret,
+  registerNodeRoutes,
+  type RouteDeps,
+} from "./node_routes.ts";
 import { addOperatorRoutes } from "./operator_routes.ts";
 import { DEFAULT_PASSWORD_HASH_ITERATIONS } from "./password_hash.ts";
 import { createWatchStream } from "./watch_stream.ts";
@@ -107,7 +113,11 @@ function registerReadRoutes(
     return c.json({ activeNodes: rankNodesForClients(await registry.listActive(), { region }) });
   });
 
-  app.get(DiscoveryPath.watch, (c) => {
+  // Membership changes as they happen are for nodes only: the Bearer cluster secret, like writes.
+  app.get(DiscoveryPath.watch, async (c) => {
+    if (!(await hasClusterSecret(c, deps.config.clusterSecret))) {
+      return fail(c, 401, "missing or wrong cluster secret");
+    }
     const stream = createWatchStream({
       registry,
       sweeper,

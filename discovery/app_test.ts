@@ -5,6 +5,7 @@ import { readSse } from "./testing/sse_reader.ts";
 
 const SECRET = "test-cluster-secret-0123456789";
 const PEER = { remoteAddr: { hostname: "::ffff:10.9.8.7" } };
+const WATCH_AUTH = { headers: { authorization: `Bearer ${SECRET}` } };
 
 interface Harness {
   kv: Deno.Kv;
@@ -366,11 +367,25 @@ Deno.test("GET /api/clients ranks by region, then load, with exactly address the
   });
 });
 
+Deno.test("GET /api/nodes/watch needs the Bearer cluster secret", async () => {
+  await withApp(async (h) => {
+    for (
+      const headers of [{}, { authorization: "Bearer wrong-secret" }] as Array<
+        Record<string, string>
+      >
+    ) {
+      const response = await h.request("/api/nodes/watch", { headers });
+      assert.equal(response.status, 401);
+      assert.match((await response.json()).error, /cluster secret/);
+    }
+  });
+});
+
 Deno.test("GET /api/nodes/watch streams a snapshot, then joined, left and expired", async () => {
   await withApp(async (h) => {
     const early = await h.register();
     await h.login(early);
-    const response = await h.request("/api/nodes/watch");
+    const response = await h.request("/api/nodes/watch", WATCH_AUTH);
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
     const sse = readSse(response);
@@ -412,7 +427,7 @@ Deno.test("GET /api/nodes/watch streams a snapshot, then joined, left and expire
 
 Deno.test("GET /api/nodes/watch sends keepalive comments on a quiet stream", async () => {
   await withApp(async (h) => {
-    const sse = readSse(await h.request("/api/nodes/watch"));
+    const sse = readSse(await h.request("/api/nodes/watch", WATCH_AUTH));
     try {
       assert.equal((await sse.next()).event, "snapshot");
       await sse.waitForRawText(": keepalive\n\n");

@@ -142,7 +142,9 @@ Deno.test("deploy.ts serves from the bundle with no node_modules: register, logi
       const id = await registerAndLogin(url, 4500);
       const clients = await (await fetch(`${url}/api/clients`)).json();
       assert.deepEqual(clients, { activeNodes: [{ address: "node.example", clientport: 4500 }] });
-      const watch = readSse(await fetch(`${url}/api/nodes/watch`));
+      const watch = readSse(
+        await fetch(`${url}/api/nodes/watch`, { headers: { authorization: `Bearer ${SECRET}` } }),
+      );
       try {
         const snapshot = JSON.parse((await watch.next()).data);
         assert.deepEqual(snapshot.activeNodes.map((node: { id: number }) => node.id), [id]);

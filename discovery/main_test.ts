@@ -174,7 +174,11 @@ Deno.test("main.ts writes nothing but its own lines to stderr around watch strea
     const url = /^listening on (http:\/\/\S+)/.exec(text)?.[1];
     assert.ok(url, text);
     for (let i = 0; i < 3; i++) {
-      const watch = readSse(await fetch(`${url}/api/nodes/watch`));
+      const watch = readSse(
+        await fetch(`${url}/api/nodes/watch`, {
+          headers: { authorization: "Bearer dsatter-test-secret-0123456789abcdef" },
+        }),
+      );
       assert.equal((await watch.next()).event, "snapshot");
       await watch.close();
       assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { ok: true });
@@ -208,7 +212,11 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
     assert.equal(first.body.ttl, 1);
     assert.equal(first.body.address, "127.0.0.1");
 
-    const watch = readSse(await fetch(`${discovery.url}/api/nodes/watch`));
+    const watch = readSse(
+      await fetch(`${discovery.url}/api/nodes/watch`, {
+        headers: { authorization: `Bearer ${discovery.clusterSecret}` },
+      }),
+    );
     try {
       const snapshot = await watch.next();
       assert.equal(snapshot.event, "snapshot");
@@ -249,7 +257,11 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
 Deno.test("the watch stream reports joins and leaves of other nodes within a second", async () => {
   await withDiscovery({ verbose: true }, async (discovery) => {
     const post = writer(discovery);
-    const watch = readSse(await fetch(`${discovery.url}/api/nodes/watch`));
+    const watch = readSse(
+      await fetch(`${discovery.url}/api/nodes/watch`, {
+        headers: { authorization: `Bearer ${discovery.clusterSecret}` },
+      }),
+    );
     try {
       assert.deepEqual(JSON.parse((await watch.next()).data), { activeNodes: [] });
       const { body: { id } } = await post("/api/nodes/register", { password: "pw" });
@@ -347,7 +359,11 @@ Deno.test("a burst of 50 concurrent registrations gets 50 distinct ids", async (
 Deno.test("SIGTERM ends open watch streams and exits 0; stop() is idempotent", async () => {
   const discovery = await spawnDiscovery();
   try {
-    const watch = readSse(await fetch(`${discovery.url}/api/nodes/watch`));
+    const watch = readSse(
+      await fetch(`${discovery.url}/api/nodes/watch`, {
+        headers: { authorization: `Bearer ${discovery.clusterSecret}` },
+      }),
+    );
     assert.equal((await watch.next()).event, "snapshot");
     const exit = await discovery.stop();
     assert.deepEqual(exit, { code: 0, signal: null });

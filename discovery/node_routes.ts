@@ -54,14 +54,22 @@ export function fail(c: DiscoveryContext, status: 400 | 401 | 404 | 413 | 503, e
   return c.json({ error }, status);
 }
 
+/** True when the request carries `Authorization: Bearer <cluster secret>` (constant time). */
+export async function hasClusterSecret(
+  c: DiscoveryContext,
+  clusterSecret: string,
+): Promise<boolean> {
+  const match = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "");
+  return match !== null && await constantTimeEqualStrings(match[1].trim(), clusterSecret);
+}
+
 /** Secret, size, JSON and shape, in that order; the typed body or the error response. */
 async function readBody<T>(
   c: DiscoveryContext,
   clusterSecret: string,
   validate: (body: unknown) => Validated<T>,
 ): Promise<{ value: T } | { response: Response }> {
-  const match = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "");
-  if (match === null || !(await constantTimeEqualStrings(match[1].trim(), clusterSecret))) {
+  if (!(await hasClusterSecret(c, clusterSecret))) {
     return { response: fail(c, 401, "missing or wrong cluster secret") };
   }
   const body = await readJsonBody(c.req.raw, DISCOVERY_BODY_MAX_BYTES);

@@ -28,7 +28,7 @@ export async function readVector(node: PerfNode, timeoutMs = 10_000): Promise<Ve
       const frame = JSON.parse(text) as { type: string; payload: { vector?: Vector } };
       if (frame.type === "welcome") resolveVector(frame.payload.vector ?? {});
     },
-  }, timeoutMs);
+  }, { handshakeTimeoutMs: timeoutMs });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     // Subscribed to nothing first, so the probe is not flooded with live messages.

@@ -15,6 +15,7 @@ import { round3 } from "./latency_summary.ts";
 import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
 import { nodeHealth, type PerfNode } from "./perf_cluster.ts";
 import { closeRawWebSockets, connectRawWebSocket, type RawWebSocket } from "./raw_websocket.ts";
+import { readRssBytes } from "../soak/process_stats.ts";
 
 export interface IdleConnectionsOptions {
   node: PerfNode;
@@ -47,18 +48,6 @@ export interface IdleConnectionsResult {
   rssCurve: { connections: number; rssBytes: number }[];
   /** Bytes per connection between the first and the last point of rssCurve. */
   rssSlopeBytesPerConnection?: number;
-}
-
-/** Resident set size of a local process, from /proc; undefined when unreadable. */
-export async function readRssBytes(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    const status = await Bun.file(`/proc/${pid}/status`).text();
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function slope(curve: { connections: number; rssBytes: number }[]): number | undefined {
@@ -102,7 +91,9 @@ async function openIdleConnections(
     while (run.firstError === undefined && next < options.target && !run.signal.aborted) {
       next++;
       try {
-        run.sockets.push(await connectRawWebSocket(run.node.wsUrl, { onText }, 30_000));
+        run.sockets.push(
+          await connectRawWebSocket(run.node.wsUrl, { onText }, { handshakeTimeoutMs: 30_000 }),
+        );
         const connections = run.sockets.length;
         if (connections % checkpointEvery === 0) {
           const rssBytes = await readRssBytes(run.node.pid);

@@ -26,6 +26,13 @@ export interface RawWebSocketHandlers {
 export interface RawWebSocket {
   /** Queues one text frame; written at the end of the current tick (or by flush()). */
   sendText(text: string): void;
+  /**
+   * Queues one frame exactly as given: any opcode, FIN and RSV bits, payload bytes
+   * unchecked (invalid UTF-8 in a text frame, a fragment): for the fuzzers.
+   */
+  sendFrame(opcode: number, payload: Uint8Array, options?: RawFrameOptions): void;
+  /** Writes bytes as they are, outside any framing (a truncated frame, garbage). */
+  writeBytes(bytes: Uint8Array): void;
   /** Writes what is queued now. */
   flush(): void;
   /** Bytes queued but not yet accepted by the kernel. */
@@ -40,6 +47,20 @@ export interface RawWebSocket {
   resumeReading(): void;
   /** Drops the TCP connection at once, no close handshake. */
   terminate(): void;
+}
+
+export interface RawFrameOptions {
+  /** The FIN bit. @default true */
+  fin?: boolean;
+  /** The three RSV bits, 0..7. @default 0 */
+  rsv?: number;
+}
+
+export interface RawConnectOptions {
+  /** @default 15000 */
+  handshakeTimeoutMs?: number;
+  /** Extra request headers on the upgrade (a peer's proof). */
+  headers?: Record<string, string>;
 }
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -148,6 +169,17 @@ class RawConnection implements RawWebSocket {
     if (this.open) this.#queueFrame(0x1, encoder.encode(text));
   }
 
+  sendFrame(opcode: number, payload: Uint8Array, options: RawFrameOptions = {}): void {
+    if (!this.open) return;
+    const frame = encodeClientFrame(opcode & 0xf, payload, this.#mask);
+    frame[0] = (options.fin === false ? 0 : 0x80) | ((options.rsv ?? 0) & 7) << 4 | (opcode & 0xf);
+    this.#queueBytes(frame);
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    if (this.open) this.#queueBytes(bytes);
+  }
+
   flush(): void {
     this.#flushScheduled = false;
     const socket = this.socket;
@@ -203,9 +235,12 @@ class RawConnection implements RawWebSocket {
   }
 
   #queueFrame(opcode: number, payload: Uint8Array): void {
-    const frame = encodeClientFrame(opcode, payload, this.#mask);
-    this.#outQueue.push(frame);
-    this.#outBytes += frame.length;
+    this.#queueBytes(encodeClientFrame(opcode, payload, this.#mask));
+  }
+
+  #queueBytes(bytes: Uint8Array): void {
+    this.#outQueue.push(bytes);
+    this.#outBytes += bytes.length;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -235,19 +270,21 @@ class RawConnection implements RawWebSocket {
   }
 }
 
-/** The opening handshake's request for `target` with `key`. */
-function handshakeRequest(target: URL, key: string): string {
+/** The opening handshake's request for `target` with `key` (and extra headers). */
+function handshakeRequest(target: URL, key: string, headers: Record<string, string> = {}): string {
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
   return `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
     `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
-    `Sec-WebSocket-Version: 13\r\n\r\n`;
+    `Sec-WebSocket-Version: 13\r\n${extra}\r\n`;
 }
 
 /** Opens a connection to `ws://host:port/path` and resolves after the 101 handshake. */
 export function connectRawWebSocket(
   url: string,
   handlers: RawWebSocketHandlers,
-  handshakeTimeoutMs = 15_000,
+  options: RawConnectOptions = {},
 ): Promise<RawWebSocket> {
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 15_000;
   const target = new URL(url);
   if (target.protocol !== "ws:") throw new Error(`Cannot open ${url}: only ws:// is supported`);
   const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
@@ -288,7 +325,7 @@ export function connectRawWebSocket(
       socket: {
         open(socket) {
           connection.socket = socket;
-          socket.write(handshakeRequest(target, key));
+          socket.write(handshakeRequest(target, key, options.headers));
         },
         data(socket, data) {
           if (handshakeDone) connection.received(data);

@@ -21,19 +21,17 @@
  */
 
 import {
-  type Chat,
   type ChatMessage,
   type ClientFrame,
   ClientFrameType,
-  type PresenceEntry,
   type ServerFrame,
   type ServerFrameOf,
   type SyncRequestPayload,
+  type WelcomePayload,
 } from "../common/protocol.ts";
 import { sortCanonical } from "../common/canonical_order.ts";
 import { encodeClientFrame } from "../common/client_frame_encoding.ts";
 import { decodeServerFrame, type UndecodableFrame } from "../common/server_frame_codec.ts";
-import { decodeVector } from "../common/version_vector.ts";
 import { type PendingSend, PendingSends } from "./pending_sends.ts";
 import { Outbox } from "./outbox.ts";
 import {
@@ -43,14 +41,7 @@ import {
   type Query,
   type RequestPurpose,
 } from "./pending_requests.ts";
-import {
-  chatListQuery,
-  createChatQuery,
-  type HistoryOptions,
-  type HistoryPage,
-  historyQuery,
-  presenceQuery,
-} from "./node_queries.ts";
+import { type HistoryOptions, type HistoryPage, historyQuery } from "./node_queries.ts";
 import { ResumePosition } from "./resume_position.ts";
 import {
   type MessageOrigin,
@@ -207,22 +198,15 @@ export class ChatSession {
     return this.query(historyQuery(chatId, options));
   }
 
-  /** Every chat known cluster-wide (also a `chatList` event). */
-  listChats(): Promise<Chat[]> {
-    return this.query(chatListQuery());
+  /** Section 7: tells the chat's readers this client is typing (no answer; dropped offline). */
+  typing(chatId: number): void {
+    this.#send({ type: ClientFrameType.typing, payload: { chatId } });
   }
 
-  /** Who is connected with `hello`, cluster-wide (also a `presenceList` event). */
-  presence(chatId?: number): Promise<PresenceEntry[]> {
-    return this.query(presenceQuery(chatId));
-  }
-
-  /** Creates a chat (also a `chatCreated` event with mine: true). */
-  createChat(name: string): Promise<Chat> {
-    return this.query(createChatQuery(name));
-  }
-
-  /** Asks the node a question with one answer; rejects when offline or when none comes. */
+  /**
+   * Asks the node a question with one answer (node_queries.ts: the chat list, who is
+   * here, a new chat, an edit, a search, ...); rejects when offline or when none comes.
+   */
   query<T>(query: Query<T>): Promise<T> {
     if (!this.connected) return Promise.reject(new Error(`Cannot ${query.action}: not connected`));
     return ask(this.#requests, query, (frame) => this.#send(frame, true));
@@ -245,7 +229,7 @@ export class ChatSession {
       case "clientSyncReply":
         return this.#onSyncReply(frame, purpose);
       case "welcome":
-        return this.#onWelcome(connection, frame.payload.nodeId, frame.payload.vector);
+        return this.#onWelcome(connection, frame.payload);
       default: {
         const event = notificationOf(frame, purpose);
         if (event) this.#emit(event);
@@ -281,8 +265,10 @@ export class ChatSession {
     if (phase.kind !== "syncing") return;
     const payload: SyncRequestPayload = phase.sync === "history"
       ? { chatId: this.#chatId, limit: this.#historyLimit || 50 }
-      : { since: this.position.wire(), limit: this.#resumePageLimit };
-    if (phase.sync === "resume" && this.#receive === "chat") payload.chatId = this.#chatId;
+      : this.position.resumeRequest(
+        this.#resumePageLimit,
+        this.#receive === "chat" ? this.#chatId : undefined,
+      );
     phase.ref = this.#requests.create(phase.sync);
     this.#send({ type: ClientFrameType.clientSyncRequest, payload, ref: phase.ref }, true);
   }
@@ -303,9 +289,12 @@ export class ChatSession {
       if (!this.position.hasSeen(message)) phase.connection.missed += 1;
       this.#show(message, "missed");
     }
-    const vector = frame.vector === undefined ? null : decodeVector(frame.vector);
-    if (vector) this.position.mergeVector(vector);
-    if (frame.more === true && frame.payload.length > 0) return this.#requestSyncPage();
+    for (const update of frame.updated ?? []) {
+      if (this.#follows(update)) this.#emit({ kind: "messageUpdated", update });
+    }
+    this.position.take(frame);
+    const brought = frame.payload.length + (frame.updated?.length ?? 0);
+    if (frame.more === true && brought > 0) return this.#requestSyncPage();
     this.#finishSync(true);
   }
 
@@ -315,7 +304,7 @@ export class ChatSession {
     if (phase.kind !== "syncing") return;
     // A failed resume fetched less than the welcome claims: keep the position where it is.
     if (phase.welcome && (complete || phase.sync === "history")) {
-      this.position.mergeVector(phase.welcome);
+      this.position.take(phase.welcome);
     }
     this.position.markKnown();
     this.#phase = { kind: "ready", connection: phase.connection };
@@ -323,21 +312,20 @@ export class ChatSession {
     if (phase.cause === "connect") this.#announceReady(phase.connection);
   }
 
-  #onWelcome(connection: SessionConnection, nodeId: number, wire: Record<string, number>): void {
-    connection.nodeId = nodeId;
-    const vector = decodeVector(wire) ?? new Map<number, number>();
+  #onWelcome(connection: SessionConnection, welcome: WelcomePayload): void {
+    connection.nodeId = welcome.nodeId;
     const phase = this.#phase;
     if (phase.kind === "syncing") {
-      phase.welcome = vector;
+      phase.welcome = welcome; // taken in once this sync is complete
     } else if (phase.kind === "awaitingWelcome") {
       // Following from now: everything the node held at its welcome is the past.
-      this.position.mergeVector(vector);
+      this.position.take(welcome);
       this.position.markKnown();
       this.#phase = { kind: "ready", connection };
       this.#showHeld(phase.held);
       this.#announceReady(connection);
     } else {
-      this.position.mergeVector(vector); // a later hello on a ready connection (new name)
+      this.position.take(welcome); // a later hello on a ready connection (new name)
     }
   }
 
@@ -374,8 +362,9 @@ export class ChatSession {
     if (this.#outbox.refused(frame.payload, frame.ref)) return;
     const { code, message } = frame.payload;
     const request = this.#requests.take(frame.ref);
-    request?.callbacks?.onFailure(new Error(`${code}: ${message}`));
-    this.#emit({ kind: "serverError", code, message });
+    // A refusal someone awaits is told to them (their promise rejects), not told twice.
+    if (request?.callbacks) request.callbacks.onFailure(new Error(`${code}: ${message}`));
+    else this.#emit({ kind: "serverError", code, message });
     this.#onRequestFailed(request);
   }
 

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChatSession, type ReceiveScope, type SessionEvent } from "./chat_session.ts";
+import { chatListQuery, createChatQuery, presenceQuery } from "./node_queries.ts";
 import { PendingSends } from "./pending_sends.ts";
 import { createFakeTimers } from "./testing/fake_timers.ts";
 import { testMessage } from "./testing/test_message.ts";
@@ -271,9 +272,12 @@ test("ChatSession receiving every chat resumes without a chat filter and shows e
 
 test("ChatSession.listChats() resolves with the reply, and the chatList event is told too", async () => {
   const h = harness({ historyLimit: 0 });
-  await assert.rejects(h.session.listChats(), /^Error: Cannot list chats: not connected$/);
+  await assert.rejects(
+    h.session.query(chatListQuery()),
+    /^Error: Cannot list chats: not connected$/,
+  );
   h.connect();
-  const chats = h.session.listChats();
+  const chats = h.session.query(chatListQuery());
   const request = h.sent().at(-1)!;
   assert.equal(request.type, "listChats");
   h.frame({ type: "chatList", payload: [{ chatId: 11, name: "chat 11" }], ref: request.ref });
@@ -284,8 +288,8 @@ test("ChatSession.listChats() resolves with the reply, and the chatList event is
 test("ChatSession rejects what is still asked when the connection goes, or the node refuses", async () => {
   const h = harness({ historyLimit: 0 });
   h.connect();
-  const created = h.session.createChat("x");
-  const who = h.session.presence();
+  const created = h.session.query(createChatQuery("x"));
+  const who = h.session.query(presenceQuery());
   h.frame({
     type: "error",
     payload: { code: "bad_frame", message: "name too long" },

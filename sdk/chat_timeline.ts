@@ -8,12 +8,14 @@
  * page, live frame, resume, twice from two nodes): by messageId, and by
  * (sender, clientMsgId), where the copy with the lowest (nodeId, seq) wins, as
  * on every node. A pending send disappears the moment its confirmed copy
- * arrives, so it never shows twice either.
+ * arrives, so it never shows twice either; a copy the nodes declare hidden
+ * (`duplicateOf`) gives its row to the copy that stays.
  * @module
  */
 
 import type { ChatMessage, MessageUpdatePayload } from "../common/protocol.ts";
 import { compareCanonical } from "../common/canonical_order.ts";
+import { decodeMessageId } from "../common/message_id.ts";
 import type { PendingSend as QueuedSend } from "./pending_sends.ts";
 
 /** An own send not delivered back yet, as shown: waiting, acknowledged, or refused. */
@@ -58,7 +60,8 @@ export function ownMessageKey(sender: string, clientMsgId: string): string {
   return `own:${JSON.stringify([sender, clientMsgId])}`;
 }
 
-function entryKey(message: ChatMessage): string {
+/** The row key of a message: by (sender, clientMsgId) when it has one, else by messageId. */
+export function timelineKey(message: ChatMessage): string {
   return message.clientMsgId === undefined
     ? `id:${message.messageId}`
     : ownMessageKey(message.sender, message.clientMsgId);
@@ -107,10 +110,17 @@ class SortedChatTimeline implements ChatTimeline {
     if (duplicateOf !== undefined) this.#seenIds.add(message.messageId); // never shown again
     if (index < 0) return false;
     const old = this.#sorted[index];
-    const key = entryKey(old);
+    const key = timelineKey(old);
     if (duplicateOf !== undefined) {
       this.#sorted.splice(index, 1);
       if (this.#byKey.get(key) === old) this.#byKey.delete(key);
+      const winner = decodeMessageId(duplicateOf);
+      if (winner && !this.#sorted.some((held) => held.messageId === duplicateOf)) {
+        // The copy that stays was never delivered here (nodes do not send it again): the
+        // send stays on screen once, under the identity every node keeps.
+        this.#seenIds.delete(duplicateOf);
+        this.#addOne({ ...message, messageId: duplicateOf, ...winner });
+      }
     } else {
       this.#sorted[index] = message; // same identity, same place in canonical order
       if (this.#byKey.get(key) === old) this.#byKey.set(key, message);
@@ -141,7 +151,7 @@ class SortedChatTimeline implements ChatTimeline {
   entries(): TimelineEntry[] {
     const rows: TimelineEntry[] = this.#sorted.map((message) => ({
       kind: "message",
-      key: entryKey(message),
+      key: timelineKey(message),
       message,
     }));
     for (const send of this.#pending.values()) {
@@ -165,7 +175,7 @@ class SortedChatTimeline implements ChatTimeline {
   #addOne(message: ChatMessage): boolean {
     if (this.#seenIds.has(message.messageId)) return false;
     this.#seenIds.add(message.messageId);
-    const key = entryKey(message);
+    const key = timelineKey(message);
     const holder = this.#byKey.get(key);
     if (holder) {
       if (!isLowerIdentity(message, holder)) return false;

@@ -95,3 +95,16 @@ test("ChatTimeline.update() shows an edit or a delete in place, and drops a hidd
   assert.equal(timeline.addMessages([message(2, 1, 12)]).length, 0); // gone for good
   assert.equal(timeline.update({ ...message(9, 9, 1), text: "?" }), false);
 });
+
+test("ChatTimeline.update() with duplicateOf keeps the send once, as the copy that stays", () => {
+  const timeline = createChatTimeline();
+  const loser = message(7, 3, 10, { clientMsgId: "c9", sender: "ann" });
+  timeline.addMessages([loser]);
+  const stays = String(2e12 + 5); // node 2, seq 5: never delivered to this client
+  assert.equal(timeline.update({ ...loser, duplicateOf: stays }), true);
+  const [row] = timeline.entries();
+  assert.equal(row.kind === "message" && row.message.messageId, stays);
+  assert.equal(row.kind === "message" && `${row.message.nodeId}/${row.message.seq}`, "2/5");
+  assert.equal(timeline.size(), 1);
+  assert.equal(timeline.addMessages([loser]).length, 0); // the hidden copy never comes back
+});

@@ -30,8 +30,16 @@ export class ClientChats {
     let changed = false;
     for (const chat of chats) {
       const known = this.#chats.get(chat.chatId);
-      if (known?.name === chat.name && known.lastMessageAt === chat.lastMessageAt) continue;
-      this.#chats.set(chat.chatId, { ...chat });
+      const merged: Chat = { ...known, ...chat };
+      // A chatCreated or chatRenamed says no lastMessageAt nor creator: the known ones stay.
+      if (chat.lastMessageAt === undefined && known?.lastMessageAt !== undefined) {
+        merged.lastMessageAt = known.lastMessageAt;
+      }
+      if (
+        known?.name === merged.name && known.lastMessageAt === merged.lastMessageAt &&
+        known.creator === merged.creator
+      ) continue;
+      this.#chats.set(chat.chatId, merged);
       changed = true;
     }
     return changed;

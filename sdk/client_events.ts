@@ -16,6 +16,7 @@ import type {
   TypingEventPayload,
 } from "../common/protocol.ts";
 import type { ConnectionState } from "./connection_state.ts";
+import type { FailoverStatus } from "./failover_loop.ts";
 import type { PendingSend } from "./pending_sends.ts";
 
 export interface DSatterClientEvents {
@@ -31,14 +32,19 @@ export interface DSatterClientEvents {
   state: ConnectionState;
   /** Who is online, cluster-wide (names, sorted), after a list or a change. */
   presence: { names: string[] };
-  /** The chats known so far (created, listed, or named by a message), by chatId. */
-  chats: { chats: Chat[] };
+  /**
+   * The chats known so far (created, listed, or named by a message), by chatId; `listed`:
+   * a node's chat list has been taken (from then on a chat not among them is unknown).
+   */
+  chats: { chats: Chat[]; listed: boolean };
   /** A node's error that is not about a send (a refused request, a malformed frame). */
   error: { code: string; message: string };
   /** Section 7: a message as it now is (edited, deleted, or a hidden duplicate). */
   messageUpdated: { update: MessageUpdatePayload };
   /** Section 7: someone is typing in a chat (over after 5 s without another). */
   typing: TypingEventPayload;
+  /** Every report of the failover loop (dialing, lost, waiting, ...), for status lines. */
+  failover: FailoverStatus;
 }
 
 export type EventKind = keyof DSatterClientEvents;

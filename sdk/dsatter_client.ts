@@ -26,12 +26,23 @@
  */
 
 import { Limits } from "../common/protocol.ts";
-import type { Chat, PresenceEntry } from "../common/protocol.ts";
+import type { Chat, ChatMessage, PresenceEntry } from "../common/protocol.ts";
 import { charLength } from "../common/client_frame_validation.ts";
 import { ChatSession, type HistoryOptions, type HistoryPage } from "./chat_session.ts";
 import type { SessionEvent } from "./chat_session.ts";
 import type { ChatTimeline } from "./chat_timeline.ts";
 import { ClientChats } from "./client_chats.ts";
+import {
+  chatListQuery,
+  createChatQuery,
+  deleteMessageQuery,
+  editMessageQuery,
+  presenceQuery,
+  renameChatQuery,
+  type SearchOptions,
+  type SearchPage,
+  searchQuery,
+} from "./node_queries.ts";
 import { ClientListeners, type DSatterClientEvents, type EventKind } from "./client_events.ts";
 import { type ConnectionState, ConnectionStateTracker } from "./connection_state.ts";
 import { clientNodeSource, type DSatterClientOptions } from "./dsatter_client_options.ts";
@@ -66,6 +77,8 @@ export class DSatterClient {
   /** Counts connections that went online, so a late timer can tell it is about an old one. */
   #onlineCount = 0;
   #peerRefresh?: TimerHandle;
+  /** A node's chat list was taken at least once. */
+  #chatsListed = false;
 
   constructor(options: DSatterClientOptions) {
     if (!(charLength(options.name) >= 1 && charLength(options.name) <= Limits.helloNameMaxChars)) {
@@ -120,6 +133,7 @@ export class DSatterClient {
       signal: abort.signal,
       onStatus: (status) => {
         if (status.kind === "lost") this.#onlineCount += 1; // ends peer refreshes of that one
+        this.#listeners.emit("failover", status);
         const state = this.#tracker.onStatus(status);
         if (state) this.#listeners.emit("state", state);
       },
@@ -201,17 +215,50 @@ export class DSatterClient {
 
   /** Every chat known cluster-wide (also a `chats` event). */
   listChats(): Promise<Chat[]> {
-    return this.#session.listChats();
+    return this.#session.query(chatListQuery());
   }
 
   /** Who is connected, cluster-wide (also a `presence` event). */
   presence(chatId?: number): Promise<PresenceEntry[]> {
-    return this.#session.presence(chatId);
+    return this.#session.query(presenceQuery(chatId));
   }
 
   /** Creates a chat (everyone's `chats` event tells it). */
   createChat(name: string): Promise<Chat> {
-    return this.#session.createChat(name);
+    return this.#session.query(createChatQuery(name));
+  }
+
+  /**
+   * Renames a chat this client created (an extension of the protocol: docs/SERVER.md).
+   * Resolves with the chat under its new name (every client's `chats` event tells it);
+   * rejects with `forbidden` for someone else's chat.
+   */
+  renameChat(chatId: number, name: string): Promise<Chat> {
+    return this.#session.query(renameChatQuery(chatId, name));
+  }
+
+  /**
+   * Section 7: changes the text of one of this client's messages. Resolves with the
+   * message as it now is (also a `messageUpdated` event, here and for every reader);
+   * rejects with the node's reason (`forbidden`: not the sender; `not_found`).
+   */
+  editMessage(messageId: string, text: string): Promise<ChatMessage> {
+    return this.#session.query(editMessageQuery(messageId, text));
+  }
+
+  /** Section 7: deletes one of this client's messages (its text is erased on every node). */
+  deleteMessage(messageId: string): Promise<ChatMessage> {
+    return this.#session.query(deleteMessageQuery(messageId));
+  }
+
+  /** Section 7: tells a chat's readers this client is typing (they show it for 5 s). */
+  typing(chatId: number): void {
+    this.#session.typing(chatId);
+  }
+
+  /** Section 7: messages matching q in the chats this client can read, newest first. */
+  search(q: string, options?: SearchOptions): Promise<SearchPage> {
+    return this.#session.query(searchQuery(q, options));
   }
 
   /**
@@ -225,6 +272,11 @@ export class DSatterClient {
   /** A chat's messages in canonical order, then this client's pending sends to it. */
   timeline(chatId: number): ChatTimeline {
     return this.#chats.timeline(chatId);
+  }
+
+  /** True once a node's chat list was taken: a chat not in chats() then is unknown. */
+  get chatsListed(): boolean {
+    return this.#chatsListed;
   }
 
   /** The chats known so far, by chatId. */
@@ -270,9 +322,18 @@ export class DSatterClient {
         this.#syncPendingRows();
         return emit("pending", { sends: this.pending() });
       case "chatList":
-      case "chatCreated": {
-        const chats = event.kind === "chatList" ? event.chats : [event.chat];
-        if (this.#chats.merge(chats)) emit("chats", { chats: this.chats() });
+      case "chatCreated":
+      case "chatRenamed": {
+        const chats = event.kind === "chatList"
+          ? event.chats
+          : event.kind === "chatCreated" && event.mine
+          ? [{ ...event.chat, creator: this.name }] // its creator: this client
+          : [event.chat];
+        const firstList = event.kind === "chatList" && !this.#chatsListed;
+        if (event.kind === "chatList") this.#chatsListed = true;
+        if (this.#chats.merge(chats) || firstList) {
+          emit("chats", { chats: this.chats(), listed: this.#chatsListed });
+        }
         return;
       }
       case "presenceList":
@@ -303,7 +364,7 @@ export class DSatterClient {
       return; // a page of history had it already
     }
     if (this.#chats.noteChat(message.chatId)) {
-      this.#listeners.emit("chats", { chats: this.chats() });
+      this.#listeners.emit("chats", { chats: this.chats(), listed: this.#chatsListed });
     }
     this.#listeners.emit("message", { message, origin });
   }
@@ -311,8 +372,8 @@ export class DSatterClient {
   /** Online: lists and presence afresh, and the node list now and every peerRefreshMs. */
   #onReady(ready: SessionEvent & { kind: "ready" }): void {
     this.#listeners.emit("state", this.#tracker.onReady(ready));
-    this.#session.listChats().catch(noop);
-    this.#session.presence().catch(noop);
+    this.#session.query(chatListQuery()).catch(noop);
+    this.#session.query(presenceQuery()).catch(noop);
     const online = ++this.#onlineCount;
     const refresh = () => {
       const run = this.#run;

@@ -30,7 +30,8 @@ export type { LivenessOptions } from "./liveness_monitor.ts";
 
 /** What the loop reports, for status lines. */
 export type FailoverStatus =
-  | { kind: "noCandidates"; error: string }
+  /** `answered`: the source answered with no node (else it could not be asked at all). */
+  | { kind: "noCandidates"; error: string; answered: boolean }
   | { kind: "dialing"; url: string }
   | { kind: "dialFailed"; url: string; error: string }
   | { kind: "connected"; url: string }
@@ -84,10 +85,11 @@ export async function runFailoverLoop(options: FailoverLoopOptions): Promise<voi
     try {
       candidates = orderCandidates(await source.candidates(signal), lastLost);
       if (candidates.length === 0) {
-        report({ kind: "noCandidates", error: "Cannot connect: discovery lists no live node" });
+        const error = "Cannot connect: discovery lists no live node";
+        report({ kind: "noCandidates", error, answered: true });
       }
     } catch (error) {
-      report({ kind: "noCandidates", error: (error as Error).message });
+      report({ kind: "noCandidates", error: (error as Error).message, answered: false });
     }
     for (const url of candidates) {
       if (signal.aborted) break;

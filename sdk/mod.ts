@@ -15,9 +15,16 @@ export { DSatterClient, type SendAck } from "./dsatter_client.ts";
 export type { DSatterClientOptions } from "./dsatter_client_options.ts";
 export type { DSatterClientEvents, EventKind } from "./client_events.ts";
 export type { ConnectionState } from "./connection_state.ts";
-export type { ChatTimeline, TimelineEntry } from "./chat_timeline.ts";
+export { type ChatTimeline, type TimelineEntry, timelineKey } from "./chat_timeline.ts";
 export type { PendingSend } from "./pending_sends.ts";
-export type { HistoryOptions, HistoryPage } from "./node_queries.ts";
+export type { HistoryOptions, HistoryPage, SearchOptions, SearchPage } from "./node_queries.ts";
+export { mentions } from "./mentions.ts";
+export {
+  describeTyping,
+  TYPING_EXPIRES_MS,
+  TypingRoster,
+  watchTypingExpiry,
+} from "./typing_roster.ts";
 
 export { ChatSession, type ChatSessionOptions, type SessionEvent } from "./chat_session.ts";
 export { type FailoverStatus, runFailoverLoop } from "./failover_loop.ts";
@@ -26,6 +33,7 @@ export { nodeListSource } from "./node_list_source.ts";
 export { type NodeSource, staticNodeSource } from "./node_source.ts";
 export type { CloseInfo, Dialer, NodeConnection } from "./node_connection.ts";
 export { createWebSocketDialer, type WebSocketConstructor } from "./websocket_dialer.ts";
+export { tokenSubject } from "./token_subject.ts";
 export { systemTimers, type Timers } from "./timers.ts";
 
 export type {

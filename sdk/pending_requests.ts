@@ -19,6 +19,9 @@ export type RequestPurpose =
   | "chats"
   | "presence"
   | "create"
+  | "rename"
+  | "edit"
+  | "delete"
   | "search";
 
 const SYNC_PURPOSES: ReadonlySet<RequestPurpose> = new Set(["history", "resume", "page"]);
@@ -26,9 +29,11 @@ const SYNC_PURPOSES: ReadonlySet<RequestPurpose> = new Set(["history", "resume",
 const REPLY_TYPES: ReadonlySet<string> = new Set([
   "clientSyncReply",
   "chatCreated",
+  "chatRenamed",
   "chatList",
   "presenceList",
   "searchResults",
+  "messageUpdated", // the answer to an edit or a delete carries its ref
 ]);
 
 export interface RequestCallbacks {

@@ -14,14 +14,22 @@
  * - `seen`: the ids (and `(sender, clientMsgId)` keys) already shown, which
  *   absorbs the overlap when a lagging node later delivers what another node
  *   already delivered.
+ * - `updates` (section 7): the update marks of edits and deletes accounted for
+ *   (a node's `welcome.updates`, a sync reply's `updates`), passed back as
+ *   `updatesSince` so a resume also brings the edits and deletes missed.
  *
  * Invariant: accept() returns true at most once per message identity and once
  * per (sender, clientMsgId); the vector never moves backwards.
  * @module
  */
 
-import type { ChatMessage, VectorWire } from "../common/protocol.ts";
-import { encodeVector, mergeVectors, type VersionVector } from "../common/version_vector.ts";
+import type { ChatMessage, SyncRequestPayload, VectorWire } from "../common/protocol.ts";
+import {
+  decodeVector,
+  encodeVector,
+  mergeVectors,
+  type VersionVector,
+} from "../common/version_vector.ts";
 
 export interface ResumePositionOptions {
   /** How many shown ids are remembered for deduplication (oldest forgotten first). @default 200_000 */
@@ -30,6 +38,7 @@ export interface ResumePositionOptions {
 
 export class ResumePosition {
   #vector: VersionVector = new Map();
+  #updates?: VersionVector;
   #seen = new Set<string>();
   #maxRemembered: number;
   #state: "unknown" | "known" = "unknown";
@@ -62,6 +71,33 @@ export class ResumePosition {
   /** The vector in wire form, for `clientSyncRequest {since}`. */
   wire(): VectorWire {
     return encodeVector(this.#vector);
+  }
+
+  /** The update marks in wire form (`updatesSince`), once a node gave some. */
+  updatesWire(): VectorWire | undefined {
+    return this.#updates ? encodeVector(this.#updates) : undefined;
+  }
+
+  /** Moves the update marks to the pointwise maximum with marks a node gave. */
+  mergeUpdates(updates: VersionVector): void {
+    this.#updates = mergeVectors(this.#updates ?? new Map(), updates);
+  }
+
+  /** The `clientSyncRequest` of the next resume page from here (one chat, or all). */
+  resumeRequest(limit: number, chatId?: number): SyncRequestPayload {
+    const payload: SyncRequestPayload = { since: this.wire(), limit };
+    if (chatId !== undefined) payload.chatId = chatId;
+    const updatesSince = this.updatesWire();
+    if (updatesSince) payload.updatesSince = updatesSince;
+    return payload;
+  }
+
+  /** Takes what a node vouches for: a sync reply's (or a welcome's) vector and update marks. */
+  take(position: { vector?: VectorWire; updates?: VectorWire }): void {
+    const vector = position.vector === undefined ? null : decodeVector(position.vector);
+    if (vector) this.mergeVector(vector);
+    const updates = position.updates === undefined ? null : decodeVector(position.updates);
+    if (updates) this.mergeUpdates(updates);
   }
 
   /** Moves the vector to the pointwise maximum with a position a node gave. */

@@ -32,6 +32,7 @@ export type SessionEvent =
   | { kind: "presenceList"; entries: PresenceEntry[] }
   | { kind: "presence"; name: string; nodeId: number; online: boolean }
   | { kind: "chatCreated"; chat: Chat; mine: boolean }
+  | { kind: "chatRenamed"; chat: Chat }
   | { kind: "serverError"; code: string; message: string }
   | { kind: "messageUpdated"; update: MessageUpdatePayload }
   | { kind: "typing"; typing: TypingEventPayload }
@@ -58,6 +59,8 @@ export function notificationOf(
   switch (frame.type) {
     case "chatCreated":
       return { kind: "chatCreated", chat: frame.payload, mine: purpose === "create" };
+    case "chatRenamed":
+      return { kind: "chatRenamed", chat: frame.payload };
     case "chatList":
       return { kind: "chatList", chats: frame.payload };
     case "presenceList":

@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { ChatMessage } from "../common/protocol.ts";
-import type { VersionVector } from "../common/version_vector.ts";
+import type { ChatMessage, WelcomePayload } from "../common/protocol.ts";
 import type { SessionLink } from "./session_event.ts";
 
 /** One connection as the session knows it. */
@@ -32,8 +31,8 @@ export type SessionPhase =
     sync: "history" | "resume";
     /** "connect": `ready` is announced after it; "join": it was already. */
     cause: "connect" | "join";
-    /** The node's welcome vector, merged once this sync is complete. */
-    welcome?: VersionVector;
+    /** The node's welcome (vector, update marks), taken in once this sync is complete. */
+    welcome?: WelcomePayload;
     /** The ref of the sync request in flight: only its reply counts. */
     ref: string;
     held: ChatMessage[];

@@ -52,6 +52,10 @@ import { HOLD_ACKS_LINE, holdAcksFromEnv } from "./config/test_hold_acks.ts";
 import type { NodeIdentity } from "./store/message_store.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
+import type { AuthMode } from "./core/chat_access.ts";
+import { createUserAuth } from "./transport/user_auth.ts";
+import { createOriginPolicy, loopbackHostCheck } from "./transport/origin_policy.ts";
+import { authSecretFromEnv } from "../common/auth_secret.ts";
 
 /** Refused frames in a row before a flooding client is closed with 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
@@ -73,6 +77,8 @@ interface StartSettings {
   clockOffsetMs: number;
   /** DSATTER_TEST_HOLD_ACKS: the crash test's hook (never in production). */
   holdAcks: boolean;
+  /** --auth resolved (off, or required in production, unless given) and DSATTER_AUTH_SECRET. */
+  auth: { mode: AuthMode; secret?: string };
 }
 
 /** Flags, secret, production refusals and start files, or the right exit (0, 1 or 2). */
@@ -93,6 +99,7 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
   const holdAcks = holdAcksFromEnv(env, production);
   if (!holdAcks.ok) exitWith(holdAcks.error, ExitCode.refused);
 
+  const authMode: AuthMode = config.auth ?? (production ? "required" : "off");
   const resolved = clusterSecretFromDataDir(dataDir, { env, fs });
   if (!resolved.ok) exitWith(resolved.error, ExitCode.refused);
   const secret = resolved.secret;
@@ -105,10 +112,14 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
       discoveryUrl: config.mode.kind === "discovery" ? config.mode.discoveryUrl : undefined,
       peerUrls: config.mode.kind === "peers" ? config.mode.peers : undefined,
       storePath: config.dbPath,
+      authMode,
       env,
     });
     if (refusals.length > 0) exitWith(refusals.join("\n"), ExitCode.refused);
   }
+  const authSecret = authSecretFromEnv(authMode, env, production);
+  if (!authSecret.ok) exitWith(authSecret.error, ExitCode.refused);
+  if (authSecret.warning) logger.warn(authSecret.warning);
   if (resolved.warning) logger.warn(resolved.warning);
   try {
     return {
@@ -118,6 +129,7 @@ function settle(argv: string[], env: (name: string) => string | undefined): Star
       files: readStartFiles(config),
       clockOffsetMs: clockOffset.offsetMs,
       holdAcks: holdAcks.hold,
+      auth: { mode: authMode, secret: authSecret.secret },
     };
   } catch (error) {
     exitWith((error as Error).message, ExitCode.refused);
@@ -209,6 +221,7 @@ function announceReady(
     identity: parts.identity.origin,
     mode: config.mode.kind,
     transport: config.backbone ? "nats" : "mesh",
+    auth: settings.auth.mode,
     db: config.dbPath,
     schema: store.schemaVersion(),
     tls: files.tls !== undefined,
@@ -331,10 +344,14 @@ async function main(): Promise<void> {
         return new Promise<void>(() => {});
       }
       : undefined,
+    authMode: settings.auth.mode,
   });
 
-  // The web page's failover list (GET /api/clients), known once the mesh has started.
+  // The web page's failover list (GET /api/clients), and every node seen (the Origin check),
+  // known once the mesh has started.
   let peerClients: () => ClientEntry[] = () => [];
+  let knownClients: () => ClientEntry[] = () => [];
+  const advertisedHost = connectableHost(config.host, config.advertise);
   transport = listenOrExit({
     ...transportOptions(settings, { store, node, identity, port: started.port }),
     node,
@@ -343,6 +360,19 @@ async function main(): Promise<void> {
     webRoute: await loadWebRoute(logger),
     peerClients: () => peerClients(),
     readiness: () => readiness.phase(),
+    auth: createUserAuth({
+      mode: settings.auth.mode,
+      secret: settings.auth.secret,
+      leewaySeconds: config.tokenLeewaySeconds,
+      maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      onTokenHolder: (name) => void node.tokenNames.noteHolder(name),
+    }),
+    originPolicy: createOriginPolicy({
+      allowedOrigins: config.allowedOrigins,
+      self: () => ({ address: advertisedHost, clientport: transport?.port ?? started.port }),
+      peers: () => knownClients(),
+    }),
+    hostCheck: loopbackHostCheck(config.host, advertisedHost),
   });
   announceReady(settings, { node, store, identity, port: transport.port });
   readiness.markServing();
@@ -361,6 +391,7 @@ async function main(): Promise<void> {
   });
   const network = mesh;
   peerClients = () => network.peerClients();
+  knownClients = () => network.knownClients();
   stopOnSignals(shutdown, logger);
 }
 

@@ -14,19 +14,10 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BackboneNames } from "../../common/backbone_protocol.ts";
 import type { Logger } from "../../common/logger.ts";
-import {
-  encodeListFrames,
-  parsePeerFrame,
-  type PeerChat,
-  PeerFrameType,
-} from "../../common/peer_protocol.ts";
+import { encodeListFrames, type PeerChat, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
-import {
-  BACKBONE_AUTH_HEADER,
-  type BackboneAuth,
-  replySubject,
-  signedHeaders,
-} from "./backbone_auth.ts";
+import { type BackboneAuth, signedHeaders } from "./backbone_auth.ts";
+import { requestFrame } from "./backbone_messages.ts";
 
 const MAX_PAGES = 10_000;
 
@@ -63,26 +54,12 @@ export async function pullChats(options: PullChatsOptions): Promise<number> {
   let afterChatId = -1;
   let total = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const request = JSON.stringify({ afterChatId });
-    const reply = await nc.request(subject, request, {
-      timeout: timeoutMs,
-      headers: signedHeaders(auth, subject, request),
-    });
-    if (
-      !auth.verify(
-        replySubject(subject),
-        reply.data,
-        reply.headers?.get(BACKBONE_AUTH_HEADER),
-        true,
-      )
-    ) {
-      throw new Error("Cannot pull chats: the reply has no valid cluster proof");
-    }
-    const frame = parsePeerFrame(reply.string());
-    if (!frame.ok || frame.value.type !== PeerFrameType.chats) {
+    const payload = JSON.stringify({ afterChatId });
+    const frame = await requestFrame(nc, auth, { subject, payload, timeoutMs });
+    if (frame.type !== PeerFrameType.chats) {
       throw new Error("Cannot pull chats: the reply is not a chat page");
     }
-    const chats = frame.value.payload.chats.filter((chat) => chat.chatId > afterChatId);
+    const chats = frame.payload.chats.filter((chat) => chat.chatId > afterChatId);
     if (chats.length === 0) break;
     await node.acceptRemoteChats(chats);
     total += chats.length;
@@ -91,10 +68,15 @@ export async function pullChats(options: PullChatsOptions): Promise<number> {
   return total;
 }
 
-/** A chat as it replicates (the client fields plus what settles a name conflict). */
+/**
+ * A chat as it replicates (the client fields plus what settles a name conflict, and a
+ * private chat's members, section 6).
+ */
 function wireChat(chat: PeerChat): PeerChat {
-  const { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy } = chat;
-  return { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy };
+  const { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy, members } = chat;
+  const wire: PeerChat = { chatId, name, lastMessageAt, named, createdAt, createdLc, createdBy };
+  if (members !== undefined) wire.members = members;
+  return wire;
 }
 
 export interface PublishChatOptions {

@@ -12,31 +12,24 @@
  * @module
  */
 
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type BackboneNames, parseSubject } from "../../common/backbone_protocol.ts";
+import type { Msg, Subscription } from "@nats-io/transport-node";
 import { encodeListFrames, encodePeerFrame, parsePeerFrame } from "../../common/peer_protocol.ts";
 import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import { AntiEntropySession, syncReplyFrames, UPDATE_SYNC_CHANNEL } from "../mesh/anti_entropy.ts";
 import { revealsGap } from "../mesh/peer_link.ts";
-import type { Logger } from "../../common/logger.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
 import {
-  BACKBONE_AUTH_HEADER,
-  type BackboneAuth,
-  replySubject,
-  signedHeaders,
-} from "./backbone_auth.ts";
+  isSigned,
+  type LivePeersPartOptions,
+  publishSigned,
+  receivedFrame,
+  requestFrame,
+  respondSigned,
+} from "./backbone_messages.ts";
 
-export interface BackboneEventsOptions {
+/** The update log's anti-entropy runs every sync round (syncIntervalMs). */
+export interface BackboneEventsOptions extends LivePeersPartOptions {
   node: Pick<ReplicaNode, "nodeId" | "updates" | "typingRelay">;
-  nc: NatsConnection;
-  names: BackboneNames;
-  auth: BackboneAuth;
-  log: Logger;
-  /** The peers heard lately (BackbonePeers). */
-  livePeers: () => number[];
-  /** Anti-entropy period. @default 3000 */
-  syncIntervalMs?: number;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -115,48 +108,37 @@ export class BackboneEvents {
     return session;
   }
 
-  #publish(frame: string): void {
+  #publish(payload: string): void {
     const { nc, names, node, auth } = this.#options;
-    if (this.#closed || nc.isClosed()) return;
-    const subject = names.events(node.nodeId);
-    try {
-      nc.publish(subject, frame, { headers: signedHeaders(auth, subject, frame) });
-    } catch {
-      // disconnected: updates come again through the update sync; typing is only live
-    }
+    if (this.#closed) return;
+    // Not taken (disconnected): updates come again through the update sync; typing is only live.
+    publishSigned(nc, auth, { subject: names.events(node.nodeId), payload });
   }
 
   #onEvent(msg: Msg): void {
     const { names, node, auth, log } = this.#options;
-    const origin = parseSubject(names, msg.subject);
-    if (!origin || origin.nodeId === node.nodeId || this.#closed) return;
-    if (!auth.verify(msg.subject, msg.data, msg.headers?.get(BACKBONE_AUTH_HEADER), true)) return;
-    const frame = parsePeerFrame(msg.string());
-    if (!frame.ok) return;
-    if (frame.value.type === PeerUpdateFrameType.typing) {
-      node.typingRelay.remote(frame.value.payload);
-    } else if (frame.value.type === PeerUpdateFrameType.updates) {
-      const updates = frame.value.payload.updates;
+    if (this.#closed) return;
+    const received = receivedFrame(msg, { names, auth, selfId: node.nodeId });
+    if (!received) return;
+    const { origin, frame } = received;
+    if (frame.type === PeerUpdateFrameType.typing) {
+      node.typingRelay.remote(frame.payload);
+    } else if (frame.type === PeerUpdateFrameType.updates) {
+      const updates = frame.payload.updates;
       node.updates.acceptRemote(updates).then(() => {
-        if (revealsGap(updates, node.updates.vector())) this.#syncRound(origin.nodeId);
+        if (revealsGap(updates, node.updates.vector())) this.#syncRound(origin);
       }).catch((error) =>
-        log.warn("backbone updates not stored", { peer: origin.nodeId, error: String(error) })
+        log.warn("backbone updates not stored", { peer: origin, error: String(error) })
       );
     }
   }
 
-  #request(peerId: number, text: string): void {
+  #request(peerId: number, payload: string): void {
     const { nc, names, auth, log } = this.#options;
     const subject = names.updateSync(peerId);
-    nc.request(subject, text, {
-      timeout: REQUEST_TIMEOUT_MS,
-      headers: signedHeaders(auth, subject, text),
-    }).then((reply) => {
-      const proof = reply.headers?.get(BACKBONE_AUTH_HEADER);
-      if (!auth.verify(replySubject(subject), reply.data, proof, true)) return;
-      const frame = parsePeerFrame(reply.string());
-      if (!frame.ok || frame.value.type !== PeerUpdateFrameType.syncReply) return;
-      const { requestId, updates, more } = frame.value.payload;
+    requestFrame(nc, auth, { subject, payload, timeoutMs: REQUEST_TIMEOUT_MS }).then((frame) => {
+      if (frame.type !== PeerUpdateFrameType.syncReply) return;
+      const { requestId, updates, more } = frame.payload;
       void this.#sessions.get(peerId)?.handleReply({ requestId, messages: updates, more });
     }).catch((error) =>
       log.debug("backbone update sync failed", { peer: peerId, error: String(error) })
@@ -165,11 +147,10 @@ export class BackboneEvents {
 
   #serve(msg: Msg): void {
     const { node, auth } = this.#options;
-    if (!auth.verify(msg.subject, msg.data, msg.headers?.get(BACKBONE_AUTH_HEADER), true)) return;
+    if (!isSigned(auth, msg)) return;
     const frame = parsePeerFrame(msg.string());
-    if (!frame.ok || frame.value.type !== PeerUpdateFrameType.syncRequest || !msg.reply) return;
+    if (!frame.ok || frame.value.type !== PeerUpdateFrameType.syncRequest) return;
     const [reply] = syncReplyFrames(node.updates, frame.value.payload, UPDATE_SYNC_CHANNEL);
-    if (reply === undefined) return;
-    msg.respond(reply, { headers: signedHeaders(auth, replySubject(msg.subject), reply) });
+    respondSigned(auth, msg, reply);
   }
 }

@@ -4,8 +4,9 @@
  * `--backbone`. Discovery still hands out the node id and the client list; the
  * node dials no peer. Its committed messages go to the cluster's stream
  * (publisher), every node reads the stream through its durable consumer into
- * `acceptRemote` (consumer), and beats, presence, anti-entropy and chat pages
- * travel over core NATS (peers, presence, chat pages). See docs/BACKBONE.md.
+ * `acceptRemote` (consumer), and beats, presence, anti-entropy, chat pages,
+ * section 7 events and token holders' names travel over core NATS (peers,
+ * presence, chat pages, events, token names). See docs/BACKBONE.md.
  *
  * Invariant: `/peer` on a backbone node answers 409 (a mesh node cannot link to
  * it); nothing waits for NATS before the node serves its clients: the
@@ -29,6 +30,7 @@ import {
 import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
 import type { ReplicaNode, Replicator, ReplicatorHost } from "../replication/replicator.ts";
+import { KnownClients } from "../replication/known_clients.ts";
 import { TransportGuard } from "../replication/transport_guard.ts";
 import { createBackboneAuth } from "./backbone_auth.ts";
 import { BackboneConsumer } from "./backbone_consumer.ts";
@@ -36,6 +38,8 @@ import { BackboneEvents } from "./backbone_events.ts";
 import { BackbonePeers } from "./backbone_peers.ts";
 import { BackbonePresence } from "./backbone_presence.ts";
 import { BackbonePublisher } from "./backbone_publisher.ts";
+import { BackboneTokenNames } from "./backbone_token_names.ts";
+import type { LivePeersPartOptions } from "./backbone_messages.ts";
 import { lastPublishedSeq } from "./backbone_stream.ts";
 import { publishChat } from "./backbone_chat_pages.ts";
 import { refusingPeerEndpoint } from "./refusing_peer_endpoint.ts";
@@ -84,6 +88,7 @@ interface BackboneParts {
   publisher: BackbonePublisher;
   consumer: BackboneConsumer;
   events: BackboneEvents;
+  tokenNames: BackboneTokenNames;
   unsubscribe: Array<() => void>;
 }
 
@@ -95,6 +100,7 @@ class BackboneReplicator implements Replicator {
   #names: ReturnType<typeof backboneNames>;
   #stop = new AbortController();
   #clientEntries: ClientEntry[] = [];
+  #known = new KnownClients();
   #parts: BackboneParts | undefined;
   #nc: NatsConnection | undefined;
   #membership: DiscoveryMembership | undefined;
@@ -122,6 +128,10 @@ class BackboneReplicator implements Replicator {
     return this.#clientEntries;
   }
 
+  knownClients(): ClientEntry[] {
+    return this.#known.list();
+  }
+
   async leaveDiscovery(): Promise<void> {
     await this.#membership?.close();
   }
@@ -135,6 +145,7 @@ class BackboneReplicator implements Replicator {
       parts.publisher.close();
       parts.presence.close();
       parts.events.close();
+      parts.tokenNames.close();
       await parts.peers.close();
       await parts.consumer.close();
     }
@@ -185,6 +196,7 @@ class BackboneReplicator implements Replicator {
           address,
           clientport,
         }));
+        this.#known.remember(this.#clientEntries);
       },
       log,
     });
@@ -220,19 +232,21 @@ class BackboneReplicator implements Replicator {
       onGap: (origins) => peers.requestSync(origins),
       onFreshConsumer: () => setTimeout(() => peers.requestChats(), 1000),
     });
-    const events = new BackboneEvents({
-      node,
+    const live: LivePeersPartOptions = {
       nc: connection,
       names,
       auth,
       log,
       livePeers: () => peers.livePeerIds(),
       syncIntervalMs: this.#options.syncIntervalMs,
-    });
+    };
+    const events = new BackboneEvents({ ...live, node });
+    const tokenNames = new BackboneTokenNames({ ...live, node });
     presence.start();
     peers.start();
     consumer.start();
     events.start();
+    tokenNames.start();
     const ownMark = node.vector()[String(node.nodeId)] ?? 0;
     const inStream = await lastPublishedSeq(jsm, names, node.nodeId).catch(() => 0);
     publisher.start(inStream > 0 ? inStream : Math.max(0, ownMark - REPUBLISH_CAP));
@@ -243,7 +257,7 @@ class BackboneReplicator implements Replicator {
       ),
     ];
     log.info("backbone ready", { stream: names.stream, publishedUpTo: inStream, ownMark });
-    return { peers, presence, publisher, consumer, events, unsubscribe };
+    return { peers, presence, publisher, consumer, events, tokenNames, unsubscribe };
   }
 
   /** Connects (retrying with capped backoff) until the parts run or the backbone closes. */

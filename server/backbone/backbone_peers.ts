@@ -28,12 +28,8 @@ import { AntiEntropySession, syncReplyFrames } from "../mesh/anti_entropy.ts";
 import { CatchUpBaton } from "../mesh/catch_up_baton.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
-import {
-  BACKBONE_AUTH_HEADER,
-  type BackboneAuth,
-  replySubject,
-  signedHeaders,
-} from "./backbone_auth.ts";
+import type { BackboneAuth } from "./backbone_auth.ts";
+import { isSigned, publishSigned, requestFrame, respondSigned } from "./backbone_messages.ts";
 import { chatPageReply, pullChats } from "./backbone_chat_pages.ts";
 import type { BackbonePresence } from "./backbone_presence.ts";
 
@@ -83,14 +79,14 @@ export class BackbonePeers {
   }
 
   start(): void {
-    const { nc, names, node } = this.#options;
+    const { nc, names, node, auth } = this.#options;
     const beatMs = Math.min(5000, Math.max(250, Math.floor(this.#syncIntervalMs / 2)));
     this.#subscriptions.push(
       nc.subscribe(names.allBeats, { callback: (_e, msg) => this.#onBeat(msg) }),
       nc.subscribe(names.sync(node.nodeId), { callback: (_e, msg) => this.#serveSync(msg) }),
       nc.subscribe(names.chatPages(node.nodeId), {
         callback: (_e, msg) => {
-          if (this.#verified(msg)) this.#respond(msg, chatPageReply(node, msg.string()));
+          if (isSigned(auth, msg)) respondSigned(auth, msg, chatPageReply(node, msg.string()));
         },
       }),
     );
@@ -166,26 +162,22 @@ export class BackbonePeers {
 
   #beat(leaving: boolean): void {
     const { nc, names, node, auth, presence } = this.#options;
-    if (this.#closed || nc.isClosed()) return;
-    const subject = names.beat(node.nodeId);
+    if (this.#closed) return;
     const payload = encodeBeat({
       nodeId: node.nodeId,
       vector: node.vector(),
       presenceRev: presence.rev,
       leaving,
     });
-    try {
-      nc.publish(subject, payload, { headers: signedHeaders(auth, subject, payload) });
-    } catch {
-      // disconnected: the next beat goes out after the reconnect
-    }
+    // Not taken (disconnected): the next beat goes out after the reconnect.
+    publishSigned(nc, auth, { subject: names.beat(node.nodeId), payload });
   }
 
   #onBeat(msg: Msg): void {
     const { names, node, auth, presence, log } = this.#options;
     const origin = parseSubject(names, msg.subject);
     if (!origin || origin.nodeId === node.nodeId || this.#closed) return;
-    if (!auth.verify(msg.subject, msg.data, msg.headers?.get(BACKBONE_AUTH_HEADER), true)) return;
+    if (!isSigned(auth, msg)) return;
     const beat = parseBeat(msg.string());
     if (!beat.ok || beat.value.nodeId !== origin.nodeId) return;
     const { nodeId, vector, leaving } = beat.value;
@@ -249,19 +241,13 @@ export class BackbonePeers {
     if (this.#round % CHATS_EVERY_ROUNDS === 0) this.requestChats();
   }
 
-  #sendSyncRequest(peerId: number, text: string): void {
+  #sendSyncRequest(peerId: number, payload: string): void {
     const { nc, names, auth, log } = this.#options;
     const subject = names.sync(peerId);
-    nc.request(subject, text, {
-      timeout: REQUEST_TIMEOUT_MS,
-      headers: signedHeaders(auth, subject, text),
-    })
-      .then((reply) => {
-        const proof = reply.headers?.get(BACKBONE_AUTH_HEADER);
-        if (!auth.verify(replySubject(subject), reply.data, proof, true)) return;
-        const frame = parsePeerFrame(reply.string());
-        if (!frame.ok || frame.value.type !== PeerFrameType.syncReply) return;
-        void this.#peers.get(peerId)?.session.handleReply(frame.value.payload);
+    requestFrame(nc, auth, { subject, payload, timeoutMs: REQUEST_TIMEOUT_MS })
+      .then((frame) => {
+        if (frame.type !== PeerFrameType.syncReply) return;
+        void this.#peers.get(peerId)?.session.handleReply(frame.payload);
       })
       .catch((error) =>
         log.debug("backbone sync request failed", { peer: peerId, error: String(error) })
@@ -269,24 +255,12 @@ export class BackbonePeers {
   }
 
   #serveSync(msg: Msg): void {
-    if (!this.#verified(msg)) return;
-    const { node } = this.#options;
+    const { node, auth } = this.#options;
+    if (!isSigned(auth, msg)) return;
     const frame = parsePeerFrame(msg.string());
     if (!frame.ok || frame.value.type !== PeerFrameType.syncRequest) return;
     const [reply] = syncReplyFrames(node, frame.value.payload);
-    this.#respond(msg, reply);
-  }
-
-  #verified(msg: Msg): boolean {
-    const proof = msg.headers?.get(BACKBONE_AUTH_HEADER);
-    return this.#options.auth.verify(msg.subject, msg.data, proof, true);
-  }
-
-  #respond(msg: Msg, payload: string | undefined): void {
-    if (payload === undefined || !msg.reply) return;
-    msg.respond(payload, {
-      headers: signedHeaders(this.#options.auth, replySubject(msg.subject), payload),
-    });
+    respondSigned(auth, msg, reply);
   }
 }
 

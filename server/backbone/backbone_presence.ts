@@ -23,7 +23,8 @@ import {
 } from "../../common/peer_protocol.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
-import { BACKBONE_AUTH_HEADER, type BackboneAuth, signedHeaders } from "./backbone_auth.ts";
+import type { BackboneAuth } from "./backbone_auth.ts";
+import { isSigned, publishSigned, type ReceivedMessage } from "./backbone_messages.ts";
 
 export const PRESENCE_REV_HEADER = "Dsatter-Rev";
 const PRESENCE_DEBOUNCE_MS = 50;
@@ -79,17 +80,7 @@ export class BackbonePresence {
       nc.subscribe(names.allPresence, { callback: (_e, msg) => this.#onFrame(msg) }),
       nc.subscribe(names.presenceWanted(node.nodeId), {
         callback: (_e, msg) => {
-          const subject = names.presenceWanted(node.nodeId);
-          if (
-            this.#options.auth.verify(
-              subject,
-              msg.data,
-              msg.headers?.get(BACKBONE_AUTH_HEADER),
-              true,
-            )
-          ) {
-            this.#schedule();
-          }
+          if (isSigned(this.#options.auth, msg)) this.#schedule();
         },
       }),
     );
@@ -149,28 +140,17 @@ export class BackbonePresence {
   }
 
   #publish(subject: string, payload: string, extra?: Record<string, string>): void {
-    if (this.#closed || this.#options.nc.isClosed()) return;
-    try {
-      this.#options.nc.publish(subject, payload, {
-        headers: signedHeaders(this.#options.auth, subject, payload, extra),
-      });
-    } catch (error) {
-      this.#options.log.debug("backbone presence not sent", { error: String(error) });
+    if (this.#closed) return;
+    if (!publishSigned(this.#options.nc, this.#options.auth, { subject, payload, extra })) {
+      this.#options.log.debug("backbone presence not sent", { subject });
     }
   }
 
-  #onFrame(
-    msg: {
-      subject: string;
-      data: Uint8Array;
-      headers?: { get(name: string): string };
-      string(): string;
-    },
-  ): void {
+  #onFrame(msg: ReceivedMessage): void {
     const { names, node, auth } = this.#options;
     const origin = parseSubject(names, msg.subject);
     if (!origin || origin.nodeId === node.nodeId) return;
-    if (!auth.verify(msg.subject, msg.data, msg.headers?.get(BACKBONE_AUTH_HEADER), true)) return;
+    if (!isSigned(auth, msg)) return;
     const rev = Number(msg.headers?.get(PRESENCE_REV_HEADER));
     const frame = parsePeerFrame(msg.string());
     if (!frame.ok || frame.value.type !== PeerFrameType.presence || !Number.isSafeInteger(rev)) {

@@ -11,6 +11,12 @@
  */
 
 import { parseArgs } from "node:util";
+import {
+  DEFAULT_TOKEN_LEEWAY_SECONDS,
+  DEFAULT_TOKEN_MAX_LIFETIME_SECONDS,
+} from "../../common/user_token.ts";
+import type { AuthMode } from "../core/chat_access.ts";
+import { normalizeOrigin } from "../transport/origin_policy.ts";
 import { envFlagsNote, type FlagTable, withEnvFlags } from "../../common/env_flags.ts";
 import {
   hostForUrl,
@@ -53,6 +59,14 @@ export interface ServerConfig {
   drainSeconds: number;
   /** `--backbone`: NATS servers to replicate through instead of the mesh (docs/BACKBONE.md). */
   backbone?: string[];
+  /** `--auth`; undefined: the environment's default (off, or required in production). */
+  auth?: AuthMode;
+  /** `--allowed-origins`: browser origins besides the cluster's nodes that may connect. */
+  allowedOrigins: string[];
+  /** `--max-token-lifetime`: the longest exp - iat a user token may claim, seconds. */
+  maxTokenLifetimeSeconds: number;
+  /** `--token-leeway`: clock skew forgiven on a token's exp and nbf, seconds. */
+  tokenLeewaySeconds: number;
 }
 
 export type FlagsResult =
@@ -80,6 +94,10 @@ export const SERVER_FLAGS = {
   ca: { type: "string" },
   insecure: { type: "boolean" },
   "drain-seconds": { type: "string" },
+  auth: { type: "string" },
+  "allowed-origins": { type: "string" },
+  "max-token-lifetime": { type: "string" },
+  "token-leeway": { type: "string" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -115,6 +133,10 @@ Usage: bun run server [flags]
   --ca PATH           PEM file of extra CAs to trust for discovery and peers (private CAs)
   --insecure          production: allow plain http:// and ws:// beyond loopback
   --drain-seconds S   on SIGTERM keep serving S seconds with /readyz at 503 (default 0)
+  --auth MODE         off|optional|required: user tokens (default off; required when DSATTER_ENV=production)
+  --allowed-origins L browser origins (comma list, or *) allowed to connect besides the cluster's nodes
+  --max-token-lifetime S  longest lifetime (exp - iat) a user token may have (default ${DEFAULT_TOKEN_MAX_LIFETIME_SECONDS})
+  --token-leeway S    clock skew forgiven on a token's exp and nbf (default ${DEFAULT_TOKEN_LEEWAY_SECONDS})
   --verbose           debug logging
   --version           print the version and exit
   --help              this text
@@ -122,6 +144,7 @@ Usage: bun run server [flags]
 Every flag can also be set as DSATTER_<FLAG> (DSATTER_PORT, DSATTER_RATE_LIMIT,
 DSATTER_TLS_CERT, DSATTER_STANDALONE=true, ...); a flag on the command line wins.
 Environment: DSATTER_CLUSTER_SECRET (required when DSATTER_ENV=production),
+DSATTER_AUTH_SECRET (signs user tokens; required unless --auth off),
 DSATTER_ENV (development|production), DSATTER_DATA_DIR (default ./data).
 
 Subcommands: bun run server backup --help, bun run server restore --help
@@ -220,7 +243,50 @@ const INTEGER_FLAGS = {
     min: 0,
     refusal: "--drain-seconds must be 0..9999",
   },
+  "max-token-lifetime": {
+    fallback: DEFAULT_TOKEN_MAX_LIFETIME_SECONDS,
+    maxDigits: 9,
+    min: 1,
+    refusal: "--max-token-lifetime must be an integer >= 1 (seconds)",
+  },
+  "token-leeway": {
+    fallback: DEFAULT_TOKEN_LEEWAY_SECONDS,
+    maxDigits: 9,
+    min: 0,
+    refusal: "--token-leeway must be an integer >= 0 (seconds)",
+  },
 } as const;
+
+const AUTH_MODES: readonly AuthMode[] = ["off", "optional", "required"];
+
+/** --auth, --allowed-origins and the token lifetimes (PROTOCOL.md section 6). */
+function accessFlags(values: FlagValues):
+  | Pick<
+    ServerConfig,
+    "auth" | "allowedOrigins" | "maxTokenLifetimeSeconds" | "tokenLeewaySeconds"
+  >
+  | Refusal {
+  const auth = values.auth;
+  if (auth !== undefined && !AUTH_MODES.includes(auth as AuthMode)) {
+    return { refused: "--auth must be off, optional or required" };
+  }
+  const allowedOrigins = (values["allowed-origins"] ?? "").split(",").map((o) => o.trim())
+    .filter(Boolean);
+  const badOrigin = allowedOrigins.find((o) => o !== "*" && normalizeOrigin(o) === undefined);
+  if (badOrigin !== undefined) {
+    return { refused: `--allowed-origins entry ${badOrigin} is not an origin` };
+  }
+  const maxTokenLifetimeSeconds = integerFlag(values, "max-token-lifetime");
+  if (isRefusal(maxTokenLifetimeSeconds)) return maxTokenLifetimeSeconds;
+  const tokenLeewaySeconds = integerFlag(values, "token-leeway");
+  if (isRefusal(tokenLeewaySeconds)) return tokenLeewaySeconds;
+  return {
+    auth: auth as AuthMode | undefined,
+    allowedOrigins,
+    maxTokenLifetimeSeconds,
+    tokenLeewaySeconds,
+  };
+}
 
 /** An integer flag's value, its default when absent, or why it was refused. */
 function integerFlag(values: FlagValues, flag: keyof typeof INTEGER_FLAGS): number | Refusal {
@@ -325,6 +391,8 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
   if (isRefusal(tls)) return tls;
   const drainSeconds = integerFlag(values, "drain-seconds");
   if (isRefusal(drainSeconds)) return drainSeconds;
+  const access = accessFlags(values);
+  if (isRefusal(access)) return access;
   return {
     port,
     host,
@@ -340,6 +408,7 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
     insecure: values.insecure ?? false,
     drainSeconds,
     backbone,
+    ...access,
   };
 }
 

@@ -24,7 +24,48 @@ describe("parseServerFlags()", () => {
       caPath: undefined,
       insecure: false,
       drainSeconds: 0,
+      auth: undefined,
+      allowedOrigins: [],
+      maxTokenLifetimeSeconds: 86400,
+      tokenLeewaySeconds: 30,
     });
+  });
+
+  test("identity and access: --auth, --allowed-origins, --max-token-lifetime, --token-leeway", () => {
+    const parsed = config([
+      "--auth",
+      "optional",
+      "--allowed-origins",
+      "https://chat.example.com, http://localhost:5173",
+      "--max-token-lifetime",
+      "3600",
+      "--token-leeway",
+      "0",
+    ]);
+    expect(parsed).toMatchObject({
+      auth: "optional",
+      allowedOrigins: ["https://chat.example.com", "http://localhost:5173"],
+      maxTokenLifetimeSeconds: 3600,
+      tokenLeewaySeconds: 0,
+    });
+    const fromEnv = parseServerFlags([], {
+      env: (name) => ({ DSATTER_AUTH: "required", DSATTER_TOKEN_LEEWAY: "5" })[name],
+    });
+    expect(fromEnv.kind === "config" && fromEnv.config).toMatchObject({
+      auth: "required",
+      tokenLeewaySeconds: 5,
+    });
+    const errors: Array<[string[], RegExp]> = [
+      [["--auth", "maybe"], /--auth must be off, optional or required/],
+      [["--allowed-origins", "evil"], /--allowed-origins entry evil/],
+      [["--max-token-lifetime", "0"], /--max-token-lifetime/],
+      [["--token-leeway", "-1"], /--token-leeway/],
+    ];
+    for (const [argv, message] of errors) {
+      const result = parseServerFlags(argv);
+      expect(result.kind).toBe("error");
+      expect(result.kind === "error" && result.message).toMatch(message);
+    }
   });
 
   test("modes: --standalone, --peers list (scheme added), --discovery URL", () => {

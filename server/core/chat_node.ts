@@ -13,56 +13,53 @@
  *   never when a copy of its (sender, clientMsgId) was already visible.
  * - Of all copies of one (sender, clientMsgId), the lowest (nodeId, seq) that is
  *   not held is the one visible; the others are stored hidden.
+ * - A private chat's messages go to its chat topic only (never ALL_CHATS_TOPIC)
+ *   and its chatCreated to the chat listeners only (never HELLO_TOPIC): only
+ *   connections that canRead it subscribe there (chat_access.ts); every read
+ *   takes the reader's Identity (default: anonymous, who reads no private chat).
  * @module
  */
 
 import type { Clock } from "../../common/clock.ts";
-import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
-import {
-  createHybridLogicalClock,
-  type HybridLogicalClock,
-} from "../../common/hybrid_logical_clock.ts";
-import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
+import { createHybridLogicalClock } from "../../common/hybrid_logical_clock.ts";
 import {
   type Chat,
   type ChatMessage,
   type NewMessagePayload,
   type VectorWire,
 } from "../../common/protocol.ts";
-import { chatCreatedFrame, presenceFrame } from "./client_frames.ts";
-import { encodeVector, mergeVectors, type VersionVector } from "../../common/version_vector.ts";
+import { presenceFrame } from "./client_frames.ts";
+import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
 import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
+import { ANONYMOUS, type AuthMode, type Identity } from "./chat_access.ts";
+import { AccessControl } from "./access_control.ts";
+import { type ChatChangedListener, ChatRecords, type CreateChatOptions } from "./chat_records.ts";
+import { TokenNames } from "./token_names.ts";
 import { ChatDirectory } from "./chat_directory.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { SearchRequestPayload } from "../../common/protocol.ts";
+import { NodeReads } from "./node_reads.ts";
 import { MessageUpdates } from "./message_updates.ts";
 import { makeVisible, type VisibilityContext } from "./message_visibility.ts";
-import { searchMessages, type SearchOutcome } from "./message_search.ts";
+import type { SearchOutcome } from "./message_search.ts";
 import { TypingRelay } from "./typing_relay.ts";
-import { SearchIndexer } from "./search_indexer.ts";
-import { withUpdatedSince } from "./update_reads.ts";
-import type { Reader } from "./read_access.ts";
+import { groupCommitIndexer, type SearchIndexer } from "./search_indexer.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { StorageGuard } from "./storage_guard.ts";
-import { marksFromStore } from "./store_marks.ts";
+import { MessageNumbering } from "./message_numbering.ts";
 import { LocalCommitFeed } from "./local_commit_feed.ts";
-import { type LocalSendContext, sendLocalMessage, type SendOutcome } from "./local_send.ts";
-import { toWireMessage } from "../../common/wire_message.ts";
+import { sendLocalMessage, type SendOutcome } from "./local_send.ts";
+import { acceptRemoteMessages } from "./remote_accept.ts";
+import type { WritePath } from "./write_path.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
-import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
+import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
-import {
-  type HistoryQuery,
-  type HistoryResult,
-  readHistory,
-  readSince,
-  type SinceQuery,
-  type SinceResult,
-} from "./history_reads.ts";
+import type { HistoryQuery, HistoryResult, SinceQuery, SinceResult } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
-import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
+import type { ReplicatedChat } from "./chat_rules.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
+export type { ChatChange, ChatChangedListener } from "./chat_records.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
 export type { SendOutcome } from "./local_send.ts";
 
@@ -80,6 +77,8 @@ export interface ChatNodeOptions {
    * node refuses writes for a while and tries again, see storage_guard.ts.)
    */
   onFatal?: (error: Error) => void;
+  /** Decides whether anonymous names are checked against token holders'. @default "off" */
+  authMode?: AuthMode;
   /**
    * Tests only (DSATTER_TEST_HOLD_ACKS): awaited each time a batch is durable, before its
    * acknowledgements and deliveries; a crash test kills the node while it waits.
@@ -90,15 +89,16 @@ export interface ChatNodeOptions {
 export class ChatNode {
   readonly nodeId: number;
   readonly presence: PresenceRegistry;
+  readonly tokenNames: TokenNames;
+  readonly authMode: AuthMode;
+  /** Who may use which chat, and what each reader sees (chat_access.ts applied). */
+  readonly access: AccessControl;
   #store: MessageStore;
   #publisher: LocalPublisher;
   #metrics: NodeMetrics;
   #logger: Logger;
-  #clock: HybridLogicalClock;
-  #tracker: ContiguityTracker;
-  #committed: VersionVector;
-  #nextSeq: number;
-  #chats: ChatDirectory;
+  #numbering: MessageNumbering;
+  readonly #chats: ChatDirectory;
   #commits: GroupCommit;
   #storage: StorageGuard;
   /** Edits and deletes (section 7): the update log, its replication and delivery. */
@@ -109,7 +109,9 @@ export class ChatNode {
   #indexer: SearchIndexer;
   #lastCommitMs = 0;
   #feed: LocalCommitFeed;
-  #localSends: LocalSendContext;
+  #chatRecords: ChatRecords;
+  #writes: WritePath;
+  #reads: NodeReads;
 
   constructor(options: ChatNodeOptions) {
     this.nodeId = options.nodeId;
@@ -122,23 +124,23 @@ export class ChatNode {
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
       this.#publisher.publish(HELLO_TOPIC, presenceFrame(event, this.nodeId));
     });
-    const { marks, tracker, nextSeq } = marksFromStore(this.#store, this.nodeId);
-    this.#committed = new Map(marks);
-    this.#tracker = tracker;
-    this.#nextSeq = nextSeq;
-    this.#clock = createHybridLogicalClock({
+    const clock = createHybridLogicalClock({
       clock: options.clock,
       initial: this.#store.lastStamp() ?? undefined,
     });
+    this.#numbering = new MessageNumbering(this.#store, this.nodeId, clock);
     this.#chats = new ChatDirectory(this.#store);
-    this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
+    this.authMode = options.authMode ?? "off";
+    this.#metrics.heldBack.collectWith(() => this.#numbering.heldBackCount());
     this.#commits = new GroupCommit(this.#store, {
       beforeCommit: () => {
         this.#chats.flushTouched();
         this.#chats.seal();
+        this.tokenNames.seal();
       },
       onCommitted: (_size, durationMs) => {
         this.#chats.publishSealed();
+        this.tokenNames.publishSealed();
         this.#metrics.recordCommit(durationMs);
         this.#storage.succeeded();
         this.#lastCommitMs = performance.now();
@@ -150,34 +152,57 @@ export class ChatNode {
       },
       pauseWhenDurable: options.pauseWhenDurable,
     });
+    this.tokenNames = new TokenNames(this.#store, this.#commits);
+    this.#chatRecords = new ChatRecords({
+      nodeId: this.nodeId,
+      directory: () => this.#chats,
+      tokenNames: this.tokenNames,
+      commits: this.#commits,
+      stamp: () => clock.now(),
+      publisher: this.#publisher,
+      feed: this.#feed,
+      refusal: () => this.#storage.refusal() ?? undefined,
+      logger: this.#logger,
+    });
+    this.access = new AccessControl({
+      chats: this.#chats,
+      presence: this.presence,
+      tokenNames: this.tokenNames,
+      authMode: this.authMode,
+    });
     this.updates = new MessageUpdates({
       store: this.#store,
       nodeId: this.nodeId,
-      clock: this.#clock,
+      clock,
       commits: this.#commits,
       publisher: this.#publisher,
+      access: this.access,
       refusal: () => this.#storage.refusal() ?? undefined,
     });
     this.typingRelay = new TypingRelay(this.nodeId, this.#publisher);
+    this.#reads = new NodeReads({
+      store: this.#store,
+      access: this.access,
+      updates: this.updates,
+      committed: () => this.#numbering.committed,
+    });
     this.#visibility = this.#visibilityContext();
-    this.#localSends = {
+    this.#writes = {
       store: this.#store,
       commits: this.#commits,
       storage: this.#storage,
+      numbering: this.#numbering,
+      updates: this.updates,
       feed: this.#feed,
+      metrics: this.#metrics,
+      logger: this.#logger,
       pending: new Map(),
-      number: (input) => this.#numbered(input),
-      makeVisible: (message, posts, copies) => this.#makeVisible(message, false, posts, copies),
+      makeVisible: (incoming, stored, posts, copies) =>
+        makeVisible(this.#visibility, { incoming, stored, posts, copies }),
     };
-    this.#indexer = new SearchIndexer({
-      backlog: () => this.#store.searchBacklog(),
-      // In a group commit of its own or with messages, like every other write.
-      index: (maxRows) => {
-        let indexed = 0;
-        return this.#commits.enqueue(() => {
-          indexed = this.#store.indexSearchBacklog(maxRows);
-        }, () => indexed);
-      },
+    this.#indexer = groupCommitIndexer({
+      store: this.#store,
+      commits: this.#commits,
       msSinceLastCommit: () => performance.now() - this.#lastCommitMs,
       onError: (error) => this.#logger.warn("search indexing failed", { error: error.message }),
     });
@@ -187,17 +212,17 @@ export class ChatNode {
 
   /** Contiguous committed marks per origin (wire form). */
   vector(): VectorWire {
-    return encodeVector(this.#committed);
+    return encodeVector(this.#numbering.committed);
   }
 
   /** Contiguous committed marks per origin. */
   versionVector(): VersionVector {
-    return new Map(this.#committed);
+    return new Map(this.#numbering.committed);
   }
 
   /** The contiguous committed mark of one origin (every message up to it is published). */
   committedSeq(originNodeId: number): number {
-    return this.#committed.get(originNodeId) ?? 0;
+    return this.#numbering.committed.get(originNodeId) ?? 0;
   }
 
   /** Every chat known here, by chat id. */
@@ -211,29 +236,24 @@ export class ChatNode {
 
   /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
-    const upTo = this.#committed.get(originNodeId) ?? 0;
+    const upTo = this.#numbering.committed.get(originNodeId) ?? 0;
     if (afterSeq >= upTo) return [];
     return this.#store.readAfter(originNodeId, afterSeq, Math.min(limit, upTo - afterSeq));
   }
 
-  /** The newest `limit` visible messages (before `before`), canonical order. */
-  history(query: HistoryQuery): HistoryResult {
-    return readHistory(this.#store, query);
+  /** Newest visible messages that reader may read (node_reads.ts). */
+  history(query: HistoryQuery, reader: Identity = ANONYMOUS): HistoryResult {
+    return this.#reads.history(query, reader);
   }
 
-  /** Visible messages newer than `since`, canonical order, at most `limit`. */
-  since(query: SinceQuery & { updatesSince?: VectorWire; reader?: Reader }): SinceResult {
-    const result = readSince(this.#store, this.#committed, query);
-    if (query.updatesSince === undefined) return result;
-    return withUpdatedSince(this.#store, this.updates.vector(), result, {
-      ...query,
-      updatesSince: query.updatesSince,
-    });
+  /** Visible messages newer than `since` that reader may read (node_reads.ts). */
+  since(query: SinceQuery & { updatesSince?: VectorWire }, reader = ANONYMOUS): SinceResult {
+    return this.#reads.since(query, reader);
   }
 
   /** Search over what reader may read, newest first (section 7). */
-  search(query: SearchRequestPayload, reader: Reader): SearchOutcome {
-    return searchMessages(this.#store, query, reader);
+  search(query: SearchRequestPayload, reader: Identity = ANONYMOUS): SearchOutcome {
+    return this.#reads.search(query, reader);
   }
 
   // ---- writes ----
@@ -243,79 +263,44 @@ export class ChatNode {
    * (local_send.ts: one lookup of its (sender, clientMsgId), numbered inside the commit).
    */
   sendLocal(input: NewMessagePayload): Promise<SendOutcome> {
-    return sendLocalMessage(this.#localSends, input);
+    return sendLocalMessage(this.#writes, input);
   }
 
   /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
   acceptRemote(messages: ReplicatedMessage[]): Promise<void> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const sorted = messages.filter((m) => {
-      const ok = isAcceptableRemote(m);
-      if (!ok) this.#logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
-      return ok;
-    }).sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
-    const writes: Array<() => void> = [];
-    const posts: Array<() => void> = [];
-    for (const input of sorted) {
-      const message = normalizeRemote(input);
-      const outcome = this.#tracker.add(message.nodeId, message.seq);
-      if (outcome.kind === "duplicate") continue;
-      this.#clock.observe(message);
-      if (message.nodeId === this.nodeId && message.seq >= this.#nextSeq) {
-        this.#nextSeq = message.seq + 1;
-      }
-      if (outcome.kind === "held") {
-        writes.push(() => {
-          const copies = message.clientMsgId === undefined
-            ? []
-            : this.#store.findCopies(message.sender, message.clientMsgId);
-          const revised = this.updates.reviseIncoming(message, copies, posts);
-          if (this.#store.insertMessage({ ...revised, held: true, hidden: false })) {
-            this.#metrics.stored.inc();
-          }
-        });
-        continue;
-      }
-      writes.push(() => {
-        this.#makeVisible(message, false, posts);
-        for (let seq = outcome.fromSeq + 1; seq <= outcome.toSeq; seq++) {
-          const held = this.#store.getMessage(message.nodeId, seq);
-          if (held) this.#makeVisible(toWireMessage(held), true, posts);
-        }
-      });
-    }
-    if (writes.length === 0) return Promise.resolve();
-    return this.#commits.enqueue(() => {
-      for (const write of writes) write();
-    }, () => {
-      for (const post of posts) post();
-    });
+    return acceptRemoteMessages(this.#writes, messages);
   }
 
-  /** Creates a named chat; resolves after commit. announce defaults to the hello topic. */
-  createChat(name: string, announce?: (frameText: string) => void): Promise<ChatRecord> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const chat = this.#chats.create(name, this.#clock.now(), this.nodeId);
-    return this.#commits.enqueue(() => this.#chats.store([chat]), () => {
-      const frame = this.chatCreatedFrame(chat);
-      if (announce) announce(frame);
-      else this.#publisher.publish(HELLO_TOPIC, frame);
-      this.#feed.chatCreated(chat);
-      this.#logger.info("chat created", { chatId: chat.chatId, by: this.nodeId });
-      return { ...chat };
-    });
+  /**
+   * Creates a named chat: `creator` (a hello name) may rename it; with members, a private
+   * one (chat_records.ts). Resolves after commit with the chat.
+   */
+  createChat(
+    name: string,
+    announce?: (frameText: string) => void,
+    options: CreateChatOptions = {},
+  ): Promise<ChatRecord> {
+    return this.#chatRecords.create(name, announce, options);
   }
 
-  /** Chats from a peer: new ones are stored, a name conflict is settled by preferChat. */
+  /** The creator renames a chat (chat_records.ts; an extension: docs/SERVER.md). */
+  renameChat(chatId: number, name: string, by: string | undefined): Promise<ChatRecord> {
+    return this.#chatRecords.rename(chatId, name, by);
+  }
+
+  /** Chats from a peer, merged and announced (chat_records.ts). */
   acceptRemoteChats(chats: ReplicatedChat[] | Chat[]): Promise<void> {
-    if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const changed = this.#chats.merge(chats);
-    if (changed.length === 0) return Promise.resolve();
-    return this.#commits.enqueue(() => {
-      this.#chats.store(changed);
-    }, () => {
-      for (const chat of changed) this.#publisher.publish(HELLO_TOPIC, this.chatCreatedFrame(chat));
-    });
+    return this.#chatRecords.acceptRemote(chats);
+  }
+
+  /** Listener gets every chat record change a reader sees, after its commit (chat_records.ts). */
+  onChatChanged(listener: ChatChangedListener): () => void {
+    return this.#chatRecords.onChanged(listener);
+  }
+
+  /** The `chatCreated` frame text for a chat (a private one with its members). */
+  chatCreatedFrame(chat: ChatRecord, ref?: string): string {
+    return this.#chatRecords.frame(chat, ref);
   }
 
   /** Listener gets this node's own messages after their commit (batched per tick). */
@@ -323,7 +308,7 @@ export class ChatNode {
     return this.#feed.onMessages(listener);
   }
 
-  /** Listener gets chats created on this node after their commit. */
+  /** Listener gets chats created or renamed on this node after their commit (for peers). */
   onLocalChatCreated(listener: (chat: ChatRecord) => void): () => void {
     return this.#feed.onChat(listener);
   }
@@ -347,11 +332,6 @@ export class ChatNode {
   setRemotePresence(nodeId: number, members: PresenceMember[] | null): void {
     if (members === null) this.presence.dropRemote(nodeId);
     else this.presence.replaceRemote(nodeId, members);
-  }
-
-  /** The `chatCreated` frame text for a chat. */
-  chatCreatedFrame(chat: ChatRecord, ref?: string): string {
-    return chatCreatedFrame(chat, this.nodeId, ref);
   }
 
   /** Commits whatever is queued now. */
@@ -378,26 +358,6 @@ export class ChatNode {
 
   // ---- internals ----
 
-  /** Inside a commit: the next seq and a stamp for a local message; null past the seq space. */
-  #numbered(input: NewMessagePayload): ChatMessage | null {
-    if (this.#nextSeq > MAX_SEQ) return null;
-    const seq = this.#nextSeq++;
-    this.#tracker.add(this.nodeId, seq);
-    const stamp = this.#clock.now();
-    const message: ChatMessage = {
-      messageId: encodeMessageId(this.nodeId, seq),
-      nodeId: this.nodeId,
-      seq,
-      chatId: input.chatId,
-      text: input.text,
-      sender: input.sender,
-      dateTime: stamp.dateTime,
-      lc: stamp.lc,
-    };
-    if (input.clientMsgId !== undefined) message.clientMsgId = input.clientMsgId;
-    return message;
-  }
-
   /**
    * A batch failed and rolled back: what was numbered, tracked or named for it in memory
    * is rebuilt from the store (so per-origin seqs stay gapless), and writes are refused
@@ -405,11 +365,9 @@ export class ChatNode {
    */
   #commitFailed(error: Error, onFatal?: (error: Error) => void): void {
     try {
-      const { marks, tracker, nextSeq } = marksFromStore(this.#store, this.nodeId);
-      this.#tracker = tracker;
-      this.#nextSeq = nextSeq;
-      this.#committed = mergeVectors(this.#committed, marks);
-      this.#chats = new ChatDirectory(this.#store);
+      this.#numbering.reload();
+      this.#chats.reload();
+      this.tokenNames.reload();
       this.updates.reload();
     } catch (cause) {
       this.#logger.error("store unreadable after a failed commit", { error: String(cause) });
@@ -419,17 +377,7 @@ export class ChatNode {
     this.#storage.failed(error);
   }
 
-  /** Inside a commit: see message_visibility.ts. */
-  #makeVisible(
-    incoming: ReplicatedMessage,
-    stored: boolean,
-    posts: Array<() => void>,
-    copies?: StoredMessage[],
-  ): ChatMessage {
-    return makeVisible(this.#visibility, { incoming, stored, posts, copies });
-  }
-
-  /** What the visibility step needs, read live (a failed commit replaces the chats and marks). */
+  /** What the visibility step needs, read live (a failed commit replaces the marks). */
   #visibilityContext(): VisibilityContext {
     return {
       nodeId: this.nodeId,
@@ -438,8 +386,8 @@ export class ChatNode {
       metrics: this.#metrics,
       publisher: this.#publisher,
       chats: () => this.#chats,
-      committed: () => this.#committed,
-      chatCreatedFrame: (chat) => this.chatCreatedFrame(chat),
+      committed: () => this.#numbering.committed,
+      chatCreated: (chat) => this.#chatRecords.changed(chat, undefined),
     };
   }
 }

@@ -3,7 +3,8 @@ import { encodeMessageId } from "../../common/message_id.ts";
 import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { ChatNode } from "./chat_node.ts";
-import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
+import { ALL_CHATS_TOPIC, chatTopic } from "./delivery_topics.ts";
+import { ANONYMOUS, PRIVATE_CHAT_ID_MIN } from "./chat_access.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 
@@ -31,6 +32,77 @@ function historyTexts(node: ChatNode): string[] {
 
 const remote = (nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage =>
   testMessage(nodeId, seq, { text: `r ${nodeId}/${seq}`, sender: "bob", ...fields });
+
+describe("ChatNode private chats", () => {
+  const P = PRIVATE_CHAT_ID_MIN + 7;
+  /** P's record as a peer sends it. */
+  const record = (members: string[]) => ({
+    chatId: P,
+    name: "plans",
+    named: true,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    createdLc: 0,
+    createdBy: 9,
+    members,
+  });
+  const user = (name: string, chats: number[] = []) => ({
+    kind: "user" as const,
+    name,
+    chats: new Set(chats),
+  });
+
+  test("a message that arrives before its chat's record leaks nowhere", async () => {
+    const { node, published } = setup();
+    await node.acceptRemote([remote(9, 1, { chatId: P, text: "early secret" })]);
+    const topics = published.filter((p) => p.frame.type === "newMessagesForClient")
+      .map((p) => p.topic);
+    expect(topics).toEqual([chatTopic(P)]); // never ALL_CHATS_TOPIC
+    expect(published.some((p) => p.topic === "hello")).toBe(false); // no chatCreated to all
+    const texts = (reader: Parameters<ChatNode["history"]>[1]) => {
+      const result = node.history({ limit: 10 }, reader);
+      return result.ok ? result.messages.map((m) => m.text) : [result.error.code];
+    };
+    expect(texts(ANONYMOUS)).toEqual([]);
+    expect(texts(user("ann"))).toEqual([]); // members unknown until the record arrives
+    expect(texts(user("carol", [P]))).toEqual(["early secret"]);
+    expect(node.history({ chatId: P, limit: 10 }, user("ann"))).toMatchObject({ ok: false });
+    expect(node.since({ since: new Map(), limit: 10 }, ANONYMOUS).messages).toEqual([]);
+    expect(node.since({ chatId: P, since: new Map(), limit: 10 }, ANONYMOUS).messages).toEqual([]);
+    await node.acceptRemoteChats([record(["ann", "bob"])]);
+    expect(texts(user("ann"))).toEqual(["early secret"]);
+    expect(texts(user("eve"))).toEqual([]);
+    expect(node.access.chatsFor(user("eve")).some((c) => c.chatId === P)).toBe(false);
+    expect(node.access.chatsFor(user("bob"))).toContainEqual(
+      expect.objectContaining({ chatId: P, private: true, members: ["ann", "bob"] }),
+    );
+    expect(node.tokenNames.isTaken("BOB")).toBe(true);
+  });
+
+  test("access.privateMembers() adds the creator to a private chat and needs a token", () => {
+    const { node } = setup();
+    expect(node.access.privateMembers({}, user("ann"))).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(node.access.privateMembers({ private: true, members: ["bob"] }, user("ann")))
+      .toEqual({ ok: true, value: ["bob", "ann"] });
+    expect(node.access.privateMembers({ private: true }, ANONYMOUS)).toMatchObject({
+      ok: false,
+      error: { code: "forbidden", message: expect.stringContaining("--auth off") },
+    });
+  });
+
+  test("members merge by union, whatever order the records come in", async () => {
+    const one = setup().node;
+    const two = setup().node;
+    await one.acceptRemoteChats([record(["ann"])]);
+    await one.acceptRemoteChats([record(["bob", "ann"])]);
+    await two.acceptRemoteChats([record(["bob", "ann"])]);
+    await two.acceptRemoteChats([record(["ann"])]);
+    expect(one.chat(P)?.members).toEqual(["ann", "bob"]);
+    expect(two.chat(P)?.members).toEqual(["ann", "bob"]);
+  });
+});
 
 describe("ChatNode", () => {
   test("sendLocal() numbers from 1, publishes after commit, acks the same messageId", async () => {
@@ -110,6 +182,20 @@ describe("ChatNode", () => {
     await node.acceptRemote([remote(7, 2)]);
     expect(live()).toEqual(["7/1", "7/2", "7/3"]);
     expect(node.readAfter(7, 1, 10).map((m) => m.seq)).toEqual([2, 3]);
+  });
+
+  test("acceptRemote() refuses what the contract calls malformed, even past the peer parser", async () => {
+    const { node, store } = setup();
+    await node.acceptRemote([
+      remote(7, 1, { dateTime: "2026-02-30T00:00:00.000Z" }),
+      remote(8, 1, { lc: 2 ** 31 }),
+      remote(9, 1, { text: "a\ud800" }),
+      remote(10, 1, { sender: "\udc00" }),
+    ]);
+    expect(store.countMessages()).toBe(0);
+    expect(node.vector()).toEqual({});
+    const next = await node.sendLocal({ text: "mine", sender: "ann", chatId: 11 });
+    expect(Number.isSafeInteger(next.message.lc) && next.message.lc < 2 ** 31).toBe(true);
   });
 
   test("duplicates of (sender, clientMsgId): the lowest (nodeId, seq) wins, shown once", async () => {

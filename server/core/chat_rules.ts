@@ -1,19 +1,22 @@
 /**
  * Pure rules every node applies the same way, so replicas converge without
  * coordination: which copy of a duplicated (sender, clientMsgId) wins, which name
- * a chat id ends up with, and what a peer's message or chat must look like.
+ * a chat id ends up with (renames: chat_rename.ts), how a private chat's members
+ * merge, and what a peer's message or chat must look like.
  *
  * Invariant: the tie-breaks are deterministic and symmetric (the answer does not
  * depend on which side is "existing").
  * @module
  */
 
-import { DATE_TIME_PATTERN } from "../../common/hybrid_logical_clock.ts";
+import { isWellFormedText } from "../../common/client_frame_validation.ts";
+import { isContractDateTime, LOGICAL_COUNTER_MAX } from "../../common/hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { ChatRecord } from "../store/message_store.ts";
+import { isPrivateChatId } from "./chat_access.ts";
 
 /** What travels between nodes for a chat. */
 export type ReplicatedChat = Omit<ChatRecord, "lastMessageAt"> & { lastMessageAt?: string };
@@ -43,14 +46,22 @@ export function preferChat<T extends ReplicatedChat>(
   return order <= 0 ? existing : incoming;
 }
 
-/** True when a peer's message has every field of the right type and range. */
+/**
+ * True when a peer's message has every field of the right type and range: valid
+ * Unicode text (a lone surrogate would be stored changed), a real instant, and a
+ * logical counter the clock can still count past. Checked here too, behind the
+ * peer parser, because every replication path (mesh, backbone) ends here.
+ */
 export function isAcceptableRemote(m: ChatMessage): boolean {
   return typeof m === "object" && m !== null && Number.isSafeInteger(m.nodeId) &&
     m.nodeId >= 0 && Number.isSafeInteger(m.seq) && m.seq >= 1 && m.seq <= MAX_SEQ &&
-    Number.isSafeInteger(m.chatId) && m.chatId >= 0 && typeof m.text === "string" &&
-    typeof m.sender === "string" && typeof m.dateTime === "string" &&
-    DATE_TIME_PATTERN.test(m.dateTime) && Number.isSafeInteger(m.lc) && m.lc >= 0 &&
-    (m.clientMsgId === undefined || typeof m.clientMsgId === "string");
+    Number.isSafeInteger(m.chatId) && m.chatId >= 0 && isText(m.text) && isText(m.sender) &&
+    isContractDateTime(m.dateTime) && Number.isSafeInteger(m.lc) && m.lc >= 0 &&
+    m.lc <= LOGICAL_COUNTER_MAX && (m.clientMsgId === undefined || isText(m.clientMsgId));
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && isWellFormedText(value);
 }
 
 /** The wire fields and revision only, messageId recomputed (never trusted from a peer). */
@@ -70,7 +81,7 @@ export function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | nu
     typeof chat !== "object" || chat === null || !Number.isSafeInteger(chat.chatId) ||
     chat.chatId! < 0 || typeof chat.name !== "string" || chat.name.length === 0
   ) return null;
-  return {
+  const complete: ReplicatedChat = {
     chatId: chat.chatId!,
     name: chat.name,
     named: typeof chat.named === "boolean" ? chat.named : chat.name !== `chat ${chat.chatId}`,
@@ -78,4 +89,21 @@ export function completeChat(chat: Partial<ReplicatedChat>): ReplicatedChat | nu
     createdLc: Number.isSafeInteger(chat.createdLc) ? chat.createdLc! : 0,
     createdBy: Number.isSafeInteger(chat.createdBy) ? chat.createdBy! : 0,
   };
+  if (typeof chat.creator === "string" && chat.creator !== "") complete.creator = chat.creator;
+  const renamed = chat.renamed;
+  if (
+    renamed && isContractDateTime(renamed.at) &&
+    Number.isSafeInteger(renamed.lc) && Number.isSafeInteger(renamed.by)
+  ) complete.renamed = { at: renamed.at, lc: renamed.lc, by: renamed.by };
+  if (isPrivateChatId(complete.chatId)) {
+    complete.members = Array.isArray(chat.members)
+      ? mergeMembers([], chat.members.filter((m) => typeof m === "string"))
+      : [];
+  }
+  return complete;
+}
+
+/** The union of two member lists, sorted (membership only grows, so replicas converge). */
+export function mergeMembers(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
 }

@@ -2,13 +2,17 @@
  * Bun pub/sub topics for local delivery, and the narrow publisher shape the
  * core needs (Bun's Server satisfies it; tests pass a recording object).
  *
- * Invariant: a client connection is subscribed either to ALL_CHATS_TOPIC or to
- * some chatTopic(id), never both, so each message reaches it exactly once.
+ * Invariant: a public chat's message goes to its chat topic and ALL_CHATS_TOPIC,
+ * a private chat's to its chat topic only. A connection is on ALL_CHATS_TOPIC or
+ * on public chat topics, never both, and on a private chat's topic only when it
+ * may read that chat (chat_access.ts): each message reaches it exactly once, and
+ * never a private one it may not read.
  * @module
  */
 
 import type { ChatMessage } from "../../common/protocol.ts";
 import { liveMessageFrame } from "./client_frames.ts";
+import { isPrivateChatId } from "./chat_access.ts";
 
 /** Connections that want every chat (the default, and original clients). */
 export const ALL_CHATS_TOPIC = "all";
@@ -24,6 +28,11 @@ export function isMessageTopic(topic: string): boolean {
   return topic === ALL_CHATS_TOPIC || topic.startsWith("chat:");
 }
 
+/** The topics a chat's live events go to (messages; typing and updates alike). */
+export function messageTopics(chatId: number): string[] {
+  return isPrivateChatId(chatId) ? [chatTopic(chatId)] : [chatTopic(chatId), ALL_CHATS_TOPIC];
+}
+
 /** Which hello readers of a chat a section 7 frame skips. */
 export interface ReaderFilter {
   /** The connection that caused it (it gets its own reply instead). */
@@ -35,9 +44,9 @@ export interface ReaderFilter {
 export interface LocalPublisher {
   publish(topic: string, data: string): unknown;
   /**
-   * Publishes one message's live frame to its chat topic and ALL_CHATS_TOPIC, and to
-   * connections held off pub/sub while they resume (transport/resume_gate.ts) unless
-   * they already have it. Without it, the core publishes to the two topics itself.
+   * Publishes one message's live frame to messageTopics, and to connections held off
+   * pub/sub while they resume (transport/resume_gate.ts) unless they already have it.
+   * Without it, the core publishes to messageTopics itself.
    */
   publishMessage?(message: ChatMessage, frame: string): unknown;
   /**
@@ -51,8 +60,8 @@ export interface LocalPublisher {
 
 /**
  * Publishes one message's live frame (`newMessagesForClient`, one message, `source` the
- * publishing node) to its chat topic and ALL_CHATS_TOPIC; returns how many connections
- * were subscribed (for the delivered counter).
+ * publishing node) to messageTopics (a private chat's: its own topic only); returns how
+ * many connections were subscribed (for the delivered counter).
  */
 export function publishLiveMessage(
   publisher: LocalPublisher,
@@ -60,13 +69,12 @@ export function publishLiveMessage(
   sourceNodeId: number,
 ): number {
   const frame = liveMessageFrame(message, sourceNodeId);
-  const topic = chatTopic(message.chatId);
+  const topics = messageTopics(message.chatId);
   if (publisher.publishMessage) publisher.publishMessage(message, frame);
-  else {
-    publisher.publish(topic, frame);
-    publisher.publish(ALL_CHATS_TOPIC, frame);
-  }
+  else for (const topic of topics) publisher.publish(topic, frame);
   const count = publisher.subscriberCount;
   if (!count) return 0;
-  return count.call(publisher, topic) + count.call(publisher, ALL_CHATS_TOPIC);
+  let delivered = 0;
+  for (const topic of topics) delivered += count.call(publisher, topic);
+  return delivered;
 }

@@ -13,19 +13,28 @@ import { compareCanonical } from "../../common/canonical_order.ts";
 import { decodeMessageId } from "../../common/message_id.ts";
 import type { ChatMessage, ProtocolError, VectorWire } from "../../common/protocol.ts";
 import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
-import type { MessageStore, StoredMessage } from "../store/message_store.ts";
+import {
+  chatInScope,
+  type ChatScope,
+  type MessageStore,
+  type StoredMessage,
+} from "../store/message_store.ts";
 
 export interface HistoryQuery {
   chatId?: number;
   /** A messageId: only messages before it in canonical order. */
   before?: string;
   limit: number;
+  /** Without chatId: only chats in this scope (the reader's access). */
+  scope?: ChatScope;
 }
 
 export interface SinceQuery {
   chatId?: number;
   since: VersionVector;
   limit: number;
+  /** Without chatId: only chats in this scope (the reader's access). */
+  scope?: ChatScope;
 }
 
 export type HistoryResult =
@@ -75,6 +84,8 @@ export function readHistory(store: MessageStore, query: HistoryQuery): HistoryRe
   if (query.before !== undefined) {
     const key = decodeMessageId(query.before);
     before = key ? store.getMessage(key.nodeId, key.seq) : null;
+    // A message of a chat the reader may not read is not there for it (no oracle).
+    if (before && query.scope && !chatInScope(query.scope, before.chatId)) before = null;
     if (!before) {
       return { ok: false, error: { code: "not_found", message: "before names no message" } };
     }
@@ -83,6 +94,7 @@ export function readHistory(store: MessageStore, query: HistoryQuery): HistoryRe
     chatId: query.chatId,
     before: before ?? undefined,
     limit: query.limit + 1,
+    scope: query.scope,
   });
   let messages = rows.length > query.limit ? rows.slice(1) : rows;
   let more = rows.length > query.limit;
@@ -105,6 +117,7 @@ export function readSince(
     since: query.since,
     upTo: committed,
     limit: query.limit,
+    scope: query.scope,
   }).sort(compareCanonical);
   let messages = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
   const fitting = countFitting(messages);

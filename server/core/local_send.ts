@@ -15,10 +15,8 @@
 
 import type { ChatMessage, NewMessagePayload } from "../../common/protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
-import type { MessageStore, StoredMessage } from "../store/message_store.ts";
-import type { GroupCommit } from "./group_commit.ts";
-import type { LocalCommitFeed } from "./local_commit_feed.ts";
-import type { StorageGuard } from "./storage_guard.ts";
+import type { MessageStore } from "../store/message_store.ts";
+import type { WritePath } from "./write_path.ts";
 
 export interface SendOutcome {
   /** The stored message (for a resend: the visible copy it duplicates). */
@@ -27,23 +25,9 @@ export interface SendOutcome {
   duplicate: boolean;
 }
 
-/** What the step needs of the chat node. */
-export interface LocalSendContext {
-  store: MessageStore;
-  commits: GroupCommit;
-  storage: StorageGuard;
-  feed: LocalCommitFeed;
-  /** Sends with a clientMsgId that are queued or being made durable, by sender and id. */
-  pending: Map<string, Promise<SendOutcome>>;
-  /** Inside the commit: the message numbered and stamped; null when the seq space is used up. */
-  number(input: NewMessagePayload): ChatMessage | null;
-  /** Inside the commit: the visibility step; returns the copy visible afterwards. */
-  makeVisible(message: ChatMessage, posts: Array<() => void>, copies: StoredMessage[]): ChatMessage;
-}
-
 /** Stores a local client's message; resolves once durable and published. */
 export function sendLocalMessage(
-  context: LocalSendContext,
+  context: WritePath,
   input: NewMessagePayload,
 ): Promise<SendOutcome> {
   const { store, commits, storage, pending } = context;
@@ -68,13 +52,13 @@ export function sendLocalMessage(
       outcome = { message: toWireMessage(visible), duplicate: true };
       return;
     }
-    const message = context.number(input);
+    const message = context.numbering.number(input);
     if (!message) {
       outcome = new Error("Cannot store message: this node's seq space is used up");
       return;
     }
     stored = message;
-    const winner = context.makeVisible(message, posts, copies);
+    const winner = context.makeVisible(message, false, posts, copies);
     outcome = { message: winner, duplicate: winner !== message };
   }, () => {
     // Durable: a resend from now on finds the message in the store.

@@ -3,8 +3,8 @@
  * (common/search_terms.ts) over the chats the reader may read, newest first,
  * one page at a time with `before` as the cursor.
  *
- * Invariant: a message the reader may not read is never in a result, and a
- * chat it names that it may not read is refused with `forbidden`.
+ * Invariant: a message the reader may not read (read_access.ts) is never in a
+ * result, and a chat it names that it may not read is refused with `forbidden`.
  * @module
  */
 
@@ -17,7 +17,8 @@ import {
 } from "../../common/protocol.ts";
 import { searchTermsOf } from "../../common/search_terms.ts";
 import type { MessageStore } from "../store/message_store.ts";
-import { mayRead, type Reader } from "./read_access.ts";
+import type { Identity } from "./chat_access.ts";
+import { readableChats, type ReadAccess } from "./read_access.ts";
 
 export type SearchOutcome =
   | { ok: true; messages: ChatMessage[]; more: boolean; before?: string }
@@ -26,21 +27,27 @@ export type SearchOutcome =
 export function searchMessages(
   store: MessageStore,
   query: SearchRequestPayload,
-  reader: Reader,
+  reader: { identity: Identity; access: ReadAccess },
 ): SearchOutcome {
-  if (query.chatId !== undefined && !mayRead(reader, query.chatId)) {
-    return { ok: false, error: { code: "forbidden", message: "this chat is not readable" } };
-  }
+  const { identity, access } = reader;
+  const forbidden = query.chatId === undefined
+    ? undefined
+    : access.checkChat(query.chatId, identity);
+  if (forbidden) return { ok: false, error: forbidden };
   const before = query.before === undefined ? undefined : decodeMessageId(query.before);
   if (before === null) {
     return { ok: false, error: { code: "bad_frame", message: "before must be a messageId" } };
   }
+  const readable = readableChats(access, identity);
+  // A cursor in a chat the reader may not read is no cursor for it (no oracle).
+  const cursor = before && store.getMessage(before.nodeId, before.seq);
+  if (cursor && !readable(cursor.chatId)) return { ok: true, messages: [], more: false };
   const result = store.search({
     terms: searchTermsOf(query.q),
     chatId: query.chatId,
     before,
     limit: query.limit ?? Limits.searchDefaultLimit,
-    accept: (message) => mayRead(reader, message.chatId),
+    accept: (message) => readable(message.chatId),
   });
   const outcome: SearchOutcome = { ok: true, messages: result.messages, more: result.more };
   if (result.more && result.next !== undefined) outcome.before = result.next;

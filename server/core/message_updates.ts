@@ -48,7 +48,7 @@ import { toWireMessage } from "../../common/wire_message.ts";
 import type { MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { LocalPublisher } from "./delivery_topics.ts";
 import type { GroupCommit } from "./group_commit.ts";
-import { type Actor, mayChangeMessage } from "./read_access.ts";
+import { type Actor, checkChange, type ReadAccess } from "./read_access.ts";
 
 export interface MessageUpdatesOptions {
   store: MessageStore;
@@ -56,6 +56,8 @@ export interface MessageUpdatesOptions {
   clock: HybridLogicalClock;
   commits: GroupCommit;
   publisher: LocalPublisher;
+  /** Who may change which message (read_access.ts). */
+  access: ReadAccess;
   /** Why writes are refused now (the store failed a commit a moment ago), if they are. */
   refusal?: () => Error | undefined;
 }
@@ -159,11 +161,8 @@ export class MessageUpdates {
     if (!target || target.held) {
       return Promise.resolve(failure("not_found", "no message has this messageId"));
     }
-    if (!mayChangeMessage(actor, target)) {
-      return Promise.resolve(
-        failure("forbidden", "only the sender of a message may edit or delete it"),
-      );
-    }
+    const forbidden = checkChange(this.#options.access, actor, target);
+    if (forbidden) return Promise.resolve({ ok: false, error: forbidden });
     if (target.deleted) {
       return request.kind === "delete"
         ? Promise.resolve({ ok: true, message: toWireMessage(target) })

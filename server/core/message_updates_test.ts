@@ -13,6 +13,7 @@ import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_r
 import { ChatNode } from "./chat_node.ts";
 import { testMessage } from "../../common/testing/message_fixture.ts";
 import { ALL_CHATS_TOPIC } from "./delivery_topics.ts";
+import { ANONYMOUS } from "./chat_access.ts";
 
 function setup(nodeId = 5) {
   const toReaders: Array<
@@ -45,24 +46,37 @@ describe("ChatNode edits and deletes", () => {
     const { node, toReaders, localUpdates } = setup();
     const { message } = await node.sendLocal({ text: "hi", sender: "ann", chatId: 11 });
     const id = message.messageId;
-    expect(await node.updates.change({ kind: "edit", messageId: id, text: "x" }, { name: "bob" }))
+    expect(
+      await node.updates.change({ kind: "edit", messageId: id, text: "x" }, {
+        identity: ANONYMOUS,
+        name: "bob",
+      }),
+    )
       .toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await node.updates.change({ kind: "delete", messageId: id }, {}))
+    expect(await node.updates.change({ kind: "delete", messageId: id }, { identity: ANONYMOUS }))
       .toMatchObject({ ok: false, error: { code: "forbidden" } });
     expect(
       await node.updates.change({ kind: "delete", messageId: encodeMessageId(5, 99) }, {
+        identity: ANONYMOUS,
         name: "ann",
       }),
     ).toMatchObject({ ok: false, error: { code: "not_found" } });
     const edited = await node.updates.change({ kind: "edit", messageId: id, text: "hello" }, {
+      identity: ANONYMOUS,
       name: "ann",
     }, 42);
     expect(edited).toMatchObject({ ok: true, message: { text: "hello", messageId: id } });
     expect(toReaders.map((r) => r.frame.payload.text)).toEqual(["hello"]);
-    const deleted = await node.updates.change({ kind: "delete", messageId: id }, { name: "ann" });
+    const deleted = await node.updates.change({ kind: "delete", messageId: id }, {
+      identity: ANONYMOUS,
+      name: "ann",
+    });
     expect(deleted).toMatchObject({ ok: true, message: { text: "", deleted: true } });
     expect(
-      await node.updates.change({ kind: "edit", messageId: id, text: "back" }, { name: "ann" }),
+      await node.updates.change({ kind: "edit", messageId: id, text: "back" }, {
+        identity: ANONYMOUS,
+        name: "ann",
+      }),
     )
       .toMatchObject({ ok: false, error: { code: "not_found" } });
     expect(node.vector()).toEqual({ "5": 1 });
@@ -114,6 +128,7 @@ describe("ChatNode edits and deletes", () => {
     });
     // An edit of the hidden copy shows on the copy that stays.
     await node.updates.change({ kind: "edit", messageId: mine.messageId, text: "twice?" }, {
+      identity: ANONYMOUS,
       name: "bob",
     });
     expect(node.history({ limit: 10 })).toMatchObject({

@@ -20,7 +20,7 @@ import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { ChatDirectory } from "./chat_directory.ts";
 import { decideCopies } from "./duplicate_copies.ts";
-import { HELLO_TOPIC, type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
+import { type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
 import { type MessageUpdates, revisionOf, withRevision } from "./message_updates.ts";
 
 /** What the step needs of the chat node. */
@@ -28,13 +28,13 @@ export interface VisibilityContext {
   nodeId: number;
   store: MessageStore;
   updates: MessageUpdates;
-  /** Read at each use: a failed commit replaces the directory. */
   chats(): ChatDirectory;
   metrics: NodeMetrics;
   publisher: LocalPublisher;
   /** The node's committed contiguous marks, moved after the commit (read at each use). */
   committed(): VersionVector;
-  chatCreatedFrame(chat: ChatRecord): string;
+  /** After the commit: a chat the message created (a private one reaches its readers only). */
+  chatCreated(chat: ChatRecord): void;
 }
 
 /** One message to make visible, inside a commit. */
@@ -89,7 +89,7 @@ export function makeVisible(context: VisibilityContext, step: VisibleStep): Chat
     if (message.seq > (committed.get(message.nodeId) ?? 0)) {
       committed.set(message.nodeId, message.seq);
     }
-    if (created) context.publisher.publish(HELLO_TOPIC, context.chatCreatedFrame(created));
+    if (created) context.chatCreated(created);
     // A message that arrives deleted is no news to anyone: history shows its tombstone.
     if (publish && !hidden && !message.deleted) publishMessage(context, message);
   });

@@ -22,8 +22,14 @@ interface LocalConnection {
   chatIds: number[] | null;
 }
 
-function inChat(chatIds: number[] | null, chatId: number | undefined): boolean {
-  return chatId === undefined || chatIds === null || chatIds.includes(chatId);
+/** followsAll decides for a member following every chat (null): private chats ask. */
+function inChat(
+  member: PresenceMember,
+  chatId: number | undefined,
+  followsAll: (name: string) => boolean,
+): boolean {
+  if (chatId === undefined) return true;
+  return member.chatIds === null ? followsAll(member.name) : member.chatIds.includes(chatId);
 }
 
 export class PresenceRegistry {
@@ -102,15 +108,21 @@ export class PresenceRegistry {
     this.replaceRemote(nodeId, []);
   }
 
-  /** Everyone connected with hello, on every node, optionally only those in chatId. */
-  list(chatId?: number): PresenceEntry[] {
+  /**
+   * Everyone connected with hello, on every node, optionally only those in chatId: those
+   * subscribed to it by id, and those following every chat for whom followsAll says so
+   * (default: all of them; a private chat passes its members).
+   */
+  list(chatId?: number, followsAll: (name: string) => boolean = () => true): PresenceEntry[] {
     const entries: PresenceEntry[] = [];
     for (const member of this.local()) {
-      if (inChat(member.chatIds, chatId)) entries.push({ name: member.name, nodeId: this.#nodeId });
+      if (inChat(member, chatId, followsAll)) {
+        entries.push({ name: member.name, nodeId: this.#nodeId });
+      }
     }
     for (const [nodeId, members] of this.#remote) {
       for (const member of members) {
-        if (inChat(member.chatIds, chatId)) entries.push({ name: member.name, nodeId });
+        if (inChat(member, chatId, followsAll)) entries.push({ name: member.name, nodeId });
       }
     }
     return entries;

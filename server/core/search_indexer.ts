@@ -15,6 +15,9 @@
  * @module
  */
 
+import type { MessageStore } from "../store/message_store.ts";
+import type { GroupCommit } from "./group_commit.ts";
+
 export interface SearchIndexerOptions {
   /** Rows waiting for the index (MessageStore.searchBacklog). */
   backlog: () => number;
@@ -87,4 +90,28 @@ export class SearchIndexer {
       this.#schedule(10 * pollMs);
     }
   }
+}
+
+/**
+ * A node's indexer: each batch a write of the node's group commit (with messages, or in
+ * one of its own), done once durable.
+ */
+export function groupCommitIndexer(options: {
+  store: Pick<MessageStore, "searchBacklog" | "indexSearchBacklog">;
+  commits: Pick<GroupCommit, "enqueue">;
+  msSinceLastCommit: () => number;
+  onError: (error: Error) => void;
+}): SearchIndexer {
+  const { store, commits } = options;
+  return new SearchIndexer({
+    backlog: () => store.searchBacklog(),
+    index: (maxRows) => {
+      let indexed = 0;
+      return commits.enqueue(() => {
+        indexed = store.indexSearchBacklog(maxRows);
+      }, () => indexed);
+    },
+    msSinceLastCommit: options.msSinceLastCommit,
+    onError: options.onError,
+  });
 }

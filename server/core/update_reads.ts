@@ -16,14 +16,14 @@ import { decodeVector, encodeVector, type VersionVector } from "../../common/ver
 import type { SinceResult } from "./history_reads.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { MessageStore, StoredMessage } from "../store/message_store.ts";
-import { mayRead, type Reader } from "./read_access.ts";
 
 export interface UpdatedSinceQuery {
   chatId?: number;
   updatesSince: VersionVector;
   /** At most this many messages in `updated`. */
   limit: number;
-  reader: Reader;
+  /** The chats the reader may read (read_access.ts readableChats). */
+  readable: (chatId: number) => boolean;
   /** messageIds already in the reply. */
   exclude: ReadonlySet<string>;
 }
@@ -68,7 +68,7 @@ export function readUpdatedSince(
         if (
           shown && !seen.has(shown.messageId) &&
           (query.chatId === undefined || shown.chatId === query.chatId) &&
-          mayRead(query.reader, shown.chatId)
+          query.readable(shown.chatId)
         ) {
           seen.add(shown.messageId);
           updated.push(toWireMessage(shown));
@@ -85,13 +85,18 @@ export function withUpdatedSince(
   store: MessageStore,
   updateMarks: VectorWire,
   result: SinceResult,
-  query: { chatId?: number; updatesSince: VectorWire; limit: number; reader?: Reader },
+  query: {
+    chatId?: number;
+    updatesSince: VectorWire;
+    limit: number;
+    readable: (chatId: number) => boolean;
+  },
 ): SinceResult {
   const updated = readUpdatedSince(store, decodeVector(updateMarks) ?? new Map(), {
     chatId: query.chatId,
     updatesSince: decodeVector(query.updatesSince) ?? new Map(),
     limit: query.limit,
-    reader: query.reader ?? {},
+    readable: query.readable,
     exclude: new Set(result.messages.map((m) => m.messageId)),
   });
   return {

@@ -9,8 +9,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { MessageUpdatePayload } from "../../common/protocol.ts";
 import { fullHistory, health } from "../testing/peer_test_cluster.ts";
-import { type SpawnedNode, spawnNode } from "../testing/spawn_node.ts";
-import { type GatedTcpProxy, startGatedTcpProxy } from "../testing/gated_tcp_proxy.ts";
+import { type PartitionedPair, startPartitionedPair } from "../testing/partitioned_pair.ts";
 import { helloClient, messageOf, sendAcked } from "../testing/chat_test_helpers.ts";
 import { type TestClient } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
@@ -18,30 +17,23 @@ import { waitUntil } from "../../common/testing/wait_until.ts";
 setDefaultTimeout(60_000);
 
 const CHAT = 6060;
-const MESH_ENV = { DSATTER_SYNC_INTERVAL_MS: "300", DSATTER_PEER_TIMEOUT_MS: "3000" };
 
 describe("hidden duplicates after a partition", () => {
-  const nodes: SpawnedNode[] = [];
   const clients: TestClient[] = [];
-  let proxy: GatedTcpProxy | undefined;
+  let pair: PartitionedPair | undefined;
 
   beforeAll(async () => {
-    const y = await spawnNode({ extraArgs: ["--standalone"], env: MESH_ENV });
-    nodes.push(y);
-    proxy = await startGatedTcpProxy(y.port);
-    nodes.push(
-      await spawnNode({ extraArgs: ["--peers", `127.0.0.1:${proxy.port}`], env: MESH_ENV }),
-    );
+    pair = await startPartitionedPair();
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await Promise.all(nodes.map((n) => n.stop().catch(() => null)));
-    await proxy?.close();
+    await pair?.stop();
   });
 
   test("each node's hello client learns which copy stays", async () => {
-    const [y, x] = nodes;
+    const { y, x, proxy } = pair!;
+    const nodes = [y, x];
     const onX = await helloClient(x.wsUrl, "ann", [CHAT]);
     const onY = await helloClient(y.wsUrl, "ann", [CHAT]);
     clients.push(onX.client, onY.client);
@@ -55,7 +47,7 @@ describe("hidden duplicates after a partition", () => {
       await client.next((f) => f.type === "newMessagesForClient" && messageOf(f).messageId === id);
     }
 
-    proxy!.open();
+    proxy.open();
     await waitUntil(async () => (await health(x)).peers === 1, { deadlineMs: 30_000, pollMs: 100 });
     const [stays, goes] = BigInt(idX) < BigInt(idY) ? [idX, idY] : [idY, idX];
     for (const { client } of [onX, onY]) {

@@ -153,6 +153,23 @@ describe("node HTTP", () => {
     expect(after).toEqual(before);
   });
 
+  test("a body that is not UTF-8 gets 400 and stores nothing (it is never read as U+FFFD)", async () => {
+    const before = await (await fetch(`${node.url}/api/chats/33/messages`)).json();
+    const head = new TextEncoder().encode('{"text":"');
+    const tail = new TextEncoder().encode('caf","sender":"a"}');
+    for (const bad of [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+      const response = await fetch(`${node.url}/api/chats/33/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Uint8Array.from([...head, ...bad, ...tail]),
+      });
+      expect(response.status).toBe(400);
+      expect(typeof (await response.json()).error).toBe("string");
+    }
+    const after = await (await fetch(`${node.url}/api/chats/33/messages`)).json();
+    expect(after).toEqual(before);
+  });
+
   test("GET / serves an HTML page with a Content-Security-Policy; unknown paths 404", async () => {
     const page = await fetch(`${node.url}/`);
     expect(page.status).toBe(200);

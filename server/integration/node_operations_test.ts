@@ -40,7 +40,12 @@ function runNode(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const PRODUCTION = { DSATTER_ENV: "production", DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET };
+/** Production as section 6 has it: --auth required by default, so the token key too. */
+const PRODUCTION = {
+  DSATTER_ENV: "production",
+  DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
+  DSATTER_AUTH_SECRET: "node-operations-test-auth-secret-0123456789",
+};
 
 describe("starting a node", () => {
   test("--version prints the package version and the runtime, exit 0", () => {
@@ -68,11 +73,12 @@ describe("starting a node", () => {
     expect(weak.code).toBe(1);
     expect(weak.stdout).toBe("");
     const lines = weak.stderr.trim().split("\n");
-    expect(lines.length).toBe(4);
+    expect(lines.length).toBe(5);
     expect(lines.every((line) => line.startsWith("Cannot start in production: "))).toBe(true);
     expect(weak.stderr).toContain("DSATTER_CLUSTER_SECRET has 9 characters");
     expect(weak.stderr).toContain("--discovery http://10.9.8.7:8080 is plain HTTP");
     expect(weak.stderr).toContain("plain HTTP on 0.0.0.0");
+    expect(weak.stderr).toContain("--auth required needs DSATTER_AUTH_SECRET");
     const missing = runNode(["--standalone", "--host", "127.0.0.1"], { DSATTER_ENV: "production" });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("DSATTER_CLUSTER_SECRET is not set");

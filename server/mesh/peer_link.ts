@@ -78,6 +78,9 @@ export interface PeerLinkOptions {
   acceptProof?: string;
 }
 
+/** At most one "peer frames refused" line per link per this period. */
+const REFUSED_LOG_PERIOD_MS = 10_000;
+
 export class PeerLink {
   readonly direction: LinkDirection;
   readonly socket: PeerSocket;
@@ -99,6 +102,9 @@ export class PeerLink {
   #pending: string[] = [];
   #verifying = false;
   #presence: PeerPresenceMember[] = [];
+  #refusedCount = 0;
+  #refusedReason = "";
+  #refusedLoggedAtMs = -Infinity;
 
   constructor(options: PeerLinkOptions) {
     this.#options = options;
@@ -148,13 +154,7 @@ export class PeerLink {
       return;
     }
     const parsed = parsePeerFrame(text);
-    if (!parsed.ok) {
-      this.#host.log.warn("peer frame refused", {
-        peer: this.peerNodeId,
-        reason: parsed.error.message,
-      });
-      return;
-    }
+    if (!parsed.ok) return this.#refused(parsed.error.message);
     this.#dispatch(parsed.value);
   }
 
@@ -185,10 +185,34 @@ export class PeerLink {
   closed(): void {
     if (this.state === "closed") return;
     this.state = "closed";
+    this.#logRefused();
     this.antiEntropy.close();
     this.updateSync.close();
     this.#pending = [];
     this.#host.unregister(this);
+  }
+
+  /**
+   * A refused frame: one log line per REFUSED_LOG_PERIOD_MS with the count, so that a
+   * peer sending garbage (a bug, an old version) cannot flood the log with a line each.
+   */
+  #refused(reason: string): void {
+    this.#refusedCount += 1;
+    this.#refusedReason = reason;
+    if (this.#host.clock.nowMs() - this.#refusedLoggedAtMs >= REFUSED_LOG_PERIOD_MS) {
+      this.#logRefused();
+    }
+  }
+
+  #logRefused(): void {
+    if (this.#refusedCount === 0) return;
+    this.#host.log.warn("peer frames refused", {
+      peer: this.peerNodeId,
+      count: this.#refusedCount,
+      lastReason: this.#refusedReason,
+    });
+    this.#refusedCount = 0;
+    this.#refusedLoggedAtMs = this.#host.clock.nowMs();
   }
 
   /** Sends this node's whole presence list. */
@@ -197,6 +221,12 @@ export class PeerLink {
       extra: (isLast) => ({ done: isLast }),
     });
     for (const frame of frames) this.send(frame);
+  }
+
+  /** Sends token holders' names (all of them on open, new ones live). */
+  sendNames(names: string[]): void {
+    if (names.length === 0) return;
+    for (const frame of encodeListFrames(PeerFrameType.names, "names", names)) this.send(frame);
   }
 
   /** Sends chats (all of them on open, new ones live). */
@@ -241,6 +271,7 @@ export class PeerLink {
     this.registeredAtMs = this.#host.clock.nowMs();
     this.sendPresence(this.#host.node.localPresence());
     this.sendChats(this.#host.node.chats());
+    this.sendNames(this.#host.node.tokenNames.list());
     this.antiEntropy.request();
     this.updateSync.request();
     const pending = this.#pending;
@@ -277,6 +308,11 @@ export class PeerLink {
           node.setRemotePresence(peer, this.#presence);
           this.#presence = [];
         }
+        return;
+      case PeerFrameType.names:
+        node.tokenNames.acceptRemote(frame.payload.names).catch((error) =>
+          this.#host.log.warn("peer names not stored", { peer, error: String(error) })
+        );
         return;
       case PeerFrameType.ping:
         return;

@@ -99,6 +99,9 @@ export class PeerMesh implements LinkHost {
       this.node.typingRelay.onLocal((event) =>
         this.#sendLive(encodePeerFrame(PeerUpdateFrameType.typing, event))
       ),
+      this.node.tokenNames.onLocalNames((names) => {
+        for (const link of this.#openLinks()) link.sendNames(names);
+      }),
       // Links that yielded to another's catch-up chain go again (the rest, if that link closed).
       this.catchUpBaton.onReleasedAfterContention(() =>
         queueMicrotask(() => {

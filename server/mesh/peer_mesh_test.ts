@@ -36,9 +36,28 @@ class MemoryMeshNode implements MeshNode {
   #updateSeq = 0;
   #updated = new Set<(updates: ReplicatedUpdate[]) => void>();
   #typing = new Set<(event: TypingEventPayload) => void>();
+  names = new Set<string>();
+  #nameListeners = new Set<(names: string[]) => void>();
+  readonly tokenNames = {
+    list: () => [...this.names],
+    acceptRemote: (names: string[]) => {
+      for (const name of names) this.names.add(name);
+      return Promise.resolve();
+    },
+    onLocalNames: (listener: (names: string[]) => void) => {
+      this.#nameListeners.add(listener);
+      return () => this.#nameListeners.delete(listener);
+    },
+  };
 
   constructor(nodeId: number) {
     this.nodeId = nodeId;
+  }
+
+  /** A token holder connected here. */
+  noteHolder(name: string): void {
+    this.names.add(name);
+    for (const listener of this.#nameListeners) listener([name]);
   }
 
   vector() {
@@ -239,6 +258,18 @@ describe("PeerMesh", () => {
     expect(high.peersConnected()).toBe(1);
     expect(low.linkedPeerIds()).toEqual([2]);
     expect(high.linkedPeerIds()).toEqual([1]);
+  });
+
+  test("PeerMesh sends token holders' names on open and each new one live", async () => {
+    const a = new MemoryMeshNode(1);
+    const b = new MemoryMeshNode(2);
+    a.noteHolder("ann");
+    const [meshA, meshB] = [meshFor(a), meshFor(b)];
+    await connect(meshA, meshB);
+    await waitUntil(() => b.names.has("ann"), { deadlineMs: 5000, pollMs: 5, what: "ann at b" });
+    b.noteHolder("bob");
+    await waitUntil(() => a.names.has("bob"), { deadlineMs: 5000, pollMs: 5, what: "bob at a" });
+    expect([...a.names].sort()).toEqual(["ann", "bob"]);
   });
 
   test("PeerMesh delivers live messages and catches up what was sent before the link", async () => {

@@ -25,6 +25,7 @@ import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
 import type { MeshNode } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
 import type { Replicator, ReplicatorHost } from "../replication/replicator.ts";
+import { KnownClients } from "../replication/known_clients.ts";
 import { TransportGuard } from "../replication/transport_guard.ts";
 
 export interface PeerNetworkOptions {
@@ -117,16 +118,23 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     onMixedStart: options.onMixedStart ?? ((message) => options.log.error(message)),
   });
 
+  const known = new KnownClients();
+  function setClientEntries(entries: ClientEntry[]): void {
+    clientEntries = entries;
+    known.remember(entries);
+  }
+
   return {
     transport: "mesh",
     endpoint,
     mesh,
     peersConnected: () => mesh.peersConnected(),
     peerClients: () => clientEntries,
+    knownClients: () => known.list(),
     start(start) {
       if (start.peers && start.peers.length > 0) {
         dialer.setTargets(start.peers.map((peer) => ({ url: peerUrl(peer) })));
-        clientEntries = start.peers.map(clientEntryOfPeer);
+        setClientEntries(start.peers.map(clientEntryOfPeer));
         options.log.info("peers from static list", { count: start.peers.length });
       } else if (start.discoveryUrl && start.identity) {
         membership = startDiscoveryMembership({
@@ -142,7 +150,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
           onNodes: (listed) => {
             const nodes = guard.admit(listed);
             dialer.setTargets(nodes.map(dialTargetOf));
-            clientEntries = nodes.map(({ address, clientport }) => ({ address, clientport }));
+            setClientEntries(nodes.map(({ address, clientport }) => ({ address, clientport })));
           },
           log: options.log,
           tls: options.tls,

@@ -86,6 +86,10 @@ export function registerNodeMetrics(registry: MetricsRegistry, build?: BuildInfo
     recordDelivery(dateTime: string): void {
       deliverySeconds.observe(Math.max(0, Date.now() - Date.parse(dateTime)) / 1000);
     },
+    refused: registry.counter(
+      "dsatter_requests_refused_total",
+      "Upgrades and REST requests refused: bad Host or Origin (403), token (401), media type (415)",
+    ),
   };
 }
 

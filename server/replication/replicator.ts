@@ -55,6 +55,12 @@ export interface ReplicaNode {
     remote(event: TypingEventPayload): void;
     onLocal(listener: (event: TypingEventPayload) => void): () => void;
   };
+  /** Token holders' names (section 6: grow-only, replicated for --auth optional). */
+  readonly tokenNames: {
+    list(): string[];
+    acceptRemote(names: readonly string[]): Promise<void>;
+    onLocalNames(listener: (names: string[]) => void): () => void;
+  };
 }
 
 /** What main.ts holds of the running replication. */
@@ -64,6 +70,11 @@ export interface Replicator {
   peersConnected(): number;
   /** The other nodes' client addresses (discovery's live list, or `--peers`), for the web page. */
   peerClients(): ClientEntry[];
+  /**
+   * Every other node's client address seen live since this node started (the Origin check:
+   * a page served by a node that died fails over with that node's origin).
+   */
+  knownClients(): ClientEntry[];
   /** Leaves discovery's lists (logs out, stops heartbeats) but keeps replicating (draining). */
   leaveDiscovery(): Promise<void>;
   /** Stops every loop, leaves the cluster cleanly (logout, links closed with 1001). */

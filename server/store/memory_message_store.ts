@@ -31,7 +31,7 @@ import type {
   StoreSearchResult,
   UpdateRecord,
 } from "./message_store.ts";
-import { MemoryStoreState } from "./memory_store_state.ts";
+import { copyChat, MemoryStoreState } from "./memory_store_state.ts";
 
 type Write<T> = (state: MemoryStoreState) => T;
 
@@ -187,7 +187,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   putChat(chat: ChatRecord): void {
-    const copy = { ...chat };
+    const copy = copyChat(chat);
     this.#write((state) => state.putChat(copy));
   }
 
@@ -201,6 +201,14 @@ export class MemoryMessageStore implements MessageStore {
 
   listChats(): ChatRecord[] {
     return this.#view().listChats();
+  }
+
+  listTokenNames(): string[] {
+    return this.#view().listTokenNames();
+  }
+
+  putTokenName(name: string): void {
+    this.#write((state) => state.putTokenName(name));
   }
 
   loadIdentity(): NodeIdentity | null {

@@ -14,7 +14,9 @@ import { compareCanonical } from "../../common/canonical_order.ts";
 import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import {
+  chatInScope,
   type ChatRecord,
+  type ChatScope,
   type HistoryQuery,
   type NodeIdentity,
   type ReplicatedMessage,
@@ -56,12 +58,23 @@ function copyOf(message: StoredMessage): StoredMessage {
   return copy;
 }
 
+/** The chat filter of a read: one chat, or the reader's scope across chats. */
+function inChats(message: ChatMessage, chatId: number | undefined, scope?: ChatScope): boolean {
+  if (chatId !== undefined) return message.chatId === chatId;
+  return scope === undefined || chatInScope(scope, message.chatId);
+}
+
+export function copyChat(chat: ChatRecord): ChatRecord {
+  return chat.members ? { ...chat, members: [...chat.members] } : { ...chat };
+}
+
 export class MemoryStoreState extends MemoryUpdateLog {
   #messages = new Map<string, StoredMessage>();
   /** Arrival order, the tie-break of search within one millisecond. */
   #arrival = new Map<string, number>();
   #chats = new Map<number, ChatRecord>();
   #identity: NodeIdentity | null = null;
+  #tokenNames = new Set<string>();
 
   insertMessage(message: StoredMessage): boolean {
     const key = keyOf(message.nodeId, message.seq);
@@ -165,7 +178,7 @@ export class MemoryStoreState extends MemoryUpdateLog {
 
   history(query: HistoryQuery): ChatMessage[] {
     const matching = [...this.#messages.values()].filter((m) =>
-      isVisible(m) && (query.chatId === undefined || m.chatId === query.chatId) &&
+      isVisible(m) && inChats(m, query.chatId, query.scope) &&
       (query.before === undefined || compareCanonical(m, query.before) < 0)
     ).sort(compareCanonical);
     return matching.slice(Math.max(0, matching.length - query.limit)).map(clientForm);
@@ -177,7 +190,7 @@ export class MemoryStoreState extends MemoryUpdateLog {
       const from = query.since.get(nodeId) ?? 0;
       const ofOrigin = [...this.#messages.values()].filter((m) =>
         m.nodeId === nodeId && m.seq > from && m.seq <= upTo && isVisible(m) &&
-        (query.chatId === undefined || m.chatId === query.chatId)
+        inChats(m, query.chatId, query.scope)
       ).sort((a, b) => a.seq - b.seq);
       result.push(...ofOrigin.slice(0, query.limit + 1).map(clientForm));
     }
@@ -191,12 +204,12 @@ export class MemoryStoreState extends MemoryUpdateLog {
   }
 
   putChat(chat: ChatRecord): void {
-    this.#chats.set(chat.chatId, { ...chat });
+    this.#chats.set(chat.chatId, copyChat(chat));
   }
 
   getChat(chatId: number): ChatRecord | null {
     const chat = this.#chats.get(chatId);
-    return chat ? { ...chat } : null;
+    return chat ? copyChat(chat) : null;
   }
 
   touchChat(chatId: number, dateTime: string): void {
@@ -207,7 +220,15 @@ export class MemoryStoreState extends MemoryUpdateLog {
   }
 
   listChats(): ChatRecord[] {
-    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map((c) => ({ ...c }));
+    return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map(copyChat);
+  }
+
+  listTokenNames(): string[] {
+    return [...this.#tokenNames];
+  }
+
+  putTokenName(name: string): void {
+    this.#tokenNames.add(name);
   }
 
   loadIdentity(): NodeIdentity | null {
@@ -224,7 +245,8 @@ export class MemoryStoreState extends MemoryUpdateLog {
     copy.copyUpdateLogFrom(this);
     for (const [key, message] of this.#messages) copy.#messages.set(key, copyOf(message));
     copy.#arrival = new Map(this.#arrival);
-    for (const [chatId, chat] of this.#chats) copy.#chats.set(chatId, { ...chat });
+    for (const [chatId, chat] of this.#chats) copy.#chats.set(chatId, copyChat(chat));
+    copy.#tokenNames = new Set(this.#tokenNames);
     copy.#identity = this.#identity ? { ...this.#identity } : null;
     return copy;
   }

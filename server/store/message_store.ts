@@ -85,6 +85,35 @@ export interface ChatRecord {
   createdAt: string;
   createdLc: number;
   createdBy: number;
+  /** A private chat's members (token `sub` names), grow-only; absent for public chats. */
+  members?: string[];
+  /** Who created a named chat (hello name, or token subject): the one who may rename it. */
+  creator?: string;
+  /** The latest rename (extension): its HLC stamp and node; the latest wins everywhere. */
+  renamed?: RenameStamp;
+}
+
+/** When a chat was renamed, as a hybrid-clock stamp and the node that did it. */
+export interface RenameStamp {
+  at: string;
+  lc: number;
+  by: number;
+}
+
+/**
+ * A reader's access for reads across chats: chats whose id lies in
+ * [excludeMin, excludeMax] are left out, except the listed ones.
+ */
+export interface ChatScope {
+  excludeMin: number;
+  excludeMax: number;
+  /** Chats of the excluded range that stay in. */
+  except: readonly number[];
+}
+
+/** True when a chat is in the scope. */
+export function chatInScope(scope: ChatScope, chatId: number): boolean {
+  return chatId < scope.excludeMin || chatId > scope.excludeMax || scope.except.includes(chatId);
 }
 
 /** The node's identity, from discovery or made locally once. */
@@ -101,6 +130,8 @@ export interface HistoryQuery {
   /** Only messages strictly before this one in canonical order. */
   before?: CanonicalKey;
   limit: number;
+  /** Without chatId: only chats in this scope (the caller checks access to a named chat). */
+  scope?: ChatScope;
 }
 
 export interface SinceQuery {
@@ -110,6 +141,8 @@ export interface SinceQuery {
   /** Upper marks: never read past these (the node's contiguous vector). */
   upTo: Map<number, number>;
   limit: number;
+  /** Without chatId: only chats in this scope (the caller checks access to a named chat). */
+  scope?: ChatScope;
 }
 
 /** A transaction committed without waiting for the disk (MessageStore.commitLater). */
@@ -206,6 +239,11 @@ export interface MessageStore {
   /** Raises lastMessageAt when dateTime is newer. */
   touchChat(chatId: number, dateTime: string): void;
   listChats(): ChatRecord[];
+
+  /** Names seen as the `sub` of a valid user token anywhere in the cluster (grow-only). */
+  listTokenNames(): string[];
+  /** Adds a token holder's name (no-op when present). */
+  putTokenName(name: string): void;
 
   loadIdentity(): NodeIdentity | null;
   saveIdentity(identity: NodeIdentity): void;

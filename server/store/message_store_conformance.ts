@@ -129,6 +129,26 @@ function messageTests(withStore: WithStore): void {
       });
       expect(ids(chat)).toEqual(["2/1"]);
     }));
+
+  test("history() and readSince() across chats keep to the reader's scope", () =>
+    withStore((store) => {
+      store.insertMessage(storedMessage(1, 1, { chatId: 11 }));
+      store.insertMessage(storedMessage(1, 2, { chatId: 9_000_000_001 }));
+      store.insertMessage(storedMessage(1, 3, { chatId: 9_000_000_002 }));
+      store.insertMessage(storedMessage(1, 4, { chatId: 12 }));
+      const scope = { excludeMin: 9_000_000_000, excludeMax: 9_999_999_999, except: [] };
+      expect(ids(store.history({ limit: 10, scope }))).toEqual(["1/1", "1/4"]);
+      const member = { ...scope, except: [9_000_000_002] };
+      expect(ids(store.history({ limit: 10, scope: member }))).toEqual(["1/1", "1/3", "1/4"]);
+      expect(ids(store.history({ limit: 1, scope }))).toEqual(["1/4"]);
+      const upTo = new Map([[1, 4]]);
+      expect(ids(store.readSince({ since: new Map(), upTo, limit: 10, scope }))).toEqual([
+        "1/1",
+        "1/4",
+      ]);
+      expect(ids(store.readSince({ since: new Map(), upTo, limit: 10, scope: member })))
+        .toEqual(["1/1", "1/3", "1/4"]);
+    }));
 }
 
 /** The rest of a node's state: the clock's resume point, chats, identity, transactions. */
@@ -154,6 +174,24 @@ function stateTests(withStore: WithStore): void {
       expect(store.listChats().map((c) => c.chatId)).toEqual([3, 20]);
       store.putChat({ chatId: 3, name: "renamed", createdBy: 2, ...base, named: false });
       expect(store.getChat(3)).toMatchObject({ name: "renamed", named: false, createdBy: 2 });
+      expect(store.getChat(3)?.creator).toBeUndefined();
+      const renamed = { at: "2026-01-03T00:00:00.000Z", lc: 4, by: 7 };
+      store.putChat({ chatId: 5, name: "Ops", createdBy: 1, ...base, creator: "ann", renamed });
+      expect(store.getChat(5)).toMatchObject({ name: "Ops", creator: "ann", renamed });
+    }));
+
+  test("chats: a private chat keeps its members; token names are a grow-only set", () =>
+    withStore((store) => {
+      const base = { named: true, createdAt: "2026-01-01T00:00:00.000Z", createdLc: 0 };
+      store.putChat({ chatId: 9_000_000_001, name: "p", createdBy: 1, ...base, members: ["a"] });
+      store.putChat({ chatId: 3, name: "a", createdBy: 1, ...base });
+      expect(store.getChat(9_000_000_001)?.members).toEqual(["a"]);
+      expect(store.getChat(3)?.members).toBeUndefined();
+      expect(store.listTokenNames()).toEqual([]);
+      store.putTokenName("ann");
+      store.putTokenName("ann");
+      store.putTokenName("bob");
+      expect(store.listTokenNames().sort()).toEqual(["ann", "bob"]);
     }));
 
   test("identity: absent, then saved", () =>

@@ -99,10 +99,29 @@ INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 INSERT INTO search_backlog (rowid) SELECT rowid FROM messages WHERE held = 0 AND hidden = 0;
 `;
 
-/** Every migration, in order. Add new ones at the end (next: version 3). */
+/**
+ * Version 3, renaming chats (an extension, docs/SERVER.md): who created a named chat (the
+ * one who may rename it) and the hybrid-clock stamp of its latest rename (the latest wins).
+ */
+const SCHEMA_V3 = `
+ALTER TABLE chats ADD COLUMN creator TEXT;
+ALTER TABLE chats ADD COLUMN renamed_at TEXT;
+ALTER TABLE chats ADD COLUMN renamed_lc INTEGER;
+ALTER TABLE chats ADD COLUMN renamed_by INTEGER;
+`;
+
+/** Version 4 (section 6): private chats' members, token holders' names. */
+const SCHEMA_V4 = `
+ALTER TABLE chats ADD COLUMN members TEXT;
+CREATE TABLE IF NOT EXISTS token_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
+`;
+
+/** Every migration, in order. Add new ones at the end (next: version 5). */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "messages, chats and the node identity", sql: SCHEMA_V1 },
   { version: 2, description: "edits, deletes and search (section 7)", sql: SCHEMA_V2 },
+  { version: 3, description: "chat creators and renames", sql: SCHEMA_V3 },
+  { version: 4, description: "private chat members and token holders' names", sql: SCHEMA_V4 },
 ];
 
 export interface MigrationOutcome {

@@ -57,6 +57,12 @@ describe("schema versions", () => {
       expect(store.getMessage(7, 1)?.text).toBe("kept since v1");
       expect(store.listChats().map((c) => c.chatId)).toEqual([11]);
       expect(store.loadIdentity()).toEqual({ nodeId: 7, password: "pw", origin: "discovery" });
+      // Version 4: a v1 chat has no members; private chats and token names can be stored.
+      expect(store.getChat(11)?.members).toBeUndefined();
+      store.putChat({ ...store.getChat(11)!, chatId: 9_000_000_001, members: ["ann"] });
+      expect(store.getChat(9_000_000_001)?.members).toEqual(["ann"]);
+      store.putTokenName("ann");
+      expect(store.listTokenNames()).toEqual(["ann"]);
     } finally {
       store.close();
     }
@@ -88,23 +94,24 @@ describe("schema versions", () => {
     writeVersion1File(path, 1);
     const db = new Database(path);
     try {
-      const v2: Migration = {
-        version: 2,
-        description: "edited_at",
-        sql: "ALTER TABLE messages ADD COLUMN edited_at TEXT",
+      const newest = MIGRATIONS[MIGRATIONS.length - 1].version;
+      const next: Migration = {
+        version: newest + 1,
+        description: "note",
+        sql: "ALTER TABLE messages ADD COLUMN note TEXT",
       };
-      expect(migrate(db, [...MIGRATIONS, v2])).toEqual({ from: 1, to: 2 });
-      const row = db.query("SELECT text, edited_at FROM messages").get();
-      expect(row).toEqual({ text: "kept since v1", edited_at: null });
+      expect(migrate(db, [...MIGRATIONS, next])).toEqual({ from: 1, to: newest + 1 });
+      const row = db.query("SELECT text, note FROM messages").get();
+      expect(row).toEqual({ text: "kept since v1", note: null });
       const broken: Migration = {
-        version: 3,
+        version: newest + 2,
         description: "broken",
         sql: "CREATE TABLE half (x); INSERT INTO nowhere VALUES (1)",
       };
-      expect(() => migrate(db, [...MIGRATIONS, v2, broken])).toThrow(
-        /Cannot migrate the database to schema version 3 \(broken\)/,
+      expect(() => migrate(db, [...MIGRATIONS, next, broken])).toThrow(
+        new RegExp(`Cannot migrate the database to schema version ${newest + 2} \\(broken\\)`),
       );
-      expect(schemaVersion(db)).toBe(2);
+      expect(schemaVersion(db)).toBe(newest + 1);
       expect(db.query("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeNull();
     } finally {
       db.close();

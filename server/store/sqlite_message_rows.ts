@@ -48,6 +48,12 @@ export interface ChatRow {
   created_at: string;
   created_lc: number;
   created_by: number;
+  /** A private chat's members as a JSON array; null for a public chat. */
+  members: string | null;
+  creator: string | null;
+  renamed_at: string | null;
+  renamed_lc: number | null;
+  renamed_by: number | null;
 }
 
 export interface RevisionRow {
@@ -133,6 +139,11 @@ export function toChat(row: ChatRow): ChatRecord {
     createdBy: row.created_by,
   };
   if (row.last_message_at !== null) chat.lastMessageAt = row.last_message_at;
+  if (row.members !== null) chat.members = JSON.parse(row.members) as string[];
+  if (row.creator !== null) chat.creator = row.creator;
+  if (row.renamed_at !== null && row.renamed_lc !== null && row.renamed_by !== null) {
+    chat.renamed = { at: row.renamed_at, lc: row.renamed_lc, by: row.renamed_by };
+  }
   return chat;
 }
 
@@ -146,6 +157,11 @@ export function chatRowValues(chat: ChatRecord): Array<string | number | null> {
     chat.createdAt,
     chat.createdLc,
     chat.createdBy,
+    chat.creator ?? null,
+    chat.renamed?.at ?? null,
+    chat.renamed?.lc ?? null,
+    chat.renamed?.by ?? null,
+    chat.members ? JSON.stringify(chat.members) : null,
   ];
 }
 

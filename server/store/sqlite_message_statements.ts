@@ -15,6 +15,9 @@ export type Params = Array<string | number | null>;
 
 const VISIBLE = "held = 0 AND hidden = 0";
 
+/** A read across chats kept to a reader's scope (chat_id outside a range, or listed). */
+const IN_SCOPE = "(chat_id < ? OR chat_id > ? OR chat_id IN (SELECT value FROM json_each(?)))";
+
 /** The message and chat statements of one connection, by name. */
 export type MessageStatements = Record<MessageStatementName, Statement<unknown, Params>>;
 
@@ -43,6 +46,12 @@ const SQL = {
   historyChat: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE chat_id = ? AND ${VISIBLE} AND (date_time, lc, node_id, seq) < (?, ?, ?, ?)
     ORDER BY date_time DESC, lc DESC, node_id DESC, seq DESC LIMIT ?`,
+  historyScoped: `SELECT ${MESSAGE_COLUMNS} FROM messages
+    WHERE ${VISIBLE} AND (date_time, lc, node_id, seq) < (?, ?, ?, ?) AND ${IN_SCOPE}
+    ORDER BY date_time DESC, lc DESC, node_id DESC, seq DESC LIMIT ?`,
+  sinceScoped: `SELECT ${MESSAGE_COLUMNS} FROM messages
+    WHERE node_id = ? AND seq > ? AND seq <= ? AND ${VISIBLE} AND ${IN_SCOPE}
+    ORDER BY seq LIMIT ?`,
   sinceAll: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE node_id = ? AND seq > ? AND seq <= ? AND ${VISIBLE} ORDER BY seq LIMIT ?`,
   sinceChat: `SELECT ${MESSAGE_COLUMNS} FROM messages
@@ -51,12 +60,15 @@ const SQL = {
   readAfter: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE node_id = ? AND seq > ? AND held = 0 ORDER BY seq LIMIT ?`,
   putChat: `INSERT OR REPLACE INTO chats
-    (chat_id, name, last_message_at, named, created_at, created_lc, created_by)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    (chat_id, name, last_message_at, named, created_at, created_lc, created_by,
+     creator, renamed_at, renamed_lc, renamed_by, members)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   getChat: "SELECT * FROM chats WHERE chat_id = ?",
   touchChat: `UPDATE chats SET last_message_at = ?
     WHERE chat_id = ? AND (last_message_at IS NULL OR last_message_at < ?)`,
   listChats: "SELECT * FROM chats ORDER BY chat_id",
+  listTokenNames: "SELECT name FROM token_names",
+  putTokenName: "INSERT OR IGNORE INTO token_names (name) VALUES (?)",
   loadIdentity: "SELECT node_id, password, origin FROM node_identity",
   saveIdentity:
     "INSERT OR REPLACE INTO node_identity (singleton, node_id, password, origin) VALUES (1, ?, ?, ?)",

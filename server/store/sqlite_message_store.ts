@@ -314,6 +314,15 @@ export class SqliteMessageStore implements MessageStore {
     return (this.#reads().statements.listChats.all() as ChatRow[]).map(toChat);
   }
 
+  listTokenNames(): string[] {
+    const rows = this.#reads().statements.listTokenNames.all() as Array<{ name: string }>;
+    return rows.map((row) => row.name);
+  }
+
+  putTokenName(name: string): void {
+    this.#write(() => this.#writer.statements.putTokenName.run(name));
+  }
+
   loadIdentity(): NodeIdentity | null {
     const row = this.#reads().statements.loadIdentity.get() as IdentityRow | null;
     return row ? toIdentity(row) : null;

@@ -43,6 +43,8 @@ export interface TestClusterOptions {
   ttlSeconds?: number;
   /** Echo node output to stderr (debugging). @default false */
   echo?: boolean;
+  /** Flags every node gets (e.g. `--auth required`). @default none */
+  nodeArgs?: string[];
   /** TLS everywhere: discovery and every node serve with this material and trust its CA. */
   tls?: TestTls;
   /** @default "mesh" */
@@ -86,7 +88,13 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
     add: { dbPath?: string; extraArgs?: string[] } = {},
   ): Promise<SpawnedNode> {
     const node = await spawnNode({
-      extraArgs: ["--discovery", discovery.url, ...backboneArgs, ...(add.extraArgs ?? [])],
+      extraArgs: [
+        "--discovery",
+        discovery.url,
+        ...backboneArgs,
+        ...(options.nodeArgs ?? []),
+        ...(add.extraArgs ?? []),
+      ],
       env: {
         DSATTER_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
         DSATTER_SYNC_INTERVAL_MS: String(options.syncIntervalMs ?? 500),

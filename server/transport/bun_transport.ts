@@ -5,6 +5,10 @@
  * sessions, HTTP paths to http_api and the web route.
  *
  * Invariants:
+ * - Before anything else, a loopback-bound node refuses a foreign Host (403, DNS
+ *   rebinding); a client upgrade is refused with 403 from a foreign Origin and
+ *   with 401 for a bad token (or none, with --auth required): nothing upgrades
+ *   unchecked. A connection carries its identity and ends with its token.
  * - A client frame over 64 KiB closes that connection with 1009 (Bun's
  *   maxPayloadLength); nothing a client sends can throw out of a handler.
  * - Bun's backpressureLimit (16x the hub's slow-reader limit) force-closes a
@@ -27,6 +31,10 @@ import type { ReadinessPhase } from "../process/readiness.ts";
 import { type AdminContext, handleAdminRequest } from "./admin_api.ts";
 import { handleApiRequest } from "./http_api.ts";
 import type { WebRoute } from "./web_route.ts";
+import type { Identity } from "../core/chat_access.ts";
+import { isPrivateChatId } from "../core/chat_access.ts";
+import type { OriginPolicy } from "./origin_policy.ts";
+import { unauthorized, type UserAuth } from "./user_auth.ts";
 
 /** The part of a Bun server socket a peer endpoint may use. */
 export interface PeerSocketLike {
@@ -55,6 +63,10 @@ export interface PeerEndpointHook {
 
 interface ClientSocketData {
   kind: "client";
+  /** Who the upgrade's token (or its absence) says this connection speaks for. */
+  identity: Identity;
+  /** Wall-clock ms when its token stops being valid. */
+  validUntilMs?: number;
   /** Set in open(): the hub's record of this connection. */
   client?: HubClient;
 }
@@ -82,6 +94,12 @@ export interface NodeServerOptions {
   readiness?: () => ReadinessPhase;
   /** The operator routes (`/admin/backup`); without it they answer 404. */
   admin?: AdminContext;
+  /** User tokens (--auth). */
+  auth: UserAuth;
+  /** Which browser origins may open a client connection. */
+  originPolicy: OriginPolicy;
+  /** The DNS-rebinding guard of a loopback-bound node (undefined: not bound to loopback). */
+  hostCheck?: (hostHeader: string | null) => boolean;
 }
 
 /** PEM text of a certificate (chain) and its private key. */
@@ -128,6 +146,12 @@ function createFetchHandler(state: TransportState) {
   const peerClients = options.peerClients ?? (() => []);
   return async function fetch(request: Request, server: BunServer): Promise<Response | undefined> {
     const url = new URL(request.url);
+    if (options.hostCheck && !options.hostCheck(request.headers.get("host"))) {
+      options.metrics.refused.inc();
+      return Response.json({ error: "Cannot answer: this node does not serve that Host" }, {
+        status: 403,
+      });
+    }
     if (options.admin && url.pathname.startsWith("/admin/")) {
       return handleAdminRequest(request, options.admin);
     }
@@ -140,15 +164,13 @@ function createFetchHandler(state: TransportState) {
       return await state.peerEndpoint.upgrade(request, server);
     }
     if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      const data: ClientSocketData = { kind: "client" };
-      if (server.upgrade(request, { data })) return undefined;
-      return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, {
-        status: 400,
-      });
+      return await upgradeClient(request, server, options);
     }
     const api = await handleApiRequest(request, {
       node: options.node,
       registry: options.registry,
+      metrics: options.metrics,
+      auth: options.auth,
       logger: options.logger,
       clientCount: () => hub.size,
       peerCount: () => state.peerCount(),
@@ -160,6 +182,36 @@ function createFetchHandler(state: TransportState) {
     if (page) return page;
     return Response.json({ error: "Cannot find this path" }, { status: 404 });
   };
+}
+
+/**
+ * A client upgrade: 403 from a foreign Origin, 401 for a bad token (or none with --auth
+ * required), else upgraded with the connection's identity and the end of its token.
+ */
+async function upgradeClient(
+  request: Request,
+  server: BunServer,
+  options: NodeServerOptions,
+): Promise<Response | undefined> {
+  const { metrics, logger } = options;
+  const origin = request.headers.get("origin");
+  if (!options.originPolicy.allowsUpgrade(origin, request.headers.get("host"))) {
+    metrics.refused.inc();
+    logger.debug("client refused: origin", { origin });
+    return Response.json({ error: `Cannot upgrade: origin ${origin} is not allowed` }, {
+      status: 403,
+    });
+  }
+  const who = await options.auth.authenticate(request, { allowQueryToken: true });
+  if (!who.ok) {
+    metrics.refused.inc();
+    logger.debug("client refused: token", { reason: who.error });
+    return unauthorized(who.error);
+  }
+  const data: ClientSocketData = { kind: "client", identity: who.identity };
+  if (who.validUntilMs !== undefined) data.validUntilMs = who.validUntilMs;
+  if (server.upgrade(request, { data })) return undefined;
+  return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, { status: 400 });
 }
 
 /** The one static websocket handler: peer sockets to the mesh, client sockets to the hub. */
@@ -177,8 +229,8 @@ function createWebSocketHandlers(state: TransportState): WebSocketHandler<Socket
     perMessageDeflate: false,
     open(ws) {
       if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.open(ws);
-      const client = hub.add(ws);
-      const session = new ClientSession(hub.socketOf(client), context);
+      const client = hub.add(ws, ws.data.validUntilMs);
+      const session = new ClientSession(hub.socketOf(client), context, ws.data.identity);
       client.session = session;
       ws.data.client = client;
       session.open();
@@ -254,6 +306,12 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     websocket: createWebSocketHandlers(state),
   });
 
+  // A private chat reaches the connections that may read it, one by one (not a topic).
+  const stopChatChanges = node.onChatChanged((change) => {
+    if (!isPrivateChatId(change.chat.chatId)) return;
+    for (const session of hub.sessions()) session.chatChanged(change);
+  });
+
   return {
     server,
     port: server.port!,
@@ -268,6 +326,7 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     clientCount: () => hub.size,
     async stop() {
       // Let the close frames go out, but never hang on a client that does not answer.
+      stopChatChanges();
       await hub.closeAll(CloseCode.goingAway, "node shutting down", SHUTDOWN_GRACE_MS);
       hub.close();
       await server.stop(true);

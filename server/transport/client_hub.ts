@@ -3,8 +3,9 @@
  * on (with O(1) per-topic counts instead of Bun's scan), and the fan-out to
  * them, with the two rules that keep one connection from hurting the others:
  * a reader that falls behind is dropped (4000) and a silent one is pinged, then
- * closed (4001). It sees sockets only through the narrow HubSocket shape, so
- * tests drive it with plain objects.
+ * closed (4001); and a connection whose user token expired is closed (4003). It
+ * sees sockets only through the narrow HubSocket shape, so tests drive it with
+ * plain objects.
  *
  * A connection whose `since` claimed messages this node has not reached yet is
  * held off Bun's pub/sub: the hub hands it each frame of its topics itself,
@@ -19,15 +20,16 @@
  * - A held connection is on no message topic (ALL_CHATS_TOPIC, chat topics) in
  *   Bun, only on its others; any other open one is on exactly client.topics;
  *   either way it gets each frame of its topics once.
+ * - A connection with validUntilMs is closed with 4003 within one sweep after it.
  * @module
  */
 
 import { sleep } from "../../common/abortable_sleep.ts";
-import { type Clock, monotonicClock } from "../../common/clock.ts";
+import { type Clock, monotonicClock, systemClock } from "../../common/clock.ts";
 import { CloseCode } from "../../common/errors.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { VersionVector } from "../../common/version_vector.ts";
-import { ALL_CHATS_TOPIC, chatTopic, isMessageTopic } from "../core/delivery_topics.ts";
+import { isMessageTopic, messageTopics } from "../core/delivery_topics.ts";
 import { type CommittedSeq, ResumeGate } from "./resume_gate.ts";
 import type { ClientSession, ClientSocket } from "./client_session.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -58,6 +60,8 @@ export interface HubClient {
   /** Topics it is subscribed to (for the per-topic counts). */
   topics: Set<string>;
   socket: HubSocket;
+  /** Wall-clock ms when its user token stops being valid; undefined without a token. */
+  validUntilMs?: number;
 }
 
 export interface ClientHubOptions {
@@ -73,6 +77,8 @@ export interface ClientHubOptions {
   clock?: Clock;
   /** The node's committed mark per origin; without it no connection is ever held. */
   committedSeq?: CommittedSeq;
+  /** The wall clock token expiry is read on. @default systemClock */
+  wallClock?: Clock;
 }
 
 /** How often every client is checked for slowness and silence. */
@@ -87,6 +93,7 @@ export class ClientHub {
   #options: ClientHubOptions;
   #idleMs: number;
   #clock: Clock;
+  #wallClock: Clock;
   #deliveryCheckScheduled = false;
   #sweep: ReturnType<typeof setInterval>;
   /** Connections held off pub/sub until the node reaches what their `since` claimed. */
@@ -99,20 +106,30 @@ export class ClientHub {
     this.#idleMs = options.idleTimeoutMs ?? 120_000;
     this.#clock = options.clock ?? monotonicClock;
     this.#committedSeq = options.committedSeq ?? (() => Number.MAX_SAFE_INTEGER);
+    this.#wallClock = options.wallClock ?? systemClock;
     this.#sweep = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     (this.#sweep as { unref?: () => void }).unref?.();
   }
 
-  /** A new connection; the caller creates its session with hub.socketOf(client). */
-  add(socket: HubSocket): HubClient {
+  /**
+   * A new connection; the caller creates its session with hub.socketOf(client). With
+   * validUntilMs (its token's end), it is closed with 4003 then.
+   */
+  add(socket: HubSocket, validUntilMs?: number): HubClient {
     const client: HubClient = {
       socket,
       lastSeenMs: this.#clock.nowMs(),
       pingedAtMs: 0,
       topics: new Set(),
     };
+    if (validUntilMs !== undefined) client.validUntilMs = validUntilMs;
     this.#clients.add(client);
     return client;
+  }
+
+  /** Every open connection's session (to tell them of a private chat they may now read). */
+  *sessions(): IterableIterator<ClientSession> {
+    for (const client of this.#clients) if (client.session) yield client.session;
   }
 
   /** The socket a session talks to: subscriptions go through the hub's counts. */
@@ -149,12 +166,11 @@ export class ClientHub {
     this.#scheduleDeliveryCheck();
   }
 
-  /** Fan-out of one message's live frame (its chat topic and ALL_CHATS_TOPIC). */
+  /** Fan-out of one message's live frame (messageTopics: never `all` for a private chat). */
   publishMessage(message: ChatMessage, text: string): void {
-    const topic = chatTopic(message.chatId);
-    this.#options.publishToTopic(topic, text);
-    this.#options.publishToTopic(ALL_CHATS_TOPIC, text);
-    if (this.#held.size > 0) this.#deliverHeld(message, topic, text);
+    const topics = messageTopics(message.chatId);
+    for (const topic of topics) this.#options.publishToTopic(topic, text);
+    if (this.#held.size > 0) this.#deliverHeld(message, topics, text);
     this.#scheduleDeliveryCheck();
   }
 
@@ -225,9 +241,16 @@ export class ClientHub {
       if (!gate.settle(this.#committedSeq)) this.#release(client);
     }
     const nowMs = this.#clock.nowMs();
+    const wallMs = this.#wallClock.nowMs();
     for (const client of this.#clients) {
       this.dropIfSlow(client);
       this.#checkIdle(client, nowMs);
+      if (client.validUntilMs !== undefined && wallMs >= client.validUntilMs) {
+        this.#options.logger.debug("client closed: token expired", {
+          connection: client.session?.id,
+        });
+        client.session?.close(CloseCode.tokenExpired, "token expired: connect with a new token");
+      }
     }
   }
 
@@ -258,9 +281,9 @@ export class ClientHub {
     }
   }
 
-  #deliverHeld(message: ChatMessage, topic: string, text: string): void {
+  #deliverHeld(message: ChatMessage, topics: readonly string[], text: string): void {
     for (const [client, gate] of this.#held) {
-      const wanted = client.topics.has(topic) || client.topics.has(ALL_CHATS_TOPIC);
+      const wanted = topics.some((topic) => client.topics.has(topic));
       if (wanted && !gate.covers(message)) client.socket.send(text);
       if (!gate.settle(this.#committedSeq)) this.#release(client);
     }

@@ -7,7 +7,10 @@
  * Invariants:
  * - A connection that never sent a frame gets only what pub/sub delivers
  *   (newMessagesForClient, one message per frame): nothing else unsolicited.
- * - A connection is on ALL_CHATS_TOPIC or on chat topics, never both.
+ * - Topics as chat_subscriptions.ts keeps them: never a private chat the
+ *   connection's identity may not read.
+ * - It speaks as its identity only (AccessControl.checkSpeaker) and reads and
+ *   writes only chats it may use (checkChat): `forbidden`, nothing stored.
  * - Every reply and error carries `source` and echoes the frame's `ref`.
  * @module
  */
@@ -27,7 +30,11 @@ import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import { decodeVector, type VersionVector } from "../../common/version_vector.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { StorageRefusedError } from "../core/storage_guard.ts";
-import { ALL_CHATS_TOPIC, chatTopic, HELLO_TOPIC } from "../core/delivery_topics.ts";
+import { HELLO_TOPIC } from "../core/delivery_topics.ts";
+import { ANONYMOUS, canRead, type Identity } from "../core/chat_access.ts";
+import type { ChatChange } from "../core/chat_records.ts";
+import { ChatSubscriptions } from "./chat_subscriptions.ts";
+import { chatListPayload, renameChat } from "./chat_requests.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import { TokenBucket } from "../../common/token_bucket.ts";
@@ -86,9 +93,8 @@ export class ClientSession {
   #context: ClientSessionContext;
   #bucket: TokenBucket;
   #strikes = 0;
-  #chatIds: number[] | null = null;
-  /** #chatIds as a set, for the per-event check of publishToReaders. */
-  #chatIdSet: Set<number> | null = null;
+  #identity: Identity;
+  #subscriptions: ChatSubscriptions;
   #helloName: string | undefined;
   /** Per-chat rate of relayed `typing` frames. */
   readonly typingThrottle = new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
@@ -97,18 +103,35 @@ export class ClientSession {
   #outbox: string[] = [];
   #terminateTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(socket: ClientSocket, context: ClientSessionContext) {
+  constructor(socket: ClientSocket, context: ClientSessionContext, identity: Identity = ANONYMOUS) {
     this.#socket = socket;
     this.#context = context;
+    this.#identity = identity;
+    this.#subscriptions = new ChatSubscriptions(socket, context.node, identity);
     this.#bucket = new TokenBucket({
       ratePerSecond: context.rateLimit.perSecond,
       burst: context.rateLimit.burst,
     });
   }
 
-  /** Called once the socket is open: default subscription is every chat. */
+  /** Called once the socket is open: default subscription is every chat it may read. */
   open(): void {
-    this.#socket.subscribe(ALL_CHATS_TOPIC);
+    this.#subscriptions.open();
+  }
+
+  /** Who this connection speaks for. */
+  get identity(): Identity {
+    return this.#identity;
+  }
+
+  /**
+   * A private chat record is new or changed (ChatNode.onChatChanged): followed when now
+   * readable, and announced to a hello connection (unless this one caused it).
+   */
+  chatChanged({ chat, cause, frame }: ChatChange): void {
+    if (this.#closing || !canRead(this.#identity, chat)) return;
+    this.#subscriptions.chatChanged(chat);
+    if (this.#helloName !== undefined && cause !== this) this.#sendText(frame);
   }
 
   /** Called once the socket closed. */
@@ -136,12 +159,15 @@ export class ClientSession {
     return this.#helloName;
   }
 
-  /** True when a section 7 frame about chatId is for this connection (see ClientHub). */
+  /**
+   * True when a section 7 frame about chatId is for this connection (see ClientHub): a
+   * hello connection that follows the chat (a private one: on its topic) and may read it.
+   */
   wantsReaderFrame(chatId: number, filter: ReaderFilter): boolean {
     const name = this.#helloName;
     return name !== undefined && !this.#closing && filter.exceptConnection !== this.id &&
-      filter.exceptName !== name && (this.#chatIdSet === null || this.#chatIdSet.has(chatId)) &&
-      mayRead({ name }, chatId);
+      filter.exceptName !== name && this.#subscriptions.follows(chatId) &&
+      mayRead(this.#context.node.access, this.#identity, chatId);
   }
 
   /** Sends a frame the hub fans out (with this microtask's other replies). */
@@ -196,6 +222,7 @@ export class ClientSession {
       handleEventRequest(frame, {
         id: this.id,
         helloName: this.#helloName,
+        identity: this.#identity,
         typingThrottle: this.typingThrottle,
         reply: (frame) => this.#reply(frame),
         sendText: (text) => this.#sendText(text),
@@ -205,6 +232,9 @@ export class ClientSession {
     }
     switch (frame.type) {
       case ClientFrameType.newMessageFromClient: {
+        const refused = node.access.checkSpeaker(frame.payload.sender, this.#identity) ??
+          node.access.checkChat(frame.payload.chatId, this.#identity);
+        if (refused) return this.#error(refused.code, refused.message, ref);
         const clientMsgId = frame.payload.clientMsgId;
         node.sendLocal(frame.payload).then((outcome) => {
           this.#context.metrics.acked.inc();
@@ -217,6 +247,8 @@ export class ClientSession {
       case ClientFrameType.clientSyncRequest:
         return this.#answerSync(frame.payload, ref);
       case ClientFrameType.hello: {
+        const refused = node.access.checkSpeaker(frame.payload.name, this.#identity);
+        if (refused) return this.#error(refused.code, refused.message, ref);
         const first = this.#helloName === undefined;
         this.#helloName = frame.payload.name;
         const welcome = {
@@ -228,41 +260,63 @@ export class ClientSession {
         // The welcome answers the hello: it leaves before the presence event the join publishes.
         this.#flushOutbox();
         if (first) this.#socket.subscribe(HELLO_TOPIC);
-        node.presence.join(this.id, frame.payload.name, this.#chatIds);
+        node.presence.join(this.id, frame.payload.name, this.#subscriptions.followed());
         return;
       }
       case ClientFrameType.subscribe: {
-        this.#resubscribe(frame.payload.chatIds);
-        if (this.#helloName !== undefined) node.presence.subscribe(this.id, this.#chatIds);
+        const refused = this.#subscriptions.set(frame.payload.chatIds);
+        if (this.#helloName !== undefined) {
+          node.presence.subscribe(this.id, this.#subscriptions.followed());
+        }
+        if (refused.length > 0) {
+          const list = refused.slice(0, 10).join(", ") + (refused.length > 10 ? ", ..." : "");
+          this.#error("forbidden", `not followed: private chats, members only: ${list}`, ref);
+        }
         return;
       }
       case ClientFrameType.createChat: {
+        const members = node.access.privateMembers(frame.payload, this.#identity);
+        if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
         node.createChat(frame.payload.name, (text) => {
           if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
           else this.#context.node.publishToHello(text);
-        }).then((chat) => {
+        }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
           this.#sendText(node.chatCreatedFrame(chat, ref));
         }, (error: Error) => this.#refused(error, "chat", ref));
         return;
       }
       case ClientFrameType.listChats: {
-        const chats = node.chats().map(({ chatId, name, lastMessageAt }) =>
-          lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
-        );
+        const chats = chatListPayload(node, frame.payload, this.#identity);
         this.#reply({ type: ServerFrameType.chatList, payload: chats, ref });
         return;
       }
+      case ClientFrameType.renameChat:
+        return renameChat(node, frame.payload, {
+          helloName: this.#helloName,
+          identity: this.#identity,
+          sendText: (text) => this.#sendText(text),
+          error: (code, message, ref) => this.#error(code, message, ref),
+          refused: (error, ref) => this.#refused(error, "chat", ref),
+        }, ref);
       case ClientFrameType.presence: {
-        const entries = node.presence.list(frame.payload.chatId);
-        this.#reply({ type: ServerFrameType.presenceList, payload: entries, ref });
+        const list = node.access.presenceFor(frame.payload.chatId, this.#identity);
+        if (!list.ok) return this.#error(list.error.code, list.error.message, ref);
+        this.#reply({ type: ServerFrameType.presenceList, payload: list.value, ref });
         return;
       }
     }
   }
 
-  /** `clientSyncRequest`: `since` (resume, paged with a vector), else history. */
+  /**
+   * `clientSyncRequest`: `since` (resume, paged with a vector), else history; only chats
+   * this connection may read (`forbidden` when it names a private chat it may not).
+   */
   #answerSync(request: SyncRequestPayload, ref: string | undefined): void {
     const { node } = this.#context;
+    const refused = request.chatId === undefined
+      ? undefined
+      : node.access.checkChat(request.chatId, this.#identity);
+    if (refused) return this.#error(refused.code, refused.message, ref);
     if (request.since !== undefined) {
       const since = decodeVector(request.since)!;
       const result = node.since({
@@ -270,8 +324,7 @@ export class ClientSession {
         since,
         limit: request.limit ?? Limits.syncLimitMax,
         updatesSince: request.updatesSince,
-        reader: { name: this.#helloName },
-      });
+      }, this.#identity);
       // In the same turn as the reply: no live frame can slip between the two.
       this.#socket.claimSince?.(since, request.chatId);
       this.#reply({
@@ -289,19 +342,10 @@ export class ClientSession {
       chatId: request.chatId,
       before: request.before,
       limit: request.limit ?? Limits.syncDefaultLimit,
-    });
+    }, this.#identity);
     if (!result.ok) return this.#error(result.error.code, result.error.message, ref);
     const more = result.more || undefined;
     this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
-  }
-
-  #resubscribe(chatIds: number[] | null): void {
-    if (this.#chatIds === null) this.#socket.unsubscribe(ALL_CHATS_TOPIC);
-    else for (const chatId of this.#chatIds) this.#socket.unsubscribe(chatTopic(chatId));
-    this.#chatIds = chatIds;
-    this.#chatIdSet = chatIds === null ? null : new Set(chatIds);
-    if (chatIds === null) this.#socket.subscribe(ALL_CHATS_TOPIC);
-    else for (const chatId of chatIds) this.#socket.subscribe(chatTopic(chatId));
   }
 
   /** Sends a reply, from this node (`source`), through the one encoder. */

@@ -207,7 +207,7 @@ describe("ClientSession", () => {
 
   test("a failure inside one frame costs that frame only", async () => {
     const { exchange, node, socket } = setup();
-    node.chats = () => {
+    node.access.chatsFor = () => {
       throw new Error("disk on fire");
     };
     const error = await exchange({ type: "listChats", payload: {}, ref: "x" });

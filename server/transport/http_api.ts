@@ -8,6 +8,10 @@
  * out); bad input (not UTF-8, not JSON, a wrong field, over 64 KiB) gets 400/413
  * with {"error"} and changes nothing; one error
  * handler turns anything unexpected into 500 {"error"} without details.
+ * The chats and search API (section 6): a POST whose Content-Type is not application/json
+ * gets 415, a bad token (or none, with --auth required) 401, a private chat the
+ * caller may not use or a sender other than its token's sub 403; /healthz,
+ * /metrics and /api/clients need no token.
  * @module
  */
 
@@ -19,12 +23,17 @@ import { parseSearchQuery } from "../../common/message_event_validation.ts";
 import { Limits } from "../../common/protocol.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../../common/logger.ts";
-import type { MetricsRegistry } from "../observability/metrics_registry.ts";
+import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
+import type { Identity } from "../core/chat_access.ts";
+import { unauthorized, type UserAuth } from "./user_auth.ts";
 import { type ReadinessPhase, readyzResponse } from "../process/readiness.ts";
 
 export interface HttpApiContext {
   node: ChatNode;
   registry: MetricsRegistry;
+  metrics: NodeMetrics;
+  /** Reads the caller's token (--auth). */
+  auth: UserAuth;
   logger: Logger;
   /** Open client connections. */
   clientCount: () => number;
@@ -101,30 +110,70 @@ export async function handleApiRequest(
     }
     if (path === "/api/chats" || path === "/api/chats/") {
       if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
-      return json(
-        context.node.chats().map(({ chatId, name, lastMessageAt }) =>
-          lastMessageAt === undefined ? { chatId, name } : { chatId, name, lastMessageAt }
-        ),
-      );
+      const reader = await identify(request, context);
+      if (reader instanceof Response) return reader;
+      return json(context.node.access.chatsFor(reader));
     }
     if (path === "/api/search" || path === "/api/search/") {
       if (!isRead(request)) return methodNotAllowed(["GET", "HEAD"]);
-      return searchResponse(url, context);
+      const reader = await identify(request, context);
+      if (reader instanceof Response) return reader;
+      return searchResponse(url, reader, context);
     }
     const match = MESSAGES_PATH.exec(path);
     if (!match) return undefined;
+    if (!isRead(request) && request.method !== "POST") {
+      return methodNotAllowed(["GET", "HEAD", "POST"]);
+    }
+    if (request.method === "POST" && !isJsonMediaType(request.headers.get("content-type"))) {
+      context.metrics.refused.inc();
+      return fail(415, "Cannot accept: the body must be Content-Type application/json");
+    }
+    const reader = await identify(request, context);
+    if (reader instanceof Response) return reader;
     const chatId = parseChatIdParam(match[1]);
     if (chatId === null) return fail(400, "Cannot read chat: the chat id must be an integer >= 0");
-    if (isRead(request)) return getMessages(url, chatId, context);
-    if (request.method === "POST") return await postMessage(request, chatId, context);
-    return methodNotAllowed(["GET", "HEAD", "POST"]);
+    const forbidden = context.node.access.checkChat(chatId, reader);
+    if (forbidden) return refuse(context, `Cannot use chat: ${forbidden.message}`);
+    if (isRead(request)) return getMessages(url, chatId, reader, context);
+    return await postMessage(request, chatId, reader, context);
   } catch (error) {
     context.logger.error("http request failed", { path, error: (error as Error).message });
     return fail(500, "Cannot answer: internal error");
   }
 }
 
-function getMessages(url: URL, chatId: number, context: HttpApiContext): Response {
+/**
+ * Who a REST request speaks for (Authorization: Bearer, never a URL token), or the 401 to
+ * answer. Every route that reads or writes chats starts here.
+ */
+export async function identify(
+  request: Request,
+  context: Pick<HttpApiContext, "auth" | "metrics">,
+): Promise<Identity | Response> {
+  const who = await context.auth.authenticate(request);
+  if (who.ok) return who.identity;
+  context.metrics.refused.inc();
+  return unauthorized(who.error);
+}
+
+function refuse(context: HttpApiContext, error: string): Response {
+  context.metrics.refused.inc();
+  return fail(403, error);
+}
+
+/** `application/json`, with parameters (charset) or not; nothing else. */
+export function isJsonMediaType(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  return contentType.split(";")[0].trim().toLowerCase() === "application/json";
+}
+
+function getMessages(
+  url: URL,
+  chatId: number,
+  reader: Identity,
+  context: HttpApiContext,
+): Response {
   const limitParam = url.searchParams.get("limit");
   let limit: number = Limits.syncDefaultLimit;
   if (limitParam !== null && limitParam !== "") {
@@ -138,7 +187,7 @@ function getMessages(url: URL, chatId: number, context: HttpApiContext): Respons
   if (before !== undefined && !/^[0-9]{1,40}$/.test(before)) {
     return fail(400, "Cannot read: before must be a messageId");
   }
-  const result = context.node.history({ chatId, before, limit });
+  const result = context.node.history({ chatId, before, limit }, reader);
   if (!result.ok) return fail(404, `Cannot read: ${result.error.message}`);
   return new Response(JSON.stringify(result.messages), {
     headers: {
@@ -150,15 +199,13 @@ function getMessages(url: URL, chatId: number, context: HttpApiContext): Respons
 }
 
 /** `GET /api/search`: the same answer as the `search` frame, the cursor in headers. */
-function searchResponse(url: URL, context: HttpApiContext): Response {
+function searchResponse(url: URL, reader: Identity, context: HttpApiContext): Response {
   const query = parseSearchQuery(url.searchParams);
   if (!query.ok) return fail(400, `Cannot search: ${query.error.message}`);
-  const outcome = context.node.search(query.value, {});
+  const outcome = context.node.search(query.value, reader);
   if (!outcome.ok) {
-    return fail(
-      outcome.error.code === "forbidden" ? 403 : 400,
-      `Cannot search: ${outcome.error.message}`,
-    );
+    const error = `Cannot search: ${outcome.error.message}`;
+    return outcome.error.code === "forbidden" ? refuse(context, error) : fail(400, error);
   }
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -172,12 +219,15 @@ function searchResponse(url: URL, context: HttpApiContext): Response {
 async function postMessage(
   request: Request,
   chatId: number,
+  reader: Identity,
   context: HttpApiContext,
 ): Promise<Response> {
   const body = await readJsonBody(request, POST_BODY_MAX_BYTES);
   if (!body.ok) return fail(body.status, body.error);
   const payload = validatePostMessageBody(body.value, chatId);
   if (!payload.ok) return fail(400, `Cannot accept: ${payload.error.message}`);
+  const speaker = context.node.access.checkSpeaker(payload.value.sender, reader);
+  if (speaker) return refuse(context, `Cannot accept: ${speaker.message}`);
   try {
     const outcome = await context.node.sendLocal(payload.value);
     return json(outcome.message, 201);

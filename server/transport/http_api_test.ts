@@ -7,6 +7,7 @@ import { ALL_CHATS_TOPIC } from "../core/delivery_topics.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { handleApiRequest, type HttpApiContext } from "./http_api.ts";
+import { createUserAuth } from "./user_auth.ts";
 
 const NODE_ID = 3;
 
@@ -23,6 +24,8 @@ function setup(overrides: Partial<HttpApiContext> = {}) {
   const context: HttpApiContext = {
     node,
     registry,
+    metrics,
+    auth: createUserAuth({ mode: "off" }),
     logger: silentLogger,
     clientCount: () => 4,
     peerCount: () => 2,
@@ -186,7 +189,7 @@ describe("handleApiRequest()", () => {
       JSON.stringify({ text: "t", sender: "a" }),
     );
     expect(refused.status).toBe(503);
-    node.chats = () => {
+    node.access.chatsFor = () => {
       throw new Error("disk full at /var/secret");
     };
     const broken = await call("/api/chats");

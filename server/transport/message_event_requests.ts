@@ -20,7 +20,7 @@ import {
 import type { TypingThrottle } from "../../common/typing_throttle.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { messageUpdatedFrame } from "../core/message_updates.ts";
-import { mayRead } from "../core/read_access.ts";
+import type { Identity } from "../core/chat_access.ts";
 import type { Logger } from "../../common/logger.ts";
 
 /** What a session offers this module. */
@@ -28,6 +28,8 @@ export interface EventRequestSession {
   readonly id: number;
   /** The hello name; undefined before hello. */
   readonly helloName: string | undefined;
+  /** Who the connection speaks for (its token, or anonymous). */
+  readonly identity: Identity;
   typingThrottle: TypingThrottle;
   /** Sends a reply frame (the session sets `source`). */
   reply(frame: ServerFrame): void;
@@ -63,27 +65,29 @@ export function handleEventRequest(
       const request = frame.type === ClientFrameType.editMessage
         ? { kind: "edit" as const, ...frame.payload }
         : { kind: "delete" as const, ...frame.payload };
-      node.updates.change(request, { name }, session.id).then((outcome) => {
-        if (!outcome.ok) return session.error(outcome.error.code, outcome.error.message, ref);
-        session.sendText(messageUpdatedFrame(outcome.message, node.nodeId, ref));
-      }, (error: Error) => {
-        context.logger.error("message change not stored", { error: error.message });
-        session.error("unavailable", "the change could not be stored: try again", ref);
-      });
+      node.updates.change(request, { identity: session.identity, name }, session.id).then(
+        (outcome) => {
+          if (!outcome.ok) return session.error(outcome.error.code, outcome.error.message, ref);
+          session.sendText(messageUpdatedFrame(outcome.message, node.nodeId, ref));
+        },
+        (error: Error) => {
+          context.logger.error("message change not stored", { error: error.message });
+          session.error("unavailable", "the change could not be stored: try again", ref);
+        },
+      );
       return;
     }
     case ClientFrameType.typing: {
       if (name === undefined) return session.error("forbidden", HELLO_FIRST, ref);
       const { chatId } = frame.payload;
-      if (!mayRead({ name }, chatId)) {
-        return session.error("forbidden", "this chat is not readable", ref);
-      }
+      const forbidden = node.access.checkChat(chatId, session.identity);
+      if (forbidden) return session.error(forbidden.code, forbidden.message, ref);
       const nowMs = (context.nowMs ?? Date.now)();
       if (session.typingThrottle.allow(chatId, nowMs)) node.typingRelay.local(chatId, name);
       return;
     }
     case ClientFrameType.search: {
-      const outcome = node.search(frame.payload, { name });
+      const outcome = node.search(frame.payload, session.identity);
       if (!outcome.ok) return session.error(outcome.error.code, outcome.error.message, ref);
       session.reply({
         type: ServerFrameType.searchResults,

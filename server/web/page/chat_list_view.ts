@@ -31,6 +31,7 @@ function chatButton(
   if (item.chatId === currentChatId) button.setAttribute("aria-current", "true");
   button.append(peopleText("span", "chat-name", item.name));
   button.title = item.name;
+  button.dataset.unread = String(item.unread > 0);
   if (item.unread > 0) {
     const badge = textElement("span", "unread", String(item.unread));
     badge.setAttribute("aria-label", `${item.unread} new`);

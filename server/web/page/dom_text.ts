@@ -25,10 +25,3 @@ export function peopleText(tag: string, className: string, text: string): HTMLEl
   element.dir = "auto";
   return element;
 }
-
-/** Local time of a message, with the date when it is not today. */
-export function formatLocalTime(date: Date, now = new Date()): string {
-  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  if (date.toDateString() === now.toDateString()) return time;
-  return `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
-}

@@ -1,18 +1,18 @@
 /**
- * What the person on the page does, wired to the client: the composer (Enter
- * or `Send`), the `Name` field, the `New chat` form, scrolling back through
- * history. DOM events in, SDK calls and page state out; drawing is the
- * renderer's.
+ * What the person on the page does, wired to the client: the `Name` field,
+ * the `New chat` form, scrolling back through history. The composer has its
+ * own module (page_composer.ts). DOM events in, SDK calls and page state out;
+ * drawing is the renderer's.
  *
- * Invariant: a text longer than the nodes take is refused in place (counted
- * in characters, as the nodes count), never cut; a name takes effect as it is
- * typed and reaches the presence list once the field is left.
+ * Invariant: a name takes effect as it is typed and reaches the presence list
+ * once the field is left; a created chat is shown with the composer focused.
  * @module
  */
 
 import { Limits } from "../../../common/protocol.ts";
 import type { DSatterClient } from "../../../sdk/mod.ts";
 import type { ChatView } from "./chat_view.ts";
+import { wireComposer } from "./page_composer.ts";
 import type { PageHistory } from "./page_history.ts";
 import type { PageRenderer } from "./page_render.ts";
 import type { PageState } from "./page_state.ts";
@@ -25,6 +25,10 @@ export interface PageControlsContext {
   render: PageRenderer;
   history: PageHistory;
   switchChat(chatId: number): void;
+  /** Opens the editor on the newest own message (the Up arrow in an empty composer). */
+  editLastOwn(): boolean;
+  /** Says that the person is typing in the chat shown (sent at most every few seconds). */
+  typing(): void;
 }
 
 export function wirePageControls(context: PageControlsContext): void {
@@ -38,38 +42,13 @@ export function wirePageControls(context: PageControlsContext): void {
     client.createChat(name).then((chat) => {
       view.elements.newChat.value = "";
       context.switchChat(chat.chatId);
+      view.elements.message.focus();
     }).catch((error) => console.warn(error));
   });
   view.elements.scroller.addEventListener("scroll", () => {
     if (view.elements.scroller.scrollTop < 80) void history.loadOlder();
   }, { passive: true });
   view.elements.older.addEventListener("click", () => void history.loadOlder());
-}
-
-function wireComposer({ view, client, state, render }: PageControlsContext): void {
-  const { composer, message, name, scroller } = view.elements;
-  composer.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = message.value;
-    if (text.trim() === "") return;
-    if (!state.myName) return name.focus();
-    // Characters as the nodes count them (code points), said to the user, never cut silently.
-    const length = [...text].length;
-    if (length > Limits.textMaxChars) {
-      message.setCustomValidity(
-        `Too long to send: ${length} characters, at most ${Limits.textMaxChars}`,
-      );
-      message.reportValidity();
-      return;
-    }
-    // Shown at once as pending; a refusal shows on its row ("not delivered").
-    client.send(text, { chatId: state.currentChatId }).catch(() => {});
-    message.value = "";
-    message.focus();
-    render.schedule({ timeline: true });
-    setTimeout(() => scroller.scrollTop = scroller.scrollHeight, 0);
-  });
-  message.addEventListener("input", () => message.setCustomValidity(""));
 }
 
 /**
@@ -88,7 +67,8 @@ function wireNameField({ view, client, state, render }: PageControlsContext): vo
   });
   field.addEventListener("change", () => {
     if (!field.value.trim()) field.value = state.myName;
-    if (client.state.kind === "online" && state.myName !== state.greetedName) {
+    // Said at once on a connection (whatever its phase); offline, the next hello says it.
+    if (state.myName !== state.greetedName) {
       state.greetedName = state.myName;
       client.setName(state.myName);
     }

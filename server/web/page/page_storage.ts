@@ -22,11 +22,22 @@ const PENDING_STORAGE_KEY = "dsatter.pending";
  */
 const NAME_COOKIE = "dsatter_name";
 
-/** `?chat=ID`, else chat 11. */
-export function chatIdFromUrl(search: string): number {
+/** The chat the URL asks for; `bad`: what `?chat=` held when it is no chat id. */
+export interface ChatAddress {
+  chatId: number;
+  bad?: string;
+}
+
+/**
+ * `?chat=ID`, else chat 11. A `?chat=` that is no chat id (`abc`, `-1`, `1e3`) is
+ * said back (`bad`) instead of being silently replaced by chat 11.
+ */
+export function chatAddressFromUrl(search: string): ChatAddress {
   const raw = new URLSearchParams(search).get("chat");
-  const chatId = raw !== null && /^[0-9]{1,15}$/.test(raw) ? Number(raw) : NaN;
-  return Number.isSafeInteger(chatId) ? chatId : DEFAULT_CHAT_ID;
+  if (raw === null) return { chatId: DEFAULT_CHAT_ID };
+  const chatId = /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (Number.isSafeInteger(chatId)) return { chatId };
+  return { chatId: DEFAULT_CHAT_ID, bad: raw.slice(0, 40) };
 }
 
 function cookieName(): string | undefined {

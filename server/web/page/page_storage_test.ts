@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { chatIdFromUrl, loadPendingSends, savePendingSends } from "./page_storage.ts";
+import { chatAddressFromUrl, loadPendingSends, savePendingSends } from "./page_storage.ts";
 
 const globals = globalThis as { sessionStorage?: unknown };
 
@@ -18,11 +18,13 @@ afterEach(() => {
   delete globals.sessionStorage;
 });
 
-test("chatIdFromUrl() reads ?chat=ID and falls back to chat 11", () => {
-  expect(chatIdFromUrl("?chat=42")).toBe(42);
-  expect(chatIdFromUrl("?chat=0")).toBe(0);
-  for (const search of ["", "?chat=", "?chat=-1", "?chat=1e3", "?chat=99999999999999999"]) {
-    expect(chatIdFromUrl(search)).toBe(11);
+test("chatAddressFromUrl() reads ?chat=ID, chat 11 without one, and says back a bad one", () => {
+  expect(chatAddressFromUrl("?chat=42")).toEqual({ chatId: 42 });
+  expect(chatAddressFromUrl("?chat=0")).toEqual({ chatId: 0 });
+  expect(chatAddressFromUrl("")).toEqual({ chatId: 11 });
+  expect(chatAddressFromUrl("?other=1")).toEqual({ chatId: 11 });
+  for (const bad of ["", "-1", "1e3", "99999999999999999", "abc"]) {
+    expect(chatAddressFromUrl(`?chat=${bad}`)).toEqual({ chatId: 11, bad });
   }
 });
 

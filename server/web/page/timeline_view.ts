@@ -1,42 +1,88 @@
 /**
- * The message timeline of the chat shown: one `<li>` per row key, confirmed
- * messages and own pending sends (dashed, "◷ unconfirmed"; "✕ not delivered"
- * when refused), sender and local time above the text.
+ * The message timeline of the chat shown: one `<li>` per row key (confirmed
+ * messages and own pending sends, drawn by message_row.ts), the scroll
+ * position kept where the reader is, a "jump to latest" cue counting what
+ * arrived below while they read further up, and revealing one message (a
+ * search result) in the middle of the view, briefly highlighted.
  *
  * Invariant: one element per row key, only moved or added, so a re-render
- * neither flickers nor loses the reader's scroll position; a row is redrawn
- * only when its state or its ownership changed.
+ * neither flickers nor loses the reader's scroll position; the view follows
+ * new messages only when it was at the bottom.
  * @module
  */
 
 import type { TimelineEntry } from "../../../sdk/mod.ts";
-import { formatLocalTime, peopleText, textElement } from "./dom_text.ts";
+import { localDayKey } from "./local_time.ts";
+import { fillMessageRow, type RowActions, type RowModes } from "./message_row.ts";
+import { timelineRows } from "./timeline_rows.ts";
 
 export interface TimelineView {
   /** Draws the rows; keeps the view at the bottom when it was there, else where it was. */
-  render(entries: TimelineEntry[], ownName: string, reset: boolean): void;
+  render(entries: TimelineEntry[], ownName: string, modes: RowModes, reset: boolean): void;
+  /** Scrolls a message into the middle of the view and marks it for a moment. */
+  reveal(messageId: string): boolean;
+  scrollToBottom(): void;
 }
 
-export function createTimelineView(scroller: HTMLElement, list: HTMLElement): TimelineView {
+const AT_BOTTOM_PX = 40;
+const HIGHLIGHT_MS = 2500;
+
+export function createTimelineView(
+  scroller: HTMLElement,
+  list: HTMLElement,
+  jumpButton: HTMLButtonElement,
+  actions: RowActions,
+): TimelineView {
   let rows = new Map<string, HTMLLIElement>();
+  let newBelow = 0;
+  const atBottom = () =>
+    scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < AT_BOTTOM_PX;
+  const showCue = () => {
+    jumpButton.hidden = newBelow === 0;
+    jumpButton.textContent = newBelow === 1
+      ? "1 new message ↓"
+      : newBelow > 1
+      ? `${newBelow} new messages ↓`
+      : "Jump to latest";
+  };
+  const scrollToBottom = () => {
+    scroller.scrollTop = scroller.scrollHeight;
+    newBelow = 0;
+    showCue();
+  };
+  scroller.addEventListener("scroll", () => {
+    if (newBelow > 0 && atBottom()) {
+      newBelow = 0;
+      showCue();
+    }
+  }, { passive: true });
+  jumpButton.addEventListener("click", scrollToBottom);
+
   return {
-    render(entries, ownName, reset) {
-      const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    render(entries, ownName, modes, reset) {
+      const wasAtBottom = atBottom();
       const viewTop = scroller.getBoundingClientRect().top;
-      const anchor = reset || atBottom
+      const anchor = reset || wasAtBottom
         ? undefined
         : [...rows.values()].find((row) => row.getBoundingClientRect().bottom > viewTop);
       const anchorOffset = anchor ? anchor.getBoundingClientRect().top - viewTop : 0;
+      const lastKey = [...rows.keys()].at(-1);
       const next = new Map<string, HTMLLIElement>();
       let cursor: ChildNode | null = list.firstChild;
-      for (const entry of entries) {
-        if (next.has(entry.key)) continue;
-        const row = (reset ? undefined : rows.get(entry.key)) ?? document.createElement("li");
-        row.dataset.key = entry.key;
-        fillRow(row, entry, ownName);
-        next.set(entry.key, row);
-        if (row === cursor) cursor = cursor.nextSibling;
-        else list.insertBefore(row, cursor);
+      let arrivedBelow = 0;
+      let pastLast = lastKey === undefined;
+      const dayOf = (atMs: number) => localDayKey(new Date(atMs));
+      for (const row of timelineRows(entries, { ownName, dayOf })) {
+        if (next.has(row.key)) continue;
+        const known = reset ? undefined : rows.get(row.key);
+        if (!known && pastLast && !row.own) arrivedBelow += 1;
+        if (row.key === lastKey) pastLast = true;
+        const element = known ?? document.createElement("li");
+        element.dataset.key = row.key;
+        fillMessageRow(element, row, modes, actions);
+        next.set(row.key, element);
+        if (element === cursor) cursor = cursor.nextSibling;
+        else list.insertBefore(element, cursor);
       }
       while (cursor) {
         const stale: ChildNode = cursor;
@@ -44,52 +90,28 @@ export function createTimelineView(scroller: HTMLElement, list: HTMLElement): Ti
         stale.remove();
       }
       rows = next;
-      if (reset || atBottom) {
-        scroller.scrollTop = scroller.scrollHeight;
-      } else if (anchor?.isConnected) {
+      if (reset || wasAtBottom) {
+        scrollToBottom();
+        return;
+      }
+      if (anchor?.isConnected) {
         scroller.scrollTop += anchor.getBoundingClientRect().top - viewTop - anchorOffset;
       }
+      if (arrivedBelow > 0 && lastKey !== undefined) {
+        newBelow += arrivedBelow;
+        showCue();
+      }
     },
+
+    reveal(messageId) {
+      const row = list.querySelector<HTMLLIElement>(`li[data-message-id="${messageId}"]`);
+      if (!row) return false;
+      row.scrollIntoView({ block: "center" });
+      row.classList.add("highlight");
+      setTimeout(() => row.classList.remove("highlight"), HIGHLIGHT_MS);
+      return true;
+    },
+
+    scrollToBottom,
   };
-}
-
-type RowState = "confirmed" | "failed" | "pending" | "acknowledged";
-
-function rowState(entry: TimelineEntry): RowState {
-  if (entry.kind === "message") return "confirmed";
-  if (entry.pending.failure !== undefined) return "failed";
-  return entry.pending.messageId === undefined ? "pending" : "acknowledged";
-}
-
-function fillRow(row: HTMLLIElement, entry: TimelineEntry, ownName: string): void {
-  const { sender, text } = entry.kind === "message" ? entry.message : entry.pending;
-  const when = entry.kind === "message"
-    ? new Date(entry.message.dateTime)
-    : new Date(entry.pending.queuedAtMs);
-  const state = rowState(entry);
-  const own = String(sender === ownName);
-  if (row.dataset.state === state && row.dataset.own === own) return;
-  row.dataset.state = state;
-  row.dataset.own = own;
-  if (entry.kind === "message") row.dataset.messageId = entry.message.messageId;
-  row.className = [
-    sender === ownName ? "own" : "",
-    state === "pending" ? "pending" : "",
-    state === "failed" ? "failed" : "",
-  ].join(" ").trim();
-  const time = textElement("time", "time", formatLocalTime(when));
-  time.setAttribute("datetime", when.toISOString());
-  time.title = when.toLocaleString();
-  const meta = textElement("div", "meta", "");
-  meta.append(peopleText("span", "sender", sender), time);
-  if (state === "pending") {
-    const mark = textElement("span", "status-mark", "◷ unconfirmed");
-    mark.title = "Not yet confirmed by the server";
-    meta.append(mark);
-  } else if (entry.kind === "pending" && entry.pending.failure !== undefined) {
-    const mark = textElement("span", "status-mark failed", "✕ not delivered");
-    mark.title = entry.pending.failure;
-    meta.append(mark);
-  }
-  row.replaceChildren(meta, peopleText("div", "text", text));
 }

@@ -54,7 +54,15 @@ export interface OpenChatPageOptions {
   name: string;
   /** Opens `/?chat=ID`; default `/` (chat 11). */
   chatId?: number;
+  /** Opens this path instead (e.g. `/?chat=abc`). */
+  path?: string;
   viewport?: { width: number; height: number };
+  /** The system's colour scheme the page sees. @default "light" */
+  colorScheme?: "light" | "dark";
+  /** The browser's language (times and dates are written its way). @default "en-US" */
+  locale?: string;
+  /** Run before any script of the page (e.g. to watch an API it calls). */
+  initScript?: () => void;
   deadlineMs?: number;
 }
 
@@ -64,8 +72,13 @@ export async function openChatPage(
   nodeUrl: string,
   options: OpenChatPageOptions,
 ): Promise<ChatPage> {
-  const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP_VIEWPORT });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? DESKTOP_VIEWPORT,
+    colorScheme: options.colorScheme ?? "light",
+    locale: options.locale ?? "en-US",
+  });
   const page = await context.newPage();
+  if (options.initScript) await page.addInitScript(options.initScript);
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   page.on("console", (message) => {
@@ -74,7 +87,7 @@ export async function openChatPage(
   page.on("response", (response) => {
     if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
   });
-  const path = options.chatId === undefined ? "/" : `/?chat=${options.chatId}`;
+  const path = options.path ?? (options.chatId === undefined ? "/" : `/?chat=${options.chatId}`);
   await page.goto(`${nodeUrl}${path}`, { timeout: options.deadlineMs ?? 20_000 });
   const nameField = page.getByRole("textbox", { name: "Name", exact: true });
   await nameField.fill(options.name);
@@ -85,6 +98,16 @@ export async function openChatPage(
 
 export async function waitForOnline(page: Page, deadlineMs = 20_000): Promise<void> {
   await page.locator('#connection[data-state="online"]').waitFor({ timeout: deadlineMs });
+}
+
+/** Waits until a condition about the page holds (the shared wait, with the page's words). */
+export function waitForPage(
+  _page: Page,
+  ready: () => Promise<boolean>,
+  description: string,
+  deadlineMs = 20_000,
+): Promise<void> {
+  return waitUntil(ready, { what: description, deadlineMs, pollMs: 100 });
 }
 
 /** Types a message into `Message` and presses Enter. */

@@ -1,29 +1,17 @@
 /**
  * The web client in a real browser (Debian's Chromium, driven by playwright-core)
- * against a real cluster: one discovery and three chat nodes, each a separate
- * process with its own database. Each test uses its own chat, so they do not
- * see each other's messages; the node-kill test runs last.
- * Screenshots land in test-artifacts/ (gitignored).
+ * against a real cluster (one discovery, three chat nodes, each its own process and
+ * database): chatting across nodes, reload, XSS, right-to-left text and the length
+ * limit, rate-limited sends, keyboard focus in the chat list, scroll-back, unread
+ * counts, creating and switching chats. Each test uses its own chat. Other features:
+ * the other web_*_browser_test.ts files.
  */
-
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import type { Browser } from "playwright-core";
-import { spawnDiscovery, type SpawnedDiscovery } from "../../discovery/testing/spawn_discovery.ts";
-import {
-  REPO_ROOT,
-  type SpawnedNode,
-  spawnNode,
-  TEST_CLUSTER_SECRET,
-} from "../testing/spawn_node.ts";
-import { waitForPeers } from "../testing/peer_test_cluster.ts";
+import { describe, expect, test } from "bun:test";
 import { waitUntil } from "../../common/testing/wait_until.ts";
+import { spawnNode } from "../testing/spawn_node.ts";
+import { TEST_TIMEOUT_MS, useBrowserCluster } from "./testing/browser_cluster.ts";
 import {
-  type ChatPage,
   countText,
-  launchChromium,
-  openChatPage,
-  PHONE_VIEWPORT,
   sendWithButton,
   sendWithEnter,
   shownMessages,
@@ -31,72 +19,13 @@ import {
   waitForOnline,
 } from "./testing/chat_page.ts";
 
-const ARTIFACTS = `${REPO_ROOT}test-artifacts`;
-const CLUSTER_DEADLINE_MS = 45_000;
-/** Per test: the machine is shared and loaded; every wait inside has its own deadline. */
-const TEST_TIMEOUT_MS = 90_000;
+const cluster = useBrowserCluster();
+const { nodes } = cluster;
+const open = cluster.openAt;
+const expectNoProblems = () => cluster.expectNoProblems();
+const postMessage = cluster.post;
 
-let discovery: SpawnedDiscovery | undefined;
-const nodes: SpawnedNode[] = [];
-let browser: Browser | undefined;
-const pages: ChatPage[] = [];
-
-async function open(
-  node: SpawnedNode,
-  name: string,
-  chatId?: number,
-  viewport?: typeof PHONE_VIEWPORT,
-) {
-  const chatPage = await openChatPage(browser!, node.url, { name, chatId, viewport });
-  pages.push(chatPage);
-  return chatPage;
-}
-
-/** No script error, console error (a CSP violation is one) or HTTP error on any open page. */
-function expectNoProblems() {
-  expect(pages.flatMap((chatPage) => chatPage.problems)).toEqual([]);
-}
-
-async function postMessage(node: SpawnedNode, chatId: number, sender: string, text: string) {
-  const response = await fetch(`${node.url}/api/chats/${chatId}/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sender, text }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  expect(response.status).toBe(201);
-  return await response.json() as { messageId: string };
-}
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  try {
-    discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET, ttlSeconds: 3 });
-    for (let index = 0; index < 3; index++) {
-      nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
-    }
-    await waitForPeers(nodes, nodes.length - 1, CLUSTER_DEADLINE_MS);
-    browser = await launchChromium();
-  } catch (error) {
-    await stopEverything();
-    throw error;
-  }
-}, 120_000);
-
-async function stopEverything() {
-  await Promise.allSettled(pages.map((chatPage) => chatPage.close()));
-  await browser?.close().catch(() => {});
-  await Promise.allSettled(nodes.map((node) => node.stop()));
-  await discovery?.stop();
-}
-
-afterEach(async () => {
-  await Promise.allSettled(pages.splice(0).map((chatPage) => chatPage.close()));
-});
-
-afterAll(stopEverything, 60_000);
-
-describe("web client in Chromium, 3-node cluster", () => {
+describe("web client in Chromium, 3-node cluster: chatting", () => {
   test("two pages on two nodes chat both ways; own messages are marked until acked", async () => {
     const alice = await open(nodes[0], "alice", 101);
     const bob = await open(nodes[1], "bob", 101);
@@ -284,49 +213,6 @@ describe("web client in Chromium, 3-node cluster", () => {
     }
   }, TEST_TIMEOUT_MS);
 
-  test("offline, the page counts its retry down and greys the stale presence list", async () => {
-    const lone = await spawnNode(); // standalone: nowhere else to go when it stops
-    let stopped = false;
-    try {
-      const uma = await open(lone, "uma", 114);
-      await uma.page.locator("#presence-list li", { hasText: "uma" }).waitFor();
-      expect(await uma.page.locator("#people").getAttribute("data-stale")).toBe("false");
-      await lone.stop();
-      stopped = true;
-      const indicator = uma.page.locator('#connection[data-state="offline"]');
-      await indicator.waitFor({ timeout: 20_000 });
-      expect(await uma.page.locator("#people").getAttribute("data-stale")).toBe("true");
-      // Every text the indicator shows: within one offline spell it counts down by itself
-      // (two offline texts in a row, the second one second less), not only between tries.
-      await uma.page.evaluate(() => {
-        const indicator = document.getElementById("connection")!;
-        const seen: string[] = [indicator.textContent ?? ""];
-        (globalThis as { __texts?: string[] }).__texts = seen;
-        new MutationObserver(() => seen.push(indicator.textContent ?? "")).observe(indicator, {
-          childList: true,
-          characterData: true,
-          subtree: true,
-        });
-      });
-      const countsDown = (texts: string[]) =>
-        texts.some((text, index) => {
-          const now = /^offline · retrying in (\d+) s$/.exec(text);
-          const next = /^offline · retrying in (\d+) s$/.exec(texts[index + 1] ?? "");
-          return now !== null && next !== null && Number(next[1]) === Number(now[1]) - 1;
-        });
-      let texts: string[] = [];
-      await waitUntil(async () => {
-        texts = await uma.page.evaluate(() => (globalThis as { __texts?: string[] }).__texts!);
-        return countsDown(texts);
-      }, { what: "the offline indicator count down", deadlineMs: 20_000, pollMs: 200 })
-        .catch(() => {}); // the expectation below shows what was seen
-      expect(countsDown(texts)).toBe(true);
-      uma.problems.length = 0; // the browser logs the refused reconnects as errors
-    } finally {
-      if (!stopped) await lone.stop();
-    }
-  }, TEST_TIMEOUT_MS);
-
   test("a chat button keeps the keyboard focus while the list redraws", async () => {
     const kim = await open(nodes[1], "kim", 111);
     await postMessage(nodes[0], 112, "lee", "chat 112 exists");
@@ -392,119 +278,4 @@ describe("web client in Chromium, 3-node cluster", () => {
     ).toBe("11");
     expectNoProblems();
   }, TEST_TIMEOUT_MS);
-
-  test("screenshots at desktop and phone width look like a chat", async () => {
-    const ann = await open(nodes[0], "ann", 107);
-    const ben = await open(nodes[1], "ben", 107, PHONE_VIEWPORT);
-    await sendWithEnter(ann.page, "Morning! Is the deploy still on for today?");
-    await sendWithEnter(ben.page, "Yes, at 14:00. I'll post the checklist here.");
-    await sendWithEnter(ann.page, "Great, thanks!");
-    for (const chatPage of [ann, ben]) {
-      await waitForMessages(
-        chatPage.page,
-        (rows) => rows.length === 3 && rows.every((row) => row.state === "confirmed"),
-        "three messages",
-      );
-      await chatPage.page.locator("#presence-list li", { hasText: "ann" }).waitFor();
-      await chatPage.page.locator("#presence-list li", { hasText: "ben" }).waitFor();
-    }
-    await ann.page.screenshot({ path: `${ARTIFACTS}/web-client-desktop.png` });
-    await ben.page.screenshot({ path: `${ARTIFACTS}/web-client-phone.png` });
-    // At phone width nothing spills sideways and the composer is on screen.
-    const phone = await ben.page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: globalThis.innerWidth,
-    }));
-    expect(phone.scrollWidth).toBeLessThanOrEqual(phone.innerWidth);
-    const send = await ben.page.getByRole("button", { name: "Send", exact: true }).boundingBox();
-    expect(send).not.toBeNull();
-    expect(send!.x + send!.width).toBeLessThanOrEqual(PHONE_VIEWPORT.width);
-    expect(send!.y + send!.height).toBeLessThanOrEqual(PHONE_VIEWPORT.height);
-    expect(ann.problems).toEqual([]);
-    expect(ben.problems).toEqual([]);
-  }, TEST_TIMEOUT_MS);
-
-  // Runs last: it freezes, then kills node 3.
-  test(
-    "pages whose node freezes or dies move to another node and show every message once",
-    async () => {
-      const chatId = 108;
-      const alice = await open(nodes[0], "alice", chatId);
-      const carol = await open(nodes[2], "carol", chatId);
-      const dave = await open(nodes[2], "dave", chatId);
-      await sendWithEnter(carol.page, "carol before");
-      await sendWithEnter(alice.page, "alice before");
-      for (const chatPage of [alice, carol, dave]) {
-        await waitForMessages(
-          chatPage.page,
-          (rows) => rows.length === 2 && rows.every((row) => row.state === "confirmed"),
-          `both first messages confirmed on ${chatPage.name}'s page`,
-        );
-      }
-      const otherNodes = [nodes[0].wsUrl, nodes[1].wsUrl];
-      const connectedTo = (chatPage: ChatPage) =>
-        chatPage.page.locator("#connection").getAttribute("title");
-
-      // Node 3 freezes with its connections open: carol's send goes into a socket nobody
-      // reads, stays marked unconfirmed, and when no acknowledgement comes the page gives
-      // up on the node, moves to another one and resends it there.
-      nodes[2].child.kill("SIGSTOP");
-      await sendWithEnter(carol.page, "carol during");
-      const pending = await waitForMessages(
-        carol.page,
-        (rows) => rows.some((row) => row.text === "carol during"),
-        "carol's unconfirmed send",
-      );
-      expect(pending.at(-1)).toMatchObject({ text: "carol during", state: "pending", own: true });
-      await carol.page.locator("#timeline li.pending", { hasText: "unconfirmed" }).waitFor();
-      await waitForMessages(
-        carol.page,
-        (rows) => rows.some((row) => row.text === "carol during" && row.state === "confirmed"),
-        "carol's send confirmed by another node",
-        40_000,
-      );
-      expect(otherNodes).toContain((await connectedTo(carol))!);
-
-      // Dave's page sends nothing, yet it notices by itself that its node stopped answering
-      // (a small request after 15 s of silence goes unanswered) and moves on.
-      await waitUntil(async () => otherNodes.includes((await connectedTo(dave)) ?? ""), {
-        what: "dave's page move to another node",
-        deadlineMs: 45_000,
-        pollMs: 250,
-      }).catch(() => {}); // the expectation below says where it is
-      await dave.page.locator('#connection[data-state="online"]').waitFor({ timeout: 30_000 });
-      expect(otherNodes).toContain((await connectedTo(dave))!);
-
-      // Then node 3 dies.
-      await nodes[2].kill("SIGKILL");
-      for (let index = 1; index <= 3; index++) {
-        await sendWithEnter(alice.page, `alice during ${index}`);
-      }
-      const expected = [
-        "carol before",
-        "alice before",
-        "carol during",
-        "alice during 1",
-        "alice during 2",
-        "alice during 3",
-      ];
-      const shown = [];
-      for (const chatPage of [alice, carol, dave]) {
-        shown.push(
-          await waitForMessages(
-            chatPage.page,
-            (rows) =>
-              rows.length === expected.length &&
-              expected.every((text) => countText(rows, text) === 1) &&
-              rows.every((row) => row.state === "confirmed"),
-            `every message once on ${chatPage.name}'s page`,
-            40_000,
-          ),
-        );
-      }
-      const order = shown[0].map((row) => row.text);
-      for (const rows of shown) expect(rows.map((row) => row.text)).toEqual(order);
-    },
-    TEST_TIMEOUT_MS,
-  );
 });
