@@ -25,7 +25,7 @@ import type { Chat, ChatMessage } from "../../common/protocol.ts";
 import { completeChat, mergeMembers, type ReplicatedChat } from "./chat_rules.ts";
 import { mergeChat } from "./chat_rename.ts";
 import { isPrivateChatId, PRIVATE_CHAT_ID_MAX, PRIVATE_CHAT_ID_MIN } from "./chat_access.ts";
-import type { ChatRecord, MessageStore } from "../store/message_store.ts";
+import { type ChatRecord, copyChat, type MessageStore } from "../store/message_store.ts";
 
 /** Node-allocated chat ids: 100,000,000..999,999,999 (small ids stay free for people). */
 const CREATED_CHAT_ID_MIN = 100_000_000;
@@ -236,10 +236,6 @@ export function clientChat(chat: ChatRecord, options: { creators?: boolean } = {
     view.members = [...chat.members ?? []];
   }
   return view;
-}
-
-export function copyChat(chat: ChatRecord): ChatRecord {
-  return chat.members ? { ...chat, members: [...chat.members] } : { ...chat };
 }
 
 const copy = copyChat;

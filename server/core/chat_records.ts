@@ -19,9 +19,9 @@
 import type { Stamp } from "../../common/hybrid_logical_clock.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { Chat } from "../../common/protocol.ts";
-import type { ChatRecord } from "../store/message_store.ts";
+import { type ChatRecord, copyChat } from "../store/message_store.ts";
 import { isPrivateChatId } from "./chat_access.ts";
-import { type ChatDirectory, copyChat } from "./chat_directory.ts";
+import type { ChatDirectory } from "./chat_directory.ts";
 import { checkRename, compareRenames } from "./chat_rename.ts";
 import type { ReplicatedChat } from "./chat_rules.ts";
 import { chatCreatedFrame, chatRenamedFrame } from "./client_frames.ts";

@@ -17,21 +17,22 @@
 
 import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
-import type {
-  ChatRecord,
-  DeferredCommit,
-  HistoryQuery,
-  MessageStore,
-  NodeIdentity,
-  ReplicatedMessage,
-  SinceQuery,
-  StoredMessage,
-  StoredUpdate,
-  StoreSearchQuery,
-  StoreSearchResult,
-  UpdateRecord,
+import {
+  type ChatRecord,
+  copyChat,
+  type DeferredCommit,
+  type HistoryQuery,
+  type MessageStore,
+  type NodeIdentity,
+  type ReplicatedMessage,
+  type SinceQuery,
+  type StoredMessage,
+  type StoredUpdate,
+  type StoreSearchQuery,
+  type StoreSearchResult,
+  type UpdateRecord,
 } from "./message_store.ts";
-import { copyChat, MemoryStoreState } from "./memory_store_state.ts";
+import { MemoryStoreState } from "./memory_store_state.ts";
 
 type Write<T> = (state: MemoryStoreState) => T;
 

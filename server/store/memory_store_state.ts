@@ -17,6 +17,7 @@ import {
   chatInScope,
   type ChatRecord,
   type ChatScope,
+  copyChat,
   type HistoryQuery,
   type NodeIdentity,
   type ReplicatedMessage,
@@ -62,10 +63,6 @@ function copyOf(message: StoredMessage): StoredMessage {
 function inChats(message: ChatMessage, chatId: number | undefined, scope?: ChatScope): boolean {
   if (chatId !== undefined) return message.chatId === chatId;
   return scope === undefined || chatInScope(scope, message.chatId);
-}
-
-export function copyChat(chat: ChatRecord): ChatRecord {
-  return chat.members ? { ...chat, members: [...chat.members] } : { ...chat };
 }
 
 export class MemoryStoreState extends MemoryUpdateLog {

@@ -111,6 +111,11 @@ export interface ChatScope {
   except: readonly number[];
 }
 
+/** A copy of a chat record that shares nothing with it (its members list included). */
+export function copyChat(chat: ChatRecord): ChatRecord {
+  return chat.members ? { ...chat, members: [...chat.members] } : { ...chat };
+}
+
 /** True when a chat is in the scope. */
 export function chatInScope(scope: ChatScope, chatId: number): boolean {
   return chatId < scope.excludeMin || chatId > scope.excludeMax || scope.except.includes(chatId);

@@ -6,8 +6,8 @@
  * flush it off the event loop (sqlite_durability.ts), which is how the node
  * group-commits without its loop waiting on the disk. Reads outside a
  * transaction go to a reader connection whose snapshot is the last durable
- * point; reads inside one go to the writer. Every statement is prepared once
- * per connection (sqlite_message_statements.ts).
+ * point; reads inside one go to the writer (sqlite_commits.ts). Every statement
+ * is prepared once per connection (sqlite_message_statements.ts).
  *
  * Deleted texts are erased: `secure_delete` zeroes freed bytes, the search index
  * uses FTS5 secure-delete, and a transaction that deleted a text is followed by
@@ -57,6 +57,7 @@ import { connect, type Connection, finalizeConnection } from "./sqlite_connectio
 import { SqliteDurability } from "./sqlite_durability.ts";
 import type { ProcessLock } from "./sqlite_process_lock.ts";
 import { RowidAllocator } from "./sqlite_rowid_allocator.ts";
+import { SqliteCommits } from "./sqlite_commits.ts";
 
 interface StateRow {
   rowid: number;
@@ -84,12 +85,7 @@ export class SqliteMessageStore implements MessageStore {
   #durability: SqliteDurability | undefined;
   #lock: ProcessLock | undefined;
   #rowids: RowidAllocator;
-  /** Nesting depth of transaction() / commitLater(). */
-  #depth = 0;
-  /** A commitLater() that is not durable yet. */
-  #pending: Promise<void> | undefined;
-  /** A text was deleted in the open transaction: checkpoint the WAL before it is durable. */
-  #erased = false;
+  #commits: SqliteCommits;
 
   /** Opens (creating when absent) the database at path; ":memory:" for a throwaway one. */
   constructor(path: string, options: SqliteMessageStoreOptions = {}) {
@@ -109,39 +105,25 @@ export class SqliteMessageStore implements MessageStore {
         checkpointFrames: options.checkpointFrames,
       });
     }
+    this.#commits = new SqliteCommits({
+      writer: this.#writer,
+      reader: this.#reader,
+      durability: this.#durability,
+      rowids: this.#rowids,
+    });
   }
 
   transaction<T>(fn: () => T): T {
-    if (this.#depth > 0) return this.#nested(fn);
-    const result = this.#run(fn);
-    this.#durability?.makeDurableNow({ erase: this.#takeErased() });
-    this.#readerSeesBacklog(this.#writer.search.backlogSize());
-    return result;
+    return this.#commits.transaction(fn);
   }
 
   commitLater<T>(fn: () => T): DeferredCommit<T> {
-    if (this.#depth > 0) throw new Error("Cannot commit later inside a transaction");
-    const value = this.#run(fn);
-    const erase = this.#takeErased();
-    const backlog = this.#writer.search.backlogSize();
-    if (!this.#durability) return { value, durable: Promise.resolve() };
-    const durable = this.#durability.makeDurable({ erase }).then(
-      () => {
-        this.#pending = undefined;
-        this.#readerSeesBacklog(backlog);
-      },
-      (error) => {
-        this.#pending = undefined;
-        throw error;
-      },
-    );
-    this.#pending = durable;
-    return { value, durable };
+    return this.#commits.commitLater(fn);
   }
 
   insertMessage(m: StoredMessage): boolean {
     // The hot path: no closure when a transaction is open (it always is for the node).
-    if (this.#depth === 0) return this.transaction(() => this.insertMessage(m));
+    if (!this.#commits.open) return this.transaction(() => this.insertMessage(m));
     const rowid = this.#rowids.next(m.dateTime);
     const inserted =
       this.#writer.statements.insert.run(...messageRowValues(rowid, m)).changes === 1;
@@ -178,7 +160,7 @@ export class SqliteMessageStore implements MessageStore {
         row.rowid,
       );
       search.afterChange(row.rowid);
-      if (revision.deleted && row.deleted === 0) this.#erased = true;
+      if (revision.deleted && row.deleted === 0) this.#commits.erased();
     });
   }
 
@@ -227,7 +209,7 @@ export class SqliteMessageStore implements MessageStore {
     this.#write(() => {
       this.#writer.updates.putPending(nodeId, seq, revision);
       // A kept edit's text may be replaced by a delete: older pages must not keep it.
-      if (revision.deleted) this.#erased = true;
+      if (revision.deleted) this.#commits.erased();
     });
   }
 
@@ -345,7 +327,7 @@ export class SqliteMessageStore implements MessageStore {
    * two (GroupCommit.whenQuiet). Writes wait while it runs (it is one synchronous statement).
    */
   backupTo(path: string): void {
-    if (this.#pending) throw new Error("Cannot back up: a commit is being made durable");
+    if (this.#commits.pending) throw new Error("Cannot back up: a commit is being made durable");
     createPrivateFile(path);
     this.#writer.db.run("VACUUM INTO ?", [path]);
   }
@@ -360,47 +342,11 @@ export class SqliteMessageStore implements MessageStore {
 
   /** A write: in the open transaction, or a transaction of its own. */
   #write<T>(fn: () => T): T {
-    return this.#depth === 0 ? this.transaction(fn) : fn();
+    return this.#commits.write(fn);
   }
 
   /** Inside a transaction the writer (it sees the transaction), outside the durable snapshot. */
   #reads(): Connection {
-    return this.#depth > 0 ? this.#writer : this.#reader;
-  }
-
-  /** The outermost transaction: on the writer; a failure rolls back and forgets its marks. */
-  #run<T>(fn: () => T): T {
-    if (this.#pending) throw new Error("Cannot write: the previous commit is not durable yet");
-    this.#depth = 1;
-    try {
-      return this.#writer.db.transaction(fn)();
-    } catch (error) {
-      this.#writer.search.reset();
-      this.#rowids.forget();
-      this.#erased = false;
-      throw error;
-    } finally {
-      this.#depth = 0;
-    }
-  }
-
-  #nested<T>(fn: () => T): T {
-    this.#depth += 1;
-    try {
-      return this.#writer.db.transaction(fn)();
-    } finally {
-      this.#depth -= 1;
-    }
-  }
-
-  #takeErased(): boolean {
-    const erased = this.#erased;
-    this.#erased = false;
-    return erased;
-  }
-
-  /** The reader's search sees the backlog as of its snapshot. */
-  #readerSeesBacklog(rows: number): void {
-    if (this.#reader !== this.#writer) this.#reader.search.setBacklogSize(rows);
+    return this.#commits.reads();
   }
 }
