@@ -193,6 +193,39 @@ function parseMessagesOf(payload: Record<string, unknown>): Parsed<ReplicatedMes
     : parseReplicatedMessages(payload.messages);
 }
 
+function parseSyncRequest(payload: Record<string, unknown>): Parsed<SyncRequestPayload> {
+  if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
+  const vector = decodeVector(payload.vector);
+  if (!vector) return fail("bad vector");
+  const request: SyncRequestPayload = {
+    requestId: payload.requestId,
+    vector: payload.vector as VectorWire,
+  };
+  if (isIntAtLeast(payload.packed, 1)) request.packed = payload.packed;
+  if (payload.pageBytes !== undefined) {
+    if (!isIntAtLeast(payload.pageBytes, 1) || payload.pageBytes > MAX_SYNC_PAGE_BYTES) {
+      return fail("bad pageBytes");
+    }
+    request.pageBytes = payload.pageBytes;
+  }
+  return { ok: true, value: request };
+}
+
+function parseSyncReply(payload: Record<string, unknown>): Parsed<SyncReplyPayload> {
+  if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
+  if (typeof payload.more !== "boolean") return fail("bad more");
+  if (payload.last !== undefined && typeof payload.last !== "boolean") return fail("bad last");
+  const messages = parseMessagesOf(payload);
+  if (!messages.ok) return messages;
+  const reply: SyncReplyPayload = {
+    requestId: payload.requestId,
+    messages: messages.value,
+    more: payload.more,
+  };
+  if (payload.last === false) reply.last = false;
+  return { ok: true, value: reply };
+}
+
 /** Parses one peer frame's text. */
 export function parsePeerFrame(text: string): Parsed<PeerFrame> {
   let frame: unknown;
@@ -218,35 +251,14 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       return { ok: true, value: { type: frame.type, payload: { messages: messages.value } } };
     }
     case PeerFrameType.syncRequest: {
-      if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
-      const vector = decodeVector(payload.vector);
-      if (!vector) return fail("bad vector");
-      const request: SyncRequestPayload = {
-        requestId: payload.requestId,
-        vector: payload.vector as VectorWire,
-      };
-      if (isIntAtLeast(payload.packed, 1)) request.packed = payload.packed;
-      if (payload.pageBytes !== undefined) {
-        if (!isIntAtLeast(payload.pageBytes, 1) || payload.pageBytes > MAX_SYNC_PAGE_BYTES) {
-          return fail("bad pageBytes");
-        }
-        request.pageBytes = payload.pageBytes;
-      }
-      return { ok: true, value: { type: frame.type, payload: request } };
+      const request = parseSyncRequest(payload);
+      return request.ok
+        ? { ok: true, value: { type: frame.type, payload: request.value } }
+        : request;
     }
     case PeerFrameType.syncReply: {
-      if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
-      if (typeof payload.more !== "boolean") return fail("bad more");
-      if (payload.last !== undefined && typeof payload.last !== "boolean") return fail("bad last");
-      const messages = parseMessagesOf(payload);
-      if (!messages.ok) return messages;
-      const reply: SyncReplyPayload = {
-        requestId: payload.requestId,
-        messages: messages.value,
-        more: payload.more,
-      };
-      if (payload.last === false) reply.last = false;
-      return { ok: true, value: { type: frame.type, payload: reply } };
+      const reply = parseSyncReply(payload);
+      return reply.ok ? { ok: true, value: { type: frame.type, payload: reply.value } } : reply;
     }
     case PeerFrameType.chats: {
       if (!Array.isArray(payload.chats)) return fail("chats must be an array");

@@ -93,7 +93,9 @@ describe("perf smoke (make test)", () => {
     const sent = (key: "c" | "c2") => (row(key).detail as FanoutResult).messages;
     expect(Math.abs(sent("c2") - 2 * sent("c"))).toBeLessThanOrEqual(2 * smoke.latency.seconds);
   });
+});
 
+describe("perf smoke (make test): fan-out, idle, slow readers, catch-up", () => {
   test("(d) fan-out: every receiver gets every message once", () => {
     expectExactlyOnce(row("d").detail as FanoutResult, smoke.fanout.receivers);
     expect(row("d").ok).toBe(true);

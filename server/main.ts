@@ -16,20 +16,15 @@
 import * as fs from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
-import { versionLine } from "../common/build_info.ts";
-import { isProduction } from "../common/cluster_secret.ts";
 import type { ClientEntry } from "../common/discovery_protocol.ts";
 import { ExitCode } from "../common/exit_code.ts";
-import { productionRefusals } from "../common/production_policy.ts";
-import { ChatNode } from "./core/chat_node.ts";
-import { clusterSecretFromDataDir } from "../common/cluster_secret_file.ts";
+import { ChatNode, type ChatNodeOptions } from "./core/chat_node.ts";
 import { NODE_BUILD_INFO } from "./process/build_info.ts";
 import { createOutbound } from "./process/outbound.ts";
 import { createNodeShutdown, stopOnSignals } from "./process/node_shutdown.ts";
 import { createReadiness } from "./process/readiness.ts";
-import { readStartFiles, type StartFiles } from "./process/start_files.ts";
 import { startupIdentity } from "./process/startup_identity.ts";
-import { createLogger, type Logger } from "../common/logger.ts";
+import type { Logger } from "../common/logger.ts";
 import { MetricsRegistry, registerNodeMetrics } from "./observability/metrics_registry.ts";
 import {
   type NodeServer,
@@ -40,101 +35,19 @@ import { startPeerNetwork } from "./mesh/peer_network.ts";
 import type { Replicator } from "./replication/replicator.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
 import { backboneSettingsFromEnv } from "./config/backbone_settings.ts";
-import {
-  connectableHost,
-  httpUrl,
-  parseServerFlags,
-  type ServerConfig,
-} from "./config/server_flags.ts";
+import { connectableHost, httpUrl } from "./config/server_flags.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
-import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
-import { HOLD_ACKS_LINE, holdAcksFromEnv } from "./config/test_hold_acks.ts";
+import { offsetClock } from "./config/clock_offset.ts";
+import { HOLD_ACKS_LINE } from "./config/test_hold_acks.ts";
+import { exitWith, settle, type StartSettings } from "./config/start_settings.ts";
 import type { NodeIdentity } from "./store/message_store.ts";
 import { SqliteMessageStore } from "./store/sqlite_message_store.ts";
 import { loadWebRoute } from "./transport/web_route.ts";
-import type { AuthMode } from "./core/chat_access.ts";
 import { createUserAuth } from "./transport/user_auth.ts";
 import { createOriginPolicy, loopbackHostCheck } from "./transport/origin_policy.ts";
-import { authSecretFromEnv } from "../common/auth_secret.ts";
 
 /** Refused frames in a row before a flooding client is closed with 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
-
-/** Prints the message (stdout for exit 0, stderr otherwise) and exits. */
-function exitWith(message: string, code: number): never {
-  if (code === ExitCode.ok) console.log(message);
-  else console.error(message);
-  process.exit(code);
-}
-
-/** What a start needs before it touches the store: checked flags, the secret, PEM files. */
-interface StartSettings {
-  config: ServerConfig;
-  logger: Logger;
-  secret: string;
-  files: StartFiles;
-  /** DSATTER_CLOCK_OFFSET_MS: the chaos harness's clock skew (0 unless set; never in production). */
-  clockOffsetMs: number;
-  /** DSATTER_TEST_HOLD_ACKS: the crash test's hook (never in production). */
-  holdAcks: boolean;
-  /** --auth resolved (off, or required in production, unless given) and DSATTER_AUTH_SECRET. */
-  auth: { mode: AuthMode; secret?: string };
-}
-
-/** Flags, secret, production refusals and start files, or the right exit (0, 1 or 2). */
-function settle(argv: string[], env: (name: string) => string | undefined): StartSettings {
-  const dataDir = env("DSATTER_DATA_DIR") || "data";
-  const flags = parseServerFlags(argv, { dataDir, env });
-  if (flags.kind === "help") exitWith(flags.text, ExitCode.ok);
-  if (flags.kind === "version") {
-    exitWith(versionLine("dsatter-server", NODE_BUILD_INFO), ExitCode.ok);
-  }
-  if (flags.kind === "error") exitWith(`${flags.message}\n(try --help)`, ExitCode.usage);
-  const config = flags.config;
-  const production = isProduction(env);
-  const logger = createLogger({ verbose: config.verbose && !production, json: production });
-
-  const clockOffset = clockOffsetFromEnv(env, production);
-  if (!clockOffset.ok) exitWith(clockOffset.error, ExitCode.refused);
-  const holdAcks = holdAcksFromEnv(env, production);
-  if (!holdAcks.ok) exitWith(holdAcks.error, ExitCode.refused);
-
-  const authMode: AuthMode = config.auth ?? (production ? "required" : "off");
-  const resolved = clusterSecretFromDataDir(dataDir, { env, fs });
-  if (!resolved.ok) exitWith(resolved.error, ExitCode.refused);
-  const secret = resolved.secret;
-  if (production) {
-    const refusals = productionRefusals({
-      secret,
-      bindHost: config.host,
-      tls: config.tls !== undefined,
-      insecure: config.insecure,
-      discoveryUrl: config.mode.kind === "discovery" ? config.mode.discoveryUrl : undefined,
-      peerUrls: config.mode.kind === "peers" ? config.mode.peers : undefined,
-      storePath: config.dbPath,
-      authMode,
-      env,
-    });
-    if (refusals.length > 0) exitWith(refusals.join("\n"), ExitCode.refused);
-  }
-  const authSecret = authSecretFromEnv(authMode, env, production);
-  if (!authSecret.ok) exitWith(authSecret.error, ExitCode.refused);
-  if (authSecret.warning) logger.warn(authSecret.warning);
-  if (resolved.warning) logger.warn(resolved.warning);
-  try {
-    return {
-      config,
-      logger,
-      secret,
-      files: readStartFiles(config),
-      clockOffsetMs: clockOffset.offsetMs,
-      holdAcks: holdAcks.hold,
-      auth: { mode: authMode, secret: authSecret.secret },
-    };
-  } catch (error) {
-    exitWith((error as Error).message, ExitCode.refused);
-  }
-}
 
 function listenOrExit(options: NodeServerOptions): NodeServer {
   try {
@@ -289,6 +202,87 @@ async function startReplication(
   });
 }
 
+/** The transport (clients, REST, /peer) with user auth and the Origin and Host checks. */
+async function startTransport(
+  settings: StartSettings,
+  parts: {
+    store: SqliteMessageStore;
+    node: ChatNode;
+    identity: NodeIdentity;
+    registry: MetricsRegistry;
+    metrics: ChatNodeOptions["metrics"];
+    port: number;
+    readiness: ReturnType<typeof createReadiness>;
+    peerClients: () => ClientEntry[];
+    knownClients: () => ClientEntry[];
+  },
+): Promise<NodeServer> {
+  const { config, logger } = settings;
+  const { node, readiness } = parts;
+  const advertisedHost = connectableHost(config.host, config.advertise);
+  let transport: NodeServer | undefined = undefined;
+  transport = listenOrExit({
+    ...transportOptions(settings, parts),
+    node,
+    registry: parts.registry,
+    metrics: parts.metrics,
+    webRoute: await loadWebRoute(logger),
+    peerClients: parts.peerClients,
+    readiness: () => readiness.phase(),
+    auth: createUserAuth({
+      mode: settings.auth.mode,
+      secret: settings.auth.secret,
+      leewaySeconds: config.tokenLeewaySeconds,
+      maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      onTokenHolder: (name) => void node.tokenNames.noteHolder(name),
+    }),
+    originPolicy: createOriginPolicy({
+      allowedOrigins: config.allowedOrigins,
+      self: () => ({ address: advertisedHost, clientport: transport?.port ?? parts.port }),
+      peers: parts.knownClients,
+    }),
+    hostCheck: loopbackHostCheck(config.host, advertisedHost),
+  });
+  return transport;
+}
+
+/** The chat node core; it publishes through the transport once that exists. */
+function createChatNode(
+  settings: StartSettings,
+  parts: {
+    store: SqliteMessageStore;
+    identity: NodeIdentity;
+    metrics: ChatNodeOptions["metrics"];
+    transport: () => NodeServer | undefined;
+    onFatal: () => void;
+  },
+): ChatNode {
+  const { logger } = settings;
+  const transport = parts.transport;
+  return new ChatNode({
+    store: parts.store,
+    nodeId: parts.identity.nodeId,
+    metrics: parts.metrics,
+    logger,
+    clock: offsetClock(settings.clockOffsetMs),
+    publisher: {
+      publish: (topic, data) => transport()?.publish(topic, data),
+      publishMessage: (message, frame) => transport()?.publishMessage(message, frame),
+      subscriberCount: (topic) => transport()?.subscriberCount(topic) ?? 0,
+      publishToReaders: (chatId, data, filter) =>
+        transport()?.publishToReaders(chatId, data, filter),
+    },
+    onFatal: parts.onFatal,
+    pauseWhenDurable: settings.holdAcks
+      ? () => {
+        logger.warn(HOLD_ACKS_LINE);
+        return new Promise<void>(() => {});
+      }
+      : undefined,
+    authMode: settings.auth.mode,
+  });
+}
+
 async function main(): Promise<void> {
   const env = (name: string) => process.env[name];
   const argv = process.argv.slice(2);
@@ -297,7 +291,7 @@ async function main(): Promise<void> {
   // Everything this node creates (database, -wal, -shm, backups, secret file) is private.
   process.umask(0o077);
   const settings = settle(argv, env);
-  const { config, logger, files, clockOffsetMs } = settings;
+  const { config, logger, files } = settings;
   const outbound = createOutbound(files.caPem);
 
   const store = openStoreOrExit(config.dbPath, logger);
@@ -325,54 +319,28 @@ async function main(): Promise<void> {
       store.close();
     },
   });
-  const node = new ChatNode({
+  const node = createChatNode(settings, {
     store,
-    nodeId: identity.nodeId,
+    identity,
     metrics,
-    logger,
-    clock: offsetClock(clockOffsetMs),
-    publisher: {
-      publish: (topic, data) => transport?.publish(topic, data),
-      publishMessage: (message, frame) => transport?.publishMessage(message, frame),
-      subscriberCount: (topic) => transport?.subscriberCount(topic) ?? 0,
-      publishToReaders: (chatId, data, filter) => transport?.publishToReaders(chatId, data, filter),
-    },
+    transport: () => transport,
     onFatal: () => void shutdown(1),
-    pauseWhenDurable: settings.holdAcks
-      ? () => {
-        logger.warn(HOLD_ACKS_LINE);
-        return new Promise<void>(() => {});
-      }
-      : undefined,
-    authMode: settings.auth.mode,
   });
 
   // The web page's failover list (GET /api/clients), and every node seen (the Origin check),
   // known once the mesh has started.
   let peerClients: () => ClientEntry[] = () => [];
   let knownClients: () => ClientEntry[] = () => [];
-  const advertisedHost = connectableHost(config.host, config.advertise);
-  transport = listenOrExit({
-    ...transportOptions(settings, { store, node, identity, port: started.port }),
+  transport = await startTransport(settings, {
+    store,
     node,
+    identity,
     registry,
     metrics,
-    webRoute: await loadWebRoute(logger),
+    port: started.port,
+    readiness,
     peerClients: () => peerClients(),
-    readiness: () => readiness.phase(),
-    auth: createUserAuth({
-      mode: settings.auth.mode,
-      secret: settings.auth.secret,
-      leewaySeconds: config.tokenLeewaySeconds,
-      maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
-      onTokenHolder: (name) => void node.tokenNames.noteHolder(name),
-    }),
-    originPolicy: createOriginPolicy({
-      allowedOrigins: config.allowedOrigins,
-      self: () => ({ address: advertisedHost, clientport: transport?.port ?? started.port }),
-      peers: () => knownClients(),
-    }),
-    hostCheck: loopbackHostCheck(config.host, advertisedHost),
+    knownClients: () => knownClients(),
   });
   announceReady(settings, { node, store, identity, port: transport.port });
   readiness.markServing();

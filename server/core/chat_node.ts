@@ -58,7 +58,7 @@ import type { HistoryQuery, HistoryResult, SinceQuery, SinceResult } from "./his
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import type { ReplicatedChat } from "./chat_rules.ts";
 
-export type { ReplicatedChat } from "./chat_rules.ts";
+export type { ReplicatedChat };
 export type { ChatChange, ChatChangedListener } from "./chat_records.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
 export type { SendOutcome } from "./local_send.ts";
@@ -105,7 +105,6 @@ export class ChatNode {
   readonly updates: MessageUpdates;
   /** Typing indicators (section 7). */
   readonly typingRelay: TypingRelay;
-  #visibility: VisibilityContext;
   #indexer: SearchIndexer;
   #lastCommitMs = 0;
   #feed: LocalCommitFeed;
@@ -132,26 +131,7 @@ export class ChatNode {
     this.#chats = new ChatDirectory(this.#store);
     this.authMode = options.authMode ?? "off";
     this.#metrics.heldBack.collectWith(() => this.#numbering.heldBackCount());
-    this.#commits = new GroupCommit(this.#store, {
-      beforeCommit: () => {
-        this.#chats.flushTouched();
-        this.#chats.seal();
-        this.tokenNames.seal();
-      },
-      onCommitted: (_size, durationMs) => {
-        this.#chats.publishSealed();
-        this.tokenNames.publishSealed();
-        this.#metrics.recordCommit(durationMs);
-        this.#storage.succeeded();
-        this.#lastCommitMs = performance.now();
-      },
-      onFailure: (error) => this.#commitFailed(error, options.onFatal),
-      onNotDurable: (error) => {
-        this.#logger.error("store commit not durable: stopping", { error: error.message });
-        options.onFatal?.(error);
-      },
-      pauseWhenDurable: options.pauseWhenDurable,
-    });
+    this.#commits = this.#groupCommit(options);
     this.tokenNames = new TokenNames(this.#store, this.#commits);
     this.#chatRecords = new ChatRecords({
       nodeId: this.nodeId,
@@ -186,20 +166,7 @@ export class ChatNode {
       updates: this.updates,
       committed: () => this.#numbering.committed,
     });
-    this.#visibility = this.#visibilityContext();
-    this.#writes = {
-      store: this.#store,
-      commits: this.#commits,
-      storage: this.#storage,
-      numbering: this.#numbering,
-      updates: this.updates,
-      feed: this.#feed,
-      metrics: this.#metrics,
-      logger: this.#logger,
-      pending: new Map(),
-      makeVisible: (incoming, stored, posts, copies) =>
-        makeVisible(this.#visibility, { incoming, stored, posts, copies }),
-    };
+    this.#writes = this.#writePath();
     this.#indexer = groupCommitIndexer({
       store: this.#store,
       commits: this.#commits,
@@ -358,6 +325,57 @@ export class ChatNode {
 
   // ---- internals ----
 
+  /** The node's group commit: a batch's chats and names are served once it is durable. */
+  #groupCommit(options: ChatNodeOptions): GroupCommit {
+    return new GroupCommit(this.#store, {
+      beforeCommit: () => {
+        this.#chats.flushTouched();
+        this.#chats.seal();
+        this.tokenNames.seal();
+      },
+      onCommitted: (_size, durationMs) => {
+        this.#chats.publishSealed();
+        this.tokenNames.publishSealed();
+        this.#metrics.recordCommit(durationMs);
+        this.#storage.succeeded();
+        this.#lastCommitMs = performance.now();
+      },
+      onFailure: (error) => this.#commitFailed(error, options.onFatal),
+      onNotDurable: (error) => {
+        this.#logger.error("store commit not durable: stopping", { error: error.message });
+        options.onFatal?.(error);
+      },
+      pauseWhenDurable: options.pauseWhenDurable,
+    });
+  }
+
+  /** What the local and remote write paths share (write_path.ts). */
+  #writePath(): WritePath {
+    const visibility: VisibilityContext = {
+      nodeId: this.nodeId,
+      store: this.#store,
+      updates: this.updates,
+      metrics: this.#metrics,
+      publisher: this.#publisher,
+      chats: () => this.#chats,
+      committed: () => this.#numbering.committed,
+      chatCreated: (chat) => this.#chatRecords.changed(chat, undefined),
+    };
+    return {
+      store: this.#store,
+      commits: this.#commits,
+      storage: this.#storage,
+      numbering: this.#numbering,
+      updates: this.updates,
+      feed: this.#feed,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      pending: new Map(),
+      makeVisible: (incoming, stored, posts, copies) =>
+        makeVisible(visibility, { incoming, stored, posts, copies }),
+    };
+  }
+
   /**
    * A batch failed and rolled back: what was numbered, tracked or named for it in memory
    * is rebuilt from the store (so per-origin seqs stay gapless), and writes are refused
@@ -375,19 +393,5 @@ export class ChatNode {
     }
     // After the rebuild, which may wait on the store: the backoff starts from now.
     this.#storage.failed(error);
-  }
-
-  /** What the visibility step needs, read live (a failed commit replaces the marks). */
-  #visibilityContext(): VisibilityContext {
-    return {
-      nodeId: this.nodeId,
-      store: this.#store,
-      updates: this.updates,
-      metrics: this.#metrics,
-      publisher: this.#publisher,
-      chats: () => this.#chats,
-      committed: () => this.#numbering.committed,
-      chatCreated: (chat) => this.#chatRecords.changed(chat, undefined),
-    };
   }
 }

@@ -169,7 +169,9 @@ describe("ChatNode", () => {
     expect(b.duplicate && c.duplicate).toBe(true);
     expect(live()).toEqual(["5/1"]);
   });
+});
 
+describe("ChatNode from peers", () => {
   test("acceptRemote() holds back past a gap, then publishes in seq order", async () => {
     const { node, live, store } = setup();
     await node.acceptRemote([remote(7, 3), remote(7, 2)]);
@@ -215,7 +217,9 @@ describe("ChatNode", () => {
     const after = node.history({ limit: 10 });
     expect(after.ok && after.messages.length).toBe(1);
   });
+});
 
+describe("ChatNode reads and chats", () => {
   test("since() pages in canonical order and hands back the next vector", async () => {
     const { node } = setup(5);
     await node.acceptRemote([remote(7, 1), remote(7, 2), remote(7, 3)]);

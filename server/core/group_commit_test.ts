@@ -84,7 +84,9 @@ describe("GroupCommit", () => {
     disk.makeDurable();
     expect(await quiet).toBe(1);
   });
+});
 
+describe("GroupCommit failures and close", () => {
   test("a failed batch rejects every write, runs no after(), and reports the failure", async () => {
     const store = new MemoryMessageStore();
     store.commitLater = () => {

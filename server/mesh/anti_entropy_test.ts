@@ -146,7 +146,9 @@ describe("AntiEntropySession", () => {
     expect(served).toBeLessThan(6000);
     expect(Math.min(one.stats.served, two.stats.served)).toBeLessThan(1000);
   });
+});
 
+describe("AntiEntropySession hand-over and bad replies", () => {
   test("AntiEntropySession hands the rest of a catch-up to another peer when the holder's link closes", async () => {
     const sink = memoryNode(1);
     const baton = new CatchUpBaton();
@@ -218,7 +220,9 @@ describe("AntiEntropySession", () => {
     expect(stores.length).toBeLessThan(frames.replies / 2);
     expect(stores.reduce((a, b) => a + b, 0)).toBe(20_000);
   });
+});
 
+describe("AntiEntropySession page bounds", () => {
   test("AntiEntropySession drops page frames of another request, and a page past its bounds", async () => {
     const sink = memoryNode(0);
     const sent: string[] = [];

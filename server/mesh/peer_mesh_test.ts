@@ -5,211 +5,15 @@
  * and a peer's presence goes away with its link.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
-import { encodeMessageId } from "../../common/message_id.ts";
 import { createPeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
-import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts";
-import type { ChatMessage, TypingEventPayload } from "../../common/protocol.ts";
-import type { ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
-import { encodeVector } from "../../common/version_vector.ts";
 import { silentLogger } from "../../common/logger.ts";
-import type { MeshNode, PeerLink, PeerSocket } from "./peer_link.ts";
+import { MemoryMeshNode, MemorySocket } from "../testing/memory_mesh.ts";
+import type { PeerLink } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const SECRET = "peer-mesh-test-secret-0123456789";
 const auth = createPeerAuth(SECRET);
-
-/** A chat node in memory: contiguity like the real core, no SQLite. */
-class MemoryMeshNode implements MeshNode {
-  readonly nodeId: number;
-  messages = new Map<string, ChatMessage>();
-  tracker = new ContiguityTracker();
-  remotePresence = new Map<number, PeerPresenceMember[]>();
-  local: PeerPresenceMember[] = [];
-  #seq = 0;
-  #committed = new Set<(messages: ChatMessage[]) => void>();
-  #presence = new Set<() => void>();
-  updateLog = new Map<string, ReplicatedUpdate>();
-  updateTracker = new ContiguityTracker();
-  typingSeen: TypingEventPayload[] = [];
-  #updateSeq = 0;
-  #updated = new Set<(updates: ReplicatedUpdate[]) => void>();
-  #typing = new Set<(event: TypingEventPayload) => void>();
-  names = new Set<string>();
-  #nameListeners = new Set<(names: string[]) => void>();
-  readonly tokenNames = {
-    list: () => [...this.names],
-    acceptRemote: (names: string[]) => {
-      for (const name of names) this.names.add(name);
-      return Promise.resolve();
-    },
-    onLocalNames: (listener: (names: string[]) => void) => {
-      this.#nameListeners.add(listener);
-      return () => this.#nameListeners.delete(listener);
-    },
-  };
-
-  constructor(nodeId: number) {
-    this.nodeId = nodeId;
-  }
-
-  /** A token holder connected here. */
-  noteHolder(name: string): void {
-    this.names.add(name);
-    for (const listener of this.#nameListeners) listener([name]);
-  }
-
-  vector() {
-    return encodeVector(this.tracker.vector());
-  }
-  readAfter(origin: number, afterSeq: number, limit: number): ChatMessage[] {
-    const out: ChatMessage[] = [];
-    for (let seq = afterSeq + 1; seq <= this.tracker.mark(origin) && out.length < limit; seq++) {
-      out.push(this.messages.get(encodeMessageId(origin, seq))!);
-    }
-    return out;
-  }
-  acceptRemote(messages: ChatMessage[]): Promise<void> {
-    for (const m of messages) {
-      if (this.messages.has(m.messageId)) continue;
-      this.messages.set(m.messageId, m);
-      this.tracker.add(m.nodeId, m.seq);
-    }
-    return Promise.resolve();
-  }
-  chats(): PeerChat[] {
-    return [];
-  }
-  acceptRemoteChats(): void {}
-  onLocalCommitted(listener: (messages: ChatMessage[]) => void) {
-    this.#committed.add(listener);
-    return () => this.#committed.delete(listener);
-  }
-  onLocalChatCreated() {
-    return () => {};
-  }
-  localPresence() {
-    return this.local;
-  }
-  onLocalPresenceChanged(listener: () => void) {
-    this.#presence.add(listener);
-    return () => this.#presence.delete(listener);
-  }
-  setRemotePresence(nodeId: number, members: PeerPresenceMember[] | null) {
-    if (members === null) this.remotePresence.delete(nodeId);
-    else this.remotePresence.set(nodeId, members);
-  }
-
-  /** A local client's message: stored, then handed to the mesh. */
-  send(count: number, options: { fanOut?: boolean } = {}): void {
-    const batch: ChatMessage[] = [];
-    for (let i = 0; i < count; i++) {
-      const seq = ++this.#seq;
-      const message: ChatMessage = {
-        messageId: encodeMessageId(this.nodeId, seq),
-        nodeId: this.nodeId,
-        seq,
-        chatId: 11,
-        text: `m${seq}`,
-        sender: "ann",
-        dateTime: new Date(1_800_000_000_000 + seq).toISOString(),
-        lc: 0,
-      };
-      this.messages.set(message.messageId, message);
-      this.tracker.add(this.nodeId, seq);
-      batch.push(message);
-    }
-    if (options.fanOut !== false) { for (const listener of this.#committed) listener(batch); }
-  }
-
-  readonly updates = {
-    vector: () => encodeVector(this.updateTracker.vector()),
-    readAfter: (origin: number, afterSeq: number, limit: number): ReplicatedUpdate[] => {
-      const out: ReplicatedUpdate[] = [];
-      for (let s = afterSeq + 1; s <= this.updateTracker.mark(origin) && out.length < limit; s++) {
-        out.push(this.updateLog.get(`${origin}:${s}`)!);
-      }
-      return out;
-    },
-    acceptRemote: (updates: ReplicatedUpdate[]): Promise<void> => {
-      for (const u of updates) {
-        if (this.updateLog.has(`${u.nodeId}:${u.seq}`)) continue;
-        this.updateLog.set(`${u.nodeId}:${u.seq}`, u);
-        this.updateTracker.add(u.nodeId, u.seq);
-      }
-      return Promise.resolve();
-    },
-    onLocalUpdated: (listener: (updates: ReplicatedUpdate[]) => void) => {
-      this.#updated.add(listener);
-      return () => this.#updated.delete(listener);
-    },
-  };
-  readonly typingRelay = {
-    remote: (event: TypingEventPayload) => void this.typingSeen.push(event),
-    onLocal: (listener: (event: TypingEventPayload) => void) => {
-      this.#typing.add(listener);
-      return () => this.#typing.delete(listener);
-    },
-  };
-
-  /** A local client's edit: logged, then handed to the mesh (unless its frame is "lost"). */
-  edit(text: string, options: { fanOut?: boolean } = {}): void {
-    const seq = ++this.#updateSeq;
-    const update: ReplicatedUpdate = {
-      nodeId: this.nodeId,
-      seq,
-      messageId: encodeMessageId(this.nodeId, 1),
-      text,
-      edit: {
-        dateTime: new Date(1_800_000_000_000 + seq).toISOString(),
-        lc: 0,
-        nodeId: this.nodeId,
-      },
-    };
-    this.updateLog.set(`${this.nodeId}:${seq}`, update);
-    this.updateTracker.add(this.nodeId, seq);
-    if (options.fanOut !== false) { for (const listener of this.#updated) listener([update]); }
-  }
-
-  type(chatId: number, name: string): void {
-    for (const listener of this.#typing) listener({ chatId, name, nodeId: this.nodeId });
-  }
-
-  join(name: string): void {
-    this.local = [...this.local, { name, chatIds: null }];
-    for (const listener of this.#presence) listener();
-  }
-}
-
-/** One end of an in-memory socket pair: frames arrive asynchronously, in order. */
-class MemorySocket implements PeerSocket {
-  other!: MemorySocket;
-  closed = false;
-  /** Every frame sent, as it went out (after rewrite). */
-  sent: string[] = [];
-  /** Changes what goes out (a test playing an older node). */
-  rewrite: (text: string) => string = (text) => text;
-  onText: (text: string) => void = () => {};
-  onClose: (code: number) => void = () => {};
-  send(text: string): void {
-    if (this.closed) return;
-    const out = this.rewrite(text);
-    this.sent.push(out);
-    setTimeout(() => !this.other.closed && this.other.onText(out), 0);
-  }
-  close(code: number): void {
-    if (this.closed) return;
-    this.closed = this.other.closed = true;
-    setTimeout(() => {
-      this.onClose(code);
-      this.other.onClose(code);
-    }, 0);
-  }
-  bufferedAmount(): number {
-    return 0;
-  }
-}
 
 const meshes: PeerMesh[] = [];
 
@@ -313,7 +117,9 @@ describe("PeerMesh", () => {
     expect(live.length).toBeGreaterThan(0);
     expect(live.every((t) => t.includes('"runs":['))).toBe(true);
   });
+});
 
+describe("PeerMesh repair, updates, relays and presence", () => {
   test("PeerMesh repairs a lost live frame by a sync on the gap it reveals", async () => {
     const a = new MemoryMeshNode(1);
     const b = new MemoryMeshNode(2);
@@ -348,7 +154,9 @@ describe("PeerMesh", () => {
     await waitUntil(() => b.typingSeen.length === 1, { deadlineMs: 5000, pollMs: 5 });
     expect(b.typingSeen[0]).toEqual({ chatId: 11, name: "ann", nodeId: 1 });
   });
+});
 
+describe("PeerMesh relays, presence and refusals", () => {
   test("PeerMesh relays: a node linked only to B gets A's messages through B", async () => {
     const a = new MemoryMeshNode(1);
     const b = new MemoryMeshNode(2);
