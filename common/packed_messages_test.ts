@@ -89,6 +89,19 @@ test("parsePackedRuns() refuses whatever parseReplicatedMessage refuses, saying 
     [[[7, 1, [...good.slice(0, 5), 5]]], "run 0 message 0: bad clientMsgId"],
     [[[7, 1, [...good.slice(0, 6), ["x", 0, 1]]]], "run 0 message 0: bad edit"],
     [[[7, 1, [...good.slice(0, 6), null, 2]]], "run 0 message 0: bad deleted"],
+    // What main's contract checks added: real instants, a bounded lc, valid Unicode.
+    [
+      [[7, 1, [11, "x", "s", "2026-02-30T00:00:00.000Z", 0, null]]],
+      "run 0 message 0: bad dateTime",
+    ],
+    [[[7, 1, [...good.slice(0, 4), 2 ** 31, null]]], "run 0 message 0: bad lc"],
+    [[[7, 1, [11, "\ud800", ...good.slice(2)]]], "run 0 message 0: bad text"],
+    [[[7, 1, [11, "x", "s\udfff", ...good.slice(3)]]], "run 0 message 0: bad sender"],
+    [
+      [[7, 1, [...good.slice(0, 6), ["2026-01-01T24:00:00.000Z", 0, 1]]]],
+      "run 0 message 0: bad edit",
+    ],
+    [[[7, 1, [...good.slice(0, 6), [good[3], 2 ** 31, 1]]]], "run 0 message 0: bad edit"],
   ];
   for (const [runs, message] of cases) {
     const parsed = parsePackedRuns(runs);

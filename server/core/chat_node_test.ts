@@ -6,6 +6,7 @@ import { ChatNode } from "./chat_node.ts";
 import { ALL_CHATS_TOPIC, chatTopic } from "./delivery_topics.ts";
 import { ANONYMOUS, PRIVATE_CHAT_ID_MIN } from "./chat_access.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
+import { waitUntil } from "../../common/testing/wait_until.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 
 function setup(nodeId = 5, store = new MemoryMessageStore()) {
@@ -90,6 +91,43 @@ describe("ChatNode private chats", () => {
       ok: false,
       error: { code: "forbidden", message: expect.stringContaining("--auth off") },
     });
+  });
+
+  test("a private chat's members, a rename and token names are served once durable", async () => {
+    const flushes: Array<() => void> = [];
+    const store = new MemoryMessageStore({
+      whenDurable: () => new Promise<void>((resolve) => flushes.push(resolve)),
+    });
+    const { node } = setup(5, store);
+    const durable = async () => {
+      await waitUntil(() => flushes.length > 0, { what: "a commit in flight" });
+      flushes.shift()!();
+    };
+    const created = node.createChat("plans", undefined, { creator: "ann", members: ["ann"] });
+    const merged = node.acceptRemoteChats([record(["ann", "bob"])]);
+    const noted = node.tokenNames.noteHolder("carol");
+    await waitUntil(() => flushes.length === 1, { what: "the batch in flight" });
+    // Committed, not durable: the decisions see it, readers and peers do not.
+    expect(node.tokenNames.isTaken("carol")).toBe(true);
+    expect(node.tokenNames.list()).toEqual([]);
+    expect(node.chats()).toEqual([]);
+    expect(node.chat(P)).toBeUndefined();
+    expect(node.access.scopeOf(user("bob")).except).toEqual([]);
+    expect(node.access.checkChat(P, user("bob"))).toMatchObject({ code: "forbidden" });
+    await durable();
+    const chat = await created;
+    await merged;
+    await noted;
+    expect(node.tokenNames.list().sort()).toEqual(["ann", "bob", "carol"]);
+    expect(node.chat(P)?.members).toEqual(["ann", "bob"]);
+    expect(node.access.scopeOf(user("bob")).except).toEqual([P]);
+    expect(node.access.checkChat(P, user("bob"))).toBeUndefined();
+    const renamed = node.renameChat(chat.chatId, "new plans", "ann");
+    await waitUntil(() => flushes.length === 1, { what: "the rename in flight" });
+    expect(node.chat(chat.chatId)?.name).toBe("plans");
+    await durable();
+    await renamed;
+    expect(node.chat(chat.chatId)?.name).toBe("new plans");
   });
 
   test("members merge by union, whatever order the records come in", async () => {
