@@ -22,6 +22,7 @@ export function isIntAtLeast(value: unknown, min: number): value is number {
 
 /** A string of 1..maxChars characters (code points) of valid Unicode (no lone surrogate). */
 export function isBoundedString(value: unknown, maxChars: number): value is string {
-  return typeof value === "string" && value.length > 0 && charLength(value) <= maxChars &&
-    isWellFormedText(value);
+  // UTF-16 units never count fewer than code points: within maxChars of them, no count needed.
+  return typeof value === "string" && value.length > 0 &&
+    (value.length <= maxChars || charLength(value) <= maxChars) && isWellFormedText(value);
 }
