@@ -73,7 +73,16 @@ export interface SyncRequestPayload {
   requestId: number;
   /** The requester's contiguous marks. */
   vector: VectorWire;
+  /**
+   * Origins to leave out of the reply for now: the requester refused their next
+   * message from this peer (stamped too far ahead of its clock) and asks again later.
+   * Absent from older nodes' requests (nothing is left out).
+   */
+  skip?: number[];
 }
+
+/** The most origins one syncRequest may ask to skip. */
+export const SYNC_SKIP_MAX = 1000;
 
 export interface SyncReplyPayload {
   requestId: number;
@@ -188,13 +197,19 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
       const vector = decodeVector(payload.vector);
       if (!vector) return fail("bad vector");
-      return {
-        ok: true,
-        value: {
-          type: frame.type,
-          payload: { requestId: payload.requestId, vector: payload.vector as VectorWire },
-        },
+      const request: SyncRequestPayload = {
+        requestId: payload.requestId,
+        vector: payload.vector as VectorWire,
       };
+      if (payload.skip !== undefined) {
+        const skip = payload.skip;
+        if (
+          !Array.isArray(skip) || skip.length > SYNC_SKIP_MAX ||
+          !skip.every((origin) => isIntAtLeast(origin, 0))
+        ) return fail("bad skip");
+        request.skip = skip as number[];
+      }
+      return { ok: true, value: { type: frame.type, payload: request } };
     }
     case PeerFrameType.syncReply: {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");

@@ -56,7 +56,7 @@ import { createUserAuth } from "./transport/user_auth.ts";
 import { createOriginPolicy, loopbackHostCheck } from "./transport/origin_policy.ts";
 import { authSecretFromEnv } from "../common/auth_secret.ts";
 
-/** Refused frames in a row before a flooding client is closed with 1008. */
+/** Strike score (about that many refused frames in a short while) before a flooding client is closed with 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
 
 /** Prints the message (stdout for exit 0, stderr otherwise) and exits. */
@@ -183,6 +183,7 @@ function transportOptions(
       burst: config.rateLimitPerSecond * 10,
       strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
     },
+    ...transportLimits(config),
     tls: settings.files.tls,
     admin: {
       secret,
@@ -191,6 +192,28 @@ function transportOptions(
       backupTo: (path: string) => parts.store.backupTo(path),
       schemaVersion: () => parts.store.schemaVersion(),
       logger,
+    },
+  };
+}
+
+/** The transport's share of the abuse limits (docs/SERVER.md "Limits"). */
+function transportLimits(config: ServerConfig): Partial<NodeServerOptions> {
+  const { limits } = config;
+  return {
+    bufferBudgetBytes: limits.bufferBudgetBytes,
+    connectionLimits: {
+      maxTotal: limits.maxConnections,
+      maxPerAddress: limits.maxConnectionsPerIp,
+      limitLoopback: limits.limitLoopback,
+    },
+    postRateLimit: {
+      ratePerSecond: limits.postRatePerSecond,
+      burst: limits.postRatePerSecond * 10,
+      limitLoopback: limits.limitLoopback,
+    },
+    chatQuota: {
+      perConnectionPerMinute: limits.chatsPerMinute,
+      perNodePerMinute: limits.nodeChatsPerMinute,
     },
   };
 }
@@ -322,6 +345,7 @@ async function main(): Promise<void> {
     metrics,
     logger,
     clock: offsetClock(clockOffsetMs),
+    maxClockAheadMs: config.limits.maxClockAheadMs,
     publisher: {
       publish: (topic, data) => transport?.publish(topic, data),
       publishMessage: (message, frame) => transport?.publishMessage(message, frame),

@@ -26,6 +26,10 @@ import {
   unmapIpv4,
 } from "../../common/host_address.ts";
 import { parseBackboneUrls } from "../../common/backbone_protocol.ts";
+import { type AbuseLimits, LIMIT_FLAGS, LIMIT_INTEGER_RULES } from "./abuse_limits.ts";
+import { LIMITS_HELP, readAbuseLimits } from "./abuse_limits.ts";
+
+export { type AbuseLimits, DEFAULT_LIMITS } from "./abuse_limits.ts";
 
 export type NodeMode =
   | { kind: "standalone" }
@@ -67,6 +71,8 @@ export interface ServerConfig {
   maxTokenLifetimeSeconds: number;
   /** `--token-leeway`: clock skew forgiven on a token's exp and nbf, seconds. */
   tokenLeewaySeconds: number;
+  /** Abuse limits (docs/SERVER.md "Limits"). */
+  limits: AbuseLimits;
 }
 
 export type FlagsResult =
@@ -98,6 +104,7 @@ export const SERVER_FLAGS = {
   "allowed-origins": { type: "string" },
   "max-token-lifetime": { type: "string" },
   "token-leeway": { type: "string" },
+  ...LIMIT_FLAGS,
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -137,6 +144,7 @@ Usage: bun run server [flags]
   --allowed-origins L browser origins (comma list, or *) allowed to connect besides the cluster's nodes
   --max-token-lifetime S  longest lifetime (exp - iat) a user token may have (default ${DEFAULT_TOKEN_MAX_LIFETIME_SECONDS})
   --token-leeway S    clock skew forgiven on a token's exp and nbf (default ${DEFAULT_TOKEN_LEEWAY_SECONDS})
+${LIMITS_HELP}
   --verbose           debug logging
   --version           print the version and exit
   --help              this text
@@ -255,6 +263,7 @@ const INTEGER_FLAGS = {
     min: 0,
     refusal: "--token-leeway must be an integer >= 0 (seconds)",
   },
+  ...LIMIT_INTEGER_RULES,
 } as const;
 
 const AUTH_MODES: readonly AuthMode[] = ["off", "optional", "required"];
@@ -393,6 +402,9 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
   if (isRefusal(drainSeconds)) return drainSeconds;
   const access = accessFlags(values);
   if (isRefusal(access)) return access;
+  const limitLoopback = values["limit-loopback"] ?? false;
+  const limits = readAbuseLimits((flag) => integerFlag(values, flag), limitLoopback);
+  if (isRefusal(limits)) return limits;
   return {
     port,
     host,
@@ -409,6 +421,7 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
     drainSeconds,
     backbone,
     ...access,
+    limits,
   };
 }
 

@@ -20,7 +20,7 @@ import {
   startDiscoveryMembership,
 } from "../membership/discovery_membership.ts";
 import type { Outbound } from "../process/outbound.ts";
-import { type DialTarget, PeerDialer } from "./peer_dialer.ts";
+import { type DialTarget, healthzNodeId, PeerDialer } from "./peer_dialer.ts";
 import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
 import type { MeshNode } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
@@ -101,7 +101,12 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     deadAfterMs: peerTimeoutMs,
   });
   if (options.metrics) registerMeshGauges(options.metrics, mesh);
-  const endpoint = createPeerEndpoint({ mesh, auth, log: options.log });
+  const refusals = options.metrics?.labelledCounter(
+    "dsatter_peer_dials_refused_total",
+    "Dials at /peer refused before the upgrade (401), by reason",
+    "reason",
+  );
+  const endpoint = createPeerEndpoint({ mesh, auth, log: options.log, refusals });
   const dialer = new PeerDialer({
     mesh,
     auth,
@@ -109,6 +114,7 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     backoffMaxMs: Math.min(10_000, Math.max(1000, syncIntervalMs)),
     connectTimeoutMs: Math.min(10_000, Math.max(2000, 2 * syncIntervalMs)),
     openSocket: options.outbound?.openWebSocket,
+    lookupNodeId: healthzNodeId(options.outbound?.fetch),
   });
   let membership: DiscoveryMembership | undefined;
   let clientEntries: ClientEntry[] = [];

@@ -1,7 +1,8 @@
 /**
  * A client's requests about chats beyond creating one: `listChats` (the
  * contract's `{chatId, name, lastMessageAt?}`; with the extension flag
- * `creators: true` also each named chat's `creator`) and the extension
+ * `creators: true` also each named chat's `creator`; a page of at most 1,000,
+ * `limit` and `after` to page on) and the extension
  * `renameChat {chatId, name}` (docs/SERVER.md), answered with `chatRenamed`
  * carrying the request's `ref`, or `forbidden` / `not_found`.
  *
@@ -22,14 +23,22 @@ import type { ChatNode } from "../core/chat_node.ts";
 import type { Identity } from "../core/chat_access.ts";
 import { RenameRefusedError } from "../core/chat_rename.ts";
 import { chatRenamedFrame } from "../core/client_frames.ts";
+import { CHAT_LIST_PAGE_MAX } from "../../common/client_frame_validation.ts";
 
-/** The chatList payload for a request: the chats reader may read. */
-export function chatListPayload(
+/**
+ * The `chatList` page a request asks for: the chats reader may read, by chat id after
+ * `after`, at most `limit` (1,000 without one), `more` when chats with higher ids follow.
+ */
+export function chatListPage(
   node: ChatNode,
   request: ListChatsPayload,
   reader: Identity,
-): Chat[] {
-  return node.access.chatsFor(reader, { creators: request.creators === true });
+): { chats: Chat[]; more: boolean } {
+  return node.access.chatPageFor(reader, {
+    after: request.after ?? -1,
+    limit: request.limit ?? CHAT_LIST_PAGE_MAX,
+    creators: request.creators === true,
+  });
 }
 
 export interface RenameSession {
