@@ -10,6 +10,7 @@ import { toWireMessage } from "../../common/wire_message.ts";
 import { storedMessage } from "../store/message_store_conformance.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { ChatNode, ClientMsgIdConflictError } from "./chat_node.ts";
+import { ANONYMOUS } from "./chat_access.ts";
 import { MemoryMessageStore } from "../store/memory_message_store.ts";
 import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
 
@@ -123,7 +124,7 @@ describe("ChatNode and a second message under a known (sender, clientMsgId)", ()
     const sent = await node.sendLocal({ text: "hi", sender: "ann", chatId: 11, clientMsgId: "k" });
     const edited = await node.updates.change(
       { kind: "edit", messageId: sent.message.messageId, text: "hello" },
-      { name: "ann" },
+      { identity: ANONYMOUS, name: "ann" },
     );
     expect(edited.ok).toBe(true);
     // A retry of the original send, accepted by another node before it heard of the edit.
@@ -137,7 +138,7 @@ describe("ChatNode and a second message under a known (sender, clientMsgId)", ()
     await node.acceptRemote([remote(1, 1, { sender: "ann", clientMsgId: "k", text: "evil" })]);
     await node.updates.change(
       { kind: "edit", messageId: sent.message.messageId, text: "hello" },
-      { name: "ann" },
+      { identity: ANONYMOUS, name: "ann" },
     );
     expect(texts().sort()).toEqual(["1/1:evil", "5/1:hello"]);
   });

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Chat, ChatMessage, PresenceEventPayload } from "../../common/protocol.ts";
+import type { ChatMessage, PresenceEventPayload } from "../../common/protocol.ts";
 import { ServerFrameType } from "../../common/protocol.ts";
 import { encodeServerFrame } from "../../common/server_frame_codec.ts";
 import type { ChatRecord } from "../store/message_store.ts";

@@ -42,9 +42,10 @@ describe("peer auth at /peer", () => {
   });
 
   test("a stale proof is refused with 401", async () => {
-    expect(await peerUpgradeStatus(node.port, await auth.signDial(dial(Date.now() - 120_000)))).toBe(
-      401,
-    );
+    expect(await peerUpgradeStatus(node.port, await auth.signDial(dial(Date.now() - 120_000))))
+      .toBe(
+        401,
+      );
   });
 
   test("a fresh proof is upgraded once and refused when replayed", async () => {
