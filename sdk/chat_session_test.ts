@@ -290,12 +290,12 @@ test("allChats() pages through a node's list while it says more", async () => {
   h.connect();
   const chats = allChats((query) => h.session.query(query));
   const first = h.sent().at(-1)!;
-  assert.deepEqual(first.payload, { creators: true });
+  assert.deepEqual(first.payload, { creators: true, limit: 1000 });
   h.frame({ type: "chatList", payload: [{ chatId: 3, name: "a" }], more: true, ref: first.ref });
   await new Promise((resolve) => setTimeout(resolve, 0));
   const second = h.sent().at(-1)!;
   assert.equal(second.type, "listChats");
-  assert.deepEqual(second.payload, { creators: true, after: 3 });
+  assert.deepEqual(second.payload, { creators: true, limit: 1000, after: 3 });
   h.frame({ type: "chatList", payload: [{ chatId: 9, name: "b" }], ref: second.ref });
   assert.deepEqual((await chats).map((c) => c.chatId), [3, 9]);
   assert.equal(h.events.filter((e) => e.kind === "chatList").length, 2);

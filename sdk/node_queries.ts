@@ -18,6 +18,7 @@ import {
   type SyncRequestPayload,
 } from "../common/protocol.ts";
 import type { Query } from "./pending_requests.ts";
+import { CHAT_LIST_PAGE_MAX } from "../common/client_frame_validation.ts";
 
 /** A page of a chat's history, canonical order; `more`: older ones exist. */
 export interface HistoryPage {
@@ -54,11 +55,13 @@ export interface ChatListPage {
 
 /**
  * The page of chats after chat id `after` (the first page without it), each with its
- * creator when the node knows it (the extension flag). Nodes page the list
- * (docs/SERVER.md); older nodes send it whole, without `more`.
+ * creator when the node knows it (the extension flag). Asked with a `limit` so that
+ * nodes page the list (docs/SERVER.md; `{}` would be every chat at once); older nodes
+ * send it whole, without `more`.
  */
 export function chatListQuery(after?: number): Query<ChatListPage> {
-  const payload = after === undefined ? { creators: true } : { creators: true, after };
+  const page = { creators: true, limit: CHAT_LIST_PAGE_MAX };
+  const payload = after === undefined ? page : { ...page, after };
   return {
     purpose: "chats",
     action: "list chats",

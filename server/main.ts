@@ -40,12 +40,8 @@ import { startPeerNetwork } from "./mesh/peer_network.ts";
 import type { Replicator } from "./replication/replicator.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
 import { backboneSettingsFromEnv } from "./config/backbone_settings.ts";
-import {
-  connectableHost,
-  httpUrl,
-  parseServerFlags,
-  type ServerConfig,
-} from "./config/server_flags.ts";
+import { parseServerFlags, type ServerConfig } from "./config/server_flags.ts";
+import { connectableHost, httpUrl } from "./config/node_address_flags.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
 import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
 import type { NodeIdentity } from "./store/message_store.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { connectableHost, DEFAULT_LIMITS, httpUrl, parseServerFlags } from "./server_flags.ts";
+import { DEFAULT_LIMITS, parseServerFlags } from "./server_flags.ts";
+import { connectableHost, httpUrl } from "./node_address_flags.ts";
 
 function config(argv: string[]) {
   const result = parseServerFlags(argv, { dataDir: "/tmp/d" });

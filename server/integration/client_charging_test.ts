@@ -163,6 +163,26 @@ describe("frames that cost more", () => {
     expect((last.payload as { chatId: number }[]).map((c) => c.chatId)).toEqual([ids[4]]);
     expect(last.more).toBeUndefined();
   });
+
+  test("listChats {} from a client that never said hello gets every chat, past one page", async () => {
+    const open = await node(["--chats-per-minute", "2000", "--node-chats-per-minute", "2000"]);
+    const creator = await client(open.wsUrl);
+    const created = 1001;
+    for (let i = 0; i < created; i++) {
+      creator.send({ type: "createChat", payload: { name: `c${i}` }, ref: `c${i}` });
+    }
+    await creator.next((f) => f.ref === `c${created - 1}`);
+    expect(errorsOf(creator, "rate_limited")).toBe(0);
+    const original = await client(open.wsUrl);
+    original.send({ type: "listChats", payload: {} });
+    const list = await original.next((f) => f.type === "chatList");
+    expect((list.payload as unknown[]).length).toBeGreaterThanOrEqual(created);
+    expect(list.more).toBeUndefined();
+    original.send({ type: "listChats", payload: { limit: 1000 }, ref: "page" });
+    const page = await original.next((f) => f.ref === "page");
+    expect((page.payload as unknown[]).length).toBe(1000);
+    expect(page.more).toBe(true);
+  });
 });
 
 describe("a second message under a known (sender, clientMsgId)", () => {
