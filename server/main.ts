@@ -42,6 +42,7 @@ import { meshTimingFromEnv } from "./config/mesh_timing.ts";
 import { backboneSettingsFromEnv } from "./config/backbone_settings.ts";
 import { parseServerFlags, type ServerConfig } from "./config/server_flags.ts";
 import { connectableHost, httpUrl } from "./config/node_address_flags.ts";
+import { transportLimits } from "./config/abuse_limits.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
 import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
 import type { NodeIdentity } from "./store/message_store.ts";
@@ -52,7 +53,7 @@ import { createUserAuth } from "./transport/user_auth.ts";
 import { createOriginPolicy, loopbackHostCheck } from "./transport/origin_policy.ts";
 import { authSecretFromEnv } from "../common/auth_secret.ts";
 
-/** Strike score (about that many refused frames in a short while) before a flooding client is closed with 1008. */
+/** Strike score (about that many refused frames in a short while) before 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
 
 /** Prints the message (stdout for exit 0, stderr otherwise) and exits. */
@@ -179,7 +180,7 @@ function transportOptions(
       burst: config.rateLimitPerSecond * 10,
       strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
     },
-    ...transportLimits(config),
+    ...transportLimits(config.limits),
     tls: settings.files.tls,
     admin: {
       secret,
@@ -188,28 +189,6 @@ function transportOptions(
       backupTo: (path: string) => parts.store.backupTo(path),
       schemaVersion: () => parts.store.schemaVersion(),
       logger,
-    },
-  };
-}
-
-/** The transport's share of the abuse limits (docs/SERVER.md "Limits"). */
-function transportLimits(config: ServerConfig): Partial<NodeServerOptions> {
-  const { limits } = config;
-  return {
-    bufferBudgetBytes: limits.bufferBudgetBytes,
-    connectionLimits: {
-      maxTotal: limits.maxConnections,
-      maxPerAddress: limits.maxConnectionsPerIp,
-      limitLoopback: limits.limitLoopback,
-    },
-    postRateLimit: {
-      ratePerSecond: limits.postRatePerSecond,
-      burst: limits.postRatePerSecond * 10,
-      limitLoopback: limits.limitLoopback,
-    },
-    chatQuota: {
-      perConnectionPerMinute: limits.chatsPerMinute,
-      perNodePerMinute: limits.nodeChatsPerMinute,
     },
   };
 }

@@ -1,15 +1,17 @@
 /**
  * The node's abuse limits: what keeps one client, one address or one peer
  * from hurting the others (docs/SERVER.md "Limits", docs/SECURITY.md). Their
- * flags, defaults and integer rules (spread into server_flags.ts's tables,
- * which read and check them), their lines of `--help`, and the config built
- * from their values.
+ * flags, defaults and integer rules (spread into server_flag_table.ts's
+ * tables, which read and check them), their lines of `--help`, the config
+ * built from their values, and the transport's options made from it.
  *
  * Invariant: every default is far above what people, the tests, `make dev`
  * and the perf harness do; they connect from loopback, which the per-address
  * limits leave alone unless --limit-loopback.
  * @module
  */
+
+import type { NodeServerOptions } from "../transport/bun_transport.ts";
 
 /** The limits that keep one client, one address or one peer from hurting the others. */
 export interface AbuseLimits {
@@ -113,5 +115,26 @@ export function readAbuseLimits<R extends object>(
     chatsPerMinute: counts["chats-per-minute"],
     nodeChatsPerMinute: counts["node-chats-per-minute"],
     maxClockAheadMs: counts["max-clock-ahead"] * 1000,
+  };
+}
+
+/** The transport's share of the abuse limits (docs/SERVER.md "Limits"). */
+export function transportLimits(limits: AbuseLimits): Partial<NodeServerOptions> {
+  return {
+    bufferBudgetBytes: limits.bufferBudgetBytes,
+    connectionLimits: {
+      maxTotal: limits.maxConnections,
+      maxPerAddress: limits.maxConnectionsPerIp,
+      limitLoopback: limits.limitLoopback,
+    },
+    postRateLimit: {
+      ratePerSecond: limits.postRatePerSecond,
+      burst: limits.postRatePerSecond * 10,
+      limitLoopback: limits.limitLoopback,
+    },
+    chatQuota: {
+      perConnectionPerMinute: limits.chatsPerMinute,
+      perNodePerMinute: limits.nodeChatsPerMinute,
+    },
   };
 }

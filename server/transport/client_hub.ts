@@ -35,6 +35,7 @@ import type { VersionVector } from "../../common/version_vector.ts";
 import { isMessageTopic, messageTopics } from "../core/delivery_topics.ts";
 import { type CommittedSeq, ResumeGate } from "./resume_gate.ts";
 import type { ClientSession, ClientSocket } from "./client_session.ts";
+import { CountedSocket } from "./counted_socket.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ReaderFilter } from "../core/delivery_topics.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -349,66 +350,5 @@ export class ClientHub {
       this.#deliveryCheckScheduled = false;
       this.checkReaders();
     }, DELIVERY_CHECK_MS);
-  }
-}
-
-/**
- * A client's socket as its session sees it, counting its subscriptions. A class, so an
- * idle connection costs one small object (methods live on the prototype, not in closures).
- */
-class CountedSocket implements ClientSocket {
-  #client: HubClient;
-  #hub: ClientHub;
-
-  constructor(client: HubClient, hub: ClientHub) {
-    this.#client = client;
-    this.#hub = hub;
-  }
-  send(text: string): number {
-    return this.#client.socket.send(text);
-  }
-  cork(callback: () => void): unknown {
-    const socket = this.#client.socket;
-    return socket.cork ? socket.cork(callback) : callback();
-  }
-  close(code?: number, reason?: string): void {
-    this.#client.socket.close(code, reason);
-  }
-  publish(topic: string, text: string): unknown {
-    return this.#client.socket.publish(topic, text);
-  }
-  getBufferedAmount(): number {
-    return this.#client.socket.getBufferedAmount();
-  }
-  get readyState(): number {
-    return this.#client.socket.readyState;
-  }
-  subscribe(topic: string): void {
-    if (this.#client.topics.has(topic)) return;
-    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.subscribe(topic);
-    this.#client.topics.add(topic);
-    this.#hub.countTopic(topic, 1);
-  }
-  unsubscribe(topic: string): void {
-    if (!this.#client.topics.delete(topic)) return;
-    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.unsubscribe(topic);
-    this.#hub.countTopic(topic, -1);
-  }
-  unsubscribeAll(): void {
-    const held = new Set(
-      [...this.#client.topics].filter((t) => this.#hub.holdsTopic(this.#client, t)),
-    );
-    this.#hub.forget(this.#client);
-    for (const topic of this.#client.topics) {
-      if (!held.has(topic)) this.#client.socket.unsubscribe(topic);
-      this.#hub.countTopic(topic, -1);
-    }
-    this.#client.topics.clear();
-  }
-  claimSince(since: VersionVector, chatId: number | undefined): void {
-    this.#hub.claimSince(this.#client, since, chatId);
-  }
-  terminate(): void {
-    this.#client.socket.terminate();
   }
 }

@@ -8,7 +8,7 @@
  * parsed; a frame that costs the node more takes more once parsed (`subscribe`
  * one per 100 chat ids, a `chatList` page one per 100 chats, a `search` ten);
  * `createChat` and `renameChat` also need the chat quotas; a rename (`hello`
- * again) reaches presence at most once a second, the last name winning; `typing`
+ * again) reaches presence at most once a second (name_announcer.ts); `typing`
  * relays at most once per chat per interval (message_event_requests.ts). A
  * refused frame is a strike; strikes decay (common/decaying_strikes.ts), so
  * interleaving accepted frames never clears them.
@@ -31,8 +31,10 @@ import { CloseCode } from "../../common/errors.ts";
 import {
   type ClientFrame,
   ClientFrameType,
+  type CreateChatPayload,
   type ErrorCode,
   Limits,
+  type NewMessagePayload,
   type ServerFrame,
   ServerFrameType,
 } from "../../common/protocol.ts";
@@ -54,6 +56,7 @@ import { handleEventRequest, isEventFrame } from "./message_event_requests.ts";
 import { FrameRateGuard, ITEMS_PER_TOKEN, type RateLimit } from "./frame_rate_guard.ts";
 import type { ChatCreationQuota } from "./chat_creation_quota.ts";
 import type { ClientSocket } from "./client_socket.ts";
+import { NameAnnouncer } from "./name_announcer.ts";
 
 export type { ClientSocket } from "./client_socket.ts";
 export type { RateLimit } from "./frame_rate_guard.ts";
@@ -68,12 +71,8 @@ export interface ClientSessionContext {
 }
 
 const OPEN = 1;
-/** A rename reaches presence at most this often (the last name wins). */
-export const HELLO_RENAME_INTERVAL_MS = 1000;
 /** A search costs what a frame of this many items does (ten tokens): a full-text query. */
 const SEARCH_ITEMS = 10 * ITEMS_PER_TOKEN;
-/** One shared clock for every session (no closure per connection). */
-const nowMs = () => performance.now();
 /** How long a closed connection may take to finish the close handshake. */
 const CLOSE_GRACE_MS = 2000;
 let nextConnectionId = 1;
@@ -88,9 +87,8 @@ export class ClientSession {
   #helloName: string | undefined;
   /** Per-chat rate of relayed `typing` frames. */
   readonly typingThrottle = new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
-  /** When presence last learnt this connection's name; a rename waits for the interval. */
-  #presenceAtMs = -Infinity;
-  #renameTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Tells presence the hello name, renames at most once a second (made at the first hello). */
+  #names: NameAnnouncer | undefined;
   #closing = false;
   /** Replies of this microtask checkpoint, sent together (see #sendText). */
   #outbox: string[] = [];
@@ -133,7 +131,7 @@ export class ClientSession {
   closed(): void {
     this.#closing = true;
     clearTimeout(this.#terminateTimer);
-    clearTimeout(this.#renameTimer);
+    this.#names?.close();
     this.#context.node.presence.leave(this.id);
   }
 
@@ -246,19 +244,8 @@ export class ClientSession {
       return;
     }
     switch (frame.type) {
-      case ClientFrameType.newMessageFromClient: {
-        const refused = node.access.checkSpeaker(frame.payload.sender, this.#identity) ??
-          node.access.checkChat(frame.payload.chatId, this.#identity);
-        if (refused) return this.#error(refused.code, refused.message, ref);
-        const clientMsgId = frame.payload.clientMsgId;
-        node.sendLocal(frame.payload).then((outcome) => {
-          this.#context.metrics.acked.inc();
-          if (clientMsgId === undefined) return;
-          const payload = { clientMsgId, messageId: outcome.message.messageId };
-          this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
-        }, (error: Error) => this.#refused(error, "message", ref));
-        return;
-      }
+      case ClientFrameType.newMessageFromClient:
+        return this.#send(frame.payload, ref);
       case ClientFrameType.clientSyncRequest: {
         const answer = answerSync(node, frame.payload, this.#identity, ref);
         if (!answer.ok) return this.#error(answer.error.code, answer.error.message, ref);
@@ -267,23 +254,8 @@ export class ClientSession {
         if (since) this.#socket.claimSince?.(since, frame.payload.chatId);
         return this.#reply(answer.value.frame);
       }
-      case ClientFrameType.hello: {
-        const refused = node.access.checkSpeaker(frame.payload.name, this.#identity);
-        if (refused) return this.#error(refused.code, refused.message, ref);
-        const first = this.#helloName === undefined;
-        this.#helloName = frame.payload.name;
-        const welcome = {
-          nodeId: node.nodeId,
-          vector: node.vector(),
-          updates: node.updates.vector(),
-        };
-        this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
-        // The welcome answers the hello: it leaves before the presence event the join publishes.
-        this.#flushOutbox();
-        if (first) this.#socket.subscribe(HELLO_TOPIC);
-        this.#announceName();
-        return;
-      }
+      case ClientFrameType.hello:
+        return this.#hello(frame.payload.name, ref);
       case ClientFrameType.subscribe: {
         if (!this.#charge(frame.payload.chatIds?.length ?? 0, ref)) return;
         const refused = this.#subscriptions.set(frame.payload.chatIds);
@@ -296,19 +268,9 @@ export class ClientSession {
         }
         return;
       }
-      case ClientFrameType.createChat: {
-        const quota = this.#context.chatQuota?.admitFor(this);
-        if (quota && !quota.ok) return this.#error("rate_limited", quota.message, ref);
-        const members = node.access.privateMembers(frame.payload, this.#identity);
-        if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
-        node.createChat(frame.payload.name, (text) => {
-          if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
-          else this.#context.node.publishToHello(text);
-        }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
-          this.#sendText(node.chatCreatedFrame(chat, ref));
-        }, (error: Error) => this.#refused(error, "chat", ref));
-        return;
-      }
+      case ClientFrameType.createChat:
+        if (!this.#chatQuotaAdmits(ref)) return;
+        return this.#createChat(frame.payload, ref);
       case ClientFrameType.listChats: {
         const page = chatListPage(node, frame.payload, this.#identity);
         if (!this.#charge(page.chats.length, ref)) return;
@@ -317,8 +279,7 @@ export class ClientSession {
         return;
       }
       case ClientFrameType.renameChat: {
-        const quota = this.#context.chatQuota?.admitFor(this);
-        if (quota && !quota.ok) return this.#error("rate_limited", quota.message, ref);
+        if (!this.#chatQuotaAdmits(ref)) return;
         return renameChat(node, frame.payload, {
           helloName: this.#helloName,
           identity: this.#identity,
@@ -336,22 +297,58 @@ export class ClientSession {
     }
   }
 
-  /**
-   * Presence learns the hello name now, or, for a rename within a second of the last one,
-   * once the second is over (one timer; the latest name then).
-   */
-  #announceName(): void {
-    const waitMs = this.#presenceAtMs + HELLO_RENAME_INTERVAL_MS - nowMs();
-    if (waitMs <= 0) {
-      this.#presenceAtMs = nowMs();
-      const followed = this.#subscriptions.followed();
-      this.#context.node.presence.join(this.id, this.#helloName!, followed);
-      return;
-    }
-    this.#renameTimer ??= setTimeout(() => {
-      this.#renameTimer = undefined;
-      if (!this.#closing) this.#announceName();
-    }, waitMs);
+  /** `newMessageFromClient`: stored, then acknowledged when it names a clientMsgId. */
+  #send(request: NewMessagePayload, ref: string | undefined): void {
+    const { node } = this.#context;
+    const refused = node.access.checkSpeaker(request.sender, this.#identity) ??
+      node.access.checkChat(request.chatId, this.#identity);
+    if (refused) return this.#error(refused.code, refused.message, ref);
+    const clientMsgId = request.clientMsgId;
+    node.sendLocal(request).then((outcome) => {
+      this.#context.metrics.acked.inc();
+      if (clientMsgId === undefined) return;
+      const payload = { clientMsgId, messageId: outcome.message.messageId };
+      this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
+    }, (error: Error) => this.#refused(error, "message", ref));
+  }
+
+  /** `hello`: the welcome first, then hello events and presence (renames throttled). */
+  #hello(name: string, ref: string | undefined): void {
+    const { node } = this.#context;
+    const refused = node.access.checkSpeaker(name, this.#identity);
+    if (refused) return this.#error(refused.code, refused.message, ref);
+    const first = this.#helloName === undefined;
+    this.#helloName = name;
+    const welcome = { nodeId: node.nodeId, vector: node.vector(), updates: node.updates.vector() };
+    this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
+    // The welcome answers the hello: it leaves before the presence event the join publishes.
+    this.#flushOutbox();
+    if (first) this.#socket.subscribe(HELLO_TOPIC);
+    this.#names ??= new NameAnnouncer(() => {
+      node.presence.join(this.id, this.#helloName!, this.#subscriptions.followed());
+    });
+    this.#names.announce();
+  }
+
+  /** The chat quotas (creations and renames together): false, and `rate_limited`, when spent. */
+  #chatQuotaAdmits(ref: string | undefined): boolean {
+    const quota = this.#context.chatQuota?.admitFor(this);
+    if (!quota || quota.ok) return true;
+    this.#error("rate_limited", quota.message, ref);
+    return false;
+  }
+
+  /** `createChat`: `chatCreated` to this client, and to every hello client once stored. */
+  #createChat(request: CreateChatPayload, ref: string | undefined): void {
+    const { node } = this.#context;
+    const members = node.access.privateMembers(request, this.#identity);
+    if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
+    node.createChat(request.name, (text) => {
+      if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
+      else node.publishToHello(text);
+    }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
+      this.#sendText(node.chatCreatedFrame(chat, ref));
+    }, (error: Error) => this.#refused(error, "chat", ref));
   }
 
   /** Sends a reply, from this node (`source`), through the one encoder. */

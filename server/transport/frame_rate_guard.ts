@@ -34,16 +34,21 @@ export class FrameRateGuard extends TokenBucket {
   #strikeScore = 0;
   #strikeAtMs = 0;
   #strikesBeforeClose: number;
+  #burst: number;
 
   constructor(limit: RateLimit) {
     super({ ratePerSecond: limit.perSecond, burst: limit.burst });
     this.#strikesBeforeClose = limit.strikesBeforeClose;
+    this.#burst = limit.burst;
   }
 
-  /** Takes what a frame of `items` items costs beyond its first token; false when short. */
+  /**
+   * Takes what a frame of `items` items costs beyond its first token (at most a whole
+   * burst, so that a large answer stays possible once the bucket is full); false when short.
+   */
   takeItems(items: number): boolean {
     const extra = items > ITEMS_PER_TOKEN ? Math.ceil(items / ITEMS_PER_TOKEN) - 1 : 0;
-    return extra === 0 || this.take(extra);
+    return extra === 0 || this.take(Math.min(extra, this.#burst - 1));
   }
 
   /** One refused frame; true when the strikes now say: close the connection. */
