@@ -9,19 +9,12 @@ import { describe, expect, test } from "bun:test";
 import { toWireMessage } from "../../common/wire_message.ts";
 import { storedMessage } from "../store/message_store_conformance.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
-import { ChatNode, ClientMsgIdConflictError } from "./chat_node.ts";
+import { ClientMsgIdConflictError } from "./chat_node.ts";
 import { ANONYMOUS } from "./chat_access.ts";
-import { MemoryMessageStore } from "../store/memory_message_store.ts";
-import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
+import { memoryChatNode } from "../testing/memory_chat_node.ts";
 
 function setup(nodeId = 5) {
-  const registry = new MetricsRegistry();
-  const node = new ChatNode({
-    store: new MemoryMessageStore(),
-    nodeId,
-    metrics: registerNodeMetrics(registry),
-    publisher: { publish: () => {} },
-  });
+  const { node, registry } = memoryChatNode(nodeId);
   const texts = () => {
     const history = node.history({ limit: 100 });
     return history.ok ? history.messages.map((m) => `${m.nodeId}/${m.seq}:${m.text}`) : [];

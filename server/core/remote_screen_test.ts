@@ -1,21 +1,12 @@
 import { expect, test } from "bun:test";
-import { encodeMessageId } from "../../common/message_id.ts";
+import { testMessage } from "../../common/testing/message_fixture.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { NOTHING_REFUSED, screenRemote } from "./remote_screen.ts";
 
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
 
 function at(nodeId: number, seq: number, offsetMs: number): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
-    text: "t",
-    sender: "s",
-    dateTime: new Date(NOW + offsetMs).toISOString(),
-    lc: 0,
-  };
+  return testMessage(nodeId, seq, { dateTime: new Date(NOW + offsetMs).toISOString() });
 }
 
 const rules = { nodeId: 5, nextSeq: 3, wallClockMs: NOW, maxAheadMs: 60_000 };

@@ -18,6 +18,7 @@ import type { ChatMessage } from "../../common/protocol.ts";
 import { openPeerSocket } from "../mesh/peer_dialer.ts";
 import { type SpawnedNode, TEST_CLUSTER_SECRET } from "../testing/spawn_node.ts";
 import { useTestNodes } from "../testing/nodes_fixture.ts";
+import { testMessage } from "../../common/testing/message_fixture.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 import { readMetric } from "../testing/node_metrics.ts";
 
@@ -96,17 +97,13 @@ async function craftedPeer(target: SpawnedNode, peerNodeId: number): Promise<Web
 }
 
 function message(nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    messageId: encodeMessageId(nodeId, seq),
-    nodeId,
-    seq,
-    chatId: 11,
+  const dateTime = new Date(Date.now() - 1000).toISOString();
+  return testMessage(nodeId, seq, {
     text: `forged ${seq}`,
     sender: "mallory",
-    dateTime: new Date(Date.now() - 1000).toISOString(),
-    lc: 0,
+    dateTime,
     ...fields,
-  };
+  });
 }
 
 async function sendFrom(target: SpawnedNode, text: string, clientMsgId?: string) {

@@ -6,10 +6,8 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { createPeerAuth } from "../../common/peer_auth_token.ts";
-import { ChatNode } from "../core/chat_node.ts";
 import { type Logger, silentLogger } from "../../common/logger.ts";
-import { MetricsRegistry, registerNodeMetrics } from "../observability/metrics_registry.ts";
-import { MemoryMessageStore } from "../store/memory_message_store.ts";
+import { memoryChatNode } from "../testing/memory_chat_node.ts";
 import { linkMeshes } from "../testing/memory_peer_link.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 import { PeerMesh } from "./peer_mesh.ts";
@@ -22,12 +20,7 @@ afterEach(() => {
 
 /** A node whose wall clock (and mesh clock) is Date.now() + shift(). */
 function nodeWithClock(nodeId: number, shift: () => number, log: Logger = silentLogger) {
-  const registry = new MetricsRegistry();
-  const node = new ChatNode({
-    store: new MemoryMessageStore(),
-    nodeId,
-    metrics: registerNodeMetrics(registry),
-    publisher: { publish: () => {} },
+  const { node, registry } = memoryChatNode(nodeId, {
     clock: { nowMs: () => Date.now() + shift() },
   });
   const mesh = new PeerMesh({
