@@ -73,7 +73,16 @@ export interface SyncRequestPayload {
   requestId: number;
   /** The requester's contiguous marks. */
   vector: VectorWire;
+  /**
+   * Origins to leave out of the reply for now: the requester refused their next
+   * message from this peer (stamped too far ahead of its clock) and asks again later.
+   * Absent from older nodes' requests (nothing is left out).
+   */
+  skip?: number[];
 }
+
+/** The most origins one syncRequest may ask to skip. */
+export const SYNC_SKIP_MAX = 1000;
 
 export interface SyncReplyPayload {
   requestId: number;
@@ -161,6 +170,25 @@ function parsePresenceMember(value: unknown): Parsed<PeerPresenceMember> {
   return { ok: true, value: { name: value.name, chatIds: chatIds as number[] | null } };
 }
 
+/** A `syncRequest` payload: its id, the vector, and the origins to `skip` (at most SYNC_SKIP_MAX). */
+function parseSyncRequest(payload: Record<string, unknown>): Parsed<SyncRequestPayload> {
+  if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
+  if (!decodeVector(payload.vector)) return fail("bad vector");
+  const request: SyncRequestPayload = {
+    requestId: payload.requestId,
+    vector: payload.vector as VectorWire,
+  };
+  if (payload.skip !== undefined) {
+    const skip = payload.skip;
+    if (
+      !Array.isArray(skip) || skip.length > SYNC_SKIP_MAX ||
+      !skip.every((origin) => isIntAtLeast(origin, 0))
+    ) return fail("bad skip");
+    request.skip = skip as number[];
+  }
+  return { ok: true, value: request };
+}
+
 /** Parses one peer frame's text. */
 export function parsePeerFrame(text: string): Parsed<PeerFrame> {
   let frame: unknown;
@@ -185,16 +213,9 @@ export function parsePeerFrame(text: string): Parsed<PeerFrame> {
       return { ok: true, value: { type: frame.type, payload: { messages: messages.value } } };
     }
     case PeerFrameType.syncRequest: {
-      if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
-      const vector = decodeVector(payload.vector);
-      if (!vector) return fail("bad vector");
-      return {
-        ok: true,
-        value: {
-          type: frame.type,
-          payload: { requestId: payload.requestId, vector: payload.vector as VectorWire },
-        },
-      };
+      const request = parseSyncRequest(payload);
+      if (!request.ok) return request;
+      return { ok: true, value: { type: frame.type, payload: request.value } };
     }
     case PeerFrameType.syncReply: {
       if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");

@@ -40,12 +40,9 @@ import { startPeerNetwork } from "./mesh/peer_network.ts";
 import type { Replicator } from "./replication/replicator.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
 import { backboneSettingsFromEnv } from "./config/backbone_settings.ts";
-import {
-  connectableHost,
-  httpUrl,
-  parseServerFlags,
-  type ServerConfig,
-} from "./config/server_flags.ts";
+import { parseServerFlags, type ServerConfig } from "./config/server_flags.ts";
+import { connectableHost, httpUrl } from "./config/node_address_flags.ts";
+import { transportLimits } from "./config/abuse_limits.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
 import { clockOffsetFromEnv, offsetClock } from "./config/clock_offset.ts";
 import type { NodeIdentity } from "./store/message_store.ts";
@@ -56,7 +53,7 @@ import { createUserAuth } from "./transport/user_auth.ts";
 import { createOriginPolicy, loopbackHostCheck } from "./transport/origin_policy.ts";
 import { authSecretFromEnv } from "../common/auth_secret.ts";
 
-/** Refused frames in a row before a flooding client is closed with 1008. */
+/** Strike score (about that many refused frames in a short while) before 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
 
 /** Prints the message (stdout for exit 0, stderr otherwise) and exits. */
@@ -183,6 +180,7 @@ function transportOptions(
       burst: config.rateLimitPerSecond * 10,
       strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
     },
+    ...transportLimits(config.limits),
     tls: settings.files.tls,
     admin: {
       secret,
@@ -322,6 +320,7 @@ async function main(): Promise<void> {
     metrics,
     logger,
     clock: offsetClock(clockOffsetMs),
+    maxClockAheadMs: config.limits.maxClockAheadMs,
     publisher: {
       publish: (topic, data) => transport?.publish(topic, data),
       publishMessage: (message, frame) => transport?.publishMessage(message, frame),

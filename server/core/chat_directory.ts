@@ -31,6 +31,8 @@ export class ChatDirectory {
   #touched = new Map<number, string>();
   /** Private chats by member name. */
   #byMember = new Map<string, Set<number>>();
+  /** Every chat id in order, for pages (rebuilt when chats were added). */
+  #sortedIds: number[] | undefined;
 
   constructor(store: MessageStore) {
     this.#store = store;
@@ -42,12 +44,37 @@ export class ChatDirectory {
     this.#chats.clear();
     this.#touched.clear();
     this.#byMember.clear();
+    this.#sortedIds = undefined;
     for (const chat of this.#store.listChats()) this.#set(chat);
   }
 
   /** Copies of every chat, by chat id. */
   list(): ChatRecord[] {
     return [...this.#chats.values()].sort((a, b) => a.chatId - b.chatId).map(copy);
+  }
+
+  /** Copies of at most `limit` chats with an id above `afterChatId`, by chat id; `more` when cut. */
+  page(afterChatId: number, limit: number): { chats: ChatRecord[]; more: boolean } {
+    const ids = this.#idsInOrder();
+    let low = 0;
+    let high = ids.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (ids[middle] <= afterChatId) low = middle + 1;
+      else high = middle;
+    }
+    const end = Math.min(ids.length, low + limit);
+    const chats: ChatRecord[] = [];
+    for (let i = low; i < end; i++) chats.push({ ...this.#chats.get(ids[i])! });
+    return { chats, more: end < ids.length };
+  }
+
+  /** Chat ids in order, sorted again only after chats were added (they are never removed). */
+  #idsInOrder(): number[] {
+    if (this.#sortedIds?.length !== this.#chats.size) {
+      this.#sortedIds = [...this.#chats.keys()].sort((a, b) => a - b);
+    }
+    return this.#sortedIds;
   }
 
   get(chatId: number): ChatRecord | undefined {

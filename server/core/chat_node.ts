@@ -10,9 +10,10 @@
  * Invariants:
  * - vector() only covers committed messages, each origin contiguous from 1.
  * - A message is published to local clients at most once, after its commit, and
- *   never when a copy of its (sender, clientMsgId) was already visible.
- * - Of all copies of one (sender, clientMsgId), the lowest (nodeId, seq) that is
- *   not held is the one visible; the others are stored hidden.
+ *   never when a copy of its send was already visible; of all copies of one send
+ *   (duplicate_copies.ts) the lowest (nodeId, seq) not held is visible.
+ * - No peer message is stored or observed by the clock when remote_screen.ts
+ *   refuses it (malformed, stamped too far ahead, or this node's own seq ahead).
  * - A private chat's messages go to its chat topic only (never ALL_CHATS_TOPIC)
  *   and its chatCreated to the chat listeners only (never HELLO_TOPIC): only
  *   connections that canRead it subscribe there (chat_access.ts); every read
@@ -20,7 +21,7 @@
  * @module
  */
 
-import type { Clock } from "../../common/clock.ts";
+import { type Clock, systemClock } from "../../common/clock.ts";
 import { ContiguityTracker } from "../../common/contiguity_tracker.ts";
 import {
   createHybridLogicalClock,
@@ -67,11 +68,16 @@ import {
   type SinceResult,
 } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
-import { isAcceptableRemote, normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
+import { normalizeRemote, type ReplicatedChat } from "./chat_rules.ts";
+import { SendRetries } from "./send_retries.ts";
+import { copiesOfSend } from "./duplicate_copies.ts";
+import { type RemoteOutcome, RemoteScreen } from "./remote_screen.ts";
 
 export type { ReplicatedChat } from "./chat_rules.ts";
 export type { ChatChange, ChatChangedListener } from "./chat_records.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
+export type { RemoteOutcome, RemoteRefusal } from "./remote_screen.ts";
+export { ClientMsgIdConflictError } from "./send_retries.ts";
 
 export interface ChatNodeOptions {
   store: MessageStore;
@@ -81,6 +87,8 @@ export interface ChatNodeOptions {
   logger?: Logger;
   /** The wall clock of message stamps. @default systemClock */
   clock?: Clock;
+  /** A peer's message stamped further ahead of `clock` is refused. @default 60_000 */
+  maxClockAheadMs?: number;
   /**
    * Told when the store cannot even be read after a failed commit: the in-memory state
    * cannot be rebuilt, the process should exit. (A failed commit alone is not fatal: the
@@ -123,7 +131,8 @@ export class ChatNode {
   #visibility: VisibilityContext;
   #indexer: SearchIndexer;
   #lastCommitMs = 0;
-  #pendingByClientMsgId = new Map<string, Promise<SendOutcome>>();
+  #retries: SendRetries;
+  #screen: RemoteScreen;
   #feed: LocalCommitFeed;
   #chatRecords: ChatRecords;
 
@@ -135,6 +144,7 @@ export class ChatNode {
     this.#logger = options.logger ?? silentLogger;
     this.#storage = new StorageGuard({ logger: this.#logger });
     this.#feed = new LocalCommitFeed(this.#logger);
+    this.#retries = new SendRetries(this.#store);
     this.presence = new PresenceRegistry(this.nodeId, (event) => {
       this.#publisher.publish(HELLO_TOPIC, presenceFrame(event, this.nodeId));
     });
@@ -146,6 +156,14 @@ export class ChatNode {
       clock: options.clock,
       initial: this.#store.lastStamp() ?? undefined,
     });
+    this.#screen = new RemoteScreen({
+      nodeId: this.nodeId,
+      clock: options.clock ?? systemClock,
+      maxAheadMs: options.maxClockAheadMs,
+      refused: this.#metrics.peerMessagesRefused,
+    });
+    const ahead = this.#screen.aheadWarning(this.#clock.last());
+    if (ahead) this.#logger.warn("hybrid clock ahead of the wall clock: peers refuse it", ahead);
     this.#chats = new ChatDirectory(this.#store);
     this.authMode = options.authMode ?? "off";
     this.#metrics.heldBack.collectWith(() => this.#tracker.heldBackCount());
@@ -272,15 +290,8 @@ export class ChatNode {
 
   /** A message from a local client (WebSocket or REST): resolves once durable and published. */
   sendLocal(input: NewMessagePayload): Promise<SendOutcome> {
-    const dedupeKey = input.clientMsgId === undefined
-      ? undefined
-      : `${input.sender}\u0000${input.clientMsgId}`;
-    if (dedupeKey !== undefined) {
-      const pending = this.#pendingByClientMsgId.get(dedupeKey);
-      if (pending) return pending.then((outcome) => ({ ...outcome, duplicate: true }));
-      const existing = this.#store.findVisibleByClientMsgId(input.sender, input.clientMsgId!);
-      if (existing) return Promise.resolve({ message: toWireMessage(existing), duplicate: true });
-    }
+    const known = this.#retries.known(input);
+    if (known) return known;
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
     if (this.#nextSeq > MAX_SEQ) {
       return Promise.reject(new Error("Cannot store message: this node's seq space is used up"));
@@ -308,22 +319,15 @@ export class ChatNode {
       this.#feed.committed(message);
       return { message: winner, duplicate: winner !== message };
     }).catch((error) => Promise.reject(this.#storage.explain(error)));
-    if (dedupeKey !== undefined) {
-      this.#pendingByClientMsgId.set(dedupeKey, promise);
-      const forget = () => this.#pendingByClientMsgId.delete(dedupeKey);
-      promise.then(forget, forget);
-    }
+    this.#retries.track(input, promise);
     return promise;
   }
 
-  /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
-  acceptRemote(messages: ReplicatedMessage[]): Promise<void> {
+  /** Messages from a peer, stored idempotently; resolves, committed, with what it refused. */
+  acceptRemote(messages: ReplicatedMessage[]): Promise<RemoteOutcome> {
     if (this.#storage.refusal()) return Promise.reject(this.#storage.refusal());
-    const sorted = messages.filter((m) => {
-      const ok = isAcceptableRemote(m);
-      if (!ok) this.#logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
-      return ok;
-    }).sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
+    const screened = this.#screen.screen(messages, this.#nextSeq);
+    const sorted = screened.accepted.sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
     const writes: Array<() => void> = [];
     const posts: Array<() => void> = [];
     for (const input of sorted) {
@@ -331,14 +335,9 @@ export class ChatNode {
       const outcome = this.#tracker.add(message.nodeId, message.seq);
       if (outcome.kind === "duplicate") continue;
       this.#clock.observe(message);
-      if (message.nodeId === this.nodeId && message.seq >= this.#nextSeq) {
-        this.#nextSeq = message.seq + 1;
-      }
       if (outcome.kind === "held") {
         writes.push(() => {
-          const copies = message.clientMsgId === undefined
-            ? []
-            : this.#store.findCopies(message.sender, message.clientMsgId);
+          const copies = copiesOfSend(this.#store, message);
           const revised = this.updates.reviseIncoming(message, copies, posts);
           if (this.#store.insertMessage({ ...revised, held: true, hidden: false })) {
             this.#metrics.stored.inc();
@@ -354,11 +353,12 @@ export class ChatNode {
         }
       });
     }
-    if (writes.length === 0) return Promise.resolve();
+    if (writes.length === 0) return Promise.resolve(screened.outcome);
     return this.#commits.enqueue(() => {
       for (const write of writes) write();
     }, () => {
       for (const post of posts) post();
+      return screened.outcome;
     });
   }
 

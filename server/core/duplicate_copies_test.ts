@@ -5,7 +5,7 @@ import { decideCopies } from "./duplicate_copies.ts";
 
 /** A store that knows one visible copy (or none). */
 const storeWith = (visible: ChatMessage | null) => ({
-  findVisibleByClientMsgId: () => visible ? { ...visible, held: false, hidden: false } : null,
+  findCopies: () => visible ? [{ ...visible, held: false, hidden: false }] : [],
 });
 
 describe("decideCopies()", () => {
@@ -24,7 +24,7 @@ describe("decideCopies()", () => {
   });
 
   test("a lower visible copy wins: the message is stored hidden and not published", () => {
-    const lower = testMessage(2, 9, { clientMsgId: "c" });
+    const lower = testMessage(2, 9, { clientMsgId: "c", text: mine.text }); // a true retry
     expect(decideCopies(storeWith(lower), mine)).toEqual({
       hidden: true,
       publish: false,
@@ -32,8 +32,19 @@ describe("decideCopies()", () => {
     });
   });
 
+  test("a copy with another chat or text is not the same send: both stay shown", () => {
+    const forged = testMessage(2, 9, { clientMsgId: "c", text: "another text" });
+    expect(decideCopies(storeWith(forged), mine)).toEqual({
+      hidden: false,
+      publish: true,
+      winner: mine,
+    });
+    const elsewhere = testMessage(2, 9, { clientMsgId: "c", chatId: 99, text: mine.text });
+    expect(decideCopies(storeWith(elsewhere), mine).publish).toBe(true);
+  });
+
   test("a higher visible copy loses: it is hidden, the message shown but not published again", () => {
-    const higher = testMessage(7, 1, { clientMsgId: "c" });
+    const higher = testMessage(7, 1, { clientMsgId: "c", text: mine.text });
     expect(decideCopies(storeWith(higher), mine)).toEqual({
       hidden: false,
       publish: false,

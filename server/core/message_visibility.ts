@@ -19,7 +19,7 @@ import { toWireMessage } from "../../common/wire_message.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import type { ChatRecord, MessageStore } from "../store/message_store.ts";
 import type { ChatDirectory } from "./chat_directory.ts";
-import { decideCopies } from "./duplicate_copies.ts";
+import { copiesOfSend, decideCopies } from "./duplicate_copies.ts";
 import { type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
 import { type MessageUpdates, revisionOf, withRevision } from "./message_updates.ts";
 
@@ -49,9 +49,7 @@ export function makeVisible(
   posts: Array<() => void>,
 ): ChatMessage {
   const { store, updates } = context;
-  const copies = incoming.clientMsgId === undefined
-    ? []
-    : store.findCopies(incoming.sender, incoming.clientMsgId);
+  const copies = copiesOfSend(store, incoming);
   const message = stored ? incoming : updates.reviseIncoming(incoming, copies, posts);
   const { hidden, publish, winner, hideStored } = decideCopies(store, message);
   if (hideStored) {

@@ -13,8 +13,10 @@ import type { ChatMessage, TypingEventPayload } from "../../common/protocol.ts";
 import type { ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import { encodeVector } from "../../common/version_vector.ts";
 import { silentLogger } from "../../common/logger.ts";
-import type { MeshNode, PeerLink, PeerSocket } from "./peer_link.ts";
+import type { MeshNode, PeerLink } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
+import { linkMeshes, MemorySocket } from "../testing/memory_peer_link.ts";
+import { NOTHING_REFUSED, type RemoteOutcome } from "../core/remote_screen.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const SECRET = "peer-mesh-test-secret-0123456789";
@@ -70,13 +72,13 @@ class MemoryMeshNode implements MeshNode {
     }
     return out;
   }
-  acceptRemote(messages: ChatMessage[]): Promise<void> {
+  acceptRemote(messages: ChatMessage[]): Promise<RemoteOutcome> {
     for (const m of messages) {
       if (this.messages.has(m.messageId)) continue;
       this.messages.set(m.messageId, m);
       this.tracker.add(m.nodeId, m.seq);
     }
-    return Promise.resolve();
+    return Promise.resolve(NOTHING_REFUSED);
   }
   chats(): PeerChat[] {
     return [];
@@ -182,29 +184,6 @@ class MemoryMeshNode implements MeshNode {
   }
 }
 
-/** One end of an in-memory socket pair: frames arrive asynchronously, in order. */
-class MemorySocket implements PeerSocket {
-  other!: MemorySocket;
-  closed = false;
-  onText: (text: string) => void = () => {};
-  onClose: (code: number) => void = () => {};
-  send(text: string): void {
-    if (this.closed) return;
-    setTimeout(() => !this.other.closed && this.other.onText(text), 0);
-  }
-  close(code: number): void {
-    if (this.closed) return;
-    this.closed = this.other.closed = true;
-    setTimeout(() => {
-      this.onClose(code);
-      this.other.onClose(code);
-    }, 0);
-  }
-  bufferedAmount(): number {
-    return 0;
-  }
-}
-
 const meshes: PeerMesh[] = [];
 
 function meshFor(node: MemoryMeshNode, syncIntervalMs = 100): PeerMesh {
@@ -214,20 +193,8 @@ function meshFor(node: MemoryMeshNode, syncIntervalMs = 100): PeerMesh {
 }
 
 /** Dials `acceptor` from `dialler` the way the endpoint and dialer do, over memory sockets. */
-async function connect(dialler: PeerMesh, acceptor: PeerMesh): Promise<[PeerLink, PeerLink]> {
-  const nonce = randomNonce();
-  const acceptProof = await auth.signAccept(acceptor.node.nodeId, nonce);
-  const dialSide = new MemorySocket();
-  const acceptSide = new MemorySocket();
-  dialSide.other = acceptSide;
-  acceptSide.other = dialSide;
-  const accepted = acceptor.attachAccepted(acceptSide, dialler.node.nodeId, acceptProof);
-  acceptSide.onText = (text) => accepted.receive(text);
-  acceptSide.onClose = () => accepted.closed();
-  const dialled = dialler.attachDialled(dialSide, nonce);
-  dialSide.onText = (text) => dialled.receive(text);
-  dialSide.onClose = () => dialled.closed();
-  return [dialled, accepted];
+function connect(dialler: PeerMesh, acceptor: PeerMesh): Promise<[PeerLink, PeerLink]> {
+  return linkMeshes(dialler, acceptor, auth);
 }
 
 afterEach(() => {
