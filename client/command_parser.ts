@@ -92,89 +92,98 @@ export function parseCommand(line: string): Command {
   if (!trimmed.startsWith("/")) return say(line);
   const [word, ...rest] = trimmed.split(/\s+/);
   const argument = trimmed.slice(word.length).trim();
-  switch (word.toLowerCase()) {
-    case "/join": {
-      const chatId = rest.length === 1 ? parseChatIdArgument(rest[0]) : null;
-      if (chatId === null) {
-        return invalid("Cannot join: usage /join ID, where ID is a chat number");
-      }
-      return { kind: "join", chatId };
-    }
-    case "/part":
-    case "/close":
-      return { kind: "part" };
-    case "/switch":
-    case "/buffer": {
-      if (argument === "") return invalid("Cannot switch: usage /switch N or /switch NAME");
-      if (/^[0-9]{1,4}$/.test(argument)) return { kind: "switch", index: Number(argument) };
-      return { kind: "switch", name: argument };
-    }
-    case "/edit": {
-      const target = messageBack(argument);
-      if (!target || target.rest.trim() === "") {
-        return invalid("Cannot edit: usage /edit NEW TEXT, or /edit #N NEW TEXT");
-      }
-      if (charLength(target.rest) > Limits.textMaxChars) {
-        return invalid(`Cannot edit: the text has more than ${Limits.textMaxChars} characters`);
-      }
-      return { kind: "edit", back: target.back, text: target.rest };
-    }
-    case "/delete": {
-      const target = messageBack(argument);
-      if (!target || target.rest !== "") {
-        return invalid("Cannot delete: usage /delete or /delete #N");
-      }
-      return { kind: "delete", back: target.back };
-    }
-    case "/search": {
-      if (argument === "" || charLength(argument) > 200) {
-        return invalid("Cannot search: usage /search WORDS (1..200 characters)");
-      }
-      return { kind: "search", query: argument };
-    }
-    case "/rename": {
-      if (argument.length === 0 || charLength(argument) > Limits.chatNameMaxChars) {
-        return invalid(
-          `Cannot rename chat: usage /rename NAME (1..${Limits.chatNameMaxChars} chars)`,
-        );
-      }
-      return { kind: "rename", name: argument };
-    }
-    case "/chats":
-      return { kind: "chats" };
-    case "/create": {
-      if (argument.length === 0 || charLength(argument) > Limits.chatNameMaxChars) {
-        return invalid(
-          `Cannot create chat: usage /create NAME (1..${Limits.chatNameMaxChars} chars)`,
-        );
-      }
-      return { kind: "create", name: argument };
-    }
-    case "/who":
-      return { kind: "who" };
-    case "/history": {
-      if (argument === "") return { kind: "history", limit: DEFAULT_HISTORY_PAGE };
-      const limit = Number(argument);
-      if (!Number.isInteger(limit) || limit < 1 || limit > Limits.syncLimitMax) {
-        return invalid(`Cannot show history: N must be 1..${Limits.syncLimitMax}`);
-      }
-      return { kind: "history", limit };
-    }
-    case "/nick": {
-      if (argument.length === 0 || charLength(argument) > Limits.senderMaxChars) {
-        return invalid(`Cannot change name: usage /nick NAME (1..${Limits.senderMaxChars} chars)`);
-      }
-      return { kind: "nick", name: argument };
-    }
-    case "/help":
-    case "/?":
-      return { kind: "help" };
-    case "/quit":
-    case "/exit":
-      return { kind: "quit" };
-    default:
-      return invalid(`Cannot run ${word}: unknown command (/help lists them; //text sends /text)`);
+  const parse = COMMAND_PARSERS[word.toLowerCase()];
+  if (parse === undefined) {
+    return invalid(`Cannot run ${word}: unknown command (/help lists them; //text sends /text)`);
   }
+  return parse(argument, rest);
+}
+
+/** What follows a command word: the whole argument text and its words. */
+type CommandParser = (argument: string, words: string[]) => Command;
+
+/** Each command word (aliases included) and how its argument is read. */
+const COMMAND_PARSERS: Record<string, CommandParser> = {
+  "/join": parseJoin,
+  "/part": () => ({ kind: "part" }),
+  "/close": () => ({ kind: "part" }),
+  "/switch": parseSwitch,
+  "/buffer": parseSwitch,
+  "/edit": parseEdit,
+  "/delete": parseDelete,
+  "/search": parseSearch,
+  "/rename": (argument) =>
+    namedArgument(argument, Limits.chatNameMaxChars, "rename chat", "/rename NAME") ??
+      { kind: "rename", name: argument },
+  "/chats": () => ({ kind: "chats" }),
+  "/create": (argument) =>
+    namedArgument(argument, Limits.chatNameMaxChars, "create chat", "/create NAME") ??
+      { kind: "create", name: argument },
+  "/who": () => ({ kind: "who" }),
+  "/history": parseHistory,
+  "/nick": (argument) =>
+    namedArgument(argument, Limits.senderMaxChars, "change name", "/nick NAME") ??
+      { kind: "nick", name: argument },
+  "/help": () => ({ kind: "help" }),
+  "/?": () => ({ kind: "help" }),
+  "/quit": () => ({ kind: "quit" }),
+  "/exit": () => ({ kind: "quit" }),
+};
+
+function parseJoin(_argument: string, words: string[]): Command {
+  const chatId = words.length === 1 ? parseChatIdArgument(words[0]) : null;
+  if (chatId === null) return invalid("Cannot join: usage /join ID, where ID is a chat number");
+  return { kind: "join", chatId };
+}
+
+function parseSwitch(argument: string): Command {
+  if (argument === "") return invalid("Cannot switch: usage /switch N or /switch NAME");
+  if (/^[0-9]{1,4}$/.test(argument)) return { kind: "switch", index: Number(argument) };
+  return { kind: "switch", name: argument };
+}
+
+function parseEdit(argument: string): Command {
+  const target = messageBack(argument);
+  if (!target || target.rest.trim() === "") {
+    return invalid("Cannot edit: usage /edit NEW TEXT, or /edit #N NEW TEXT");
+  }
+  if (charLength(target.rest) > Limits.textMaxChars) {
+    return invalid(`Cannot edit: the text has more than ${Limits.textMaxChars} characters`);
+  }
+  return { kind: "edit", back: target.back, text: target.rest };
+}
+
+function parseDelete(argument: string): Command {
+  const target = messageBack(argument);
+  if (!target || target.rest !== "") return invalid("Cannot delete: usage /delete or /delete #N");
+  return { kind: "delete", back: target.back };
+}
+
+function parseSearch(argument: string): Command {
+  if (argument === "" || charLength(argument) > 200) {
+    return invalid("Cannot search: usage /search WORDS (1..200 characters)");
+  }
+  return { kind: "search", query: argument };
+}
+
+function parseHistory(argument: string): Command {
+  if (argument === "") return { kind: "history", limit: DEFAULT_HISTORY_PAGE };
+  const limit = Number(argument);
+  if (!Number.isInteger(limit) || limit < 1 || limit > Limits.syncLimitMax) {
+    return invalid(`Cannot show history: N must be 1..${Limits.syncLimitMax}`);
+  }
+  return { kind: "history", limit };
+}
+
+/** The refusal of an empty or too long name argument, or null when it fits. */
+function namedArgument(
+  argument: string,
+  maxChars: number,
+  action: string,
+  usage: string,
+): Command | null {
+  if (argument.length > 0 && charLength(argument) <= maxChars) return null;
+  return invalid(`Cannot ${action}: usage ${usage} (1..${maxChars} chars)`);
 }
 
 function say(text: string): Command {

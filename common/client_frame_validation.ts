@@ -14,6 +14,7 @@ import {
   type ClientFrameTypeName,
   type CreateChatPayload,
   Limits,
+  type ListChatsPayload,
   type NewMessagePayload,
   type Parsed,
   type ProtocolError,
@@ -38,6 +39,8 @@ export type ParsedFrame =
 
 /** The most chat ids one subscribe may name. */
 export const SUBSCRIBE_MAX_CHATS = 10_000;
+/** The most chats one `chatList` page holds (also the page without a `limit`). */
+export const CHAT_LIST_PAGE_MAX = 1000;
 
 const KNOWN_TYPES = new Set<string>(Object.values(ClientFrameType));
 
@@ -137,6 +140,29 @@ function checkChatAccess(
   return { ok: true, value };
 }
 
+function checkListChats(payload: unknown): Parsed<ListChatsPayload> {
+  if (payload === undefined || payload === null || Array.isArray(payload)) {
+    return { ok: true, value: {} };
+  }
+  if (!isRecord(payload)) return fail("payload must be an object {limit?, after?, creators?}");
+  // Extension: `creators: true` adds each chat's creator.
+  const value: ListChatsPayload = payload.creators === true ? { creators: true } : {};
+  if (payload.limit !== undefined) {
+    const limit = payload.limit;
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+      return fail(`limit must be an integer 1..${CHAT_LIST_PAGE_MAX}`);
+    }
+    if (limit > CHAT_LIST_PAGE_MAX) return fail(`limit must be 1..${CHAT_LIST_PAGE_MAX}`);
+    value.limit = limit;
+  }
+  if (payload.after !== undefined) {
+    const after = checkChatId(payload.after);
+    if (!after.ok) return fail("after must be a chat id (an integer >= 0)");
+    value.after = after.value;
+  }
+  return { ok: true, value };
+}
+
 function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unknown> {
   switch (type) {
     case ClientFrameType.newMessageFromClient:
@@ -165,16 +191,7 @@ function checkPayload(type: ClientFrameTypeName, payload: unknown): Parsed<unkno
       return name.ok ? checkChatAccess(payload, name.value) : name;
     }
     case ClientFrameType.listChats:
-      if (
-        payload !== undefined && payload !== null && !isRecord(payload) && !Array.isArray(payload)
-      ) {
-        return fail("payload must be an object {}");
-      }
-      // Extension: `creators: true` adds each chat's creator; anything else reads as `{}`.
-      return {
-        ok: true,
-        value: isRecord(payload) && payload.creators === true ? { creators: true } : {},
-      };
+      return checkListChats(payload);
     case ClientFrameType.renameChat: {
       if (!isRecord(payload)) return fail("payload must be an object {chatId, name}");
       const chatId = checkChatId(payload.chatId);

@@ -53,6 +53,11 @@ test("parseClientFrame() accepts every frame type of the contract", () => {
       payload: { name: "open" },
     }],
     [frame("listChats", {}), { type: "listChats", payload: {} }],
+    [frame("listChats", []), { type: "listChats", payload: {} }],
+    [frame("listChats", { limit: 1000, after: 11 }), {
+      type: "listChats",
+      payload: { limit: 1000, after: 11 },
+    }],
     [frame("presence", {}), { type: "presence", payload: {} }],
     [frame("presence", { chatId: 3 }), { type: "presence", payload: { chatId: 3 } }],
   ];
@@ -155,6 +160,10 @@ test("parseClientFrame() rejects every out-of-range or mistyped field", () => {
     frame("createChat", { name: "t", private: true, members: ["n".repeat(65)] }),
     frame("createChat", { name: "t", private: true, members: new Array(1001).fill("a") }),
     frame("listChats", 5),
+    frame("listChats", { limit: 0 }),
+    frame("listChats", { limit: 1001 }),
+    frame("listChats", { after: -1 }),
+    frame("listChats", { after: "11" }),
     frame("presence", { chatId: "x" }),
     frame("presence", 7),
   ];

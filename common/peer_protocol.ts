@@ -96,7 +96,16 @@ export interface SyncRequestPayload {
   packed?: number;
   /** With packed: the page size it takes, in bytes of packed messages (<= MAX_SYNC_PAGE_BYTES). */
   pageBytes?: number;
+  /**
+   * Origins to leave out of the reply for now: the requester refused their next
+   * message from this peer (stamped too far ahead of its clock) and asks again later.
+   * Absent from older nodes' requests (nothing is left out).
+   */
+  skip?: number[];
 }
+
+/** The most origins one syncRequest may ask to skip. */
+export const SYNC_SKIP_MAX = 1000;
 
 export interface SyncReplyPayload {
   requestId: number;
@@ -193,10 +202,10 @@ function parseMessagesOf(payload: Record<string, unknown>): Parsed<ReplicatedMes
     : parseReplicatedMessages(payload.messages);
 }
 
+/** A `syncRequest` payload: its id, the vector, packed and pageBytes, and the origins to `skip` (at most SYNC_SKIP_MAX). */
 function parseSyncRequest(payload: Record<string, unknown>): Parsed<SyncRequestPayload> {
   if (!isIntAtLeast(payload.requestId, 0)) return fail("bad requestId");
-  const vector = decodeVector(payload.vector);
-  if (!vector) return fail("bad vector");
+  if (!decodeVector(payload.vector)) return fail("bad vector");
   const request: SyncRequestPayload = {
     requestId: payload.requestId,
     vector: payload.vector as VectorWire,
@@ -207,6 +216,14 @@ function parseSyncRequest(payload: Record<string, unknown>): Parsed<SyncRequestP
       return fail("bad pageBytes");
     }
     request.pageBytes = payload.pageBytes;
+  }
+  if (payload.skip !== undefined) {
+    const skip = payload.skip;
+    if (
+      !Array.isArray(skip) || skip.length > SYNC_SKIP_MAX ||
+      !skip.every((origin) => isIntAtLeast(origin, 0))
+    ) return fail("bad skip");
+    request.skip = skip as number[];
   }
   return { ok: true, value: request };
 }

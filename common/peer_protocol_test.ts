@@ -20,6 +20,7 @@ test("parsePeerFrame() accepts every frame type it encodes", () => {
     { type: PeerFrameType.hello, payload: { nodeId: 3, acceptProof: "ab" } },
     { type: PeerFrameType.messages, payload: { messages: [message(3, 1)] } },
     { type: PeerFrameType.syncRequest, payload: { requestId: 1, vector: { "3": 7 } } },
+    { type: PeerFrameType.syncRequest, payload: { requestId: 2, vector: {}, skip: [3, 9] } },
     { type: PeerFrameType.syncReply, payload: { requestId: 1, messages: [], more: false } },
     { type: PeerFrameType.chats, payload: { chats: [{ chatId: 5, name: "five", named: true }] } },
     {
@@ -46,6 +47,8 @@ test("parsePeerFrame() refuses malformed frames as values", () => {
     ['{"type":"nope","payload":{}}', "unknown_type"],
     [encodePeerFrame("peerHello", { nodeId: -1 }), "bad_frame"],
     [encodePeerFrame("syncRequest", { requestId: 1, vector: { x: 1 } }), "bad_frame"],
+    [encodePeerFrame("syncRequest", { requestId: 1, vector: {}, skip: [-1] }), "bad_frame"],
+    [encodePeerFrame("syncRequest", { requestId: 1, vector: {}, skip: 3 }), "bad_frame"],
     [encodePeerFrame("syncReply", { requestId: 1, messages: [] }), "bad_frame"],
     [encodePeerFrame("peerMessages", { messages: [{ ...bad, messageId: "12" }] }), "bad_frame"],
     [encodePeerFrame("peerMessages", { messages: [{ ...bad, text: "" }] }), "bad_frame"],

@@ -77,3 +77,9 @@ test("productionRefusals() wants a strong DSATTER_AUTH_SECRET when tokens are ch
   const short = productionRefusals({ ...safe, authMode: "optional", env: withKey("short") });
   assert.match(short[0], /DSATTER_AUTH_SECRET has 5 characters, fewer than 32/);
 });
+
+test("productionRefusals() refuses a cluster secret of 31 characters and takes one of 32", () => {
+  const [line] = productionRefusals({ ...safe, secret: "s".repeat(31) });
+  assert.match(line, /DSATTER_CLUSTER_SECRET has 31 characters, fewer than 32/);
+  assert.deepEqual(productionRefusals({ ...safe, secret: "s".repeat(32) }), []);
+});

@@ -170,9 +170,16 @@ export interface CreateChatPayload {
   members?: string[];
 }
 
-/** `listChats`: the contract's `{}`; `creators: true` (extension) adds each chat's creator. */
+/**
+ * `listChats` extensions the contract leaves room for (docs/SERVER.md): `creators: true`
+ * adds each chat's creator; paging gives at most `limit` chats with an id above `after`,
+ * and the reply says `more` when cut. A client that sends `{}` gets the first page, which
+ * holds every chat of a node with up to a thousand.
+ */
 export interface ListChatsPayload {
   creators?: boolean;
+  limit?: number;
+  after?: number;
 }
 
 /** Extension: `renameChat`, answered by `chatRenamed` (or `forbidden`, `not_found`). */
@@ -251,7 +258,8 @@ export type ErrorCode =
   | "unavailable"
   | "internal"
   | "forbidden"
-  | "storage_full";
+  | "storage_full"
+  | "conflict";
 
 export interface ErrorPayload {
   /** An ErrorCode from this build's nodes; any string from another build's. */
@@ -297,13 +305,18 @@ export interface SearchResultsFrame
   before?: string;
 }
 
+/** `chatList` says on the envelope when a page limit cut it (see ListChatsPayload). */
+export interface ChatListFrame extends Frame<typeof ServerFrameType.chatList, Chat[]> {
+  more?: boolean;
+}
+
 export type ServerFrame =
   | Frame<typeof ServerFrameType.newMessagesForClient, [ChatMessage]>
   | Frame<typeof ServerFrameType.clientMessageResponse, MessageAckPayload>
   | SyncReplyFrame
   | Frame<typeof ServerFrameType.welcome, WelcomePayload>
   | Frame<typeof ServerFrameType.chatCreated, Chat>
-  | Frame<typeof ServerFrameType.chatList, Chat[]>
+  | ChatListFrame
   | Frame<typeof ServerFrameType.presenceList, PresenceEntry[]>
   | Frame<typeof ServerFrameType.presence, PresenceEventPayload>
   | Frame<typeof ServerFrameType.error, ErrorPayload>

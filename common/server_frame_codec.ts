@@ -48,6 +48,9 @@ export function encodeServerFrame(frame: ServerFrame): string {
     if (frame.more === true) text += `,"more":true`;
     if (frame.before !== undefined) text += `,"before":${JSON.stringify(frame.before)}`;
   }
+  if (frame.type === ServerFrameType.chatList && frame.more === true) {
+    text += `,"more":true`;
+  }
   if (frame.ref !== undefined) text += `,"ref":${JSON.stringify(frame.ref)}`;
   return text + "}";
 }
@@ -236,9 +239,16 @@ const DECODERS: { [T in ServerFrameTypeName]: Decoder<T> } = {
     const chat = parseChat(payload);
     return chat.ok ? ok({ type: ServerFrameType.chatRenamed, payload: chat.value }) : chat;
   },
-  chatList(payload) {
+  chatList(payload, envelope) {
     const chats = parseList(payload, parseChat);
-    return chats.ok ? ok({ type: ServerFrameType.chatList, payload: chats.value }) : chats;
+    if (!chats.ok) return chats;
+    if (envelope.more !== undefined && typeof envelope.more !== "boolean") return bad("bad more");
+    const frame: ServerFrameOf<"chatList"> = {
+      type: ServerFrameType.chatList,
+      payload: chats.value,
+    };
+    if (envelope.more === true) frame.more = true;
+    return ok(frame);
   },
   presenceList(payload) {
     const entries = parseList(payload, parsePresenceEntry);

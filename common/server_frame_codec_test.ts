@@ -30,6 +30,7 @@ const EVERY_FRAME: ServerFrame[] = [
     type: "chatList",
     payload: [{ chatId: 11, name: "chat 11", lastMessageAt: "2026-01-01T00:00:00.000Z" }],
   },
+  { type: "chatList", payload: [{ chatId: 12, name: "twelve" }], more: true, ref: "l2" },
   { type: "presenceList", payload: [{ name: "ann", nodeId: 3 }] },
   { type: "presence", payload: { name: "ann", nodeId: 3, online: false }, source: 3 },
   { type: "error", payload: { code: "rate_limited", message: "slow down" }, ref: "c1" },

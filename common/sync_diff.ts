@@ -34,6 +34,8 @@ export interface SyncPageOptions<T extends SyncItem = ChatMessage> {
   maxBytes?: number;
   /** Messages per page. @default 5000 */
   maxMessages?: number;
+  /** Origins the requester asked to leave out for now. @default none */
+  skipOrigins?: ReadonlySet<number>;
 }
 
 export interface SyncPage<T extends SyncItem = ChatMessage> {
@@ -58,6 +60,7 @@ export function buildSyncPage<T extends SyncItem = ChatMessage>(
   const messages: T[] = [];
   let bytes = 0;
   for (const range of missingRanges(requesterVector, responderVector)) {
+    if (options.skipOrigins?.has(range.nodeId)) continue;
     let after = range.fromSeq - 1;
     while (after < range.toSeq) {
       const batch = readAfter(range.nodeId, after, Math.min(READ_BATCH, range.toSeq - after));

@@ -30,6 +30,17 @@ test("buildSyncPage() sends what the requester lacks, origin by origin, in seq o
   assert.equal(page.more, false);
 });
 
+test("buildSyncPage() leaves out the origins the requester asked to skip", () => {
+  const page = buildSyncPage({
+    responderVector: new Map([[1, 3], [2, 2]]),
+    requesterVector: new Map(),
+    readAfter: storeOf({ 1: range(1, 3), 2: range(1, 2) }),
+    skipOrigins: new Set([1]),
+  });
+  assert.deepEqual(page.messages.map((m) => [m.nodeId, m.seq]), [[2, 1], [2, 2]]);
+  assert.equal(page.more, false);
+});
+
 test("buildSyncPage() pages by message count and by bytes, and paging covers everything", () => {
   const store = storeOf({ 1: range(1, 1000), 2: range(1, 10) });
   const responderVector = new Map([[1, 1000], [2, 10]]);

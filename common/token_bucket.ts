@@ -1,10 +1,11 @@
 /**
  * A token bucket: `ratePerSecond` tokens flow in continuously up to `burst`; each
- * frame takes one. The nodes limit each client connection with it; the terminal
- * client paces its piped sends with it (client/send_pacer.ts).
+ * frame takes one (an expensive one takes more: `take(cost)`). The nodes limit
+ * each client connection, chat creation and REST POSTs per address with it; the
+ * terminal client paces its piped sends with it (client/send_pacer.ts).
  *
  * Invariant: over any window of t seconds at most burst + ratePerSecond * t
- * takes succeed.
+ * tokens are taken; a refused take takes nothing.
  * @module
  */
 
@@ -36,18 +37,29 @@ export class TokenBucket {
     this.#lastMs = this.#nowMs();
   }
 
-  /** Takes one token; false when none is left. */
-  take(): boolean {
+  /**
+   * Takes `cost` tokens (default one); false, taking nothing, when fewer are left. A cost
+   * above the burst is charged as the burst: such a frame passes only with a full bucket.
+   */
+  take(cost = 1): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    const needed = cost < this.#burst ? cost : this.#burst;
+    if (this.#tokens < needed) return false;
+    this.#tokens -= needed;
     return true;
   }
 
-  /** Milliseconds until a token is there (0 when one is). */
-  msUntilToken(): number {
+  /** Milliseconds until `cost` tokens (default one) are there (0 when they are). */
+  msUntilToken(cost = 1): number {
     this.#refill();
-    return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#ratePerMs;
+    const needed = cost < this.#burst ? cost : this.#burst;
+    return this.#tokens >= needed ? 0 : (needed - this.#tokens) / this.#ratePerMs;
+  }
+
+  /** True when the bucket is full again (nothing taken that has not flowed back). */
+  isFull(): boolean {
+    this.#refill();
+    return this.#tokens >= this.#burst;
   }
 
   #refill(): void {

@@ -26,6 +26,21 @@ test("TokenBucket.msUntilToken() says how long until the next take succeeds", ()
   assert.equal(bucket.take(), true);
 });
 
+test("TokenBucket.take(cost) charges expensive frames more and refuses without taking", () => {
+  let now = 0;
+  const bucket = new TokenBucket({ ratePerSecond: 10, burst: 20, nowMs: () => now });
+  assert.equal(bucket.take(15), true);
+  assert.equal(bucket.take(6), false); // 5 left: refused, nothing taken
+  assert.equal(bucket.take(5), true);
+  assert.equal(bucket.take(), false);
+  assert.ok(Math.abs(bucket.msUntilToken(3) - 300) < 1e-9);
+  now += 10_000;
+  assert.equal(bucket.isFull(), true);
+  assert.equal(bucket.take(1_000), true); // over the burst: charged as the whole burst
+  assert.equal(bucket.isFull(), false);
+  assert.equal(bucket.take(), false);
+});
+
 test("TokenBucket rejects a bad configuration", () => {
   assert.throws(() => new TokenBucket({ ratePerSecond: 0, burst: 5 }), RangeError);
   assert.throws(() => new TokenBucket({ ratePerSecond: 5, burst: 0 }), RangeError);

@@ -83,11 +83,13 @@ const REPLIES: Record<
   string,
   { reply?: string; async: boolean; answerCodes?: string[]; needsHello?: boolean }
 > = {
-  newMessageFromClient: { reply: "clientMessageResponse", async: true },
+  // `conflict`: its clientMsgId already names another chat or text of the sender
+  // (docs/SERVER.md); `rate_limited` on createChat: the chat quotas (docs/SECURITY.md).
+  newMessageFromClient: { reply: "clientMessageResponse", async: true, answerCodes: ["conflict"] },
   clientSyncRequest: { reply: "clientSyncReply", async: false },
   hello: { reply: "welcome", async: false },
   subscribe: { async: false },
-  createChat: { reply: "chatCreated", async: true },
+  createChat: { reply: "chatCreated", async: true, answerCodes: ["rate_limited"] },
   listChats: { reply: "chatList", async: false },
   presence: { reply: "presenceList", async: false },
   editMessage: {

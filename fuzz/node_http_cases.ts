@@ -2,7 +2,8 @@
  * PROTOCOL.md sections 4 and 6 for the node HTTP fuzzer: `POST
  * /api/chats/:chatId/messages` bodies and paths, and the query strings of the
  * GET routes, with the statuses the contract allows (201 stored, 400 bad input,
- * 413 past 64 KiB, 415 for a Content-Type that is not application/json; never
+ * 413 past 64 KiB, 415 for a Content-Type that is not application/json, 409
+ * for a clientMsgId the sender used for another text (docs/SERVER.md); never
  * 5xx). Where the contract is silent (a malformed path id: 400 or 404; an
  * unknown `before`: 404 or an empty page) both answers pass.
  *
@@ -57,7 +58,11 @@ function postStatuses(body: FuzzBody): { statuses: number[]; stores: boolean } {
   if (body.value.kind !== "json") return { statuses: [400], stores: false };
   const verdict: Verdict = checkObject(POST_FIELDS, body.value.value);
   if (verdict === "bad") return { statuses: [400], stores: false };
-  return { statuses: verdict === "ok" && !body.value.lenient ? [201] : [400, 201], stores: true };
+  const statuses = verdict === "ok" && !body.value.lenient ? [201] : [400, 201];
+  // 409: a clientMsgId that already names another text of the sender (docs/SERVER.md).
+  const value = body.value.value as Record<string, unknown>;
+  if (typeof value?.clientMsgId === "string") statuses.push(409);
+  return { statuses, stores: true };
 }
 
 function queryValue(

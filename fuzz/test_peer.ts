@@ -11,6 +11,7 @@
 
 import { createPeerAuth, PEER_AUTH_HEADER } from "../common/peer_auth_token.ts";
 import { connectRawWebSocket, type RawWebSocket } from "../perf/raw_websocket.ts";
+import { healthzNodeId } from "../server/mesh/peer_dialer.ts";
 
 export interface TestPeerOptions {
   /** The node's `ws://HOST:PORT/peer`. */
@@ -42,7 +43,16 @@ export class TestPeer {
 
   async connect(): Promise<void> {
     const auth = createPeerAuth(this.#options.clusterSecret);
-    const proof = await auth.signDial(this.#options.peerId, Date.now());
+    // The proof names the node it opens a link to: its id, from its /healthz as a node does.
+    const targetNodeId = await healthzNodeId()(this.#options.url);
+    if (targetNodeId === undefined) {
+      throw new Error(`Cannot dial ${this.#options.url}: its /healthz names no node id`);
+    }
+    const proof = await auth.signDial({
+      nodeId: this.#options.peerId,
+      targetNodeId,
+      nowMs: Date.now(),
+    });
     this.closeCode = undefined;
     this.#ws = await connectRawWebSocket(this.#options.url, {
       onText: (text) => this.#onText(text),

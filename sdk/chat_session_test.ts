@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChatSession, type ReceiveScope, type SessionEvent } from "./chat_session.ts";
-import { chatListQuery, createChatQuery, presenceQuery } from "./node_queries.ts";
+import { allChats, chatListQuery, createChatQuery, presenceQuery } from "./node_queries.ts";
 import { PendingSends } from "./pending_sends.ts";
 import { createFakeTimers } from "./testing/fake_timers.ts";
 import { testMessage } from "./testing/test_message.ts";
@@ -281,8 +281,24 @@ test("ChatSession.listChats() resolves with the reply, and the chatList event is
   const request = h.sent().at(-1)!;
   assert.equal(request.type, "listChats");
   h.frame({ type: "chatList", payload: [{ chatId: 11, name: "chat 11" }], ref: request.ref });
-  assert.deepEqual(await chats, [{ chatId: 11, name: "chat 11" }]);
+  assert.deepEqual(await chats, { chats: [{ chatId: 11, name: "chat 11" }], more: false });
   assert.ok(h.events.some((e) => e.kind === "chatList" && e.chats.length === 1));
+});
+
+test("allChats() pages through a node's list while it says more", async () => {
+  const h = harness({ historyLimit: 0 });
+  h.connect();
+  const chats = allChats((query) => h.session.query(query));
+  const first = h.sent().at(-1)!;
+  assert.deepEqual(first.payload, { creators: true, limit: 1000 });
+  h.frame({ type: "chatList", payload: [{ chatId: 3, name: "a" }], more: true, ref: first.ref });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const second = h.sent().at(-1)!;
+  assert.equal(second.type, "listChats");
+  assert.deepEqual(second.payload, { creators: true, limit: 1000, after: 3 });
+  h.frame({ type: "chatList", payload: [{ chatId: 9, name: "b" }], ref: second.ref });
+  assert.deepEqual((await chats).map((c) => c.chatId), [3, 9]);
+  assert.equal(h.events.filter((e) => e.kind === "chatList").length, 2);
 });
 
 test("ChatSession rejects what is still asked when the connection goes, or the node refuses", async () => {

@@ -33,7 +33,7 @@ import type { SessionEvent } from "./chat_session.ts";
 import type { ChatTimeline } from "./chat_timeline.ts";
 import { ClientChats } from "./client_chats.ts";
 import {
-  chatListQuery,
+  allChats,
   createChatQuery,
   deleteMessageQuery,
   editMessageQuery,
@@ -215,7 +215,7 @@ export class DSatterClient {
 
   /** Every chat known cluster-wide (also a `chats` event). */
   listChats(): Promise<Chat[]> {
-    return this.#session.query(chatListQuery());
+    return allChats((query) => this.#session.query(query));
   }
 
   /** Who is connected, cluster-wide (also a `presence` event). */
@@ -372,7 +372,7 @@ export class DSatterClient {
   /** Online: lists and presence afresh, and the node list now and every peerRefreshMs. */
   #onReady(ready: SessionEvent & { kind: "ready" }): void {
     this.#listeners.emit("state", this.#tracker.onReady(ready));
-    this.#session.query(chatListQuery()).catch(noop);
+    allChats((query) => this.#session.query(query)).catch(noop);
     this.#session.query(presenceQuery()).catch(noop);
     const online = ++this.#onlineCount;
     const refresh = () => {

@@ -18,6 +18,7 @@ import {
   type SyncRequestPayload,
 } from "../common/protocol.ts";
 import type { Query } from "./pending_requests.ts";
+import { CHAT_LIST_PAGE_MAX } from "../common/client_frame_validation.ts";
 
 /** A page of a chat's history, canonical order; `more`: older ones exist. */
 export interface HistoryPage {
@@ -46,14 +47,43 @@ export function historyQuery(chatId: number, options: HistoryOptions = {}): Quer
   };
 }
 
-/** Every chat, each with its creator when the node knows it (the extension flag). */
-export function chatListQuery(): Query<Chat[]> {
+/** A page of the chat list, by chat id; `more`: chats with higher ids follow. */
+export interface ChatListPage {
+  chats: Chat[];
+  more: boolean;
+}
+
+/**
+ * The page of chats after chat id `after` (the first page without it), each with its
+ * creator when the node knows it (the extension flag). Asked with a `limit` so that
+ * nodes page the list (docs/SERVER.md; `{}` would be every chat at once); older nodes
+ * send it whole, without `more`.
+ */
+export function chatListQuery(after?: number): Query<ChatListPage> {
+  const page = { creators: true, limit: CHAT_LIST_PAGE_MAX };
+  const payload = after === undefined ? page : { ...page, after };
   return {
     purpose: "chats",
     action: "list chats",
-    frame: (ref) => ({ type: ClientFrameType.listChats, payload: { creators: true }, ref }),
-    read: (reply) => reply.type === "chatList" ? reply.payload : undefined,
+    frame: (ref) => ({ type: ClientFrameType.listChats, payload, ref }),
+    read: (reply) =>
+      reply.type === "chatList" ? { chats: reply.payload, more: reply.more === true } : undefined,
   };
+}
+
+/**
+ * Every chat, page after page through `ask` (each page is also a `chatList` event for
+ * the session's listeners).
+ */
+export async function allChats(ask: (query: Query<ChatListPage>) => Promise<ChatListPage>) {
+  const chats: Chat[] = [];
+  let page = await ask(chatListQuery());
+  chats.push(...page.chats);
+  while (page.more && page.chats.length > 0) {
+    page = await ask(chatListQuery(page.chats[page.chats.length - 1].chatId));
+    chats.push(...page.chats);
+  }
+  return chats;
 }
 
 export function presenceQuery(chatId?: number): Query<PresenceEntry[]> {

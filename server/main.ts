@@ -35,7 +35,8 @@ import { startPeerNetwork } from "./mesh/peer_network.ts";
 import type { Replicator } from "./replication/replicator.ts";
 import { meshTimingFromEnv } from "./config/mesh_timing.ts";
 import { backboneSettingsFromEnv } from "./config/backbone_settings.ts";
-import { connectableHost, httpUrl } from "./config/server_flags.ts";
+import { connectableHost, httpUrl } from "./config/node_address_flags.ts";
+import { transportLimits } from "./config/abuse_limits.ts";
 import { runOperatorCommand } from "./operations/operator_command.ts";
 import { offsetClock } from "./config/clock_offset.ts";
 import { HOLD_ACKS_LINE } from "./config/test_hold_acks.ts";
@@ -46,7 +47,7 @@ import { loadWebRoute } from "./transport/web_route.ts";
 import { createUserAuth } from "./transport/user_auth.ts";
 import { createOriginPolicy, loopbackHostCheck } from "./transport/origin_policy.ts";
 
-/** Refused frames in a row before a flooding client is closed with 1008. */
+/** Strike score (about that many refused frames in a short while) before 1008. */
 const RATE_LIMIT_STRIKES_BEFORE_CLOSE = 100;
 
 function listenOrExit(options: NodeServerOptions): NodeServer {
@@ -104,6 +105,7 @@ function transportOptions(
       burst: config.rateLimitPerSecond * 10,
       strikesBeforeClose: RATE_LIMIT_STRIKES_BEFORE_CLOSE,
     },
+    ...transportLimits(config.limits),
     tls: settings.files.tls,
     admin: {
       secret,
@@ -265,6 +267,7 @@ function createChatNode(
     metrics: parts.metrics,
     logger,
     clock: offsetClock(settings.clockOffsetMs),
+    maxClockAheadMs: settings.config.limits.maxClockAheadMs,
     publisher: {
       publish: (topic, data) => transport()?.publish(topic, data),
       publishMessage: (message, frame) => transport()?.publishMessage(message, frame),

@@ -152,15 +152,19 @@ export class BackboneConsumer {
     const { node } = this.#options;
     // Chained: batches commit and are acknowledged in delivery order.
     this.#storing = this.#storing.then(async () => {
-      await Promise.all([
+      const [outcome] = await Promise.all([
         messages.length > 0 ? node.acceptRemote(messages) : undefined,
         chats.length > 0 ? node.acceptRemoteChats(chats) : undefined,
       ]);
       batch[batch.length - 1].ack();
-      if (revealsGap(messages, node.vector())) {
+      // A gap the node made by refusing a message (remote_screen.ts) is not asked for again here.
+      const refused = new Set(outcome?.refused.map((refusal) => refusal.nodeId));
+      const wanted = (origin: number) => !refused.has(origin);
+      if (revealsGap(messages, node.vector(), wanted)) {
         const vector = node.vector();
         const origins = [...new Set(messages.map((m) => m.nodeId))]
           .filter((origin) =>
+            wanted(origin) &&
             messages.some((m) => m.nodeId === origin && m.seq > (vector[origin] ?? 0))
           );
         this.#options.onGap(origins);

@@ -5,6 +5,10 @@
  * flag of SERVER_FLAGS can also come from `DSATTER_<FLAG>` (common/env_flags.ts;
  * the command line wins). Pure: the environment is injected.
  *
+ * The flag table and integer rules are in server_flag_table.ts, the network
+ * flags (addresses, mode, TLS) in node_address_flags.ts, the abuse limits in
+ * abuse_limits.ts; this module puts them together.
+ *
  * Invariant: a returned config is complete and checked (ports, URLs, limits),
  * so main.ts never re-validates.
  * @module
@@ -17,20 +21,31 @@ import {
 } from "../../common/user_token.ts";
 import type { AuthMode } from "../core/chat_access.ts";
 import { normalizeOrigin } from "../transport/origin_policy.ts";
-import { envFlagsNote, type FlagTable, withEnvFlags } from "../../common/env_flags.ts";
+import { envFlagsNote, withEnvFlags } from "../../common/env_flags.ts";
+import { type AbuseLimits, LIMITS_HELP, readAbuseLimits } from "./abuse_limits.ts";
 import {
-  hostForUrl,
-  hostKind,
-  isUnspecifiedHost,
-  splitHostPort,
-  unmapIpv4,
-} from "../../common/host_address.ts";
-import { parseBackboneUrls } from "../../common/backbone_protocol.ts";
+  DEFAULT_DISCOVERY_URL,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_RATE_LIMIT_PER_SECOND,
+  type FlagValues,
+  integerFlag,
+  isRefusal,
+  type Refusal,
+  SERVER_FLAGS,
+  SERVER_MODE_FLAGS,
+} from "./server_flag_table.ts";
+import {
+  addresses,
+  backboneServers,
+  isHttpUrl,
+  type NodeMode,
+  nodeMode,
+  parsePort,
+  tlsFiles,
+} from "./node_address_flags.ts";
 
-export type NodeMode =
-  | { kind: "standalone" }
-  | { kind: "peers"; peers: string[] }
-  | { kind: "discovery"; discoveryUrl: string };
+export { type AbuseLimits, DEFAULT_LIMITS } from "./abuse_limits.ts";
+export type { NodeMode } from "./node_address_flags.ts";
 
 export interface ServerConfig {
   port: number;
@@ -67,6 +82,8 @@ export interface ServerConfig {
   maxTokenLifetimeSeconds: number;
   /** `--token-leeway`: clock skew forgiven on a token's exp and nbf, seconds. */
   tokenLeewaySeconds: number;
+  /** Abuse limits (docs/SERVER.md "Limits"). */
+  limits: AbuseLimits;
 }
 
 export type FlagsResult =
@@ -74,41 +91,6 @@ export type FlagsResult =
   | { kind: "help"; text: string }
   | { kind: "version" }
   | { kind: "error"; message: string };
-
-/** The one table of the node's flags: parseArgs reads it, and so does the environment resolver. */
-export const SERVER_FLAGS = {
-  port: { type: "string" },
-  host: { type: "string" },
-  advertise: { type: "string" },
-  "advertise-peer": { type: "string" },
-  discovery: { type: "string" },
-  db: { type: "string" },
-  standalone: { type: "boolean" },
-  peers: { type: "string" },
-  backbone: { type: "string" },
-  "rate-limit": { type: "string" },
-  region: { type: "string" },
-  "idle-timeout": { type: "string" },
-  "tls-cert": { type: "string" },
-  "tls-key": { type: "string" },
-  ca: { type: "string" },
-  insecure: { type: "boolean" },
-  "drain-seconds": { type: "string" },
-  auth: { type: "string" },
-  "allowed-origins": { type: "string" },
-  "max-token-lifetime": { type: "string" },
-  "token-leeway": { type: "string" },
-  verbose: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const satisfies FlagTable;
-
-/** Of these the command line may give one; it then silences the others' DSATTER_ variables. */
-export const SERVER_MODE_FLAGS = ["standalone", "peers", "discovery"] as const;
-
-export const DEFAULT_DISCOVERY_URL = "http://localhost:8080";
-export const DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
-export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 
 export const HELP_TEXT = `DSatter chat node
 
@@ -137,6 +119,7 @@ Usage: bun run server [flags]
   --allowed-origins L browser origins (comma list, or *) allowed to connect besides the cluster's nodes
   --max-token-lifetime S  longest lifetime (exp - iat) a user token may have (default ${DEFAULT_TOKEN_MAX_LIFETIME_SECONDS})
   --token-leeway S    clock skew forgiven on a token's exp and nbf (default ${DEFAULT_TOKEN_LEEWAY_SECONDS})
+${LIMITS_HELP}
   --verbose           debug logging
   --version           print the version and exit
   --help              this text
@@ -149,32 +132,6 @@ DSATTER_ENV (development|production), DSATTER_DATA_DIR (default ./data).
 
 Subcommands: bun run server backup --help, bun run server restore --help
 `;
-
-function parsePort(value: string | undefined): number | null {
-  if (value === undefined) return 0;
-  if (!/^[0-9]{1,5}$/.test(value)) return null;
-  const port = Number(value);
-  return port <= 65535 ? port : null;
-}
-
-/** A --peers entry: the node's http(s) URL or its ws(s) URL (any path), with a port. */
-function isPeerUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return ["http:", "https:", "ws:", "wss:"].includes(url.protocol) && url.port !== "";
-  } catch {
-    return false;
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
-}
 
 export interface ParseServerFlagsOptions {
   /** Where the default DB goes. @default "data" */
@@ -198,16 +155,6 @@ export function parseServerFlags(
   return { kind: "error", message: result.message + envFlagsNote(resolved.fromEnv) };
 }
 
-/** Why a flag's value was refused (the sentence after "Cannot parse flags: "). */
-interface Refusal {
-  refused: string;
-}
-
-const isRefusal = (value: unknown): value is Refusal =>
-  typeof value === "object" && value !== null && "refused" in value;
-
-type FlagValues = ReturnType<typeof parseArgs<{ options: typeof SERVER_FLAGS }>>["values"];
-
 function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
   let values: FlagValues;
   try {
@@ -222,40 +169,6 @@ function parseResolvedFlags(argv: string[], dataDir: string): FlagsResult {
   if (isRefusal(config)) return { kind: "error", message: `Cannot parse flags: ${config.refused}` };
   return { kind: "config", config };
 }
-
-/** The integer flags: their default, how many digits and the least value they take. */
-const INTEGER_FLAGS = {
-  "rate-limit": {
-    fallback: DEFAULT_RATE_LIMIT_PER_SECOND,
-    maxDigits: 9,
-    min: 1,
-    refusal: "--rate-limit must be an integer >= 1",
-  },
-  "idle-timeout": {
-    fallback: DEFAULT_IDLE_TIMEOUT_SECONDS,
-    maxDigits: 6,
-    min: 1,
-    refusal: "--idle-timeout must be an integer >= 1",
-  },
-  "drain-seconds": {
-    fallback: 0,
-    maxDigits: 4,
-    min: 0,
-    refusal: "--drain-seconds must be 0..9999",
-  },
-  "max-token-lifetime": {
-    fallback: DEFAULT_TOKEN_MAX_LIFETIME_SECONDS,
-    maxDigits: 9,
-    min: 1,
-    refusal: "--max-token-lifetime must be an integer >= 1 (seconds)",
-  },
-  "token-leeway": {
-    fallback: DEFAULT_TOKEN_LEEWAY_SECONDS,
-    maxDigits: 9,
-    min: 0,
-    refusal: "--token-leeway must be an integer >= 0 (seconds)",
-  },
-} as const;
 
 const AUTH_MODES: readonly AuthMode[] = ["off", "optional", "required"];
 
@@ -288,87 +201,6 @@ function accessFlags(values: FlagValues):
   };
 }
 
-/** An integer flag's value, its default when absent, or why it was refused. */
-function integerFlag(values: FlagValues, flag: keyof typeof INTEGER_FLAGS): number | Refusal {
-  const rule = INTEGER_FLAGS[flag];
-  const value = values[flag];
-  if (value === undefined) return rule.fallback;
-  if (!new RegExp(`^[0-9]{1,${rule.maxDigits}}$`).test(value) || Number(value) < rule.min) {
-    return { refused: rule.refusal };
-  }
-  return Number(value);
-}
-
-/** The mode from --standalone, --peers or --discovery (at most one; discovery by default). */
-function nodeMode(values: FlagValues, discoveryUrl: string): NodeMode | Refusal {
-  const chosen = [values.standalone, values.peers !== undefined, values.discovery !== undefined]
-    .filter(Boolean).length;
-  if (chosen > 1) return { refused: "choose one of --standalone, --peers, --discovery" };
-  if (values.standalone) return { kind: "standalone" };
-  if (values.peers === undefined) return { kind: "discovery", discoveryUrl };
-  const peers = values.peers.split(",").map((peer) => peer.trim()).filter(Boolean)
-    .map((peer) => /^[a-z]+:\/\//i.test(peer) ? peer : `http://${peer}`)
-    .map((peer) => peer.replace(/\/+$/, ""));
-  const bad = peers.find((peer) => !isPeerUrl(peer));
-  if (bad !== undefined) {
-    return { refused: `peer ${bad} is not an http(s) or ws(s) URL with a port` };
-  }
-  return { kind: "peers", peers };
-}
-
-/** --advertise (or the bound host) and --advertise-peer, which only discovery mode can tell. */
-function addresses(
-  values: FlagValues,
-  host: string,
-  mode: NodeMode,
-): { advertise?: string; advertisePeer?: string } | Refusal {
-  const advertise = values.advertise === undefined
-    ? defaultAdvertise(host)
-    : checkAdvertise(values.advertise);
-  if (advertise !== undefined && typeof advertise !== "string") {
-    return { refused: `--advertise ${advertise.error}` };
-  }
-  if (values["advertise-peer"] === undefined) return { advertise };
-  const advertisePeer = checkAdvertise(values["advertise-peer"]);
-  if (typeof advertisePeer !== "string") {
-    return { refused: `--advertise-peer ${advertisePeer.error}` };
-  }
-  if (mode.kind !== "discovery") {
-    return { refused: "--advertise-peer needs discovery mode (peers learn it there)" };
-  }
-  return { advertise, advertisePeer };
-}
-
-/** `--backbone` NATS URLs, only in discovery mode (discovery hands out ids and addresses). */
-function backboneServers(values: FlagValues, mode: NodeMode): string[] | undefined | Refusal {
-  if (values.backbone === undefined) return undefined;
-  const urls = parseBackboneUrls(values.backbone);
-  if (!urls.ok) return { refused: `--backbone ${urls.error}` };
-  if (mode.kind !== "discovery") {
-    return {
-      refused: "--backbone needs discovery mode (not --standalone or --peers): discovery hands " +
-        "out node ids and client addresses",
-    };
-  }
-  return urls.value;
-}
-
-/** --tls-cert with --tls-key, and --ca: both or neither, never an empty path. */
-function tlsFiles(values: FlagValues): Pick<ServerConfig, "tls" | "caPath"> | Refusal {
-  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
-    return { refused: "--tls-cert and --tls-key go together" };
-  }
-  if (values["tls-cert"] === "" || values["tls-key"] === "" || values.ca === "") {
-    return { refused: "a certificate path is empty" };
-  }
-  return {
-    tls: values["tls-cert"] && values["tls-key"]
-      ? { certPath: values["tls-cert"], keyPath: values["tls-key"] }
-      : undefined,
-    caPath: values.ca,
-  };
-}
-
 /** Every flag checked; the first refusal otherwise. */
 function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refusal {
   const port = parsePort(values.port);
@@ -393,6 +225,9 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
   if (isRefusal(drainSeconds)) return drainSeconds;
   const access = accessFlags(values);
   if (isRefusal(access)) return access;
+  const limitLoopback = values["limit-loopback"] ?? false;
+  const limits = readAbuseLimits((flag) => integerFlag(values, flag), limitLoopback);
+  if (isRefusal(limits)) return limits;
   return {
     port,
     host,
@@ -409,46 +244,6 @@ function checkedConfig(values: FlagValues, dataDir: string): ServerConfig | Refu
     drainSeconds,
     backbone,
     ...access,
+    limits,
   };
-}
-
-/**
- * `--advertise` checked and tidied: a dialable host (IPv4-mapped IPv6 as plain IPv4),
- * optionally with a port, never an every-interface address.
- */
-function checkAdvertise(text: string): string | { error: string } {
-  const { host: rawHost, port } = splitHostPort(text.trim());
-  const host = unmapIpv4(rawHost);
-  if (hostKind(host) === undefined) {
-    return { error: "must be a host name or IP address, optionally with :PORT" };
-  }
-  if (isUnspecifiedHost(host)) {
-    return { error: `cannot be ${host}: clients cannot dial it; give this machine's address` };
-  }
-  if (port !== undefined && (port < 1 || port > 65535)) return { error: "port must be 1..65535" };
-  const shown = hostForUrl(host);
-  return port === undefined ? shown : `${shown}:${port}`;
-}
-
-/** Without --advertise: the bound host when it is one address (not 0.0.0.0 or ::). */
-function defaultAdvertise(host: string): string | undefined {
-  const bound = unmapIpv4(host);
-  if (isUnspecifiedHost(bound) || hostKind(bound) === undefined) return undefined;
-  return hostForUrl(bound);
-}
-
-/**
- * The host to print and register: the advertised one, else the bound one, with
- * wildcard binds (0.0.0.0, ::) replaced by loopback so it is always connectable.
- */
-export function connectableHost(boundHost: string, advertise?: string): string {
-  if (advertise) return splitHostPort(advertise).host;
-  const host = unmapIpv4(boundHost);
-  if (isUnspecifiedHost(host) || host === "") return "127.0.0.1";
-  return host.replace(/^\[(.*)\]$/, "$1");
-}
-
-/** `http://HOST:PORT` (`https://` with TLS), bracketing IPv6 hosts. */
-export function httpUrl(host: string, port: number, tls = false): string {
-  return `${tls ? "https" : "http"}://${hostForUrl(host)}:${port}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { connectableHost, httpUrl, parseServerFlags } from "./server_flags.ts";
+import { DEFAULT_LIMITS, parseServerFlags } from "./server_flags.ts";
+import { connectableHost, httpUrl } from "./node_address_flags.ts";
 
 function config(argv: string[]) {
   const result = parseServerFlags(argv, { dataDir: "/tmp/d" });
@@ -28,6 +29,7 @@ describe("parseServerFlags()", () => {
       allowedOrigins: [],
       maxTokenLifetimeSeconds: 86400,
       tokenLeewaySeconds: 30,
+      limits: DEFAULT_LIMITS,
     });
   });
 
@@ -207,6 +209,57 @@ describe("parseServerFlags() with DSATTER_ variables", () => {
     expect(result.kind === "error" && result.message).toContain("DSATTER_STANDALONE");
     const port = parseServerFlags([], { env: envOf({ DSATTER_PORT: "x" }) });
     expect(port.kind === "error" && port.message).toContain("DSATTER_PORT");
+  });
+
+  test("abuse limits: defaults, flags, variables and ranges", () => {
+    expect(DEFAULT_LIMITS).toEqual({
+      maxConnections: 50_000,
+      maxConnectionsPerIp: 1000,
+      limitLoopback: false,
+      bufferBudgetBytes: 256 * 1024 * 1024,
+      postRatePerSecond: 100,
+      chatsPerMinute: 10,
+      nodeChatsPerMinute: 600,
+      maxClockAheadMs: 60_000,
+    });
+    const flags = config([
+      "--max-connections",
+      "10",
+      "--max-connections-per-ip",
+      "3",
+      "--limit-loopback",
+      "--buffer-budget-mib",
+      "64",
+      "--post-rate-limit",
+      "5",
+      "--chats-per-minute",
+      "2",
+      "--node-chats-per-minute",
+      "20",
+      "--max-clock-ahead",
+      "90",
+    ]).limits;
+    expect(flags).toEqual({
+      maxConnections: 10,
+      maxConnectionsPerIp: 3,
+      limitLoopback: true,
+      bufferBudgetBytes: 64 * 1024 * 1024,
+      postRatePerSecond: 5,
+      chatsPerMinute: 2,
+      nodeChatsPerMinute: 20,
+      maxClockAheadMs: 90_000,
+    });
+    const fromEnv = parseServerFlags([], {
+      env: envOf({ DSATTER_MAX_CONNECTIONS_PER_IP: "7", DSATTER_LIMIT_LOOPBACK: "true" }),
+    });
+    expect(fromEnv.kind === "config" && fromEnv.config.limits).toMatchObject({
+      maxConnectionsPerIp: 7,
+      limitLoopback: true,
+    });
+    for (const bad of [["--max-connections", "0"], ["--max-clock-ahead", "x"]]) {
+      const result = parseServerFlags(bad);
+      expect(result.kind === "error" && result.message).toContain(`${bad[0]} must be an integer`);
+    }
   });
 
   test("--version, --tls-cert without --tls-key, --drain-seconds range", () => {

@@ -78,6 +78,26 @@ export class AccessControl {
   }
 
   /**
+   * A page of chatsFor(reader): chats with ids above `after`, at most `limit`, read on
+   * past chats the reader may not see until the page is full or none is left.
+   */
+  chatPageFor(
+    reader: Identity,
+    options: { after: number; limit: number; creators?: boolean },
+  ): { chats: Chat[]; more: boolean } {
+    const chats: Chat[] = [];
+    let after = options.after;
+    for (;;) {
+      const page = this.#chats.page(after, options.limit - chats.length);
+      for (const chat of page.chats) {
+        if (canRead(reader, chat)) chats.push(clientChat(chat, options));
+      }
+      if (!page.more || chats.length >= options.limit) return { chats, more: page.more };
+      after = page.chats[page.chats.length - 1].chatId;
+    }
+  }
+
+  /**
    * `presenceList` for reader: everyone, or those following chatId. A private chat lists its
    * members following it (or every chat) and those who subscribed to it by name.
    */

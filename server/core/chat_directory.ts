@@ -44,6 +44,8 @@ export class ChatDirectory {
   #written = new Set<number>();
   /** Copies of what the commit being made durable wrote. */
   #sealed: ChatRecord[] = [];
+  /** Every chat id in order, for pages served (rebuilt when chats were added). */
+  #sortedIds: number[] | undefined;
 
   constructor(store: MessageStore) {
     this.#store = store;
@@ -57,6 +59,7 @@ export class ChatDirectory {
     this.#touched.clear();
     this.#byMember.clear();
     this.#written.clear();
+    this.#sortedIds = undefined;
     this.#sealed = [];
     for (const chat of this.#store.listChats()) {
       this.#chats.set(chat.chatId, chat);
@@ -67,6 +70,33 @@ export class ChatDirectory {
   /** Copies of every chat, by chat id. */
   list(): ChatRecord[] {
     return [...this.#served.values()].sort((a, b) => a.chatId - b.chatId).map(copy);
+  }
+
+  /**
+   * Copies of at most `limit` served chats with an id above `afterChatId`, by chat id;
+   * `more` when cut.
+   */
+  page(afterChatId: number, limit: number): { chats: ChatRecord[]; more: boolean } {
+    const ids = this.#idsInOrder();
+    let low = 0;
+    let high = ids.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (ids[middle] <= afterChatId) low = middle + 1;
+      else high = middle;
+    }
+    const end = Math.min(ids.length, low + limit);
+    const chats: ChatRecord[] = [];
+    for (let i = low; i < end; i++) chats.push(copy(this.#served.get(ids[i])!));
+    return { chats, more: end < ids.length };
+  }
+
+  /** Chat ids in order, sorted again only after chats were added (they are never removed). */
+  #idsInOrder(): number[] {
+    if (this.#sortedIds?.length !== this.#served.size) {
+      this.#sortedIds = [...this.#served.keys()].sort((a, b) => a - b);
+    }
+    return this.#sortedIds;
   }
 
   get(chatId: number): ChatRecord | undefined {

@@ -10,9 +10,10 @@
  * Invariants:
  * - vector() only covers committed messages, each origin contiguous from 1.
  * - A message is published to local clients at most once, after its commit, and
- *   never when a copy of its (sender, clientMsgId) was already visible.
- * - Of all copies of one (sender, clientMsgId), the lowest (nodeId, seq) that is
- *   not held is the one visible; the others are stored hidden.
+ *   never when a copy of its send was already visible; of all copies of one send
+ *   (duplicate_copies.ts) the lowest (nodeId, seq) not held is visible.
+ * - No peer message is stored or observed by the clock when remote_screen.ts
+ *   refuses it (malformed, stamped too far ahead, or this node's own seq ahead).
  * - A private chat's messages go to its chat topic only (never ALL_CHATS_TOPIC)
  *   and its chatCreated to the chat listeners only (never HELLO_TOPIC): only
  *   connections that canRead it subscribe there (chat_access.ts); every read
@@ -20,7 +21,7 @@
  * @module
  */
 
-import type { Clock } from "../../common/clock.ts";
+import { type Clock, systemClock } from "../../common/clock.ts";
 import { createHybridLogicalClock } from "../../common/hybrid_logical_clock.ts";
 import {
   type Chat,
@@ -57,11 +58,15 @@ import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import type { HistoryQuery, HistoryResult, SinceQuery, SinceResult } from "./history_reads.ts";
 import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import type { ReplicatedChat } from "./chat_rules.ts";
+import { SendRetries } from "./send_retries.ts";
+import { type RemoteOutcome, RemoteScreen } from "./remote_screen.ts";
 
 export type { ReplicatedChat };
 export type { ChatChange, ChatChangedListener } from "./chat_records.ts";
 export type { HistoryResult, SinceResult } from "./history_reads.ts";
 export type { SendOutcome } from "./local_send.ts";
+export type { RemoteOutcome, RemoteRefusal } from "./remote_screen.ts";
+export { ClientMsgIdConflictError } from "./send_retries.ts";
 
 export interface ChatNodeOptions {
   store: MessageStore;
@@ -71,6 +76,8 @@ export interface ChatNodeOptions {
   logger?: Logger;
   /** The wall clock of message stamps. @default systemClock */
   clock?: Clock;
+  /** A peer's message stamped further ahead of `clock` is refused. @default 60_000 */
+  maxClockAheadMs?: number;
   /**
    * Told when the store cannot even be read after a failed commit: the in-memory state
    * cannot be rebuilt, the process should exit. (A failed commit alone is not fatal: the
@@ -110,6 +117,7 @@ export class ChatNode {
   #feed: LocalCommitFeed;
   #chatRecords: ChatRecords;
   #writes: WritePath;
+  #screen: RemoteScreen;
   #reads: NodeReads;
 
   constructor(options: ChatNodeOptions) {
@@ -128,6 +136,14 @@ export class ChatNode {
       initial: this.#store.lastStamp() ?? undefined,
     });
     this.#numbering = new MessageNumbering(this.#store, this.nodeId, clock);
+    this.#screen = new RemoteScreen({
+      nodeId: this.nodeId,
+      clock: options.clock ?? systemClock,
+      maxAheadMs: options.maxClockAheadMs,
+      refused: this.#metrics.peerMessagesRefused,
+    });
+    const ahead = this.#screen.aheadWarning(clock.last());
+    if (ahead) this.#logger.warn("hybrid clock ahead of the wall clock: peers refuse it", ahead);
     this.#chats = new ChatDirectory(this.#store);
     this.authMode = options.authMode ?? "off";
     this.#metrics.heldBack.collectWith(() => this.#numbering.heldBackCount());
@@ -233,8 +249,8 @@ export class ChatNode {
     return sendLocalMessage(this.#writes, input);
   }
 
-  /** Messages from a peer: stored idempotently, held back past gaps, published when visible. */
-  acceptRemote(messages: ReplicatedMessage[]): Promise<void> {
+  /** Messages from a peer, stored idempotently; resolves, committed, with what it refused. */
+  acceptRemote(messages: ReplicatedMessage[]): Promise<RemoteOutcome> {
     return acceptRemoteMessages(this.#writes, messages);
   }
 
@@ -370,7 +386,8 @@ export class ChatNode {
       feed: this.#feed,
       metrics: this.#metrics,
       logger: this.#logger,
-      pending: new Map(),
+      retries: new SendRetries(this.#store),
+      screen: this.#screen,
       makeVisible: (incoming, stored, posts, copies) =>
         makeVisible(visibility, { incoming, stored, posts, copies }),
     };

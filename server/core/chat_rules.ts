@@ -1,8 +1,9 @@
 /**
  * Pure rules every node applies the same way, so replicas converge without
- * coordination: which copy of a duplicated (sender, clientMsgId) wins, which name
- * a chat id ends up with (renames: chat_rename.ts), how a private chat's members
- * merge, and what a peer's message or chat must look like.
+ * coordination: which copies of (sender, clientMsgId) are one send (the same
+ * chat and text: a true retry) and which of them wins, which name a chat id ends
+ * up with (renames: chat_rename.ts), how a private chat's members merge, and
+ * what a peer's message or chat must look like.
  *
  * Invariant: the tie-breaks are deterministic and symmetric (the answer does not
  * depend on which side is "existing").
@@ -20,6 +21,31 @@ import { isPrivateChatId } from "./chat_access.ts";
 
 /** What travels between nodes for a chat. */
 export type ReplicatedChat = Omit<ChatRecord, "lastMessageAt"> & { lastMessageAt?: string };
+
+/** The part of a message that tells whether two copies are one send. */
+export interface SendContent {
+  chatId: number;
+  text: string;
+  /** Set once edited (section 7): the text is no longer the original. */
+  edit?: unknown;
+  deleted?: boolean;
+}
+
+/**
+ * True when two messages with the same (sender, clientMsgId) are one send retried: the
+ * same chat and the same text. Another text under a known key is not a retry (a client
+ * bug, or someone who read the key and forged it): it never hides the first. Once either
+ * copy was edited or deleted its original text is gone, so the same chat decides: its
+ * revision then merges with the others' and the edit shows (an unedited copy's text is
+ * below every edit), so a later forgery still cannot show its text over the first's.
+ */
+export function isSameSend(a: SendContent, b: SendContent): boolean {
+  if (a.chatId !== b.chatId) return false;
+  if (a.edit !== undefined || a.deleted === true || b.edit !== undefined || b.deleted === true) {
+    return true;
+  }
+  return a.text === b.text;
+}
 
 /** True when a's (nodeId, seq) is lower than b's: a wins a duplicate. */
 export function isLowerKey(

@@ -68,18 +68,19 @@ export class MessageNumbering {
     return message;
   }
 
+  /** The seq this node's next own message gets. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
   /**
-   * A message from a peer: tracked (a duplicate, held past a gap, or the range it makes
-   * contiguous); unless a duplicate, its stamp is observed, and a copy of this node's own
-   * message moves nextSeq past it.
+   * A peer's message that passed the screen (remote_screen.ts: never one of this node's
+   * own seqs ahead of nextSeq): tracked (a duplicate, held past a gap, or the range it
+   * makes contiguous); unless a duplicate, its stamp is observed.
    */
   track(message: ReplicatedMessage): ContiguityOutcome {
     const outcome = this.#tracker.add(message.nodeId, message.seq);
-    if (outcome.kind === "duplicate") return outcome;
-    this.clock.observe(message);
-    if (message.nodeId === this.nodeId && message.seq >= this.#nextSeq) {
-      this.#nextSeq = message.seq + 1;
-    }
+    if (outcome.kind !== "duplicate") this.clock.observe(message);
     return outcome;
   }
 

@@ -49,6 +49,7 @@ import type { MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { LocalPublisher } from "./delivery_topics.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { type Actor, checkChange, type ReadAccess } from "./read_access.ts";
+import { copiesOfSend } from "./duplicate_copies.ts";
 
 export interface MessageUpdatesOptions {
   store: MessageStore;
@@ -314,7 +315,7 @@ export class MessageUpdates {
     const copies = knownCopies ??
       (target.clientMsgId === undefined
         ? [store.getMessage(target.nodeId, target.seq) ?? target]
-        : store.findCopies(target.sender, target.clientMsgId));
+        : copiesOfSend(store, target));
     const joined = copies.reduce((acc, copy) => mergeRevisions(acc, revisionOf(copy)), revision);
     for (const copy of copies) {
       if (sameRevision(revisionOf(copy), joined)) continue;

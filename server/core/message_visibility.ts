@@ -19,7 +19,7 @@ import { toWireMessage } from "../../common/wire_message.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
 import type { ChatRecord, MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { ChatDirectory } from "./chat_directory.ts";
-import { decideCopies } from "./duplicate_copies.ts";
+import { decideCopies, sameSendCopies } from "./duplicate_copies.ts";
 import { type LocalPublisher, publishLiveMessage } from "./delivery_topics.ts";
 import { type MessageUpdates, revisionOf, withRevision } from "./message_updates.ts";
 
@@ -60,9 +60,10 @@ export function makeVisible(context: VisibilityContext, step: VisibleStep): Chat
     (incoming.clientMsgId === undefined
       ? []
       : store.findCopies(incoming.sender, incoming.clientMsgId));
-  const message = stored ? incoming : updates.reviseIncoming(incoming, copies, posts);
-  const visible = copies.find((c) => !c.held && !c.hidden) ?? null;
-  const { hidden, publish, winner, hideStored } = decideCopies(visible, message);
+  const message = stored
+    ? incoming
+    : updates.reviseIncoming(incoming, sameSendCopies(copies, incoming), posts);
+  const { hidden, publish, winner, hideStored } = decideCopies(copies, message);
   if (hideStored) {
     store.setMessageState(hideStored.nodeId, hideStored.seq, { held: false, hidden: true });
   }

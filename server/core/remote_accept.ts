@@ -1,6 +1,7 @@
 /**
- * Messages from a peer into the chat node's group commit: each one checked,
- * tracked by (nodeId, seq) (a duplicate is dropped, one past a gap is stored
+ * Messages from a peer into the chat node's group commit: each one screened
+ * (remote_screen.ts: what is refused is neither stored nor observed), tracked
+ * by (nodeId, seq) (a duplicate is dropped, one past a gap is stored
  * held, invisible), and those that become contiguous go through the
  * visibility step with the held ones they release, in seq order. Any batch is
  * fine: duplicates, any order, seqs past a gap, copies of this node's own
@@ -13,22 +14,24 @@
 
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
-import { isAcceptableRemote, normalizeRemote } from "./chat_rules.ts";
+import { normalizeRemote } from "./chat_rules.ts";
+import { copiesOfSend } from "./duplicate_copies.ts";
+import type { RemoteOutcome } from "./remote_screen.ts";
 import type { WritePath } from "./write_path.ts";
 
-/** Stores a peer's messages; resolves once durable and published. */
+/**
+ * Stores a peer's messages; resolves once durable and published, with what it refused
+ * (remote_screen.ts: malformed, stamped too far ahead, this node's own seqs ahead).
+ */
 export function acceptRemoteMessages(
   context: WritePath,
   messages: ReplicatedMessage[],
-): Promise<void> {
-  const { store, storage, logger } = context;
+): Promise<RemoteOutcome> {
+  const { store, storage, numbering } = context;
   const refusal = storage.refusal();
   if (refusal) return Promise.reject(refusal);
-  const sorted = messages.filter((m) => {
-    const ok = isAcceptableRemote(m);
-    if (!ok) logger.warn("remote message refused", { nodeId: m?.nodeId, seq: m?.seq });
-    return ok;
-  }).sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
+  const screened = context.screen.screen(messages, numbering.nextSeq);
+  const sorted = screened.accepted.sort((a, b) => a.nodeId - b.nodeId || a.seq - b.seq);
   const writes: Array<() => void> = [];
   const posts: Array<() => void> = [];
   for (const input of sorted) {
@@ -47,11 +50,12 @@ export function acceptRemoteMessages(
       }
     });
   }
-  if (writes.length === 0) return Promise.resolve();
+  if (writes.length === 0) return Promise.resolve(screened.outcome);
   return context.commits.enqueue(() => {
     for (const write of writes) write();
   }, () => {
     for (const post of posts) post();
+    return screened.outcome;
   });
 }
 
@@ -62,9 +66,7 @@ function storeHeld(
   posts: Array<() => void>,
 ): void {
   const { store } = context;
-  const copies = message.clientMsgId === undefined
-    ? []
-    : store.findCopies(message.sender, message.clientMsgId);
+  const copies = copiesOfSend(store, message);
   const revised = context.updates.reviseIncoming(message, copies, posts);
   if (store.insertMessage({ ...revised, held: true, hidden: false })) {
     context.metrics.stored.inc();

@@ -16,6 +16,7 @@ import { decodeVector, encodeVector, type VersionVector } from "../../common/ver
 import type { SinceResult } from "./history_reads.ts";
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { MessageStore, StoredMessage } from "../store/message_store.ts";
+import { copiesOfSend } from "./duplicate_copies.ts";
 
 export interface UpdatedSinceQuery {
   chatId?: number;
@@ -39,8 +40,7 @@ const READ_BATCH = 256;
 /** The copy a client shows for a stored message (the one that stays, for a hidden duplicate). */
 function shownCopy(store: MessageStore, message: StoredMessage): StoredMessage | null {
   if (!message.hidden) return message;
-  if (message.clientMsgId === undefined) return null;
-  return store.findVisibleByClientMsgId(message.sender, message.clientMsgId);
+  return copiesOfSend(store, message).find((copy) => !copy.held && !copy.hidden) ?? null;
 }
 
 export function readUpdatedSince(

@@ -20,6 +20,8 @@ import type { LocalCommitFeed } from "./local_commit_feed.ts";
 import type { MessageNumbering } from "./message_numbering.ts";
 import type { MessageUpdates } from "./message_updates.ts";
 import type { StorageGuard } from "./storage_guard.ts";
+import type { SendRetries } from "./send_retries.ts";
+import type { RemoteScreen } from "./remote_screen.ts";
 
 export interface WritePath {
   store: MessageStore;
@@ -30,8 +32,10 @@ export interface WritePath {
   feed: LocalCommitFeed;
   metrics: NodeMetrics;
   logger: Logger;
-  /** Local sends with a clientMsgId that are queued or being made durable, by sender and id. */
-  pending: Map<string, Promise<{ message: ChatMessage; duplicate: boolean }>>;
+  /** Local sends with a clientMsgId that are queued or being made durable (retries wait). */
+  retries: SendRetries;
+  /** What a peer's batch may not store (remote_screen.ts). */
+  screen: RemoteScreen;
   /**
    * Inside the commit: the visibility step; returns the copy visible afterwards. `stored`:
    * the message is in the store already (held until now); `copies`: every stored copy of

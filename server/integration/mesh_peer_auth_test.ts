@@ -33,19 +33,23 @@ describe("peer auth at /peer", () => {
     expect(await peerUpgradeStatus(node.port, "v1.1.2.3.4")).toBe(401);
   });
 
+  /** A dial proof from node 5 to this test's node, stamped nowMs. */
+  const dial = (nowMs = Date.now()) => ({ nodeId: 5, targetNodeId: node.nodeId!, nowMs });
+
   test("a proof made with another secret is refused with 401", async () => {
     const foreign = createPeerAuth("not-the-cluster-secret-0123456789");
-    expect(await peerUpgradeStatus(node.port, await foreign.signDial(5, Date.now()))).toBe(401);
+    expect(await peerUpgradeStatus(node.port, await foreign.signDial(dial()))).toBe(401);
   });
 
   test("a stale proof is refused with 401", async () => {
-    expect(await peerUpgradeStatus(node.port, await auth.signDial(5, Date.now() - 120_000))).toBe(
-      401,
-    );
+    expect(await peerUpgradeStatus(node.port, await auth.signDial(dial(Date.now() - 120_000))))
+      .toBe(
+        401,
+      );
   });
 
   test("a fresh proof is upgraded once and refused when replayed", async () => {
-    const proof = await auth.signDial(5, Date.now());
+    const proof = await auth.signDial(dial());
     expect(await peerUpgradeStatus(node.port, proof)).toBe(101);
     expect(await peerUpgradeStatus(node.port, proof)).toBe(401);
   });

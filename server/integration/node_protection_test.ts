@@ -5,9 +5,10 @@
  * dropped while the others get every message; other clients never notice.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { connect, type Socket } from "node:net";
 import { spawnNode } from "../testing/spawn_node.ts";
 import { useTestNode } from "../testing/node_fixture.ts";
+import { openStalledConnection } from "../testing/raw_client_upgrade.ts";
+import { readMetric } from "../testing/node_metrics.ts";
 import { isMessageFrame, type ReceivedFrame } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
@@ -16,12 +17,6 @@ setDefaultTimeout(60_000);
 
 const fixture = useTestNode();
 const client = fixture.client;
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(" ")[1] ?? NaN);
-}
 
 const isError = (code: string, ref?: string) => (frame: ReceivedFrame) =>
   frame.type === "error" && (frame.payload as { code: string }).code === code &&
@@ -144,9 +139,9 @@ describe("protection", () => {
     const baseline = await openClients();
     const slow = await openStalledConnection(fixture.node.port);
     try {
-      const before = await metric(fixture.node.url, "dsatter_clients_dropped_total");
+      const before = await readMetric(fixture.node.url, "dsatter_clients_dropped_total");
       const dropped = async () =>
-        (await metric(fixture.node.url, "dsatter_clients_dropped_total")) > before;
+        (await readMetric(fixture.node.url, "dsatter_clients_dropped_total")) > before;
       // Paced: the live reader keeps up (a window of 100 frames, ~400 KB), the stalled one
       // cannot, until its buffer passes the limit (4 MiB plus what the kernel holds).
       const text = "y".repeat(3900);
@@ -176,24 +171,3 @@ describe("protection", () => {
     }
   }, 120_000);
 });
-
-/** A WebSocket handshake done by hand, then the socket never reads again. */
-function openStalledConnection(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => {
-      socket.write(
-        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-      );
-    });
-    socket.once("data", (chunk) => {
-      if (!chunk.toString("latin1").startsWith("HTTP/1.1 101")) {
-        reject(new Error("Cannot open the stalled connection: no 101"));
-        return;
-      }
-      socket.pause();
-      resolve(socket);
-    });
-    socket.once("error", reject);
-  });
-}

@@ -6,9 +6,18 @@
  * most one page being stored, so a catch-up of a day's messages is a chain of
  * small frames interleaved with live traffic, never a flood that stalls it.
  *
+ * An origin whose message this node refused from the peer (remote_screen.ts:
+ * stamped too far ahead, this node's own seqs, malformed) is deferred on this
+ * link: requests ask the peer to skip it (`skip`) until that message would
+ * pass, at most a minute at a time, so a peer with a clock far ahead costs one
+ * page a minute instead of its whole backlog every round, and the origin comes
+ * back by itself once the clocks agree. Other links and other origins are not
+ * affected.
+ *
  * Invariant: a reply is accepted only for the request in flight (a late reply
  * of an abandoned request is dropped, its messages come again); serving a
- * request never sends past this node's contiguous marks (see sync_diff.ts).
+ * request never sends past this node's contiguous marks (see sync_diff.ts); an
+ * origin is skipped only while deferred, so nothing is left out for good.
  * @module
  */
 
@@ -25,9 +34,11 @@ import {
   PACKED_FORM,
   PEER_FRAME_MAX_BYTES,
   PeerFrameType,
+  SYNC_SKIP_MAX,
   type SyncRequestPayload,
 } from "../../common/peer_protocol.ts";
 import type { CatchUpBaton } from "./catch_up_baton.ts";
+import type { RemoteOutcome } from "../core/remote_screen.ts";
 import {
   decodeVector,
   encodeVector,
@@ -39,8 +50,14 @@ import {
 export interface AntiEntropyNode<T extends SyncItem = ChatMessage> {
   vector(): VectorWire;
   readAfter(originNodeId: number, afterSeq: number, limit: number): T[];
-  acceptRemote(items: T[]): Promise<void>;
+  /** Resolves, once stored, with what it refused (a log that refuses nothing: void). */
+  acceptRemote(items: T[]): Promise<RemoteOutcome | void>;
 }
+
+/** A deferred origin is asked for again after at most this long. */
+export const DEFER_MAX_MS = 60_000;
+/** ...and at least this long (a message a few ms ahead is not asked for in a loop). */
+export const DEFER_MIN_MS = 1000;
 
 /** Which frames a session speaks: messages' (the default) or another log's. */
 export interface SyncChannel<T extends SyncItem> {
@@ -99,6 +116,8 @@ export interface AntiEntropyOptions<T extends SyncItem = ChatMessage> {
   onCaughtUp?: (messageCount: number, pages: number) => void;
   /** Called when storing a page fails. */
   onError?: (error: unknown) => void;
+  /** Told what the node refused of a page or a live batch (for the link's log). */
+  onRefused?: (outcome: RemoteOutcome) => void;
   /** @default systemClock */
   clock?: Clock;
   /** Shared by a node's sessions: one multi-page chain at a time (see catch_up_baton.ts). */
@@ -120,11 +139,13 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
   #chainPages = 0;
   #closed = false;
   /** The store of the previous page, awaited before the next one starts. */
-  #storing: Promise<void> = Promise.resolve();
+  #storing: Promise<RemoteOutcome | void> = Promise.resolve();
   /** During a chain: the marks this node will have once every received page is stored. */
   #expected: VersionVector | undefined;
   /** The frames of a page received so far (packed pages span frames). */
   #parts: { requestId: number; messages: T[]; frames: number } | undefined;
+  /** Origins this link's requests skip, until when (clock ms). */
+  #deferred = new Map<number, number>();
 
   constructor(options: AntiEntropyOptions<T>) {
     this.#options = options;
@@ -136,10 +157,35 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
     return this.#inFlight !== null;
   }
 
+  /**
+   * What the node refused of a batch from this peer: told to onRefused, and the origin is
+   * deferred on this link: a message stamped too far ahead until it would pass (at least
+   * DEFER_MIN_MS), anything else (this node's own seqs, malformed) for DEFER_MAX_MS.
+   */
+  noteRefused(outcome: RemoteOutcome | void): void {
+    if (!outcome || outcome.refused.length === 0) return;
+    const now = this.#now();
+    for (const refusal of outcome.refused) {
+      const waitMs = refusal.reason === "clock_ahead" ? refusal.waitMs ?? 0 : DEFER_MAX_MS;
+      const until = now + Math.min(DEFER_MAX_MS, Math.max(DEFER_MIN_MS, waitMs));
+      if (until > (this.#deferred.get(refusal.nodeId) ?? 0)) {
+        this.#deferred.set(refusal.nodeId, until);
+      }
+    }
+    this.#options.onRefused?.(outcome);
+  }
+
+  /** True while this link's requests skip the origin. */
+  isDeferred(origin: number): boolean {
+    if (this.#deferred.size === 0) return false;
+    const until = this.#deferred.get(origin);
+    return until !== undefined && until > this.#now();
+  }
+
   /** Asks the peer for what this node lacks, unless a request is already out. */
   request(): void {
     if (this.#closed) return;
-    const now = (this.#options.clock ?? systemClock).nowMs();
+    const now = this.#now();
     const timeoutMs = this.#options.requestTimeoutMs ?? 30_000;
     if (this.#inFlight && now - this.#inFlight.sentAtMs < timeoutMs) {
       this.#againAfterReply = true;
@@ -183,7 +229,7 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
       this.#send(encodeVector(this.#expected));
     }
     try {
-      await storing;
+      this.noteRefused(await storing);
     } catch (error) {
       this.#options.onError?.(error);
       this.#expected = undefined;
@@ -243,7 +289,8 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
 
   #send(vector: VectorWire): void {
     const requestId = this.#nextRequestId++;
-    this.#inFlight = { requestId, sentAtMs: (this.#options.clock ?? systemClock).nowMs() };
+    const now = this.#now();
+    this.#inFlight = { requestId, sentAtMs: now };
     this.#parts = undefined;
     const payload: SyncRequestPayload = { requestId, vector };
     const pageBytes = this.#options.packedPageBytes;
@@ -251,7 +298,24 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
       payload.packed = PACKED_FORM;
       payload.pageBytes = Math.min(pageBytes, MAX_SYNC_PAGE_BYTES);
     }
+    const skip = this.#skipList(now);
+    if (skip) payload.skip = skip;
     this.#options.send(encodePeerFrame(this.#channel.requestType, payload));
+  }
+
+  /** The origins deferred now (expired ones forgotten); undefined when none. */
+  #skipList(now: number): number[] | undefined {
+    if (this.#deferred.size === 0) return undefined;
+    const skip: number[] = [];
+    for (const [origin, until] of this.#deferred) {
+      if (until > now) skip.push(origin);
+      else this.#deferred.delete(origin);
+    }
+    return skip.length > 0 ? skip.slice(0, SYNC_SKIP_MAX) : undefined;
+  }
+
+  #now(): number {
+    return (this.#options.clock ?? systemClock).nowMs();
   }
 
   /** Stops sending; later replies are ignored. */
@@ -280,12 +344,14 @@ export function syncReplyFrames<T extends SyncItem = ChatMessage>(
   const frameBytes = options.frameBytes ?? PEER_FRAME_MAX_BYTES;
   const readAfter = (origin: number, afterSeq: number, limit: number) =>
     node.readAfter(origin, afterSeq, limit);
+  const skipOrigins = request.skip ? new Set(request.skip) : undefined;
   if (packed) {
     const page = buildSyncPage<T>({
       responderVector,
       requesterVector,
       encodeItem: packed.encodeItem,
       readAfter,
+      skipOrigins,
       maxBytes: Math.min(request.pageBytes ?? frameBytes, MAX_SYNC_PAGE_BYTES),
       maxMessages: MAX_PAGE_MESSAGES,
     });
@@ -302,6 +368,7 @@ export function syncReplyFrames<T extends SyncItem = ChatMessage>(
     requesterVector,
     encodeItem: channel.encodeItem,
     readAfter,
+    skipOrigins,
   });
   return encodeListFrames(channel.replyType, channel.itemsKey, page.messages, {
     encodeItem: channel.encodeItem as (item: never) => string,

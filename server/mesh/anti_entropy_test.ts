@@ -8,6 +8,7 @@ import { encodeVector } from "../../common/version_vector.ts";
 import { type AntiEntropyNode, AntiEntropySession, pageEnds } from "./anti_entropy.ts";
 import { CatchUpBaton } from "./catch_up_baton.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
+import { NOTHING_REFUSED } from "../core/remote_screen.ts";
 
 const message = (nodeId: number, seq: number): ChatMessage =>
   testMessage(nodeId, seq, {
@@ -40,6 +41,7 @@ function memoryNode(storeDelayMs: number) {
         tracker.add(m.nodeId, m.seq);
       }
       stats.concurrentStores--;
+      return NOTHING_REFUSED;
     },
   };
   return { node, tracker, held, stats };
@@ -256,6 +258,60 @@ describe("AntiEntropySession page bounds", () => {
     await session.handleReplyPart({ requestId, messages: [], more: false });
     expect(sink.tracker.mark(1)).toBe(0); // 70 frames: past the bound, the page was dropped
     expect(session.busy).toBe(false); // and its request abandoned: the next round asks again
+  });
+});
+
+describe("AntiEntropySession skips", () => {
+  test("AntiEntropySession skips an origin the node refused, until its message would pass", () => {
+    let now = 1_000_000;
+    const requests: Array<{ skip?: number[] }> = [];
+    const session = new AntiEntropySession({
+      node: memoryNode(0).node,
+      clock: { nowMs: () => now },
+      send: (text) => {
+        const frame = parsePeerFrame(text);
+        if (frame.ok && frame.value.type === PeerFrameType.syncRequest) {
+          requests.push(frame.value.payload);
+        }
+      },
+    });
+    session.noteRefused({
+      refused: [
+        { nodeId: 7, seq: 3, reason: "clock_ahead", waitMs: 5_000 },
+        { nodeId: 8, seq: 1, reason: "clock_ahead", waitMs: 10 * 365 * 86_400_000 },
+        { nodeId: 9, seq: 4, reason: "own_seq" },
+      ],
+    });
+    expect([7, 8, 9, 10].map((origin) => session.isDeferred(origin))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    session.request();
+    expect(requests[0].skip).toEqual([7, 8, 9]);
+    now += 5_000; // origin 7's message passes now
+    expect([7, 8, 9].map((origin) => session.isDeferred(origin))).toEqual([false, true, true]);
+    now += 55_000; // a year-long wait is capped: asked again within a minute
+    expect([8, 9].map((origin) => session.isDeferred(origin))).toEqual([false, false]);
+    session.close();
+  });
+
+  test("AntiEntropySession serves a request without the origins it asks to skip", () => {
+    const source = seededNode(3);
+    const replies: Array<{ messages: { nodeId: number }[]; more: boolean }> = [];
+    const server = new AntiEntropySession({
+      node: source.node,
+      send: (text) => {
+        const frame = parsePeerFrame(text);
+        if (frame.ok && frame.value.type === PeerFrameType.syncReply) {
+          replies.push(frame.value.payload);
+        }
+      },
+    });
+    server.handleRequest({ requestId: 1, vector: {}, skip: [7] });
+    server.handleRequest({ requestId: 2, vector: {} });
+    expect(replies.map((r) => r.messages.length)).toEqual([0, 3]);
   });
 
   test("pageEnds() gives each origin's highest seq", () => {

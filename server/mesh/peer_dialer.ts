@@ -1,8 +1,11 @@
 /**
  * Dials the peers this node should be linked to (from discovery or `--peers`)
  * and keeps re-dialling each one, with capped, jittered backoff, while no link
- * to it exists. The dial carries the HMAC proof in a header; the socket is then
- * handed to the mesh, which does the rest.
+ * to it exists. The dial carries the HMAC proof in a header, made for the node
+ * it dials (peer_auth_token.ts): discovery names each target's id; a static
+ * target's id is learned first from its `/healthz` (unauthenticated, so only a
+ * hint: a wrong one just fails the dial, the acceptor checks the proof and the
+ * dialler checks the acceptor's). The socket is then handed to the mesh.
  *
  * Invariant: at most one dial in progress per target; no dial while the mesh
  * holds a link to the target's node; a target found to be this node itself is
@@ -20,9 +23,12 @@ import type { PeerMesh } from "./peer_mesh.ts";
 export interface DialTarget {
   /** `ws://HOST:PORT/peer`. */
   url: string;
-  /** When known (discovery says it; a static target learns it at the first hello). */
+  /** When known (discovery says it; a static target's is looked up before the dial). */
   nodeId?: number;
 }
+
+/** The node id a `/peer` URL serves, from its `/healthz`; undefined when unknown. */
+export type NodeIdLookup = (peerUrl: string) => Promise<number | undefined>;
 
 export interface PeerDialerOptions {
   mesh: PeerMesh;
@@ -42,6 +48,24 @@ export interface PeerDialerOptions {
   lowerIdGraceMs?: number;
   /** Opens the dial's socket (one that trusts `--ca` for wss://). @default openPeerSocket() */
   openSocket?: (url: string, headers: Record<string, string>) => WebSocket;
+  /** Learns a target's node id before its first dial. @default healthzNodeId(fetch) */
+  lookupNodeId?: NodeIdLookup;
+}
+
+/** The node id in `/healthz` of the node behind a `/peer` URL (http for ws, https for wss). */
+export function healthzNodeId(fetcher: typeof fetch = fetch): NodeIdLookup {
+  return async (peerUrl) => {
+    const url = new URL(peerUrl);
+    url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+    url.pathname = "/healthz";
+    try {
+      const response = await fetcher(url, { signal: AbortSignal.timeout(5000) });
+      const body = await response.json() as { nodeId?: unknown };
+      return Number.isSafeInteger(body.nodeId) ? body.nodeId as number : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** Bun's WebSocket client takes request headers and TLS options (the DOM typings do not). */
@@ -62,6 +86,8 @@ export function openPeerSocket(
 interface TargetState {
   url: string;
   nodeId?: number;
+  /** nodeId came from the target's /healthz (forgotten when a dial with it fails). */
+  nodeIdLookedUp?: boolean;
   attempt: number;
   timer?: ReturnType<typeof setTimeout>;
   socket?: WebSocket;
@@ -93,7 +119,10 @@ export class PeerDialer {
     for (const target of wanted.values()) {
       const existing = this.#targets.get(target.url);
       if (existing) {
-        if (target.nodeId !== undefined) existing.nodeId = target.nodeId;
+        if (target.nodeId !== undefined) {
+          existing.nodeId = target.nodeId;
+          existing.nodeIdLookedUp = false;
+        }
         continue;
       }
       const state: TargetState = {
@@ -149,8 +178,19 @@ export class PeerDialer {
 
   async #dial(state: TargetState): Promise<void> {
     const { mesh, auth, log } = this.#options;
+    const targetNodeId = state.nodeId ?? await this.#lookUp(state);
+    if (this.#closed || state.removed || state.isSelf) return;
+    if (targetNodeId === undefined) {
+      this.#retry(state, undefined);
+      return;
+    }
     const nonce = randomNonce();
-    const proof = await auth.signDial(mesh.node.nodeId, mesh.clock.nowMs(), nonce);
+    const proof = await auth.signDial({
+      nodeId: mesh.node.nodeId,
+      targetNodeId,
+      nowMs: mesh.clock.nowMs(),
+      nonce,
+    });
     if (this.#closed || state.removed) return;
     let socket: WebSocket;
     try {
@@ -192,7 +232,12 @@ export class PeerDialer {
       clearTimeout(connectTimer);
       link?.closed();
       if (state.socket === socket) state.socket = undefined;
-      if (link?.peerNodeId !== undefined) state.nodeId = link.peerNodeId;
+      if (link?.peerNodeId !== undefined) {
+        state.nodeId = link.peerNodeId;
+        state.nodeIdLookedUp = false;
+      } else if (state.nodeIdLookedUp) {
+        state.nodeId = undefined; // another node may answer there now: look again
+      }
       if (event.code === PeerCloseCode.self) {
         state.isSelf = true;
         log.info("peer target is this node, not dialling it", { url: state.url });
@@ -200,6 +245,21 @@ export class PeerDialer {
       }
       this.#retry(state, link);
     };
+  }
+
+  /** A static target's node id from its /healthz (this node itself: never dialled). */
+  async #lookUp(state: TargetState): Promise<number | undefined> {
+    const lookup = this.#options.lookupNodeId ?? healthzNodeId();
+    const nodeId = await lookup(state.url);
+    if (nodeId === undefined || state.removed) return undefined;
+    if (nodeId === this.#options.mesh.node.nodeId) {
+      state.isSelf = true;
+      this.#options.log.info("peer target is this node, not dialling it", { url: state.url });
+      return undefined;
+    }
+    state.nodeId = nodeId;
+    state.nodeIdLookedUp = true;
+    return nodeId;
   }
 
   #retry(state: TargetState, link: PeerLink | undefined): void {

@@ -4,12 +4,14 @@
  * Bun server socket events into the peer link. The node's transport calls
  * `upgrade` for `/peer` and hands `ws.data.kind === "peer"` events to `websocket`.
  *
- * Invariant: no socket reaches the mesh without a fresh, valid, unreplayed proof.
+ * Invariant: no socket reaches the mesh without a fresh, valid, unreplayed proof
+ * made for this node.
  * @module
  */
 
 import { PEER_AUTH_HEADER, type PeerAuth } from "../../common/peer_auth_token.ts";
 import type { Logger } from "../../common/logger.ts";
+import type { LabelledCounter } from "../observability/metrics_registry.ts";
 import type { PeerLink } from "./peer_link.ts";
 import type { PeerMesh } from "./peer_mesh.ts";
 
@@ -49,18 +51,23 @@ function jsonError(status: number, error: string): Response {
   return Response.json({ error }, { status });
 }
 
-export function createPeerEndpoint(
-  options: { mesh: PeerMesh; auth: PeerAuth; log: Logger },
-): PeerEndpoint {
+export interface PeerEndpointOptions {
+  mesh: PeerMesh;
+  auth: PeerAuth;
+  log: Logger;
+  /** Counts refused dials by reason (`dsatter_peer_dials_refused_total`). */
+  refusals?: LabelledCounter;
+}
+
+export function createPeerEndpoint(options: PeerEndpointOptions): PeerEndpoint {
   const { mesh, auth, log } = options;
 
   return {
     async upgrade(request, server) {
-      const check = await auth.verifyDial(
-        request.headers.get(PEER_AUTH_HEADER),
-        mesh.clock.nowMs(),
-      );
+      const header = request.headers.get(PEER_AUTH_HEADER);
+      const check = await auth.verifyDial(header, mesh.node.nodeId, mesh.clock.nowMs());
       if (!check.ok) {
+        options.refusals?.labels(check.reason.replaceAll(" ", "_")).inc();
         log.warn("peer refused", { reason: check.reason });
         return jsonError(401, `Cannot accept peer: ${check.reason}`);
       }

@@ -5,7 +5,9 @@
  *
  * Invariant: nothing but `peerHello` is processed before the link is
  * registered with the mesh (the dialler first checks the acceptor's proof that
- * it holds the cluster secret); after close, no frame is sent or processed.
+ * it holds the cluster secret); after close, no frame is sent or processed;
+ * messages the node refuses from this peer are logged as one line per period
+ * (refusal_tally.ts), never one per message.
  * @module
  */
 
@@ -28,6 +30,8 @@ import type { CatchUpBaton } from "./catch_up_baton.ts";
 import type { Clock } from "../../common/clock.ts";
 import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
 import type { Logger } from "../../common/logger.ts";
+import type { RemoteOutcome } from "../core/remote_screen.ts";
+import { RefusalTally } from "./refusal_tally.ts";
 
 /** The narrowest socket a link needs; both the Bun server socket and the client WebSocket fit. */
 export interface PeerSocket {
@@ -78,9 +82,6 @@ export interface PeerLinkOptions {
   acceptProof?: string;
 }
 
-/** At most one "peer frames refused" line per link per this period. */
-const REFUSED_LOG_PERIOD_MS = 10_000;
-
 export class PeerLink {
   readonly direction: LinkDirection;
   readonly socket: PeerSocket;
@@ -102,9 +103,9 @@ export class PeerLink {
   #pending: string[] = [];
   #verifying = false;
   #presence: PeerPresenceMember[] = [];
-  #refusedCount = 0;
-  #refusedReason = "";
-  #refusedLoggedAtMs = -Infinity;
+  /** Refused frames and refused messages, each logged once per period (refusal_tally.ts). */
+  #frameRefusals: RefusalTally;
+  #refusals: RefusalTally;
 
   constructor(options: PeerLinkOptions) {
     this.#options = options;
@@ -113,6 +114,18 @@ export class PeerLink {
     this.socket = options.socket;
     this.peerNodeId = options.peerNodeId;
     this.openedAtMs = this.lastReceivedMs = options.host.clock.nowMs();
+    this.#frameRefusals = new RefusalTally({
+      log: options.host.log,
+      event: "peer frames refused",
+      fields: () => ({ peer: this.peerNodeId }),
+      clock: options.host.clock,
+    });
+    this.#refusals = new RefusalTally({
+      log: options.host.log,
+      event: "peer messages refused",
+      fields: () => ({ peer: this.peerNodeId }),
+      clock: options.host.clock,
+    });
     this.antiEntropy = new AntiEntropySession({
       node: options.host.node,
       clock: options.host.clock,
@@ -122,6 +135,7 @@ export class PeerLink {
       onCaughtUp: (messageCount, pages) =>
         this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
       onError: (error) => this.#notStored("peer sync page not stored", error),
+      onRefused: (outcome) => this.#tallyRefused(outcome),
     });
     this.updateSync = new AntiEntropySession({
       node: options.host.node.updates,
@@ -185,7 +199,8 @@ export class PeerLink {
   closed(): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    this.#logRefused();
+    this.#frameRefusals.flush();
+    this.#refusals.flush();
     this.antiEntropy.close();
     this.updateSync.close();
     this.#pending = [];
@@ -193,26 +208,11 @@ export class PeerLink {
   }
 
   /**
-   * A refused frame: one log line per REFUSED_LOG_PERIOD_MS with the count, so that a
-   * peer sending garbage (a bug, an old version) cannot flood the log with a line each.
+   * A refused frame: counted into one log line per period, so that a peer sending garbage
+   * (a bug, an old version) cannot flood the log with a line each.
    */
   #refused(reason: string): void {
-    this.#refusedCount += 1;
-    this.#refusedReason = reason;
-    if (this.#host.clock.nowMs() - this.#refusedLoggedAtMs >= REFUSED_LOG_PERIOD_MS) {
-      this.#logRefused();
-    }
-  }
-
-  #logRefused(): void {
-    if (this.#refusedCount === 0) return;
-    this.#host.log.warn("peer frames refused", {
-      peer: this.peerNodeId,
-      count: this.#refusedCount,
-      lastReason: this.#refusedReason,
-    });
-    this.#refusedCount = 0;
-    this.#refusedLoggedAtMs = this.#host.clock.nowMs();
+    this.#frameRefusals.add("count", { lastReason: reason });
   }
 
   /** Sends this node's whole presence list. */
@@ -347,13 +347,33 @@ export class PeerLink {
     });
   }
 
-  /** Stores live messages; a gap they reveal triggers a sync right away. */
+  /**
+   * Stores live messages; a gap they reveal triggers a sync right away, unless it is one
+   * the node made itself by refusing a message (then deferred, or not this peer's to fill).
+   */
   #acceptLive(messages: ChatMessage[]): void {
     const node = this.#host.node;
-    node.acceptRemote(messages).then(() => {
+    node.acceptRemote(messages).then((outcome) => {
+      this.antiEntropy.noteRefused(outcome);
       if (this.state !== "open") return;
-      if (revealsGap(messages, node.vector())) this.antiEntropy.request();
+      const refused = outcome.refused.length === 0
+        ? undefined
+        : new Set(outcome.refused.map((refusal) => refusal.nodeId));
+      const wanted = (origin: number) =>
+        !refused?.has(origin) && !this.antiEntropy.isDeferred(origin);
+      if (revealsGap(messages, node.vector(), wanted)) this.antiEntropy.request();
     }).catch((error) => this.#notStored("peer messages not stored", error));
+  }
+
+  /** Refusals of this peer's messages, into the link's log tally. */
+  #tallyRefused(outcome: RemoteOutcome): void {
+    for (const refusal of outcome.refused) {
+      this.#refusals.add(refusal.reason, {
+        lastOrigin: refusal.nodeId,
+        lastSeq: refusal.seq,
+        lastWaitMs: refusal.waitMs === undefined ? undefined : Math.round(refusal.waitMs),
+      });
+    }
   }
 
   /**
@@ -368,10 +388,14 @@ export class PeerLink {
   }
 }
 
-/** True when some message lies past its origin's contiguous mark (something before it is missing). */
+/**
+ * True when some message lies past its origin's contiguous mark (something before it is
+ * missing), among the origins `wanted` (all by default).
+ */
 export function revealsGap(
   messages: Array<{ nodeId: number; seq: number }>,
   vector: VectorWire,
+  wanted: (origin: number) => boolean = () => true,
 ): boolean {
-  return messages.some((m) => m.seq > (vector[String(m.nodeId)] ?? 0));
+  return messages.some((m) => m.seq > (vector[String(m.nodeId)] ?? 0) && wanted(m.nodeId));
 }

@@ -4,13 +4,14 @@
 import { describe, expect, test } from "bun:test";
 import type { Logger } from "../../common/logger.ts";
 import { type LinkHost, type MeshNode, PeerLink } from "./peer_link.ts";
+import { NOTHING_REFUSED } from "../core/remote_screen.ts";
 
 function quietNode(): MeshNode {
   return {
     nodeId: 1,
     vector: () => ({}),
     readAfter: () => [],
-    acceptRemote: () => Promise.resolve(),
+    acceptRemote: () => Promise.resolve(NOTHING_REFUSED),
     chats: () => [],
     acceptRemoteChats: () => {},
     onLocalCommitted: () => () => {},

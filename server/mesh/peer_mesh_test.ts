@@ -7,9 +7,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createPeerAuth, randomNonce } from "../../common/peer_auth_token.ts";
 import { silentLogger } from "../../common/logger.ts";
-import { MemoryMeshNode, MemorySocket } from "../testing/memory_mesh.ts";
 import type { PeerLink } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
+import { linkMeshes, MemorySocket } from "../testing/memory_peer_link.ts";
+import { MemoryMeshNode } from "../testing/memory_mesh.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
 const SECRET = "peer-mesh-test-secret-0123456789";
@@ -24,24 +25,12 @@ function meshFor(node: MemoryMeshNode, syncIntervalMs = 100): PeerMesh {
 }
 
 /** Dials `acceptor` from `dialler` the way the endpoint and dialer do, over memory sockets. */
-async function connect(
+function connect(
   dialler: PeerMesh,
   acceptor: PeerMesh,
   sockets: { dialSide?: MemorySocket; acceptSide?: MemorySocket } = {},
 ): Promise<[PeerLink, PeerLink]> {
-  const nonce = randomNonce();
-  const acceptProof = await auth.signAccept(acceptor.node.nodeId, nonce);
-  const dialSide = sockets.dialSide ?? new MemorySocket();
-  const acceptSide = sockets.acceptSide ?? new MemorySocket();
-  dialSide.other = acceptSide;
-  acceptSide.other = dialSide;
-  const accepted = acceptor.attachAccepted(acceptSide, dialler.node.nodeId, acceptProof);
-  acceptSide.onText = (text) => accepted.receive(text);
-  acceptSide.onClose = () => accepted.closed();
-  const dialled = dialler.attachDialled(dialSide, nonce);
-  dialSide.onText = (text) => dialled.receive(text);
-  dialSide.onClose = () => dialled.closed();
-  return [dialled, accepted];
+  return linkMeshes(dialler, acceptor, auth, sockets);
 }
 
 afterEach(() => {

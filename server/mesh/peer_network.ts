@@ -12,7 +12,7 @@
 
 import { hostForUrl, splitHostPort } from "../../common/host_address.ts";
 import type { ActiveNode, ClientEntry } from "../../common/discovery_protocol.ts";
-import { createPeerAuth } from "../../common/peer_auth_token.ts";
+import { createPeerAuth, type PeerAuth } from "../../common/peer_auth_token.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics_registry.ts";
 import {
@@ -20,7 +20,7 @@ import {
   startDiscoveryMembership,
 } from "../membership/discovery_membership.ts";
 import type { Outbound } from "../process/outbound.ts";
-import { type DialTarget, PeerDialer } from "./peer_dialer.ts";
+import { type DialTarget, healthzNodeId, PeerDialer } from "./peer_dialer.ts";
 import { createPeerEndpoint, type PeerEndpoint } from "./peer_endpoint.ts";
 import type { MeshNode } from "./peer_link.ts";
 import { PeerMesh } from "./peer_mesh.ts";
@@ -89,6 +89,34 @@ function registerMeshGauges(metrics: MetricsRegistry, mesh: PeerMesh): void {
   ).collectWith(() => mesh.traffic.received);
 }
 
+/** `/peer`'s endpoint, counting refused dials by reason. */
+function meshEndpoint(options: PeerNetworkOptions, mesh: PeerMesh, auth: PeerAuth): PeerEndpoint {
+  const refusals = options.metrics?.labelledCounter(
+    "dsatter_peer_dials_refused_total",
+    "Dials at /peer refused before the upgrade (401), by reason",
+    "reason",
+  );
+  return createPeerEndpoint({ mesh, auth, log: options.log, refusals });
+}
+
+/** The dialer of the peers this node links to (their ids looked up on /healthz). */
+function meshDialer(
+  options: PeerNetworkOptions,
+  mesh: PeerMesh,
+  auth: PeerAuth,
+  syncIntervalMs: number,
+): PeerDialer {
+  return new PeerDialer({
+    mesh,
+    auth,
+    log: options.log,
+    backoffMaxMs: Math.min(10_000, Math.max(1000, syncIntervalMs)),
+    connectTimeoutMs: Math.min(10_000, Math.max(2000, 2 * syncIntervalMs)),
+    openSocket: options.outbound?.openWebSocket,
+    lookupNodeId: healthzNodeId(options.outbound?.fetch),
+  });
+}
+
 export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
   const syncIntervalMs = options.syncIntervalMs ?? 3000;
   const peerTimeoutMs = options.peerTimeoutMs;
@@ -101,15 +129,8 @@ export function createPeerNetwork(options: PeerNetworkOptions): PeerNetwork {
     deadAfterMs: peerTimeoutMs,
   });
   if (options.metrics) registerMeshGauges(options.metrics, mesh);
-  const endpoint = createPeerEndpoint({ mesh, auth, log: options.log });
-  const dialer = new PeerDialer({
-    mesh,
-    auth,
-    log: options.log,
-    backoffMaxMs: Math.min(10_000, Math.max(1000, syncIntervalMs)),
-    connectTimeoutMs: Math.min(10_000, Math.max(2000, 2 * syncIntervalMs)),
-    openSocket: options.outbound?.openWebSocket,
-  });
+  const endpoint = meshEndpoint(options, mesh, auth);
+  const dialer = meshDialer(options, mesh, auth, syncIntervalMs);
   let membership: DiscoveryMembership | undefined;
   let clientEntries: ClientEntry[] = [];
   const guard = new TransportGuard({

@@ -19,6 +19,40 @@ export {
   MetricsRegistry,
 } from "../../common/metrics_registry.ts";
 
+/** The abuse limits' metrics (docs/SERVER.md "Limits"): what they refused and dropped. */
+function registerLimitMetrics(registry: MetricsRegistry) {
+  return {
+    droppedOverBudget: registry.counter(
+      "dsatter_clients_dropped_over_budget_total",
+      "Client connections dropped because all clients' unsent bytes passed --buffer-budget-mib " +
+        "(the furthest behind first; also in dsatter_clients_dropped_total)",
+    ),
+    bufferedBytes: registry.gauge(
+      "dsatter_client_buffered_bytes",
+      "Unsent bytes queued to clients (open ones, and closed ones Bun still keeps), at the last measure",
+    ),
+    chatsRefused: registry.labelledCounter(
+      "dsatter_chat_creations_refused_total",
+      "createChat refused by a chat quota, by scope (connection, node)",
+      "scope",
+    ),
+    connectionsRefused: registry.labelledCounter(
+      "dsatter_connections_refused_total",
+      "Client upgrades refused before the upgrade, by reason (per_address: 429, total: 503)",
+      "reason",
+    ),
+    httpRateLimited: registry.counter(
+      "dsatter_http_rate_limited_total",
+      "REST POSTs refused with 429 by the per-address rate limit",
+    ),
+    peerMessagesRefused: registry.labelledCounter(
+      "dsatter_peer_messages_refused_total",
+      "Peer messages refused before storing, by reason (clock_ahead, own_seq, malformed)",
+      "reason",
+    ),
+  };
+}
+
 /** The node's own metrics, registered once on a registry. */
 export function registerNodeMetrics(registry: MetricsRegistry, build?: BuildInfo) {
   if (build) {
@@ -54,6 +88,7 @@ export function registerNodeMetrics(registry: MetricsRegistry, build?: BuildInfo
       "dsatter_frames_rate_limited_total",
       "Client frames refused by the rate limit",
     ),
+    ...registerLimitMetrics(registry),
     rejectedFrames: registry.labelledCounter(
       "dsatter_frames_rejected_total",
       "Client frames answered with error, by error code",

@@ -17,6 +17,7 @@ import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts
 import type { ChatMessage, TypingEventPayload, VectorWire } from "../../common/protocol.ts";
 import type { ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import type { PeerEndpointHook } from "../transport/bun_transport.ts";
+import type { RemoteOutcome } from "../core/remote_screen.ts";
 
 /** Which replication a node runs; a cluster runs exactly one (docs/BACKBONE.md). */
 export type ReplicationTransport = "mesh" | "nats";
@@ -28,8 +29,11 @@ export interface ReplicaNode {
   vector(): VectorWire;
   /** Committed messages of one origin after afterSeq, in seq order, hidden copies included. */
   readAfter(originNodeId: number, afterSeq: number, limit: number): ChatMessage[];
-  /** Stores messages from another node: idempotent, any order, gaps held back. */
-  acceptRemote(messages: ChatMessage[]): Promise<void>;
+  /**
+   * Stores messages from another node: idempotent, any order, gaps held back; resolves
+   * with what it refused (stamped too far ahead, this node's own seqs, malformed).
+   */
+  acceptRemote(messages: ChatMessage[]): Promise<RemoteOutcome>;
   chats(): PeerChat[];
   acceptRemoteChats(chats: PeerChat[]): void | Promise<void>;
   /** This node's own messages, after their commit, batched per tick. */

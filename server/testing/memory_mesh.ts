@@ -1,8 +1,7 @@
 /**
- * In-memory stand-ins for the PeerMesh tests (server/mesh/peer_mesh_test.ts): a
- * chat node with the core's contiguity, update log, presence and token names
- * but no SQLite (MemoryMeshNode), and one end of an in-memory socket pair whose
- * frames arrive asynchronously, in order (MemorySocket).
+ * A chat node in memory for the PeerMesh tests (server/mesh/peer_mesh_test.ts):
+ * the core's contiguity, update log, presence, typing and token names, no
+ * SQLite; its own messages and edits handed to the mesh like the core's.
  * @module
  */
 
@@ -12,7 +11,8 @@ import type { PeerChat, PeerPresenceMember } from "../../common/peer_protocol.ts
 import type { ChatMessage, TypingEventPayload } from "../../common/protocol.ts";
 import type { ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
 import { encodeVector } from "../../common/version_vector.ts";
-import type { MeshNode, PeerSocket } from "../mesh/peer_link.ts";
+import { NOTHING_REFUSED, type RemoteOutcome } from "../core/remote_screen.ts";
+import type { MeshNode } from "../mesh/peer_link.ts";
 
 /** A chat node in memory: contiguity like the real core, no SQLite. */
 export class MemoryMeshNode implements MeshNode {
@@ -64,13 +64,13 @@ export class MemoryMeshNode implements MeshNode {
     }
     return out;
   }
-  acceptRemote(messages: ChatMessage[]): Promise<void> {
+  acceptRemote(messages: ChatMessage[]): Promise<RemoteOutcome> {
     for (const m of messages) {
       if (this.messages.has(m.messageId)) continue;
       this.messages.set(m.messageId, m);
       this.tracker.add(m.nodeId, m.seq);
     }
-    return Promise.resolve();
+    return Promise.resolve(NOTHING_REFUSED);
   }
   chats(): PeerChat[] {
     return [];
@@ -173,34 +173,5 @@ export class MemoryMeshNode implements MeshNode {
   join(name: string): void {
     this.local = [...this.local, { name, chatIds: null }];
     for (const listener of this.#presence) listener();
-  }
-}
-
-/** One end of an in-memory socket pair: frames arrive asynchronously, in order. */
-export class MemorySocket implements PeerSocket {
-  other!: MemorySocket;
-  closed = false;
-  /** Every frame sent, as it went out (after rewrite). */
-  sent: string[] = [];
-  /** Changes what goes out (a test playing an older node). */
-  rewrite: (text: string) => string = (text) => text;
-  onText: (text: string) => void = () => {};
-  onClose: (code: number) => void = () => {};
-  send(text: string): void {
-    if (this.closed) return;
-    const out = this.rewrite(text);
-    this.sent.push(out);
-    setTimeout(() => !this.other.closed && this.other.onText(out), 0);
-  }
-  close(code: number): void {
-    if (this.closed) return;
-    this.closed = this.other.closed = true;
-    setTimeout(() => {
-      this.onClose(code);
-      this.other.onClose(code);
-    }, 0);
-  }
-  bufferedAmount(): number {
-    return 0;
   }
 }

@@ -11,6 +11,9 @@
  *   unchecked. A connection carries its identity and ends with its token.
  * - A client frame over 64 KiB closes that connection with 1009 (Bun's
  *   maxPayloadLength); nothing a client sends can throw out of a handler.
+ * - A client upgrade past the connection caps is refused before the upgrade
+ *   (429 per address, 503 in total, JSON error); every admitted connection is
+ *   released exactly once, when it closes (or when its upgrade fails).
  * - Bun's backpressureLimit (16x the hub's slow-reader limit) force-closes a
  *   reader that grows faster than the hub's checks.
  * - stop() closes every client with 1001 before the listener goes away.
@@ -30,6 +33,9 @@ import { ClientSession, type ClientSessionContext, type RateLimit } from "./clie
 import type { ReadinessPhase } from "../process/readiness.ts";
 import { type AdminContext, handleAdminRequest } from "./admin_api.ts";
 import { handleApiRequest } from "./http_api.ts";
+import { AddressRateLimit, type AddressRateLimitOptions } from "./address_rate_limit.ts";
+import { ChatCreationQuota, type ChatCreationQuotaOptions } from "./chat_creation_quota.ts";
+import { ConnectionLimits, type ConnectionLimitsOptions } from "./connection_limits.ts";
 import type { WebRoute } from "./web_route.ts";
 import type { Identity } from "../core/chat_access.ts";
 import { isPrivateChatId } from "../core/chat_access.ts";
@@ -69,6 +75,9 @@ interface ClientSocketData {
   validUntilMs?: number;
   /** Set in open(): the hub's record of this connection. */
   client?: HubClient;
+  /** Counted by the connection limits (released on close); key: its address's, if limited. */
+  admitted: boolean;
+  limitKey?: string;
 }
 
 type SocketData = ClientSocketData | { kind: "peer"; [key: string]: unknown };
@@ -86,6 +95,14 @@ export interface NodeServerOptions {
   peerClients?: () => ClientEntry[];
   /** A client's unsent bytes past which it is dropped. @default 4 MiB */
   slowReaderBytes?: number;
+  /** All clients' unsent bytes past which the furthest behind are cut off. @default 256 MiB */
+  bufferBudgetBytes?: number;
+  /** Client connection caps, checked before the upgrade. @default no caps */
+  connectionLimits?: ConnectionLimitsOptions;
+  /** Per-address rate of REST POSTs. @default not limited */
+  postRateLimit?: Omit<AddressRateLimitOptions, "clock">;
+  /** Chat creation quotas. @default only the frame rate */
+  chatQuota?: ChatCreationQuotaOptions;
   /** Seconds without any frame or pong before a client is closed with 4001. @default 120 */
   idleTimeoutSeconds?: number;
   /** PEM certificate and key: serve https:// and wss:// only. */
@@ -136,6 +153,8 @@ interface TransportState {
   context: ClientSessionContext;
   peerEndpoint: PeerEndpointHook | undefined;
   peerCount: () => number;
+  connections?: ConnectionLimits;
+  posts?: AddressRateLimit;
 }
 
 type BunServer = Server<SocketData>;
@@ -163,9 +182,11 @@ function createFetchHandler(state: TransportState) {
       }
       return await state.peerEndpoint.upgrade(request, server);
     }
+    const address = server.requestIP(request)?.address ?? "";
     if (url.pathname === "/" && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      return await upgradeClient(request, server, options);
+      return await upgradeClient(state, request, server, address);
     }
+    const posts = state.posts;
     const api = await handleApiRequest(request, {
       node: options.node,
       registry: options.registry,
@@ -176,6 +197,11 @@ function createFetchHandler(state: TransportState) {
       peerCount: () => state.peerCount(),
       peerClients,
       readiness: options.readiness,
+      admitPost: posts && (() => {
+        const decision = posts.take(address);
+        if (!decision.ok) options.metrics.httpRateLimited.inc();
+        return decision;
+      }),
     });
     if (api) return api;
     const page = options.webRoute(request);
@@ -185,17 +211,28 @@ function createFetchHandler(state: TransportState) {
 }
 
 /**
- * A client upgrade: 403 from a foreign Origin, 401 for a bad token (or none with --auth
- * required), else upgraded with the connection's identity and the end of its token.
+ * A client upgrade: refused past the connection caps (429 per address, 503 in total),
+ * 403 from a foreign Origin, 401 for a bad token (or none with --auth required), else
+ * upgraded with the connection's identity, the end of its token, and its admission.
  */
 async function upgradeClient(
+  state: TransportState,
   request: Request,
   server: BunServer,
-  options: NodeServerOptions,
+  address: string,
 ): Promise<Response | undefined> {
+  const { options, connections } = state;
   const { metrics, logger } = options;
+  const admission = connections?.admit(address) ?? { ok: true, key: undefined };
+  if (!admission.ok) {
+    metrics.connectionsRefused.labels(admission.reason).inc();
+    logger.debug("client refused", { reason: admission.reason, address });
+    return Response.json({ error: admission.error }, { status: admission.status });
+  }
+  const release = () => connections?.release(admission.key);
   const origin = request.headers.get("origin");
   if (!options.originPolicy.allowsUpgrade(origin, request.headers.get("host"))) {
+    release();
     metrics.refused.inc();
     logger.debug("client refused: origin", { origin });
     return Response.json({ error: `Cannot upgrade: origin ${origin} is not allowed` }, {
@@ -204,13 +241,20 @@ async function upgradeClient(
   }
   const who = await options.auth.authenticate(request, { allowQueryToken: true });
   if (!who.ok) {
+    release();
     metrics.refused.inc();
     logger.debug("client refused: token", { reason: who.error });
     return unauthorized(who.error);
   }
-  const data: ClientSocketData = { kind: "client", identity: who.identity };
+  const data: ClientSocketData = {
+    kind: "client",
+    identity: who.identity,
+    admitted: connections !== undefined,
+    limitKey: admission.key,
+  };
   if (who.validUntilMs !== undefined) data.validUntilMs = who.validUntilMs;
   if (server.upgrade(request, { data })) return undefined;
+  release();
   return Response.json({ error: "Cannot upgrade: bad WebSocket handshake" }, { status: 400 });
 }
 
@@ -255,6 +299,10 @@ function createWebSocketHandlers(state: TransportState): WebSocketHandler<Socket
     },
     close(ws, code, reason) {
       if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.close(ws, code, reason);
+      if (ws.data.admitted) {
+        ws.data.admitted = false;
+        state.connections?.release(ws.data.limitKey);
+      }
       const client = ws.data.client;
       if (!client) return;
       hub.remove(client);
@@ -277,18 +325,24 @@ export function startNodeServer(options: NodeServerOptions): NodeServer {
     metrics,
     logger,
     slowReaderBytes: options.slowReaderBytes,
+    bufferBudgetBytes: options.bufferBudgetBytes,
     idleTimeoutMs: (options.idleTimeoutSeconds ?? 120) * 1000,
     committedSeq: (origin) => node.committedSeq(origin),
   });
+  const chatQuota = options.chatQuota &&
+    new ChatCreationQuota({ ...options.chatQuota, refused: metrics.chatsRefused });
   const state: TransportState = {
     options,
     hub,
-    context: { node, metrics, logger, rateLimit: options.rateLimit },
+    context: { node, metrics, logger, rateLimit: options.rateLimit, chatQuota },
     peerEndpoint: undefined,
     peerCount: () => 0,
+    connections: options.connectionLimits && new ConnectionLimits(options.connectionLimits),
+    posts: options.postRateLimit && new AddressRateLimit(options.postRateLimit),
   };
   metrics.clients.collectWith(() => hub.size);
   metrics.peers.collectWith(() => state.peerCount());
+  metrics.bufferedBytes.collectWith(() => hub.bufferedBytes);
 
   server = Bun.serve<SocketData>({
     hostname: options.hostname,

@@ -1,7 +1,8 @@
 /**
  * A client's requests about chats beyond creating one: `listChats` (the
  * contract's `{chatId, name, lastMessageAt?}`; with the extension flag
- * `creators: true` also each named chat's `creator`) and the extension
+ * `creators: true` also each named chat's `creator`; `limit` (1..1,000) and
+ * `after` ask for a page, `{}` for every chat) and the extension
  * `renameChat {chatId, name}` (docs/SERVER.md), answered with `chatRenamed`
  * carrying the request's `ref`, or `forbidden` / `not_found`.
  *
@@ -22,14 +23,26 @@ import type { ChatNode } from "../core/chat_node.ts";
 import type { Identity } from "../core/chat_access.ts";
 import { RenameRefusedError } from "../core/chat_rename.ts";
 import { chatRenamedFrame } from "../core/client_frames.ts";
+import { CHAT_LIST_PAGE_MAX } from "../../common/client_frame_validation.ts";
 
-/** The chatList payload for a request: the chats reader may read. */
-export function chatListPayload(
+/**
+ * The `chatList` page a request asks for: the chats reader may read, by chat id after
+ * `after`, at most `limit` (1,000 with `after` alone), `more` when chats with higher ids
+ * follow. A request naming neither (`{}`, what the contract and original clients send)
+ * gets every chat in one frame, as PROTOCOL.md section 3 promises; the session charges
+ * it by its size like any page.
+ */
+export function chatListPage(
   node: ChatNode,
   request: ListChatsPayload,
   reader: Identity,
-): Chat[] {
-  return node.access.chatsFor(reader, { creators: request.creators === true });
+): { chats: Chat[]; more: boolean } {
+  const paged = request.limit !== undefined || request.after !== undefined;
+  return node.access.chatPageFor(reader, {
+    after: request.after ?? -1,
+    limit: request.limit ?? (paged ? CHAT_LIST_PAGE_MAX : Infinity),
+    creators: request.creators === true,
+  });
 }
 
 export interface RenameSession {

@@ -16,6 +16,9 @@
  * Invariants:
  * - A client whose unsent buffer passes slowReaderBytes is closed with 4000,
  *   checked after its own frames, soon after publishing, and by a periodic sweep.
+ * - The unsent bytes of all clients together stay within the node-wide budget
+ *   (reader_budget.ts): every publication tells it its worst case, and the hub
+ *   measures at once when that could pass the budget.
  * - topicCount(t) is the number of open connections subscribed to t, held or not.
  * - A held connection is on no message topic (ALL_CHATS_TOPIC, chat topics) in
  *   Bun, only on its others; any other open one is on exactly client.topics;
@@ -32,9 +35,11 @@ import type { VersionVector } from "../../common/version_vector.ts";
 import { isMessageTopic, messageTopics } from "../core/delivery_topics.ts";
 import { type CommittedSeq, ResumeGate } from "./resume_gate.ts";
 import type { ClientSession, ClientSocket } from "./client_session.ts";
+import { CountedSocket } from "./counted_socket.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ReaderFilter } from "../core/delivery_topics.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
+import { ReaderBudget } from "./reader_budget.ts";
 
 /** The part of a runtime WebSocket the hub and a session use. */
 export interface HubSocket {
@@ -71,6 +76,8 @@ export interface ClientHubOptions {
   logger: Logger;
   /** A client's unsent bytes past which it is dropped. @default 4 MiB */
   slowReaderBytes?: number;
+  /** All clients' unsent bytes together past which the furthest behind are cut off. @default 256 MiB */
+  bufferBudgetBytes?: number;
   /** Silence (no frame, ping or pong) after which a client is closed with 4001. @default 120 s */
   idleTimeoutMs?: number;
   /** Idle checks measure intervals on it. @default monotonicClock */
@@ -85,7 +92,6 @@ export interface ClientHubOptions {
 const SWEEP_INTERVAL_MS = 250;
 /** After publishing, readers are checked this soon (not once per message). */
 const DELIVERY_CHECK_MS = 50;
-
 export class ClientHub {
   readonly slowReaderBytes: number;
   #clients = new Set<HubClient>();
@@ -99,12 +105,19 @@ export class ClientHub {
   /** Connections held off pub/sub until the node reaches what their `since` claimed. */
   #held = new Map<HubClient, ResumeGate>();
   #committedSeq: CommittedSeq;
+  #budget: ReaderBudget;
 
   constructor(options: ClientHubOptions) {
     this.#options = options;
     this.slowReaderBytes = options.slowReaderBytes ?? 4 * 1024 * 1024;
     this.#idleMs = options.idleTimeoutMs ?? 120_000;
     this.#clock = options.clock ?? monotonicClock;
+    this.#budget = new ReaderBudget({
+      budgetBytes: options.bufferBudgetBytes,
+      metrics: options.metrics,
+      logger: options.logger,
+      clock: this.#clock,
+    });
     this.#committedSeq = options.committedSeq ?? (() => Number.MAX_SAFE_INTEGER);
     this.#wallClock = options.wallClock ?? systemClock;
     this.#sweep = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -155,6 +168,16 @@ export class ClientHub {
     return this.#clients.size;
   }
 
+  /** Unsent bytes to clients, open ones and those Bun still keeps for closed ones (last measure). */
+  get bufferedBytes(): number {
+    return this.#budget.measuredBytes;
+  }
+
+  /** The node-wide budget of unsent bytes. */
+  get bufferBudgetBytes(): number {
+    return this.#budget.budgetBytes;
+  }
+
   /** Fan-out of one frame to a topic; readers that fell behind are dropped soon after. */
   publish(topic: string, text: string): void {
     this.#options.publishToTopic(topic, text);
@@ -163,15 +186,19 @@ export class ClientHub {
         if (client.topics.has(topic)) client.socket.send(text);
       }
     }
-    this.#scheduleDeliveryCheck();
+    this.#published(text.length * this.topicCount(topic));
   }
 
   /** Fan-out of one message's live frame (messageTopics: never `all` for a private chat). */
   publishMessage(message: ChatMessage, text: string): void {
     const topics = messageTopics(message.chatId);
-    for (const topic of topics) this.#options.publishToTopic(topic, text);
+    let subscribers = 0;
+    for (const topic of topics) {
+      this.#options.publishToTopic(topic, text);
+      subscribers += this.topicCount(topic);
+    }
     if (this.#held.size > 0) this.#deliverHeld(message, topics, text);
-    this.#scheduleDeliveryCheck();
+    this.#published(text.length * subscribers);
   }
 
   /**
@@ -225,14 +252,19 @@ export class ClientHub {
   /** Drops the client when its unsent buffer is past the limit. */
   dropIfSlow(client: HubClient): void {
     if (!client.session) return;
-    const buffered = client.socket.getBufferedAmount();
-    if (buffered <= this.slowReaderBytes) return;
+    this.#dropIfPast(client, client.socket.getBufferedAmount());
+  }
+
+  /** Drops the client when `buffered` is past the limit; true when it did. */
+  #dropIfPast(client: HubClient, buffered: number): boolean {
+    if (buffered <= this.slowReaderBytes || !client.session) return false;
     this.#options.metrics.dropped.inc();
     this.#options.logger.info("client dropped: slow reader", {
       connection: client.session.id,
       buffered,
     });
-    client.session.close(CloseCode.slowReader, "slow reader: reconnect and resume with since");
+    this.#budget.dropSlow(client, buffered);
+    return true;
   }
 
   /** One pass over every client: slow readers dropped, quiet ones pinged, silent ones closed. */
@@ -243,7 +275,6 @@ export class ClientHub {
     const nowMs = this.#clock.nowMs();
     const wallMs = this.#wallClock.nowMs();
     for (const client of this.#clients) {
-      this.dropIfSlow(client);
       this.#checkIdle(client, nowMs);
       if (client.validUntilMs !== undefined && wallMs >= client.validUntilMs) {
         this.#options.logger.debug("client closed: token expired", {
@@ -252,6 +283,15 @@ export class ClientHub {
         client.session?.close(CloseCode.tokenExpired, "token expired: connect with a new token");
       }
     }
+    this.checkReaders();
+  }
+
+  /** Measures every client's unsent bytes against the per-connection limit and the budget. */
+  checkReaders(): void {
+    this.#budget.measure(
+      this.#clients,
+      (client, buffered) => this.#dropIfPast(client as HubClient, buffered),
+    );
   }
 
   /** Closes every client with `code` (shutdown); resolves once they are gone or after graceMs. */
@@ -281,6 +321,12 @@ export class ClientHub {
     }
   }
 
+  /** A publication of `units` UTF-16 units times subscribers: measured now or soon. */
+  #published(units: number): void {
+    if (this.#budget.published(units)) this.checkReaders();
+    this.#scheduleDeliveryCheck();
+  }
+
   #deliverHeld(message: ChatMessage, topics: readonly string[], text: string): void {
     for (const [client, gate] of this.#held) {
       const wanted = topics.some((topic) => client.topics.has(topic));
@@ -302,68 +348,7 @@ export class ClientHub {
     this.#deliveryCheckScheduled = true;
     setTimeout(() => {
       this.#deliveryCheckScheduled = false;
-      for (const client of this.#clients) this.dropIfSlow(client);
+      this.checkReaders();
     }, DELIVERY_CHECK_MS);
-  }
-}
-
-/**
- * A client's socket as its session sees it, counting its subscriptions. A class, so an
- * idle connection costs one small object (methods live on the prototype, not in closures).
- */
-class CountedSocket implements ClientSocket {
-  #client: HubClient;
-  #hub: ClientHub;
-
-  constructor(client: HubClient, hub: ClientHub) {
-    this.#client = client;
-    this.#hub = hub;
-  }
-  send(text: string): number {
-    return this.#client.socket.send(text);
-  }
-  cork(callback: () => void): unknown {
-    const socket = this.#client.socket;
-    return socket.cork ? socket.cork(callback) : callback();
-  }
-  close(code?: number, reason?: string): void {
-    this.#client.socket.close(code, reason);
-  }
-  publish(topic: string, text: string): unknown {
-    return this.#client.socket.publish(topic, text);
-  }
-  getBufferedAmount(): number {
-    return this.#client.socket.getBufferedAmount();
-  }
-  get readyState(): number {
-    return this.#client.socket.readyState;
-  }
-  subscribe(topic: string): void {
-    if (this.#client.topics.has(topic)) return;
-    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.subscribe(topic);
-    this.#client.topics.add(topic);
-    this.#hub.countTopic(topic, 1);
-  }
-  unsubscribe(topic: string): void {
-    if (!this.#client.topics.delete(topic)) return;
-    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.unsubscribe(topic);
-    this.#hub.countTopic(topic, -1);
-  }
-  unsubscribeAll(): void {
-    const held = new Set(
-      [...this.#client.topics].filter((t) => this.#hub.holdsTopic(this.#client, t)),
-    );
-    this.#hub.forget(this.#client);
-    for (const topic of this.#client.topics) {
-      if (!held.has(topic)) this.#client.socket.unsubscribe(topic);
-      this.#hub.countTopic(topic, -1);
-    }
-    this.#client.topics.clear();
-  }
-  claimSince(since: VersionVector, chatId: number | undefined): void {
-    this.#hub.claimSince(this.#client, since, chatId);
-  }
-  terminate(): void {
-    this.#client.socket.terminate();
   }
 }

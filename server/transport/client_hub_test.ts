@@ -25,6 +25,10 @@ class FakePubSub {
 class FakeSocket implements HubSocket {
   frames: Array<{ type: string; payload: unknown; vector?: Record<string, number> }> = [];
   readyState = 1;
+  /** What getBufferedAmount() answers (a reader that fell behind). */
+  buffered = 0;
+  closedWith: number | undefined;
+  terminated = false;
   constructor(private pubsub: FakePubSub) {}
   send(text: string): number {
     this.frames.push(JSON.parse(text));
@@ -53,15 +57,19 @@ class FakeSocket implements HubSocket {
       return `${m.nodeId}/${m.seq}`;
     });
   }
-  close(): void {
+  close(code?: number): void {
     this.readyState = 3;
+    this.closedWith = code;
   }
-  terminate(): void {}
+  terminate(): void {
+    this.readyState = 3;
+    this.terminated = true;
+  }
   ping(): unknown {
     return 0;
   }
   getBufferedAmount(): number {
-    return 0;
+    return this.buffered;
   }
 }
 
@@ -70,13 +78,14 @@ afterEach(() => {
   for (const hub of hubs.splice(0)) hub.close();
 });
 
-function setup() {
+function setup(limits: { slowReaderBytes?: number; bufferBudgetBytes?: number } = {}) {
   const pubsub = new FakePubSub();
   const metrics = registerNodeMetrics(new MetricsRegistry());
   const hub: ClientHub = new ClientHub({
     publishToTopic: (topic, text) => pubsub.publish(topic, text),
     metrics,
     logger: silentLogger,
+    ...limits,
     committedSeq: (origin) => node.committedSeq(origin),
   });
   const node = new ChatNode({
@@ -108,7 +117,7 @@ function setup() {
     };
     return { socket, client, session, send };
   }
-  return { node, hub, connect };
+  return { node, hub, connect, metrics };
 }
 
 /** Lets group commits (setImmediate) and reply outboxes (microtasks) run. */
@@ -202,5 +211,62 @@ describe("ClientHub resume gate", () => {
     expect(hub.topicCount("all")).toBe(0);
     await node.acceptRemote([remote(7, 1), remote(7, 2), remote(7, 3)]);
     expect(client.socket.live()).toEqual([]);
+  });
+});
+
+describe("ClientHub buffer budget", () => {
+  test("past the budget, the readers furthest behind are cut off first, until 9/10 of it", () => {
+    const { hub, connect, metrics } = setup({ slowReaderBytes: 10_000, bufferBudgetBytes: 1000 });
+    const [far, middle, near, honest] = [connect(), connect(), connect(), connect()];
+    far.socket.buffered = 700;
+    middle.socket.buffered = 300;
+    near.socket.buffered = 100;
+    hub.checkReaders();
+    expect([far, middle, near, honest].map((c) => c.socket.terminated)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(hub.bufferedBytes).toBe(400);
+    expect(metrics.droppedOverBudget.value()).toBe(1);
+    expect(far.session.closing).toBe(true);
+  });
+
+  test("within the budget nobody is dropped, however many readers are behind", () => {
+    const { hub, connect } = setup({ slowReaderBytes: 10_000, bufferBudgetBytes: 1000 });
+    const clients = Array.from({ length: 10 }, () => connect());
+    for (const client of clients) client.socket.buffered = 99;
+    hub.checkReaders();
+    expect(clients.some((c) => c.session.closing)).toBe(false);
+    expect(hub.bufferedBytes).toBe(990);
+  });
+
+  test("a slow reader is closed with 4000 while lingering queues fit half the budget, then cut off", () => {
+    const { hub, connect } = setup({ slowReaderBytes: 100, bufferBudgetBytes: 1000 });
+    const [first, second, third] = [connect(), connect(), connect()];
+    first.socket.buffered = 300;
+    hub.dropIfSlow(first.client);
+    expect([first.socket.closedWith, first.socket.terminated]).toEqual([4000, false]);
+    hub.remove(first.client); // Bun's close event; its queue lingers in Bun meanwhile
+    second.socket.buffered = 300;
+    hub.dropIfSlow(second.client);
+    expect([second.socket.closedWith, second.socket.terminated]).toEqual([undefined, true]);
+    third.socket.buffered = 50;
+    hub.checkReaders();
+    expect(hub.bufferedBytes).toBe(350); // the lingering 300 counts
+  });
+
+  test("a publication that could pass the budget is measured at once, not 50 ms later", async () => {
+    const { node, hub, connect } = setup({ slowReaderBytes: 1_000_000, bufferBudgetBytes: 30_000 });
+    const reader = connect();
+    reader.socket.buffered = 29_000;
+    hub.checkReaders(); // within the budget: 1,000 bytes of headroom left
+    expect(reader.session.closing).toBe(false);
+    reader.socket.buffered = 33_000; // what the next publication will queue
+    const sent = node.sendLocal({ text: "x".repeat(4000), sender: "ann", chatId: 11 });
+    await sent;
+    expect(reader.socket.terminated).toBe(true); // in the publishing turn
+    expect(hub.bufferedBytes).toBe(0);
   });
 });

@@ -4,6 +4,15 @@
  * It sees the socket only through the narrow ClientSocket shape, so the Bun
  * adapter stays thin.
  *
+ * Charging: every frame takes one token of the connection's bucket before it is
+ * parsed; a frame that costs the node more takes more once parsed (`subscribe`
+ * one per 100 chat ids, a `chatList` page one per 100 chats, a `search` ten);
+ * `createChat` and `renameChat` also need the chat quotas; a rename (`hello`
+ * again) reaches presence at most once a second (name_announcer.ts); `typing`
+ * relays at most once per chat per interval (message_event_requests.ts). A
+ * refused frame is a strike; strikes decay (common/decaying_strikes.ts), so
+ * interleaving accepted frames never clears them.
+ *
  * Invariants:
  * - A connection that never sent a frame gets only what pub/sub delivers
  *   (newMessagesForClient, one message per frame): nothing else unsolicited.
@@ -12,6 +21,8 @@
  * - It speaks as its identity only (AccessControl.checkSpeaker) and reads and
  *   writes only chats it may use (checkChat): `forbidden`, nothing stored.
  * - Every reply and error carries `source` and echoes the frame's `ref`.
+ * - A frame of unit cost (every frame an original client sends) is never refused
+ *   while the connection stays within --rate-limit (N/s, bursts of 10N).
  * @module
  */
 
@@ -20,69 +31,48 @@ import { CloseCode } from "../../common/errors.ts";
 import {
   type ClientFrame,
   ClientFrameType,
+  type CreateChatPayload,
   type ErrorCode,
   Limits,
+  type NewMessagePayload,
   type ServerFrame,
   ServerFrameType,
-  type SyncRequestPayload,
 } from "../../common/protocol.ts";
 import { encodeServerFrame } from "../../common/server_frame_codec.ts";
-import { decodeVector, type VersionVector } from "../../common/version_vector.ts";
-import type { ChatNode } from "../core/chat_node.ts";
+import { type ChatNode, ClientMsgIdConflictError } from "../core/chat_node.ts";
 import { StorageRefusedError } from "../core/storage_guard.ts";
 import { HELLO_TOPIC } from "../core/delivery_topics.ts";
 import { ANONYMOUS, canRead, type Identity } from "../core/chat_access.ts";
 import type { ChatChange } from "../core/chat_records.ts";
 import { ChatSubscriptions } from "./chat_subscriptions.ts";
-import { chatListPayload, renameChat } from "./chat_requests.ts";
+import { chatListPage, renameChat } from "./chat_requests.ts";
+import { answerSync } from "./sync_requests.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
-import { TokenBucket } from "../../common/token_bucket.ts";
 import { TypingThrottle } from "../../common/typing_throttle.ts";
 import type { ReaderFilter } from "../core/delivery_topics.ts";
 import { mayRead } from "../core/read_access.ts";
 import { handleEventRequest, isEventFrame } from "./message_event_requests.ts";
+import { FrameRateGuard, ITEMS_PER_TOKEN, type RateLimit } from "./frame_rate_guard.ts";
+import type { ChatCreationQuota } from "./chat_creation_quota.ts";
+import type { ClientSocket } from "./client_socket.ts";
+import { NameAnnouncer } from "./name_announcer.ts";
 
-/** The part of a server WebSocket a session uses. */
-export interface ClientSocket {
-  send(data: string): number;
-  close(code?: number, reason?: string): void;
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  /** Publishes to a topic, this socket excluded. */
-  publish(topic: string, data: string): unknown;
-  getBufferedAmount(): number;
-  /** Drops every subscription at once (nothing more is queued for it). */
-  unsubscribeAll(): void;
-  /** Closes abruptly, without waiting for the close handshake. */
-  terminate(): void;
-  readonly readyState: number;
-  /** Batches the sends made inside callback into one write (Bun's ServerWebSocket.cork). */
-  cork?(callback: () => void): unknown;
-  /**
-   * A `since` request claimed this vector (for one chat, or all): live frames of what it
-   * covers must not reach the connection (the hub holds it off pub/sub meanwhile).
-   */
-  claimSince?(since: VersionVector, chatId: number | undefined): void;
-}
-
-export interface RateLimit {
-  /** Frames per second, sustained. */
-  perSecond: number;
-  /** Frames accepted at once. */
-  burst: number;
-  /** Refused frames in a row before the connection is closed with 1008. */
-  strikesBeforeClose: number;
-}
+export type { ClientSocket } from "./client_socket.ts";
+export type { RateLimit } from "./frame_rate_guard.ts";
 
 export interface ClientSessionContext {
   node: ChatNode;
   metrics: NodeMetrics;
   logger: Logger;
   rateLimit: RateLimit;
+  /** Chat creation quotas; without them only the frame rate limits createChat. */
+  chatQuota?: ChatCreationQuota;
 }
 
 const OPEN = 1;
+/** A search costs what a frame of this many items does (ten tokens): a full-text query. */
+const SEARCH_ITEMS = 10 * ITEMS_PER_TOKEN;
 /** How long a closed connection may take to finish the close handshake. */
 const CLOSE_GRACE_MS = 2000;
 let nextConnectionId = 1;
@@ -91,13 +81,14 @@ export class ClientSession {
   readonly id = nextConnectionId++;
   #socket: ClientSocket;
   #context: ClientSessionContext;
-  #bucket: TokenBucket;
-  #strikes = 0;
+  #rate: FrameRateGuard;
   #identity: Identity;
   #subscriptions: ChatSubscriptions;
   #helloName: string | undefined;
   /** Per-chat rate of relayed `typing` frames. */
   readonly typingThrottle = new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
+  /** Tells presence the hello name, renames at most once a second (made at the first hello). */
+  #names: NameAnnouncer | undefined;
   #closing = false;
   /** Replies of this microtask checkpoint, sent together (see #sendText). */
   #outbox: string[] = [];
@@ -108,10 +99,12 @@ export class ClientSession {
     this.#context = context;
     this.#identity = identity;
     this.#subscriptions = new ChatSubscriptions(socket, context.node, identity);
-    this.#bucket = new TokenBucket({
-      ratePerSecond: context.rateLimit.perSecond,
-      burst: context.rateLimit.burst,
-    });
+    this.#rate = new FrameRateGuard(context.rateLimit);
+  }
+
+  /** True once the connection is being closed (nothing more is sent or queued to it). */
+  get closing(): boolean {
+    return this.#closing;
   }
 
   /** Called once the socket is open: default subscription is every chat it may read. */
@@ -138,6 +131,7 @@ export class ClientSession {
   closed(): void {
     this.#closing = true;
     clearTimeout(this.#terminateTimer);
+    this.#names?.close();
     this.#context.node.presence.leave(this.id);
   }
 
@@ -175,25 +169,22 @@ export class ClientSession {
     this.#sendText(text);
   }
 
+  /** Drops the connection at once, no close frame: its queue is freed now (reader_budget.ts). */
+  cutOff(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#outbox = [];
+    this.#socket.unsubscribeAll();
+    this.#socket.terminate();
+  }
+
   /** One inbound frame. */
   handle(message: string | Uint8Array): void {
     if (this.#closing) return;
-    if (!this.#bucket.take()) {
-      this.#strikes += 1;
-      this.#context.metrics.rateLimited.inc();
-      if (this.#strikes > this.#context.rateLimit.strikesBeforeClose) {
-        this.#context.logger.info("client closed for flooding", { connection: this.id });
-        this.close(CloseCode.policyViolation, "rate limit exceeded");
-        return;
-      }
-      this.#error(
-        "rate_limited",
-        "too many frames: slow down or be disconnected",
-        refOfFrame(message),
-      );
+    if (!this.#rate.take()) {
+      this.#refuse(refOfFrame(message));
       return;
     }
-    this.#strikes = 0;
     if (typeof message !== "string") {
       this.#error("bad_frame", "binary frames are not accepted: send JSON text frames");
       return;
@@ -215,10 +206,32 @@ export class ClientSession {
     }
   }
 
+  /**
+   * A frame over the rate limit: a strike (closed with 1008 past the threshold), else a
+   * `rate_limited` error echoing its ref.
+   */
+  #refuse(ref: string | undefined): void {
+    this.#context.metrics.rateLimited.inc();
+    if (this.#rate.strike()) {
+      this.#context.logger.info("client closed for flooding", { connection: this.id });
+      this.close(CloseCode.policyViolation, "rate limit exceeded");
+      return;
+    }
+    this.#error("rate_limited", "too many frames: slow down or be disconnected", ref);
+  }
+
+  /** Takes what a frame of `items` items costs beyond its first token; false when short. */
+  #charge(items: number, ref: string | undefined): boolean {
+    if (this.#rate.takeItems(items)) return true;
+    this.#refuse(ref);
+    return false;
+  }
+
   #dispatch(frame: ClientFrame): void {
     const { node } = this.#context;
     const ref = frame.ref;
     if (isEventFrame(frame)) {
+      if (frame.type === ClientFrameType.search && !this.#charge(SEARCH_ITEMS, ref)) return;
       handleEventRequest(frame, {
         id: this.id,
         helloName: this.#helloName,
@@ -231,39 +244,20 @@ export class ClientSession {
       return;
     }
     switch (frame.type) {
-      case ClientFrameType.newMessageFromClient: {
-        const refused = node.access.checkSpeaker(frame.payload.sender, this.#identity) ??
-          node.access.checkChat(frame.payload.chatId, this.#identity);
-        if (refused) return this.#error(refused.code, refused.message, ref);
-        const clientMsgId = frame.payload.clientMsgId;
-        node.sendLocal(frame.payload).then((outcome) => {
-          this.#context.metrics.acked.inc();
-          if (clientMsgId === undefined) return;
-          const payload = { clientMsgId, messageId: outcome.message.messageId };
-          this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
-        }, (error: Error) => this.#refused(error, "message", ref));
-        return;
+      case ClientFrameType.newMessageFromClient:
+        return this.#send(frame.payload, ref);
+      case ClientFrameType.clientSyncRequest: {
+        const answer = answerSync(node, frame.payload, this.#identity, ref);
+        if (!answer.ok) return this.#error(answer.error.code, answer.error.message, ref);
+        // In the same turn as the reply: no live frame can slip between the two.
+        const since = answer.value.since;
+        if (since) this.#socket.claimSince?.(since, frame.payload.chatId);
+        return this.#reply(answer.value.frame);
       }
-      case ClientFrameType.clientSyncRequest:
-        return this.#answerSync(frame.payload, ref);
-      case ClientFrameType.hello: {
-        const refused = node.access.checkSpeaker(frame.payload.name, this.#identity);
-        if (refused) return this.#error(refused.code, refused.message, ref);
-        const first = this.#helloName === undefined;
-        this.#helloName = frame.payload.name;
-        const welcome = {
-          nodeId: node.nodeId,
-          vector: node.vector(),
-          updates: node.updates.vector(),
-        };
-        this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
-        // The welcome answers the hello: it leaves before the presence event the join publishes.
-        this.#flushOutbox();
-        if (first) this.#socket.subscribe(HELLO_TOPIC);
-        node.presence.join(this.id, frame.payload.name, this.#subscriptions.followed());
-        return;
-      }
+      case ClientFrameType.hello:
+        return this.#hello(frame.payload.name, ref);
       case ClientFrameType.subscribe: {
+        if (!this.#charge(frame.payload.chatIds?.length ?? 0, ref)) return;
         const refused = this.#subscriptions.set(frame.payload.chatIds);
         if (this.#helloName !== undefined) {
           node.presence.subscribe(this.id, this.#subscriptions.followed());
@@ -274,23 +268,18 @@ export class ClientSession {
         }
         return;
       }
-      case ClientFrameType.createChat: {
-        const members = node.access.privateMembers(frame.payload, this.#identity);
-        if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
-        node.createChat(frame.payload.name, (text) => {
-          if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
-          else this.#context.node.publishToHello(text);
-        }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
-          this.#sendText(node.chatCreatedFrame(chat, ref));
-        }, (error: Error) => this.#refused(error, "chat", ref));
-        return;
-      }
+      case ClientFrameType.createChat:
+        if (!this.#chatQuotaAdmits(ref)) return;
+        return this.#createChat(frame.payload, ref);
       case ClientFrameType.listChats: {
-        const chats = chatListPayload(node, frame.payload, this.#identity);
-        this.#reply({ type: ServerFrameType.chatList, payload: chats, ref });
+        const page = chatListPage(node, frame.payload, this.#identity);
+        if (!this.#charge(page.chats.length, ref)) return;
+        const more = page.more || undefined;
+        this.#reply({ type: ServerFrameType.chatList, payload: page.chats, more, ref });
         return;
       }
-      case ClientFrameType.renameChat:
+      case ClientFrameType.renameChat: {
+        if (!this.#chatQuotaAdmits(ref)) return;
         return renameChat(node, frame.payload, {
           helloName: this.#helloName,
           identity: this.#identity,
@@ -298,6 +287,7 @@ export class ClientSession {
           error: (code, message, ref) => this.#error(code, message, ref),
           refused: (error, ref) => this.#refused(error, "chat", ref),
         }, ref);
+      }
       case ClientFrameType.presence: {
         const list = node.access.presenceFor(frame.payload.chatId, this.#identity);
         if (!list.ok) return this.#error(list.error.code, list.error.message, ref);
@@ -307,45 +297,58 @@ export class ClientSession {
     }
   }
 
-  /**
-   * `clientSyncRequest`: `since` (resume, paged with a vector), else history; only chats
-   * this connection may read (`forbidden` when it names a private chat it may not).
-   */
-  #answerSync(request: SyncRequestPayload, ref: string | undefined): void {
+  /** `newMessageFromClient`: stored, then acknowledged when it names a clientMsgId. */
+  #send(request: NewMessagePayload, ref: string | undefined): void {
     const { node } = this.#context;
-    const refused = request.chatId === undefined
-      ? undefined
-      : node.access.checkChat(request.chatId, this.#identity);
+    const refused = node.access.checkSpeaker(request.sender, this.#identity) ??
+      node.access.checkChat(request.chatId, this.#identity);
     if (refused) return this.#error(refused.code, refused.message, ref);
-    if (request.since !== undefined) {
-      const since = decodeVector(request.since)!;
-      const result = node.since({
-        chatId: request.chatId,
-        since,
-        limit: request.limit ?? Limits.syncLimitMax,
-        updatesSince: request.updatesSince,
-      }, this.#identity);
-      // In the same turn as the reply: no live frame can slip between the two.
-      this.#socket.claimSince?.(since, request.chatId);
-      this.#reply({
-        type: ServerFrameType.clientSyncReply,
-        payload: result.messages,
-        more: result.more || undefined,
-        vector: result.vector,
-        updated: result.updated,
-        updates: result.updates,
-        ref,
-      });
-      return;
-    }
-    const result = node.history({
-      chatId: request.chatId,
-      before: request.before,
-      limit: request.limit ?? Limits.syncDefaultLimit,
-    }, this.#identity);
-    if (!result.ok) return this.#error(result.error.code, result.error.message, ref);
-    const more = result.more || undefined;
-    this.#reply({ type: ServerFrameType.clientSyncReply, payload: result.messages, more, ref });
+    const clientMsgId = request.clientMsgId;
+    node.sendLocal(request).then((outcome) => {
+      this.#context.metrics.acked.inc();
+      if (clientMsgId === undefined) return;
+      const payload = { clientMsgId, messageId: outcome.message.messageId };
+      this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
+    }, (error: Error) => this.#refused(error, "message", ref));
+  }
+
+  /** `hello`: the welcome first, then hello events and presence (renames throttled). */
+  #hello(name: string, ref: string | undefined): void {
+    const { node } = this.#context;
+    const refused = node.access.checkSpeaker(name, this.#identity);
+    if (refused) return this.#error(refused.code, refused.message, ref);
+    const first = this.#helloName === undefined;
+    this.#helloName = name;
+    const welcome = { nodeId: node.nodeId, vector: node.vector(), updates: node.updates.vector() };
+    this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
+    // The welcome answers the hello: it leaves before the presence event the join publishes.
+    this.#flushOutbox();
+    if (first) this.#socket.subscribe(HELLO_TOPIC);
+    this.#names ??= new NameAnnouncer(() => {
+      node.presence.join(this.id, this.#helloName!, this.#subscriptions.followed());
+    });
+    this.#names.announce();
+  }
+
+  /** The chat quotas (creations and renames together): false, and `rate_limited`, when spent. */
+  #chatQuotaAdmits(ref: string | undefined): boolean {
+    const quota = this.#context.chatQuota?.admitFor(this);
+    if (!quota || quota.ok) return true;
+    this.#error("rate_limited", quota.message, ref);
+    return false;
+  }
+
+  /** `createChat`: `chatCreated` to this client, and to every hello client once stored. */
+  #createChat(request: CreateChatPayload, ref: string | undefined): void {
+    const { node } = this.#context;
+    const members = node.access.privateMembers(request, this.#identity);
+    if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
+    node.createChat(request.name, (text) => {
+      if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
+      else node.publishToHello(text);
+    }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
+      this.#sendText(node.chatCreatedFrame(chat, ref));
+    }, (error: Error) => this.#refused(error, "chat", ref));
   }
 
   /** Sends a reply, from this node (`source`), through the one encoder. */
@@ -356,7 +359,7 @@ export class ClientSession {
 
   /** A write the node could not store: the store's own refusal, or `unavailable`. */
   #refused(error: Error, what: "message" | "chat", ref: string | undefined): void {
-    if (error instanceof StorageRefusedError) {
+    if (error instanceof StorageRefusedError || error instanceof ClientMsgIdConflictError) {
       this.#error(error.code, error.message, ref);
       return;
     }

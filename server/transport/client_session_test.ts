@@ -207,7 +207,7 @@ describe("ClientSession", () => {
 
   test("a failure inside one frame costs that frame only", async () => {
     const { exchange, node, socket } = setup();
-    node.access.chatsFor = () => {
+    node.access.chatPageFor = () => {
       throw new Error("disk on fire");
     };
     const error = await exchange({ type: "listChats", payload: {}, ref: "x" });

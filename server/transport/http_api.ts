@@ -6,8 +6,10 @@
  *
  * Invariants: POST answers 201 only after the message is durable (and fanned
  * out); bad input (not UTF-8, not JSON, a wrong field, over 64 KiB) gets 400/413
- * with {"error"} and changes nothing; one error
- * handler turns anything unexpected into 500 {"error"} without details.
+ * with {"error"} and changes nothing; a POST past its address's rate gets 429
+ * with Retry-After before its body is read; a retry reusing a clientMsgId for
+ * another chat or text gets 409; one error handler turns anything unexpected
+ * into 500 {"error"} without details.
  * The chats and search API (section 6): a POST whose Content-Type is not application/json
  * gets 415, a bad token (or none, with --auth required) 401, a private chat the
  * caller may not use or a sender other than its token's sub 403; /healthz,
@@ -16,6 +18,8 @@
  */
 
 import { StorageRefusedError } from "../core/storage_guard.ts";
+import { ClientMsgIdConflictError } from "../core/chat_node.ts";
+import type { RateDecision } from "./address_rate_limit.ts";
 import { parseChatIdParam, validatePostMessageBody } from "../../common/client_frame_validation.ts";
 import type { ClientEntry } from "../../common/discovery_protocol.ts";
 import { readJsonBody } from "../../common/json_body.ts";
@@ -46,6 +50,8 @@ export interface HttpApiContext {
   peerClients: () => ClientEntry[];
   /** The node's phase for `/readyz`. @default always serving */
   readiness?: () => ReadinessPhase;
+  /** Charges a REST POST to its client's address. @default not limited */
+  admitPost?: () => RateDecision;
 }
 
 /** The largest POST body read. */
@@ -128,6 +134,10 @@ export async function handleApiRequest(
     if (request.method === "POST" && !isJsonMediaType(request.headers.get("content-type"))) {
       context.metrics.refused.inc();
       return fail(415, "Cannot accept: the body must be Content-Type application/json");
+    }
+    if (request.method === "POST") {
+      const refusal = postRateRefusal(context);
+      if (refusal) return refusal;
     }
     const reader = await identify(request, context);
     if (reader instanceof Response) return reader;
@@ -216,6 +226,18 @@ function searchResponse(url: URL, reader: Identity, context: HttpApiContext): Re
   return new Response(JSON.stringify(outcome.messages), { headers });
 }
 
+/** 429 with Retry-After when the POST is past its address's rate (before any token check). */
+function postRateRefusal(context: HttpApiContext): Response | undefined {
+  const admitted = context.admitPost?.();
+  if (!admitted || admitted.ok) return undefined;
+  const error =
+    `Cannot accept: too many requests from your address; retry after ${admitted.retryAfterSeconds} s`;
+  return Response.json({ error }, {
+    status: 429,
+    headers: { ...JSON_HEADERS, "retry-after": String(admitted.retryAfterSeconds) },
+  });
+}
+
 async function postMessage(
   request: Request,
   chatId: number,
@@ -233,6 +255,9 @@ async function postMessage(
     return json(outcome.message, 201);
   } catch (error) {
     if (error instanceof StorageRefusedError) return fail(503, error.message);
+    if (error instanceof ClientMsgIdConflictError) {
+      return fail(409, `Cannot accept: ${error.message}`);
+    }
     context.logger.error("message not stored", { error: (error as Error).message });
     return fail(503, "Cannot store the message now: try again");
   }

@@ -52,6 +52,7 @@ describe("web client in Chromium, 3-node cluster: edits, deletes, typing, search
     await row(ann.page, "lunch at noon?").getByRole("button", { name: "Edit message" }).click();
     await editor.fill("never mind");
     await editor.press("Escape");
+    await waitForPage(ann.page, async () => await editor.count() === 0, "the editor closed");
     expect((await shownMessages(ann.page)).map((r) => r.text)).toEqual([
       "lunch at noon?",
       "the room is B14",
@@ -65,8 +66,7 @@ describe("web client in Chromium, 3-node cluster: edits, deletes, typing, search
     await lunch.getByRole("button", { name: "Delete message" }).click();
     const confirm = ann.page.getByRole("group", { name: "Delete this message?" });
     await confirm.getByRole("button", { name: "Cancel" }).click();
-    // The page redraws on its next frame: wait for the question to go, do not read it at once.
-    await confirm.waitFor({ state: "detached", timeout: 20_000 });
+    await waitForPage(ann.page, async () => await confirm.count() === 0, "the question closed");
     await lunch.hover();
     await lunch.getByRole("button", { name: "Delete message" }).click();
     await confirm.getByRole("button", { name: "Delete", exact: true }).click();

@@ -67,29 +67,13 @@ export function createTimelineView(
         : [...rows.values()].find((row) => row.getBoundingClientRect().bottom > viewTop);
       const anchorOffset = anchor ? anchor.getBoundingClientRect().top - viewTop : 0;
       const lastKey = [...rows.keys()].at(-1);
-      const next = new Map<string, HTMLLIElement>();
-      let cursor: ChildNode | null = list.firstChild;
-      let arrivedBelow = 0;
-      let pastLast = lastKey === undefined;
-      const dayOf = (atMs: number) => localDayKey(new Date(atMs));
-      for (const row of timelineRows(entries, { ownName, dayOf })) {
-        if (next.has(row.key)) continue;
-        const known = reset ? undefined : rows.get(row.key);
-        if (!known && pastLast && !row.own) arrivedBelow += 1;
-        if (row.key === lastKey) pastLast = true;
-        const element = known ?? document.createElement("li");
-        element.dataset.key = row.key;
-        fillMessageRow(element, row, modes, actions);
-        next.set(row.key, element);
-        if (element === cursor) cursor = cursor.nextSibling;
-        else list.insertBefore(element, cursor);
-      }
-      while (cursor) {
-        const stale: ChildNode = cursor;
-        cursor = cursor.nextSibling;
-        stale.remove();
-      }
-      rows = next;
+      const drawn = drawRows(list, reset ? new Map() : rows, lastKey, {
+        entries,
+        ownName,
+        modes,
+        actions,
+      });
+      rows = drawn.rows;
       if (reset || wasAtBottom) {
         scrollToBottom();
         return;
@@ -97,14 +81,16 @@ export function createTimelineView(
       if (anchor?.isConnected) {
         scroller.scrollTop += anchor.getBoundingClientRect().top - viewTop - anchorOffset;
       }
-      if (arrivedBelow > 0 && lastKey !== undefined) {
-        newBelow += arrivedBelow;
+      if (drawn.arrivedBelow > 0 && lastKey !== undefined) {
+        newBelow += drawn.arrivedBelow;
         showCue();
       }
     },
 
     reveal(messageId) {
-      const row = list.querySelector<HTMLLIElement>(`li[data-message-id="${messageId}"]`);
+      const row = list.querySelector<HTMLLIElement>(
+        `li[data-message-id="${CSS.escape(messageId)}"]`,
+      );
       if (!row) return false;
       row.scrollIntoView({ block: "center" });
       row.classList.add("highlight");
@@ -114,4 +100,47 @@ export function createTimelineView(
 
     scrollToBottom,
   };
+}
+
+interface RowsToDraw {
+  entries: TimelineEntry[];
+  ownName: string;
+  modes: RowModes;
+  actions: RowActions;
+}
+
+/**
+ * Brings `list` to the rows of `entries`, reusing the element of every key it
+ * already shows (in `known`) and removing the rest; counts the rows of others
+ * that arrived after `lastKey`, the last row shown before.
+ */
+function drawRows(
+  list: HTMLElement,
+  known: Map<string, HTMLLIElement>,
+  lastKey: string | undefined,
+  { entries, ownName, modes, actions }: RowsToDraw,
+): { rows: Map<string, HTMLLIElement>; arrivedBelow: number } {
+  const rows = new Map<string, HTMLLIElement>();
+  let cursor: ChildNode | null = list.firstChild;
+  let arrivedBelow = 0;
+  let pastLast = lastKey === undefined;
+  const dayOf = (atMs: number) => localDayKey(new Date(atMs));
+  for (const row of timelineRows(entries, { ownName, dayOf })) {
+    if (rows.has(row.key)) continue;
+    const element = known.get(row.key);
+    if (!element && pastLast && !row.own) arrivedBelow += 1;
+    if (row.key === lastKey) pastLast = true;
+    const drawn = element ?? document.createElement("li");
+    drawn.dataset.key = row.key;
+    fillMessageRow(drawn, row, modes, actions);
+    rows.set(row.key, drawn);
+    if (drawn === cursor) cursor = cursor.nextSibling;
+    else list.insertBefore(drawn, cursor);
+  }
+  while (cursor) {
+    const stale: ChildNode = cursor;
+    cursor = cursor.nextSibling;
+    stale.remove();
+  }
+  return { rows, arrivedBelow };
 }
