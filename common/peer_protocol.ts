@@ -63,6 +63,12 @@ export const PACKED_FORM = 1;
 /** The largest sync page a requester may ask for (its frames are each under the frame bound). */
 export const MAX_SYNC_PAGE_BYTES = 1024 * 1024;
 
+/**
+ * Bytes of packed messages a node's sync page asks for: ~3,000-4,000 messages, one commit
+ * on the requester, about a dozen frames from the peer (each under the frame bound).
+ */
+export const SYNC_PAGE_BYTES = 512 * 1024;
+
 /** A chat as it replicates: the client fields plus what decides between two names. */
 export interface PeerChat extends Chat {
   named?: boolean;

@@ -22,7 +22,7 @@
  */
 
 import { type Clock, systemClock } from "../../common/clock.ts";
-import { createHybridLogicalClock } from "../../common/hybrid_logical_clock.ts";
+import { createHybridLogicalClock, type Stamp } from "../../common/hybrid_logical_clock.ts";
 import {
   type Chat,
   type ChatMessage,
@@ -30,7 +30,7 @@ import {
   type VectorWire,
 } from "../../common/protocol.ts";
 import { presenceFrame } from "./client_frames.ts";
-import { encodeVector, type VersionVector } from "../../common/version_vector.ts";
+import { encodeVector } from "../../common/version_vector.ts";
 import { HELLO_TOPIC, type LocalPublisher } from "./delivery_topics.ts";
 import { ANONYMOUS, type AuthMode, type Identity } from "./chat_access.ts";
 import { AccessControl } from "./access_control.ts";
@@ -117,7 +117,6 @@ export class ChatNode {
   #feed: LocalCommitFeed;
   #chatRecords: ChatRecords;
   #writes: WritePath;
-  #screen: RemoteScreen;
   #reads: NodeReads;
 
   constructor(options: ChatNodeOptions) {
@@ -136,14 +135,6 @@ export class ChatNode {
       initial: this.#store.lastStamp() ?? undefined,
     });
     this.#numbering = new MessageNumbering(this.#store, this.nodeId, clock);
-    this.#screen = new RemoteScreen({
-      nodeId: this.nodeId,
-      clock: options.clock ?? systemClock,
-      maxAheadMs: options.maxClockAheadMs,
-      refused: this.#metrics.peerMessagesRefused,
-    });
-    const ahead = this.#screen.aheadWarning(clock.last());
-    if (ahead) this.#logger.warn("hybrid clock ahead of the wall clock: peers refuse it", ahead);
     this.#chats = new ChatDirectory(this.#store);
     this.authMode = options.authMode ?? "off";
     this.#metrics.heldBack.collectWith(() => this.#numbering.heldBackCount());
@@ -182,7 +173,7 @@ export class ChatNode {
       updates: this.updates,
       committed: () => this.#numbering.committed,
     });
-    this.#writes = this.#writePath();
+    this.#writes = this.#writePath(options, clock.last());
     this.#indexer = groupCommitIndexer({
       store: this.#store,
       commits: this.#commits,
@@ -196,11 +187,6 @@ export class ChatNode {
   /** Contiguous committed marks per origin (wire form). */
   vector(): VectorWire {
     return encodeVector(this.#numbering.committed);
-  }
-
-  /** Contiguous committed marks per origin. */
-  versionVector(): VersionVector {
-    return new Map(this.#numbering.committed);
   }
 
   /** The contiguous committed mark of one origin (every message up to it is published). */
@@ -219,9 +205,7 @@ export class ChatNode {
 
   /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
-    const upTo = this.#numbering.committed.get(originNodeId) ?? 0;
-    if (afterSeq >= upTo) return [];
-    return this.#store.readAfter(originNodeId, afterSeq, Math.min(limit, upTo - afterSeq));
+    return this.#reads.readAfter(originNodeId, afterSeq, limit);
   }
 
   /** Newest visible messages that reader may read (node_reads.ts). */
@@ -241,10 +225,7 @@ export class ChatNode {
 
   // ---- writes ----
 
-  /**
-   * A message from a local client (WebSocket or REST): resolves once durable and published
-   * (local_send.ts: one lookup of its (sender, clientMsgId), numbered inside the commit).
-   */
+  /** A local client's message (local_send.ts): resolves once durable and published. */
   sendLocal(input: NewMessagePayload): Promise<SendOutcome> {
     return sendLocalMessage(this.#writes, input);
   }
@@ -254,10 +235,7 @@ export class ChatNode {
     return acceptRemoteMessages(this.#writes, messages);
   }
 
-  /**
-   * Creates a named chat: `creator` (a hello name) may rename it; with members, a private
-   * one (chat_records.ts). Resolves after commit with the chat.
-   */
+  /** Creates a named chat, with members a private one (chat_records.ts); once committed. */
   createChat(
     name: string,
     announce?: (frameText: string) => void,
@@ -322,18 +300,12 @@ export class ChatNode {
     this.#commits.flush();
   }
 
-  /**
-   * Runs task with no commit in flight (the store then holds nothing that is not durable),
-   * before the next batch commits: a backup, for one.
-   */
+  /** Runs task with no commit in flight (nothing stored is not durable): a backup, for one. */
   whenQuiet<T>(task: () => T): Promise<T> {
     return this.#commits.whenQuiet(task);
   }
 
-  /**
-   * Refuses further writes and resolves once everything queued is durable (the store is
-   * closed by its owner afterwards).
-   */
+  /** Refuses further writes; resolves once everything queued is durable (then close the store). */
   async close(): Promise<void> {
     this.#indexer.close();
     await this.#commits.close();
@@ -365,8 +337,19 @@ export class ChatNode {
     });
   }
 
-  /** What the local and remote write paths share (write_path.ts). */
-  #writePath(): WritePath {
+  /**
+   * What the local and remote write paths share (write_path.ts); says so at start when this
+   * node's own last stamp is further ahead of its wall clock than peers take.
+   */
+  #writePath(options: ChatNodeOptions, lastStamp: Stamp): WritePath {
+    const screen = new RemoteScreen({
+      nodeId: this.nodeId,
+      clock: options.clock ?? systemClock,
+      maxAheadMs: options.maxClockAheadMs,
+      refused: this.#metrics.peerMessagesRefused,
+    });
+    const ahead = screen.aheadWarning(lastStamp);
+    if (ahead) this.#logger.warn("hybrid clock ahead of the wall clock: peers refuse it", ahead);
     const visibility: VisibilityContext = {
       nodeId: this.nodeId,
       store: this.#store,
@@ -385,9 +368,8 @@ export class ChatNode {
       updates: this.updates,
       feed: this.#feed,
       metrics: this.#metrics,
-      logger: this.#logger,
       retries: new SendRetries(this.#store),
-      screen: this.#screen,
+      screen,
       makeVisible: (incoming, stored, posts, copies) =>
         makeVisible(visibility, { incoming, stored, posts, copies }),
     };

@@ -1,5 +1,6 @@
 /**
- * What readers get of one node: history and `since` pages (history_reads.ts),
+ * What readers get of one node: peers' pages of an origin's messages (readAfter),
+ * history and `since` pages (history_reads.ts),
  * with `since`'s edits and deletes (update_reads.ts), and search
  * (message_search.ts), each kept to what the reader may read (access_control.ts),
  * and each read from the store's durable view up to the node's committed marks,
@@ -11,6 +12,7 @@
  * @module
  */
 
+import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { SearchRequestPayload, VectorWire } from "../../common/protocol.ts";
 import type { VersionVector } from "../../common/version_vector.ts";
 import { encodeVector } from "../../common/version_vector.ts";
@@ -43,6 +45,13 @@ export class NodeReads {
 
   constructor(options: NodeReadsOptions) {
     this.#options = options;
+  }
+
+  /** Committed, not-held messages of one origin after afterSeq, hidden ones included (peers). */
+  readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
+    const upTo = this.#options.committed().get(originNodeId) ?? 0;
+    if (afterSeq >= upTo) return [];
+    return this.#options.store.readAfter(originNodeId, afterSeq, Math.min(limit, upTo - afterSeq));
   }
 
   /**

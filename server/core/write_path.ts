@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { Logger } from "../../common/logger.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type { NodeMetrics } from "../observability/metrics_registry.ts";
@@ -31,7 +30,6 @@ export interface WritePath {
   updates: MessageUpdates;
   feed: LocalCommitFeed;
   metrics: NodeMetrics;
-  logger: Logger;
   /** Local sends with a clientMsgId that are queued or being made durable (retries wait). */
   retries: SendRetries;
   /** What a peer's batch may not store (remote_screen.ts). */

@@ -21,6 +21,7 @@ import {
   type PeerFrame,
   PeerFrameType,
   type PeerPresenceMember,
+  SYNC_PAGE_BYTES,
 } from "../../common/peer_protocol.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import type { ReplicaNode } from "../replication/replicator.ts";
@@ -42,12 +43,6 @@ export interface PeerSocket {
 }
 
 export type LinkDirection = "dialled" | "accepted";
-
-/**
- * Bytes of packed messages a sync page asks for: ~3,000-4,000 messages, one commit on this
- * node, about a dozen frames from the peer (each under the frame bound).
- */
-export const SYNC_PAGE_BYTES = 512 * 1024;
 
 /** The chat node as the mesh sees it: the replication seam (server/replication/replicator.ts). */
 export type MeshNode = ReplicaNode;
