@@ -49,6 +49,40 @@ export function describeDurabilityCases(withStore: WithStoreAsync): void {
       expect(store.listChats().map((c) => c.chatId)).toEqual([12]);
     }));
 
+  test("commitLater(): chat members, renames, token names and updates are read once durable", () =>
+    withStore(async (store) => {
+      store.insertMessage(message(1, 1));
+      const commit = store.commitLater(() => {
+        store.putChat({
+          ...chat,
+          chatId: 9_000_000_012,
+          createdLc: 0,
+          createdBy: 1,
+          members: ["ann", "bob"],
+          creator: "ann",
+          renamed: { at: "2026-01-02T00:00:00.000Z", lc: 1, by: 1 },
+        });
+        store.putTokenName("ann");
+        store.insertUpdate({ nodeId: 1, seq: 1, messageNodeId: 1, messageSeq: 1, held: false });
+        store.reviseMessage(1, 1, {
+          text: "edited",
+          deleted: false,
+          edit: { dateTime: "2026-01-02T00:00:00.000Z", lc: 0, nodeId: 1 },
+        });
+      });
+      expect(store.listChats()).toEqual([]);
+      expect(store.listTokenNames()).toEqual([]);
+      expect(store.updateMarks()).toEqual(new Map());
+      expect(store.getMessage(1, 1)?.text).toBe("text 1/1");
+      await commit.durable;
+      expect(store.listChats()).toMatchObject([
+        { chatId: 9_000_000_012, members: ["ann", "bob"], creator: "ann", renamed: { lc: 1 } },
+      ]);
+      expect(store.listTokenNames()).toEqual(["ann"]);
+      expect(store.updateMarks()).toEqual(new Map([[1, 1]]));
+      expect(store.getMessage(1, 1)?.text).toBe("edited");
+    }));
+
   test("commitLater(): no write starts before the commit is durable", () =>
     withStore(async (store) => {
       const commit = store.commitLater(() => store.insertMessage(message(1, 1)));
