@@ -12,7 +12,8 @@
 
 import { waitUntil } from "../common/testing/wait_until.ts";
 import { signUserToken } from "../common/user_token.ts";
-import { startTestCluster, waitForPeers } from "../server/testing/peer_test_cluster.ts";
+import { waitForPeers } from "../server/testing/peer_test_cluster.ts";
+import { startFuzzDiscovery } from "./fuzz_cluster.ts";
 import type { SpawnedNode } from "../server/testing/spawn_node.ts";
 import type { AccessTargets } from "./access_frame_cases.ts";
 import type { AuthNode } from "./access_http_cases.ts";
@@ -130,10 +131,7 @@ async function optionalNodeCaughtUp(
 }
 
 export async function startAccessWorld(options: { echo?: boolean } = {}): Promise<AccessWorld> {
-  const cluster = await startTestCluster({
-    size: 0,
-    ttlSeconds: 3600,
-    syncIntervalMs: 500,
+  const cluster = await startFuzzDiscovery({
     echo: options.echo,
     env: { DSATTER_AUTH_SECRET: ACCESS_AUTH_SECRET },
   });
