@@ -16,11 +16,12 @@
  */
 
 import type { SeededRandom } from "../chaos/seeded_random.ts";
-import { upgradeStatus } from "../server/testing/raw_upgrade.ts";
 import { readRssBytes } from "../soak/process_stats.ts";
-import { AccessConnection, type AnswerFrame } from "./access_connection.ts";
-import { type Actor, nextAccessFrameCase } from "./access_frame_cases.ts";
+import type { AnswerFrame } from "./access_connection.ts";
+import { nextAccessFrameCase } from "./access_frame_cases.ts";
+import { type Bystander, openSpeakers, type Speaker } from "./access_speakers.ts";
 import { type AccessHttpCase, nextAccessHttpCase } from "./access_http_cases.ts";
+import { sendAccessHttpCase } from "./access_http_sender.ts";
 import { answerAllowed, describeAnswer, describeAnswers, LeakCheck } from "./access_checks.ts";
 import { ExpiryProbe } from "./access_expiry_probe.ts";
 import { ACCESS_AUTH_SECRET, type AccessWorld, startAccessWorld } from "./access_world.ts";
@@ -34,12 +35,6 @@ export interface AccessFuzzOptions {
   /** Cases between two health, RSS, bystander and leak checks. @default 500 */
   batchSize?: number;
   echo?: boolean;
-}
-
-interface Speaker extends Actor {
-  connection: AccessConnection;
-  /** Its own stream of the seed: its cases are drawn in its own order, whatever the timing. */
-  random: SeededRandom;
 }
 
 /** Runs the surface; the report's RSS is the `--auth required` node's. */
@@ -89,7 +84,7 @@ class AccessRun {
   #options: AccessFuzzOptions;
   #leaks: LeakCheck;
   #speakers: Speaker[] = [];
-  #bystanders: { label: string; connection: AccessConnection }[] = [];
+  #bystanders: Bystander[] = [];
   #expiry: ExpiryProbe;
   #refs = 0;
 
@@ -103,81 +98,13 @@ class AccessRun {
 
   /** The six fuzzed identities (each says hello first) and the two bystanders. */
   async open(): Promise<void> {
-    const { required, optional } = this.#world.nodes;
-    const plan: [string, typeof required, string | undefined][] = [
-      ["ann@R", required, "ann"],
-      ["bob@R", required, "bob"],
-      ["eve@R", required, "eve"],
-      ["bob@O", optional, "bob"],
-      ["eve@O", optional, "eve"],
-      ["anonymous@O", optional, undefined],
-    ];
-    for (const [label, node, sub] of plan) {
-      const name = sub ?? `anon-${this.#options.random.int(0, 1e9)}`;
-      const speaker: Speaker = {
-        label,
-        identity: sub === undefined ? {} : { sub },
-        helloName: name,
-        connection: undefined as unknown as AccessConnection,
-        random: this.#options.random.fork(),
-      };
-      speaker.connection = await this.#connect(
-        node.wsUrl,
-        sub,
-        label,
-        (frame) => this.#leaks.inspect(label, speaker.identity, frame, `${frame.type} to ${label}`),
-      );
-      await this.#hello(speaker.connection, name);
-      this.#speakers.push(speaker);
-    }
-    const watcher = await this.#connect(required.wsUrl, "ann", "ann@R (bystander)", () => {});
-    await this.#hello(watcher, "ann");
-    const original = await this.#connect(optional.wsUrl, undefined, "original@O", (frame) => {
-      this.#leaks.inspect("original@O", {}, frame, `${frame.type} to an original client`);
-      if (frame.type !== "newMessagesForClient") {
-        this.#recorder.fail({
-          label: "original client",
-          input: "a connection that never said hello",
-          expected: "only newMessagesForClient frames",
-          got: `a ${frame.type} frame`,
-        });
-      }
+    const opened = await openSpeakers(this.#world, {
+      random: this.#options.random,
+      recorder: this.#recorder,
+      leaks: this.#leaks,
     });
-    this.#bystanders.push({ label: "ann@R (bystander)", connection: watcher }, {
-      label: "original@O",
-      connection: original,
-    });
-  }
-
-  async #connect(
-    wsUrl: string,
-    sub: string | undefined,
-    label: string,
-    inspect: (frame: AnswerFrame) => void,
-  ): Promise<AccessConnection> {
-    const url = sub === undefined ? wsUrl : `${wsUrl}?token=${await this.#world.token(sub)}`;
-    return await AccessConnection.open({
-      url,
-      inspect,
-      stray: (frame) =>
-        this.#recorder.fail({
-          label: "stray answer",
-          input: label,
-          expected: "one answer per frame, none after its sentinel",
-          got: JSON.stringify(frame).slice(0, 300),
-        }),
-    });
-  }
-
-  async #hello(connection: AccessConnection, name: string): Promise<void> {
-    const welcome = await connection.ask({
-      type: "hello",
-      payload: { name },
-      ref: `hello-${++this.#refs}`,
-    });
-    if (welcome?.type !== "welcome") {
-      throw new Error(`Cannot say hello as ${name}: ${describeAnswer(welcome)}`);
-    }
+    this.#speakers = opened.speakers;
+    this.#bystanders = opened.bystanders;
   }
 
   /** `cases` cases in batches; false when a node stopped answering. */
@@ -216,7 +143,13 @@ class AccessRun {
     }
     let next = 0;
     const httpWorker = async () => {
-      while (next < http.length) await this.#httpCase(http[next++]);
+      while (next < http.length) {
+        await sendAccessHttpCase(http[next++], {
+          nodes: this.#world.nodes,
+          recorder: this.#recorder,
+          leaks: this.#leaks,
+        });
+      }
     };
     await Promise.all([
       ...queues.map(async (queue) => {
@@ -282,50 +215,6 @@ class AccessRun {
     this.#world.rules.addPrivateChat(created.chatId, got, true);
   }
 
-  async #httpCase(testCase: AccessHttpCase): Promise<void> {
-    const node = this.#world.nodes[testCase.node];
-    let status = 0;
-    let body = "";
-    try {
-      if (testCase.upgrade) {
-        status = await upgradeStatus(node.port, { path: testCase.path, headers: testCase.headers });
-      } else {
-        const response = await fetch(node.url + testCase.path, {
-          method: testCase.method,
-          headers: testCase.headers,
-          body: testCase.body,
-          signal: AbortSignal.timeout(30_000),
-        });
-        status = response.status;
-        body = await response.text();
-      }
-    } catch (error) {
-      body = String(error);
-    }
-    const problem = !testCase.statuses.includes(status)
-      ? `status ${status}`
-      : status >= 400 && status < 414 && !testCase.upgrade && !isErrorBody(body)
-      ? 'a 4xx body without {"error": string}'
-      : undefined;
-    if (problem) {
-      this.#recorder.fail({
-        label: testCase.label,
-        input: `${testCase.method} ${testCase.path.slice(0, 200)} ${
-          JSON.stringify(testCase.headers).slice(0, 200)
-        } ${testCase.body ?? ""}`,
-        expected: `status ${testCase.statuses.join("|")}`,
-        got: `${problem}: ${body.slice(0, 200)}`,
-      });
-    } else if (status === 200 && testCase.reader) {
-      this.#leaks.inspect(
-        `REST ${testCase.node}`,
-        testCase.reader,
-        JSON.parse(body),
-        testCase.path,
-      );
-    }
-  }
-
   /** Health and RSS, the speakers and bystanders still open and answered, held leaks judged. */
   async #checkBetweenBatches(): Promise<boolean> {
     const { nodes } = this.#world;
@@ -371,13 +260,5 @@ class AccessRun {
     await Promise.all(
       [...this.#speakers, ...this.#bystanders].map(({ connection }) => connection.close()),
     );
-  }
-}
-
-function isErrorBody(body: string): boolean {
-  try {
-    return typeof (JSON.parse(body) as { error?: unknown }).error === "string";
-  } catch {
-    return false;
   }
 }

@@ -115,6 +115,90 @@ function statusesOfUse(can: boolean | "maybe" | undefined, ok: number): number[]
 }
 
 /** The next HTTP case. `refusedOnly`: only cases that store nothing. */
+/** A request's node and credential, and the statuses it allows for what each reader may do. */
+interface Draft {
+  node: AuthNode;
+  label: string;
+  headers: Record<string, string>;
+  /** `?token=...` or "". */
+  query: string;
+  credential: Credential;
+  /** The identity a 2xx speaks for (undefined: the credential is refused). */
+  reader?: Identity;
+  /** 401 (or too large) for a refused credential, else what `accepted` says. */
+  statusesFor(accepted: (reader: Identity) => number[]): number[];
+}
+
+async function draftRequest(
+  random: SeededRandom,
+  authSecret: string,
+  upgrade: boolean,
+): Promise<Draft> {
+  const node: AuthNode = random.chance(0.5) ? "required" : "optional";
+  const credential = await credentialCase(random, {
+    secret: authSecret,
+    sub: random.pick(["ann", "bob", "eve"]),
+    allowQuery: upgrade,
+  });
+  const headers: Record<string, string> = {};
+  if (credential.authorization !== undefined) headers.authorization = credential.authorization;
+  const identities = identityOf(credential, node);
+  const refusal = [401, ...(credential.tooLarge ?? [])];
+  return {
+    node,
+    label: `${node}: ${credential.label}`,
+    headers,
+    query: credential.query === undefined ? "" : `?token=${encodeURIComponent(credential.query)}`,
+    credential,
+    reader: identities.find((who): who is Identity => who !== "refused"),
+    statusesFor: (accepted) => [
+      ...new Set(identities.flatMap((who) => who === "refused" ? refusal : accepted(who))),
+    ],
+  };
+}
+
+/** A POST into chatId under a sender that may not be the reader's, as JSON or not. */
+function postCase(
+  random: SeededRandom,
+  draft: Draft,
+  context: { rules: AccessRules; chatId: number },
+): AccessHttpCase {
+  const { rules, chatId } = context;
+  const json = random.chance(0.85);
+  const sender = random.pick([
+    draft.credential.sub ?? "ann",
+    "ann",
+    "bob",
+    "ANN",
+    `anon-${random.int(0, 1e9)}`,
+  ]);
+  const headers = {
+    ...draft.headers,
+    "content-type": json
+      ? "application/json"
+      : random.pick(["text/plain", "application/x-www-form-urlencoded"]),
+  };
+  const allowed = (who: Identity) =>
+    rules.mayUseName(who, sender) ? statusesOfUse(rules.canRead(who, chatId), 201) : [403];
+  // Not JSON: 415, or 401 first for a refused credential (the contract does not order them).
+  const statuses = json
+    ? draft.statusesFor(allowed)
+    : [...new Set([415, ...draft.statusesFor(() => [415])])];
+  return {
+    label: `POST ${json ? "" : "not JSON "}${draft.label}`,
+    node: draft.node,
+    upgrade: false,
+    method: "POST",
+    path: `/api/chats/${chatId}/messages`,
+    headers,
+    body: JSON.stringify({ text: `access fuzz ${random.int(0, 1e9)}`, sender }),
+    statuses,
+    stores: statuses.includes(201),
+    reader: draft.reader,
+  };
+}
+
+/** The next HTTP case. `refusedOnly`: only cases that store nothing. */
 export async function nextAccessHttpCase(
   random: SeededRandom,
   context: { rules: AccessRules; targets: AccessTargets; authSecret: string },
@@ -122,47 +206,29 @@ export async function nextAccessHttpCase(
 ): Promise<AccessHttpCase> {
   const { rules, targets } = context;
   for (;;) {
-    const node: AuthNode = random.chance(0.5) ? "required" : "optional";
     const roll = random.next();
     const upgrade = roll < 0.4;
-    const credential = await credentialCase(random, {
-      secret: context.authSecret,
-      sub: random.pick(["ann", "bob", "eve"]),
-      allowQuery: upgrade,
-    });
-    const headers: Record<string, string> = {};
-    if (credential.authorization !== undefined) headers.authorization = credential.authorization;
-    const query = credential.query === undefined
-      ? ""
-      : `?token=${encodeURIComponent(credential.query)}`;
-    const identities = identityOf(credential, node);
-    const label = `${node}: ${credential.label}`;
-    const refusal = [401, ...(credential.tooLarge ?? [])];
-    const statusesFor = (accepted: (reader: Identity) => number[]) => [
-      ...new Set(identities.flatMap((who) => who === "refused" ? refusal : accepted(who))),
-    ];
-    const reader = identities.find((who): who is Identity => who !== "refused");
+    const draft = await draftRequest(random, context.authSecret, upgrade);
+    const base = { node: draft.node, upgrade, headers: draft.headers, reader: draft.reader };
     if (upgrade) {
+      const statuses = draft.statusesFor(() => [101]);
       return {
-        label: `upgrade ${label}`,
-        node,
-        upgrade,
+        ...base,
+        label: `upgrade ${draft.label}`,
         method: "GET",
-        path: `/${query}`,
-        headers,
-        statuses: statusesFor(() => [101]),
+        path: `/${draft.query}`,
+        statuses,
         stores: false,
       };
     }
-    const base = { node, upgrade, headers, reader };
     if (roll < 0.65) {
-      const search = reader ? searchCase(random, rules, targets, reader) : undefined;
+      const search = draft.reader ? searchCase(random, rules, targets, draft.reader) : undefined;
       return {
         ...base,
-        label: `search ${label}`,
+        label: `search ${draft.label}`,
         method: "GET",
         path: search?.path ?? "/api/search?q=fuzz",
-        statuses: statusesFor(() => search!.statuses),
+        statuses: draft.statusesFor(() => search!.statuses),
         stores: false,
       };
     }
@@ -171,38 +237,16 @@ export async function nextAccessHttpCase(
       const listing = random.chance(0.3);
       return {
         ...base,
-        label: `${listing ? "GET chats" : "GET messages"} ${label}`,
+        label: `${listing ? "GET chats" : "GET messages"} ${draft.label}`,
         method: "GET",
         path: listing ? "/api/chats" : `/api/chats/${chatId}/messages?limit=20`,
-        statuses: statusesFor((who) =>
+        statuses: draft.statusesFor((who) =>
           listing ? [200] : statusesOfUse(rules.canRead(who, chatId), 200)
         ),
         stores: false,
       };
     }
-    const json = random.chance(0.85);
-    const sender = random.pick([
-      credential.sub ?? "ann",
-      "ann",
-      "bob",
-      "ANN",
-      `anon-${random.int(0, 1e9)}`,
-    ]);
-    if (json) headers["content-type"] = "application/json";
-    else headers["content-type"] = random.pick(["text/plain", "application/x-www-form-urlencoded"]);
-    const allowed = (who: Identity) =>
-      rules.mayUseName(who, sender) ? statusesOfUse(rules.canRead(who, chatId), 201) : [403];
-    const statuses = json ? statusesFor(allowed) : [415, ...(reader ? [] : refusal)];
-    const stores = statuses.includes(201);
-    if (options.refusedOnly && stores) continue;
-    return {
-      ...base,
-      label: `POST ${json ? "" : "not JSON "}${label}`,
-      method: "POST",
-      path: `/api/chats/${chatId}/messages`,
-      body: JSON.stringify({ text: `access fuzz ${random.int(0, 1e9)}`, sender }),
-      statuses,
-      stores,
-    };
+    const post = postCase(random, draft, { rules, chatId });
+    if (!options.refusedOnly || !post.stores) return post;
   }
 }
