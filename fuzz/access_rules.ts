@@ -151,7 +151,12 @@ export class AccessRules {
         if (!this.mayUseName(identity, payload.sender as string)) return forbidden;
         if (!readable(payload.chatId)) return forbidden;
         const acked = payload.clientMsgId !== undefined && payload.clientMsgId !== null;
-        return one(acked ? { reply: "clientMessageResponse" } : { none: true }, true);
+        if (!acked) return one({ none: true }, true);
+        // `conflict`: the clientMsgId already names another chat or text of the sender (SERVER.md).
+        return {
+          answers: [{ reply: "clientMessageResponse" }, { error: "conflict" }],
+          stores: true,
+        };
       }
       case "editMessage":
       case "deleteMessage":
@@ -168,7 +173,8 @@ export class AccessRules {
       }
       case "createChat":
         if (payload.private === true && identity.sub === undefined) return forbidden;
-        return one({ reply: "chatCreated" }, true);
+        // `rate_limited`: the chat quotas (SECURITY.md; raised on the access nodes).
+        return { answers: [{ reply: "chatCreated" }, { error: "rate_limited" }], stores: true };
       case "clientSyncRequest": {
         if (!readable(payload.chatId)) return forbidden;
         const answers: Answer[] = [{ reply: "clientSyncReply" }];

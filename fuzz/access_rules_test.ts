@@ -56,7 +56,7 @@ const table: [string, Identity, string, unknown, string[]][] = [
     sender: "bob",
     text: "t",
     clientMsgId: "c",
-  }, ["clientMessageResponse"]],
+  }, ["clientMessageResponse", "conflict"]],
   ["a send into P by an outsider", eve, "newMessageFromClient", {
     chatId: P,
     sender: "eve",

@@ -136,7 +136,17 @@ export async function startAccessWorld(options: { echo?: boolean } = {}): Promis
     env: { DSATTER_AUTH_SECRET: ACCESS_AUTH_SECRET },
   });
   try {
-    const flags = ["--token-leeway", "0", "--rate-limit", "1000000"];
+    // Fuzzers send far faster than people: the rate and chat quotas have their own tests.
+    const flags = [
+      "--token-leeway",
+      "0",
+      "--rate-limit",
+      "1000000",
+      "--chats-per-minute",
+      "1000000",
+      "--node-chats-per-minute",
+      "1000000",
+    ];
     const requiredNode = await cluster.addNode({ extraArgs: ["--auth", "required", ...flags] });
     const optionalNode = await cluster.addNode({ extraArgs: ["--auth", "optional", ...flags] });
     await waitForPeers([requiredNode, optionalNode], 1);
