@@ -107,7 +107,7 @@ class AccessRun {
     this.#bystanders = opened.bystanders;
   }
 
-  /** `cases` cases in batches; false when a node stopped answering. */
+  /** `cases` cases in batches; false when a node stopped answering or a connection was lost. */
   async phase(cases: number, refusedOnly: boolean): Promise<boolean> {
     const batchSize = this.#options.batchSize ?? 500;
     for (let done = 0; done < cases;) {
@@ -243,7 +243,7 @@ class AccessRun {
           expected: "still open and answered",
           got: connection.isOpen ? "no chatList" : `closed with ${connection.closeCode}`,
         });
-        throw new Error(`Cannot go on fuzzing access: ${label} was closed`);
+        return false; // the run stops here: its cases would all fail on a closed connection
       }
     }
     await this.#expiry.step();
