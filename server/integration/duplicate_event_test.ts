@@ -22,21 +22,25 @@ setDefaultTimeout(60_000);
 
 const CHAT = 6060;
 
-describe("hidden duplicates after a partition", () => {
+/** A partitioned pair for one describe block, and its clients: all stopped after it. */
+function usePartitionedPair(): { clients: TestClient[]; pair: () => PartitionedPair } {
   const clients: TestClient[] = [];
   let pair: PartitionedPair | undefined;
-
   beforeAll(async () => {
     pair = await startPartitionedPair();
   }, 60_000);
-
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => null)));
     await pair?.stop();
   });
+  return { clients, pair: () => pair! };
+}
+
+describe("hidden duplicates after a partition", () => {
+  const { clients, pair } = usePartitionedPair();
 
   test("each node's hello client learns which copy stays", async () => {
-    const { y, x, proxy } = pair!;
+    const { y, x, proxy } = pair();
     const nodes = [y, x];
     const onX = await helloClient(x.wsUrl, "ann", [CHAT]);
     const onY = await helloClient(y.wsUrl, "ann", [CHAT]);
@@ -79,20 +83,10 @@ describe("hidden duplicates after a partition", () => {
 });
 
 describe("hidden duplicates decided while a client was away", () => {
-  const clients: TestClient[] = [];
-  let pair: PartitionedPair | undefined;
-
-  beforeAll(async () => {
-    pair = await startPartitionedPair();
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await pair?.stop();
-  });
+  const { clients, pair } = usePartitionedPair();
 
   test("a hello client shown the losing copy hears duplicateOf after its since reply", async () => {
-    const { y, x, proxy } = pair!;
+    const { y, x, proxy } = pair();
     const chatId = CHAT + 1;
     const send = { chatId, sender: "bo", text: "once please", clientMsgId: "dup-away" };
     const writers = await Promise.all([openClient(x.wsUrl), openClient(y.wsUrl)]);
