@@ -50,7 +50,8 @@ export function formatReport(input: ReportInput): string[] {
     `reader duplicates ${readers.liveCovered + readers.replyCovered} ` +
     `(live already covered ${readers.liveCovered}, since reply covered ${readers.replyCovered}), ` +
     `missed ${readers.missed}; sends shown twice unretracted ${readers.unretractedSendDuplicates}; ` +
-    `allowed: resume overlaps ${readers.resumeOverlap}, re-reads ${readers.reRead}`,
+    `allowed: resume overlaps ${readers.resumeOverlap}, re-reads ${readers.reRead}, ` +
+    `sends shown twice to original-style readers ${readers.originalShownTwice}`,
     `disk fills ${verdict.disk.fills}: refusals ${refusals || "none"}, ` +
     `recovered ${verdict.disk.recovered}/${verdict.disk.fills}`,
     `convergence: ${

@@ -23,7 +23,6 @@ test(
       seed,
       nodeCount: NODES,
       durationMs: DURATION_S * 1000,
-      requireRetraction: false,
       artifactsRoot: "test-artifacts",
       log: (line) => console.log(`chaos: ${line}`),
     });

@@ -5,9 +5,11 @@
  * acknowledges a write again. Its sends are recorded like any writer's, so an
  * acknowledgement the node gave without storing shows up as a lost message.
  *
- * Invariants: recoveredAfterMs is set by the first ack that arrives after
- * freed(); the probe sends at most one message per SEND_EVERY_MS and stops at
- * stop() or when recovery is seen.
+ * Invariants: a refusal counts for the fill when its write was sent before
+ * freed() (on a loaded machine the answer may come after the space is back);
+ * recoveredAfterMs is set by the first ack that arrives after freed(); the
+ * probe sends at most one message per SEND_EVERY_MS and stops at stop() or
+ * when recovery is seen.
  * @module
  */
 
@@ -35,6 +37,8 @@ export class DiskProbe {
   #freedAtPerfMs = 0;
   #stopped = false;
   #byClientMsgId = new Map<string, WriteRecord>();
+  /** clientMsgIds sent while the disk was still full. */
+  #sentWhileFull = new Set<string>();
   #done: Promise<void>;
 
   constructor(options: DiskProbeOptions) {
@@ -46,6 +50,20 @@ export class DiskProbe {
   freed(): void {
     this.#freedAtPerfMs = performance.now();
     this.#o.record.freedAtMs = this.#o.clockMs();
+  }
+
+  /**
+   * Waits (at most deadlineMs) until the node has refused a write with one of `codes`:
+   * a fill stays in place until then, however slowly a loaded machine answers.
+   */
+  async refusedOnce(codes: readonly string[], deadlineMs: number): Promise<void> {
+    const deadline = performance.now() + deadlineMs;
+    while (
+      !codes.some((code) => (this.#o.record.refusals[code] ?? 0) > 0) &&
+      performance.now() < deadline
+    ) {
+      await sleep(50);
+    }
   }
 
   /** Waits (at most deadlineMs) for recovery, then stops. */
@@ -82,6 +100,7 @@ export class DiskProbe {
     };
     this.#o.writes.push(record);
     this.#byClientMsgId.set(clientMsgId, record);
+    if (this.#freedAtPerfMs === 0) this.#sentWhileFull.add(clientMsgId);
     socket.send({
       type: "newMessageFromClient",
       payload: {
@@ -112,7 +131,7 @@ export class DiskProbe {
       const code = (payload as { code?: string })?.code ?? "unknown";
       write.attempts[0].outcome = "refused";
       write.attempts[0].errorCode = code;
-      if (this.#freedAtPerfMs === 0) record.refusals[code] = (record.refusals[code] ?? 0) + 1;
+      if (this.#sentWhileFull.has(ref)) record.refusals[code] = (record.refusals[code] ?? 0) + 1;
     }
   }
 }

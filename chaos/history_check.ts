@@ -15,14 +15,6 @@ import { type ChaosHistory, DISK_PROBE_SENDER, type DiskFillRecord } from "./cha
 import { checkReader, type ReaderFindings, zeroReaderCounts } from "./reader_check.ts";
 import { checkStores, type StoreFindings } from "./store_check.ts";
 
-export interface CheckOptions {
-  /**
-   * Fail on sends seen under two messageIds without a `duplicateOf` retraction
-   * (contract section 7). Off: they are counted and printed only.
-   */
-  requireRetraction: boolean;
-}
-
 /** The readers' counts, summed over every reader. */
 export type ReaderTotals = Pick<
   ReaderFindings,
@@ -32,6 +24,7 @@ export type ReaderTotals = Pick<
   | "resumeOverlap"
   | "reRead"
   | "unretractedSendDuplicates"
+  | "originalShownTwice"
   | "missed"
 >;
 
@@ -60,7 +53,7 @@ export interface ChaosVerdict {
 /** Error codes a node may use to refuse a write it cannot store. */
 export const STORAGE_REFUSAL_CODES = ["storage_full", "unavailable"];
 
-export function checkHistory(history: ChaosHistory, options: CheckOptions): ChaosVerdict {
+export function checkHistory(history: ChaosHistory): ChaosVerdict {
   const failures: string[] = [];
   const store = checkStores(history.writes, history.finals);
   const finalMessages = history.finals[0]?.messages ?? [];
@@ -86,10 +79,8 @@ export function checkHistory(history: ChaosHistory, options: CheckOptions): Chao
     ["liveCovered", "live deliveries a reader's since or earlier delivery already covered"],
     ["replyCovered", "since replies repeating what their request covered"],
     ["missed", "messages a reader never received"],
+    ["unretractedSendDuplicates", "sends a hello reader saw twice, unretracted by duplicateOf"],
   ];
-  if (options.requireRetraction) {
-    readerCounts.push(["unretractedSendDuplicates", "sends a reader saw twice, unretracted"]);
-  }
   for (const [key, label] of readerCounts) {
     if (readerTotals[key] > 0) failures.push(`${readerTotals[key]} ${label}`);
   }

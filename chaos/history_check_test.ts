@@ -84,6 +84,7 @@ function cleanReaderEvents(): ReaderEvent[][] {
 function history(
   overrides: Partial<ChaosHistory> = {},
   events = cleanReaderEvents(),
+  hello = true,
 ): ChaosHistory {
   return {
     seed: 1,
@@ -92,7 +93,7 @@ function history(
     writes: [write(A, 1), write(B, 1), write(A, 2)],
     readers: [{
       name: "r1",
-      hello: true,
+      hello,
       connections: events.map((e, i) => ({ node: i, openedAtMs: i, events: e })),
     }],
     faults: [],
@@ -104,11 +105,9 @@ function history(
   };
 }
 
-const options = { requireRetraction: false };
-
 describe("checkHistory()", () => {
   test("checkHistory() passes a clean history and counts its operations", () => {
-    const verdict = checkHistory(history(), options);
+    const verdict = checkHistory(history());
     expect(verdict.failures).toEqual([]);
     expect(verdict.ok).toBe(true);
     expect(verdict.store.acked).toBe(3);
@@ -171,7 +170,7 @@ describe("checkHistory()", () => {
   ];
   for (const [name, overrides, expected] of storeCases) {
     test(`checkHistory() fails on ${name}`, () => {
-      const verdict = checkHistory(history(overrides), options);
+      const verdict = checkHistory(history(overrides));
       expect(verdict.ok).toBe(false);
       expect(verdict.failures.join("\n")).toContain(expected);
     });
@@ -191,17 +190,17 @@ describe("checkHistory()", () => {
       rows: [...final(0).rows!, hiddenCopy],
     });
     const twin = final(1, { vector: { "1": 2, "2": 2 }, rows: [...final(1).rows!, hiddenCopy] });
-    expect(checkHistory(history({ finals: [withCopy, twin] }), options).failures).toEqual([]);
+    expect(checkHistory(history({ finals: [withCopy, twin] })).failures).toEqual([]);
     const orphan = { ...hiddenCopy, clientMsgId: "nobody" };
     const bad = final(1, { vector: { "1": 2, "2": 2 }, rows: [...final(1).rows!, orphan] });
-    const verdict = checkHistory(history({ finals: [withCopy, bad] }), options);
+    const verdict = checkHistory(history({ finals: [withCopy, bad] }));
     expect(verdict.failures.join("\n")).toContain("hidden copies with no visible send");
   });
 });
 
 describe("checkHistory() readers", () => {
-  function readerVerdict(events: ReaderEvent[][], requireRetraction = false) {
-    return checkHistory(history({}, events), { requireRetraction });
+  function readerVerdict(events: ReaderEvent[][], hello = true) {
+    return checkHistory(history({}, events, hello));
   }
 
   test("checkHistory() counts a live delivery that the since vector covered", () => {
@@ -286,18 +285,49 @@ describe("checkHistory() readers", () => {
     expect(verdict.failures.join("\n")).toContain("never received");
   });
 
-  test("checkHistory() counts a send seen under two messageIds unless duplicateOf retracted one", () => {
+  /** The reader got w1's send 1-1 as A:1 and, on its second connection, again as B:2. */
+  function shownTwice(): ReaderEvent[][] {
     const events = cleanReaderEvents();
     events[1].push({
       t: "live",
       message: { id: encodeMessageId(B, 2), sender: "w1", clientMsgId: "1-1" },
     });
-    const counted = readerVerdict(events);
-    expect(counted.readerTotals.unretractedSendDuplicates).toBe(1);
-    expect(counted.ok).toBe(true);
-    expect(readerVerdict(events, true).failures.join("\n")).toContain("unretracted");
-    events[1].push({ t: "updated", id: encodeMessageId(B, 2), duplicateOf: encodeMessageId(A, 1) });
-    expect(readerVerdict(events, true).readerTotals.unretractedSendDuplicates).toBe(0);
+    return events;
+  }
+  const retraction: ReaderEvent = {
+    t: "updated",
+    id: encodeMessageId(B, 2),
+    duplicateOf: encodeMessageId(A, 1),
+  };
+
+  test("checkHistory() fails on a send a hello reader saw under two messageIds, unretracted", () => {
+    const verdict = readerVerdict(shownTwice());
+    expect(verdict.readerTotals.unretractedSendDuplicates).toBe(1);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.failures.join("\n")).toContain("saw twice, unretracted");
+    // A messageUpdated without duplicateOf (an edit) retracts nothing.
+    const edited = shownTwice();
+    edited[1].push({ t: "updated", id: encodeMessageId(B, 2) });
+    expect(readerVerdict(edited).readerTotals.unretractedSendDuplicates).toBe(1);
+  });
+
+  test("checkHistory() does not count a copy retracted by duplicateOf, on any connection", () => {
+    const after = shownTwice();
+    after[1].push(retraction);
+    const before = shownTwice();
+    before[0].push(retraction); // heard on the first connection, before the copy came
+    for (const events of [after, before]) {
+      const verdict = readerVerdict(events);
+      expect(verdict.readerTotals.unretractedSendDuplicates).toBe(0);
+      expect(verdict.failures).toEqual([]);
+    }
+  });
+
+  test("checkHistory() counts an original-style reader's twice-shown send apart, allowed", () => {
+    const verdict = readerVerdict(shownTwice(), false);
+    expect(verdict.readerTotals.unretractedSendDuplicates).toBe(0);
+    expect(verdict.readerTotals.originalShownTwice).toBe(1);
+    expect(verdict.failures).toEqual([]);
   });
 });
 
@@ -314,7 +344,7 @@ describe("checkHistory() disk fills", () => {
   };
 
   test("checkHistory() passes a fill that refused writes and recovered", () => {
-    const verdict = checkHistory(history({ diskFills: [fill] }), options);
+    const verdict = checkHistory(history({ diskFills: [fill] }));
     expect(verdict.ok).toBe(true);
     expect(verdict.disk).toEqual({ fills: 1, refusals: { storage_full: 2 }, recovered: 1 });
   });
@@ -326,7 +356,7 @@ describe("checkHistory() disk fills", () => {
   ];
   for (const [name, change, expected] of bad) {
     test(`checkHistory() fails a fill with ${name}`, () => {
-      const verdict = checkHistory(history({ diskFills: [{ ...fill, ...change }] }), options);
+      const verdict = checkHistory(history({ diskFills: [{ ...fill, ...change }] }));
       expect(verdict.failures.join("\n")).toContain(expected);
     });
   }

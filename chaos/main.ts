@@ -23,7 +23,6 @@ const HELP = `make chaos: faults against a real cluster, then a history check
   --nodes N             3..5 nodes (default 3)
   --seed N              0..${MAX_SEED} (default: random, printed)
   --faults N            end after N faults (with --duration as a cap)
-  --require-retraction  fail on a send a reader saw under two messageIds without duplicateOf
   --artifacts DIR       where a failed run keeps its evidence (default test-artifacts)
   --check FILE          judge a kept history.json again, run nothing`;
 
@@ -53,17 +52,15 @@ async function main(): Promise<void> {
       nodes: { type: "string" },
       seed: { type: "string" },
       faults: { type: "string" },
-      "require-retraction": { type: "boolean", default: false },
       artifacts: { type: "string", default: "test-artifacts" },
       check: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return console.log(HELP);
-  const requireRetraction = values["require-retraction"]!;
   if (values.check) {
     const history = JSON.parse(readFileSync(values.check, "utf8")) as ChaosHistory;
-    const verdict = checkHistory(history, { requireRetraction });
+    const verdict = checkHistory(history);
     console.log(verdict.ok ? "PASS" : verdict.failures.map((f) => `FAIL: ${f}`).join("\n"));
     process.exit(verdict.ok ? 0 : 1);
   }
@@ -86,7 +83,6 @@ async function main(): Promise<void> {
     nodeCount,
     durationMs: durationS * 1000,
     maxFaults,
-    requireRetraction,
     artifactsRoot: values.artifacts!,
     log: (line) => console.log(`chaos: ${line}`),
     signal: abort.signal,

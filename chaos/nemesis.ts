@@ -15,6 +15,7 @@
 import type { DiskFillRecord, FaultRecord, WriteRecord } from "./chaos_history.ts";
 import type { ChaosCluster } from "./chaos_cluster.ts";
 import { DiskProbe } from "./disk_probe.ts";
+import { STORAGE_REFUSAL_CODES } from "./history_check.ts";
 import type { PlannedFault } from "./fault_plan.ts";
 import { sleep } from "../common/abortable_sleep.ts";
 
@@ -37,6 +38,8 @@ interface Active {
 
 /** How long a disk-full node gets to write again once its space is back. */
 const RECOVERY_DEADLINE_MS = 30_000;
+/** How long a fill may outlast its planned time while no refusal has come back yet. */
+const REFUSAL_DEADLINE_MS = 30_000;
 
 export class Nemesis {
   #o: NemesisOptions;
@@ -164,6 +167,9 @@ export class Nemesis {
       clockMs: this.#o.clockMs,
     });
     return async () => {
+      // The space comes back only once the node has said it is full (a loaded machine may
+      // not have answered a probe yet); the checker fails the fill if it never does.
+      await probe.refusedOnce(STORAGE_REFUSAL_CODES, REFUSAL_DEADLINE_MS);
       stopWatching();
       disk.free();
       this.#o.cluster.nodes[fault.node].mark("disk freed");

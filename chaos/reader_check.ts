@@ -15,10 +15,14 @@
  *   resume vector did not cover (it dropped mid-page).
  *
  * It also counts sends seen under two messageIds that no `messageUpdated` with
- * `duplicateOf` retracted, and final visible messages the reader never got
- * (neither that messageId nor another copy of its send): a gap.
+ * `duplicateOf` retracted (on any of the reader's connections): for a `hello`
+ * reader they are the node's fault (contract section 7), for an original-style
+ * one they are allowed (section 7's events never reach it) and counted apart;
+ * and final visible messages the reader never got (neither that messageId nor
+ * another copy of its send): a gap.
  *
- * Invariant: liveCovered and replyCovered are the node's faults and must be 0.
+ * Invariant: liveCovered, replyCovered and unretractedSendDuplicates are the
+ * node's faults and must be 0.
  * @module
  */
 
@@ -40,8 +44,10 @@ export interface ReaderFindings {
   replyCovered: number;
   resumeOverlap: number;
   reRead: number;
-  /** Sends seen under two or more messageIds, not all but one retracted by duplicateOf. */
+  /** A hello reader's sends seen under two or more messageIds, not all but one retracted. */
   unretractedSendDuplicates: number;
+  /** The same for an original-style reader (allowed: it never hears `duplicateOf`). */
+  originalShownTwice: number;
   /** Final visible messages it never received in any copy. */
   missed: number;
   details: string[];
@@ -56,6 +62,7 @@ export function zeroReaderCounts(): Omit<ReaderFindings, "name" | "connections" 
     resumeOverlap: 0,
     reRead: 0,
     unretractedSendDuplicates: 0,
+    originalShownTwice: 0,
     missed: 0,
   };
 }
@@ -105,8 +112,12 @@ export function checkReader(
     walkConnection(state, index, connection.events);
   }
   for (const ids of state.idsBySend.values()) {
-    if ([...ids].filter((id) => !state.retracted.has(id)).length > 1) {
+    const shown = [...ids].filter((id) => !state.retracted.has(id));
+    if (shown.length <= 1) continue;
+    if (!reader.hello) findings.originalShownTwice += 1;
+    else {
       findings.unretractedSendDuplicates += 1;
+      note(findings, `shown under ${shown.join(" and ")}, none retracted`);
     }
   }
   for (const message of finalMessages) {

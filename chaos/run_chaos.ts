@@ -47,8 +47,6 @@ export interface ChaosRunOptions {
   durationMs: number;
   /** End after this many faults (the run is then shorter than durationMs). */
   maxFaults?: number;
-  /** Fail on unretracted send duplicates (contract section 7). */
-  requireRetraction: boolean;
   /** Where failed runs keep their evidence. */
   artifactsRoot: string;
   log: (line: string) => void;
@@ -127,7 +125,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       : options.durationMs;
     await exercise({ cluster, history, random, plan, clockMs, endMs, options });
     await readFinals(cluster, history);
-    const verdict = checkHistory(history, { requireRetraction: options.requireRetraction });
+    const verdict = checkHistory(history);
     const artifactsPath = verdict.ok
       ? undefined
       : keepArtifacts({ root: options.artifactsRoot, history, verdict, runDir, cluster });

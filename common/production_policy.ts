@@ -53,13 +53,20 @@ function plainBeyondLoopback(url: string): boolean {
   }
 }
 
+/**
+ * The cluster secret rule on its own, for starts that have no other production settings
+ * (the Deno Deploy entry, discovery/deploy.ts): one line when the secret is missing or
+ * shorter than PRODUCTION_MIN_SECRET_CHARS, else undefined.
+ */
+export function clusterSecretRefusal(secret: string): string | undefined {
+  if (secret.length === 0) return `${REFUSE} DSATTER_CLUSTER_SECRET is not set`;
+  return secret.length < PRODUCTION_MIN_SECRET_CHARS
+    ? `${REFUSE} DSATTER_CLUSTER_SECRET has ${secret.length} characters, fewer than ${PRODUCTION_MIN_SECRET_CHARS} (make one with: openssl rand -hex 32)`
+    : undefined;
+}
+
 export const PRODUCTION_RULES: readonly ProductionRule[] = [
-  ({ secret }) =>
-    secret.length === 0
-      ? `${REFUSE} DSATTER_CLUSTER_SECRET is not set`
-      : secret.length < PRODUCTION_MIN_SECRET_CHARS
-      ? `${REFUSE} DSATTER_CLUSTER_SECRET has ${secret.length} characters, fewer than ${PRODUCTION_MIN_SECRET_CHARS} (make one with: openssl rand -hex 32)`
-      : undefined,
+  ({ secret }) => clusterSecretRefusal(secret),
   ({ discoveryUrl, insecure }) =>
     discoveryUrl && !insecure && plainBeyondLoopback(discoveryUrl)
       ? `${REFUSE} --discovery ${discoveryUrl} is plain HTTP beyond this machine (the cluster secret would cross the network in clear); use https:// or pass --insecure`

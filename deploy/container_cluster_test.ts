@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { ChatMessage } from "../common/protocol.ts";
 import { openClient, type TestClient } from "../server/testing/ws_test_client.ts";
 import { waitUntil } from "../common/testing/wait_until.ts";
-import { type ComposeCluster, createComposeCluster, userToken } from "./testing/compose_cluster.ts";
+import { type ComposeCluster, createComposeCluster } from "./testing/compose_cluster.ts";
+import { signUserToken } from "../common/user_token.ts";
 
 setDefaultTimeout(180_000);
 const CHAT = 714;
@@ -20,12 +21,13 @@ describe("containers (make images, up, down, delete-*)", () => {
   const sent: string[] = [];
 
   const nodeUrl = (index: number) => `http://127.0.0.1:${cluster.nodePorts[index]}`;
-  const authHeader = (name: string) => ({
-    authorization: `Bearer ${userToken(cluster.secrets().DSATTER_AUTH_SECRET, name)}`,
-  });
+  /** A user token (PROTOCOL.md section 6) from the cluster's auth secret, as `deno task token` makes one. */
+  const userToken = (sub: string) =>
+    signUserToken({ secret: cluster.secrets().DSATTER_AUTH_SECRET, sub, ttlSeconds: 3600 });
+  const authHeader = async (name: string) => ({ authorization: `Bearer ${await userToken(name)}` });
 
   async function connect(index: number, name: string): Promise<TestClient> {
-    const token = userToken(cluster.secrets().DSATTER_AUTH_SECRET, name);
+    const token = await userToken(name);
     const client = await openClient(`ws://127.0.0.1:${cluster.nodePorts[index]}/?token=${token}`);
     clients.push(client);
     return client;
@@ -33,7 +35,7 @@ describe("containers (make images, up, down, delete-*)", () => {
 
   async function history(index: number): Promise<string[]> {
     const response = await fetch(`${nodeUrl(index)}/api/chats/${CHAT}/messages?limit=100`, {
-      headers: authHeader("reader"),
+      headers: await authHeader("reader"),
     });
     if (!response.ok) throw new Error(`history answered ${response.status}`);
     return (await response.json() as ChatMessage[]).map((message) => message.text);

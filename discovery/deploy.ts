@@ -2,8 +2,9 @@
  * Entry point for Deno Deploy: the same Hono app as `main.ts`, served with `Deno.serve` on
  * the KV that `Deno.openKv()` gives without a path (on Deploy, the KV database assigned to
  * the app). Configured by environment only:
- *   DSATTER_CLUSTER_SECRET  required, at least MIN_SECRET_CHARS (no generated fallback:
- *                           there is no shared disk)
+ *   DSATTER_CLUSTER_SECRET  required, at least PRODUCTION_MIN_SECRET_CHARS (32): a Deploy
+ *                           app is a production start (deploy_settings.ts); no generated
+ *                           fallback: there is no shared disk
  *   DSATTER_DISCOVERY_TTL   seconds a node stays listed after its last heartbeat (default 10)
  *   DSATTER_KV_PATH         a KV path for runs outside Deploy (`:memory:` for a throwaway
  *                           one); unset on Deploy, where KV is opened without a path
@@ -19,8 +20,7 @@
  * @module
  */
 
-import { DEFAULT_DISCOVERY_TTL_SECONDS } from "../common/discovery_protocol.ts";
-import { MIN_SECRET_CHARS } from "../common/cluster_secret.ts";
+import { readDeploySettings } from "./deploy_settings.ts";
 import { createDiscovery, type Discovery } from "./app.ts";
 import { systemClock } from "../common/clock.ts";
 import { createLogger } from "../common/logger.ts";
@@ -29,18 +29,7 @@ const logger = createLogger({ json: true });
 
 async function openDiscovery(): Promise<Discovery> {
   const env = (name: string) => Deno.env.get(name);
-  const clusterSecret = env("DSATTER_CLUSTER_SECRET") ?? "";
-  if (clusterSecret.length < MIN_SECRET_CHARS) {
-    throw new Error(
-      `DSATTER_CLUSTER_SECRET must be set to at least ${MIN_SECRET_CHARS} characters`,
-    );
-  }
-  const ttlText = env("DSATTER_DISCOVERY_TTL");
-  const ttlSeconds = ttlText ? Number(ttlText) : DEFAULT_DISCOVERY_TTL_SECONDS;
-  if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
-    throw new Error(`DSATTER_DISCOVERY_TTL must be a positive number of seconds, got ${ttlText}`);
-  }
-  const kvPath = env("DSATTER_KV_PATH") || undefined;
+  const { clusterSecret, ttlSeconds, kvPath } = readDeploySettings(env);
   const kv = await Deno.openKv(kvPath);
   logger.info("discovery ready", {
     deployment: env("DENO_DEPLOYMENT_ID"),

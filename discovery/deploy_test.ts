@@ -174,12 +174,19 @@ Deno.test("deploy.ts opens KV without a path when DSATTER_KV_PATH is unset, and 
   });
 });
 
-Deno.test("deploy.ts answers 503 with a reason when the secret is missing", async () => {
+Deno.test("deploy.ts answers 503 with a reason when the secret is missing or shorter than production allows", async () => {
   await withBundle(async (bundleDir) => {
-    await withDeployEntry(bundleDir, { DSATTER_KV_PATH: ":memory:" }, async ({ url }) => {
-      const response = await fetch(`${url}/api/nodes/active`);
-      assert.equal(response.status, 503);
-      assert.match((await response.json()).error, /DSATTER_CLUSTER_SECRET/);
-    });
+    const cases: [Record<string, string>, RegExp][] = [
+      [{}, /DSATTER_CLUSTER_SECRET is not set/],
+      // 16 characters: enough for a development start, not for production (Deploy is one).
+      [{ DSATTER_CLUSTER_SECRET: "0123456789abcdef" }, /16 characters, fewer than 32/],
+    ];
+    for (const [env, reason] of cases) {
+      await withDeployEntry(bundleDir, { DSATTER_KV_PATH: ":memory:", ...env }, async ({ url }) => {
+        const response = await fetch(`${url}/api/nodes/active`);
+        assert.equal(response.status, 503);
+        assert.match((await response.json()).error, reason);
+      });
+    }
   });
 });

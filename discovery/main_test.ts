@@ -201,15 +201,18 @@ Deno.test("main.ts says so in one line when its port is taken", async () => {
   });
 });
 
+/** The TTL of the expiry test: short, yet three heartbeats apart on a loaded machine. */
+const TTL_S = 2;
+
 Deno.test("a node that stops heartbeating leaves every list within the TTL, with an expired event", async () => {
-  await withDiscovery({ ttlSeconds: 1 }, async (discovery) => {
+  await withDiscovery({ ttlSeconds: TTL_S }, async (discovery) => {
     const post = writer(discovery);
     const { body: { id } } = await post("/api/nodes/register", { password: "pw" });
     const login = () =>
       post("/api/nodes/active/login", { id, password: "pw", syncport: 4100, clientport: 4100 });
     const first = await login();
     assert.equal(first.status, 200);
-    assert.equal(first.body.ttl, 1);
+    assert.equal(first.body.ttl, TTL_S);
     assert.equal(first.body.address, "127.0.0.1");
 
     const watch = readSse(
@@ -224,13 +227,18 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
         id,
       ]);
 
-      // Heartbeating every ttl/3 for three TTLs keeps it listed throughout.
-      const keepUntil = Date.now() + 3000;
+      // Heartbeating every ttl/3 for three TTLs keeps it listed throughout. The beats keep
+      // their period (each is due ttl/3 after the last was due, however long the checks in
+      // between took), as a node's heartbeat timer does.
+      const periodMs = (TTL_S * 1000) / 3;
+      const keepUntil = Date.now() + 3 * TTL_S * 1000;
+      let dueMs = Date.now();
       while (Date.now() < keepUntil) {
         await login();
         const listed = await getJson(discovery, "/api/nodes/active");
         assert.deepEqual(listed.activeNodes.map((n: { id: number }) => n.id), [id]);
-        await sleep(333); // the heartbeat period under test (ttl/3), not a wait for an event
+        dueMs += periodMs;
+        await sleep(Math.max(0, dueMs - Date.now())); // the heartbeat period under test
       }
 
       const lastHeartbeatMs = Date.now();
@@ -241,7 +249,7 @@ Deno.test("a node that stops heartbeating leaves every list within the TTL, with
       }, { what: "the node leave /api/clients", deadlineMs: 20_000, pollMs: 50 });
       const goneAfterMs = Date.now() - lastHeartbeatMs;
       // The deadline is exactly one TTL after the last heartbeat; allow for a loaded machine.
-      assert.ok(goneAfterMs < 1000 + 1500, `left after ${goneAfterMs} ms`);
+      assert.ok(goneAfterMs < TTL_S * 1000 + 1500, `left after ${goneAfterMs} ms`);
       assert.deepEqual((await getJson(discovery, "/api/nodes/active")).activeNodes, []);
 
       const expired = await watch.next();

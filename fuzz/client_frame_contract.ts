@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md section 3 for the client-frame fuzzer: the schema of every frame a
+ * PROTOCOL.md sections 3, 6 and 7 for the client-frame fuzzer: the schema of every frame a
  * client sends, a valid example of each, and expectFrame(): what the node must
  * answer to any text frame (the error codes it may use, or the reply type, the
  * ref it must echo, whether the reply waits for a commit).
@@ -50,7 +50,19 @@ export const CLIENT_PAYLOADS: Record<string, Record<string, FieldSpec>> = {
       },
     },
   },
-  createChat: { name: { schema: { kind: "text", minChars: 1, maxChars: 100, blank: "either" } } },
+  createChat: {
+    name: { schema: { kind: "text", minChars: 1, maxChars: 100, blank: "either" } },
+    // Section 6: members (token names) only with private: true (payloadVerdict checks that).
+    private: { schema: { kind: "bool" }, optional: true },
+    members: {
+      schema: {
+        kind: "array",
+        items: { kind: "text", minChars: 1, maxChars: 64, blank: "either" },
+        maxItems: 1000,
+      },
+      optional: true,
+    },
+  },
   listChats: {},
   presence: { chatId: { schema: chatId, optional: true } },
   // Section 7 (hello clients only).
@@ -142,6 +154,11 @@ function payloadVerdict(type: string, payload: unknown): Verdict {
       ownField(payload, "before") !== undefined;
     return both ? worse(verdict, "either") : verdict;
   }
+  if (type === "createChat" && isPlainObject(payload)) {
+    const membersWithoutPrivate = ownField(payload, "members") !== undefined &&
+      ownField(payload, "private") !== true;
+    return membersWithoutPrivate ? "bad" : checkObject(fields, payload);
+  }
   if (type === "listChats" || type === "presence") {
     if (payload === undefined || payload === null || Array.isArray(payload)) return "either";
   }
@@ -200,6 +217,9 @@ export function expectFrame(text: string): FrameExpectation {
   if (type === "newMessageFromClient") {
     const id = isPlainObject(payload) ? ownField(payload, "clientMsgId") : undefined;
     if (id === undefined || id === null) reply = undefined;
+  }
+  if (type === "createChat" && isPlainObject(payload) && ownField(payload, "private") === true) {
+    answerCodes.push("forbidden"); // private needs a token: --auth off (and anonymous) refuse it
   }
   if (
     type === "clientSyncRequest" && isPlainObject(payload) &&

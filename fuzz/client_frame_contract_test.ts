@@ -55,6 +55,26 @@ const table: [
     verdict: "either",
     reply: "chatCreated",
   }],
+  [
+    "a private chat with members",
+    '{"type":"createChat","payload":{"name":"p","private":true,"members":["bob"]}}',
+    { verdict: "ok", reply: "chatCreated" },
+  ],
+  ["members without private: true", '{"type":"createChat","payload":{"name":"p","members":[]}}', {
+    verdict: "bad",
+    codes: ["bad_frame"],
+    reply: "chatCreated",
+  }],
+  [
+    "a member name over 64 characters",
+    `{"type":"createChat","payload":{"name":"p","private":true,"members":["${"m".repeat(65)}"]}}`,
+    { verdict: "bad", codes: ["bad_frame"], reply: "chatCreated" },
+  ],
+  ["private that is no boolean", '{"type":"createChat","payload":{"name":"p","private":1}}', {
+    verdict: "bad",
+    codes: ["bad_frame"],
+    reply: "chatCreated",
+  }],
 ];
 
 for (const [what, text, wanted] of table) {
@@ -66,6 +86,11 @@ for (const [what, text, wanted] of table) {
     expect(expectation.ref).toBe(wanted.ref);
   });
 }
+
+test("expectFrame(): a private createChat may get forbidden (no token, or --auth off)", () => {
+  const expectation = expectFrame('{"type":"createChat","payload":{"name":"p","private":true}}');
+  expect(expectation.answerCodes).toEqual(["rate_limited", "forbidden"]);
+});
 
 test("expectFrame() and the nodes' parseClientFrame() agree on 20,000 fuzz cases (a fast check before the real run)", () => {
   const random = createSeededRandom(20_260_101);

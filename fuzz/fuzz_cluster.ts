@@ -10,7 +10,11 @@
  */
 
 import type { SpawnedDiscovery } from "../discovery/testing/spawn_discovery.ts";
-import { startTestCluster, waitForPeers } from "../server/testing/peer_test_cluster.ts";
+import {
+  startTestCluster,
+  type TestCluster,
+  waitForPeers,
+} from "../server/testing/peer_test_cluster.ts";
 import { type SpawnedNode, TEST_CLUSTER_SECRET } from "../server/testing/spawn_node.ts";
 import type { FuzzTarget } from "./node_state.ts";
 
@@ -32,13 +36,24 @@ function targetOf(node: SpawnedNode): FuzzTarget {
   return { url: node.url, wsUrl: node.wsUrl, nodeId: node.nodeId, pid: node.child.pid };
 }
 
-export async function startFuzzCluster(options: { echo?: boolean } = {}): Promise<FuzzCluster> {
-  const cluster = await startTestCluster({
+/**
+ * A discovery whose membership stays still while it is fuzzed (TTL one hour) and no node
+ * yet; `env` goes to every node (the access surface's auth secret).
+ */
+export function startFuzzDiscovery(
+  options: { echo?: boolean; env?: Record<string, string> } = {},
+): Promise<TestCluster> {
+  return startTestCluster({
     size: 0,
     ttlSeconds: 3600,
     syncIntervalMs: 500,
     echo: options.echo,
+    env: options.env,
   });
+}
+
+export async function startFuzzCluster(options: { echo?: boolean } = {}): Promise<FuzzCluster> {
+  const cluster = await startFuzzDiscovery(options);
   try {
     const nodes: SpawnedNode[] = [];
     for (let i = 0; i < 2; i++) {

@@ -1,6 +1,6 @@
 /**
  * The short fuzz run of `make test`: every surface (client frames, node REST,
- * peer frames, discovery bodies) against real processes, a few thousand cases
+ * peer frames, discovery bodies, access: tokens and private chats) against real processes, a few thousand cases
  * each. The seed is printed; `SEED=<seed>` repeats the run.
  */
 import { expect, setDefaultTimeout, test } from "bun:test";
@@ -26,7 +26,7 @@ test("fuzzers: no crash, every refusal as the contract says, nothing stored from
     }
   }
   expect(run.crashed).toEqual([]);
-  expect(run.reports.map((r) => r.surface).length).toBe(4);
+  expect(run.reports.map((r) => r.surface).length).toBe(5);
   for (const report of run.reports) {
     expect({ surface: report.surface, failures: report.failureCount }).toEqual({
       surface: report.surface,

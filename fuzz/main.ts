@@ -1,5 +1,5 @@
 /**
- * `make fuzz [CASES=N] [SEED=S] [SURFACES=client,rest,peer,discovery]`: runs the
+ * `make fuzz [CASES=N] [SEED=S] [SURFACES=client,rest,peer,discovery,access]`: runs the
  * fuzzers against a cluster of real processes and prints, per surface, the cases,
  * the failures, the time and the target's RSS before and after. The seed is
  * printed first; the same SEED repeats the run's cases. The figures go to

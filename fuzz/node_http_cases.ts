@@ -5,7 +5,8 @@
  * 413 past 64 KiB, 415 for a Content-Type that is not application/json, 409
  * for a clientMsgId the sender used for another text (docs/SERVER.md); never
  * 5xx). Where the contract is silent (a malformed path id: 400 or 404; an
- * unknown `before`: 404 or an empty page) both answers pass.
+ * unknown `before`: 404 or an empty page) both answers pass. The REST routes under
+ * tokens and private chats (section 6) are the access surface's (access_rest_cases.ts).
  *
  * Invariant: a case marked refused is one the contract says stores nothing.
  * @module
@@ -118,9 +119,9 @@ export class NodeHttpCaseSource {
       statuses = [400, 404, 405]; // a path that is no chat's: the contract does not say which
       stores = false;
     }
-    // Section 6: not application/json gets 415. Until issue 15 lands, nodes answer as for JSON:
-    // both pass for now; keep only 415 (and a refusal of a bad path) once it does.
-    if (!jsonType) statuses = [415, ...statuses.filter((status) => status >= 400 || !badPath)];
+    // Section 6: a POST that is not application/json gets 415, whatever its body (the type is
+    // judged before the body is read); a path that is no route at all may be a 404 instead.
+    if (!jsonType) statuses = badPath ? [415, 404] : [415];
     const path = `/api/chats/${chatId}/messages`;
     const headers: Record<string, string> = contentType === ""
       ? {}

@@ -17,6 +17,17 @@ export interface FuzzTarget {
   wsUrl: string;
   nodeId: number;
   pid: number | undefined;
+  /** A node that verifies tokens (section 6): the reader's token and its sub. */
+  reader?: { token: string; sub: string };
+}
+
+/** The WebSocket URL and REST headers a reader of the target uses. */
+function readerOf(target: FuzzTarget): { wsUrl: string; headers: Record<string, string> } {
+  if (!target.reader) return { wsUrl: target.wsUrl, headers: {} };
+  return {
+    wsUrl: `${target.wsUrl}?token=${target.reader.token}`,
+    headers: { authorization: `Bearer ${target.reader.token}` },
+  };
 }
 
 export interface NodeState {
@@ -55,12 +66,15 @@ export async function readAllMessages(client: TestClient): Promise<unknown[]> {
 }
 
 export async function readNodeState(target: FuzzTarget): Promise<NodeState> {
-  const client = await openClient(target.wsUrl);
+  const reader = readerOf(target);
+  const client = await openClient(reader.wsUrl);
   try {
-    client.send({ type: "hello", payload: { name: "fuzz-observer" }, ref: "w" });
+    const name = target.reader?.sub ?? "fuzz-observer";
+    client.send({ type: "hello", payload: { name }, ref: "w" });
     const welcome = await client.next((f) => f.type === "welcome" && f.ref === "w");
     const messages = await readAllMessages(client);
-    const chats = await (await fetch(`${target.url}/api/chats`)).text();
+    const chats = await (await fetch(`${target.url}/api/chats`, { headers: reader.headers }))
+      .text();
     const metrics = await (await fetch(`${target.url}/metrics`)).text();
     return {
       messageCount: messages.length,
@@ -91,12 +105,13 @@ export async function proveNodeStillWorks(
   target: FuzzTarget,
   label: string,
 ): Promise<string | undefined> {
-  const client = await openClient(target.wsUrl);
+  const client = await openClient(readerOf(target).wsUrl);
   try {
     const clientMsgId = `${label}-${crypto.randomUUID()}`;
+    const sender = target.reader?.sub ?? "fuzz";
     client.send({
       type: "newMessageFromClient",
-      payload: { text: `still works after ${label}`, sender: "fuzz", chatId: 11, clientMsgId },
+      payload: { text: `still works after ${label}`, sender, chatId: 11, clientMsgId },
       ref: "prove",
     });
     const ack = await client.next((f) => f.ref === "prove", 30_000);

@@ -1,7 +1,8 @@
 /**
  * One fuzz run over every surface, on one cluster of real processes: client
  * frames and REST on node A, peer frames on A (with B as its real peer), and
- * discovery's bodies; then every process must still be running. Used by
+ * discovery's bodies; then every process must still be running. The access
+ * surface (tokens, private chats: sections 6 and 7) brings its own two nodes. Used by
  * `make fuzz` (fuzz/main.ts) and by the short run in `make test`.
  *
  * Invariant: the cluster is stopped before this returns, even on failure; each
@@ -10,6 +11,7 @@
  * @module
  */
 
+import { fuzzAccess } from "./access_fuzzer.ts";
 import { fuzzClientFrames } from "./client_frame_fuzzer.ts";
 import { startFuzzCluster } from "./fuzz_cluster.ts";
 import type { SurfaceReport } from "./fuzz_report.ts";
@@ -18,7 +20,7 @@ import { discoverySurface, nodeHttpSurface } from "./http_surfaces.ts";
 import { fuzzPeerFrames } from "./peer_frame_fuzzer.ts";
 import { createSeededRandom, type SeededRandom } from "../chaos/seeded_random.ts";
 
-export const SURFACES = ["client", "rest", "peer", "discovery"] as const;
+export const SURFACES = ["client", "rest", "peer", "discovery", "access"] as const;
 export type SurfaceName = typeof SURFACES[number];
 
 export interface FuzzRunOptions {
@@ -75,6 +77,9 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRun> {
         ]);
         return await fuzzHttpSurface(surface, { cases: options.cases });
       },
+      // Sections 6 and 7 need nodes that verify tokens: a cluster of its own (access_world.ts).
+      access: () =>
+        fuzzAccess({ random: streams.access, cases: options.cases, echo: options.echo }),
     };
     for (const name of SURFACES) {
       if (!wanted.has(name)) continue;

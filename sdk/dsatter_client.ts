@@ -49,17 +49,13 @@ import { clientNodeSource, type DSatterClientOptions } from "./dsatter_client_op
 import { runFailoverLoop } from "./failover_loop.ts";
 import type { NodeSource } from "./node_source.ts";
 import { type PendingSend, PendingSends } from "./pending_sends.ts";
+import { type SendAck, SendTracker } from "./send_tracker.ts";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.ts";
 import { createWebSocketDialer } from "./websocket_dialer.ts";
 import type { Dialer } from "./node_connection.ts";
 
 export type { DSatterClientOptions } from "./dsatter_client_options.ts";
-
-/** A send a node acknowledged: it is stored durably. */
-export interface SendAck {
-  clientMsgId: string;
-  messageId: string;
-}
+export type { SendAck } from "./send_tracker.ts";
 
 const noop = () => {};
 
@@ -72,7 +68,7 @@ export class DSatterClient {
   #timers: Timers;
   #source: NodeSource;
   #dial: Dialer;
-  #waiting = new Map<string, { resolve(ack: SendAck): void; reject(error: Error): void }>();
+  #sends: SendTracker;
   #run?: { abort: AbortController; loop: Promise<void> };
   /** Counts connections that went online, so a late timer can tell it is about an old one. */
   #onlineCount = 0;
@@ -87,6 +83,10 @@ export class DSatterClient {
     this.#options = options;
     this.#timers = options.timers ?? systemTimers;
     this.#source = clientNodeSource(options);
+    this.#sends = new SendTracker({
+      timeline: (chatId) => this.#chats.timeline(chatId),
+      pendingRows: this.#keepsTimelines,
+    });
     const token = options.token;
     const tokenNow = typeof token === "function" ? token : () => token;
     this.#dial = options.dial ??
@@ -168,9 +168,9 @@ export class DSatterClient {
       run.abort.abort();
       await run.loop;
     }
-    const error = new Error("Cannot send message: the client closed before a node acknowledged it");
-    for (const waiting of this.#waiting.values()) waiting.reject(error);
-    this.#waiting.clear();
+    this.#sends.rejectAll(
+      new Error("Cannot send message: the client closed before a node acknowledged it"),
+    );
     if (this.state.kind !== "closed") this.#listeners.emit("state", this.#tracker.onClosed());
   }
 
@@ -184,9 +184,7 @@ export class DSatterClient {
       return Promise.reject(new Error("Cannot send message: the client is closed"));
     }
     const entry = this.#session.sendText(text, options);
-    return new Promise((resolve, reject) =>
-      this.#waiting.set(entry.clientMsgId, { resolve, reject })
-    );
+    return this.#sends.wait(entry.clientMsgId);
   }
 
   /**
@@ -198,7 +196,7 @@ export class DSatterClient {
     for (const { text, chatId, sender, clientMsgId, queuedAtMs } of sends) {
       this.#session.pending.add({ text, chatId, sender }, { clientMsgId, queuedAtMs });
     }
-    this.#syncPendingRows();
+    this.#sends.showPending(this.pending());
   }
 
   /** Sends not yet acknowledged, oldest first. */
@@ -300,26 +298,14 @@ export class DSatterClient {
         return this.#onMessage(event.message, event.origin === "missed" ? "missed" : "live");
       case "ready":
         return this.#onReady(event);
-      case "acked": {
-        this.#chats.timeline(event.entry.chatId).acknowledge(
-          event.entry.clientMsgId,
-          event.messageId,
-        );
-        const { clientMsgId } = event.entry;
-        this.#settle(
-          clientMsgId,
-          (waiting) => waiting.resolve({ clientMsgId, messageId: event.messageId }),
-        );
+      case "acked":
+        this.#sends.acknowledged(event.entry, event.messageId);
         return emit("ack", { send: event.entry, messageId: event.messageId });
-      }
-      case "rejected": {
-        this.#chats.timeline(event.entry.chatId).fail(event.entry.clientMsgId, event.reason);
-        const error = new Error(`Cannot send message: the node refused it (${event.reason})`);
-        this.#settle(event.entry.clientMsgId, (waiting) => waiting.reject(error));
+      case "rejected":
+        this.#sends.refused(event.entry, event.reason);
         return emit("rejected", { send: event.entry, code: event.code, reason: event.reason });
-      }
       case "pendingChanged":
-        this.#syncPendingRows();
+        this.#sends.showPending(this.pending());
         return emit("pending", { sends: this.pending() });
       case "chatList":
       case "chatCreated":
@@ -382,21 +368,5 @@ export class DSatterClient {
       this.#peerRefresh = this.#timers.setTimeout(refresh, this.#options.peerRefreshMs ?? 30_000);
     };
     refresh();
-  }
-
-  /** Every pending send has its row in its chat's timeline. */
-  #syncPendingRows(): void {
-    if (!this.#keepsTimelines) return;
-    for (const entry of this.pending()) this.#chats.timeline(entry.chatId).addPending(entry);
-  }
-
-  #settle(
-    clientMsgId: string,
-    settle: (waiting: { resolve(ack: SendAck): void; reject(error: Error): void }) => void,
-  ): void {
-    const waiting = this.#waiting.get(clientMsgId);
-    if (!waiting) return;
-    this.#waiting.delete(clientMsgId);
-    settle(waiting);
   }
 }

@@ -65,6 +65,68 @@ export async function spawnClient(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const output = collectOutput(child, async () => {
+    if (ownHome) await Deno.remove(homeDir, { recursive: true }).catch(() => {});
+  });
+  const { stdoutLines, stderrLines, exited, waitFor } = output;
+  const writer = options.stdin ? child.stdin.getWriter() : undefined;
+  const firstMatch = async (lines: string[], predicate: (l: string) => boolean, ms: number) => {
+    await waitFor(() => lines.some(predicate), "the expected line", ms);
+    return lines.find(predicate)!;
+  };
+
+  return {
+    stdoutLines,
+    stderrLines,
+    homeDir,
+    exited,
+    waitForStdout: (predicate, deadlineMs = 20_000) =>
+      firstMatch(stdoutLines, predicate, deadlineMs),
+    waitForStderr: (predicate, deadlineMs = 20_000) =>
+      firstMatch(stderrLines, predicate, deadlineMs),
+    waitForStdoutCount: (predicate, count, deadlineMs = 20_000) =>
+      waitFor(
+        () => stdoutLines.filter(predicate).length >= count,
+        `${count} matching stdout lines`,
+        deadlineMs,
+      ),
+    async writeLine(line) {
+      await writer!.write(new TextEncoder().encode(line + "\n"));
+    },
+    async closeStdin() {
+      await writer?.close().catch(() => {});
+    },
+    async stop() {
+      if (!output.ended()) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+      }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, 10_000);
+      await writer?.close().catch(() => {});
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** A child's output line by line, its exit, and waits on its lines. */
+interface CollectedOutput {
+  stdoutLines: string[];
+  stderrLines: string[];
+  /** Resolves with the exit code once both streams are read and `onExit` ran. */
+  exited: Promise<number>;
+  ended(): boolean;
+  /** Resolves when `condition` holds; rejects at the deadline or when the child exits first. */
+  waitFor(condition: () => boolean, what: string, deadlineMs: number): Promise<void>;
+}
+
+function collectOutput(child: Deno.ChildProcess, onExit: () => Promise<void>): CollectedOutput {
   const stdoutLines: string[] = [];
   const stderrLines: string[] = [];
   const waiters = new Set<() => void>();
@@ -93,13 +155,12 @@ export async function spawnClient(
     await pumps;
     ended = true;
     notify();
-    if (ownHome) await Deno.remove(homeDir, { recursive: true }).catch(() => {});
+    await onExit();
     return status.code;
   })();
-  const writer = options.stdin ? child.stdin.getWriter() : undefined;
-
-  function waitFor(condition: () => boolean, what: string, deadlineMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
+  const describe = () => `stdout:\n${stdoutLines.join("\n")}\nstderr:\n${stderrLines.join("\n")}`;
+  const waitFor = (condition: () => boolean, what: string, deadlineMs: number) =>
+    new Promise<void>((resolve, reject) => {
       const check = () => {
         if (condition()) {
           finish();
@@ -120,53 +181,7 @@ export async function spawnClient(
       waiters.add(check);
       check();
     });
-  }
-  function describe(): string {
-    return `stdout:\n${stdoutLines.join("\n")}\nstderr:\n${stderrLines.join("\n")}`;
-  }
-  const firstMatch = async (lines: string[], predicate: (l: string) => boolean, ms: number) => {
-    await waitFor(() => lines.some(predicate), "the expected line", ms);
-    return lines.find(predicate)!;
-  };
-
-  return {
-    stdoutLines,
-    stderrLines,
-    homeDir,
-    exited,
-    waitForStdout: (predicate, deadlineMs = 20_000) =>
-      firstMatch(stdoutLines, predicate, deadlineMs),
-    waitForStderr: (predicate, deadlineMs = 20_000) =>
-      firstMatch(stderrLines, predicate, deadlineMs),
-    waitForStdoutCount: (predicate, count, deadlineMs = 20_000) =>
-      waitFor(
-        () => stdoutLines.filter(predicate).length >= count,
-        `${count} matching stdout lines`,
-        deadlineMs,
-      ),
-    async writeLine(line) {
-      await writer!.write(new TextEncoder().encode(line + "\n"));
-    },
-    async closeStdin() {
-      await writer?.close().catch(() => {});
-    },
-    async stop() {
-      if (!ended) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* already gone */ }
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, 10_000);
-      await writer?.close().catch(() => {});
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return { stdoutLines, stderrLines, exited, ended: () => ended, waitFor };
 }
 
 /** Runs the client to completion; resolves with its exit code and output. */

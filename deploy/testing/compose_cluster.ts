@@ -8,7 +8,6 @@
  * @module
  */
 
-import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -153,14 +152,4 @@ export async function createComposeCluster(): Promise<ComposeCluster> {
       if (errors.length > 0) throw new Error(`Cannot clean up fully:\n${errors.join("\n")}`);
     },
   };
-}
-
-/** A user token (PROTOCOL.md section 6: HS256 JWT) for nodes whose auth mode is not off. */
-export function userToken(authSecret: string, sub: string, ttlSeconds = 3600): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const unsigned = `${encode({ alg: "HS256", typ: "JWT" })}.${
-    encode({ sub, exp: Math.floor(Date.now() / 1000) + ttlSeconds })
-  }`;
-  const signature = createHmac("sha256", authSecret).update(unsigned).digest("base64url");
-  return `${unsigned}.${signature}`;
 }

@@ -47,6 +47,7 @@ import { encodeVector, type VersionVector } from "../../common/version_vector.ts
 import { toWireMessage } from "../../common/wire_message.ts";
 import type { MessageStore, StoredMessage } from "../store/message_store.ts";
 import type { LocalPublisher } from "./delivery_topics.ts";
+import { retractionsFor } from "./duplicate_retractions.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { type Actor, checkChange, type ReadAccess } from "./read_access.ts";
 import { copiesOfSend } from "./duplicate_copies.ts";
@@ -325,6 +326,15 @@ export class MessageUpdates {
       posts.push(() => this.publishUpdated(now, exceptConnection));
     }
     return joined;
+  }
+
+  /**
+   * `messageUpdated` frames retracting the hidden copies of the sends in `shown` (a reply a
+   * hello client gets: it may have been shown a losing copy elsewhere; duplicate_retractions.ts).
+   */
+  retractionFrames(shown: readonly ChatMessage[]): string[] {
+    const { store, nodeId } = this.#options;
+    return retractionsFor(store, shown).map((message) => messageUpdatedFrame(message, nodeId));
   }
 
   /** `messageUpdated` to the hello readers of the message's chat on this node. */

@@ -252,7 +252,11 @@ export class ClientSession {
         // In the same turn as the reply: no live frame can slip between the two.
         const since = answer.value.since;
         if (since) this.#socket.claimSince?.(since, frame.payload.chatId);
-        return this.#reply(answer.value.frame);
+        this.#reply(answer.value.frame);
+        // A hello client may have been shown a losing copy elsewhere: duplicateOf (section 7).
+        if (this.#helloName === undefined) return;
+        for (const text of node.updates.retractionFrames(answer.value.shown)) this.#sendText(text);
+        return;
       }
       case ClientFrameType.hello:
         return this.#hello(frame.payload.name, ref);

@@ -11,6 +11,7 @@
  */
 
 import {
+  type ChatMessage,
   Limits,
   type Parsed,
   type ServerFrame,
@@ -25,6 +26,8 @@ import type { Identity } from "../core/chat_access.ts";
 export interface SyncAnswer {
   frame: ServerFrame;
   since?: VersionVector;
+  /** The messages the reply lists. */
+  shown: ChatMessage[];
 }
 
 /** Answers a `clientSyncRequest` for reader, or says why not. */
@@ -55,7 +58,7 @@ export function answerSync(
       updates: result.updates,
       ref,
     };
-    return { ok: true, value: { frame, since } };
+    return { ok: true, value: { frame, since, shown: result.messages } };
   }
   const result = node.history({
     chatId: request.chatId,
@@ -70,5 +73,5 @@ export function answerSync(
     more,
     ref,
   };
-  return { ok: true, value: { frame } };
+  return { ok: true, value: { frame, shown: result.messages } };
 }

@@ -139,7 +139,7 @@ describe("web client in Chromium, 3-node cluster: edits, deletes, typing, search
     });
     expect(visible).toBe(true);
     await hal.page.getByRole("button", { name: "Close search" }).click();
-    expect(await results.isHidden()).toBe(true);
+    await results.waitFor({ state: "hidden", timeout: 20_000 });
     cluster.expectNoProblems();
   }, TEST_TIMEOUT_MS);
 
@@ -163,7 +163,11 @@ describe("web client in Chromium, 3-node cluster: edits, deletes, typing, search
       await page.locator(`#chat-list button[data-chat-id="${chatId}"]`, { hasText: "Offsite 2025" })
         .waitFor();
     }
-    expect(await jon.page.title()).toBe("Offsite 2025 · DSatter");
+    await waitForPage(
+      jon.page,
+      async () => await jon.page.title() === "Offsite 2025 · DSatter",
+      "the new name in jon's tab title",
+    );
     // A raw client that is not the creator is refused by the node too.
     const raw = await openClient(b.wsUrl);
     try {

@@ -35,7 +35,9 @@ describe("web client in Chromium, 3-node cluster: failover", () => {
       expect(await banner.textContent()).toContain("sent once the connection is back");
       expect(await banner.getAttribute("role")).toBe("status");
       // Every text the indicator shows: within one offline spell it counts down by itself
-      // (two offline texts in a row, the second one second less), not only between tries.
+      // (two offline texts in a row, the second one lower), not only between tries. Lower,
+      // not exactly one less: a loaded machine may run a 250 ms tick late past a second,
+      // and a new spell never starts lower than where the last one ended (1 s or 0 s).
       await uma.page.evaluate(() => {
         const indicator = document.getElementById("connection")!;
         const seen: string[] = [indicator.textContent ?? ""];
@@ -50,13 +52,13 @@ describe("web client in Chromium, 3-node cluster: failover", () => {
         texts.some((text, index) => {
           const now = /^offline · retrying in (\d+) s$/.exec(text);
           const next = /^offline · retrying in (\d+) s$/.exec(texts[index + 1] ?? "");
-          return now !== null && next !== null && Number(next[1]) === Number(now[1]) - 1;
+          return now !== null && next !== null && Number(next[1]) < Number(now[1]);
         });
       let texts: string[] = [];
       await waitUntil(async () => {
         texts = await uma.page.evaluate(() => (globalThis as { __texts?: string[] }).__texts!);
         return countsDown(texts);
-      }, { what: "the offline indicator count down", deadlineMs: 20_000, pollMs: 200 })
+      }, { what: "the offline indicator count down", deadlineMs: 30_000, pollMs: 200 })
         .catch(() => {}); // the expectation below shows what was seen
       expect(countsDown(texts)).toBe(true);
       uma.problems.length = 0; // the browser logs the refused reconnects as errors

@@ -29,8 +29,17 @@ async function settle(page: Page, rows: number) {
     (shown) => shown.length === rows && shown.every((row) => row.state === "confirmed"),
     `${rows} confirmed messages`,
   );
+  const listed = () => page.locator("#presence-list li").allTextContents();
   for (const name of ["ann", "ben", "cara"]) {
-    await page.locator("#presence-list li", { hasText: name }).first().waitFor();
+    await page.locator("#presence-list li", { hasText: name }).first().waitFor().catch(
+      async (error: Error) => {
+        const who = await page.evaluate(() => document.getElementById("connection")?.textContent);
+        throw new Error(
+          `${error.message}\n${name} not listed on the page of ${who}: ${await listed()}`,
+          { cause: error },
+        );
+      },
+    );
   }
 }
 

@@ -6,12 +6,15 @@
  * useBrowserCluster().
  *
  * Invariant: every process and page this fixture started is stopped, even when
- * a test or the start itself fails; a test sees no page of an earlier test.
+ * a test or the start itself fails; a test sees no page of an earlier test. The
+ * nodes' output (`--verbose`: links, joins, refusals) is kept in
+ * test-artifacts/browser-nodes-<test file>.log, for a failure on a loaded machine.
  * @module
  */
 
 import { afterAll, afterEach, beforeAll, expect } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { Browser } from "playwright-core";
 import {
   spawnDiscovery,
@@ -75,6 +78,19 @@ export async function postMessage(
   return ((await response.json()) as { messageId: string }).messageId;
 }
 
+/** Writes every node's output, node by node, to test-artifacts/browser-nodes-<file>.log. */
+function keepNodeOutput(nodes: SpawnedNode[]): void {
+  const file = `${ARTIFACTS}/browser-nodes-${basename(Bun.main, ".ts")}.log`;
+  const text = nodes.map((node, index) =>
+    [
+      `== node ${index + 1} (${node.url})`,
+      ...node.stdoutLines,
+      ...node.stderrLines.map((line) => `stderr: ${line}`),
+    ].join("\n")
+  ).join("\n");
+  writeFileSync(file, `${text}\n`);
+}
+
 /** Starts the cluster and the browser for this test file (bun:test hooks). */
 export function useBrowserCluster(): BrowserCluster {
   let discovery: SpawnedDiscovery | undefined;
@@ -88,6 +104,7 @@ export function useBrowserCluster(): BrowserCluster {
     await browser?.close().catch(() => {});
     await Promise.allSettled(nodes.map((node) => node.stop()));
     await discovery?.stop();
+    keepNodeOutput(nodes);
   }
 
   beforeAll(async () => {
@@ -95,7 +112,7 @@ export function useBrowserCluster(): BrowserCluster {
     try {
       discovery = await spawnDiscovery({ clusterSecret: TEST_CLUSTER_SECRET, ttlSeconds: 3 });
       for (let index = 0; index < 3; index++) {
-        nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url] }));
+        nodes.push(await spawnNode({ extraArgs: ["--discovery", discovery.url, "--verbose"] }));
       }
       await waitForPeers(nodes, nodes.length - 1, CLUSTER_DEADLINE_MS);
       browser = await launchChromium();
