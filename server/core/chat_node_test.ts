@@ -34,24 +34,24 @@ function historyTexts(node: ChatNode): string[] {
 const remote = (nodeId: number, seq: number, fields: Partial<ChatMessage> = {}): ChatMessage =>
   testMessage(nodeId, seq, { text: `r ${nodeId}/${seq}`, sender: "bob", ...fields });
 
-describe("ChatNode private chats", () => {
-  const P = PRIVATE_CHAT_ID_MIN + 7;
-  /** P's record as a peer sends it. */
-  const record = (members: string[]) => ({
-    chatId: P,
-    name: "plans",
-    named: true,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    createdLc: 0,
-    createdBy: 9,
-    members,
-  });
-  const user = (name: string, chats: number[] = []) => ({
-    kind: "user" as const,
-    name,
-    chats: new Set(chats),
-  });
+const P = PRIVATE_CHAT_ID_MIN + 7;
+/** P's record as a peer sends it. */
+const record = (members: string[]) => ({
+  chatId: P,
+  name: "plans",
+  named: true,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  createdLc: 0,
+  createdBy: 9,
+  members,
+});
+const user = (name: string, chats: number[] = []) => ({
+  kind: "user" as const,
+  name,
+  chats: new Set(chats),
+});
 
+describe("ChatNode private chats", () => {
   test("a message that arrives before its chat's record leaks nowhere", async () => {
     const { node, published } = setup();
     await node.acceptRemote([remote(9, 1, { chatId: P, text: "early secret" })]);
@@ -92,7 +92,9 @@ describe("ChatNode private chats", () => {
       error: { code: "forbidden", message: expect.stringContaining("--auth off") },
     });
   });
+});
 
+describe("ChatNode private chats: what is served", () => {
   test("a private chat's members, a rename and token names are served once durable", async () => {
     const flushes: Array<() => void> = [];
     const store = new MemoryMessageStore({

@@ -83,6 +83,11 @@ export function describeDurabilityCases(withStore: WithStoreAsync): void {
       expect(store.getMessage(1, 1)?.text).toBe("edited");
     }));
 
+  describeFailureCases(withStore);
+}
+
+/** Writes refused while a commit is in flight, and a transaction that throws. */
+function describeFailureCases(withStore: WithStoreAsync): void {
   test("commitLater(): no write starts before the commit is durable", () =>
     withStore(async (store) => {
       const commit = store.commitLater(() => store.insertMessage(message(1, 1)));
