@@ -4,16 +4,9 @@
  * catches up on an edit it missed (the update log's anti-entropy over NATS
  * request/reply). Real processes: discovery, Bun nodes, a nats-server.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  fullHistory,
-  startTestCluster,
-  type TestCluster,
-  waitForPeers,
-} from "../testing/peer_test_cluster.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
+import { fullHistory } from "../testing/peer_test_cluster.ts";
 import {
   helloClient,
   messageOf,
@@ -21,7 +14,6 @@ import {
   request,
   sendAcked,
 } from "../testing/chat_test_helpers.ts";
-import type { TestClient } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
 setDefaultTimeout(90_000);
@@ -29,32 +21,18 @@ setDefaultTimeout(90_000);
 const CHAT = 4545;
 
 describe("section 7 on the backbone", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "dsatter-backbone-events-"));
-    cluster = await startTestCluster({
-      size: 1,
-      transport: "nats",
-      env: { DSATTER_PEER_TIMEOUT_MS: "3000" },
-    });
-    cluster.nodes.push(await cluster.addNode({ dbPath: join(dir, "node-b.db") }));
-    await waitForPeers(cluster.nodes, 1);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  const fixture = useTestCluster({
+    size: 1,
+    transport: "nats",
+    env: { DSATTER_PEER_TIMEOUT_MS: "3000" },
+    restartableNode: "node-b.db",
   });
 
   test("edit, delete and typing on A reach B; B catches up on an edit made while it was down", async () => {
-    const [a, b] = cluster.nodes;
+    const [a, b] = fixture.cluster.nodes;
     const { client: ann } = await helloClient(a.wsUrl, "ann", [CHAT]);
     const { client: bob } = await helloClient(b.wsUrl, "bob", [CHAT]);
-    clients.push(ann, bob);
+    fixture.clients.push(ann, bob);
     const id = await sendAcked(ann, { chatId: CHAT, sender: "ann", text: "over nats" });
     await bob.next(
       (f) => f.type === "newMessagesForClient" && messageOf(f).messageId === id,
@@ -75,8 +53,8 @@ describe("section 7 on the backbone", () => {
 
     await b.stop();
     await request(ann, "editMessage", { messageId: id, text: "edited while B was down" });
-    const restarted = await cluster.addNode({ dbPath: b.dbPath });
-    cluster.nodes[1] = restarted;
+    const restarted = await fixture.cluster.addNode({ dbPath: b.dbPath });
+    fixture.cluster.nodes[1] = restarted;
     await waitUntil(
       async () => {
         const history = await fullHistory(restarted, CHAT).catch(() => []);

@@ -6,12 +6,9 @@
  * seen while the other node was down is refused there after its restart (pulled
  * from a live peer). Real processes: discovery, Bun nodes, a nats-server.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 import { signUserToken } from "../../common/user_token.ts";
-import { startTestCluster, type TestCluster, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { request } from "../testing/chat_test_helpers.ts";
 import { openClient, type TestClient } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
@@ -21,13 +18,17 @@ setDefaultTimeout(120_000);
 const AUTH_SECRET = "backbone-names-test-auth-secret-0123456789";
 
 describe("--auth optional on two backbone nodes", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  const clients: TestClient[] = [];
+  const fixture = useTestCluster({
+    size: 1,
+    transport: "nats",
+    nodeArgs: ["--auth", "optional"],
+    env: { DSATTER_AUTH_SECRET: AUTH_SECRET, DSATTER_PEER_TIMEOUT_MS: "3000" },
+    restartableNode: "node-b.db",
+  });
 
   async function connect(url: string): Promise<TestClient> {
     const client = await openClient(url);
-    clients.push(client);
+    fixture.clients.push(client);
     return client;
   }
 
@@ -57,26 +58,8 @@ describe("--auth optional on two backbone nodes", () => {
     expect(send.payload).toMatchObject({ code: "forbidden" });
   }
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "dsatter-backbone-names-"));
-    cluster = await startTestCluster({
-      size: 1,
-      transport: "nats",
-      nodeArgs: ["--auth", "optional"],
-      env: { DSATTER_AUTH_SECRET: AUTH_SECRET, DSATTER_PEER_TIMEOUT_MS: "3000" },
-    });
-    cluster.nodes.push(await cluster.addNode({ dbPath: join(dir, "node-b.db") }));
-    await waitForPeers(cluster.nodes, 1);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   test("a name a token holder used on A is refused to anonymous clients on B; guests still post", async () => {
-    const [a, b] = cluster.nodes;
+    const [a, b] = fixture.cluster.nodes;
     await holder(a.wsUrl, "zoe");
     await refusedSoon(b.wsUrl, "Zoe");
     const guest = await connect(b.wsUrl);
@@ -90,11 +73,11 @@ describe("--auth optional on two backbone nodes", () => {
   });
 
   test("a name first seen while B was down is refused on B after its restart", async () => {
-    const [a, b] = cluster.nodes;
+    const [a, b] = fixture.cluster.nodes;
     await b.stop();
     await holder(a.wsUrl, "yan");
-    const restarted = await cluster.addNode({ dbPath: b.dbPath });
-    cluster.nodes[1] = restarted;
+    const restarted = await fixture.cluster.addNode({ dbPath: b.dbPath });
+    fixture.cluster.nodes[1] = restarted;
     await refusedSoon(restarted.wsUrl, "yan");
   });
 });

@@ -8,12 +8,9 @@
  * never said hello sees none of it, and the contract's chat list is unchanged
  * (no `creator` unless asked).
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 import type { Chat } from "../../common/protocol.ts";
-import { startTestCluster, type TestCluster, waitForPeers } from "../testing/peer_test_cluster.ts";
 import { helloClient, request, sendAcked } from "../testing/chat_test_helpers.ts";
 import { openClient, type TestClient } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
@@ -25,32 +22,16 @@ async function chatList(client: TestClient, payload: unknown = {}): Promise<Chat
 }
 
 describe("chat renames across three nodes", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "dsatter-rename-"));
-    cluster = await startTestCluster({ size: 2 });
-    // Node C's file is ours (the harness removes only files it made): it restarts on it.
-    cluster.nodes.push(await cluster.addNode({ dbPath: join(dir, "node-c.db") }));
-    await waitForPeers(cluster.nodes, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useTestCluster({ size: 2, restartableNode: "node-c.db" });
 
   test("the creator renames; every hello client hears it; others are refused", async () => {
-    const [a, b, c] = cluster.nodes;
+    const [a, b, c] = fixture.cluster.nodes;
     const original = await openClient(c.wsUrl);
-    clients.push(original);
+    fixture.clients.push(original);
     const { client: ann } = await helloClient(a.wsUrl, "ann", null);
     const { client: bob } = await helloClient(b.wsUrl, "bob", null);
     const { client: carol } = await helloClient(c.wsUrl, "carol", null);
-    clients.push(ann, bob, carol);
+    fixture.clients.push(ann, bob, carol);
 
     const created = await request(ann, "createChat", { name: "Plans" });
     const chatId = (created.payload as Chat).chatId;
@@ -89,10 +70,10 @@ describe("chat renames across three nodes", () => {
   });
 
   test("two renames on two nodes at once converge; a restarted node keeps the name", async () => {
-    const [a, b, c] = cluster.nodes;
+    const [a, b, c] = fixture.cluster.nodes;
     const { client: annA } = await helloClient(a.wsUrl, "ann", null);
     const { client: annB } = await helloClient(b.wsUrl, "ann", null);
-    clients.push(annA, annB);
+    fixture.clients.push(annA, annB);
     const chatId = ((await request(annA, "createChat", { name: "Race" })).payload as Chat).chatId;
     // B must know the chat (and its creator) before ann can rename it there.
     await waitUntil(
@@ -104,7 +85,7 @@ describe("chat renames across three nodes", () => {
     await annA.next((f) => f.ref === "ra");
     await annB.next((f) => f.ref === "rb");
     const names = async () =>
-      await Promise.all(cluster.nodes.map(async (node) => {
+      await Promise.all(fixture.cluster.nodes.map(async (node) => {
         const { client } = await helloClient(node.wsUrl, "reader", []);
         try {
           return (await chatList(client)).find((chat) => chat.chatId === chatId)?.name;
@@ -120,10 +101,10 @@ describe("chat renames across three nodes", () => {
     expect(["from A", "from B"]).toContain(agreed);
 
     await c.stop();
-    const restarted = await cluster.addNode({ dbPath: c.dbPath });
-    cluster.nodes[2] = restarted;
+    const restarted = await fixture.cluster.addNode({ dbPath: c.dbPath });
+    fixture.cluster.nodes[2] = restarted;
     const { client: reader } = await helloClient(restarted.wsUrl, "reader", []);
-    clients.push(reader);
+    fixture.clients.push(reader);
     expect((await chatList(reader)).find((chat) => chat.chatId === chatId)?.name).toBe(agreed);
   });
 });

@@ -6,20 +6,12 @@
  * it already had (`updated`). Then no node's database files hold a deleted
  * text (`strings`, after a positive control on each of them).
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { useTestCluster } from "../testing/cluster_fixture.ts";
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
-import {
-  fullHistory,
-  startTestCluster,
-  type TestCluster,
-  waitForPeers,
-} from "../testing/peer_test_cluster.ts";
+import { fullHistory } from "../testing/peer_test_cluster.ts";
 import type { SpawnedNode } from "../testing/spawn_node.ts";
 import { helloClient, request, sendAcked, stringsFind } from "../testing/chat_test_helpers.ts";
-import { type TestClient } from "../testing/ws_test_client.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 
 setDefaultTimeout(90_000);
@@ -29,28 +21,13 @@ const SECRET_WORD = "quuxsecretplan";
 const SECRET_LONG = "longsecretpassage ".repeat(200).trim();
 
 describe("a node that was down catches up on edits and deletes", () => {
-  let cluster: TestCluster;
-  let dir: string;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "dsatter-events-"));
-    cluster = await startTestCluster({ size: 2 });
-    cluster.nodes.push(await cluster.addNode({ dbPath: join(dir, "node-c.db") }));
-    await waitForPeers(cluster.nodes, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => null)));
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useTestCluster({ size: 2, restartableNode: "node-c.db" });
 
   test("edits and deletes made while C was down reach C; a resuming client learns them", async () => {
-    const [a, b] = cluster.nodes;
-    let c: SpawnedNode = cluster.nodes[2];
+    const [a, b] = fixture.cluster.nodes;
+    let c: SpawnedNode = fixture.cluster.nodes[2];
     const { client: ann } = await helloClient(a.wsUrl, "ann", [CHAT]);
-    clients.push(ann);
+    fixture.clients.push(ann);
     const kept = await sendAcked(ann, { chatId: CHAT, sender: "ann", text: "keep me" });
     const toEdit = await sendAcked(ann, { chatId: CHAT, sender: "ann", text: "old wording" });
     const toDelete = await sendAcked(ann, {
@@ -60,7 +37,7 @@ describe("a node that was down catches up on edits and deletes", () => {
     });
     const longOne = await sendAcked(ann, { chatId: CHAT, sender: "ann", text: SECRET_LONG });
     const { client: follower } = await helloClient(c.wsUrl, "dan", [CHAT]);
-    clients.push(follower);
+    fixture.clients.push(follower);
     // C holds all four (they may have reached it before the follower connected).
     await waitUntil(async () => (await fullHistory(c, CHAT)).length === 4, {
       deadlineMs: 30_000,
@@ -74,7 +51,7 @@ describe("a node that was down catches up on edits and deletes", () => {
     });
     const since = position.vector as VectorWire;
     const updatesSince = position.updates as VectorWire;
-    for (const node of cluster.nodes) {
+    for (const node of fixture.cluster.nodes) {
       expect(stringsFind(node.dbPath, SECRET_WORD)).toBe(true); // positive control
     }
 
@@ -90,8 +67,8 @@ describe("a node that was down catches up on edits and deletes", () => {
     });
     await request(ann, "editMessage", { messageId: born, text: "born and edited" });
 
-    c = await cluster.addNode({ dbPath: c.dbPath });
-    cluster.nodes[2] = c;
+    c = await fixture.cluster.addNode({ dbPath: c.dbPath });
+    fixture.cluster.nodes[2] = c;
     const expected = await fullHistory(a, CHAT);
     expect(expected.map((m) => m.text)).toEqual([
       "keep me",
@@ -110,7 +87,7 @@ describe("a node that was down catches up on edits and deletes", () => {
     expect(JSON.stringify(await fullHistory(b, CHAT))).toBe(JSON.stringify(expected));
 
     const { client: resumed } = await helloClient(c.wsUrl, "dan", [CHAT]);
-    clients.push(resumed);
+    fixture.clients.push(resumed);
     const reply = await request(resumed, "clientSyncRequest", {
       chatId: CHAT,
       since,
@@ -133,7 +110,7 @@ describe("a node that was down catches up on edits and deletes", () => {
     expect(again.payload).toEqual([]);
     expect(again.updated).toEqual([]);
 
-    for (const node of cluster.nodes) {
+    for (const node of fixture.cluster.nodes) {
       expect({ node: node.dbPath, found: stringsFind(node.dbPath, SECRET_WORD) })
         .toEqual({ node: node.dbPath, found: false });
       expect(stringsFind(node.dbPath, "longsecretpassage")).toBe(false);

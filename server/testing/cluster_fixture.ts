@@ -1,13 +1,19 @@
 /**
  * A bun:test suite's cluster: started before the suite's tests (linked in a
  * full mesh when it has several nodes), stopped after them together with every
- * client the tests opened, even when a test failed.
+ * client the tests opened, even when a test failed. With `restartableNode`, its
+ * last node keeps its database in a folder of the suite's own, so a test can
+ * stop it and start it again on its data (the harness removes only the files
+ * it made).
  *
  * Invariant: after the suite nothing it started is left running.
  * @module
  */
 
 import { afterAll, beforeAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   startTestCluster,
   type TestCluster,
@@ -23,17 +29,28 @@ export interface ClusterFixture {
   readonly clients: TestClient[];
 }
 
+export interface ClusterFixtureOptions extends TestClusterOptions {
+  /** One more node after `size`, on a database file of this name in the suite's own folder. */
+  restartableNode?: string;
+}
+
 /** Registers the suite's beforeAll/afterAll; call it inside `describe`. */
-export function useTestCluster(options: TestClusterOptions): ClusterFixture {
+export function useTestCluster(options: ClusterFixtureOptions): ClusterFixture {
   let cluster: TestCluster | undefined;
+  let dir: string | undefined;
   const clients: TestClient[] = [];
   beforeAll(async () => {
     cluster = await startTestCluster(options);
-    if (options.size > 1) await waitForPeers(cluster.nodes, options.size - 1);
+    if (options.restartableNode !== undefined) {
+      dir = mkdtempSync(join(tmpdir(), "dsatter-fixture-"));
+      cluster.nodes.push(await cluster.addNode({ dbPath: join(dir, options.restartableNode) }));
+    }
+    if (cluster.nodes.length > 1) await waitForPeers(cluster.nodes, cluster.nodes.length - 1);
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close().catch(() => null)));
     await cluster?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
   return {
     get cluster() {
