@@ -113,7 +113,6 @@ export class ChatNode {
   /** Typing indicators (section 7). */
   readonly typingRelay: TypingRelay;
   #indexer: SearchIndexer;
-  #lastCommitMs = 0;
   #feed: LocalCommitFeed;
   #chatRecords: ChatRecords;
   #writes: WritePath;
@@ -177,7 +176,6 @@ export class ChatNode {
     this.#indexer = groupCommitIndexer({
       store: this.#store,
       commits: this.#commits,
-      msSinceLastCommit: () => performance.now() - this.#lastCommitMs,
       onError: (error) => this.#logger.warn("search indexing failed", { error: error.message }),
     });
   }
@@ -326,7 +324,6 @@ export class ChatNode {
         this.tokenNames.publishSealed();
         this.#metrics.recordCommit(durationMs);
         this.#storage.succeeded();
-        this.#lastCommitMs = performance.now();
       },
       onFailure: (error) => this.#commitFailed(error, options.onFatal),
       onNotDurable: (error) => {

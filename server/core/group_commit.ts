@@ -52,16 +52,22 @@ export class GroupCommit {
   #quietTasks: Array<() => void> = [];
   /** Set when a batch could not be made durable: every later write is refused with it. */
   #broken: Error | undefined;
+  /** performance.now() of the last write queued that was not background work. */
+  #lastWriteMs = -Infinity;
 
   constructor(store: Pick<MessageStore, "commitLater">, options: GroupCommitOptions = {}) {
     this.#store = store;
     this.#options = options;
   }
 
-  /** Queues a write; resolves with after()'s value once the batch is durable. */
-  enqueue<T>(write: () => void, after: () => T): Promise<T> {
+  /**
+   * Queues a write; resolves with after()'s value once the batch is durable. A `background`
+   * write (search indexing) does not count as activity for idleMs().
+   */
+  enqueue<T>(write: () => void, after: () => T, options?: { background?: boolean }): Promise<T> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.#closed) return Promise.reject(new Error("Cannot write: the store is closing"));
+    if (!options?.background) this.#lastWriteMs = performance.now();
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, after, resolve: resolve as (value: unknown) => void, reject });
       this.#scheduleFlush();
@@ -71,6 +77,15 @@ export class GroupCommit {
   /** True while a batch is being made durable. */
   get inFlight(): boolean {
     return this.#inFlight !== undefined;
+  }
+
+  /**
+   * Milliseconds the store has been idle: 0 while a batch is queued or being made durable,
+   * else the time since the last write (not background work) was queued.
+   */
+  idleMs(): number {
+    if (this.#inFlight || this.#queue.length > 0) return 0;
+    return Math.max(0, performance.now() - this.#lastWriteMs);
   }
 
   /**

@@ -49,6 +49,28 @@ describe("GroupCommit", () => {
     expect(disk.store.countMessages()).toBe(3);
   });
 
+  test("idleMs() is 0 while a write is queued or in flight; background writes do not count", async () => {
+    const disk = manualDurabilityStore();
+    const commits = new GroupCommit(disk.store);
+    expect(commits.idleMs()).toBe(Infinity); // never written
+    const first = commits.enqueue(() => disk.store.insertMessage(storedMessage(1, 1)), () => 1);
+    expect(commits.idleMs()).toBe(0); // queued
+    await turn();
+    expect(commits.idleMs()).toBe(0); // in flight
+    disk.makeDurable();
+    await first;
+    await turn();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const idleAfterWrite = commits.idleMs();
+    expect(idleAfterWrite).toBeGreaterThanOrEqual(15);
+    const background = commits.enqueue(() => {}, () => 0, { background: true });
+    await turn();
+    disk.makeDurable();
+    await background;
+    await turn();
+    expect(commits.idleMs()).toBeGreaterThanOrEqual(idleAfterWrite); // still idle since the write
+  });
+
   test("writes queued while a batch is in flight commit together once it is durable", async () => {
     const disk = manualDurabilityStore();
     const commits = new GroupCommit(disk.store);

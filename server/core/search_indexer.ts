@@ -1,10 +1,13 @@
 /**
  * The loop that moves stored messages into the search index (see
  * server/store/sqlite_search_index.ts) when the node has time: batch after
- * batch once no group commit happened for a moment; while commits keep coming,
- * only a small batch now and then once the backlog is large, so a burst of
- * messages pays a few percent of a core for indexing (the rest waits for the
- * burst to end) and the backlog a search must scan stays bounded.
+ * batch once the store has been idle for a moment (nothing queued, nothing
+ * being made durable, no write for idleMs); while writes keep coming, only a
+ * small batch now and then once the backlog is large, so a burst of messages
+ * pays a few percent of a core for indexing (the rest waits for the burst to
+ * end) and one commit waits at most a millisecond or two for its share. A
+ * quiet batch is kept short too (a few milliseconds of FTS5 work), so a
+ * message arriving in the middle of one waits little.
  *
  * A batch is a write like any other: it goes through the node's group commit
  * (chat_node.ts), so it commits with the batch of its turn and counts as done
@@ -23,19 +26,22 @@ export interface SearchIndexerOptions {
   backlog: () => number;
   /** Indexes up to maxRows of the backlog; resolves with how many, once durable. */
   index: (maxRows: number) => Promise<number>;
-  /** Milliseconds since the node's last group commit. */
-  msSinceLastCommit: () => number;
-  /** Rows per batch when the node is quiet (one transaction). @default 5000 */
+  /**
+   * Milliseconds the store has been idle: 0 while writes are queued or being made durable
+   * (GroupCommit.idleMs).
+   */
+  idleMs: () => number;
+  /** Rows per batch when the node is quiet (one transaction, ~40 µs a row). @default 250 */
   batchRows?: number;
   /**
-   * Rows per batch while commits keep coming: small, since the batch's group commit (and
-   * the acks of the messages in it) waits for it. @default 100
+   * Rows per batch while writes keep coming: small, since the batch's group commit (and
+   * the acks of the messages in it) waits for it. @default 25
    */
   busyBatchRows?: number;
-  /** Pause after a batch while commits keep coming. @default 50 */
+  /** Pause after a batch while writes keep coming. @default 12 */
   busyIntervalMs?: number;
-  /** Quiet time after a commit before full batches run. @default 50 */
-  idleMs?: number;
+  /** Idle time of the store before full batches run. @default 50 */
+  quietAfterMs?: number;
   /** A backlog this large gets busy batches even while commits keep coming. @default 5000 */
   forceBacklogRows?: number;
   /** How often an empty or busy backlog is looked at. @default 100 */
@@ -58,11 +64,11 @@ export class SearchIndexer {
     const { backlog, index } = this.#options;
     const waiting = backlog();
     if (waiting === 0) return "none";
-    if (this.#options.msSinceLastCommit() >= (this.#options.idleMs ?? 50)) {
-      return await index(this.#options.batchRows ?? 5000) > 0 ? "quiet" : "none";
+    if (this.#options.idleMs() >= (this.#options.quietAfterMs ?? 50)) {
+      return await index(this.#options.batchRows ?? 250) > 0 ? "quiet" : "none";
     }
     if (waiting < (this.#options.forceBacklogRows ?? 5000)) return "none";
-    return await index(this.#options.busyBatchRows ?? 100) > 0 ? "busy" : "none";
+    return await index(this.#options.busyBatchRows ?? 25) > 0 ? "busy" : "none";
   }
 
   close(): void {
@@ -82,7 +88,7 @@ export class SearchIndexer {
       // Quiet with more to do: come back soon, after other work of the loop had its turn.
       const done = await this.step();
       this.#schedule(
-        done === "quiet" ? 5 : done === "busy" ? this.#options.busyIntervalMs ?? 50 : pollMs,
+        done === "quiet" ? 2 : done === "busy" ? this.#options.busyIntervalMs ?? 12 : pollMs,
       );
     } catch (error) {
       if (this.#closed) return;
@@ -98,8 +104,7 @@ export class SearchIndexer {
  */
 export function groupCommitIndexer(options: {
   store: Pick<MessageStore, "searchBacklog" | "indexSearchBacklog">;
-  commits: Pick<GroupCommit, "enqueue">;
-  msSinceLastCommit: () => number;
+  commits: Pick<GroupCommit, "enqueue" | "idleMs">;
   onError: (error: Error) => void;
 }): SearchIndexer {
   const { store, commits } = options;
@@ -107,11 +112,15 @@ export function groupCommitIndexer(options: {
     backlog: () => store.searchBacklog(),
     index: (maxRows) => {
       let indexed = 0;
-      return commits.enqueue(() => {
-        indexed = store.indexSearchBacklog(maxRows);
-      }, () => indexed);
+      return commits.enqueue(
+        () => {
+          indexed = store.indexSearchBacklog(maxRows);
+        },
+        () => indexed,
+        { background: true },
+      );
     },
-    msSinceLastCommit: options.msSinceLastCommit,
+    idleMs: () => commits.idleMs(),
     onError: options.onError,
   });
 }

@@ -20,23 +20,23 @@ function fakeStore(backlog: number) {
 
 test("SearchIndexer.step() waits for a quiet moment; a large backlog gets small batches", async () => {
   const store = fakeStore(100);
-  let sinceCommitMs = 0;
+  let idleMs = 0;
   const indexer = new SearchIndexer({
     backlog: store.searchBacklog,
     index: store.index,
-    msSinceLastCommit: () => sinceCommitMs,
+    idleMs: () => idleMs,
     batchRows: 40,
     busyBatchRows: 10,
-    idleMs: 50,
+    quietAfterMs: 50,
     forceBacklogRows: 1000,
     pollMs: 60_000,
   });
   try {
     expect(await indexer.step()).toBe("none"); // busy, small backlog
-    sinceCommitMs = 50;
+    idleMs = 50;
     expect(await indexer.step()).toBe("quiet");
     expect(store.batches).toEqual([40]);
-    sinceCommitMs = 0;
+    idleMs = 0;
     store.backlog = 5000;
     expect(await indexer.step()).toBe("busy"); // busy, but past forceBacklogRows: a small batch
     expect(store.batches).toEqual([40, 10]);
@@ -55,7 +55,7 @@ test("SearchIndexer drains the backlog by itself, batch after batch, and survive
       if (failures-- > 0) return Promise.reject(new Error("disk busy"));
       return store.index(rows);
     },
-    msSinceLastCommit: () => 1000,
+    idleMs: () => 1000,
     batchRows: 30,
     pollMs: 5,
     onError: (error) => errors.push(error.message),
