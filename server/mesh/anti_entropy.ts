@@ -123,6 +123,11 @@ export interface AntiEntropyOptions<T extends SyncItem = ChatMessage> {
   /** Shared by a node's sessions: one multi-page chain at a time (see catch_up_baton.ts). */
   baton?: CatchUpBaton;
   /**
+   * A page served to the peer carries one origin's items only up to seq (this node's own
+   * messages that live fan-out already sent: own_mark_history.ts); undefined: no cap.
+   */
+  ownCap?: () => { origin: number; seq: number } | undefined;
+  /**
    * Ask for packed pages of this many bytes (the channel must have a packed form). A page
    * then spans frames, and the requester stores it in one commit.
    */
@@ -282,7 +287,9 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
   /** Answers a peer's request with one page of what it lacks. */
   handleRequest(request: SyncRequestPayload): void {
     if (this.#closed) return;
-    for (const frame of syncReplyFrames(this.#options.node, request, this.#channel)) {
+    const cap = this.#options.ownCap?.();
+    const options = cap ? { cap } : {};
+    for (const frame of syncReplyFrames(this.#options.node, request, this.#channel, options)) {
       this.#options.send(frame);
     }
   }
@@ -329,17 +336,22 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
 /**
  * The reply frames to a sync request: one bounded page of what the requester lacks, in one
  * frame (object form), or, when it asked for packed pages, in as many frames of at most
- * frameBytes as its page size takes. None for a request whose vector does not parse.
+ * frameBytes as its page size takes. None for a request whose vector does not parse. With
+ * `cap`, the page carries that origin's items only up to its seq.
  */
 export function syncReplyFrames<T extends SyncItem = ChatMessage>(
   node: AntiEntropyNode<T>,
   request: SyncRequestPayload,
   channel: SyncChannel<T> = MESSAGE_SYNC_CHANNEL as unknown as SyncChannel<T>,
-  options: { frameBytes?: number } = {},
+  options: { frameBytes?: number; cap?: { origin: number; seq: number } } = {},
 ): string[] {
   const requesterVector = decodeVector(request.vector);
   const responderVector = decodeVector(node.vector());
   if (!requesterVector || !responderVector) return [];
+  const cap = options.cap;
+  if (cap && (responderVector.get(cap.origin) ?? 0) > cap.seq) {
+    responderVector.set(cap.origin, cap.seq);
+  }
   const packed = request.packed === PACKED_FORM ? channel.packed : undefined;
   const frameBytes = options.frameBytes ?? PEER_FRAME_MAX_BYTES;
   const readAfter = (origin: number, afterSeq: number, limit: number) =>

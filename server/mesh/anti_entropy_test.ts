@@ -314,6 +314,33 @@ describe("AntiEntropySession skips", () => {
     expect(replies.map((r) => r.messages.length)).toEqual([0, 3]);
   });
 
+  test("AntiEntropySession caps the origin its ownCap names, and only that one", () => {
+    const source = seededNode(3);
+    const replies: Array<{ messages: { nodeId: number; seq: number }[]; more: boolean }> = [];
+    let cap: { origin: number; seq: number } | undefined = { origin: 7, seq: 1 };
+    const server = new AntiEntropySession({
+      node: source.node,
+      ownCap: () => cap,
+      send: (text) => {
+        const frame = parsePeerFrame(text);
+        if (frame.ok && frame.value.type === PeerFrameType.syncReply) {
+          replies.push(frame.value.payload);
+        }
+      },
+    });
+    server.handleRequest({ requestId: 1, vector: {} });
+    cap = { origin: 5, seq: 0 }; // another origin: nothing of 7 is held back
+    server.handleRequest({ requestId: 2, vector: {} });
+    cap = undefined;
+    server.handleRequest({ requestId: 3, vector: {} });
+    expect(replies.map((r) => r.messages.map((m) => `${m.nodeId}:${m.seq}`))).toEqual([
+      ["7:1"],
+      ["7:1", "7:2", "7:3"],
+      ["7:1", "7:2", "7:3"],
+    ]);
+    expect(replies.map((r) => r.more)).toEqual([false, false, false]);
+  });
+
   test("pageEnds() gives each origin's highest seq", () => {
     expect(pageEnds([message(1, 4), message(1, 5), message(2, 9)])).toEqual(
       new Map([[1, 5], [2, 9]]),

@@ -63,6 +63,8 @@ export interface LinkHost {
   readonly traffic?: { sent: number; received: number };
   /** One catch-up chain at a time across this node's links. */
   readonly catchUpBaton?: CatchUpBaton;
+  /** How far a sync page to link may carry this node's own messages (peer_mesh.ts). */
+  ownSyncCap?(link: PeerLink): number | undefined;
 }
 
 export interface PeerLinkOptions {
@@ -86,6 +88,8 @@ export class PeerLink {
   readonly openedAtMs: number;
   /** Set once the mesh accepted this link as THE link to its peer. */
   registeredAtMs: number | undefined;
+  /** When live fan-out last skipped this link (its buffer full): sync makes up for it. */
+  liveSkippedAtMs: number | undefined;
   /** The peer's contiguous marks as of its last sync request (for the sync-lag gauge). */
   peerVector: VectorWire | undefined;
   /** The peer's hello said it reads packed messages: live frames to it are packed. */
@@ -127,6 +131,10 @@ export class PeerLink {
       send: (text) => this.send(text),
       baton: options.host.catchUpBaton,
       packedPageBytes: SYNC_PAGE_BYTES,
+      ownCap: () => {
+        const seq = this.#host.ownSyncCap?.(this);
+        return seq === undefined ? undefined : { origin: this.#host.node.nodeId, seq };
+      },
       onCaughtUp: (messageCount, pages) =>
         this.#host.log.info("peer sync caught up", { peer: this.peerNodeId, messageCount, pages }),
       onError: (error) => this.#notStored("peer sync page not stored", error),

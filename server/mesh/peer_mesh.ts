@@ -14,6 +14,7 @@
  * @module
  */
 
+import { OwnMarkHistory } from "./own_mark_history.ts";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { messageJson } from "../../common/message_json.ts";
 import { CloseCode, PeerCloseCode } from "../../common/errors.ts";
@@ -74,6 +75,8 @@ export class PeerMesh implements LinkHost {
   #unsubscribe: Array<() => void> = [];
   #presenceTimer: ReturnType<typeof setTimeout> | undefined;
   #round = 0;
+  /** This node's own mark at recent rounds: caps what sync pages repeat of live fan-out. */
+  #ownMarks = new OwnMarkHistory();
   #closed = false;
   #linkListeners = new Set<() => void>();
 
@@ -130,6 +133,18 @@ export class PeerMesh implements LinkHost {
   /** A link this node dialled, proving itself with dialNonce. */
   attachDialled(socket: PeerSocket, dialNonce: string): PeerLink {
     return this.#attach(new PeerLink({ host: this, socket, direction: "dialled", dialNonce }));
+  }
+
+  /**
+   * How far a sync page to link may carry this node's own messages: the mark of a round at
+   * least min(1 s, the sync interval) ago, if the link was registered by then and no live frame
+   * to it was skipped since (own_mark_history.ts).
+   */
+  ownSyncCap(link: PeerLink): number | undefined {
+    if (link.registeredAtMs === undefined) return undefined;
+    const settleMs = Math.min(1000, this.syncIntervalMs);
+    const since = Math.max(link.registeredAtMs, link.liveSkippedAtMs ?? -Infinity);
+    return this.#ownMarks.capFor(since, this.clock.nowMs() - settleMs);
   }
 
   hasLink(peerNodeId: number): boolean {
@@ -244,7 +259,10 @@ export class PeerMesh implements LinkHost {
     let packed: string[] | undefined;
     let objects: string[] | undefined;
     for (const link of links) {
-      if (link.socket.bufferedAmount() > this.#liveBufferLimitBytes) continue;
+      if (link.socket.bufferedAmount() > this.#liveBufferLimitBytes) {
+        link.liveSkippedAtMs = this.clock.nowMs(); // sync pages to it are not capped before this
+        continue;
+      }
       const frames = link.peerReadsPacked
         ? packed ??= encodePackedFrames(PeerFrameType.messages, messages, {
           maxBytes: PEER_FRAME_MAX_BYTES,
@@ -286,6 +304,10 @@ export class PeerMesh implements LinkHost {
 
   #syncRound(): void {
     this.#round += 1;
+    this.#ownMarks.record(
+      this.clock.nowMs(),
+      this.node.vector()[String(this.node.nodeId)] ?? 0,
+    );
     const chats = this.#round % CHATS_EVERY_ROUNDS === 0 ? this.node.chats() : null;
     for (const link of this.#openLinks()) {
       link.antiEntropy.request();
