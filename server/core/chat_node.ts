@@ -91,6 +91,8 @@ export interface ChatNodeOptions {
    * acknowledgements and deliveries; a crash test kills the node while it waits.
    */
   pauseWhenDurable?: () => Promise<void>;
+  /** GroupCommit's minCycleMs: a small batch commits no sooner after the last one. @default 0 */
+  commitCycleMs?: number;
 }
 
 export class ChatNode {
@@ -331,6 +333,7 @@ export class ChatNode {
         options.onFatal?.(error);
       },
       pauseWhenDurable: options.pauseWhenDurable,
+      minCycleMs: options.commitCycleMs,
     });
   }
 

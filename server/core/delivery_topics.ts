@@ -23,14 +23,27 @@ export function chatTopic(chatId: number): string {
   return `chat:${chatId}`;
 }
 
+/** messageTopics per chat id, so the hot path builds no strings or arrays per message. */
+const topicsByChat = new Map<number, readonly string[]>();
+/** Past this many chats the cache starts over (a node with more chats builds a few again). */
+const TOPIC_CACHE_CHATS = 10_000;
+
 /** True for the topics that carry messages: ALL_CHATS_TOPIC and every chatTopic. */
 export function isMessageTopic(topic: string): boolean {
   return topic === ALL_CHATS_TOPIC || topic.startsWith("chat:");
 }
 
 /** The topics a chat's live events go to (messages; typing and updates alike). */
-export function messageTopics(chatId: number): string[] {
-  return isPrivateChatId(chatId) ? [chatTopic(chatId)] : [chatTopic(chatId), ALL_CHATS_TOPIC];
+export function messageTopics(chatId: number): readonly string[] {
+  let topics = topicsByChat.get(chatId);
+  if (topics === undefined) {
+    topics = Object.freeze(
+      isPrivateChatId(chatId) ? [chatTopic(chatId)] : [chatTopic(chatId), ALL_CHATS_TOPIC],
+    );
+    if (topicsByChat.size >= TOPIC_CACHE_CHATS) topicsByChat.clear();
+    topicsByChat.set(chatId, topics);
+  }
+  return topics;
 }
 
 /** Which hello readers of a chat a section 7 frame skips. */
@@ -48,7 +61,7 @@ export interface LocalPublisher {
    * pub/sub while they resume (transport/resume_gate.ts) unless they already have it.
    * Without it, the core publishes to messageTopics itself.
    */
-  publishMessage?(message: ChatMessage, frame: string): unknown;
+  publishMessage?(message: ChatMessage, frame: string): number | undefined;
   /**
    * Sends a frame to every hello connection on this node that follows chatId and may
    * read it (server/core/read_access.ts), but those the filter skips.
@@ -70,8 +83,10 @@ export function publishLiveMessage(
 ): number {
   const frame = liveMessageFrame(message, sourceNodeId);
   const topics = messageTopics(message.chatId);
-  if (publisher.publishMessage) publisher.publishMessage(message, frame);
-  else for (const topic of topics) publisher.publish(topic, frame);
+  if (publisher.publishMessage) {
+    const subscribers = publisher.publishMessage(message, frame);
+    if (subscribers !== undefined) return subscribers;
+  } else for (const topic of topics) publisher.publish(topic, frame);
   const count = publisher.subscriberCount;
   if (!count) return 0;
   let delivered = 0;

@@ -38,6 +38,15 @@ export interface GroupCommitOptions {
   onCommitted?: (size: number, durationMs: number) => void;
   /** Tests only: awaited once a batch is durable, before anything else happens with it. */
   pauseWhenDurable?: () => Promise<void>;
+  /**
+   * Pacing: a batch of fewer than fullBatchWrites writes commits no sooner than this long
+   * after the previous batch began, so that a steady trickle shares commits (each costs a
+   * log write, a flush to disk and thread wake-ups) instead of paying one per message or
+   * two. A full batch, an explicit flush() and close() do not wait. @default 0
+   */
+  minCycleMs?: number;
+  /** A batch this large commits at once, paced or not. @default 256 */
+  fullBatchWrites?: number;
 }
 
 export class GroupCommit {
@@ -54,6 +63,10 @@ export class GroupCommit {
   #broken: Error | undefined;
   /** performance.now() of the last write queued that was not background work. */
   #lastWriteMs = -Infinity;
+  /** performance.now() when the last batch began to commit. */
+  #lastStartMs = -Infinity;
+  /** The pacing timer, while a small batch waits for its turn. */
+  #paceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(store: Pick<MessageStore, "commitLater">, options: GroupCommitOptions = {}) {
     this.#store = store;
@@ -70,7 +83,8 @@ export class GroupCommit {
     if (!options?.background) this.#lastWriteMs = performance.now();
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, after, resolve: resolve as (value: unknown) => void, reject });
-      this.#scheduleFlush();
+      if (this.#paceTimer && this.#queue.length >= this.#fullBatchWrites()) this.flush();
+      else this.#scheduleFlush();
     });
   }
 
@@ -94,12 +108,15 @@ export class GroupCommit {
    */
   flush(): void {
     this.#scheduled = false;
+    clearTimeout(this.#paceTimer);
+    this.#paceTimer = undefined;
     if (this.#inFlight) return;
     this.#runQuietTasks();
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
     const startMs = performance.now();
+    this.#lastStartMs = startMs;
     let durable: Promise<void>;
     try {
       durable = this.#store.commitLater(() => {
@@ -124,7 +141,7 @@ export class GroupCommit {
       },
     ).finally(() => {
       this.#inFlight = undefined;
-      this.flush();
+      this.#pacedFlush();
     });
   }
 
@@ -156,9 +173,26 @@ export class GroupCommit {
   }
 
   #scheduleFlush(): void {
-    if (this.#scheduled || this.#inFlight) return;
+    if (this.#scheduled || this.#inFlight || this.#paceTimer) return;
     this.#scheduled = true;
-    (this.#options.schedule ?? setImmediate)(() => this.flush());
+    (this.#options.schedule ?? setImmediate)(() => this.#pacedFlush());
+  }
+
+  /** flush(), unless the queue is small and the last batch began less than minCycleMs ago. */
+  #pacedFlush(): void {
+    this.#scheduled = false;
+    if (this.#inFlight || this.#paceTimer) return;
+    const waitMs = this.#lastStartMs + (this.#options.minCycleMs ?? 0) - performance.now();
+    const small = this.#queue.length > 0 && this.#queue.length < this.#fullBatchWrites();
+    if (!small || waitMs < 0.5 || this.#closed) {
+      this.flush();
+      return;
+    }
+    this.#paceTimer = setTimeout(() => this.flush(), waitMs);
+  }
+
+  #fullBatchWrites(): number {
+    return this.#options.fullBatchWrites ?? 256;
   }
 
   #durable(batch: QueuedWrite[], durationMs: number): void {

@@ -71,6 +71,35 @@ describe("GroupCommit", () => {
     expect(commits.idleMs()).toBeGreaterThanOrEqual(idleAfterWrite); // still idle since the write
   });
 
+  test("minCycleMs: a small batch waits for its turn, a full one and flush() do not", async () => {
+    const disk = manualDurabilityStore();
+    const commits = new GroupCommit(disk.store, { minCycleMs: 60_000, fullBatchWrites: 3 });
+    const write = (seq: number) =>
+      commits.enqueue(() => disk.store.insertMessage(storedMessage(1, seq)), () => seq);
+    const first = write(1); // nothing before it: commits at once
+    await turn();
+    expect(disk.commits()).toBe(1);
+    disk.makeDurable();
+    await first;
+    const second = write(2); // small, and the last batch began just now: waits
+    await turn();
+    await turn();
+    expect(disk.commits()).toBe(1);
+    const more = [write(3), write(4)]; // three queued: a full batch goes at once
+    await turn();
+    expect(disk.commits()).toBe(2);
+    disk.makeDurable();
+    expect(await Promise.all([second, ...more])).toEqual([2, 3, 4]);
+    const fifth = write(5); // small again: waits, until an explicit flush()
+    await turn();
+    expect(disk.commits()).toBe(2);
+    commits.flush();
+    expect(disk.commits()).toBe(3);
+    disk.makeDurable();
+    expect(await fifth).toBe(5);
+    await commits.close();
+  });
+
   test("writes queued while a batch is in flight commit together once it is durable", async () => {
     const disk = manualDurabilityStore();
     const commits = new GroupCommit(disk.store);

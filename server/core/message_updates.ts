@@ -269,9 +269,9 @@ export class MessageUpdates {
     posts: Array<() => void>,
   ): ReplicatedMessage {
     let revision = revisionOf(message);
-    const key = keyOf(message.nodeId, message.seq);
-    if (this.#pendingKeys.has(key)) {
-      this.#pendingKeys.delete(key);
+    if (
+      this.#pendingKeys.size > 0 && this.#pendingKeys.delete(keyOf(message.nodeId, message.seq))
+    ) {
       const kept = this.#options.store.takePendingRevision(message.nodeId, message.seq);
       if (kept) revision = mergeRevisions(revision, kept);
     }

@@ -190,7 +190,8 @@ export class ClientHub {
   }
 
   /** Fan-out of one message's live frame (messageTopics: never `all` for a private chat). */
-  publishMessage(message: ChatMessage, text: string): void {
+  /** Returns how many connections were subscribed to its topics. */
+  publishMessage(message: ChatMessage, text: string): number {
     const topics = messageTopics(message.chatId);
     let subscribers = 0;
     for (const topic of topics) {
@@ -199,6 +200,7 @@ export class ClientHub {
     }
     if (this.#held.size > 0) this.#deliverHeld(message, topics, text);
     this.#published(text.length * subscribers);
+    return subscribers;
   }
 
   /**
