@@ -283,6 +283,7 @@ function createChatNode(
       }
       : undefined,
     authMode: settings.auth.mode,
+    commitCycleMs: settings.commitCycleMs,
   });
 }
 

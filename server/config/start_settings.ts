@@ -24,6 +24,7 @@ import { readStartFiles, type StartFiles } from "../process/start_files.ts";
 import { clockOffsetFromEnv } from "./clock_offset.ts";
 import { parseServerFlags, type ServerConfig } from "./server_flags.ts";
 import { holdAcksFromEnv } from "./test_hold_acks.ts";
+import { commitCycleFromEnv } from "./commit_cycle.ts";
 
 /** Prints the message (stdout for exit 0, stderr otherwise) and exits. */
 export function exitWith(message: string, code: number): never {
@@ -42,6 +43,8 @@ export interface StartSettings {
   clockOffsetMs: number;
   /** DSATTER_TEST_HOLD_ACKS: the crash test's hook (never in production). */
   holdAcks: boolean;
+  /** DSATTER_COMMIT_CYCLE_MS: the group commit's pacing (commit_cycle.ts). */
+  commitCycleMs: number;
   /** --auth resolved (off, or required in production, unless given) and DSATTER_AUTH_SECRET. */
   auth: { mode: AuthMode; secret?: string };
 }
@@ -63,6 +66,8 @@ export function settle(argv: string[], env: (name: string) => string | undefined
   if (!clockOffset.ok) exitWith(clockOffset.error, ExitCode.refused);
   const holdAcks = holdAcksFromEnv(env, production);
   if (!holdAcks.ok) exitWith(holdAcks.error, ExitCode.refused);
+  const commitCycle = commitCycleFromEnv(env);
+  if (!commitCycle.ok) exitWith(commitCycle.error, ExitCode.refused);
 
   const authMode: AuthMode = config.auth ?? (production ? "required" : "off");
   const resolved = clusterSecretFromDataDir(dataDir, { env, fs });
@@ -94,6 +99,7 @@ export function settle(argv: string[], env: (name: string) => string | undefined
       files: readStartFiles(config),
       clockOffsetMs: clockOffset.offsetMs,
       holdAcks: holdAcks.hold,
+      commitCycleMs: commitCycle.cycleMs,
       auth: { mode: authMode, secret: authSecret.secret },
     };
   } catch (error) {
