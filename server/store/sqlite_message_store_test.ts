@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeMessageStoreConformance, storedMessage } from "./message_store_conformance.ts";
 import { SqliteMessageStore } from "./sqlite_message_store.ts";
+import { MAX_BACKLOG_SCAN_ROWS } from "./sqlite_search_index.ts";
+import { searchTermsOf } from "../../common/search_terms.ts";
 
 // On files, as a node runs it: the writer, the durable snapshot and the durability worker.
 const conformanceDir = mkdtempSync(join(tmpdir(), "dsatter-conformance-"));
@@ -79,5 +81,27 @@ test("SqliteMessageStore keeps its WAL bounded while commits keep coming, and lo
     reopened.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a search scans at most MAX_BACKLOG_SCAN_ROWS of the backlog; older rows once indexed", () => {
+  const store = new SqliteMessageStore(":memory:");
+  try {
+    const total = MAX_BACKLOG_SCAN_ROWS + 20;
+    store.transaction(() => {
+      for (let seq = 1; seq <= total; seq++) {
+        const text = seq <= 10 ? `oldest word${seq}` : seq > total - 10 ? "newest" : "filler";
+        store.insertMessage(storedMessage(1, seq, { text, second: seq }));
+      }
+    });
+    expect(store.searchBacklog()).toBe(total);
+    const found = (q: string) => store.search({ terms: searchTermsOf(q), limit: 100 }).messages;
+    expect(found("newest").length).toBe(10); // the newest rows are scanned
+    expect(found("oldest")).toEqual([]); // past the bound: not scanned, not yet indexed
+    while (store.indexSearchBacklog(5000) > 0) { /* the indexer's work */ }
+    expect(found("oldest").length).toBe(10);
+    expect(found("newest").length).toBe(10);
+  } finally {
+    store.close();
   }
 });

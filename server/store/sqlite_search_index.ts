@@ -6,9 +6,10 @@
  * as much per message as the rest of the write path, more in small batches):
  * their rowids go to a backlog table, and indexBacklog() indexes a batch later,
  * when the node has time (server/core/search_indexer.ts). A search covers the
- * backlog by matching its rows in JS (common/search_terms.ts), so a message is
- * found from its commit on. Changes of state or revision of an indexed row
- * re-index it at once.
+ * backlog by matching its newest rows in JS (common/search_terms.ts, at most
+ * MAX_BACKLOG_SCAN_ROWS of them), so a message is found from its commit on
+ * unless a burst left more than that waiting. Changes of state or revision of
+ * an indexed row re-index it at once.
  *
  * Invariants: every visible, not deleted message is in the index or in the
  * backlog (never both); a user's query reaches FTS5 only as quoted words built
@@ -37,6 +38,13 @@ const SEARCH_INDEX_ROW =
   "SELECT -rowid, text, chat_id FROM messages WHERE held = 0 AND hidden = 0 AND deleted = 0";
 
 type Params = Array<string | number | null>;
+
+/**
+ * A search matches at most this many of the newest backlog rows in JS (about 25 ms); older
+ * rows of a backlog past it are found once indexed. Without a bound, one search right after a
+ * long burst (200,000 rows waiting) held the node's event loop for half a second.
+ */
+export const MAX_BACKLOG_SCAN_ROWS = 10_000;
 
 /** The FTS5 match expression for terms: every word in the text column, the chat as a filter. */
 export function matchExpression(terms: readonly SearchTerm[], chatId?: number): string {
@@ -82,7 +90,7 @@ export class SqliteSearchIndex {
         `SELECT m.rowid AS rowid, ${MESSAGE_COLUMNS.split(", ").map((c) => `m.${c}`).join(", ")}
          FROM search_backlog b JOIN messages m ON m.rowid = b.rowid
          WHERE m.held = 0 AND m.hidden = 0 AND m.deleted = 0 AND b.rowid < ?
-         ORDER BY b.rowid DESC`,
+         ORDER BY b.rowid DESC LIMIT ${MAX_BACKLOG_SCAN_ROWS}`,
       ),
       // Index rowids are negated message rowids: ascending is newest first.
       match: prepare(
