@@ -74,22 +74,27 @@ export interface LocalPublisher {
 /**
  * Publishes one message's live frame (`newMessagesForClient`, one message, `source` the
  * publishing node) to messageTopics (a private chat's: its own topic only); returns how
- * many connections were subscribed (for the delivered counter).
+ * many connections were subscribed (for the delivered counter). A publisher that counts
+ * subscribers and has none on those topics gets nothing: no frame is encoded for nobody
+ * (a node catching up on a million messages has few readers of most of them). Every
+ * connection on a message topic, held ones (resume_gate.ts) too, is in its count.
  */
 export function publishLiveMessage(
   publisher: LocalPublisher,
   message: ChatMessage,
   sourceNodeId: number,
 ): number {
-  const frame = liveMessageFrame(message, sourceNodeId);
   const topics = messageTopics(message.chatId);
+  const count = publisher.subscriberCount;
+  let delivered = 0;
+  if (count) {
+    for (const topic of topics) delivered += count.call(publisher, topic);
+    if (delivered === 0) return 0;
+  }
+  const frame = liveMessageFrame(message, sourceNodeId);
   if (publisher.publishMessage) {
     const subscribers = publisher.publishMessage(message, frame);
     if (subscribers !== undefined) return subscribers;
   } else for (const topic of topics) publisher.publish(topic, frame);
-  const count = publisher.subscriberCount;
-  if (!count) return 0;
-  let delivered = 0;
-  for (const topic of topics) delivered += count.call(publisher, topic);
   return delivered;
 }
