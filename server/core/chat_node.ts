@@ -60,6 +60,7 @@ import { type PresenceMember, PresenceRegistry } from "./presence_registry.ts";
 import type { ReplicatedChat } from "./chat_rules.ts";
 import { SendRetries } from "./send_retries.ts";
 import { type RemoteOutcome, RemoteScreen } from "./remote_screen.ts";
+import { PeerActivity } from "./peer_activity.ts";
 
 export type { ReplicatedChat };
 export type { ChatChange, ChatChangedListener } from "./chat_records.ts";
@@ -115,6 +116,7 @@ export class ChatNode {
   /** Typing indicators (section 7). */
   readonly typingRelay: TypingRelay;
   #indexer: SearchIndexer;
+  #peerActivity = new PeerActivity(); // peers served or stored lately: the indexer waits
   #feed: LocalCommitFeed;
   #chatRecords: ChatRecords;
   #writes: WritePath;
@@ -176,8 +178,8 @@ export class ChatNode {
     });
     this.#writes = this.#writePath(options, clock.last());
     this.#indexer = groupCommitIndexer({
-      store: this.#store,
-      commits: this.#commits,
+      store: this.#peerActivity.deferringStore(this.#store),
+      commits: this.#peerActivity.yieldingCommits(this.#commits),
       onError: (error) => this.#logger.warn("search indexing failed", { error: error.message }),
     });
   }
@@ -205,7 +207,9 @@ export class ChatNode {
 
   /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
-    return this.#reads.readAfter(originNodeId, afterSeq, limit);
+    const messages = this.#reads.readAfter(originNodeId, afterSeq, limit);
+    if (messages.length > 0) this.#peerActivity.note();
+    return messages;
   }
 
   /** Newest visible messages that reader may read (node_reads.ts). */
@@ -232,8 +236,11 @@ export class ChatNode {
 
   /** Messages from a peer, stored idempotently; resolves, committed, with what it refused. */
   acceptRemote(messages: ReplicatedMessage[]): Promise<RemoteOutcome> {
-    return acceptRemoteMessages(this.#writes, messages);
+    return this.#peerActivity.during(acceptRemoteMessages(this.#writes, messages));
   }
+
+  /** A catch-up page with more to come was stored or served: search indexing waits. */
+  noteCatchUp = (): void => this.#peerActivity.noteCatchUp();
 
   /** Creates a named chat, with members a private one (chat_records.ts); once committed. */
   createChat(

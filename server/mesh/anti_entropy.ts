@@ -52,6 +52,11 @@ export interface AntiEntropyNode<T extends SyncItem = ChatMessage> {
   readAfter(originNodeId: number, afterSeq: number, limit: number): T[];
   /** Resolves, once stored, with what it refused (a log that refuses nothing: void). */
   acceptRemote(items: T[]): Promise<RemoteOutcome | void>;
+  /**
+   * Told each time a page with more to come is stored or served here: a catch-up is
+   * running, and the node's background work (search indexing) may wait for its end.
+   */
+  noteCatchUp?(): void;
 }
 
 /** A deferred origin is asked for again after at most this long. */
@@ -229,6 +234,7 @@ export class AntiEntropySession<T extends SyncItem = ChatMessage> {
       this.#expected = undefined;
     }
     if (reply.more) {
+      this.#options.node.noteCatchUp?.();
       const from = this.#expected ?? decodeVector(this.#options.node.vector()) ?? new Map();
       this.#expected = mergeVectors(from, pageEnds(reply.messages));
       this.#send(encodeVector(this.#expected));
@@ -367,6 +373,7 @@ export function syncReplyFrames<T extends SyncItem = ChatMessage>(
       maxBytes: Math.min(request.pageBytes ?? frameBytes, MAX_SYNC_PAGE_BYTES),
       maxMessages: MAX_PAGE_MESSAGES,
     });
+    if (page.more) node.noteCatchUp?.();
     return packed.encodeFrames(channel.replyType, page.messages as unknown as ChatMessage[], {
       maxBytes: frameBytes,
       extra: (isLast) =>
@@ -382,6 +389,7 @@ export function syncReplyFrames<T extends SyncItem = ChatMessage>(
     readAfter,
     skipOrigins,
   });
+  if (page.more) node.noteCatchUp?.();
   return encodeListFrames(channel.replyType, channel.itemsKey, page.messages, {
     encodeItem: channel.encodeItem as (item: never) => string,
     extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),

@@ -148,6 +148,24 @@ describe("AntiEntropySession", () => {
     expect(served).toBeLessThan(6000);
     expect(Math.min(one.stats.served, two.stats.served)).toBeLessThan(1000);
   });
+
+  test("AntiEntropySession tells both nodes of every page with more to come, not of the last", async () => {
+    const sink = memoryNode(1);
+    const source = seededNode(5000);
+    const notes = { sink: 0, source: 0 };
+    sink.node.noteCatchUp = () => notes.sink++;
+    source.node.noteCatchUp = () => notes.source++;
+    const one = link(sink.node, source.node, new CatchUpBaton());
+    one.client.request();
+    await waitUntil(() => sink.tracker.mark(7) === 5000 && !one.client.busy);
+    const pages = notes.source + 1; // every page served but the last said `more`
+    expect(pages).toBeGreaterThan(2);
+    expect(notes.sink).toBe(pages - 1);
+    // A round with nothing more to fetch is no catch-up.
+    one.client.request();
+    await waitUntil(() => !one.client.busy);
+    expect(notes).toEqual({ sink: pages - 1, source: pages - 1 });
+  });
 });
 
 describe("AntiEntropySession hand-over and bad replies", () => {

@@ -34,6 +34,8 @@ export interface ReplicaNode {
    * with what it refused (stamped too far ahead, this node's own seqs, malformed).
    */
   acceptRemote(messages: ChatMessage[]): Promise<RemoteOutcome>;
+  /** A catch-up page with more to come was stored or served (server/mesh/anti_entropy.ts). */
+  noteCatchUp?(): void;
   chats(): PeerChat[];
   acceptRemoteChats(chats: PeerChat[]): void | Promise<void>;
   /** This node's own messages, after their commit, batched per tick. */
