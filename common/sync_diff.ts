@@ -45,6 +45,20 @@ export interface SyncPage<T extends SyncItem = ChatMessage> {
 }
 
 const READ_BATCH = 1024;
+/** Messages on a page before their average size says how many more will fit. */
+const SIZED_AFTER = 64;
+
+/**
+ * How many to read next: a batch, or, once the page's average message size is known, about
+ * what still fits (a read past the page's end is work thrown away). At least one.
+ */
+function readLimit(count: number, bytes: number, maxBytes: number, maxMessages: number): number {
+  let limit = Math.min(READ_BATCH, maxMessages - count + 1);
+  if (count >= SIZED_AFTER) {
+    limit = Math.min(limit, Math.ceil((maxBytes - bytes) * count / bytes) + 16);
+  }
+  return Math.max(1, limit);
+}
 
 /** The next page; origins in node-id order, each in seq order. */
 export function buildSyncPage<T extends SyncItem = ChatMessage>(
@@ -63,7 +77,8 @@ export function buildSyncPage<T extends SyncItem = ChatMessage>(
     if (options.skipOrigins?.has(range.nodeId)) continue;
     let after = range.fromSeq - 1;
     while (after < range.toSeq) {
-      const batch = readAfter(range.nodeId, after, Math.min(READ_BATCH, range.toSeq - after));
+      const limit = readLimit(messages.length, bytes, maxBytes, maxMessages);
+      const batch = readAfter(range.nodeId, after, Math.min(limit, range.toSeq - after));
       if (batch.length === 0) break;
       for (const message of batch) {
         if (message.seq !== after + 1 || message.seq > range.toSeq) {

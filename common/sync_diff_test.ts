@@ -97,3 +97,22 @@ test("buildSyncPage() always fits one frame, even with the largest messages", ()
   assert.equal(frames.length, 1);
   assert.ok(utf8ByteLength(frames[0]) <= PEER_FRAME_MAX_BYTES);
 });
+
+test("buildSyncPage() reads little past what fits on the page", () => {
+  let read = 0;
+  const store = storeOf({ 1: range(1, 20_000) });
+  const page = buildSyncPage({
+    responderVector: new Map([[1, 20_000]]),
+    requesterVector: new Map(),
+    readAfter: (origin, afterSeq, limit) => {
+      const batch = store(origin, afterSeq, limit);
+      read += batch.length;
+      return batch;
+    },
+    maxBytes: 300_000,
+    maxMessages: 50_000,
+  });
+  assert.equal(page.more, true);
+  assert.ok(page.messages.length > 1000, `${page.messages.length} messages`);
+  assert.ok(read - page.messages.length <= 64, `read ${read} for ${page.messages.length}`);
+});
