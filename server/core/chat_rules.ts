@@ -14,7 +14,6 @@ import { isWellFormedText } from "../../common/client_frame_validation.ts";
 import { isContractDateTime, LOGICAL_COUNTER_MAX } from "../../common/hybrid_logical_clock.ts";
 import { encodeMessageId, MAX_SEQ } from "../../common/message_id.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
-import { toWireMessage } from "../../common/wire_message.ts";
 import type { ReplicatedMessage } from "../../common/peer_update_protocol.ts";
 import type { ChatRecord } from "../store/message_store.ts";
 import { isPrivateChatId } from "./chat_access.ts";
@@ -90,14 +89,27 @@ function isText(value: unknown): value is string {
   return typeof value === "string" && isWellFormedText(value);
 }
 
-/** The wire fields and revision only, messageId recomputed (never trusted from a peer). */
+/**
+ * The wire fields and revision only, messageId recomputed (never trusted from a peer).
+ * editedAt follows from the edit stamp; duplicateOf is a client event, not a peer's say.
+ * Built field by field: it runs once per message a peer sends (a catch-up's million).
+ */
 export function normalizeRemote(m: ReplicatedMessage): ReplicatedMessage {
-  // editedAt follows from the edit stamp; duplicateOf is a client event, not a peer's say.
-  const { editedAt: _editedAt, duplicateOf: _duplicateOf, ...fields } = toWireMessage(m);
-  const message: ReplicatedMessage = { ...fields, messageId: encodeMessageId(m.nodeId, m.seq) };
+  const deleted = m.deleted === true;
+  const message: ReplicatedMessage = {
+    messageId: encodeMessageId(m.nodeId, m.seq),
+    nodeId: m.nodeId,
+    seq: m.seq,
+    chatId: m.chatId,
+    text: deleted ? "" : m.text,
+    sender: m.sender,
+    dateTime: m.dateTime,
+    lc: m.lc,
+  };
+  if (m.clientMsgId !== undefined) message.clientMsgId = m.clientMsgId;
+  if (deleted) message.deleted = true;
   if (m.edit) message.edit = { dateTime: m.edit.dateTime, lc: m.edit.lc, nodeId: m.edit.nodeId };
-  if (m.deleted === true) message.text = "";
-  else if (m.edit) message.editedAt = m.edit.dateTime;
+  if (m.edit && !deleted) message.editedAt = m.edit.dateTime;
   return message;
 }
 

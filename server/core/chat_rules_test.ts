@@ -96,6 +96,19 @@ describe("chat rules", () => {
     expect("clientMsgId" in normalizeRemote(testMessage(2, 6))).toBe(false);
   });
 
+  test("normalizeRemote() keeps the revision: editedAt from the edit stamp, a deleted text gone", () => {
+    const edit = { dateTime: "2026-01-01T00:01:00.000Z", lc: 2, nodeId: 3 };
+    const edited = { ...testMessage(2, 7), edit, editedAt: "1999-01-01T00:00:00.000Z" };
+    expect(normalizeRemote({ ...edited, duplicateOf: "9" } as ChatMessage)).toEqual({
+      ...testMessage(2, 7),
+      edit,
+      editedAt: edit.dateTime,
+    });
+    const deleted = normalizeRemote({ ...edited, deleted: true } as ChatMessage);
+    expect(deleted).toEqual({ ...testMessage(2, 7), text: "", deleted: true, edit });
+    expect("editedAt" in deleted).toBe(false);
+  });
+
   test("completeChat() fills missing tie-break fields so that they lose ties, refuses broken chats", () => {
     expect(completeChat({ chatId: 4, name: "Plans" })).toEqual({
       chatId: 4,

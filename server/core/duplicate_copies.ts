@@ -45,7 +45,7 @@ export function sameSendCopies(
   copies: readonly StoredMessage[],
   message: SendContent,
 ): StoredMessage[] {
-  return copies.filter((copy) => isSameSend(copy, message));
+  return copies.length === 0 ? [] : copies.filter((copy) => isSameSend(copy, message));
 }
 
 /**

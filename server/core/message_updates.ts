@@ -268,6 +268,8 @@ export class MessageUpdates {
     copies: StoredMessage[],
     posts: Array<() => void>,
   ): ReplicatedMessage {
+    // Nearly every message (a catch-up's million) has no kept revision and no other copy.
+    if (copies.length === 0 && this.#pendingKeys.size === 0) return message;
     let revision = revisionOf(message);
     if (
       this.#pendingKeys.size > 0 && this.#pendingKeys.delete(keyOf(message.nodeId, message.seq))
