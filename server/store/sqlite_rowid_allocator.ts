@@ -23,6 +23,8 @@ export class RowidAllocator {
   #statements: Pick<MessageStatements, "lastRowidIn" | "rowidTaken">;
   /** ms -> the highest rowid of that ms's range known to be taken. */
   #last = new Map<number, number>();
+  /** The last dateTime parsed, and its ms: a batch's messages share a few ms, each asked twice. */
+  #parsed = { dateTime: "", ms: 0 };
 
   constructor(statements: Pick<MessageStatements, "lastRowidIn" | "rowidTaken">) {
     this.#statements = statements;
@@ -30,7 +32,7 @@ export class RowidAllocator {
 
   /** A free rowid for a message of this dateTime: after every rowid of the same ms. */
   next(dateTime: string): number {
-    const ms = msOf(dateTime);
+    const ms = this.#msOf(dateTime);
     const base = ms * ROWIDS_PER_MS;
     let last = this.#last.get(ms);
     if (last === undefined) {
@@ -46,7 +48,7 @@ export class RowidAllocator {
 
   /** The row was inserted with this rowid. */
   used(dateTime: string, rowid: number): void {
-    const ms = msOf(dateTime);
+    const ms = this.#msOf(dateTime);
     if (rowid >= (ms + 1) * ROWIDS_PER_MS) {
       // A spill took a rowid of a later ms, whose remembered last rowid no longer holds.
       this.forget();
@@ -59,6 +61,11 @@ export class RowidAllocator {
   /** Forgets everything remembered (a transaction rolled back). */
   forget(): void {
     this.#last.clear();
+  }
+
+  #msOf(dateTime: string): number {
+    if (dateTime !== this.#parsed.dateTime) this.#parsed = { dateTime, ms: msOf(dateTime) };
+    return this.#parsed.ms;
   }
 }
 
