@@ -207,9 +207,7 @@ export class ChatNode {
 
   /** Committed, not-held messages of one origin after afterSeq, hidden ones included. */
   readAfter(originNodeId: number, afterSeq: number, limit: number): ReplicatedMessage[] {
-    const messages = this.#reads.readAfter(originNodeId, afterSeq, limit);
-    if (messages.length > 0) this.#peerActivity.note();
-    return messages;
+    return this.#peerActivity.served(this.#reads.readAfter(originNodeId, afterSeq, limit));
   }
 
   /** Newest visible messages that reader may read (node_reads.ts). */

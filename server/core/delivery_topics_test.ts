@@ -43,3 +43,22 @@ test("publishLiveMessage publishes anyway when the publisher cannot count its su
   expect(publishLiveMessage(publisher, testMessage(4, 1), 4)).toBe(0);
   expect(published.length).toBe(2);
 });
+
+test("publishLiveMessage takes the count a publisher's publishMessage gives, once there are readers", () => {
+  const frames: string[] = [];
+  const publisher: LocalPublisher = {
+    publish: () => {
+      throw new Error("publishMessage is the path");
+    },
+    publishMessage: (_message, frame) => {
+      frames.push(frame);
+      return 4;
+    },
+    subscriberCount: (topic) => topic === ALL_CHATS_TOPIC ? 1 : 0,
+  };
+  expect(publishLiveMessage(publisher, testMessage(4, 1), 4)).toBe(4);
+  expect(frames.length).toBe(1);
+  // Nobody on a private chat's own topic: not even publishMessage is asked.
+  expect(publishLiveMessage(publisher, testMessage(4, 2, { chatId: 9_000_000_001 }), 4)).toBe(0);
+  expect(frames.length).toBe(1);
+});

@@ -8,8 +8,8 @@
  * with more to come was stored or served here within CATCH_UP_HOLD_MS) the
  * indexer takes no batch at all: each would cost the pages' commits and the
  * cores that serve and store them, and the rows wait just as well. The backlog
- * is indexed once the catch-up ends; search covers it meanwhile
- * (sqlite_search_index.ts).
+ * is indexed once the catch-up ends (its messages are found by search as after
+ * any long burst: docs/SERVER.md, "Indexing").
  *
  * Invariants: idleMs() is never more than the store's own idle time; a
  * catch-up holds the indexer back at most CATCH_UP_HOLD_MS past its last page.
@@ -49,6 +49,12 @@ export class PeerActivity {
   /** True while a catch-up runs (its last page with more to come was a moment ago). */
   get catchingUp(): boolean {
     return this.#now() < this.#catchUpUntilMs;
+  }
+
+  /** Messages read for a peer: noted when there are any; returns them. */
+  served<T>(messages: T[]): T[] {
+    if (messages.length > 0) this.note();
+    return messages;
   }
 
   /** Peer work that lasts until `work` settles (a batch being stored): noted now and then. */

@@ -65,3 +65,13 @@ test("PeerActivity: a catch-up hides the backlog from the indexer until a moment
   expect(store.indexSearchBacklog(25)).toBe(25);
   expect(indexed).toEqual([25]);
 });
+
+test("PeerActivity: reading messages for a peer is activity, reading none is not", () => {
+  let nowMs = 500;
+  const activity = new PeerActivity(() => nowMs);
+  expect(activity.served([])).toEqual([]);
+  expect(activity.idleMs(400)).toBe(400);
+  expect(activity.served([1, 2])).toEqual([1, 2]);
+  nowMs += 5;
+  expect(activity.idleMs(400)).toBe(5);
+});

@@ -52,10 +52,7 @@ export interface AntiEntropyNode<T extends SyncItem = ChatMessage> {
   readAfter(originNodeId: number, afterSeq: number, limit: number): T[];
   /** Resolves, once stored, with what it refused (a log that refuses nothing: void). */
   acceptRemote(items: T[]): Promise<RemoteOutcome | void>;
-  /**
-   * Told each time a page with more to come is stored or served here: a catch-up is
-   * running, and the node's background work (search indexing) may wait for its end.
-   */
+  /** Told of each page with more to come stored or served here: background work may wait. */
   noteCatchUp?(): void;
 }
 
