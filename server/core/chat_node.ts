@@ -178,8 +178,9 @@ export class ChatNode {
     });
     this.#writes = this.#writePath(options, clock.last());
     this.#indexer = groupCommitIndexer({
-      store: this.#peerActivity.deferringStore(this.#store),
-      commits: this.#peerActivity.yieldingCommits(this.#commits),
+      store: this.#store,
+      commits: this.#commits,
+      peers: this.#peerActivity,
       onError: (error) => this.#logger.warn("search indexing failed", { error: error.message }),
     });
   }

@@ -16,14 +16,8 @@
  * @module
  */
 
-import type { MessageStore } from "../store/message_store.ts";
-import type { GroupCommit } from "./group_commit.ts";
-
 /** How long after a page with more to come the indexer still waits (pages come far faster). */
 export const CATCH_UP_HOLD_MS = 1000;
-
-type IndexerStore = Pick<MessageStore, "searchBacklog" | "indexSearchBacklog">;
-type IndexerCommits = Pick<GroupCommit, "enqueue" | "idleMs">;
 
 export class PeerActivity {
   #lastMs = -Infinity;
@@ -68,21 +62,5 @@ export class PeerActivity {
   /** The indexer's idle time: the store's, capped by the time since the last peer work. */
   idleMs(storeIdleMs: number): number {
     return Math.min(storeIdleMs, Math.max(0, this.#now() - this.#lastMs));
-  }
-
-  /** The group commit as the indexer sees it: idle only when peers were not served lately. */
-  yieldingCommits(commits: IndexerCommits): IndexerCommits {
-    return {
-      enqueue: (write, after, options) => commits.enqueue(write, after, options),
-      idleMs: () => this.idleMs(commits.idleMs()),
-    };
-  }
-
-  /** The store as the indexer sees it: nothing to take while a catch-up runs. */
-  deferringStore(store: IndexerStore): IndexerStore {
-    return {
-      searchBacklog: () => this.catchingUp ? 0 : store.searchBacklog(),
-      indexSearchBacklog: (maxRows) => store.indexSearchBacklog(maxRows),
-    };
   }
 }

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { CATCH_UP_HOLD_MS, PeerActivity } from "./peer_activity.ts";
+import { SearchIndexer } from "./search_indexer.ts";
 
 test("PeerActivity: idle is the store's until peers are served, then the time since", () => {
   let nowMs = 1000;
@@ -15,55 +16,53 @@ test("PeerActivity: idle is the store's until peers are served, then the time si
   expect(activity.idleMs(2000)).toBe(1030);
 });
 
-test("PeerActivity: a batch being stored counts until it settles; the commits' idle is capped", async () => {
+test("PeerActivity: a batch being stored counts until it settles, even when it fails", async () => {
   let nowMs = 0;
   const activity = new PeerActivity(() => nowMs);
-  const commits = {
-    enqueue: <T>(_write: () => void, after: () => T) => Promise.resolve(after()),
-    idleMs: () => 10_000,
-  };
-  const yielding = activity.yieldingCommits(commits);
-  expect(yielding.idleMs()).toBe(10_000);
+  expect(activity.idleMs(10_000)).toBe(10_000);
   let finish!: () => void;
   const storing = activity.during(new Promise<void>((resolve) => finish = resolve));
   nowMs = 200;
-  expect(yielding.idleMs()).toBe(200);
+  expect(activity.idleMs(10_000)).toBe(200);
   finish();
   await storing;
-  expect(yielding.idleMs()).toBe(0); // noted again once stored
+  expect(activity.idleMs(10_000)).toBe(0); // noted again once stored
   nowMs = 260;
-  expect(yielding.idleMs()).toBe(60);
-  expect(await yielding.enqueue(() => {}, () => 7)).toBe(7);
-  // A failed batch still ends the activity's span.
+  expect(activity.idleMs(10_000)).toBe(60);
   await activity.during(Promise.reject(new Error("disk full"))).catch(() => {});
-  expect(yielding.idleMs()).toBe(0);
+  expect(activity.idleMs(10_000)).toBe(0);
 });
 
-test("PeerActivity: a catch-up hides the backlog from the indexer until a moment after its last page", () => {
+test("PeerActivity: a catch-up pauses the indexer until a moment after its last page", async () => {
   let nowMs = 0;
   const activity = new PeerActivity(() => nowMs);
-  const indexed: number[] = [];
-  const store = activity.deferringStore({
-    searchBacklog: () => 7000,
-    indexSearchBacklog: (maxRows) => {
-      indexed.push(maxRows);
-      return maxRows;
+  const batches: number[] = [];
+  const indexer = new SearchIndexer({
+    backlog: () => 7000,
+    index: (maxRows) => {
+      batches.push(maxRows);
+      return Promise.resolve(maxRows);
     },
+    idleMs: () => 0,
+    busyBatchRows: 25,
+    paused: () => activity.catchingUp,
+    pollMs: 60_000,
   });
-  expect(store.searchBacklog()).toBe(7000);
-  activity.noteCatchUp();
-  expect(activity.catchingUp).toBe(true);
-  expect(store.searchBacklog()).toBe(0);
-  nowMs = CATCH_UP_HOLD_MS - 1;
-  expect(store.searchBacklog()).toBe(0);
-  activity.noteCatchUp(); // the next page: the hold starts again
-  nowMs += CATCH_UP_HOLD_MS - 1;
-  expect(store.searchBacklog()).toBe(0);
-  nowMs += 1;
-  expect(activity.catchingUp).toBe(false);
-  expect(store.searchBacklog()).toBe(7000);
-  expect(store.indexSearchBacklog(25)).toBe(25);
-  expect(indexed).toEqual([25]);
+  try {
+    activity.noteCatchUp();
+    expect(await indexer.step()).toBe("none");
+    nowMs = CATCH_UP_HOLD_MS - 1;
+    activity.noteCatchUp(); // the next page: the hold starts again
+    nowMs += CATCH_UP_HOLD_MS - 1;
+    expect(await indexer.step()).toBe("none");
+    expect(batches).toEqual([]);
+    nowMs += 1;
+    expect(activity.catchingUp).toBe(false);
+    expect(await indexer.step()).toBe("busy"); // 7,000 waiting while writes come: a small batch
+    expect(batches).toEqual([25]);
+  } finally {
+    indexer.close();
+  }
 });
 
 test("PeerActivity: reading messages for a peer is activity, reading none is not", () => {

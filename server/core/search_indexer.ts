@@ -20,6 +20,7 @@
 
 import type { MessageStore } from "../store/message_store.ts";
 import type { GroupCommit } from "./group_commit.ts";
+import type { PeerActivity } from "./peer_activity.ts";
 
 export interface SearchIndexerOptions {
   /** Rows waiting for the index (MessageStore.searchBacklog). */
@@ -44,6 +45,8 @@ export interface SearchIndexerOptions {
   quietAfterMs?: number;
   /** A backlog this large gets busy batches even while commits keep coming. @default 5000 */
   forceBacklogRows?: number;
+  /** True while no batch may run at all (a catch-up with peers: peer_activity.ts). */
+  paused?: () => boolean;
   /** How often an empty or busy backlog is looked at. @default 100 */
   pollMs?: number;
   onError?: (error: Error) => void;
@@ -62,6 +65,7 @@ export class SearchIndexer {
   /** Runs one step now: a batch when due. "quiet": a full batch ran; "busy": a small one. */
   async step(): Promise<"quiet" | "busy" | "none"> {
     const { backlog, index } = this.#options;
+    if (this.#options.paused?.()) return "none";
     const waiting = backlog();
     if (waiting === 0) return "none";
     if (this.#options.idleMs() >= (this.#options.quietAfterMs ?? 50)) {
@@ -105,9 +109,11 @@ export class SearchIndexer {
 export function groupCommitIndexer(options: {
   store: Pick<MessageStore, "searchBacklog" | "indexSearchBacklog">;
   commits: Pick<GroupCommit, "enqueue" | "idleMs">;
+  /** Work for peers: it caps the idle time, and a catch-up pauses indexing. */
+  peers?: Pick<PeerActivity, "idleMs" | "catchingUp">;
   onError: (error: Error) => void;
 }): SearchIndexer {
-  const { store, commits } = options;
+  const { store, commits, peers } = options;
   return new SearchIndexer({
     backlog: () => store.searchBacklog(),
     index: (maxRows) => {
@@ -120,7 +126,8 @@ export function groupCommitIndexer(options: {
         { background: true },
       );
     },
-    idleMs: () => commits.idleMs(),
+    idleMs: () => peers ? peers.idleMs(commits.idleMs()) : commits.idleMs(),
+    paused: peers && (() => peers.catchingUp),
     onError: options.onError,
   });
 }
