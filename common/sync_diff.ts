@@ -97,3 +97,10 @@ export function buildSyncPage<T extends SyncItem = ChatMessage>(
   }
   return { messages, more: false };
 }
+
+/** Per origin, the highest seq in a page (pages hold contiguous runs from the requester's marks). */
+export function pageEnds(messages: SyncItem[]): VersionVector {
+  const ends: VersionVector = new Map();
+  for (const m of messages) if (m.seq > (ends.get(m.nodeId) ?? 0)) ends.set(m.nodeId, m.seq);
+  return ends;
+}

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatMessage } from "./protocol.ts";
 import { testMessage } from "./testing/message_fixture.ts";
-import { buildSyncPage } from "./sync_diff.ts";
+import { buildSyncPage, pageEnds } from "./sync_diff.ts";
 import { encodeListFrames, PEER_FRAME_MAX_BYTES, utf8ByteLength } from "./peer_protocol.ts";
 
 const message = (nodeId: number, seq: number, text = "hi"): ChatMessage =>
@@ -115,4 +115,11 @@ test("buildSyncPage() reads little past what fits on the page", () => {
   assert.equal(page.more, true);
   assert.ok(page.messages.length > 1000, `${page.messages.length} messages`);
   assert.ok(read - page.messages.length <= 64, `read ${read} for ${page.messages.length}`);
+});
+
+test("pageEnds() gives each origin's highest seq", () => {
+  assert.deepEqual(
+    pageEnds([message(1, 4), message(1, 5), message(2, 9)]),
+    new Map([[1, 5], [2, 9]]),
+  );
 });

@@ -10,6 +10,7 @@
  */
 
 import { sleep } from "../common/abortable_sleep.ts";
+import { waitUntil } from "../common/testing/wait_until.ts";
 import { parseCounters, processCpuMs } from "./cluster_probe.ts";
 import { runFanout } from "./fanout_load.ts";
 import { round3 } from "./latency_summary.ts";
@@ -96,6 +97,8 @@ export interface CatchUpResult {
   seeded: number;
   seedSeconds: number;
   seedMessagesPerSecond: number;
+  /** Seconds the seeded nodes took to index what was seeded, before the joiner started. */
+  seededIndexSeconds: number;
   /** Messages the joiner had to fetch (every origin's, earlier runs' included). */
   toFetch: number;
   /** From starting the joining process until it holds every message. */
@@ -133,11 +136,18 @@ export async function runCatchUp(options: CatchUpOptions): Promise<CatchUpResult
   if (!seed.complete || seed.acks === 0) {
     throw new Error(`Cannot seed ${messages} messages: ${JSON.stringify(seed.errorFrames)}`);
   }
-  // Every seeded node must hold the same before the joiner starts.
+  // Every seeded node must hold the same before the joiner starts, and be at rest: its
+  // search index caught up, as a cluster's nodes are when a new one joins.
   const target = await readVector(first);
   for (const node of cluster.nodes.slice(1)) {
     await waitForVector(node, target, { timeoutMs, signal: options.signal });
   }
+  const indexStartedAt = performance.now();
+  await waitUntil(async () => {
+    const backlogs = await Promise.all(cluster.nodes.map(searchBacklogOf));
+    return backlogs.every((rows) => rows === 0);
+  }, { deadlineMs: timeoutMs, pollMs: 500, what: "the seeded nodes' search index caught up" });
+  const seededIndexSeconds = (performance.now() - indexStartedAt) / 1000;
   const seededCpuBefore = cluster.nodes.map((node) => processCpuMs(node.pid));
   const startedAt = performance.now();
   const joiner = await cluster.addNode();
@@ -161,6 +171,7 @@ export async function runCatchUp(options: CatchUpOptions): Promise<CatchUpResult
     seeded: messages,
     seedSeconds: seed.deliverSeconds,
     seedMessagesPerSecond: seed.messagesPerSecond,
+    seededIndexSeconds: round3(seededIndexSeconds),
     toFetch,
     catchUpSeconds: round3(catchUpSeconds),
     messagesPerSecond: catchUpSeconds > 0 ? Math.round(toFetch / catchUpSeconds) : 0,
@@ -181,4 +192,14 @@ export async function runCatchUp(options: CatchUpOptions): Promise<CatchUpResult
       }
       : {}),
   };
+}
+
+/** A node's search backlog from /metrics; -1 when it cannot be read (keeps the wait going). */
+async function searchBacklogOf(node: PerfNode): Promise<number> {
+  try {
+    const response = await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    return parseCounters(await response.text()).searchBacklog ?? -1;
+  } catch {
+    return -1;
+  }
 }

@@ -21,6 +21,7 @@ const COUNTERS = {
   commitBatches: "dsatter_commit_batches_total",
   dropped: "dsatter_clients_dropped_total",
   rateLimited: "dsatter_frames_rate_limited_total",
+  searchBacklog: "dsatter_search_backlog_rows",
 } as const;
 type CounterName = keyof typeof COUNTERS;
 

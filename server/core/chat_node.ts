@@ -141,6 +141,7 @@ export class ChatNode {
     this.#chats = new ChatDirectory(this.#store);
     this.authMode = options.authMode ?? "off";
     this.#metrics.heldBack.collectWith(() => this.#numbering.heldBackCount());
+    this.#metrics.searchBacklog.collectWith(() => this.#store.searchBacklog());
     this.#commits = this.#groupCommit(options);
     this.tokenNames = new TokenNames(this.#store, this.#commits);
     this.#chatRecords = new ChatRecords({
@@ -353,9 +354,7 @@ export class ChatNode {
       clock: options.clock ?? systemClock,
       maxAheadMs: options.maxClockAheadMs,
       refused: this.#metrics.peerMessagesRefused,
-    });
-    const ahead = screen.aheadWarning(lastStamp);
-    if (ahead) this.#logger.warn("hybrid clock ahead of the wall clock: peers refuse it", ahead);
+    }).warnIfAhead(lastStamp, this.#logger);
     const visibility: VisibilityContext = {
       nodeId: this.nodeId,
       store: this.#store,
@@ -382,9 +381,8 @@ export class ChatNode {
   }
 
   /**
-   * A batch failed and rolled back: what was numbered, tracked or named for it in memory
-   * is rebuilt from the store (so per-origin seqs stay gapless), and writes are refused
-   * with a clear error until the backoff has passed.
+   * A batch rolled back: what memory numbered, tracked or named for it is rebuilt from the
+   * store (per-origin seqs stay gapless); writes are refused until the backoff has passed.
    */
   #commitFailed(error: Error, onFatal?: (error: Error) => void): void {
     try {

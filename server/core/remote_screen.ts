@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { Logger } from "../../common/logger.ts";
 import type { Clock } from "../../common/clock.ts";
 import { formatDateTime, type Stamp } from "../../common/hybrid_logical_clock.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
@@ -123,5 +124,12 @@ export class RemoteScreen {
   /** The fields of a start-up warning when this node's own last stamp is too far ahead. */
   aheadWarning(last: Stamp): { lastStamp: string; aheadMs: number } | undefined {
     return clockAheadWarning(last, this.#options.clock.nowMs(), this.#maxAheadMs);
+  }
+
+  /** Logs aheadWarning(last), when there is one, as a start-up warning. */
+  warnIfAhead(last: Stamp, logger: Pick<Logger, "warn">): this {
+    const ahead = this.aheadWarning(last);
+    if (ahead) logger.warn("hybrid clock ahead of the wall clock: peers refuse it", ahead);
+    return this;
   }
 }

@@ -23,7 +23,7 @@
 
 import type { ChatMessage, VectorWire } from "../../common/protocol.ts";
 import { type Clock, systemClock } from "../../common/clock.ts";
-import { buildSyncPage, type SyncItem } from "../../common/sync_diff.ts";
+import { buildSyncPage, pageEnds, type SyncItem } from "../../common/sync_diff.ts";
 import { messageJson } from "../../common/message_json.ts";
 import { encodePackedFrames, packedMessageJson } from "../../common/packed_messages.ts";
 import { PeerUpdateFrameType, type ReplicatedUpdate } from "../../common/peer_update_protocol.ts";
@@ -391,11 +391,4 @@ export function syncReplyFrames<T extends SyncItem = ChatMessage>(
     encodeItem: channel.encodeItem as (item: never) => string,
     extra: (isLast) => ({ requestId: request.requestId, more: isLast ? page.more : true }),
   });
-}
-
-/** Per origin, the highest seq in a page (pages hold contiguous runs from the requester's marks). */
-export function pageEnds(messages: SyncItem[]): VersionVector {
-  const ends: VersionVector = new Map();
-  for (const m of messages) if (m.seq > (ends.get(m.nodeId) ?? 0)) ends.set(m.nodeId, m.seq);
-  return ends;
 }

@@ -5,7 +5,7 @@ import { testMessage } from "../../common/testing/message_fixture.ts";
 import { parsePeerFrame, PeerFrameType } from "../../common/peer_protocol.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import { encodeVector } from "../../common/version_vector.ts";
-import { type AntiEntropyNode, AntiEntropySession, pageEnds } from "./anti_entropy.ts";
+import { type AntiEntropyNode, AntiEntropySession } from "./anti_entropy.ts";
 import { CatchUpBaton } from "./catch_up_baton.ts";
 import { waitUntil } from "../../common/testing/wait_until.ts";
 import { NOTHING_REFUSED } from "../core/remote_screen.ts";
@@ -357,11 +357,5 @@ describe("AntiEntropySession skips", () => {
       ["7:1", "7:2", "7:3"],
     ]);
     expect(replies.map((r) => r.more)).toEqual([false, false, false]);
-  });
-
-  test("pageEnds() gives each origin's highest seq", () => {
-    expect(pageEnds([message(1, 4), message(1, 5), message(2, 9)])).toEqual(
-      new Map([[1, 5], [2, 9]]),
-    );
   });
 });

@@ -105,6 +105,10 @@ export function registerNodeMetrics(registry: MetricsRegistry, build?: BuildInfo
       "dsatter_messages_held_back",
       "Remote messages stored but held back behind a gap (sync lag)",
     ),
+    searchBacklog: registry.gauge(
+      "dsatter_search_backlog_rows",
+      "Stored messages not yet in the search index (indexed when the node has time)",
+    ),
     syncLag: registry.gauge(
       "dsatter_sync_lag_messages",
       "Messages peers are known to hold that this node lacks (set by the mesh)",
