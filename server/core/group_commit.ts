@@ -45,7 +45,7 @@ export interface GroupCommitOptions {
    * two. A full batch, an explicit flush() and close() do not wait. @default 0
    */
   minCycleMs?: number;
-  /** A batch this large commits at once, paced or not. @default 256 */
+  /** A batch this large (writes, by their weight) commits at once, paced or not. @default 256 */
   fullBatchWrites?: number;
 }
 
@@ -63,6 +63,8 @@ export class GroupCommit {
   #broken: Error | undefined;
   /** performance.now() of the last write queued that was not background work. */
   #lastWriteMs = -Infinity;
+  /** The queued writes' total weight (a peer batch weighs its messages). */
+  #queuedWeight = 0;
   /** performance.now() when the last batch began to commit. */
   #lastStartMs = -Infinity;
   /** The pacing timer, while a small batch waits for its turn. */
@@ -75,15 +77,21 @@ export class GroupCommit {
 
   /**
    * Queues a write; resolves with after()'s value once the batch is durable. A `background`
-   * write (search indexing) does not count as activity for idleMs().
+   * write (search indexing) does not count as activity for idleMs(); `weight` (default 1) is
+   * what it counts toward a full batch (a peer batch: its messages).
    */
-  enqueue<T>(write: () => void, after: () => T, options?: { background?: boolean }): Promise<T> {
+  enqueue<T>(
+    write: () => void,
+    after: () => T,
+    options?: { background?: boolean; weight?: number },
+  ): Promise<T> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.#closed) return Promise.reject(new Error("Cannot write: the store is closing"));
     if (!options?.background) this.#lastWriteMs = performance.now();
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, after, resolve: resolve as (value: unknown) => void, reject });
-      if (this.#paceTimer && this.#queue.length >= this.#fullBatchWrites()) this.flush();
+      this.#queuedWeight += options?.weight ?? 1;
+      if (this.#paceTimer && this.#queuedWeight >= this.#fullBatchWrites()) this.flush();
       else this.#scheduleFlush();
     });
   }
@@ -115,6 +123,7 @@ export class GroupCommit {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
+    this.#queuedWeight = 0;
     const startMs = performance.now();
     this.#lastStartMs = startMs;
     let durable: Promise<void>;
@@ -183,7 +192,7 @@ export class GroupCommit {
     this.#scheduled = false;
     if (this.#inFlight || this.#paceTimer) return;
     const waitMs = this.#lastStartMs + (this.#options.minCycleMs ?? 0) - performance.now();
-    const small = this.#queue.length > 0 && this.#queue.length < this.#fullBatchWrites();
+    const small = this.#queue.length > 0 && this.#queuedWeight < this.#fullBatchWrites();
     if (!small || waitMs < 0.5 || this.#closed) {
       this.flush();
       return;

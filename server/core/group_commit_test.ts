@@ -90,11 +90,16 @@ describe("GroupCommit", () => {
     expect(disk.commits()).toBe(2);
     disk.makeDurable();
     expect(await Promise.all([second, ...more])).toEqual([2, 3, 4]);
+    const weighty = commits.enqueue(() => {}, () => 0, { weight: 3 }); // a peer batch of three
+    await turn();
+    expect(disk.commits()).toBe(3); // as heavy as a full batch: no wait
+    disk.makeDurable();
+    await weighty;
     const fifth = write(5); // small again: waits, until an explicit flush()
     await turn();
-    expect(disk.commits()).toBe(2);
-    commits.flush();
     expect(disk.commits()).toBe(3);
+    commits.flush();
+    expect(disk.commits()).toBe(4);
     disk.makeDurable();
     expect(await fifth).toBe(5);
     await commits.close();

@@ -56,7 +56,7 @@ export function acceptRemoteMessages(
   }, () => {
     for (const post of posts) post();
     return screened.outcome;
-  });
+  }, { weight: writes.length });
 }
 
 /** Inside the commit: a message past a gap, stored held with its revision settled. */
