@@ -91,8 +91,11 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, after, resolve: resolve as (value: unknown) => void, reject });
       this.#queuedWeight += options?.weight ?? 1;
-      if (this.#paceTimer && this.#queuedWeight >= this.#fullBatchWrites()) this.flush();
-      else this.#scheduleFlush();
+      if (this.#paceTimer && this.#queuedWeight >= this.#fullBatchWrites()) {
+        clearTimeout(this.#paceTimer); // full now: no more waiting, but never inside enqueue()
+        this.#paceTimer = undefined;
+      }
+      this.#scheduleFlush();
     });
   }
 
