@@ -58,6 +58,12 @@ export class FakeSocket implements HubSocket, ClientSocket {
   unsubscribe(topic: string): void {
     this.topics.delete(topic);
   }
+  isSubscribed(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+  subscribedTopics(): string[] {
+    return [...this.topics];
+  }
   unsubscribeAll(): void {
     this.topics.clear();
   }

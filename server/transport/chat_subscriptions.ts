@@ -6,19 +6,25 @@
  * private ones it may read. A private chat that becomes readable later (its
  * record arrives, members are added) is followed from then on.
  *
+ * The topics it is on are the socket's message topics (isMessageTopic): kept
+ * once, by the socket, not twice (an idle connection's memory counts).
+ *
  * Invariant: the socket is on a private chat's topic only while canRead allows
  * it, and on ALL_CHATS_TOPIC or on public chat topics, never both.
  * @module
  */
 
 import { canRead, type Identity, isPrivateChatId } from "../core/chat_access.ts";
-import { ALL_CHATS_TOPIC, chatTopic } from "../core/delivery_topics.ts";
+import { ALL_CHATS_TOPIC, chatTopic, isMessageTopic } from "../core/delivery_topics.ts";
 import type { ChatRecord } from "../store/message_store.ts";
 
 /** The part of the socket subscriptions change. */
 export interface TopicSocket {
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
+  isSubscribed(topic: string): boolean;
+  /** Every topic it is on, as a copy. */
+  subscribedTopics(): string[];
 }
 
 /** The part of the node subscriptions read. */
@@ -33,10 +39,8 @@ export class ChatSubscriptions {
   #identity: Identity;
   /** What the client asked for: null is every chat. */
   #requested: number[] | null = null;
-  /** #requested as a set, for follows() (asked once per connection per event). */
-  #requestedSet = new Set<number>();
-  /** The topics it is on. */
-  #topics = new Set<string>();
+  /** #requested as a set, for follows() (asked once per connection per event); null with it. */
+  #requestedSet: Set<number> | null = null;
 
   constructor(socket: TopicSocket, node: ChatLookup, identity: Identity) {
     this.#socket = socket;
@@ -52,7 +56,7 @@ export class ChatSubscriptions {
   /** Follows chatIds (null: all); returns the private chats named that it may not read. */
   set(chatIds: number[] | null): number[] {
     this.#requested = chatIds;
-    this.#requestedSet = new Set(chatIds ?? []);
+    this.#requestedSet = chatIds && new Set(chatIds);
     const wanted = new Set<string>();
     const refused: number[] = [];
     if (chatIds === null) {
@@ -66,9 +70,10 @@ export class ChatSubscriptions {
         else refused.push(chatId);
       }
     }
-    for (const topic of this.#topics) if (!wanted.has(topic)) this.#socket.unsubscribe(topic);
-    for (const topic of wanted) if (!this.#topics.has(topic)) this.#socket.subscribe(topic);
-    this.#topics = wanted;
+    for (const topic of this.#socket.subscribedTopics()) {
+      if (isMessageTopic(topic) && !wanted.has(topic)) this.#socket.unsubscribe(topic);
+    }
+    for (const topic of wanted) this.#socket.subscribe(topic);
     return refused;
   }
 
@@ -84,17 +89,16 @@ export class ChatSubscriptions {
    * a public one when it follows every chat or named it.
    */
   follows(chatId: number): boolean {
-    if (isPrivateChatId(chatId)) return this.#topics.has(chatTopic(chatId));
-    return this.#requested === null || this.#requestedSet.has(chatId);
+    if (isPrivateChatId(chatId)) return this.#socket.isSubscribed(chatTopic(chatId));
+    return this.#requestedSet === null || this.#requestedSet.has(chatId);
   }
 
   /** A chat record is new or changed: follow it when it is now readable and wanted. */
   chatChanged(chat: ChatRecord): boolean {
     if (!isPrivateChatId(chat.chatId) || !canRead(this.#identity, chat)) return false;
-    const wanted = this.#requested === null || this.#requestedSet.has(chat.chatId);
+    const wanted = this.#requestedSet === null || this.#requestedSet.has(chat.chatId);
     const topic = chatTopic(chat.chatId);
-    if (!wanted || this.#topics.has(topic)) return false;
-    this.#topics.add(topic);
+    if (!wanted || this.#socket.isSubscribed(topic)) return false;
     this.#socket.subscribe(topic);
     return true;
   }

@@ -21,7 +21,7 @@
  *   measures at once when that could pass the budget.
  * - topicCount(t) is the number of open connections subscribed to t, held or not.
  * - A held connection is on no message topic (ALL_CHATS_TOPIC, chat topics) in
- *   Bun, only on its others; any other open one is on exactly client.topics;
+ *   Bun, only on its others; any other open one is on exactly its subscribedTopics();
  *   either way it gets each frame of its topics once.
  * - A connection with validUntilMs is closed with 4003 within one sweep after it.
  * @module
@@ -55,19 +55,8 @@ export interface HubSocket {
   readonly readyState: number;
 }
 
-/** One connection as the hub keeps it. */
-export interface HubClient {
-  session?: ClientSession;
-  /** Last frame, ping or pong from the client (ms, the hub's clock). */
-  lastSeenMs: number;
-  /** When the hub pinged it since lastSeenMs; 0 when not. */
-  pingedAtMs: number;
-  /** Topics it is subscribed to (for the per-topic counts). */
-  topics: Set<string>;
-  socket: HubSocket;
-  /** Wall-clock ms when its user token stops being valid; undefined without a token. */
-  validUntilMs?: number;
-}
+/** One connection as the hub keeps it (also its session's socket: counted_socket.ts). */
+export type HubClient = CountedSocket;
 
 export interface ClientHubOptions {
   /** Publishes one frame to every socket on a topic (Bun's server.publish). */
@@ -129,12 +118,7 @@ export class ClientHub {
    * validUntilMs (its token's end), it is closed with 4003 then.
    */
   add(socket: HubSocket, validUntilMs?: number): HubClient {
-    const client: HubClient = {
-      socket,
-      lastSeenMs: this.#clock.nowMs(),
-      pingedAtMs: 0,
-      topics: new Set(),
-    };
+    const client = new CountedSocket(socket, this, this.#clock.nowMs());
     if (validUntilMs !== undefined) client.validUntilMs = validUntilMs;
     this.#clients.add(client);
     return client;
@@ -145,17 +129,16 @@ export class ClientHub {
     for (const client of this.#clients) if (client.session) yield client.session;
   }
 
-  /** The socket a session talks to: subscriptions go through the hub's counts. */
+  /** The socket a session talks to (the record itself): subscriptions go through the counts. */
   socketOf(client: HubClient): ClientSocket {
-    return new CountedSocket(client, this);
+    return client;
   }
 
   /** A connection closed: its subscriptions no longer count. */
   remove(client: HubClient): void {
     this.#held.delete(client);
     if (!this.#clients.delete(client)) return;
-    for (const topic of client.topics) this.countTopic(topic, -1);
-    client.topics.clear();
+    client.uncount();
   }
 
   /** Any sign of life from a client (a frame, a ping, a pong). */
@@ -183,7 +166,7 @@ export class ClientHub {
     this.#options.publishToTopic(topic, text);
     if (this.#held.size > 0 && isMessageTopic(topic)) {
       for (const client of this.#held.keys()) {
-        if (client.topics.has(topic)) client.socket.send(text);
+        if (client.isSubscribed(topic)) client.socket.send(text);
       }
     }
     this.#published(text.length * this.topicCount(topic));
@@ -213,7 +196,7 @@ export class ClientHub {
     const gate = held ?? new ResumeGate();
     if (!gate.claim(since, chatId, this.#committedSeq) || held) return;
     this.#held.set(client, gate);
-    for (const topic of client.topics) {
+    for (const topic of client.subscribedTopics()) {
       if (isMessageTopic(topic)) client.socket.unsubscribe(topic);
     }
   }
@@ -331,7 +314,7 @@ export class ClientHub {
 
   #deliverHeld(message: ChatMessage, topics: readonly string[], text: string): void {
     for (const [client, gate] of this.#held) {
-      const wanted = topics.some((topic) => client.topics.has(topic));
+      const wanted = topics.some((topic) => client.isSubscribed(topic));
       if (wanted && !gate.covers(message)) client.socket.send(text);
       if (!gate.settle(this.#committedSeq)) this.#release(client);
     }
@@ -340,7 +323,7 @@ export class ClientHub {
   /** Back on pub/sub: every later frame is above what its `since` claimed. */
   #release(client: HubClient): void {
     this.#held.delete(client);
-    for (const topic of client.topics) {
+    for (const topic of client.subscribedTopics()) {
       if (isMessageTopic(topic)) client.socket.subscribe(topic);
     }
   }

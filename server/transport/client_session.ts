@@ -81,17 +81,18 @@ export class ClientSession {
   readonly id = nextConnectionId++;
   #socket: ClientSocket;
   #context: ClientSessionContext;
-  #rate: FrameRateGuard;
+  /** Made at the first frame: a full bucket then, as it would be by then anyway. */
+  #rate: FrameRateGuard | undefined;
   #identity: Identity;
   #subscriptions: ChatSubscriptions;
   #helloName: string | undefined;
-  /** Per-chat rate of relayed `typing` frames. */
-  readonly typingThrottle = new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
+  /** Per-chat rate of relayed `typing` frames (made at the first). */
+  #typing: TypingThrottle | undefined;
   /** Tells presence the hello name, renames at most once a second (made at the first hello). */
   #names: NameAnnouncer | undefined;
   #closing = false;
-  /** Replies of this microtask checkpoint, sent together (see #sendText). */
-  #outbox: string[] = [];
+  /** Replies of this microtask checkpoint, sent together (see #sendText); made at the first. */
+  #outbox: string[] | undefined;
   #terminateTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: ClientSocket, context: ClientSessionContext, identity: Identity = ANONYMOUS) {
@@ -99,7 +100,6 @@ export class ClientSession {
     this.#context = context;
     this.#identity = identity;
     this.#subscriptions = new ChatSubscriptions(socket, context.node, identity);
-    this.#rate = new FrameRateGuard(context.rateLimit);
   }
 
   /** True once the connection is being closed (nothing more is sent or queued to it). */
@@ -139,7 +139,7 @@ export class ClientSession {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     // What was answered before the close still leaves first (acks of committed messages).
-    if (this.#outbox.length > 0) this.#flushOutbox();
+    if (this.#outbox !== undefined) this.#flushOutbox();
     this.#closing = true;
     // Nothing more is queued for it, and a peer that never completes the close handshake
     // (it stopped reading) is cut off after a grace period instead of lingering.
@@ -173,7 +173,7 @@ export class ClientSession {
   cutOff(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#outbox = [];
+    this.#outbox = undefined;
     this.#socket.unsubscribeAll();
     this.#socket.terminate();
   }
@@ -181,7 +181,7 @@ export class ClientSession {
   /** One inbound frame. */
   handle(message: string | Uint8Array): void {
     if (this.#closing) return;
-    if (!this.#rate.take()) {
+    if (!this.#frameRate().take()) {
       this.#refuse(refOfFrame(message));
       return;
     }
@@ -212,7 +212,7 @@ export class ClientSession {
    */
   #refuse(ref: string | undefined): void {
     this.#context.metrics.rateLimited.inc();
-    if (this.#rate.strike()) {
+    if (this.#frameRate().strike()) {
       this.#context.logger.info("client closed for flooding", { connection: this.id });
       this.close(CloseCode.policyViolation, "rate limit exceeded");
       return;
@@ -220,9 +220,18 @@ export class ClientSession {
     this.#error("rate_limited", "too many frames: slow down or be disconnected", ref);
   }
 
+  /** The connection's frame rate guard, made at its first frame. */
+  #frameRate(): FrameRateGuard {
+    return this.#rate ??= new FrameRateGuard(this.#context.rateLimit);
+  }
+
+  #typingThrottle(): TypingThrottle {
+    return this.#typing ??= new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
+  }
+
   /** Takes what a frame of `items` items costs beyond its first token; false when short. */
   #charge(items: number, ref: string | undefined): boolean {
-    if (this.#rate.takeItems(items)) return true;
+    if (this.#frameRate().takeItems(items)) return true;
     this.#refuse(ref);
     return false;
   }
@@ -236,7 +245,7 @@ export class ClientSession {
         id: this.id,
         helloName: this.#helloName,
         identity: this.#identity,
-        typingThrottle: this.typingThrottle,
+        allowTyping: (chatId, nowMs) => this.#typingThrottle().allow(chatId, nowMs),
         reply: (frame) => this.#reply(frame),
         sendText: (text) => this.#sendText(text),
         error: (code, message, ref) => this.#error(code, message, ref),
@@ -382,14 +391,18 @@ export class ClientSession {
    */
   #sendText(text: string): void {
     if (this.#closing || this.#socket.readyState !== OPEN) return;
-    this.#outbox.push(text);
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flushOutbox());
+    if (this.#outbox !== undefined) {
+      this.#outbox.push(text);
+      return;
+    }
+    this.#outbox = [text];
+    queueMicrotask(() => this.#flushOutbox());
   }
 
   #flushOutbox(): void {
     const frames = this.#outbox;
-    this.#outbox = [];
-    if (this.#closing || this.#socket.readyState !== OPEN) return;
+    this.#outbox = undefined;
+    if (frames === undefined || this.#closing || this.#socket.readyState !== OPEN) return;
     const socket = this.#socket;
     const sendAll = () => {
       for (const frame of frames) socket.send(frame);

@@ -15,6 +15,10 @@ export interface ClientSocket {
   close(code?: number, reason?: string): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
+  /** True when it is subscribed to topic (through subscribe, whatever Bun holds). */
+  isSubscribed(topic: string): boolean;
+  /** Every topic it is subscribed to, as a copy. */
+  subscribedTopics(): string[];
   /** Publishes to a topic, this socket excluded. */
   publish(topic: string, data: string): unknown;
   getBufferedAmount(): number;

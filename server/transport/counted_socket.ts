@@ -1,75 +1,131 @@
 /**
- * A client's socket as its session sees it (ClientSocket), kept by the hub:
- * each subscription counted in the hub's per-topic counts, and held topics
- * (a `since` resume the node has not caught up with, resume_gate.ts) kept off
- * Bun's pub/sub.
+ * One client connection as the hub keeps it, and its socket as its session
+ * sees it (ClientSocket): each subscription counted in the hub's per-topic
+ * counts, and held topics (a `since` resume the node has not caught up with,
+ * resume_gate.ts) kept off Bun's pub/sub.
  *
- * Invariant: client.topics is what the session subscribed to, and the hub's
- * count of each topic moves with it, exactly once per change.
+ * Memory: a node holds tens of thousands of idle connections, so this is one
+ * object per connection: the hub's record and the session's socket together,
+ * methods on the prototype, and the topics every connection uses (every chat,
+ * hello) as bits, a Set only for the others (chat topics).
+ *
+ * Invariant: the topics it holds are what the session subscribed to, and the
+ * hub's count of each topic moves with them, exactly once per change.
  * @module
  */
 
 import type { VersionVector } from "../../common/version_vector.ts";
-import type { ClientHub, HubClient } from "./client_hub.ts";
+import { ALL_CHATS_TOPIC, HELLO_TOPIC } from "../core/delivery_topics.ts";
+import type { ClientHub, HubSocket } from "./client_hub.ts";
+import type { ClientSession } from "./client_session.ts";
 import type { ClientSocket } from "./client_socket.ts";
 
-/**
- * A client's socket as its session sees it, counting its subscriptions. A class, so an
- * idle connection costs one small object (methods live on the prototype, not in closures).
- */
-export class CountedSocket implements ClientSocket {
-  #client: HubClient;
-  #hub: ClientHub;
+/** The bit of a topic held without a Set (0: none). */
+function topicBit(topic: string): number {
+  return topic === ALL_CHATS_TOPIC ? 1 : topic === HELLO_TOPIC ? 2 : 0;
+}
 
-  constructor(client: HubClient, hub: ClientHub) {
-    this.#client = client;
+export class CountedSocket implements ClientSocket {
+  session?: ClientSession;
+  /** Last frame, ping or pong from the client (ms, the hub's clock). */
+  lastSeenMs: number;
+  /** When the hub pinged it since lastSeenMs; 0 when not. */
+  pingedAtMs = 0;
+  /** Wall-clock ms when its user token stops being valid; undefined without a token. */
+  validUntilMs?: number;
+  /** The runtime's socket. */
+  readonly socket: HubSocket;
+  #hub: ClientHub;
+  /** ALL_CHATS_TOPIC (1) and HELLO_TOPIC (2), when subscribed. */
+  #topicBits = 0;
+  /** Every other topic it is subscribed to; made at the first. */
+  #otherTopics: Set<string> | undefined;
+
+  constructor(socket: HubSocket, hub: ClientHub, nowMs: number) {
+    this.socket = socket;
     this.#hub = hub;
+    this.lastSeenMs = nowMs;
   }
+
+  isSubscribed(topic: string): boolean {
+    const bit = topicBit(topic);
+    return bit !== 0 ? (this.#topicBits & bit) !== 0 : this.#otherTopics?.has(topic) === true;
+  }
+
+  /** The topics it is subscribed to (a copy: safe to change them while going through it). */
+  subscribedTopics(): string[] {
+    const topics: string[] = [];
+    if (this.#topicBits & 1) topics.push(ALL_CHATS_TOPIC);
+    if (this.#topicBits & 2) topics.push(HELLO_TOPIC);
+    if (this.#otherTopics) topics.push(...this.#otherTopics);
+    return topics;
+  }
+
   send(text: string): number {
-    return this.#client.socket.send(text);
+    return this.socket.send(text);
   }
   cork(callback: () => void): unknown {
-    const socket = this.#client.socket;
+    const socket = this.socket;
     return socket.cork ? socket.cork(callback) : callback();
   }
   close(code?: number, reason?: string): void {
-    this.#client.socket.close(code, reason);
+    this.socket.close(code, reason);
   }
   publish(topic: string, text: string): unknown {
-    return this.#client.socket.publish(topic, text);
+    return this.socket.publish(topic, text);
   }
   getBufferedAmount(): number {
-    return this.#client.socket.getBufferedAmount();
+    return this.socket.getBufferedAmount();
   }
   get readyState(): number {
-    return this.#client.socket.readyState;
+    return this.socket.readyState;
   }
   subscribe(topic: string): void {
-    if (this.#client.topics.has(topic)) return;
-    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.subscribe(topic);
-    this.#client.topics.add(topic);
+    if (this.isSubscribed(topic)) return;
+    if (!this.#hub.holdsTopic(this, topic)) this.socket.subscribe(topic);
+    const bit = topicBit(topic);
+    if (bit !== 0) this.#topicBits |= bit;
+    else (this.#otherTopics ??= new Set()).add(topic);
     this.#hub.countTopic(topic, 1);
   }
   unsubscribe(topic: string): void {
-    if (!this.#client.topics.delete(topic)) return;
-    if (!this.#hub.holdsTopic(this.#client, topic)) this.#client.socket.unsubscribe(topic);
+    if (!this.#forget(topic)) return;
+    if (!this.#hub.holdsTopic(this, topic)) this.socket.unsubscribe(topic);
     this.#hub.countTopic(topic, -1);
   }
   unsubscribeAll(): void {
-    const held = new Set(
-      [...this.#client.topics].filter((t) => this.#hub.holdsTopic(this.#client, t)),
-    );
-    this.#hub.forget(this.#client);
-    for (const topic of this.#client.topics) {
-      if (!held.has(topic)) this.#client.socket.unsubscribe(topic);
-      this.#hub.countTopic(topic, -1);
+    const topics = this.subscribedTopics();
+    const held = topics.filter((topic) => this.#hub.holdsTopic(this, topic));
+    this.#hub.forget(this);
+    for (const topic of topics) {
+      if (!held.includes(topic)) this.socket.unsubscribe(topic);
     }
-    this.#client.topics.clear();
+    this.uncount();
   }
   claimSince(since: VersionVector, chatId: number | undefined): void {
-    this.#hub.claimSince(this.#client, since, chatId);
+    this.#hub.claimSince(this, since, chatId);
   }
   terminate(): void {
-    this.#client.socket.terminate();
+    this.socket.terminate();
+  }
+
+  /** The connection is gone (or leaves every topic): its topics no longer count. */
+  uncount(): void {
+    for (const topic of this.subscribedTopics()) this.#hub.countTopic(topic, -1);
+    this.#topicBits = 0;
+    this.#otherTopics = undefined;
+  }
+
+  /** Removes topic from what it holds; false when it was not there. */
+  #forget(topic: string): boolean {
+    const bit = topicBit(topic);
+    if (bit === 0) {
+      if (this.#otherTopics?.delete(topic) !== true) return false;
+      if (this.#otherTopics.size === 0) this.#otherTopics = undefined;
+      return true;
+    }
+    if ((this.#topicBits & bit) === 0) return false;
+    this.#topicBits &= ~bit;
+    return true;
   }
 }

@@ -17,7 +17,6 @@ import {
   type ServerFrame,
   ServerFrameType,
 } from "../../common/protocol.ts";
-import type { TypingThrottle } from "../../common/typing_throttle.ts";
 import type { ChatNode } from "../core/chat_node.ts";
 import { messageUpdatedFrame } from "../core/message_updates.ts";
 import type { Identity } from "../core/chat_access.ts";
@@ -30,7 +29,8 @@ export interface EventRequestSession {
   readonly helloName: string | undefined;
   /** Who the connection speaks for (its token, or anonymous). */
   readonly identity: Identity;
-  typingThrottle: TypingThrottle;
+  /** True when a `typing` for chatId may be relayed at nowMs (the connection's throttle). */
+  allowTyping(chatId: number, nowMs: number): boolean;
   /** Sends a reply frame (the session sets `source`). */
   reply(frame: ServerFrame): void;
   sendText(text: string): void;
@@ -83,7 +83,7 @@ export function handleEventRequest(
       const forbidden = node.access.checkChat(chatId, session.identity);
       if (forbidden) return session.error(forbidden.code, forbidden.message, ref);
       const nowMs = (context.nowMs ?? Date.now)();
-      if (session.typingThrottle.allow(chatId, nowMs)) node.typingRelay.local(chatId, name);
+      if (session.allowTyping(chatId, nowMs)) node.typingRelay.local(chatId, name);
       return;
     }
     case ClientFrameType.search: {
