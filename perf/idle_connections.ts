@@ -5,11 +5,17 @@
  * by fanning one message out to all of them, and reads the node's RSS before
  * and after from /proc when this run owns the process.
  *
+ * RSS is read settled, before and after: once it has stopped moving while the
+ * node sits idle (settledRssBytes), as a long-running node's would be, not in
+ * the middle of what the opening left for the collector. A reading taken at an
+ * arbitrary moment moved the figure by a third between runs.
+ *
  * Invariant: every socket opened here is closed before returning; the number
  * reported as held is the number that received the probe message.
  * @module
  */
 
+import { sleep } from "../common/abortable_sleep.ts";
 import { waitUntil } from "../common/testing/wait_until.ts";
 import { round3 } from "./latency_summary.ts";
 import { epochNowMs, formatMessageTag, newRunId, parseMessageTag } from "./message_tag.ts";
@@ -19,6 +25,8 @@ import { readRssBytes } from "../soak/process_stats.ts";
 
 export interface IdleConnectionsOptions {
   node: PerfNode;
+  /** How RSS is read settled. @default SETTLE_DEFAULTS */
+  settle?: SettleOptions;
   /** Connections to try. */
   target: number;
   /** Handshakes in flight at once. @default 200 */
@@ -42,12 +50,57 @@ export interface IdleConnectionsResult {
   probeFanoutSeconds: number;
   rssBeforeBytes?: number;
   rssAfterBytes?: number;
+  /** Seconds the node took to settle before each reading (capped at settle.maxMs). */
+  settleSeconds?: { before: number; after: number };
   /** (rssAfter - rssBefore) / opened: what one idle connection costs the node. */
   rssPerConnectionBytes?: number;
   /** The node's RSS each quarter of the way (own processes only). */
   rssCurve: { connections: number; rssBytes: number }[];
   /** Bytes per connection between the first and the last point of rssCurve. */
   rssSlopeBytesPerConnection?: number;
+}
+
+export interface SettleOptions {
+  /** Between readings. */
+  pollMs: number;
+  /** Settled: the readings of this long span at most `tolerance` of the last one. */
+  windowMs: number;
+  tolerance: number;
+  /** The reading at this point is taken, settled or not. */
+  maxMs: number;
+}
+
+export const SETTLE_DEFAULTS: SettleOptions = {
+  pollMs: 250,
+  windowMs: 2_000,
+  tolerance: 0.005,
+  maxMs: 20_000,
+};
+
+/**
+ * The process's RSS once it stopped moving: the first reading whose window of earlier
+ * readings spans at most `tolerance` of it (the collector and the allocator have done what
+ * an idle process does), else the last one at maxMs; with the seconds it took.
+ */
+export async function settledRssBytes(
+  pid: number | undefined,
+  options: SettleOptions,
+  signal: AbortSignal,
+): Promise<{ bytes: number | undefined; seconds: number }> {
+  const start = performance.now();
+  const readings: number[] = [];
+  const needed = Math.ceil(options.windowMs / options.pollMs) + 1;
+  for (;;) {
+    const bytes = await readRssBytes(pid);
+    const seconds = round3((performance.now() - start) / 1000);
+    if (bytes === undefined || signal.aborted) return { bytes, seconds };
+    readings.push(bytes);
+    const window = readings.slice(-needed);
+    const spread = Math.max(...window) - Math.min(...window);
+    const settled = window.length === needed && spread <= bytes * options.tolerance;
+    if (settled || seconds * 1000 >= options.maxMs) return { bytes, seconds };
+    await sleep(options.pollMs, signal);
+  }
 }
 
 function slope(curve: { connections: number; rssBytes: number }[]): number | undefined {
@@ -153,7 +206,9 @@ export async function runIdleConnections(
     probeDone,
     resolveProbe,
   };
-  const rssBeforeBytes = await readRssBytes(node.pid);
+  const settle = options.settle ?? SETTLE_DEFAULTS;
+  const before = await settledRssBytes(node.pid, settle, run.signal);
+  const rssBeforeBytes = before.bytes;
   try {
     const openStart = performance.now();
     const rssCurve = await openIdleConnections(run, {
@@ -168,7 +223,8 @@ export async function runIdleConnections(
       run.signal.aborted || (nodeCountedClients = (await nodeHealth(node)).clients) >= opened;
     // A count still short after 20 s is reported as it is.
     await waitUntil(counted, { deadlineMs: 20_000, pollMs: 100 }).catch(() => {});
-    const rssAfterBytes = await readRssBytes(node.pid);
+    const after = await settledRssBytes(node.pid, settle, run.signal);
+    const rssAfterBytes = after.bytes;
     const probeFanoutSeconds = await sendProbe(run);
     const grew = rssBeforeBytes !== undefined && rssAfterBytes !== undefined && opened > 0;
     return {
@@ -181,6 +237,7 @@ export async function runIdleConnections(
       probeFanoutSeconds: round3(probeFanoutSeconds),
       rssBeforeBytes,
       rssAfterBytes,
+      settleSeconds: { before: before.seconds, after: after.seconds },
       rssPerConnectionBytes: grew
         ? Math.round((rssAfterBytes! - rssBeforeBytes!) / opened)
         : undefined,
