@@ -28,7 +28,8 @@ import type { ChatNode } from "../core/chat_node.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ReaderFilter } from "../core/delivery_topics.ts";
 import type { MetricsRegistry, NodeMetrics } from "../observability/metrics_registry.ts";
-import { ClientHub, type HubClient } from "./client_hub.ts";
+import { ClientHub } from "./client_hub.ts";
+import { CountedSocket } from "./counted_socket.ts";
 import { ClientSession, type ClientSessionContext, type RateLimit } from "./client_session.ts";
 import type { ReadinessPhase } from "../process/readiness.ts";
 import { type AdminContext, handleAdminRequest } from "./admin_api.ts";
@@ -67,20 +68,20 @@ export interface PeerEndpointHook {
   };
 }
 
+/** A client socket's data from its upgrade until open(), which replaces it with the hub's record. */
 interface ClientSocketData {
   kind: "client";
   /** Who the upgrade's token (or its absence) says this connection speaks for. */
   identity: Identity;
   /** Wall-clock ms when its token stops being valid. */
   validUntilMs?: number;
-  /** Set in open(): the hub's record of this connection. */
-  client?: HubClient;
   /** Counted by the connection limits (released on close); key: its address's, if limited. */
   admitted: boolean;
   limitKey?: string;
 }
 
-type SocketData = ClientSocketData | { kind: "peer"; [key: string]: unknown };
+/** One object per open client connection: its `data` becomes the hub's record in open(). */
+type SocketData = ClientSocketData | CountedSocket | { kind: "peer"; [key: string]: unknown };
 
 export interface NodeServerOptions {
   node: ChatNode;
@@ -272,39 +273,43 @@ function createWebSocketHandlers(state: TransportState): WebSocketHandler<Socket
     sendPings: true,
     perMessageDeflate: false,
     open(ws) {
-      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.open(ws);
-      const client = hub.add(ws, ws.data.validUntilMs);
-      const session = new ClientSession(hub.socketOf(client), context, ws.data.identity);
+      const data = ws.data;
+      if (data.kind === "peer") return state.peerEndpoint?.websocket.open(ws);
+      if (data instanceof CountedSocket) return;
+      const client = hub.add(ws, data.validUntilMs);
+      client.admitted = data.admitted;
+      client.limitKey = data.limitKey;
+      const session = new ClientSession(hub.socketOf(client), context, data.identity);
       client.session = session;
-      ws.data.client = client;
+      ws.data = client;
       session.open();
       logger.debug("client connected", { connection: session.id, clients: hub.size });
     },
     message(ws, message) {
-      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.message(ws, message);
-      const client = ws.data.client;
-      if (!client) return;
+      const client = ws.data;
+      if (client.kind === "peer") return state.peerEndpoint?.websocket.message(ws, message);
+      if (!(client instanceof CountedSocket)) return;
       hub.seen(client);
       client.session?.handle(message);
       hub.dropIfSlow(client);
     },
     ping(ws) {
-      if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
+      if (ws.data instanceof CountedSocket) hub.seen(ws.data);
     },
     pong(ws) {
-      if (ws.data.kind === "client" && ws.data.client) hub.seen(ws.data.client);
+      if (ws.data instanceof CountedSocket) hub.seen(ws.data);
     },
     drain(ws) {
       if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.drain(ws);
     },
     close(ws, code, reason) {
-      if (ws.data.kind === "peer") return state.peerEndpoint?.websocket.close(ws, code, reason);
-      if (ws.data.admitted) {
-        ws.data.admitted = false;
-        state.connections?.release(ws.data.limitKey);
+      const client = ws.data;
+      if (client.kind === "peer") return state.peerEndpoint?.websocket.close(ws, code, reason);
+      if (client.admitted) {
+        client.admitted = false;
+        state.connections?.release(client.limitKey);
       }
-      const client = ws.data.client;
-      if (!client) return;
+      if (!(client instanceof CountedSocket)) return;
       hub.remove(client);
       client.session?.closed();
       metrics.clientCloses.labels(String(code)).inc();

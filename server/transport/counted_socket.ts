@@ -5,7 +5,8 @@
  * resume_gate.ts) kept off Bun's pub/sub.
  *
  * Memory: a node holds tens of thousands of idle connections, so this is one
- * object per connection: the hub's record and the session's socket together,
+ * object per connection: the hub's record, the session's socket and the Bun
+ * socket's `data` together (with what the connection caps must release),
  * methods on the prototype, and the topics every connection uses (every chat,
  * hello) as bits, a Set only for the others (chat topics).
  *
@@ -33,6 +34,9 @@ export class CountedSocket implements ClientSocket {
   pingedAtMs = 0;
   /** Wall-clock ms when its user token stops being valid; undefined without a token. */
   validUntilMs?: number;
+  /** Counted by the connection caps until released (connection_limits.ts); key: its address's. */
+  admitted = false;
+  limitKey: string | undefined;
   /** The runtime's socket. */
   readonly socket: HubSocket;
   #hub: ClientHub;
@@ -45,6 +49,11 @@ export class CountedSocket implements ClientSocket {
     this.socket = socket;
     this.#hub = hub;
     this.lastSeenMs = nowMs;
+  }
+
+  /** What it is among the runtime's sockets (Bun's ws.data of a client connection). */
+  get kind(): "client" {
+    return "client";
   }
 
   isSubscribed(topic: string): boolean {
