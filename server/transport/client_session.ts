@@ -16,7 +16,7 @@
  * Invariants:
  * - A connection that never sent a frame gets only what pub/sub delivers
  *   (newMessagesForClient, one message per frame): nothing else unsolicited.
- * - Topics as chat_subscriptions.ts keeps them: never a private chat the
+ * - Topics as chat_subscriptions.ts sets them: never a private chat the
  *   connection's identity may not read.
  * - It speaks as its identity only (AccessControl.checkSpeaker) and reads and
  *   writes only chats it may use (checkChat): `forbidden`, nothing stored.
@@ -44,7 +44,7 @@ import { StorageRefusedError } from "../core/storage_guard.ts";
 import { HELLO_TOPIC } from "../core/delivery_topics.ts";
 import { ANONYMOUS, canRead, type Identity } from "../core/chat_access.ts";
 import type { ChatChange } from "../core/chat_records.ts";
-import { ChatSubscriptions } from "./chat_subscriptions.ts";
+import * as subscriptions from "./chat_subscriptions.ts";
 import { chatListPage, renameChat } from "./chat_requests.ts";
 import { answerSync } from "./sync_requests.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -76,6 +76,7 @@ const SEARCH_ITEMS = 10 * ITEMS_PER_TOKEN;
 /** How long a closed connection may take to finish the close handshake. */
 const CLOSE_GRACE_MS = 2000;
 let nextConnectionId = 1;
+const TYPING_INTERVAL = { minIntervalMs: Limits.typingMinIntervalMs };
 
 export class ClientSession {
   readonly id = nextConnectionId++;
@@ -84,7 +85,8 @@ export class ClientSession {
   /** Made at the first frame: a full bucket then, as it would be by then anyway. */
   #rate: FrameRateGuard | undefined;
   #identity: Identity;
-  #subscriptions: ChatSubscriptions;
+  /** What its last `subscribe` asked for; null: every chat (the default). */
+  #requested: subscriptions.RequestedChats | null = null;
   #helloName: string | undefined;
   /** Per-chat rate of relayed `typing` frames (made at the first). */
   #typing: TypingThrottle | undefined;
@@ -99,7 +101,6 @@ export class ClientSession {
     this.#socket = socket;
     this.#context = context;
     this.#identity = identity;
-    this.#subscriptions = new ChatSubscriptions(socket, context.node, identity);
   }
 
   /** True once the connection is being closed (nothing more is sent or queued to it). */
@@ -109,7 +110,7 @@ export class ClientSession {
 
   /** Called once the socket is open: default subscription is every chat it may read. */
   open(): void {
-    this.#subscriptions.open();
+    this.#follow(null);
   }
 
   /** Who this connection speaks for. */
@@ -123,7 +124,7 @@ export class ClientSession {
    */
   chatChanged({ chat, cause, frame }: ChatChange): void {
     if (this.#closing || !canRead(this.#identity, chat)) return;
-    this.#subscriptions.chatChanged(chat);
+    subscriptions.followIfReadable(this.#socket, this.#identity, this.#requested, chat);
     if (this.#helloName !== undefined && cause !== this) this.#sendText(frame);
   }
 
@@ -160,7 +161,8 @@ export class ClientSession {
   wantsReaderFrame(chatId: number, filter: ReaderFilter): boolean {
     const name = this.#helloName;
     return name !== undefined && !this.#closing && filter.exceptConnection !== this.id &&
-      filter.exceptName !== name && this.#subscriptions.follows(chatId) &&
+      filter.exceptName !== name &&
+      subscriptions.followsChat(this.#socket, this.#requested, chatId) &&
       mayRead(this.#context.node.access, this.#identity, chatId);
   }
 
@@ -220,13 +222,21 @@ export class ClientSession {
     this.#error("rate_limited", "too many frames: slow down or be disconnected", ref);
   }
 
+  /** Follows chatIds (null: every chat); returns the private chats named that it may not read. */
+  #follow(chatIds: number[] | null): number[] {
+    const { node } = this.#context;
+    const followed = subscriptions.followChats(this.#socket, node, this.#identity, chatIds);
+    this.#requested = followed.requested;
+    return followed.refused;
+  }
+
+  #followed(): number[] | null {
+    return subscriptions.followedChats(this.#context.node, this.#identity, this.#requested);
+  }
+
   /** The connection's frame rate guard, made at its first frame. */
   #frameRate(): FrameRateGuard {
     return this.#rate ??= new FrameRateGuard(this.#context.rateLimit);
-  }
-
-  #typingThrottle(): TypingThrottle {
-    return this.#typing ??= new TypingThrottle({ minIntervalMs: Limits.typingMinIntervalMs });
   }
 
   /** Takes what a frame of `items` items costs beyond its first token; false when short. */
@@ -245,7 +255,8 @@ export class ClientSession {
         id: this.id,
         helloName: this.#helloName,
         identity: this.#identity,
-        allowTyping: (chatId, nowMs) => this.#typingThrottle().allow(chatId, nowMs),
+        allowTyping: (chatId, nowMs) =>
+          (this.#typing ??= new TypingThrottle(TYPING_INTERVAL)).allow(chatId, nowMs),
         reply: (frame) => this.#reply(frame),
         sendText: (text) => this.#sendText(text),
         error: (code, message, ref) => this.#error(code, message, ref),
@@ -271,14 +282,11 @@ export class ClientSession {
         return this.#hello(frame.payload.name, ref);
       case ClientFrameType.subscribe: {
         if (!this.#charge(frame.payload.chatIds?.length ?? 0, ref)) return;
-        const refused = this.#subscriptions.set(frame.payload.chatIds);
+        const refused = this.#follow(frame.payload.chatIds);
         if (this.#helloName !== undefined) {
-          node.presence.subscribe(this.id, this.#subscriptions.followed());
+          node.presence.subscribe(this.id, this.#followed());
         }
-        if (refused.length > 0) {
-          const list = refused.slice(0, 10).join(", ") + (refused.length > 10 ? ", ..." : "");
-          this.#error("forbidden", `not followed: private chats, members only: ${list}`, ref);
-        }
+        if (refused.length > 0) this.#error("forbidden", subscriptions.notFollowed(refused), ref);
         return;
       }
       case ClientFrameType.createChat:
@@ -338,7 +346,7 @@ export class ClientSession {
     this.#flushOutbox();
     if (first) this.#socket.subscribe(HELLO_TOPIC);
     this.#names ??= new NameAnnouncer(() => {
-      node.presence.join(this.id, this.#helloName!, this.#subscriptions.followed());
+      node.presence.join(this.id, this.#helloName!, this.#followed());
     });
     this.#names.announce();
   }
