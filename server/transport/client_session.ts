@@ -82,7 +82,7 @@ export class ClientSession {
   readonly id = nextConnectionId++;
   #socket: ClientSocket;
   #context: ClientSessionContext;
-  /** Made at the first frame: a full bucket then, as it would be by then anyway. */
+  /** Made at the first frame (handle()), before anything charges or strikes. */
   #rate: FrameRateGuard | undefined;
   #identity: Identity;
   /** What its last `subscribe` asked for; null: every chat (the default). */
@@ -183,7 +183,8 @@ export class ClientSession {
   /** One inbound frame. */
   handle(message: string | Uint8Array): void {
     if (this.#closing) return;
-    if (!this.#frameRate().take()) {
+    // Made at the first frame: a full bucket then, as it would be by then anyway.
+    if (!(this.#rate ??= new FrameRateGuard(this.#context.rateLimit)).take()) {
       this.#refuse(refOfFrame(message));
       return;
     }
@@ -214,7 +215,7 @@ export class ClientSession {
    */
   #refuse(ref: string | undefined): void {
     this.#context.metrics.rateLimited.inc();
-    if (this.#frameRate().strike()) {
+    if (this.#rate!.strike()) {
       this.#context.logger.info("client closed for flooding", { connection: this.id });
       this.close(CloseCode.policyViolation, "rate limit exceeded");
       return;
@@ -234,14 +235,9 @@ export class ClientSession {
     return subscriptions.followedChats(this.#context.node, this.#identity, this.#requested);
   }
 
-  /** The connection's frame rate guard, made at its first frame. */
-  #frameRate(): FrameRateGuard {
-    return this.#rate ??= new FrameRateGuard(this.#context.rateLimit);
-  }
-
   /** Takes what a frame of `items` items costs beyond its first token; false when short. */
   #charge(items: number, ref: string | undefined): boolean {
-    if (this.#frameRate().takeItems(items)) return true;
+    if (this.#rate!.takeItems(items)) return true;
     this.#refuse(ref);
     return false;
   }
@@ -399,12 +395,8 @@ export class ClientSession {
    */
   #sendText(text: string): void {
     if (this.#closing || this.#socket.readyState !== OPEN) return;
-    if (this.#outbox !== undefined) {
-      this.#outbox.push(text);
-      return;
-    }
-    this.#outbox = [text];
-    queueMicrotask(() => this.#flushOutbox());
+    (this.#outbox ??= []).push(text);
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flushOutbox());
   }
 
   #flushOutbox(): void {
