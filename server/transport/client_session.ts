@@ -32,15 +32,11 @@ import {
   type ClientFrame,
   ClientFrameType,
   type CreateChatPayload,
-  type ErrorCode,
   Limits,
   type NewMessagePayload,
-  type ServerFrame,
   ServerFrameType,
 } from "../../common/protocol.ts";
-import { encodeServerFrame } from "../../common/server_frame_codec.ts";
-import { type ChatNode, ClientMsgIdConflictError } from "../core/chat_node.ts";
-import { StorageRefusedError } from "../core/storage_guard.ts";
+import type { ChatNode } from "../core/chat_node.ts";
 import { HELLO_TOPIC } from "../core/delivery_topics.ts";
 import { ANONYMOUS, canRead, type Identity } from "../core/chat_access.ts";
 import type { ChatChange } from "../core/chat_records.ts";
@@ -57,6 +53,7 @@ import { FrameRateGuard, ITEMS_PER_TOKEN, type RateLimit } from "./frame_rate_gu
 import type { ChatCreationQuota } from "./chat_creation_quota.ts";
 import type { ClientSocket } from "./client_socket.ts";
 import { NameAnnouncer } from "./name_announcer.ts";
+import { SessionOutbox } from "./session_outbox.ts";
 
 export type { ClientSocket } from "./client_socket.ts";
 export type { RateLimit } from "./frame_rate_guard.ts";
@@ -93,8 +90,8 @@ export class ClientSession {
   /** Tells presence the hello name, renames at most once a second (made at the first hello). */
   #names: NameAnnouncer | undefined;
   #closing = false;
-  /** Replies of this microtask checkpoint, sent together (see #sendText); made at the first. */
-  #outbox: string[] | undefined;
+  /** Replies, queued and sent together (session_outbox.ts); made at the first. */
+  #outbox: SessionOutbox | undefined;
   #terminateTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: ClientSocket, context: ClientSessionContext, identity: Identity = ANONYMOUS) {
@@ -125,7 +122,7 @@ export class ClientSession {
   chatChanged({ chat, cause, frame }: ChatChange): void {
     if (this.#closing || !canRead(this.#identity, chat)) return;
     subscriptions.followIfReadable(this.#socket, this.#identity, this.#requested, chat);
-    if (this.#helloName !== undefined && cause !== this) this.#sendText(frame);
+    if (this.#helloName !== undefined && cause !== this) this.#out().sendText(frame);
   }
 
   /** Called once the socket closed. */
@@ -140,7 +137,7 @@ export class ClientSession {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     // What was answered before the close still leaves first (acks of committed messages).
-    if (this.#outbox !== undefined) this.#flushOutbox();
+    this.#outbox?.flush();
     this.#closing = true;
     // Nothing more is queued for it, and a peer that never completes the close handshake
     // (it stopped reading) is cut off after a grace period instead of lingering.
@@ -168,14 +165,14 @@ export class ClientSession {
 
   /** Sends a frame the hub fans out (with this microtask's other replies). */
   deliver(text: string): void {
-    this.#sendText(text);
+    this.#out().sendText(text);
   }
 
   /** Drops the connection at once, no close frame: its queue is freed now (reader_budget.ts). */
   cutOff(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#outbox = undefined;
+    this.#outbox?.drop();
     this.#socket.unsubscribeAll();
     this.#socket.terminate();
   }
@@ -189,12 +186,12 @@ export class ClientSession {
       return;
     }
     if (typeof message !== "string") {
-      this.#error("bad_frame", "binary frames are not accepted: send JSON text frames");
+      this.#out().error("bad_frame", "binary frames are not accepted: send JSON text frames");
       return;
     }
     const parsed = parseClientFrame(message);
     if (!parsed.ok) {
-      this.#error(parsed.error.code, parsed.error.message, parsed.ref);
+      this.#out().error(parsed.error.code, parsed.error.message, parsed.ref);
       return;
     }
     try {
@@ -205,7 +202,7 @@ export class ClientSession {
         type: parsed.value.type,
         error: (error as Error).message,
       });
-      this.#error("internal", "the node could not handle this frame", parsed.value.ref);
+      this.#out().error("internal", "the node could not handle this frame", parsed.value.ref);
     }
   }
 
@@ -220,7 +217,7 @@ export class ClientSession {
       this.close(CloseCode.policyViolation, "rate limit exceeded");
       return;
     }
-    this.#error("rate_limited", "too many frames: slow down or be disconnected", ref);
+    this.#out().error("rate_limited", "too many frames: slow down or be disconnected", ref);
   }
 
   /** Follows chatIds (null: every chat); returns the private chats named that it may not read. */
@@ -233,6 +230,10 @@ export class ClientSession {
 
   #followed(): number[] | null {
     return subscriptions.followedChats(this.#context.node, this.#identity, this.#requested);
+  }
+
+  #out(): SessionOutbox {
+    return this.#outbox ??= new SessionOutbox(this.#socket, this.#context, () => this.#closing);
   }
 
   /** Takes what a frame of `items` items costs beyond its first token; false when short. */
@@ -253,9 +254,9 @@ export class ClientSession {
         identity: this.#identity,
         allowTyping: (chatId, nowMs) =>
           (this.#typing ??= new TypingThrottle(TYPING_INTERVAL)).allow(chatId, nowMs),
-        reply: (frame) => this.#reply(frame),
-        sendText: (text) => this.#sendText(text),
-        error: (code, message, ref) => this.#error(code, message, ref),
+        reply: (frame) => this.#out().reply(frame),
+        sendText: (text) => this.#out().sendText(text),
+        error: (code, message, ref) => this.#out().error(code, message, ref),
       }, this.#context);
       return;
     }
@@ -264,14 +265,16 @@ export class ClientSession {
         return this.#send(frame.payload, ref);
       case ClientFrameType.clientSyncRequest: {
         const answer = answerSync(node, frame.payload, this.#identity, ref);
-        if (!answer.ok) return this.#error(answer.error.code, answer.error.message, ref);
+        if (!answer.ok) return this.#out().error(answer.error.code, answer.error.message, ref);
         // In the same turn as the reply: no live frame can slip between the two.
         const since = answer.value.since;
         if (since) this.#socket.claimSince?.(since, frame.payload.chatId);
-        this.#reply(answer.value.frame);
+        this.#out().reply(answer.value.frame);
         // A hello client may have been shown a losing copy elsewhere: duplicateOf (section 7).
         if (this.#helloName === undefined) return;
-        for (const text of node.updates.retractionFrames(answer.value.shown)) this.#sendText(text);
+        for (const text of node.updates.retractionFrames(answer.value.shown)) {
+          this.#out().sendText(text);
+        }
         return;
       }
       case ClientFrameType.hello:
@@ -282,7 +285,9 @@ export class ClientSession {
         if (this.#helloName !== undefined) {
           node.presence.subscribe(this.id, this.#followed());
         }
-        if (refused.length > 0) this.#error("forbidden", subscriptions.notFollowed(refused), ref);
+        if (refused.length > 0) {
+          this.#out().error("forbidden", subscriptions.notFollowed(refused), ref);
+        }
         return;
       }
       case ClientFrameType.createChat:
@@ -292,7 +297,7 @@ export class ClientSession {
         const page = chatListPage(node, frame.payload, this.#identity);
         if (!this.#charge(page.chats.length, ref)) return;
         const more = page.more || undefined;
-        this.#reply({ type: ServerFrameType.chatList, payload: page.chats, more, ref });
+        this.#out().reply({ type: ServerFrameType.chatList, payload: page.chats, more, ref });
         return;
       }
       case ClientFrameType.renameChat: {
@@ -300,15 +305,15 @@ export class ClientSession {
         return renameChat(node, frame.payload, {
           helloName: this.#helloName,
           identity: this.#identity,
-          sendText: (text) => this.#sendText(text),
-          error: (code, message, ref) => this.#error(code, message, ref),
-          refused: (error, ref) => this.#refused(error, "chat", ref),
+          sendText: (text) => this.#out().sendText(text),
+          error: (code, message, ref) => this.#out().error(code, message, ref),
+          refused: (error, ref) => this.#out().refused(error, "chat", ref),
         }, ref);
       }
       case ClientFrameType.presence: {
         const list = node.access.presenceFor(frame.payload.chatId, this.#identity);
-        if (!list.ok) return this.#error(list.error.code, list.error.message, ref);
-        this.#reply({ type: ServerFrameType.presenceList, payload: list.value, ref });
+        if (!list.ok) return this.#out().error(list.error.code, list.error.message, ref);
+        this.#out().reply({ type: ServerFrameType.presenceList, payload: list.value, ref });
         return;
       }
     }
@@ -319,27 +324,27 @@ export class ClientSession {
     const { node } = this.#context;
     const refused = node.access.checkSpeaker(request.sender, this.#identity) ??
       node.access.checkChat(request.chatId, this.#identity);
-    if (refused) return this.#error(refused.code, refused.message, ref);
+    if (refused) return this.#out().error(refused.code, refused.message, ref);
     const clientMsgId = request.clientMsgId;
     node.sendLocal(request).then((outcome) => {
       this.#context.metrics.acked.inc();
       if (clientMsgId === undefined) return;
       const payload = { clientMsgId, messageId: outcome.message.messageId };
-      this.#reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
-    }, (error: Error) => this.#refused(error, "message", ref));
+      this.#out().reply({ type: ServerFrameType.clientMessageResponse, payload, ref });
+    }, (error: Error) => this.#out().refused(error, "message", ref));
   }
 
   /** `hello`: the welcome first, then hello events and presence (renames throttled). */
   #hello(name: string, ref: string | undefined): void {
     const { node } = this.#context;
     const refused = node.access.checkSpeaker(name, this.#identity);
-    if (refused) return this.#error(refused.code, refused.message, ref);
+    if (refused) return this.#out().error(refused.code, refused.message, ref);
     const first = this.#helloName === undefined;
     this.#helloName = name;
     const welcome = { nodeId: node.nodeId, vector: node.vector(), updates: node.updates.vector() };
-    this.#reply({ type: ServerFrameType.welcome, payload: welcome, ref });
+    this.#out().reply({ type: ServerFrameType.welcome, payload: welcome, ref });
     // The welcome answers the hello: it leaves before the presence event the join publishes.
-    this.#flushOutbox();
+    this.#out().flush();
     if (first) this.#socket.subscribe(HELLO_TOPIC);
     this.#names ??= new NameAnnouncer(() => {
       node.presence.join(this.id, this.#helloName!, this.#followed());
@@ -351,7 +356,7 @@ export class ClientSession {
   #chatQuotaAdmits(ref: string | undefined): boolean {
     const quota = this.#context.chatQuota?.admitFor(this);
     if (!quota || quota.ok) return true;
-    this.#error("rate_limited", quota.message, ref);
+    this.#out().error("rate_limited", quota.message, ref);
     return false;
   }
 
@@ -359,55 +364,12 @@ export class ClientSession {
   #createChat(request: CreateChatPayload, ref: string | undefined): void {
     const { node } = this.#context;
     const members = node.access.privateMembers(request, this.#identity);
-    if (!members.ok) return this.#error(members.error.code, members.error.message, ref);
+    if (!members.ok) return this.#out().error(members.error.code, members.error.message, ref);
     node.createChat(request.name, (text) => {
       if (this.#socket.readyState === OPEN) this.#socket.publish(HELLO_TOPIC, text);
       else node.publishToHello(text);
     }, { creator: this.#helloName, members: members.value, cause: this }).then((chat) => {
-      this.#sendText(node.chatCreatedFrame(chat, ref));
-    }, (error: Error) => this.#refused(error, "chat", ref));
-  }
-
-  /** Sends a reply, from this node (`source`), through the one encoder. */
-  #reply(frame: ServerFrame): void {
-    frame.source = this.#context.node.nodeId;
-    this.#sendText(encodeServerFrame(frame));
-  }
-
-  /** A write the node could not store: the store's own refusal, or `unavailable`. */
-  #refused(error: Error, what: "message" | "chat", ref: string | undefined): void {
-    if (error instanceof StorageRefusedError || error instanceof ClientMsgIdConflictError) {
-      this.#error(error.code, error.message, ref);
-      return;
-    }
-    this.#context.logger.error(`${what} not stored`, { error: error.message });
-    this.#error("unavailable", `the ${what} could not be stored: try again`, ref);
-  }
-
-  #error(code: ErrorCode, message: string, ref?: string): void {
-    this.#context.metrics.rejectedFrames.labels(code).inc();
-    this.#reply({ type: ServerFrameType.error, payload: { code, message }, ref });
-  }
-
-  /**
-   * Replies queue in an outbox flushed once per microtask checkpoint inside one cork:
-   * the acks of a whole group commit leave in one write (one syscall), not one each.
-   */
-  #sendText(text: string): void {
-    if (this.#closing || this.#socket.readyState !== OPEN) return;
-    (this.#outbox ??= []).push(text);
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flushOutbox());
-  }
-
-  #flushOutbox(): void {
-    const frames = this.#outbox;
-    this.#outbox = undefined;
-    if (frames === undefined || this.#closing || this.#socket.readyState !== OPEN) return;
-    const socket = this.#socket;
-    const sendAll = () => {
-      for (const frame of frames) socket.send(frame);
-    };
-    if (socket.cork) socket.cork(sendAll);
-    else sendAll();
+      this.#out().sendText(node.chatCreatedFrame(chat, ref));
+    }, (error: Error) => this.#out().refused(error, "chat", ref));
   }
 }
