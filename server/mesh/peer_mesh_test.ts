@@ -127,6 +127,46 @@ describe("PeerMesh repair, updates, relays and presence", () => {
     expect(b.tracker.heldBackCount()).toBe(0);
   });
 
+  test("PeerMesh sync replies leave out own messages live fan-out already sent a lagging peer", async () => {
+    /** Counts the origin's own messages read for sync replies. */
+    class CountingNode extends MemoryMeshNode {
+      served = 0;
+      override readAfter(origin: number, afterSeq: number, limit: number) {
+        const read = super.readAfter(origin, afterSeq, limit);
+        if (origin === this.nodeId) this.served += read.length;
+        return read;
+      }
+    }
+    /** Stores each batch 50 ms late: its vector always lags the live stream. */
+    class LaggingNode extends MemoryMeshNode {
+      override acceptRemote(messages: Parameters<MemoryMeshNode["acceptRemote"]>[0]) {
+        return new Promise<Awaited<ReturnType<MemoryMeshNode["acceptRemote"]>>>((resolve) =>
+          setTimeout(() => resolve(super.acceptRemote(messages)), 50)
+        );
+      }
+    }
+    const a = new CountingNode(1);
+    const b = new LaggingNode(2);
+    // Rounds every second: a reply caps a's own messages at its mark of a round >= 1 s old.
+    const [meshA, meshB] = [meshFor(a, 1000), meshFor(b, 1000)];
+    await connect(meshA, meshB);
+    const sender = setInterval(() => a.send(5), 10);
+    try {
+      // Past two rounds of a, a mark it may cap with exists; count from there.
+      await new Promise((resolve) => setTimeout(resolve, 2300));
+      const servedBefore = a.served;
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // two more of b's requests
+      expect(a.served - servedBefore).toBe(0);
+    } finally {
+      clearInterval(sender);
+    }
+    await waitUntil(() => b.tracker.mark(1) === a.tracker.mark(1), {
+      deadlineMs: 10_000,
+      pollMs: 10,
+      what: "b holding every message of a",
+    });
+  });
+
   test("PeerMesh replicates updates live, by their own anti-entropy, and relays typing", async () => {
     const a = new MemoryMeshNode(1);
     const b = new MemoryMeshNode(2);
