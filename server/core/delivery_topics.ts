@@ -61,7 +61,7 @@ export interface LocalPublisher {
    * pub/sub while they resume (transport/resume_gate.ts) unless they already have it.
    * Without it, the core publishes to messageTopics itself.
    */
-  publishMessage?(message: ChatMessage, frame: string): number | undefined;
+  publishMessage?(message: ChatMessage, frame: string): unknown;
   /**
    * Sends a frame to every hello connection on this node that follows chatId and may
    * read it (server/core/read_access.ts), but those the filter skips.
@@ -92,9 +92,7 @@ export function publishLiveMessage(
     if (delivered === 0) return 0;
   }
   const frame = liveMessageFrame(message, sourceNodeId);
-  if (publisher.publishMessage) {
-    const subscribers = publisher.publishMessage(message, frame);
-    if (subscribers !== undefined) return subscribers;
-  } else for (const topic of topics) publisher.publish(topic, frame);
+  if (publisher.publishMessage) publisher.publishMessage(message, frame);
+  else for (const topic of topics) publisher.publish(topic, frame);
   return delivered;
 }

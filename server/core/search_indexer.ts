@@ -32,7 +32,7 @@ export interface SearchIndexerOptions {
    * (GroupCommit.idleMs).
    */
   idleMs: () => number;
-  /** Rows per batch when the node is quiet (one transaction, ~40 µs a row). @default 250 */
+  /** Rows per batch when the node is quiet (one transaction, ~30 µs a row). @default 250 */
   batchRows?: number;
   /**
    * Rows per batch while writes keep coming: small, since the batch's group commit (and

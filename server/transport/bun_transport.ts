@@ -132,8 +132,8 @@ export interface NodeServer {
   readonly port: number;
   /** Publishes to local subscribers; soon after, readers that fell behind are dropped. */
   publish(topic: string, data: string): void;
-  /** Publishes one message's live frame to the connections that should get it; how many. */
-  publishMessage(message: ChatMessage, frame: string): number;
+  /** Publishes one message's live frame to the connections that should get it. */
+  publishMessage(message: ChatMessage, frame: string): void;
   /** Connections on a topic. */
   subscriberCount(topic: string): number;
   /** A section 7 frame to the hello readers of a chat (see ClientHub.publishToReaders). */

@@ -173,8 +173,7 @@ export class ClientHub {
   }
 
   /** Fan-out of one message's live frame (messageTopics: never `all` for a private chat). */
-  /** Returns how many connections were subscribed to its topics. */
-  publishMessage(message: ChatMessage, text: string): number {
+  publishMessage(message: ChatMessage, text: string): void {
     const topics = messageTopics(message.chatId);
     let subscribers = 0;
     for (const topic of topics) {
@@ -183,7 +182,6 @@ export class ClientHub {
     }
     if (this.#held.size > 0) this.#deliverHeld(message, topics, text);
     this.#published(text.length * subscribers);
-    return subscribers;
   }
 
   /**
