@@ -18,7 +18,7 @@ NODES ?= 3
 SEED ?=
 FAULTS ?=
 
-.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-search \
+.PHONY: help setup dev test test-deno test-bun test-web perf perf-backbone perf-model perf-search perf-native \
 	perf-smoke chaos fuzz soak lint check clean ok images up stop down delete-images delete-volumes
 
 help:
@@ -29,6 +29,8 @@ help:
 	@echo "make perf        full performance run; results in perf/RESULTS.md"
 	@echo "make chaos [DURATION=60 NODES=3 SEED= FAULTS=]  faults against a real cluster, then a history check"
 	@echo "make perf-search search on 1M stored messages: p99 and index size"
+	@echo "make perf-native [ARGS=\"--only c\"]  make perf's scenarios under Linux perf: per thread,"
+	@echo "                 samples by kernel call, SQLite/runtime and JS function (root, linux-perf)"
 	@echo "make fuzz [CASES=10000 SEED= SURFACES=]  fuzzers on real processes (cases per surface)"
 	@echo "make soak [DURATION=1800 SEED= SAMPLE_MS=5000]  soak a 3-node cluster under mixed load"
 	@echo "make lint check  formatting, lint, type checks"
@@ -79,6 +81,10 @@ perf-model: setup
 	$(BUN) perf/transport_cost.ts
 perf-search: setup
 	$(BUN) perf/search_bench.ts
+
+# The perf harness under `perf record` with JIT frames named (docs/PERF.md, "Native profile").
+perf-native: setup
+	$(BUN) perf/native_profile.ts --out perf/out/native -- $(BUN) perf/main.ts --out perf/out/native/run $(ARGS)
 
 # Fuzzers and soak (docs/RELIABILITY.md): figures and samples go to test-artifacts/.
 fuzz: setup
