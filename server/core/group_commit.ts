@@ -7,6 +7,11 @@
  * writes queued meanwhile commit as the next batch. Acks and fan-out live in
  * those steps, so nothing is acknowledged or delivered before it is durable.
  *
+ * A batch whose writes are all durable on another node already (a peer's
+ * messages) or background work is committed `durableElsewhere`: the store may
+ * count it durable at its commit (MessageStore.commitLater), so a replica does
+ * not wait for its own disk before serving what its origin made durable.
+ *
  * Invariants: one batch in flight at a time; a queued write either commits
  * with its batch and then, once durable, its `after` runs, or the whole batch
  * fails, no `after` runs and every promise rejects. A batch that fails to
@@ -65,6 +70,8 @@ export class GroupCommit {
   #lastWriteMs = -Infinity;
   /** The queued writes' total weight (a peer batch weighs its messages). */
   #queuedWeight = 0;
+  /** Every write queued is durable elsewhere or background work (see enqueue). */
+  #queuedElsewhere = true;
   /** performance.now() when the last batch began to commit. */
   #lastStartMs = -Infinity;
   /** The pacing timer, while a small batch waits for its turn. */
@@ -78,16 +85,18 @@ export class GroupCommit {
   /**
    * Queues a write; resolves with after()'s value once the batch is durable. A `background`
    * write (search indexing) does not count as activity for idleMs(); `weight` (default 1) is
-   * what it counts toward a full batch (a peer batch: its messages).
+   * what it counts toward a full batch (a peer batch: its messages); `durableElsewhere`: what
+   * it writes is durable on another node already (a peer's messages).
    */
   enqueue<T>(
     write: () => void,
     after: () => T,
-    options?: { background?: boolean; weight?: number },
+    options?: { background?: boolean; weight?: number; durableElsewhere?: boolean },
   ): Promise<T> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.#closed) return Promise.reject(new Error("Cannot write: the store is closing"));
     if (!options?.background) this.#lastWriteMs = performance.now();
+    if (!options?.background && !options?.durableElsewhere) this.#queuedElsewhere = false;
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, after, resolve: resolve as (value: unknown) => void, reject });
       this.#queuedWeight += options?.weight ?? 1;
@@ -125,8 +134,10 @@ export class GroupCommit {
     this.#runQuietTasks();
     const batch = this.#queue;
     if (batch.length === 0) return;
+    const durableElsewhere = this.#queuedElsewhere;
     this.#queue = [];
     this.#queuedWeight = 0;
+    this.#queuedElsewhere = true;
     const startMs = performance.now();
     this.#lastStartMs = startMs;
     let durable: Promise<void>;
@@ -134,7 +145,7 @@ export class GroupCommit {
       durable = this.#store.commitLater(() => {
         for (const item of batch) item.write();
         this.#options.beforeCommit?.();
-      }).durable;
+      }, { durableElsewhere }).durable;
     } catch (cause) {
       this.#fail(batch, `Cannot commit ${batch.length} writes`, cause, this.#options.onFailure);
       return;

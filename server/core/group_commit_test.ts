@@ -184,4 +184,29 @@ describe("GroupCommit failures and close", () => {
     expect(store.countMessages()).toBe(1);
     await expect(commits.enqueue(() => {}, () => 0)).rejects.toThrow(/Cannot write/);
   });
+
+  test("a batch is committed durableElsewhere only when every write but background work is", async () => {
+    const seen: Array<boolean | undefined> = [];
+    const store = new MemoryMessageStore();
+    const commitLater = store.commitLater.bind(store);
+    store.commitLater = <T>(fn: () => T, options?: { durableElsewhere?: boolean }) => {
+      seen.push(options?.durableElsewhere);
+      return commitLater(fn, options);
+    };
+    const commits = new GroupCommit(store);
+    const write = (seq: number) => () => store.insertMessage(storedMessage(2, seq));
+    // A peer's batch with the search indexer's background work: durable elsewhere.
+    await Promise.all([
+      commits.enqueue(write(1), () => 1, { durableElsewhere: true }),
+      commits.enqueue(() => {}, () => 0, { background: true }),
+    ]);
+    // A local write joins a peer's batch: the whole batch waits for this disk.
+    await Promise.all([
+      commits.enqueue(write(2), () => 2, { durableElsewhere: true }),
+      commits.enqueue(write(3), () => 3),
+    ]);
+    // And the next batch starts over.
+    await commits.enqueue(write(4), () => 4, { durableElsewhere: true });
+    expect(seen).toEqual([true, false, true]);
+  });
 });

@@ -8,7 +8,9 @@
  * messages.
  *
  * Invariants: a held message is stored but never published nor served; what a
- * batch makes visible is published only after its commit is durable.
+ * batch makes visible is published only after its commit is durable, which for
+ * a peer's messages (durable on their origin already) may be at the commit
+ * itself (group_commit.ts, `durableElsewhere`).
  * @module
  */
 
@@ -56,7 +58,7 @@ export function acceptRemoteMessages(
   }, () => {
     for (const post of posts) post();
     return screened.outcome;
-  }, { weight: writes.length });
+  }, { weight: writes.length, durableElsewhere: true });
 }
 
 /** Inside the commit: a message past a gap, stored held with its revision settled. */

@@ -19,6 +19,7 @@ import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import {
   type ChatRecord,
+  type CommitLaterOptions,
   copyChat,
   type DeferredCommit,
   type HistoryQuery,
@@ -66,7 +67,8 @@ export class MemoryMessageStore implements MessageStore {
     return value;
   }
 
-  commitLater<T>(fn: () => T): DeferredCommit<T> {
+  /** `durableElsewhere` changes nothing here: whenDurable (the test's disk) decides. */
+  commitLater<T>(fn: () => T, _options?: CommitLaterOptions): DeferredCommit<T> {
     if (this.#depth > 0) throw new Error("Cannot commit later inside a transaction");
     const value = this.#run(fn);
     const journal = this.#takeJournal();

@@ -161,6 +161,11 @@ export interface DeferredCommit<T> {
   durable: Promise<void>;
 }
 
+export interface CommitLaterOptions {
+  /** What the commit writes is durable on another node already, or derived (see commitLater). */
+  durableElsewhere?: boolean;
+}
+
 export interface MessageStore {
   /**
    * Runs fn in one atomic transaction and returns once it is durable; every read sees it.
@@ -174,8 +179,15 @@ export interface MessageStore {
    * outside a transaction still see the store as it was before, so nothing of it can be
    * served before it is durable; reads inside fn see its writes. No write may start before
    * `durable` has settled (it throws): the caller commits one batch at a time.
+   *
+   * `durableElsewhere`: everything fn writes is already durable on another node (a peer's
+   * batch, which its origin made durable before sending it) or derived from what is stored
+   * (the search index). The store may then count the commit as durable at once, without
+   * waiting for its own disk, and flush it with a later commit or within a bounded time; a
+   * killed process loses nothing of it (the kernel holds it), a power cut only that tail,
+   * which the peers still hold. A commit that erased a text never takes this shortcut.
    */
-  commitLater<T>(fn: () => T): DeferredCommit<T>;
+  commitLater<T>(fn: () => T, options?: CommitLaterOptions): DeferredCommit<T>;
 
   /** Inserts; false (and no change) when (nodeId, seq) is already stored. */
   insertMessage(message: StoredMessage): boolean;

@@ -7,6 +7,10 @@
  * it), reads outside one to the reader, whose snapshot is the last durable
  * point.
  *
+ * A commitLater() whose writes are durable on another node already (a peer's
+ * batch) or derived may be served at its commit, its flush left to a later one
+ * (SqliteDurability.acceptUnflushed()).
+ *
  * Invariants: no write starts while a commitLater() is not durable (one batch
  * in flight); a transaction that throws rolls back and forgets what it
  * allocated (rowids, search marks, the erase flag); a commit that deleted a
@@ -15,7 +19,7 @@
  * @module
  */
 
-import type { DeferredCommit } from "./message_store.ts";
+import type { CommitLaterOptions, DeferredCommit } from "./message_store.ts";
 import type { Connection } from "./sqlite_connection.ts";
 import type { SqliteDurability } from "./sqlite_durability.ts";
 import type { RowidAllocator } from "./sqlite_rowid_allocator.ts";
@@ -66,12 +70,17 @@ export class SqliteCommits {
     return result;
   }
 
-  commitLater<T>(fn: () => T): DeferredCommit<T> {
+  commitLater<T>(fn: () => T, options?: CommitLaterOptions): DeferredCommit<T> {
     if (this.#depth > 0) throw new Error("Cannot commit later inside a transaction");
     const value = this.#run(fn);
     const erase = this.#takeErased();
     const backlog = this.#writer.search.backlogSize();
     if (!this.#durability) return { value, durable: Promise.resolve() };
+    // Durable on its origin already (a peer's batch) or derived: served at once, flushed later.
+    if (options?.durableElsewhere && !erase && this.#durability.acceptUnflushed()) {
+      this.#readerSeesBacklog(backlog);
+      return { value, durable: Promise.resolve() };
+    }
     const durable = this.#durability.makeDurable({ erase }).then(
       () => {
         this.#pending = undefined;

@@ -40,6 +40,8 @@ import { readWalFrames } from "./sqlite_wal_index.ts";
 
 /** SQLite's own automatic checkpoint threshold (pages of the log). */
 const DEFAULT_CHECKPOINT_FRAMES = 1000;
+/** How long commits durable elsewhere may stay unflushed here. */
+const DEFAULT_MAX_UNFLUSHED_MS = 100;
 
 type Request = SyncRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
   : never;
@@ -55,6 +57,11 @@ export interface SqliteDurabilityOptions {
   checkpointFrames?: number;
   /** Told when a checkpoint fails (the next durable point tries again). */
   onCheckpointError?: (error: Error) => void;
+  /**
+   * Commits durable elsewhere (acceptUnflushed) wait at most this long for their flush:
+   * the next commit past it flushes, and an idle store flushes on its own. @default 100
+   */
+  maxUnflushedMs?: number;
 }
 
 export class SqliteDurability {
@@ -74,6 +81,14 @@ export class SqliteDurability {
   #background: Promise<void> | undefined;
   /** The background step finished: the short step is due at the next durable point. */
   #finishCheckpoint = false;
+  /** performance.now() of the oldest commit accepted unflushed since the last flush. */
+  #unflushedSinceMs: number | undefined;
+  /** Commits accepted unflushed so far (tells a flush whether more came meanwhile). */
+  #unflushedCommits = 0;
+  /** close() was called: no idle flush any more. */
+  #closed = false;
+  /** The idle flush of commits accepted unflushed. */
+  #unflushedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: SqliteDurabilityOptions) {
     this.#options = options;
@@ -100,9 +115,42 @@ export class SqliteDurability {
     this.#readerInSnapshot = true;
   }
 
+  /** True while commits accepted unflushed wait for their flush. */
+  get unflushed(): boolean {
+    return this.#unflushedSinceMs !== undefined;
+  }
+
+  /**
+   * What the writer just committed is durable on another node already (or derived): reads
+   * see it now, and its flush is left to the next makeDurable() or to an idle flush within
+   * maxUnflushedMs. False when it cannot be (a checkpoint step or an erase is due, or the
+   * oldest unflushed commit is that old already): the caller then calls makeDurable().
+   */
+  acceptUnflushed(): boolean {
+    if (this.#finishCheckpoint || this.#eraseOwed) return false;
+    const nowMs = performance.now();
+    if (
+      this.#unflushedSinceMs !== undefined &&
+      nowMs - this.#unflushedSinceMs >= this.#maxUnflushedMs()
+    ) {
+      return false;
+    }
+    this.#unflushedSinceMs ??= nowMs;
+    this.#unflushedCommits += 1;
+    this.renewReader();
+    if (!this.#background && readWalFrames(this.#shmFd) >= this.#checkpointFrames()) {
+      this.#startBackground();
+    }
+    this.#unflushedTimer ??= setTimeout(() => this.#flushUnflushed(), this.#maxUnflushedMs());
+    (this.#unflushedTimer as { unref?: () => void }).unref?.();
+    return true;
+  }
+
   /** Flushes what the writer committed, off this thread; then reads see it. */
   async makeDurable(options: { erase: boolean }): Promise<void> {
+    const unflushed = this.#unflushedCommits;
     await flushFile(this.#walFd);
+    this.#flushed(unflushed, 0);
     const erase = options.erase || this.#eraseOwed;
     if (erase) {
       await this.#checkpointHoldingReads("TRUNCATE");
@@ -119,6 +167,7 @@ export class SqliteDurability {
   /** makeDurable() on this thread: returns once the commit is on disk and seen by reads. */
   makeDurableNow(options: { erase: boolean }): void {
     fdatasyncSync(this.#walFd);
+    this.#flushed(this.#unflushedCommits, 0);
     const erase = options.erase || this.#eraseOwed;
     if (erase || readWalFrames(this.#shmFd) >= this.#checkpointFrames()) {
       this.#releaseReader();
@@ -143,6 +192,8 @@ export class SqliteDurability {
    * emptied, the reader lets go, the worker closes its connection and ends.
    */
   close(): void {
+    this.#closed = true;
+    clearTimeout(this.#unflushedTimer);
     this.#releaseReader();
     this.#snapshotRead.finalize();
     const { writer } = this.#options;
@@ -184,6 +235,43 @@ export class SqliteDurability {
     ).finally(() => {
       this.#background = undefined;
     });
+  }
+
+  /**
+   * The idle flush: commits accepted unflushed are flushed now (commits may go on meanwhile:
+   * it claims only those accepted before it began).
+   */
+  #flushUnflushed(): void {
+    this.#unflushedTimer = undefined;
+    if (this.#unflushedSinceMs === undefined || this.#closed) return;
+    const commits = this.#unflushedCommits;
+    const startMs = performance.now();
+    flushFile(this.#walFd).then(
+      () => this.#flushed(commits, startMs),
+      // The next commit past maxUnflushedMs flushes through makeDurable(), which reports it.
+      () => {},
+    );
+  }
+
+  /**
+   * A flush that began at startMs covered the commits accepted unflushed up to `commits`;
+   * those accepted after it began wait for the next one.
+   */
+  #flushed(commits: number, startMs: number): void {
+    if (commits !== this.#unflushedCommits) {
+      this.#unflushedSinceMs = startMs;
+      if (this.#closed) return;
+      this.#unflushedTimer ??= setTimeout(() => this.#flushUnflushed(), this.#maxUnflushedMs());
+      (this.#unflushedTimer as { unref?: () => void }).unref?.();
+      return;
+    }
+    this.#unflushedSinceMs = undefined;
+    clearTimeout(this.#unflushedTimer);
+    this.#unflushedTimer = undefined;
+  }
+
+  #maxUnflushedMs(): number {
+    return this.#options.maxUnflushedMs ?? DEFAULT_MAX_UNFLUSHED_MS;
   }
 
   #checkpointFrames(): number {

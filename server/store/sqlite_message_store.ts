@@ -29,6 +29,7 @@ import type { MessageRevision } from "../../common/message_revision.ts";
 import type { ChatMessage } from "../../common/protocol.ts";
 import type {
   ChatRecord,
+  CommitLaterOptions,
   DeferredCommit,
   HistoryQuery,
   MessageStore,
@@ -74,6 +75,8 @@ export interface SqliteMessageStoreOptions {
   onCheckpointError?: (error: Error) => void;
   /** Checkpoint once the WAL holds this many pages. @default 1000 */
   checkpointFrames?: number;
+  /** Commits durable elsewhere wait at most this long for their flush. @default 100 */
+  maxUnflushedMs?: number;
 }
 
 export class SqliteMessageStore implements MessageStore {
@@ -103,6 +106,7 @@ export class SqliteMessageStore implements MessageStore {
         busyTimeoutMs: BUSY_TIMEOUT_MS,
         onCheckpointError: options.onCheckpointError,
         checkpointFrames: options.checkpointFrames,
+        maxUnflushedMs: options.maxUnflushedMs,
       });
     }
     this.#commits = new SqliteCommits({
@@ -117,8 +121,13 @@ export class SqliteMessageStore implements MessageStore {
     return this.#commits.transaction(fn);
   }
 
-  commitLater<T>(fn: () => T): DeferredCommit<T> {
-    return this.#commits.commitLater(fn);
+  commitLater<T>(fn: () => T, options?: CommitLaterOptions): DeferredCommit<T> {
+    return this.#commits.commitLater(fn, options);
+  }
+
+  /** True while commits taken as durable elsewhere wait for their flush to this disk. */
+  get unflushed(): boolean {
+    return this.#durability?.unflushed ?? false;
   }
 
   insertMessage(m: StoredMessage): boolean {
