@@ -332,8 +332,8 @@ export class SqliteMessageStore implements MessageStore {
   /**
    * A consistent copy of everything durable, written to `path` (which must not exist or be
    * empty) while the node runs: `VACUUM INTO` on the writer, which holds nothing that is not
-   * durable then. Refused while a commit is being made durable: the node calls it between
-   * two (GroupCommit.whenQuiet). Writes wait while it runs (it is one synchronous statement).
+   * durable then (here, or on their origin for a peer's batch not flushed yet). Refused while a
+   * commit is being made durable: the node calls it between two (GroupCommit.whenQuiet). Writes wait while it runs (it is one synchronous statement).
    */
   backupTo(path: string): void {
     if (this.#commits.pending) throw new Error("Cannot back up: a commit is being made durable");
