@@ -141,8 +141,7 @@ export class SqliteDurability {
     if (!this.#background && readWalFrames(this.#shmFd) >= this.#checkpointFrames()) {
       this.#startBackground();
     }
-    this.#unflushedTimer ??= setTimeout(() => this.#flushUnflushed(), this.#maxUnflushedMs());
-    (this.#unflushedTimer as { unref?: () => void }).unref?.();
+    this.#armIdleFlush();
     return true;
   }
 
@@ -261,13 +260,19 @@ export class SqliteDurability {
     if (commits !== this.#unflushedCommits) {
       this.#unflushedSinceMs = startMs;
       if (this.#closed) return;
-      this.#unflushedTimer ??= setTimeout(() => this.#flushUnflushed(), this.#maxUnflushedMs());
-      (this.#unflushedTimer as { unref?: () => void }).unref?.();
+      this.#armIdleFlush();
       return;
     }
     this.#unflushedSinceMs = undefined;
     clearTimeout(this.#unflushedTimer);
     this.#unflushedTimer = undefined;
+  }
+
+  /** The idle flush comes within maxUnflushedMs (once armed, it stays as it is). */
+  #armIdleFlush(): void {
+    if (this.#unflushedTimer) return;
+    this.#unflushedTimer = setTimeout(() => this.#flushUnflushed(), this.#maxUnflushedMs());
+    (this.#unflushedTimer as { unref?: () => void }).unref?.();
   }
 
   #maxUnflushedMs(): number {
